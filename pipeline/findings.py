@@ -1,0 +1,119 @@
+"""Findings are data: one table with a fixed schema that every stage appends to.
+
+A check names the record (entity + row index of its table), the field and the code,
+and gives the message parameters; `Findings.add` looks up everything a person needs
+to find the cell: file, sheet, Excel row, column header and letter, XML line, the
+value as written, and the record's key.
+"""
+from __future__ import annotations
+
+from typing import Iterable
+
+import pandas as pd
+
+from .model import ENTITIES
+from .rules import RULES
+from .tables import Table
+
+COLUMNS = ["code", "severity", "entity", "key", "field", "source", "sheet", "row", "column",
+           "cell", "line", "value", "message", "suggestion"]
+
+
+class _Params(dict):
+    """str.format mapping that leaves unknown placeholders visible instead of failing."""
+
+    def __missing__(self, key):
+        return "{" + key + "}"
+
+
+def record_key(table: Table, idx) -> str:
+    raw = table.raw
+    if table.entity == "dispositif":
+        session = _text(raw.at[idx, "ref_session"])
+        which = _text(raw.at[idx, "ref_dispositif"]) or _text(raw.at[idx, "dispositif"])
+        return f"{session} / {which}" if which else session
+    return _text(raw.at[idx, ENTITIES[table.entity].key[0]])
+
+
+def _text(value) -> str:
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return ""
+    return str(value).strip()
+
+
+def _int_or_none(value):
+    if value is None or pd.isna(value):
+        return None
+    return int(value)
+
+
+class Findings:
+    """The findings table under construction."""
+
+    def __init__(self) -> None:
+        self._rows: list[dict] = []
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    def add(self, table: Table, idx, code: str, field: str | None = None, *,
+            value=None, row: int | None = None, suggestion: str | None = None, **params) -> None:
+        """One finding on record `idx` of `table`, located at `field`'s cell.
+
+        `row` overrides the record's own row (a flat file repeats a formation on many
+        rows; the faulty repeat is where the person must look).
+        """
+        raw = table.raw
+        source = raw.at[idx, "_source"]
+        sheet = raw.at[idx, "_sheet"] or ""
+        row = row if row is not None else _int_or_none(raw.at[idx, "_row"])
+        line = _int_or_none(raw.at[idx, "_line"])
+        column = table.columns.get((source, sheet), {}).get(field) if field else None
+        if value is None and field and field in raw:
+            value = _text(raw.at[idx, field])
+        spec = ENTITIES[table.entity]
+        label = column.header if column else (spec.field(field).label.rstrip(" *") if field in spec.by_name else "")
+        self._append(code, params, entity=table.entity, key=record_key(table, idx), field=field or "",
+                     source=source, sheet=sheet, row=row,
+                     column=column.header if column else "",
+                     cell=f"{column.letter}{row}" if column and row and line is None else "",
+                     line=line, value=value, suggestion=suggestion, _index=idx,
+                     field_label=label.rstrip(" *"), entity_label=spec.label.capitalize())
+
+    def add_many(self, table: Table, indexes: Iterable, code: str, field: str | None = None, **params) -> None:
+        for idx in indexes:
+            self.add(table, idx, code, field, **params)
+
+    def add_file(self, code: str, source: str, sheet: str = "", *, entity: str = "", row=None,
+                 column: str = "", letter: str = "", value="", suggestion: str | None = None, **params) -> None:
+        """A finding about the file itself (a missing sheet, an unknown column)."""
+        self._append(code, params, entity=entity, key="", field="", source=source, sheet=sheet, row=row,
+                     column=column, cell=f"{letter}{row}" if letter and row else "", line=None,
+                     value=value, suggestion=suggestion, _index=None)
+
+    def _append(self, code: str, params: dict, *, suggestion, **where) -> None:
+        rule = RULES[code]
+        values = _Params(params)
+        values.update({k: v for k, v in where.items() if k not in values})
+        values.setdefault("value", where.get("value"))
+        help_text = rule.help.format_map(values)
+        where.pop("field_label", None)
+        where.pop("entity_label", None)
+        self._rows.append({
+            "code": code, "severity": rule.severity, **where,
+            "value": "" if where.get("value") is None else str(where["value"]),
+            "message": rule.template.format_map(values),
+            "suggestion": f"{suggestion} — {help_text}" if suggestion else help_text,
+        })
+
+    def frame(self) -> pd.DataFrame:
+        frame = pd.DataFrame(self._rows, columns=COLUMNS + ["_index"])
+        for col in ("row", "line"):
+            frame[col] = frame[col].astype("Int64")
+        return frame
+
+
+def errors_by_record(findings: pd.DataFrame, entity: str) -> set:
+    """Indexes of the records of `entity` that have at least one error finding."""
+    mask = (findings["entity"] == entity) & (findings["severity"] == "error") & findings["_index"].notna()
+    return set(findings.loc[mask, "_index"].astype(int))

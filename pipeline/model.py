@@ -1,0 +1,273 @@
+"""The FASD field dictionary (spec `fasd.md` §3) as data.
+
+Every other module reads the fields from here: header matching, normalisation,
+pandera schemas, the template workbook and the writers. Adding a field is adding a
+line here.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field as dc_field
+
+
+@dataclass(frozen=True)
+class Field:
+    """One canonical field of an entity.
+
+    kind is one of: text, code, siret, email, url, phone, postcode, int, decimal,
+    date, bool, enum, ref. `multi` marks a multi-valued cell (a list once
+    normalised). `table` names the enumeration of an enum field (see enums.py).
+    """
+
+    name: str
+    label: str
+    kind: str = "text"
+    required: bool = False
+    max_len: int | None = None
+    table: str | None = None
+    multi: bool = False
+    minimum: float | None = None
+    maximum: float | None = None
+    min_exclusive: bool = False
+    pattern: str | None = None
+    max_items: int | None = None
+    synonyms: tuple[str, ...] = ()
+    help: str = ""
+    example: str = ""
+
+
+def F(name, label, kind="text", **kw) -> Field:
+    if "synonyms" in kw:
+        kw["synonyms"] = tuple(kw["synonyms"])
+    return Field(name, label, kind, **kw)
+
+
+@dataclass(frozen=True)
+class Entity:
+    name: str           # singular, used in findings: "session"
+    sheet: str          # template sheet name: "Sessions"
+    label: str          # French label for messages: "la session"
+    key: tuple[str, ...]
+    fields: tuple[Field, ...]
+    parent: str | None = None        # parent entity name
+    parent_field: str | None = None  # field holding the parent key
+
+    def field(self, name: str) -> Field:
+        return self.by_name[name]
+
+    @property
+    def by_name(self) -> dict[str, Field]:
+        return {f.name: f for f in self.fields}
+
+    @property
+    def names(self) -> list[str]:
+        return [f.name for f in self.fields]
+
+
+SITE = Entity("site", "Sites", "le site", ("code_site",), (
+    F("code_site", "Code site *", "code", required=True, max_len=50,
+      synonyms=["site", "site (code)", "code du site"], example="36364",
+      help="Identifiant du site dans votre organisme ou dans SOFI."),
+    F("siret", "SIRET *", "siret", required=True, example="13000511900032",
+      help="14 chiffres, les espaces sont acceptés."),
+    F("nom", "Nom du site *", "text", required=True, max_len=250,
+      synonyms=["nom site", "raison sociale"], example="CARIFOREF DES PAYS DE LA LOIRE"),
+    F("numero_activite", "Numéro de déclaration d'activité", "code", pattern=r"\d{11}",
+      synonyms=["nda", "numero activite"], help="11 chiffres."),
+    F("adresse", "Adresse *", "text", required=True, max_len=250),
+    F("code_postal", "Code postal *", "postcode", required=True, example="44000"),
+    F("ville", "Ville *", "text", required=True, max_len=50, synonyms=["commune"]),
+    F("code_insee_commune", "Code INSEE commune", "code", pattern=r"(\d{5}|2[AB]\d{3})",
+      synonyms=["code insee"]),
+    F("telephone", "Téléphone", "phone", synonyms=["tel", "telfixe"]),
+    F("courriel", "Courriel", "email", synonyms=["email", "mail", "e-mail"]),
+    F("web", "Site web", "url", synonyms=["url", "urlweb"]),
+))
+
+CONTACT = Entity("contact", "Contacts", "le contact", ("code_contact",), (
+    F("code_contact", "Code contact *", "code", required=True, max_len=50,
+      synonyms=["contact"], example="1902"),
+    F("nom", "Nom *", "text", required=True, max_len=50),
+    F("prenom", "Prénom", "text", max_len=50),
+    F("civilite", "Civilité", "enum", table="civilite"),
+    F("telephone", "Téléphone", "phone", synonyms=["tel", "telfixe"]),
+    F("courriel", "Courriel", "email", synonyms=["email", "mail", "e-mail"]),
+    F("code_site", "Code site", "ref", max_len=50, synonyms=["site"]),
+))
+
+FORMATION = Entity("formation", "Formations", "la formation", ("ref_formation",), (
+    F("ref_formation", "Réf. formation *", "code", required=True, max_len=50,
+      synonyms=["reference formation", "ref formation", "numero formation"], example="F-DEAS"),
+    F("code_formation", "Code formation SOFI", "code", pattern=r"\d+",
+      help="Numéro SOFI de la formation : à remplir seulement pour mettre à jour une formation existante."),
+    F("certifinfo", "Référence Certif Info *", "bool", required=True,
+      synonyms=["certifiante", "reference certif info oui non"], example="oui"),
+    F("code_certifinfo", "Code Certif Info", "code", pattern=r"\d{1,6}",
+      synonyms=["certifinfo", "code certifinfo"], example="111669",
+      help="Obligatoire quand « Référence Certif Info » vaut oui."),
+    F("code_rncp", "Code RNCP", "code", pattern=r"RNCP\d{1,6}",
+      synonyms=["rncp"], example="RNCP35830"),
+    F("code_rs", "Code RS", "code", pattern=r"RS\d{1,6}", synonyms=["rs"]),
+    F("intitule", "Intitulé *", "text", required=True, max_len=255,
+      synonyms=["intitule formation"], example="Diplôme d'État d'aide-soignant - DEAS"),
+    F("objectif_general", "Objectif général *", "enum", required=True, table="objectif_general",
+      example="Certification"),
+    F("type_certification", "Type de certification", "text", max_len=255),
+    F("objectif_formation", "Objectif *", "text", required=True, max_len=3000,
+      synonyms=["objectif formation", "objectifs formation"]),
+    F("contenu_formation", "Programme *", "text", required=True, max_len=3000,
+      synonyms=["contenu formation", "contenu"]),
+    F("formacodes", "Formacodes", "code", multi=True, pattern=r"\d{5}", max_items=5,
+      synonyms=["formacode"], example="43436"),
+    F("codes_rome", "Codes ROME", "code", multi=True, pattern=r"[A-N]\d{4}", max_items=5,
+      synonyms=["rome", "code rome"], example="J1501"),
+    F("codes_nsf", "Codes NSF", "code", multi=True, pattern=r"\d{3}[a-zA-Z]?", max_items=3,
+      synonyms=["nsf", "code nsf"]),
+    F("niveau_sortie", "Niveau de sortie", "enum", table="niveaux", example="Niveau 4"),
+    F("individualisation", "Individualisation du parcours par bloc *", "bool", required=True,
+      synonyms=["souhaitez-vous individualiser le parcours par bloc de competences",
+                "individualiser le parcours"], example="non"),
+    F("validation", "Validation de la formation *", "enum", required=True, table="validation",
+      synonyms=["validation formation"], example="totale"),
+    F("blocs", "Blocs de compétences", "code", multi=True, pattern=r"(RNCP|RS)\d{1,6}BC\d{2}",
+      synonyms=["bloc", "blocs competences"], example="RNCP35830BC01; RNCP35830BC02"),
+    F("url_formation", "URL formation", "url"),
+))
+
+ACTION = Entity("action", "Actions", "l'action", ("ref_action",), (
+    F("ref_action", "Réf. action *", "code", required=True, max_len=50,
+      synonyms=["reference action", "ref action", "numero action"], example="A-DEAS-NANTES"),
+    F("ref_formation", "Réf. formation *", "ref", required=True, max_len=50,
+      synonyms=["reference formation", "ref formation"], example="F-DEAS"),
+    F("code_action", "Code action SOFI", "code", pattern=r"\d+"),
+    F("code_site_dispensateur", "Site dispensateur *", "ref", required=True, max_len=50,
+      synonyms=["site dispensateur code", "organisme formateur"], example="36364"),
+    F("complement_intitule", "Complément intitulé", "text", max_len=255),
+    F("complement_programme", "Complément programme", "text", max_len=3000),
+    F("objectifs", "Objectifs", "text", max_len=3000),
+    F("resultats_attendus", "Résultats attendus *", "text", required=True, max_len=3000),
+    F("plus_formation", "Mon + formation", "text", max_len=250,
+      synonyms=["mon plus formation", "plus formation", "le plus formation"]),
+    F("url_video", "URL Vidéo", "url"),
+    F("url_pdf", "URL PDF", "url"),
+    F("url_action", "URL Action", "url"),
+    F("type_equipement", "Type d'équipement", "enum", table="type_equipement"),
+    F("cout_equipement", "Coût indicatif équipement", "decimal", minimum=0,
+      synonyms=["cout indicatif", "cout equipement"]),
+    F("commentaire_equipement", "Commentaire équipement", "text", max_len=3000),
+    F("niveau_entree", "Niveau d'entrée *", "enum", required=True, table="niveaux",
+      example="sans niveau spécifique"),
+    F("niveau_entree_obligatoire", "Niveau d'entrée obligatoire", "bool"),
+    F("prerequis", "Pré-requis", "text", max_len=3000, synonyms=["prerequis", "pre requis"]),
+    F("commentaire_prerequis", "Commentaire pré-requis", "text", max_len=3000),
+), parent="formation", parent_field="ref_formation")
+
+SESSION = Entity("session", "Sessions", "la session", ("ref_session",), (
+    F("ref_session", "Réf. session *", "code", required=True, max_len=50,
+      synonyms=["reference session", "ref session", "numero session"], example="S-DEAS-2026-09"),
+    F("ref_action", "Réf. action *", "ref", required=True, max_len=50,
+      synonyms=["reference action", "ref action"], example="A-DEAS-NANTES"),
+    F("code_session", "Code session SOFI", "code", pattern=r"\d+"),
+    F("code_site_lieu", "Site lieu *", "ref", required=True, max_len=50,
+      synonyms=["lieu", "site lieu code", "lieu de formation"], example="36364"),
+    F("date_debut", "Date début *", "date", required=True,
+      synonyms=["date de debut", "debut"], example="07/09/2026"),
+    F("date_fin", "Date fin *", "date", required=True,
+      synonyms=["date de fin", "fin"], example="30/06/2027"),
+    F("entrees_sorties_permanentes", "ESP *", "bool", required=True,
+      synonyms=["entrees sorties permanentes", "entree sortie permanente"], example="non"),
+    F("rythmes", "Rythmes *", "enum", required=True, multi=True, table="rythmes",
+      synonyms=["rythme"], example="continu; temps plein"),
+    F("periodes", "Périodes de formation *", "enum", required=True, multi=True, table="periodes",
+      synonyms=["periodes de formations", "periode"], example="cours de jour"),
+    F("types_parcours", "Type de parcours *", "enum", required=True, multi=True,
+      table="types_parcours", synonyms=["types de parcours", "parcours"], example="collectif"),
+    F("modalites_pedagogiques", "Modalités pédagogiques *", "enum", required=True, multi=True,
+      table="modalites_pedagogiques", synonyms=["modalite pedagogique"],
+      example="en organisme de formation; alternance"),
+    F("modalite_enseignement", "Modalités d'enseignement *", "enum", required=True,
+      table="modalite_enseignement", synonyms=["modalite d enseignement", "modalites enseignement"],
+      example="présentiel"),
+    F("duree_centre_h", "Durée en centre (en h) *", "decimal", required=True, minimum=0,
+      min_exclusive=True, synonyms=["duree en centre", "heures centre", "nombre heures centre"],
+      example="770"),
+    F("duree_entreprise_h", "Durée en entreprise (en h)", "decimal", minimum=0,
+      synonyms=["duree en entreprise", "heures entreprise"], example="770"),
+    F("duree_hebdo_h", "Durée hebdo (en h)", "decimal", minimum=0, maximum=60,
+      synonyms=["duree hebdo", "duree hebdomadaire"], example="35"),
+    F("commentaire_duree", "Commentaire durée", "text", max_len=3000),
+    F("cycle_annee", "Cycle de l'année", "text", max_len=50, synonyms=["cycle annee"]),
+    F("unite_entreprise", "Unité entreprise", "text", max_len=250),
+    F("code_site_responsable", "Organisme responsable *", "ref", required=True, max_len=50,
+      synonyms=["site responsable", "organisme responsable code"], example="36364"),
+    F("etat_recrutement", "Recrutement *", "enum", required=True, table="etat_recrutement",
+      synonyms=["etat recrutement", "etat du recrutement"], example="ouvert"),
+    F("modalites_recrutement", "Modalités de recrutement", "enum", multi=True,
+      table="modalite_recrutement", synonyms=["modalite de recrutement"], example="dossier; épreuves orales"),
+    F("informations_collectives", "Informations collectives", "date", multi=True,
+      synonyms=["information collective", "dates informations collectives"],
+      example="15/05/2026; 12/06/2026"),
+    F("inscription_type", "Type de période d'inscription", "enum", table="inscription_type",
+      synonyms=["periode inscription type"], example="inscription"),
+    F("inscription_debut", "Début période d'inscription", "date",
+      synonyms=["debut inscription", "periode inscription debut"], example="01/03/2026"),
+    F("inscription_fin", "Fin période d'inscription", "date",
+      synonyms=["fin inscription", "periode inscription fin"], example="30/06/2026"),
+    F("referent_pmr", "Référent PMR *", "ref", required=True, max_len=50,
+      synonyms=["referent handicap"], example="1902"),
+    F("referent_mobilite", "Référent mobilité *", "ref", required=True, max_len=50,
+      synonyms=["referent mobilite internationale"], example="1902"),
+    F("referent_prf", "Référent PRF", "ref", max_len=50),
+    F("mail_liaison", "Mail de liaison", "email"),
+), parent="action", parent_field="ref_action")
+
+DISPOSITIF = Entity("dispositif", "Dispositifs", "le dispositif", ("ref_session", "ref_dispositif"), (
+    F("ref_dispositif", "Réf. dispositif", "code", max_len=50,
+      synonyms=["reference dispositif", "ref dispositif"], example="D1",
+      help="Facultatif : distingue deux dispositifs d'une même session."),
+    F("ref_session", "Réf. session *", "ref", required=True, max_len=50,
+      synonyms=["reference session", "ref session"], example="S-DEAS-2026-09"),
+    F("dispositif", "Dispositif *", "text", required=True, max_len=250,
+      example="PROGRAMME REGION - Formations sanitaires et sociales"),
+    F("publics", "Publics", "enum", multi=True, table="publics", synonyms=["public"],
+      example="demandeur d'emploi; salarié"),
+    F("codes_externes", "Codes externes", "text", max_len=250, multi=True),
+    F("nb_places", "Nb places dispositif *", "int", required=True, minimum=1,
+      synonyms=["nombre de places", "nb places", "places"], example="40"),
+    F("nb_places_restantes", "Nb places restantes", "int", minimum=0,
+      synonyms=["places restantes"]),
+    F("effectif_minimal", "Effectif minimal", "int", minimum=1),
+    F("capacite_simultanee", "Capacité simultanée", "int", minimum=1),
+    F("annee_cycle", "Année du cycle", "text", max_len=50),
+    F("frais_ht", "Frais HT", "decimal", minimum=0, example="6200"),
+    F("taux_tva", "Taux TVA", "decimal", minimum=0, maximum=1,
+      help="En fraction (0,2) ou en pourcentage (20 %).", example="0"),
+    F("frais_ttc", "Frais TTC", "decimal", minimum=0, example="6200"),
+    F("frais_additionnels", "Montant total des frais additionnels non pris en charge", "decimal",
+      minimum=0, synonyms=["frais additionnels", "frais restants"]),
+    F("frais_certification", "Frais afférents au passage de la certification", "bool",
+      synonyms=["frais certification"]),
+    F("prise_en_charge_frais", "Prise en charge des frais pédagogiques", "bool",
+      synonyms=["prise en charge frais", "prise en charge des frais"]),
+), parent="session", parent_field="ref_session")
+
+ENTITIES: dict[str, Entity] = {e.name: e for e in (SITE, CONTACT, FORMATION, ACTION, SESSION, DISPOSITIF)}
+OFFER_ENTITIES = ("formation", "action", "session", "dispositif")
+DIRECTORY_ENTITIES = ("site", "contact")
+
+# Links to the directory: (entity, field) -> directory entity.
+DIRECTORY_LINKS: tuple[tuple[str, str, str], ...] = (
+    ("contact", "code_site", "site"),
+    ("action", "code_site_dispensateur", "site"),
+    ("session", "code_site_lieu", "site"),
+    ("session", "code_site_responsable", "site"),
+    ("session", "referent_pmr", "contact"),
+    ("session", "referent_mobilite", "contact"),
+    ("session", "referent_prf", "contact"),
+)
+
+# Provenance columns every raw and typed table carries.
+PROVENANCE = ("_source", "_sheet", "_row", "_line")
+
+
+def children_of(entity: str) -> list[str]:
+    return [e.name for e in ENTITIES.values() if e.parent == entity]

@@ -1,0 +1,206 @@
+"""Normalisation: the text cells of a raw table -> typed values.
+
+Dates, numbers with a decimal comma, yes/no variants, enumerations by label or LHÉO
+code, multi-valued cells, codes read as floats (`111669.0`). A cell that cannot be
+converted is a finding (BAD_FORMAT or BAD_ENUM) and an empty typed value, never a
+crash and never a silent blank. Each distinct cell text is converted once, so a
+column of 100 000 sessions with a few hundred distinct dates costs a few hundred
+conversions.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pandas as pd
+
+from .enums import enumeration
+from .findings import Findings
+from .model import PROVENANCE, Field
+from .tables import Table
+from .text import fold
+
+MULTI_SPLIT = re.compile(r"\s*[;\n\r|]+\s*")
+MULTI_SPLIT_COMMA = re.compile(r"\s*[;,\n\r|]+\s*")
+FLOAT_ARTIFACT = re.compile(r"^(\d+)\.0+$")
+EXCEL_EPOCH = dt.date(1899, 12, 30)
+
+YES = {fold(v) for v in ("oui", "o", "x", "1", "true", "vrai", "yes", "y")}
+NO = {fold(v) for v in ("non", "n", "0", "false", "faux", "no")}
+
+# What each kind expects, for BAD_FORMAT messages: (expected, how to fix).
+EXPECTED = {
+    "date": ("une date", "écrivez la date au format jj/mm/aaaa, par exemple 07/09/2026."),
+    "int": ("un nombre entier", "saisissez un nombre entier sans décimale, par exemple 12."),
+    "decimal": ("un nombre", "saisissez un nombre, virgule pour les décimales, par exemple 1540,50."),
+    "siret": ("un SIRET valide", "14 chiffres dont le dernier est une clé de contrôle : recopiez-le depuis l'avis de situation Sirene."),
+    "email": ("une adresse électronique", "écrivez une adresse de la forme nom@domaine.fr."),
+    "url": ("une adresse web", "écrivez une adresse complète commençant par https://."),
+    "phone": ("un numéro de téléphone", "10 chiffres commençant par 0, ou +33 suivi de 9 chiffres."),
+    "postcode": ("un code postal", "5 chiffres, par exemple 44000."),
+    "code": ("un code de la forme attendue", "vérifiez le code ; exemple attendu : {example}."),
+    "ref": ("une référence", "recopiez la référence exacte de la ligne visée."),
+}
+
+
+class Unconvertible(ValueError):
+    """A cell value that cannot be converted; args[0] is the offending part."""
+
+
+def parse_date(text: str) -> dt.date:
+    t = text.strip()
+    m = re.fullmatch(r"(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{2}|\d{4})", t)
+    if m:
+        d, mth, y = (int(x) for x in m.groups())
+        if y < 100:
+            y += 2000
+        return _date(y, mth, d, text)
+    m = re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?", t)
+    if m:
+        y, mth, d = (int(x) for x in m.groups())
+        return _date(y, mth, d, text)
+    m = re.fullmatch(r"(\d{1,6})(?:[.,]\d+)?", t)
+    if m and 1 <= int(m.group(1)) <= 2958465:
+        return EXCEL_EPOCH + dt.timedelta(days=int(m.group(1)))
+    raise Unconvertible(text)
+
+
+def _date(y: int, m: int, d: int, text: str) -> dt.date:
+    try:
+        return dt.date(y, m, d)
+    except ValueError:
+        raise Unconvertible(text) from None
+
+
+def parse_number(text: str) -> float:
+    t = text.replace("\u00a0", "").replace("\u202f", "").replace(" ", "").replace("€", "").replace("%", "")
+    if t.count(",") == 1 and "." not in t:
+        t = t.replace(",", ".")
+    elif t.count(",") and t.count("."):  # 1.540,50 or 1,540.50
+        t = t.replace(".", "").replace(",", ".") if t.rfind(",") > t.rfind(".") else t.replace(",", "")
+    try:
+        return float(t)
+    except ValueError:
+        raise Unconvertible(text) from None
+
+
+def parse_bool(text: str) -> bool:
+    f = fold(text)
+    if f in YES:
+        return True
+    if f in NO:
+        return False
+    raise Unconvertible(text)
+
+
+def clean_code(text: str, field: Field) -> str:
+    t = FLOAT_ARTIFACT.sub(r"\1", text.strip())
+    if field.kind in ("siret", "postcode", "phone"):
+        t = re.sub(r"[\s.\-\u00a0]", "", t)
+        if field.kind == "postcode" and re.fullmatch(r"\d{4}", t):
+            t = "0" + t  # Excel drops the leading zero of 01000
+        return t
+    if field.name == "code_rncp" or field.name == "code_rs":
+        t = re.sub(r"\s", "", t).upper()
+        prefix = "RNCP" if field.name == "code_rncp" else "RS"
+        return prefix + t if t.isdigit() else t
+    if field.name in ("blocs", "codes_rome"):
+        return re.sub(r"\s", "", t).upper()
+    return t
+
+
+def split_multi(text: str, field: Field) -> list[str]:
+    pattern = MULTI_SPLIT if field.kind in ("text", "decimal") else MULTI_SPLIT_COMMA
+    if field.table == "publics" or field.table == "modalite_recrutement":
+        pattern = MULTI_SPLIT  # labels of these tables contain commas
+    return [p for p in pattern.split(text.strip()) if p]
+
+
+def convert_one(text: str, field: Field):
+    """One non-empty cell -> typed value; raises Unconvertible with the bad part."""
+    kind = field.kind
+    if kind == "date":
+        return parse_date(text)
+    if kind in ("int", "decimal"):
+        value = parse_number(text)
+        if field.name == "taux_tva" and ("%" in text or value > 1):
+            value = round(value / 100, 6)
+        if kind == "int":
+            if not value.is_integer():
+                raise Unconvertible(text)
+            return int(value)
+        return value
+    if kind == "bool":
+        return parse_bool(text)
+    if kind == "enum":
+        choice = enumeration(field.table).match(text)
+        if choice is None:
+            raise Unconvertible(text)
+        return choice.code
+    if kind in ("code", "ref", "siret", "postcode", "phone"):
+        return clean_code(text, field)
+    return text.strip()
+
+
+def convert_cell(text: str, field: Field):
+    if field.multi:
+        values = []
+        for part in split_multi(text, field):
+            values.append(convert_one(part, field))
+        return values
+    return convert_one(text, field)
+
+
+def normalise_table(table: Table, findings: Findings) -> None:
+    """Fill `table.typed` and report the cells that do not convert."""
+    raw = table.raw
+    typed = {}
+    for field in table.spec.fields:
+        text = raw[field.name].fillna("").astype(str).str.strip()
+        results: dict[str, object] = {}
+        failures: dict[str, str] = {}
+        for value in text.unique():
+            if value == "":
+                continue
+            try:
+                results[value] = convert_cell(value, field)
+            except Unconvertible as exc:
+                failures[value] = exc.args[0]
+        column = text.map(results)
+        if field.kind == "date" and not field.multi:
+            column = pd.to_datetime(column, errors="coerce")
+        typed[field.name] = column
+        if failures:
+            _report_failures(table, field, text, failures, findings)
+    for name in PROVENANCE:
+        typed[name] = raw[name]
+    table.typed = pd.DataFrame(typed, index=raw.index)
+
+
+def _report_failures(table, field, text, failures, findings):
+    bad = text[text.isin(failures.keys())]
+    for idx, value in bad.items():
+        part = failures[value]
+        if field.kind in ("enum", "bool"):
+            allowed = "oui, non" if field.kind == "bool" else ", ".join(display_labels(field.table))
+            findings.add(table, idx, "BAD_ENUM", field.name, value=value, bad=part, allowed=allowed)
+        else:
+            expected, hint = EXPECTED.get(field.kind, EXPECTED["code"])
+            findings.add(table, idx, "BAD_FORMAT", field.name, value=value, bad=part,
+                         expected=expected, hint=hint.format(example=field.example or "—"))
+
+
+def display_labels(table_name: str, limit: int = 12) -> list[str]:
+    """Labels short enough for a message: 'Niveau 4' rather than its whole definition."""
+    labels = []
+    for choice in enumeration(table_name).choices:
+        label = choice.aliases[0] if len(choice.label) > 40 and choice.aliases else choice.label
+        labels.append(label)
+    if len(labels) > limit:
+        labels = labels[:limit] + ["… (voir la feuille Listes du modèle)"]
+    return labels
+
+
+def normalise(tables: dict[str, Table], findings: Findings) -> None:
+    for table in tables.values():
+        normalise_table(table, findings)

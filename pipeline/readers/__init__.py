@@ -1,0 +1,48 @@
+"""Readers: each turns one input format into raw tables (entity -> Table).
+
+`read_inputs` dispatches on the file extension and joins several inputs into one
+table per entity; everything downstream is format-blind.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..findings import Findings
+from ..model import ENTITIES
+from ..tables import Table, concat_tables
+from .errors import InputError
+
+WORKBOOK_SUFFIXES = {".xlsx", ".xlsm", ".xlsb", ".xls", ".ods"}
+CSV_SUFFIXES = {".csv", ".txt"}
+XML_SUFFIXES = {".xml", ".lheo"}
+
+
+def read_one(path: Path, findings: Findings, *, directory_only: bool = False) -> dict[str, Table]:
+    if not path.exists():
+        raise InputError(f"{path} : fichier introuvable.")
+    if path.is_dir():
+        raise InputError(f"{path} : c'est un dossier, pas un fichier.")
+    suffix = path.suffix.lower()
+    if suffix in WORKBOOK_SUFFIXES:
+        from .xlsx import read_workbook
+        return read_workbook(path, findings, directory_only=directory_only)
+    if suffix in CSV_SUFFIXES and not directory_only:
+        from .csv import read_csv
+        return read_csv(path, findings)
+    if suffix in XML_SUFFIXES and not directory_only:
+        from .lheo import read_lheo
+        return read_lheo(path, findings)
+    raise InputError(f"{path.name} : format non pris en charge ({suffix or 'sans extension'}) ; "
+                     "formats acceptés : .xlsx, .csv, .xml (LHÉO).")
+
+
+def read_inputs(paths: list[Path], findings: Findings, annuaire: Path | None = None) -> dict[str, Table]:
+    """Read every input (and the directory workbook) into one table per entity."""
+    parts: dict[str, list[Table]] = {name: [] for name in ENTITIES}
+    for path in paths:
+        for entity, table in read_one(Path(path), findings).items():
+            parts[entity].append(table)
+    if annuaire is not None:
+        for entity, table in read_one(Path(annuaire), findings, directory_only=True).items():
+            parts[entity].append(table)
+    return {entity: concat_tables(entity, tables) for entity, tables in parts.items()}

@@ -1,0 +1,101 @@
+"""A sheet as a grid of cells -> raw tables, whatever the file format.
+
+The xlsx and CSV readers both end here: find the header row, match headers to
+canonical fields, keep every cell as text with its Excel row number and column letter.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+
+from ..findings import Findings
+from ..headers import IGNORED_HEADERS, closest_header, match_header
+from ..model import ENTITIES
+from ..tables import SourceColumn, Table, conform
+from ..text import column_letter, fold
+
+
+def cell_text(value) -> str:
+    """A cell as the text a person sees; Excel dates as ISO, 111669.0 as 111669."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "oui" if value else "non"
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time() else value.isoformat(sep=" ")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, float):
+        if value.is_integer():
+            return str(int(value))
+        return repr(value)
+    if isinstance(value, dt.timedelta):
+        return str(value)
+    return str(value)
+
+
+def find_header_row(rows: list[list], limit: int = 10) -> int:
+    """Index of the first row with at least two filled cells (a title may sit above)."""
+    for i, row in enumerate(rows[:limit]):
+        if sum(1 for c in row if cell_text(c).strip()) >= 2:
+            return i
+    return 0
+
+
+def grid_to_frame(rows: list[list], *, source: str, sheet: str, entities: tuple[str, ...],
+                  findings: Findings, first_row: int = 1, first_col: int = 0):
+    """Turn rows of cells into a frame of canonical text columns plus provenance.
+
+    Returns (frame, columns) where columns maps field -> SourceColumn. `first_row`
+    is the Excel number of rows[0]; `first_col` the 0-based column of rows[0][0].
+    """
+    if not rows:
+        return pd.DataFrame(), {}
+    h = find_header_row(rows)
+    header = rows[h]
+    header_row_number = first_row + h
+    fields: dict[str, int] = {}
+    columns: dict[str, SourceColumn] = {}
+    for j, cell in enumerate(header):
+        text = cell_text(cell).strip()
+        if not text:
+            continue
+        letter = column_letter(first_col + j)
+        name = match_header(text, entities)
+        if name is None or name in fields:
+            if fold(text) not in IGNORED_HEADERS:
+                best = closest_header(text, entities) if name is None else None
+                findings.add_file("UNKNOWN_COLUMN", source, sheet, row=header_row_number, column=text,
+                                  letter=letter, value=text,
+                                  closest=f" (peut-être « {best} » ?)" if best else
+                                  (" (colonne en double)" if name else ""))
+            continue
+        fields[name] = j
+        columns[name] = SourceColumn(letter, text)
+    body = rows[h + 1:]
+    data = {}
+    for name, j in fields.items():
+        data[name] = [cell_text(r[j]) if j < len(r) else "" for r in body]
+    frame = pd.DataFrame(data, dtype=object)
+    frame["_source"] = source
+    frame["_sheet"] = sheet
+    frame["_row"] = list(range(header_row_number + 1, header_row_number + 1 + len(body)))
+    frame["_line"] = None
+    if fields:
+        filled = pd.Series(False, index=frame.index)
+        for name in fields:
+            filled |= frame[name].str.strip() != ""
+        frame = frame[filled]
+    else:
+        frame = frame.iloc[0:0]
+    return frame.reset_index(drop=True), columns
+
+
+def entity_table(entity: str, frame: pd.DataFrame, source: str, sheet: str,
+                 columns: dict[str, SourceColumn]) -> Table:
+    spec = ENTITIES[entity]
+    own = {k: v for k, v in columns.items() if k in spec.by_name}
+    return Table(entity, conform(entity, frame), {(source, sheet): own})

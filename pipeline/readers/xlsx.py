@@ -1,0 +1,87 @@
+"""Workbooks (.xlsx, .xlsm, .ods) read with python-calamine, the fastest reader.
+
+Recognises the template workbook by its sheet names (Formations, Actions, Sessions,
+Dispositifs); any other workbook is a flat export, its first data sheet holding one
+row per session × dispositif, optionally with Sites and Contacts sheets beside it.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from python_calamine import CalamineWorkbook
+
+from ..findings import Findings
+from ..model import ENTITIES, OFFER_ENTITIES
+from ..text import fold
+from .errors import InputError
+from .flat import split_flat
+from .grid import entity_table, grid_to_frame
+
+# Sheets our own outputs add (report.xlsx) or the template carries: never data.
+NON_DATA_SHEETS = {fold(s) for s in ("Rapport", "Lisez-moi", "Lisez moi", "Listes", "Aide")}
+SHEET_NAMES = {fold(e.sheet): e.name for e in ENTITIES.values()}
+SHEET_NAMES.update({fold(e.name): e.name for e in ENTITIES.values()})
+
+
+def read_sheets(path: Path) -> dict[str, tuple[list[list], int, int]]:
+    """Every sheet: name -> (rows, Excel number of the first row, 0-based first column)."""
+    try:
+        book = CalamineWorkbook.from_path(str(path))
+    except Exception as exc:  # calamine raises its own error types for every broken file
+        raise InputError(f"{path.name} : classeur illisible ({_short(exc)}).") from exc
+    sheets = {}
+    for name in book.sheet_names:
+        try:
+            sheet = book.get_sheet_by_name(name)
+            rows = sheet.to_python()
+            start = sheet.start or (0, 0)
+        except Exception as exc:
+            raise InputError(f"{path.name} : feuille « {name} » illisible ({_short(exc)}).") from exc
+        sheets[name] = (rows, start[0] + 1, start[1])
+    return sheets
+
+
+def _short(exc: Exception) -> str:
+    return str(exc).splitlines()[0][:120] if str(exc) else type(exc).__name__
+
+
+def read_workbook(path: Path, findings: Findings, *, directory_only: bool = False) -> dict:
+    """Tables of one workbook: entity -> Table."""
+    sheets = read_sheets(path)
+    source = path.name
+    by_entity = {}
+    for name in sheets:
+        entity = SHEET_NAMES.get(fold(name))
+        if entity and entity not in by_entity:
+            by_entity[entity] = name
+    tables = {}
+    for entity in ("site", "contact"):
+        if entity in by_entity:
+            tables[entity] = _sheet_table(entity, by_entity[entity], sheets, source, findings)
+    if directory_only:
+        return tables
+    offer_sheets = [e for e in OFFER_ENTITIES if e in by_entity]
+    if offer_sheets:
+        for entity in OFFER_ENTITIES:
+            if entity in by_entity:
+                tables[entity] = _sheet_table(entity, by_entity[entity], sheets, source, findings)
+            else:
+                findings.add_file("MISSING_SHEET", source, ENTITIES[entity].sheet, entity=entity,
+                                  sheet_name=ENTITIES[entity].sheet)
+        return tables
+    flat_name = next((n for n in sheets if fold(n) not in NON_DATA_SHEETS and fold(n) not in SHEET_NAMES), None)
+    if flat_name is None:
+        raise InputError(f"{source} : aucune feuille d'offres (ni Formations/Actions/Sessions/Dispositifs, "
+                         "ni feuille à plat).")
+    rows, first_row, first_col = sheets[flat_name]
+    frame, columns = grid_to_frame(rows, source=source, sheet=flat_name, entities=OFFER_ENTITIES,
+                                   findings=findings, first_row=first_row, first_col=first_col)
+    tables.update(split_flat(frame, columns, source=source, sheet=flat_name, findings=findings))
+    return tables
+
+
+def _sheet_table(entity, sheet_name, sheets, source, findings):
+    rows, first_row, first_col = sheets[sheet_name]
+    frame, columns = grid_to_frame(rows, source=source, sheet=sheet_name, entities=(entity,),
+                                   findings=findings, first_row=first_row, first_col=first_col)
+    return entity_table(entity, frame, source, sheet_name, columns)

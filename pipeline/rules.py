@@ -1,0 +1,130 @@
+"""The catalogue of finding codes: severity, French message template and help.
+
+One place for every code, in the spirit of frictionless-py's error classes: checks
+only name a code and give the template's parameters; `docs/codes.md` is generated
+from this module (`python -m pipeline.rules`).
+
+Templates are `str.format` strings. Parameters every finding has: {field_label}
+(the column header as written, or the SOFI label), {value} (the cell as given),
+{entity_label} ("la session"), {key}. Checks add their own.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+ERROR = "error"
+WARNING = "warning"
+
+
+@dataclass(frozen=True)
+class Rule:
+    code: str
+    severity: str
+    title: str
+    template: str
+    help: str
+
+
+RULES: dict[str, Rule] = {r.code: r for r in (
+    Rule("REQUIRED", ERROR, "Champ obligatoire vide",
+         "La colonne « {field_label} » est obligatoire et elle est vide.",
+         "Remplissez la cellule. Les colonnes marquées d'un * sont obligatoires."),
+    Rule("TOO_LONG", ERROR, "Texte trop long",
+         "« {field_label} » contient {length} caractères ; le maximum est {max_len}.",
+         "Raccourcissez le texte à {max_len} caractères au plus."),
+    Rule("BAD_FORMAT", ERROR, "Valeur mal formée",
+         "« {field_label} » : « {bad} » n'est pas {expected}.",
+         "Corrigez la valeur : {hint}"),
+    Rule("BAD_ENUM", ERROR, "Valeur hors liste",
+         "« {field_label} » : « {bad} » ne fait pas partie des valeurs possibles.",
+         "Choisissez une valeur de la liste : {allowed}."),
+    Rule("OUT_OF_RANGE", ERROR, "Nombre hors limites",
+         "« {field_label} » : {value} est {bound}.",
+         "Saisissez un nombre {expected}."),
+    Rule("TOO_MANY", ERROR, "Trop de valeurs",
+         "« {field_label} » contient {count} valeurs ; le maximum est {maximum}.",
+         "Gardez au plus {maximum} valeurs, séparées par « ; »."),
+    Rule("DUPLICATE_KEY", ERROR, "Identifiant en double",
+         "« {field_label} » « {value} » est déjà utilisé par une autre ligne ({other}).",
+         "Donnez un identifiant unique à chaque enregistrement, ou supprimez la ligne en double."),
+    Rule("ORPHAN", ERROR, "Référence introuvable",
+         "« {field_label} » : « {value} » ne correspond à aucun(e) {target} du fichier.",
+         "Vérifiez l'orthographe de la référence, ou ajoutez la ligne manquante dans la feuille « {target_sheet} »."),
+    Rule("PARENT_REJECTED", ERROR, "Rejet en cascade",
+         "{entity_label} est rejeté(e) parce que {target} « {value} » auquel(le) elle se rattache est rejeté(e).",
+         "Corrigez d'abord les erreurs de {target} « {value} » ; cette ligne sera alors acceptée."),
+    Rule("INCONSISTENT_REPEAT", ERROR, "Valeurs différentes pour un même enregistrement",
+         "« {field_label} » vaut « {value} » ici mais « {other_value} » ligne {other_row} pour la même {group_field} « {group_key} ».",
+         "Dans un fichier à plat, les colonnes de la formation et de l'action doivent être identiques sur toutes les lignes de la même référence : alignez les valeurs."),
+    Rule("DATE_ORDER", ERROR, "Dates dans le désordre",
+         "« {field_label} » ({value}) est antérieure à « {other_label} » ({other_value}).",
+         "La date de fin doit être égale ou postérieure à la date de début : corrigez l'une des deux."),
+    Rule("PLACES", ERROR, "Nombre de places incohérent",
+         "« {field_label} » ({value}) {problem}.",
+         "Vérifiez les nombres de places du dispositif : restantes et effectif minimal ne peuvent dépasser le nombre de places, ni l'effectif minimal la capacité simultanée."),
+    Rule("PRICE_TTC", ERROR, "Prix TTC incohérent",
+         "Frais TTC {value} € ≠ frais HT {ht} € × (1 + TVA {tva}) = {expected} €.",
+         "Corrigez le prix TTC, le prix HT ou le taux de TVA pour que TTC = HT × (1 + TVA), au centime près."),
+    Rule("PARCOURS_INDIVIDUALISATION", ERROR, "Parcours incompatible avec l'individualisation",
+         "La formation « {formation} » individualise le parcours par bloc, mais la session n'a pas {missing} dans « {field_label} ».",
+         "Ajoutez « modulaire » et « individualisé » aux types de parcours, ou répondez non à l'individualisation."),
+    Rule("NO_CHILD", ERROR, "Enregistrement sans suite acceptée",
+         "{entity_label} « {key} » n'a aucun(e) {child} accepté(e).",
+         "Ajoutez au moins un(e) {child} valide (feuille « {child_sheet} ») ou corrigez ceux qui sont rejetés."),
+    Rule("MISSING_SHEET", ERROR, "Feuille manquante",
+         "Le classeur n'a pas de feuille « {sheet_name} ».",
+         "Ajoutez la feuille « {sheet_name} » (voir le modèle de classeur) ou vérifiez son nom."),
+    Rule("UNKNOWN_COLUMN", WARNING, "Colonne non reconnue",
+         "La colonne « {value} » n'est pas reconnue : son contenu est ignoré.",
+         "Renommez l'en-tête comme dans le modèle{closest}, ou supprimez la colonne."),
+    Rule("CERTIFINFO_UNKNOWN", ERROR, "Certification inconnue",
+         "« {field_label} » : « {value} » n'existe pas dans le référentiel Certif Info.",
+         "Vérifiez le code (recherche : fasd ref search « intitulé »). Propositions en colonne suggestion."),
+    Rule("CERTIFINFO_INACTIVE", ERROR, "Certification inactive",
+         "La certification « {value} » {reason}.",
+         "Choisissez la certification qui la remplace, ou retirez les sessions qui commencent après sa fin de validité."),
+    Rule("RNCP_MISMATCH", ERROR, "Code RNCP discordant",
+         "« {field_label} » : « {value} » ne correspond pas à la fiche Certif Info {certifinfo}, qui porte {expected}.",
+         "Corrigez le code RNCP ou le code Certif Info : ils doivent désigner la même certification."),
+    Rule("BLOC_UNKNOWN", ERROR, "Bloc de compétences inconnu",
+         "Le bloc « {value} » n'est pas un bloc de la certification {certification}.",
+         "Choisissez parmi les blocs de la certification : {allowed}."),
+    Rule("BLOCS_VALIDATION", ERROR, "Blocs incohérents avec la validation",
+         "Validation « {validation} » : {problem}.",
+         "Validation totale : tous les blocs ; partielle : au moins un bloc, pas tous."),
+    Rule("TITLE_OVERRIDDEN", WARNING, "Intitulé remplacé par celui de la certification",
+         "L'intitulé « {value} » diffère de celui de la fiche Certif Info : « {reference_title} » est conservé.",
+         "Rien à faire si c'est bien cette certification ; sinon corrigez le code Certif Info."),
+    Rule("DURATION_EXCEEDS_PERIOD", WARNING, "Durée improbable",
+         "{value} h en centre entre le {debut} et le {fin} ({days} jours) font plus de 10 h par jour.",
+         "Vérifiez la durée en centre et les dates de la session."),
+    Rule("SESSION_ENDED", WARNING, "Session terminée",
+         "La session s'est terminée le {value}, avant la date du traitement ({today}).",
+         "Retirez la session de l'envoi ou corrigez sa date de fin."),
+)}
+
+
+def rule(code: str) -> Rule:
+    return RULES[code]
+
+
+def codes_markdown() -> str:
+    """The catalogue as Markdown, for docs/codes.md."""
+    lines = [
+        "# Codes des constats (findings)",
+        "",
+        "Généré par `python -m pipeline.rules > docs/codes.md` à partir de `pipeline/rules.py` ;",
+        "ne pas modifier à la main. Une erreur (`error`) rejette l'enregistrement, un",
+        "avertissement (`warning`) non.",
+        "",
+        "| code | gravité | titre | message | aide |",
+        "|---|---|---|---|---|",
+    ]
+    for r in RULES.values():
+        cells = [f"`{r.code}`", r.severity, r.title, r.template, r.help]
+        lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    print(codes_markdown(), end="")

@@ -1,0 +1,29 @@
+"""Text folding shared by header matching and enumeration look-up."""
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_NON_ALNUM = re.compile(r"[^a-z0-9+]+")
+
+
+def fold(text: str) -> str:
+    """Lower-case, strip accents, turn punctuation into single spaces.
+
+    "Date début *" and "date_debut" both fold to "date debut"; used wherever a
+    person's spelling must meet a canonical name.
+    """
+    text = unicodedata.normalize("NFKD", str(text))
+    text = "".join(c for c in text if not unicodedata.combining(c))
+    text = text.replace("œ", "oe").replace("Œ", "oe").lower()
+    return _NON_ALNUM.sub(" ", text).strip()
+
+
+def column_letter(index: int) -> str:
+    """0-based column index to an Excel column letter (0 -> A, 26 -> AA)."""
+    letters = ""
+    index += 1
+    while index:
+        index, rem = divmod(index - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters

@@ -1,0 +1,2 @@
+"""Validators: field rules (pandera schemas), cross-record rules, certification
+resolution, and the rejection cascade."""

@@ -1,0 +1,62 @@
+"""Which records are accepted: own errors, then the cascade of spec §4.
+
+Down: a record whose parent (or referenced site / contact) is rejected is rejected
+too (PARENT_REJECTED). Up: a session without an accepted dispositif, an action
+without an accepted session, a formation without an accepted action are rejected
+(NO_CHILD). Every rejected record ends with at least one error finding naming it.
+"""
+from __future__ import annotations
+
+import pandas as pd
+
+from ..findings import Findings, errors_by_record
+from ..model import DIRECTORY_LINKS, ENTITIES
+from ..tables import Table
+
+ORDER = ("site", "contact", "formation", "action", "session", "dispositif")
+
+
+def _accepted_by_key(table: Table, accepted: pd.Series) -> pd.Series:
+    """key -> accepted, for the first record of each key (the one children link to)."""
+    key = table.typed[ENTITIES[table.entity].key[0]]
+    first = key.notna() & ~key.duplicated()
+    return pd.Series(accepted[first].to_numpy(), index=key[first].to_numpy())
+
+
+def decide(tables: dict[str, Table], findings: Findings) -> dict[str, pd.Series]:
+    """Accepted mask per entity; appends the cascade findings."""
+    frame = findings.frame()
+    accepted: dict[str, pd.Series] = {}
+    links = {name: [] for name in ORDER}
+    for e in ENTITIES.values():
+        if e.parent:
+            links[e.name].append((e.parent_field, e.parent))
+    for entity, field, target in DIRECTORY_LINKS:
+        links[entity].append((field, target))
+
+    for entity in ORDER:
+        table = tables[entity]
+        errors = errors_by_record(frame, entity)
+        ok = pd.Series(~table.typed.index.isin(list(errors)), index=table.typed.index)
+        for field, target in links[entity]:
+            by_key = _accepted_by_key(tables[target], accepted[target])
+            parent_ok = table.typed[field].map(by_key)
+            # NaN: no parent named or parent missing (already ORPHAN / REQUIRED).
+            bad = ok & (parent_ok == False)  # noqa: E712 - NaN must not count
+            for idx in table.typed.index[bad]:
+                findings.add(table, idx, "PARENT_REJECTED", field, target=ENTITIES[target].label)
+            ok &= ~bad
+        accepted[entity] = ok
+
+    for entity in ("session", "action", "formation"):
+        table = tables[entity]
+        child = next(e for e in ENTITIES.values() if e.parent == entity)
+        child_table = tables[child.name]
+        with_child = set(child_table.typed.loc[accepted[child.name], child.parent_field].dropna())
+        key = table.typed[ENTITIES[entity].key[0]]
+        bad = accepted[entity] & ~key.isin(with_child)
+        for idx in table.typed.index[bad]:
+            findings.add(table, idx, "NO_CHILD", None, child=child.name,
+                         child_sheet=child.sheet)
+        accepted[entity] = accepted[entity] & ~bad
+    return accepted

@@ -1,0 +1,197 @@
+"""Cross-record rules (spec §4) that need no certification reference.
+
+Each check works on whole columns of the typed tables and reports through
+`Findings`; none loops over rows except to emit the (few) findings.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+
+from ..findings import Findings
+from ..model import DIRECTORY_LINKS, ENTITIES
+from ..tables import Table
+
+Tables = dict[str, Table]
+
+
+def _key_series(table: Table) -> pd.Series:
+    """The record key as one string column (a dispositif: session + dispositif)."""
+    t = table.typed
+    if table.entity == "dispositif":
+        which = t["ref_dispositif"].fillna(t["dispositif"])
+        return t["ref_session"].fillna("") + "\x1f" + which.fillna("")
+    return t[ENTITIES[table.entity].key[0]]
+
+
+def check_duplicate_keys(tables: Tables, findings: Findings) -> None:
+    """DUPLICATE_KEY: a later record reusing a key; the first one keeps it."""
+    for table in tables.values():
+        if table.typed.empty:
+            continue
+        spec = table.spec
+        keys = _key_series(table)
+        field = spec.key[0] if table.entity != "dispositif" else "ref_dispositif"
+        _report_duplicates(table, keys, field, findings)
+        for sofi in ("code_formation", "code_action", "code_session"):
+            if sofi in spec.by_name:
+                _report_duplicates(table, table.typed[sofi], sofi, findings)
+
+
+def _report_duplicates(table: Table, keys: pd.Series, field: str, findings: Findings) -> None:
+    present = keys.notna() & (keys != "") & ~keys.astype(str).str.endswith("\x1f")
+    dup = keys.duplicated() & present
+    if not dup.any():
+        return
+    first_of = keys[present & ~keys.duplicated()]
+    first_row = dict(zip(first_of, table.raw.loc[first_of.index, "_row"]))
+    first_line = dict(zip(first_of, table.raw.loc[first_of.index, "_line"]))
+    for idx in keys[dup].index:
+        k = keys[idx]
+        if table.entity == "dispositif" and field == "ref_dispositif" and pd.isna(table.typed.at[idx, "ref_dispositif"]):
+            field_here = "dispositif"
+        else:
+            field_here = field
+        where = (f"ligne {first_row[k]}" if pd.notna(first_row[k]) else f"ligne XML {first_line[k]}")
+        findings.add(table, idx, "DUPLICATE_KEY", field_here, other=where)
+
+
+def check_links(tables: Tables, findings: Findings) -> None:
+    """ORPHAN: a parent ref_*, site or contact that no record of the input carries."""
+    links = [(e.name, e.parent_field, e.parent) for e in ENTITIES.values() if e.parent]
+    links += list(DIRECTORY_LINKS)
+    for entity, field, target in links:
+        table = tables[entity]
+        if table.typed.empty:
+            continue
+        target_table = tables[target]
+        known = set(_key_series(target_table).dropna()) if not target_table.typed.empty else set()
+        values = table.typed[field]
+        missing = values.notna() & ~values.isin(known)
+        spec = ENTITIES[target]
+        for idx in values[missing].index:
+            findings.add(table, idx, "ORPHAN", field, target=spec.name, target_sheet=spec.sheet)
+
+
+def check_dates(tables: Tables, findings: Findings) -> None:
+    """DATE_ORDER: a session's end before its start, and the same for inscription."""
+    sessions = tables["session"]
+    t = sessions.typed
+    if t.empty:
+        return
+    pairs = [("date_debut", "date_fin"), ("inscription_debut", "inscription_fin")]
+    for start, end in pairs:
+        starts = t[start] if start == "date_debut" else pd.to_datetime(t[start], errors="coerce")
+        ends = t[end] if end == "date_fin" else pd.to_datetime(t[end], errors="coerce")
+        bad = ends < starts
+        start_label = sessions.spec.field(start).label.rstrip(" *")
+        for idx in t.index[bad.fillna(False)]:
+            findings.add(sessions, idx, "DATE_ORDER", end, other_label=start_label,
+                         other_value=str(sessions.raw.at[idx, start]).strip())
+
+
+def check_places(tables: Tables, findings: Findings) -> None:
+    """PLACES: remaining seats or minimum head-count over the places, minimum over capacity."""
+    table = tables["dispositif"]
+    t = table.typed
+    if t.empty:
+        return
+    rules = [
+        ("nb_places_restantes", t["nb_places_restantes"] > t["nb_places"], "dépasse le nombre de places du dispositif ({other})", "nb_places"),
+        ("effectif_minimal", t["effectif_minimal"] > t["nb_places"], "dépasse le nombre de places du dispositif ({other})", "nb_places"),
+        ("effectif_minimal", t["effectif_minimal"] > t["capacite_simultanee"], "dépasse la capacité simultanée ({other})", "capacite_simultanee"),
+    ]
+    for field, mask, problem, other in rules:
+        for idx in t.index[mask.fillna(False).astype(bool)]:
+            findings.add(table, idx, "PLACES", field, problem=problem.format(other=_num(t.at[idx, other])))
+
+
+def _num(value) -> str:
+    value = float(value)
+    return f"{value:g}" if value.is_integer() else f"{value:.2f}".replace(".", ",")
+
+
+def check_prices(tables: Tables, findings: Findings) -> None:
+    """PRICE_TTC: TTC = HT × (1 + TVA) to the cent, when all three are given."""
+    table = tables["dispositif"]
+    t = table.typed
+    if t.empty:
+        return
+    ht, tva, ttc = (pd.to_numeric(t[c], errors="coerce") for c in ("frais_ht", "taux_tva", "frais_ttc"))
+    expected = (ht * (1 + tva)).round(2)
+    bad = (expected - ttc.round(2)).abs() > 0.005
+    for idx in t.index[bad.fillna(False)]:
+        findings.add(table, idx, "PRICE_TTC", "frais_ttc", ht=_money(ht[idx]), tva=f"{tva[idx] * 100:g} %",
+                     expected=_money(expected[idx]))
+
+
+def _money(value: float) -> str:
+    return f"{value:.2f}".replace(".", ",")
+
+
+def session_formations(tables: Tables) -> pd.Series:
+    """For each session, the index of its formation record (NaN when the chain breaks)."""
+    sessions, actions, formations = (tables[e].typed for e in ("session", "action", "formation"))
+    action_formation = actions.drop_duplicates("ref_action").set_index("ref_action")["ref_formation"]
+    formation_index = pd.Series(formations.index, index=formations["ref_formation"])
+    formation_index = formation_index[~formation_index.index.duplicated()]
+    ref_formation = sessions["ref_action"].map(action_formation)
+    return ref_formation.map(formation_index)
+
+
+def check_parcours(tables: Tables, findings: Findings) -> None:
+    """PARCOURS_INDIVIDUALISATION: an individualised formation needs modulaire + individualisé."""
+    sessions = tables["session"]
+    t = sessions.typed
+    if t.empty or tables["formation"].typed.empty or tables["action"].typed.empty:
+        return
+    formations = tables["formation"].typed
+    f_idx = session_formations(tables)
+    individual = f_idx.map(formations["individualisation"]).fillna(False).astype(bool)
+    parcours = t["types_parcours"]
+    has = parcours.map(lambda v: set(v) if isinstance(v, list) else set())
+    missing = has.map(lambda s: [p for p in ("modulaire", "individualisé") if p not in s])
+    bad = individual & parcours.notna() & missing.map(bool)
+    for idx in t.index[bad]:
+        findings.add(sessions, idx, "PARCOURS_INDIVIDUALISATION", "types_parcours",
+                     formation=formations.at[int(f_idx[idx]), "ref_formation"],
+                     missing=" et ".join(f"« {m} »" for m in missing[idx]))
+
+
+def check_durations(tables: Tables, findings: Findings) -> None:
+    """DURATION_EXCEEDS_PERIOD: more than 10 h in centre per calendar day of the session."""
+    sessions = tables["session"]
+    t = sessions.typed
+    if t.empty:
+        return
+    days = (t["date_fin"] - t["date_debut"]).dt.days + 1
+    hours = pd.to_numeric(t["duree_centre_h"], errors="coerce")
+    bad = (days > 0) & (hours > 10 * days)
+    for idx in t.index[bad.fillna(False)]:
+        findings.add(sessions, idx, "DURATION_EXCEEDS_PERIOD", "duree_centre_h",
+                     debut=t.at[idx, "date_debut"].strftime("%d/%m/%Y"),
+                     fin=t.at[idx, "date_fin"].strftime("%d/%m/%Y"), days=int(days[idx]))
+
+
+def check_ended(tables: Tables, findings: Findings, today: dt.date) -> None:
+    """SESSION_ENDED: the session's end date is already past on the run date."""
+    sessions = tables["session"]
+    t = sessions.typed
+    if t.empty:
+        return
+    bad = t["date_fin"] < pd.Timestamp(today)
+    for idx in t.index[bad.fillna(False)]:
+        findings.add(sessions, idx, "SESSION_ENDED", "date_fin", value=t.at[idx, "date_fin"].strftime("%d/%m/%Y"),
+                     today=today.strftime("%d/%m/%Y"))
+
+
+def run_cross_checks(tables: Tables, findings: Findings, today: dt.date) -> None:
+    check_duplicate_keys(tables, findings)
+    check_links(tables, findings)
+    check_dates(tables, findings)
+    check_places(tables, findings)
+    check_prices(tables, findings)
+    check_parcours(tables, findings)
+    check_durations(tables, findings)
+    check_ended(tables, findings, today)

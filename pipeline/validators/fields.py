@@ -1,0 +1,152 @@
+"""Field rules of the dictionary (spec §3) as one pandera schema per entity.
+
+The schemas are generated from `pipeline.model`, so a field's rules live in one
+place. Validation is lazy: pandera collects every failing cell of every column, and
+each failure case becomes a finding through the check's position in its column.
+A cell that already failed normalisation is not reported twice.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+import pandas as pd
+import pandera.pandas as pa
+from stdnum.fr import siret as stdnum_siret
+
+from ..enums import formacode_codes
+from ..findings import Findings
+from ..model import ENTITIES, Field
+from ..normalise import EXPECTED
+from ..tables import Table
+
+PATTERNS = {
+    "email": r"[^@\s;,]+@[^@\s;,]+\.[A-Za-z]{2,}",
+    "url": r"https?://[^\s/]+\.[^\s]+",
+    "phone": r"(\+33\d{9}|0\d{9})",
+    "postcode": r"\d{5}",
+}
+PLACE_FIELDS = {"nb_places", "nb_places_restantes", "effectif_minimal", "capacite_simultanee"}
+
+
+@dataclass(frozen=True)
+class Meaning:
+    """What a failing check means: its finding code and message parameters."""
+    code: str
+    params: tuple[tuple[str, str], ...] = ()
+
+
+def _each(test):
+    """A check on a multi-valued column: every element of every list passes `test`."""
+    return lambda s: s.map(lambda values: all(test(v) for v in values))
+
+
+def _matches(pattern: str):
+    return lambda s: s.astype(str).str.fullmatch(pattern)
+
+
+def _format(field: Field, expected: str | None = None) -> Meaning:
+    default_expected, hint = EXPECTED.get(field.kind, EXPECTED["code"])
+    return Meaning("BAD_FORMAT", (("expected", expected or default_expected),
+                                  ("hint", hint.format(example=field.example or "—"))))
+
+
+def _range(field: Field) -> list[tuple[pa.Check, Meaning]]:
+    checks = []
+    code = "PLACES" if field.name in PLACE_FIELDS else "OUT_OF_RANGE"
+    if field.minimum is not None:
+        if field.min_exclusive:
+            bound, expected = f"inférieur ou égal à {field.minimum:g}", f"strictement supérieur à {field.minimum:g}"
+            check = pa.Check.gt(field.minimum)
+        else:
+            bound, expected = f"inférieur à {field.minimum:g}", f"supérieur ou égal à {field.minimum:g}"
+            check = pa.Check.ge(field.minimum)
+        checks.append((check, Meaning(code, (("bound", bound), ("expected", expected),
+                                             ("problem", f"doit être au moins {field.minimum:g}")))))
+    if field.maximum is not None:
+        bound, expected = f"supérieur à {field.maximum:g}", f"inférieur ou égal à {field.maximum:g}"
+        checks.append((pa.Check.le(field.maximum), Meaning(code, (("bound", bound), ("expected", expected),
+                                                                  ("problem", f"doit valoir au plus {field.maximum:g}")))))
+    return checks
+
+
+def field_checks(field: Field) -> list[tuple[pa.Check, Meaning]]:
+    checks: list[tuple[pa.Check, Meaning]] = []
+    if field.max_len:
+        meaning = Meaning("TOO_LONG", (("max_len", str(field.max_len)),))
+        if field.multi:
+            checks.append((pa.Check(_each(lambda v: len(str(v)) <= field.max_len)), meaning))
+        else:
+            checks.append((pa.Check.str_length(max_value=field.max_len), meaning))
+    pattern = field.pattern or PATTERNS.get(field.kind)
+    if pattern and field.kind != "enum":
+        if field.multi:
+            import re
+            compiled = re.compile(pattern)
+            checks.append((pa.Check(_each(lambda v: compiled.fullmatch(str(v)) is not None)), _format(field)))
+        else:
+            checks.append((pa.Check(_matches(pattern)), _format(field)))
+    if field.kind == "siret":
+        checks.append((pa.Check(lambda s: s.map(stdnum_siret.is_valid)), _format(field)))
+    if field.name == "formacodes":
+        known = formacode_codes()
+        checks.append((pa.Check(_each(lambda v: v in known)),
+                       _format(field, "un Formacode V12 existant")))
+    if field.name == "url_video":
+        checks.append((pa.Check(lambda s: s.str.contains(r"youtube\.com|youtu\.be|\.mp4(\?|$)", regex=True)),
+                       Meaning("BAD_FORMAT", (("expected", "une vidéo YouTube ou un fichier .mp4"),
+                                              ("hint", "donnez un lien YouTube ou un lien vers un fichier .mp4.")))))
+    if field.max_items:
+        checks.append((pa.Check(lambda s: s.map(len) <= field.max_items),
+                       Meaning("TOO_MANY", (("maximum", str(field.max_items)),))))
+    checks.extend(_range(field))
+    return checks
+
+
+@lru_cache(maxsize=None)
+def entity_schema(entity: str) -> tuple[pa.DataFrameSchema, dict[tuple[str, int], Meaning]]:
+    """The pandera schema of an entity and, per (column, check number), its meaning."""
+    columns = {}
+    meanings: dict[tuple[str, int], Meaning] = {}
+    for field in ENTITIES[entity].fields:
+        checks = field_checks(field)
+        for number, (_, meaning) in enumerate(checks):
+            meanings[(field.name, number)] = meaning
+        columns[field.name] = pa.Column(None, checks=[c for c, _ in checks], nullable=not field.required,
+                                        required=True)
+    return pa.DataFrameSchema(columns, name=entity), meanings
+
+
+def validate_fields(table: Table, findings: Findings, already: set[tuple[str, int, str]]) -> None:
+    """Run the entity's schema on its typed table; failures become findings."""
+    if table.typed is None or table.typed.empty:
+        return
+    schema, meanings = entity_schema(table.entity)
+    try:
+        schema.validate(table.typed, lazy=True)
+    except pa.errors.SchemaErrors as errors:
+        cases = errors.failure_cases
+        for case in cases.itertuples(index=False):
+            if case.index is None or pd.isna(case.index):
+                continue
+            idx = int(case.index)
+            if (table.entity, idx, case.column) in already:
+                continue
+            if case.check == "not_nullable":
+                meaning = Meaning("REQUIRED")
+            else:
+                meaning = meanings[(case.column, int(case.check_number))]
+            params = dict(meaning.params)
+            value = table.typed.at[idx, case.column]
+            if meaning.code == "TOO_LONG":
+                params["length"] = len(str(table.raw.at[idx, case.column]).strip())
+            if meaning.code == "TOO_MANY":
+                params["count"] = len(value)
+            already.add((table.entity, idx, case.column))
+            findings.add(table, idx, meaning.code, case.column, bad=table.raw.at[idx, case.column], **params)
+
+
+def flagged_cells(findings_frame: pd.DataFrame) -> set[tuple[str, int, str]]:
+    """(entity, index, field) of every cell that already has a finding."""
+    f = findings_frame[findings_frame["_index"].notna()]
+    return set(zip(f["entity"], f["_index"].astype(int), f["field"]))

@@ -1,0 +1,1 @@
+"""Writers: the output folder of `fasd import` / `fasd check`, each file written atomically."""
