@@ -127,6 +127,23 @@ def check_command(inputs, out, annuaire, reference, today):
     execute(inputs, out, annuaire, reference, today, with_records=False)
 
 
+def _register_commands() -> None:
+    """Commands that live in their own modules (reference look-up, LHÉO export, template)."""
+    import importlib
+    for module in ("pipeline.reference.commands", "pipeline.export", "pipeline.template"):
+        try:
+            commands = importlib.import_module(module)
+        except ModuleNotFoundError as exc:
+            if exc.name != module:
+                raise
+            continue
+        for command in getattr(commands, "COMMANDS", ()):
+            main.add_command(command)
+
+
+_register_commands()
+
+
 def entry_point():
     """Console entry: no traceback for the user unless FASD_DEBUG is set."""
     try:
