@@ -134,7 +134,7 @@ def _register_commands() -> None:
         try:
             commands = importlib.import_module(module)
         except ModuleNotFoundError as exc:
-            if exc.name != module:
+            if not (exc.name and module.startswith(exc.name)):
                 raise
             continue
         for command in getattr(commands, "COMMANDS", ()):
