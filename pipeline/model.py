@@ -30,6 +30,7 @@ class Field:
     min_exclusive: bool = False
     pattern: str | None = None
     max_items: int | None = None
+    from_reference: bool = False  # required unless the certification reference provides it
     synonyms: tuple[str, ...] = ()
     help: str = ""
     example: str = ""
@@ -107,14 +108,14 @@ FORMATION = Entity("formation", "Formations", "la formation", ("ref_formation",)
     F("code_rncp", "Code RNCP", "code", pattern=r"RNCP\d{1,6}",
       synonyms=["rncp"], example="RNCP35830"),
     F("code_rs", "Code RS", "code", pattern=r"RS\d{1,6}", synonyms=["rs"]),
-    F("intitule", "Intitulé *", "text", required=True, max_len=255,
+    F("intitule", "Intitulé *", "text", from_reference=True, max_len=255,
       synonyms=["intitule formation"], example="Diplôme d'État d'aide-soignant - DEAS"),
     F("objectif_general", "Objectif général *", "enum", required=True, table="objectif_general",
       example="Certification"),
     F("type_certification", "Type de certification", "text", max_len=255),
-    F("objectif_formation", "Objectif *", "text", required=True, max_len=3000,
+    F("objectif_formation", "Objectif *", "text", from_reference=True, max_len=3000,
       synonyms=["objectif formation", "objectifs formation"]),
-    F("contenu_formation", "Programme *", "text", required=True, max_len=3000,
+    F("contenu_formation", "Programme *", "text", from_reference=True, max_len=3000,
       synonyms=["contenu formation", "contenu"]),
     F("formacodes", "Formacodes", "code", multi=True, pattern=r"\d{5}", max_items=5,
       synonyms=["formacode"], example="43436"),

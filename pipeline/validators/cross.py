@@ -186,7 +186,29 @@ def check_ended(tables: Tables, findings: Findings, today: dt.date) -> None:
                      today=today.strftime("%d/%m/%Y"))
 
 
+def check_conditional_required(tables: Tables, findings: Findings) -> None:
+    """REQUIRED that depends on « Référence Certif Info ».
+
+    Certifiante (oui): a Certif Info or RNCP code is needed; title, objective and
+    programme then come from the reference. Not certifiante: those three are required.
+    """
+    table = tables["formation"]
+    t = table.typed
+    if t.empty:
+        return
+    blank = {name: table.raw[name].fillna("").astype(str).str.strip() == "" for name in table.raw.columns
+             if not name.startswith("_")}
+    certified = t["certifinfo"] == True  # noqa: E712 - NA stays False
+    not_certified = t["certifinfo"] == False  # noqa: E712
+    for idx in t.index[certified & blank["code_certifinfo"] & blank["code_rncp"]]:
+        findings.add(table, idx, "REQUIRED", "code_certifinfo")
+    for field in (f for f in table.spec.fields if f.from_reference):
+        for idx in t.index[not_certified & blank[field.name]]:
+            findings.add(table, idx, "REQUIRED", field.name)
+
+
 def run_cross_checks(tables: Tables, findings: Findings, today: dt.date) -> None:
+    check_conditional_required(tables, findings)
     check_duplicate_keys(tables, findings)
     check_links(tables, findings)
     check_dates(tables, findings)
