@@ -121,7 +121,8 @@ def formacode_rows() -> list[list[str]]:
 
 @lru_cache(maxsize=None)
 def formacode_codes() -> frozenset[str]:
-    return frozenset(row[0] for row in formacode_rows())
+    """Formacodes of domains (type DOM): the ones a formation's `formacodes` may hold."""
+    return frozenset(row[0] for row in formacode_rows() if len(row) > 3 and "DOM" in row[3].split("$"))
 
 
 def _publics() -> Enumeration:

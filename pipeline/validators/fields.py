@@ -91,7 +91,7 @@ def field_checks(field: Field) -> list[tuple[pa.Check, Meaning]]:
     if field.name == "formacodes":
         known = formacode_codes()
         checks.append((pa.Check(_each(lambda v: v in known)),
-                       _format(field, "un Formacode V12 existant")))
+                       _format(field, "un Formacode V12 de domaine")))
     if field.name == "url_video":
         checks.append((pa.Check(lambda s: s.str.contains(r"youtube\.com|youtu\.be|\.mp4(\?|$)", regex=True)),
                        Meaning("BAD_FORMAT", (("expected", "une vidéo YouTube ou un fichier .mp4"),

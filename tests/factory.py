@@ -1,0 +1,130 @@
+"""Small hand-made offers for the tests: one valid offer, mutated one cell at a time.
+
+`valid_offer()` returns entity -> list of records (field name -> cell text); the
+writers turn it into a template workbook or a flat CSV with the labels of the model
+as headers, so a test states exactly which cell it spoils.
+"""
+from __future__ import annotations
+
+import copy
+import csv
+import datetime as dt
+from pathlib import Path
+
+import openpyxl
+
+from pipeline.model import ENTITIES
+from pipeline.run import run
+
+TODAY = dt.date(2026, 3, 1)
+
+VALID = {
+    "site": [
+        {"code_site": "36364", "siret": "130 005 119 00032", "nom": "CARIFOREF DES PAYS DE LA LOIRE",
+         "adresse": "2 rue de la Loire", "code_postal": "44000", "ville": "Nantes",
+         "courriel": "offre@cariforef-pdl.org"},
+    ],
+    "contact": [
+        {"code_contact": "1902", "nom": "auto saisie", "code_site": "36364"},
+    ],
+    "formation": [
+        {"ref_formation": "F1", "certifinfo": "non", "intitule": "Prévention des TMS en établissement de santé",
+         "objectif_general": "Professionnalisation", "objectif_formation": "Prévenir les TMS.",
+         "contenu_formation": "Anatomie, gestes et postures.", "individualisation": "non",
+         "validation": "totale", "formacodes": "31776"},
+    ],
+    "action": [
+        {"ref_action": "A1", "ref_formation": "F1", "code_site_dispensateur": "36364",
+         "resultats_attendus": "Attestation de formation.", "niveau_entree": "sans niveau spécifique"},
+    ],
+    "session": [
+        {"ref_session": "S1", "ref_action": "A1", "code_site_lieu": "36364", "date_debut": "07/09/2026",
+         "date_fin": "30/10/2026", "entrees_sorties_permanentes": "non", "rythmes": "continu; temps plein",
+         "periodes": "cours de jour", "types_parcours": "collectif",
+         "modalites_pedagogiques": "en organisme de formation", "modalite_enseignement": "présentiel",
+         "duree_centre_h": "35", "code_site_responsable": "36364", "etat_recrutement": "ouvert",
+         "referent_pmr": "1902", "referent_mobilite": "1902"},
+    ],
+    "dispositif": [
+        {"ref_session": "S1", "ref_dispositif": "D1", "dispositif": "PROGRAMME REGION - Formations sanitaires et sociales",
+         "publics": "demandeur d'emploi", "nb_places": "12", "frais_ht": "1000", "taux_tva": "20 %",
+         "frais_ttc": "1200"},
+    ],
+}
+
+
+def valid_offer() -> dict[str, list[dict]]:
+    return copy.deepcopy(VALID)
+
+
+def columns_of(offer: dict, entity: str) -> list[str]:
+    """Fields used by any record of the entity, in model order."""
+    used = {k for r in offer[entity] for k in r}
+    return [name for name in ENTITIES[entity].names if name in used]
+
+
+def write_workbook(path: Path, offer: dict, entities=None) -> Path:
+    """The offer as a template workbook: one sheet per entity, SOFI labels as headers."""
+    wb = openpyxl.Workbook()
+    wb.remove(wb.active)
+    for entity in entities or ENTITIES:
+        spec = ENTITIES[entity]
+        ws = wb.create_sheet(spec.sheet)
+        names = columns_of(offer, entity)
+        ws.append([spec.field(n).label for n in names])
+        for record in offer[entity]:
+            ws.append([record.get(n, "") for n in names])
+    wb.save(path)
+    return path
+
+
+def flat_rows(offer: dict) -> tuple[list[str], list[list[str]]]:
+    """The offer as one row per session × dispositif, parents repeated."""
+    entities = ("formation", "action", "session", "dispositif")
+    names = []
+    for e in entities:
+        names += [n for n in columns_of(offer, e) if n not in names]
+    formations = {r["ref_formation"]: r for r in offer["formation"]}
+    actions = {r["ref_action"]: r for r in offer["action"]}
+    sessions = {r["ref_session"]: r for r in offer["session"]}
+    rows = []
+    for d in offer["dispositif"]:
+        s = sessions[d["ref_session"]]
+        a = actions[s["ref_action"]]
+        f = formations[a["ref_formation"]]
+        merged = {**f, **a, **s, **d}
+        rows.append([merged.get(n, "") for n in names])
+    return names, rows
+
+
+def write_flat_csv(path: Path, offer: dict, *, encoding="utf-8-sig", delimiter=";", headers=None) -> Path:
+    names, rows = flat_rows(offer)
+    labels = headers or [_flat_label(n) for n in names]
+    with open(path, "w", encoding=encoding, newline="") as fh:
+        writer = csv.writer(fh, delimiter=delimiter)
+        writer.writerow(labels)
+        writer.writerows(rows)
+    return path
+
+
+def _flat_label(name: str) -> str:
+    for e in ("formation", "action", "session", "dispositif"):
+        if name in ENTITIES[e].by_name:
+            return ENTITIES[e].field(name).label
+    raise KeyError(name)
+
+
+def run_offer(tmp_path: Path, offer: dict, *, today=TODAY, reference=None):
+    path = write_workbook(tmp_path / "offre.xlsx", offer)
+    return run([path], today=today, reference=reference)
+
+
+def codes(result) -> list[str]:
+    return sorted(result.findings["code"])
+
+
+def finding(result, code: str):
+    """The single finding of `code` (fails the test when there is not exactly one)."""
+    rows = result.findings[result.findings["code"] == code]
+    assert len(rows) == 1, f"{code}: {len(rows)} findings\n{result.findings[['code', 'entity', 'field', 'cell', 'message']]}"
+    return rows.iloc[0]
