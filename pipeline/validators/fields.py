@@ -93,7 +93,7 @@ def field_checks(field: Field) -> list[tuple[pa.Check, Meaning]]:
         checks.append((pa.Check(_each(lambda v: v in known)),
                        _format(field, "un Formacode V12 de domaine")))
     if field.name == "url_video":
-        checks.append((pa.Check(lambda s: s.str.contains(r"youtube\.com|youtu\.be|\.mp4(\?|$)", regex=True)),
+        checks.append((pa.Check(lambda s: s.str.contains(r"youtube\.com|youtu\.be|\.mp4(?:\?|$)", regex=True)),
                        Meaning("BAD_FORMAT", (("expected", "une vidéo YouTube ou un fichier .mp4"),
                                               ("hint", "donnez un lien YouTube ou un lien vers un fichier .mp4.")))))
     if field.max_items:
