@@ -1,0 +1,110 @@
+"""The canonical Certif Info CSV (docs/reference.md): one record per Certif Info code.
+
+`;`-separated, UTF-8 (BOM allowed; Windows-1252 accepted as a fallback), one header
+row. Headers are matched leniently (case, accents, spaces) so an export with
+"Intitulé" or "Code RNCP" loads the same way.
+"""
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pandas as pd
+
+from ..readers.errors import InputError
+from ..text import fold
+from . import text as t
+from .model import CERTIF_COLUMNS, Reference, empty_frame, FICHE_COLUMNS, BLOC_COLUMNS
+
+# canonical column -> accepted spellings (folded)
+HEADERS = {
+    "code": ("code", "code certifinfo", "id", "certifinfo", "code certif info"),
+    "intitule": ("intitule", "intitule certification", "libelle"),
+    "code_rncp": ("code rncp", "rncp"),
+    "code_rs": ("code rs", "rs"),
+    "niveau_europeen": ("niveau europeen", "niveau", "niveau europe"),
+    "type_certification": ("type certification", "type"),
+    "certificateur": ("certificateur", "certificateurs"),
+    "formacodes": ("formacodes", "formacode"),
+    "codes_rome": ("codes rome", "code rome", "rome"),
+    "archive": ("archive", "archivee"),
+    "date_fin_validite": ("date fin validite", "fin validite", "date fin"),
+    "objectif": ("objectif", "objectifs", "objectif formation"),
+    "programme": ("programme", "contenu", "contenu formation"),
+    "illustratif": ("illustratif", "illustrative"),
+}
+REQUIRED = ("code", "intitule")
+
+
+def _decode(data: bytes, path: Path) -> str:
+    for encoding in ("utf-8-sig", "cp1252"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise InputError(f"{path.name} : encodage illisible (UTF-8 attendu).")
+
+
+def read_frame(path: Path) -> pd.DataFrame:
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"impossible de lire le référentiel {path} ({exc.strerror or exc}).") from None
+    try:
+        frame = pd.read_csv(io.StringIO(_decode(data, path)), sep=";", dtype=str, keep_default_na=False)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        raise InputError(f"{path.name} : CSV Certif Info illisible ({str(exc).splitlines()[0]}).") from None
+    spellings = {alias: name for name, aliases in HEADERS.items() for alias in aliases}
+    rename = {}
+    for col in frame.columns:
+        name = spellings.get(fold(col))
+        if name and name not in rename.values():
+            rename[col] = name
+    frame = frame.rename(columns=rename)
+    missing = [c for c in REQUIRED if c not in frame.columns]
+    if missing:
+        raise InputError(f"{path.name} : colonne(s) {', '.join(missing)} absente(s) ; "
+                         "format attendu : voir docs/reference.md (CSV Certif Info).")
+    return frame
+
+
+def is_certifinfo_csv(path: Path) -> bool:
+    """A CSV whose header has the canonical code and title columns (used to scan a folder)."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.readline()
+        header = _decode(head, path).strip().split(";")
+    except (OSError, InputError):
+        return False
+    folded = {fold(h) for h in header}
+    return any(a in folded for a in HEADERS["code"]) and any(a in folded for a in HEADERS["intitule"])
+
+
+def load_certifinfo(path: Path) -> Reference:
+    frame = read_frame(path)
+    n = len(frame)
+
+    def col(name: str) -> pd.Series:
+        return frame[name] if name in frame.columns else pd.Series([""] * n, index=frame.index, dtype=object)
+
+    codes = col("code").map(t.certifinfo_code)
+    certifs = pd.DataFrame({
+        "intitule": col("intitule").str.strip().astype(object),
+        "code_rncp": col("code_rncp").map(lambda v: t.fiche_code(v, "RNCP")).astype(object),
+        "code_rs": col("code_rs").map(lambda v: t.fiche_code(v, "RS")).astype(object),
+        "niveau": col("niveau_europeen").map(t.level).astype(object),
+        "type_certification": col("type_certification").str.strip().astype(object),
+        "certificateur": col("certificateur").str.strip().astype(object),
+        "formacodes": col("formacodes").map(t.split_list).astype(object),
+        "codes_rome": col("codes_rome").map(lambda v: [c.upper() for c in t.split_list(v)]).astype(object),
+        "archive": col("archive").map(t.flag).astype(bool),
+        "date_fin_validite": col("date_fin_validite").map(t.date).astype(object),
+        "objectif": col("objectif").str.strip().astype(object),
+        "programme": col("programme").str.strip().astype(object),
+        "illustratif": col("illustratif").map(lambda v: "" if fold(v) in ("", "non", "0") else t.clean(v)).astype(object),
+    })[CERTIF_COLUMNS]
+    certifs.index = pd.Index(codes.astype(object), name="code")
+    certifs = certifs[certifs.index != ""]
+    certifs = certifs[~certifs.index.duplicated(keep="first")]
+    return Reference(certifs, empty_frame(FICHE_COLUMNS).rename_axis("numero"), empty_frame(BLOC_COLUMNS),
+                     [str(path)])
