@@ -7,17 +7,26 @@ from pathlib import Path
 import pandas as pd
 
 from ..findings import COLUMNS
+from ..model import ENTITIES
 from .atomic import atomic_open
 
 SEVERITY_ORDER = {"error": 0, "warning": 1}
+CONSEQUENCES = {"PARENT_REJECTED", "NO_CHILD"}
+SHEET_ORDER = {e.sheet: i for i, e in enumerate(ENTITIES.values())}
 
 
 def ordered(findings: pd.DataFrame) -> pd.DataFrame:
-    """Findings in reading order: file, sheet, row, then errors before warnings."""
+    """Findings in reading order: causes before their cascades, then file, sheet, row."""
     f = findings[COLUMNS].copy()
-    f["_sev"] = f["severity"].map(SEVERITY_ORDER)
-    f = f.sort_values(["source", "sheet", "row", "line", "_sev", "column"], na_position="first", kind="stable")
-    return f.drop(columns="_sev").reset_index(drop=True)
+    keys = {
+        "_consequence": f["code"].isin(CONSEQUENCES),
+        "_sheet_rank": f["sheet"].map(SHEET_ORDER).fillna(-1),
+        "_sev": f["severity"].map(SEVERITY_ORDER),
+    }
+    f = f.assign(**keys).sort_values(
+        ["_consequence", "source", "_sheet_rank", "sheet", "row", "line", "_sev", "column"],
+        na_position="first", kind="stable")
+    return f.drop(columns=list(keys)).reset_index(drop=True)
 
 
 def write_report_csv(findings: pd.DataFrame, path: Path) -> None:
