@@ -23,6 +23,8 @@ CASES = [
     ("formation", "codes_rome", "J15O1", "BAD_FORMAT"),
     ("action", "url_action", "www.exemple.fr", "BAD_FORMAT"),
     ("action", "url_video", "https://exemple.fr/film.avi", "BAD_FORMAT"),
+    ("action", "objectifs", "<p>Voir</p><table><tr><td>1</td></tr></table>", "BAD_FORMAT"),
+    ("action", "objectifs", "Voir la plaquette https://exemple.fr/plaquette.pdf", "BAD_FORMAT"),
     ("session", "etat_recrutement", "complet", "BAD_ENUM"),
     ("session", "rythmes", "continu; parfois", "BAD_ENUM"),
     ("session", "entrees_sorties_permanentes", "peut-être", "BAD_ENUM"),
@@ -96,6 +98,12 @@ def test_number_spellings(tmp_path, text, expected):
     offer["dispositif"][0].update(frais_ht=text, taux_tva="", frais_ttc="")
     result = run_offer(tmp_path, offer)
     assert result.tables["dispositif"].typed.iloc[0]["frais_ht"] == expected
+
+
+def test_simple_html_objectives_pass(tmp_path):
+    offer = valid_offer()
+    offer["action"][0]["objectifs"] = "<p>Savoir <b>prévenir</b> les TMS.</p><ul><li>gestes</li></ul>"
+    assert run_offer(tmp_path, offer).findings.empty
 
 
 def test_enum_by_lheo_code_and_by_label(tmp_path):

@@ -26,6 +26,8 @@ PATTERNS = {
     "phone": r"(\+33\d{9}|0\d{9})",
     "postcode": r"\d{5}",
 }
+# SOFI's "Objectifs" takes plain text or simple HTML: no tables, images or PDF.
+RICH_CONTENT = r"<\s*(?:table|img|iframe|object|embed)\b|\.pdf\b|data:image/"
 PLACE_FIELDS = {"nb_places", "nb_places_restantes", "effectif_minimal", "capacite_simultanee"}
 
 
@@ -96,6 +98,11 @@ def field_checks(field: Field) -> list[tuple[pa.Check, Meaning]]:
         checks.append((pa.Check(lambda s: s.str.contains(r"youtube\.com|youtu\.be|\.mp4(?:\?|$)", regex=True)),
                        Meaning("BAD_FORMAT", (("expected", "une vidéo YouTube ou un fichier .mp4"),
                                               ("hint", "donnez un lien YouTube ou un lien vers un fichier .mp4.")))))
+    if field.name == "objectifs":
+        checks.append((pa.Check(lambda s: ~s.str.contains(RICH_CONTENT, case=False, regex=True)),
+                       Meaning("BAD_FORMAT", (("expected", "un texte simple (sans tableau, image ni PDF)"),
+                                              ("hint", "retirez le tableau, l'image ou le lien PDF ; "
+                                                       "mettez la plaquette PDF dans « URL PDF ».")))))
     if field.max_items:
         checks.append((pa.Check(lambda s: s.map(len) <= field.max_items),
                        Meaning("TOO_MANY", (("maximum", str(field.max_items)),))))
