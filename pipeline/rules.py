@@ -77,6 +77,10 @@ RULES: dict[str, Rule] = {r.code: r for r in (
     Rule("UNKNOWN_COLUMN", WARNING, "Colonne non reconnue",
          "La colonne « {value} » n'est pas reconnue : son contenu est ignoré.",
          "Renommez l'en-tête comme dans le modèle{closest}, ou supprimez la colonne."),
+    Rule("LHEO_UNUSED", WARNING, "Élément LHÉO non repris",
+         "{count} élément(s) « {path} » du flux LHÉO n'ont pas d'équivalent dans le modèle FASD : ignorés.",
+         "Rien à faire s'ils ne portent pas d'information utile ; sinon reportez-la dans le champ FASD "
+         "correspondant (voir docs/lheo-mapping.md)."),
     Rule("CERTIFINFO_UNKNOWN", ERROR, "Certification inconnue",
          "« {field_label} » : « {value} » n'existe pas dans le référentiel des certifications (Certif Info, RNCP, RS).",
          "Vérifiez le code (recherche : fasd ref search « intitulé »). Propositions en colonne suggestion."),

@@ -1,0 +1,555 @@
+"""LHÉO XML (2.3 or 2.2, UTF-8 or ISO-8859-1) -> the raw tables of the workbook readers.
+
+The file is streamed: `lxml.etree.iterparse` hands over one `formation` at a time,
+which is mapped to rows and then cleared (with its already-read siblings), so
+memory follows one formation, not the file. The parser never resolves entities,
+never loads a DTD and never touches the network; a DOCTYPE that declares entities
+or an external DTD is refused before any content is read.
+
+Mapping (docs/lheo-mapping.md): formation > action > session as in FASD, one FASD
+session per LHÉO session; organisme-formation-responsable, organisme-formateur,
+lieu-de-formation and the contacts become sites and contacts (a code is derived
+from the SIRET when the element has no `numero`); organisme-financeur becomes a
+dispositif. Files written by this project carry the FASD fields LHÉO cannot express
+in `extras` (see pipeline/lheo/__init__.py), which makes the round trip exact.
+Elements the mapping does not use are counted and reported (LHEO_UNUSED).
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterator
+
+import pandas as pd
+from lxml import etree
+
+from ..findings import Findings
+from ..lheo import ANNUAIRE, FASD, NAMESPACES, PLACEHOLDERS, STANDARD
+from ..lheo.codes import (CONTACT_TYPES_BACK, MODALITES_PEDAGOGIQUES_BACK, PARCOURS_BACK,
+                          VALIDATION_MIXTE, financeur_label, iso_date)
+from ..model import ENTITIES
+from ..tables import SourceColumn, Table, conform
+from .errors import InputError
+
+PARSER_OPTIONS = dict(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False,
+                      remove_comments=True, remove_pis=True)
+NUMBER = re.compile(r"\s*\d+(?:[.,]\d+)?\s*(?:€|EUR|euros?)?\s*", re.IGNORECASE)
+VALIDATION_BACK = {"0": "partielle", "1": "totale", VALIDATION_MIXTE: "totale"}
+
+
+@dataclass
+class Bundle:
+    """What one formation (or the root directory extras) gives: rows and the unused."""
+    rows: dict[str, list[dict]] = field(default_factory=lambda: {e: [] for e in ENTITIES})
+    annuaire: bool = False
+    unused: Counter = field(default_factory=Counter)
+    paths: dict = field(default_factory=dict)
+
+
+def _short(message: str) -> str:
+    return message.split(", line ")[0].strip().rstrip(".")[:150]
+
+
+def check_prolog(path: Path) -> str:
+    """Namespace of the `lheo` root; InputError for a DOCTYPE, a wrong root or bad XML."""
+    name = path.name
+    try:
+        for _, root in etree.iterparse(str(path), events=("start",), **PARSER_OPTIONS):
+            break
+        else:
+            raise InputError(f"{name} : fichier XML vide.")
+    except etree.XMLSyntaxError as exc:
+        raise InputError(f"{name} : XML mal formé ligne {exc.lineno} ({_short(exc.msg)}).") from None
+    except OSError as exc:
+        raise InputError(f"{name} : fichier illisible ({exc.strerror or exc}).") from None
+    info = root.getroottree().docinfo
+    dtd = info.internalDTD
+    entities = list(dtd.entities()) if dtd is not None else []
+    external = [e for e in entities if e.system_url]
+    if external:
+        raise InputError(f"{name} : entité externe « {external[0].name} » vers « {external[0].system_url} » "
+                         "(XXE) refusée : un flux LHÉO ne doit pas déclarer d'entités.")
+    if entities:
+        raise InputError(f"{name} : déclarations d'entités ({', '.join(e.name for e in entities[:3])}…) "
+                         "refusées (risque d'expansion exponentielle) : un flux LHÉO ne doit pas en contenir.")
+    if info.system_url or info.public_id:
+        raise InputError(f"{name} : DTD externe « {info.system_url or info.public_id} » refusée : "
+                         "le lecteur ne charge aucune DTD et n'accède pas au réseau.")
+    qname = etree.QName(root)
+    if qname.localname != "lheo" or qname.namespace not in NAMESPACES:
+        found = f"{{{qname.namespace}}}{qname.localname}" if qname.namespace else qname.localname
+        raise InputError(f"{name} : racine « {found} » inattendue ; un flux LHÉO commence par « lheo » "
+                         f"dans l'espace de noms {NAMESPACES[0]} ou {NAMESPACES[1]}.")
+    return qname.namespace
+
+
+def stream_lheo(path: Path) -> Iterator[Bundle]:
+    """One Bundle per formation (and one for the directory extras), clearing as it goes."""
+    path = Path(path)
+    ns = check_prolog(path)
+    formation_tag, extras_tag, root_tag = (f"{{{ns}}}{n}" for n in ("formation", "extras", "lheo"))
+    context = etree.iterparse(str(path), events=("end",), tag=(formation_tag, extras_tag), **PARSER_OPTIONS)
+    try:
+        for _, el in context:
+            parent = el.getparent()
+            if el.tag == formation_tag:
+                yield FormationMapper(ns).formation(el)
+            elif parent is not None and parent.tag == root_tag:
+                yield FormationMapper(ns).root_extras(el)
+            else:
+                continue
+            el.clear(keep_tail=False)
+            while el.getprevious() is not None:
+                del parent[0]
+    except etree.XMLSyntaxError as exc:
+        raise InputError(f"{path.name} : XML mal formé ligne {exc.lineno} ({_short(exc.msg)}).") from None
+    finally:
+        del context
+
+
+def _hash(*parts: str) -> str:
+    return hashlib.sha1("\x1f".join(parts).encode("utf-8")).hexdigest()[:8].upper()
+
+
+def _clean(text: str) -> str:
+    return "" if text.strip() in PLACEHOLDERS else text
+
+
+class FormationMapper:
+    """Maps one `formation` element to rows, remembering which elements it used."""
+
+    def __init__(self, ns: str) -> None:
+        self.ns = ns
+        self.seen: set = set()
+        self.bundle = Bundle()
+        self.paths: dict[tuple[str, str], str] = {}
+
+    # -- element access that records what was used ---------------------------------
+    def q(self, name: str) -> str:
+        return f"{{{self.ns}}}{name}"
+
+    def kid(self, el, *names):
+        for name in names:
+            if el is None:
+                return None
+            el = el.find(self.q(name))
+            if el is not None:
+                self.seen.add(el)
+        return el
+
+    def kids(self, el, name: str) -> list:
+        if el is None:
+            return []
+        found = el.findall(self.q(name))
+        self.seen.update(found)
+        return found
+
+    def text(self, el, *names) -> str:
+        el = self.kid(el, *names)
+        if el is None:
+            return ""
+        value = (el.text or "") if len(el) == 0 else "".join(el.itertext())
+        return _clean(value)
+
+    def texts(self, el, name: str) -> list[str]:
+        return [t for t in (_clean(e.text or "") for e in self.kids(el, name)) if t.strip()]
+
+    def note(self, entity: str, name: str, path: str) -> None:
+        self.paths.setdefault((entity, name), path)
+
+    def extras(self, el) -> dict[str, str] | None:
+        """The FASD fields of `<extras info="fasd">`, or None when the element has none."""
+        found = None
+        for x in self.kids(el, "extras"):
+            if x.get("info") != FASD:
+                self.seen.discard(x)
+                continue
+            found = {} if found is None else found
+            for e in self.kids(x, "extra"):
+                if e.get("info") and e.get("info") != "dispositifs":
+                    found[e.get("info")] = e.text or ""
+        return found
+
+    @staticmethod
+    def apply(entity: str, row: dict, extras: dict | None) -> None:
+        """Authoritative extras: every non-standard field from them, overrides too."""
+        if extras is None:
+            return
+        standard = STANDARD[entity]
+        for name in ENTITIES[entity].names:
+            if name in extras:
+                row[name] = extras[name]
+            elif name not in standard:
+                row[name] = ""
+
+    def keep(self, entity: str, row: dict, base: str, extras: dict | None, standard_paths: dict) -> None:
+        for name in row:
+            if name.startswith("_"):
+                continue
+            if extras is not None and (name in extras or name not in STANDARD[entity]):
+                self.note(entity, name, f"{base}/extras/extra[@info='{name}']")
+            elif name in standard_paths:
+                self.note(entity, name, standard_paths[name])
+        self.bundle.rows[entity].append(row)
+
+    def finish(self, top) -> Bundle:
+        for el in top.iter(etree.Element):
+            if el not in self.seen and el is not top:
+                names = []
+                e = el
+                while e is not None and e is not top:
+                    names.append(etree.QName(e).localname)
+                    e = e.getparent()
+                names.append(etree.QName(top).localname)
+                self.bundle.unused["/".join(reversed(names))] += 1
+        self.bundle.paths = self.paths
+        return self.bundle
+
+    # -- directory ---------------------------------------------------------------------
+    def coordonnees(self, co, row: dict) -> None:
+        """Site fields from a `coordonnees` element (address, phone, mail, web)."""
+        if co is None:
+            return
+        adresse = self.kid(co, "adresse")
+        nom = self.text(adresse, "denomination") or self.text(co, "nom")
+        if not row.get("nom"):
+            row["nom"] = nom
+        lines = self.texts(adresse, "ligne") or self.texts(co, "ligne")
+        row["adresse"] = " ".join(t.strip() for t in lines)
+        row["code_postal"] = self.text(adresse, "codepostal")
+        row["ville"] = self.text(adresse, "ville")
+        row["code_insee_commune"] = self.text(adresse, "code-INSEE-commune")
+        row["telephone"] = self.text(co, "telfixe", "numtel") or self.text(co, "portable", "numtel")
+        row["courriel"] = self.text(co, "courriel")
+        row["web"] = self.text(co, "web", "urlweb")
+
+    def site(self, el, numero: str, siret: str, row: dict, path: str) -> str:
+        row = {k: v for k, v in row.items() if v}
+        code = numero or siret or "L" + _hash(row.get("nom", ""), row.get("adresse", ""),
+                                             row.get("code_postal", ""), row.get("ville", ""))
+        row.update(code_site=code, siret=siret, _line=el.sourceline)
+        self.bundle.rows["site"].append(row)
+        for name in row:
+            if not name.startswith("_"):
+                self.note("site", name, path)
+        return code
+
+    def responsable(self, el) -> str:
+        if el is None:
+            return ""
+        nom, raison_sociale = self.text(el, "nom-organisme"), self.text(el, "raison-sociale")
+        row = {"nom": nom or raison_sociale,
+               "numero_activite": self.text(el, "numero-activite")}
+        self.coordonnees(self.kid(el, "coordonnees-organisme", "coordonnees"), row)
+        for c in self.kids(el, "contact-organisme"):
+            self.contact(c, self.kid(c, "coordonnees"))
+            self.kid(c, "type-contact")
+        return self.site(el, el.get("numero", ""), self.text(el, "SIRET-organisme-formation", "SIRET"), row,
+                         "formation/organisme-formation-responsable")
+
+    def lieu(self, el) -> str:
+        row: dict = {}
+        self.coordonnees(self.kid(el, "coordonnees"), row)
+        return self.site(el, el.get("numero", ""), self.text(el, "SIRET-lieu-formation", "SIRET"), row,
+                         "formation/action/lieu-de-formation")
+
+    def formateur(self, el) -> str:
+        row = {"nom": self.text(el, "raison-sociale-formateur")}
+        for c in self.kids(el, "contact-formateur"):
+            self.contact(c, self.kid(c, "coordonnees"))
+            self.kid(c, "type-contact")
+        return self.site(el, el.get("numero", ""), self.text(el, "SIRET-formateur", "SIRET"), row,
+                         "formation/action/organisme-formateur")
+
+    def contact(self, holder, co) -> str:
+        """A contact from `coordonnees`; its code is the holder's numero, or derived."""
+        if co is None:
+            return ""
+        row = {"civilite": self.text(co, "civilite"), "nom": self.text(co, "nom"),
+               "prenom": self.text(co, "prenom"), "courriel": self.text(co, "courriel"),
+               "telephone": self.text(co, "telfixe", "numtel") or self.text(co, "portable", "numtel")}
+        numero = holder.get("numero") or co.get("numero") or ""
+        if not numero and not row["nom"]:
+            for sub in co.iter(etree.Element):
+                self.seen.add(sub)  # an empty filler (contact-organisme written without a person)
+            return ""
+        code = numero or "C" + _hash(row["nom"], row["prenom"], row["courriel"], row["telephone"])
+        row = {k: v for k, v in row.items() if v}
+        row.update(code_contact=code, _line=co.sourceline)
+        self.bundle.rows["contact"].append(row)
+        for name in row:
+            if not name.startswith("_"):
+                self.note("contact", name, f"{etree.QName(holder).localname}/coordonnees")
+        return code
+
+    # -- offers ------------------------------------------------------------------------
+    def formation(self, f) -> Bundle:
+        base = "formation"
+        ex = self.extras(f)
+        row = {"_line": f.sourceline, "ref_formation": f.get("numero") or f"F-L{f.sourceline}"}
+        dom = self.kid(f, "domaine-formation")
+        row["formacodes"] = "; ".join(self.texts(dom, "code-FORMACODE"))
+        row["codes_rome"] = "; ".join(self.texts(dom, "code-ROME"))
+        row["codes_nsf"] = "; ".join(self.texts(dom, "code-NSF"))
+        row["intitule"] = self.text(f, "intitule-formation")
+        row["objectif_formation"] = self.text(f, "objectif-formation")
+        row["contenu_formation"] = self.text(f, "contenu-formation")
+        row["certifinfo"] = self.text(f, "certifiante")
+        certifications = self.kids(f, "certification")
+        if certifications:
+            cert = certifications[0]
+            row["code_certifinfo"] = self.text(cert, "code-CERTIFINFO")
+            row["code_rncp"] = self.text(cert, "code-RNCP")
+            row["code_rs"] = self.text(cert, "code-RS")
+            for extra in certifications[1:]:
+                self.seen.discard(extra)
+        row["objectif_general"] = self.text(f, "objectif-general-formation")
+        row["niveau_sortie"] = self.text(f, "code-niveau-sortie")
+        row["url_formation"] = self.text(f, "url-formation", "urlweb")
+        context = {
+            "niveau_entree": self.text(f, "code-niveau-entree"),
+            "resultats_attendus": self.text(f, "resultats-attendus"),
+            "types_parcours": PARCOURS_BACK.get(p := self.text(f, "parcours-de-formation").strip(), p),
+            "code_site_responsable": self.responsable(self.kid(f, "organisme-formation-responsable")),
+        }
+        for c in self.kids(f, "contact-formation"):
+            self.contact(c, self.kid(c, "coordonnees"))
+            self.kid(c, "type-contact")
+        blocs: dict = {}
+        actions: dict[str, dict] = {}
+        for a in self.kids(f, "action"):
+            self.action(a, row["ref_formation"], context, actions, blocs)
+        if ex is None and blocs:
+            row["validation"] = VALIDATION_BACK.get(blocs["validation"], blocs["validation"])
+            row["individualisation"] = "oui" if blocs["validation"] == VALIDATION_MIXTE else ""
+            row["blocs"] = blocs["blocs"]
+        self.apply("formation", row, ex)
+        self.keep("formation", row, base, ex, {
+            "ref_formation": f"{base}/@numero", "formacodes": f"{base}/domaine-formation/code-FORMACODE",
+            "codes_rome": f"{base}/domaine-formation/code-ROME", "codes_nsf": f"{base}/domaine-formation/code-NSF",
+            "intitule": f"{base}/intitule-formation", "objectif_formation": f"{base}/objectif-formation",
+            "contenu_formation": f"{base}/contenu-formation", "certifinfo": f"{base}/certifiante",
+            "code_certifinfo": f"{base}/certification/code-CERTIFINFO",
+            "code_rncp": f"{base}/certification/code-RNCP", "code_rs": f"{base}/certification/code-RS",
+            "objectif_general": f"{base}/objectif-general-formation",
+            "niveau_sortie": f"{base}/code-niveau-sortie", "url_formation": f"{base}/url-formation/urlweb",
+            "validation": f"{base}/action/session/blocs-competences/validation-blocs",
+            "individualisation": f"{base}/action/session/blocs-competences/validation-blocs",
+            "blocs": f"{base}/action/session/blocs-competences/bloc-competences/code-bloc",
+        })
+        return self.finish(f)
+
+    def action(self, a, ref_formation: str, context: dict, actions: dict, blocs: dict) -> None:
+        base = "formation/action"
+        ex = self.extras(a)
+        ref = a.get("numero") or f"{ref_formation}-A{a.sourceline}"
+        formateurs = self.kids(a, "organisme-formateur")
+        lieux = self.kids(a, "lieu-de-formation")
+        row = {"_line": a.sourceline, "ref_action": ref, "ref_formation": ref_formation,
+               "code_site_dispensateur": (self.formateur(formateurs[0]) if formateurs
+                                          else context["code_site_responsable"]),
+               "niveau_entree": context["niveau_entree"], "resultats_attendus": context["resultats_attendus"],
+               "niveau_entree_obligatoire": self.text(a, "niveau-entree-obligatoire"),
+               "prerequis": self.text(a, "conditions-specifiques"),
+               "url_action": self.text(a, "url-action", "urlweb")}
+        for other in formateurs[1:]:
+            self.formateur(other)
+        equipement = self.kid(a, "equipement")
+        if equipement is not None:
+            row["type_equipement"] = self.text(equipement, "type-equipement")
+            row["cout_equipement"] = self.text(equipement, "cout-indicatif-equipement")
+            row["commentaire_equipement"] = self.text(equipement, "commentaire")
+        self.apply("action", row, ex)
+        previous = actions.get(ref)
+        if previous is None or {k: v for k, v in previous.items() if k != "_line"} != \
+                {k: v for k, v in row.items() if k != "_line"}:
+            actions[ref] = row
+            self.keep("action", row, base, ex, {
+                "ref_action": f"{base}/@numero", "code_site_dispensateur": f"{base}/organisme-formateur/@numero",
+                "niveau_entree": "formation/code-niveau-entree", "resultats_attendus": "formation/resultats-attendus",
+                "niveau_entree_obligatoire": f"{base}/niveau-entree-obligatoire",
+                "prerequis": f"{base}/conditions-specifiques", "url_action": f"{base}/url-action/urlweb",
+                "type_equipement": f"{base}/equipement/type-equipement",
+                "cout_equipement": f"{base}/equipement/cout-indicatif-equipement",
+                "commentaire_equipement": f"{base}/equipement/commentaire"})
+        self.kid(a, "modalites-alternance")  # required by LHÉO, nothing in FASD
+        shared = {
+            "code_site_lieu": (self.lieu(lieux[0]) if lieux else context["code_site_responsable"]),
+            "code_site_responsable": context["code_site_responsable"],
+            "rythmes": self.text(a, "rythme-formation"),
+            "types_parcours": context["types_parcours"],
+            "entrees_sorties_permanentes": self.text(a, "modalites-entrees-sorties"),
+            "modalite_enseignement": self.text(a, "modalites-enseignement"),
+            "modalites_pedagogiques": "; ".join(MODALITES_PEDAGOGIQUES_BACK.get(c.strip(), c)
+                                                for c in self.texts(a, "code-modalite-pedagogique")),
+            "duree_centre_h": self.text(a, "nombre-heures-centre"),
+            "duree_entreprise_h": self.text(a, "nombre-heures-entreprise"),
+            "informations_collectives": "; ".join(iso_date(self.text(d, "date"))
+                                                  for d in self.kids(a, "date-information")),
+        }
+        for other in lieux[1:]:
+            self.lieu(other)
+        money = {}
+        for name, element in (("frais_ttc", "prix-total-TTC"), ("frais_additionnels", "frais-restants")):
+            el = a.find(self.q(element))
+            if el is not None and NUMBER.fullmatch(el.text or ""):
+                money[name] = self.text(a, element)
+        dispositif_defaults = {
+            "publics": "; ".join(self.texts(a, "code-public-vise")),
+            "prise_en_charge_frais": self.text(a, "prise-en-charge-frais-possible"), **money}
+        financeurs = self.kids(a, "organisme-financeur")
+        for x in a.findall(self.q("extras")):
+            if x.get("info") == FASD:
+                for e in x.findall(self.q("extra")):
+                    if e.get("info") == "dispositifs":
+                        self.seen.add(e)
+                        financeurs += self.kids(e, "organisme-financeur")
+        for s in self.kids(a, "session"):
+            self.session(s, ref, shared, financeurs, dispositif_defaults, blocs)
+
+    def session(self, s, ref_action: str, shared: dict, financeurs: list, defaults: dict, blocs: dict) -> None:
+        base = "formation/action/session"
+        ex = self.extras(s)
+        row = {"_line": s.sourceline, "ref_session": s.get("numero") or f"{ref_action}-S{s.sourceline}",
+               "ref_action": ref_action, **shared,
+               "date_debut": iso_date(self.text(s, "periode", "debut")),
+               "date_fin": iso_date(self.text(s, "periode", "fin")),
+               "etat_recrutement": self.text(s, "etat-recrutement"),
+               "modalites_recrutement": "; ".join(self.text(r, "modalite-recrutement")
+                                                  for r in self.kids(s, "recrutement"))}
+        inscription = self.kid(s, "periode-inscription", "periode")
+        if inscription is not None:
+            row["inscription_debut"] = iso_date(self.text(inscription, "debut"))
+            row["inscription_fin"] = iso_date(self.text(inscription, "fin"))
+        adresse = self.kid(s, "adresse-inscription")
+        if adresse is not None:  # the place of registration: the session's place in FASD
+            for el in adresse.iter(etree.Element):
+                self.seen.add(el)
+        for cs in self.kids(s, "contact-session"):
+            code = self.contact(cs, self.kid(cs, "coordonnees"))
+            role = CONTACT_TYPES_BACK.get(self.text(cs, "type-contact").strip())
+            if role and code and not row.get(role):
+                row[role] = code
+        for b in self.kids(s, "blocs-competences"):
+            codes = [self.text(bc, "code-bloc") for bc in self.kids(b, "bloc-competences")]
+            for bc in b.iter(etree.Element):  # labels and reference: known, not needed
+                self.seen.add(bc)
+            if not blocs:
+                blocs.update(validation=self.text(b, "validation-blocs").strip(), blocs="; ".join(codes))
+        self.apply("session", row, ex)
+        self.keep("session", row, base, ex, {
+            "ref_session": f"{base}/@numero", "code_site_lieu": "formation/action/lieu-de-formation/@numero",
+            "code_site_responsable": "formation/organisme-formation-responsable/@numero",
+            "rythmes": "formation/action/rythme-formation", "types_parcours": "formation/parcours-de-formation",
+            "entrees_sorties_permanentes": "formation/action/modalites-entrees-sorties",
+            "modalite_enseignement": "formation/action/modalites-enseignement",
+            "modalites_pedagogiques": "formation/action/code-modalite-pedagogique",
+            "duree_centre_h": "formation/action/nombre-heures-centre",
+            "duree_entreprise_h": "formation/action/nombre-heures-entreprise",
+            "informations_collectives": "formation/action/date-information/date",
+            "date_debut": f"{base}/periode/debut", "date_fin": f"{base}/periode/fin",
+            "etat_recrutement": f"{base}/etat-recrutement",
+            "modalites_recrutement": f"{base}/recrutement/modalite-recrutement",
+            "inscription_debut": f"{base}/periode-inscription/periode/debut",
+            "inscription_fin": f"{base}/periode-inscription/periode/fin",
+            "referent_pmr": f"{base}/contact-session", "referent_mobilite": f"{base}/contact-session",
+            "referent_prf": f"{base}/contact-session"})
+        used: Counter = Counter()
+        for of in financeurs:
+            self.dispositif(of, row["ref_session"], defaults, used)
+
+    def dispositif(self, of, ref_session: str, defaults: dict, used: Counter) -> None:
+        base = "formation/action/organisme-financeur"
+        ex = self.extras(of)
+        code = self.text(of, "code-financeur").strip()
+        used[code] += 1
+        row = {"_line": of.sourceline, "ref_session": ref_session,
+               "ref_dispositif": code if used[code] == 1 else f"{code}-{used[code]}",
+               "dispositif": financeur_label(code) if code else "",
+               "nb_places": self.text(of, "nb-places-financees"), **defaults}
+        self.apply("dispositif", row, ex)
+        self.keep("dispositif", row, base, ex, {
+            "ref_dispositif": f"{base}/code-financeur", "dispositif": f"{base}/code-financeur",
+            "nb_places": f"{base}/nb-places-financees", "publics": "formation/action/code-public-vise",
+            "prise_en_charge_frais": "formation/action/prise-en-charge-frais-possible",
+            "frais_ttc": "formation/action/prix-total-TTC", "frais_additionnels": "formation/action/frais-restants"})
+
+    def root_extras(self, x) -> Bundle:
+        """`<extras info="fasd-annuaire">`: the exact directory written by this project."""
+        if x.get("info") == ANNUAIRE:
+            self.seen.add(x)
+            self.bundle.annuaire = True
+            for group in self.kids(x, "extras"):
+                entity = group.get("info")
+                if entity not in ("site", "contact"):
+                    self.seen.discard(group)
+                    continue
+                row = {e.get("info"): e.text or "" for e in self.kids(group, "extra") if e.get("info")}
+                row["_line"] = group.sourceline
+                self.bundle.rows[entity].append(row)
+                for name in row:
+                    if not name.startswith("_"):
+                        self.note(entity, name, f"lheo/extras[@info='{ANNUAIRE}']/extras[@info='{entity}']"
+                                                f"/extra[@info='{name}']")
+        return self.finish(x)
+
+
+def _merge_directory(entity: str, inline: list[dict], exact: list[dict]) -> list[dict]:
+    """One row per code: the exact directory first, then inline rows merged field by field."""
+    key = ENTITIES[entity].key[0]
+    merged: dict[str, dict] = {}
+    exact_keys = set()
+    for row in exact:
+        merged.setdefault(row.get(key, ""), row)
+        exact_keys.add(row.get(key, ""))
+    for row in inline:
+        code = row[key]
+        if code in exact_keys:
+            continue
+        if code not in merged:
+            merged[code] = dict(row)
+        else:
+            target = merged[code]
+            for name, value in row.items():
+                if value and not target.get(name):
+                    target[name] = value
+    return list(merged.values())
+
+
+def read_lheo(path: Path, findings: Findings) -> dict[str, Table]:
+    """Tables of one LHÉO file: entity -> Table (directory and offers)."""
+    path = Path(path)
+    source = path.name
+    rows: dict[str, list[dict]] = {e: [] for e in ENTITIES}
+    annuaire: dict[str, list[dict]] = {"site": [], "contact": []}
+    unused: Counter = Counter()
+    paths: dict[tuple[str, str], str] = {}
+    for bundle in stream_lheo(path):
+        target = annuaire if bundle.annuaire else rows
+        for entity, items in bundle.rows.items():
+            if items:
+                target.setdefault(entity, []).extend(items)
+        unused.update(bundle.unused)
+        for k, v in bundle.paths.items():
+            paths.setdefault(k, v)
+    for entity in ("site", "contact"):
+        rows[entity] = _merge_directory(entity, rows[entity], annuaire[entity])
+    tables = {}
+    for entity, items in rows.items():
+        frame = pd.DataFrame(items, dtype=object) if items else pd.DataFrame()
+        frame = frame.reindex(columns=[c for c in frame.columns if c in ENTITIES[entity].by_name or c == "_line"])
+        for name in frame.columns:
+            if name != "_line":
+                frame[name] = frame[name].fillna("")
+        frame["_source"] = source
+        frame["_sheet"] = ""
+        frame["_row"] = None
+        columns = {name: SourceColumn(p, p) for (e, name), p in paths.items() if e == entity}
+        tables[entity] = Table(entity, conform(entity, frame), {(source, ""): columns})
+    for element_path, count in sorted(unused.items()):
+        findings.add_file("LHEO_UNUSED", source, column=element_path, value=str(count), count=count,
+                          path=element_path)
+    return tables
