@@ -1,0 +1,480 @@
+"""report.xlsx: the person's own workbook back, each cell to fix in colour (issue 5).
+
+Layout: a first sheet `Rapport` (counts, then one line per finding with a link to
+its cell), then the user's sheets. A workbook input is copied in its original layout
+(same sheet names, rows and columns, so every finding's cell reference stays true),
+every value as given; CSV and LHÉO inputs have no layout to keep, so their records
+are laid out as the template's sheets and the findings re-mapped to those cells.
+Faulty cells are filled red (error) or orange (warning) and carry a comment with
+their messages; a `Statut` column says « accepté » or « rejeté : CODES » per row.
+Cascade findings (PARENT_REJECTED, NO_CHILD) and findings without a cell are not
+the cell's fault: they go on the row's status cell, so "fix the red cells" is the
+whole job. `fasd import report.xlsx` reads the corrected file back: the Rapport sheet
+(readers/xlsx.py NON_DATA_SHEETS) and the Statut column (headers.IGNORED_HEADERS)
+are skipped.
+
+Speed: written with openpyxl's write-only (streaming) mode, one row at a time, and
+the input workbook is re-read with python-calamine (the reader's own fast path)
+instead of being loaded with openpyxl; see docs/report-xlsx.md.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
+from openpyxl.comments import Comment
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import column_index_from_string, get_column_letter, quote_sheetname
+from openpyxl.worksheet.hyperlink import Hyperlink
+
+from ..model import ENTITIES
+from ..text import fold
+from .atomic import atomic_path
+
+REPORT_SHEET = "Rapport"
+STATUS_HEADER = "Statut"
+ENTITY_ORDER = ("site", "contact", "formation", "action", "session", "dispositif")
+CASCADE_CODES = {"PARENT_REJECTED", "NO_CHILD"}
+SEVERITY_FR = {"error": "Erreur", "warning": "Avertissement"}
+FORMULA_START = ("=", "+", "-", "@")
+MAX_CELL_TEXT = 32767
+
+ERROR_FILL = PatternFill("solid", fgColor="FFC7CE")
+WARNING_FILL = PatternFill("solid", fgColor="FFD9A0")
+HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
+BOLD = Font(bold=True)
+TITLE_FONT = Font(bold=True, size=14, color="1F4E78")
+LINK_FONT = Font(color="0563C1", underline="single")
+REJECTED_FONT = Font(bold=True, color="9C0006")
+ACCEPTED_FONT = Font(color="006100")
+WARNED_FONT = Font(color="9C5700")
+WRAP = Alignment(wrap_text=True, vertical="top")
+DATE_FORMAT = "DD/MM/YYYY"
+DATETIME_FORMAT = "DD/MM/YYYY HH:MM"
+
+
+@dataclass
+class OutSheet:
+    """One sheet of the report after Rapport, and what goes on its cells."""
+    name: str
+    source: str = ""            # original layout: the input file name
+    sheet: str = ""             # original layout: the sheet name in that file
+    entity: str = ""            # template layout: the entity laid out
+    grid: list | None = None    # original layout: rows of cells as read
+    first_row: int = 1
+    first_col: int = 0
+    header_row: int = 1         # Excel row of the header line
+    status_col: int = 0         # 1-based column of Statut
+    notes: dict = field(default_factory=lambda: defaultdict(list))    # (row, col) -> [finding]
+    status: dict = field(default_factory=dict)                         # row -> (text, font)
+
+
+# ---------------------------------------------------------------- cells
+
+def _clean(text: str) -> str:
+    text = ILLEGAL_CHARACTERS_RE.sub("", text)
+    return text if len(text) <= MAX_CELL_TEXT else text[:MAX_CELL_TEXT - 1] + "…"
+
+
+def text_cell(ws, text: str, *, font=None, fill=None, alignment=None) -> WriteOnlyCell:
+    """A string cell that stays a string: never a formula, whatever it starts with."""
+    cell = WriteOnlyCell(ws)
+    cell.value = _clean(text)
+    cell.data_type = "s"
+    if font is not None:
+        cell.font = font
+    if fill is not None:
+        cell.fill = fill
+    if alignment is not None:
+        cell.alignment = alignment
+    return cell
+
+
+def value_cell(ws, value, *, fill=None, comment=None, font=None):
+    """A user value as given: text stays text, numbers and dates keep their type."""
+    if isinstance(value, Cell):  # already built (template-layout headers)
+        if fill is not None:
+            value.fill = fill
+        if comment is not None:
+            value.comment = comment
+        return value
+    if value is None or value == "":
+        value = None
+    if isinstance(value, str):
+        if fill is None and comment is None and font is None and not value.startswith(FORMULA_START) \
+                and not ILLEGAL_CHARACTERS_RE.search(value) and len(value) <= MAX_CELL_TEXT:
+            return value
+        cell = text_cell(ws, value, fill=fill, font=font)
+    elif isinstance(value, (bool, int, float)) or value is None:
+        if fill is None and comment is None and font is None:
+            return value
+        cell = WriteOnlyCell(ws, value=value)
+    elif isinstance(value, (dt.datetime, dt.date)):
+        cell = WriteOnlyCell(ws, value=value)
+        plain_date = not isinstance(value, dt.datetime) or value.time() == dt.time()
+        cell.number_format = DATE_FORMAT if plain_date else DATETIME_FORMAT
+    else:  # times, durations, calamine error values: as the text Excel showed
+        cell = text_cell(ws, str(value))
+    if fill is not None:
+        cell.fill = fill
+    if font is not None:
+        cell.font = font
+    if comment is not None:
+        cell.comment = comment
+    return cell
+
+
+def _comment(findings: list[dict]) -> Comment:
+    parts = []
+    for f in findings:
+        parts.append(f"{SEVERITY_FR.get(f['severity'], f['severity'])} {f['code']} : {f['message']}")
+        if f.get("suggestion"):
+            parts.append(f"→ {f['suggestion']}")
+    text = _clean("\n".join(parts))
+    comment = Comment(text, "fasd")
+    comment.width = 340
+    comment.height = min(600, 30 + 16 * sum(1 + len(p) // 50 for p in parts))
+    return comment
+
+
+def _fill(findings: list[dict]):
+    own = [f for f in findings if f["code"] not in CASCADE_CODES]
+    if any(f["severity"] == "error" for f in own):
+        return ERROR_FILL
+    if own:
+        return WARNING_FILL
+    return None
+
+
+# ---------------------------------------------------------------- plan
+
+def _input_paths(result) -> dict[str, Path]:
+    paths = {}
+    for p in result.inputs:
+        path = Path(p)
+        paths.setdefault(path.name, path)
+    return paths
+
+
+def _unique(name: str, taken: set[str]) -> str:
+    base, n = name[:31], 2
+    candidate = base
+    while fold(candidate) in taken:
+        suffix = f" ({n})"
+        candidate = base[:31 - len(suffix)] + suffix
+        n += 1
+    taken.add(fold(candidate))
+    return candidate
+
+
+def plan_sheets(result) -> tuple[list[OutSheet], set[str]]:
+    """The report's sheets after Rapport, and the sources laid out as the template."""
+    from ..readers import WORKBOOK_SUFFIXES
+    from ..readers.grid import find_header_row
+    from ..readers.xlsx import NON_DATA_SHEETS, read_sheets
+
+    paths = _input_paths(result)
+    sources: list[str] = []
+    for entity in ENTITY_ORDER:
+        for s in result.tables[entity].raw["_source"].dropna().unique():
+            if s not in sources:
+                sources.append(s)
+    for p in result.inputs:
+        if Path(p).name not in sources:
+            sources.append(Path(p).name)
+    taken = {fold(REPORT_SHEET)}
+    sheets: list[OutSheet] = []
+    template_sources: set[str] = set()
+    for source in sources:
+        path = paths.get(source)
+        if path is None:
+            continue  # a directory workbook (--annuaire): not re-imported with the offers
+        if path.suffix.lower() not in WORKBOOK_SUFFIXES:
+            template_sources.add(source)
+            continue
+        for name, (rows, first_row, first_col) in read_sheets(path).items():
+            if fold(name) in NON_DATA_SHEETS:
+                continue
+            out = OutSheet(_unique(name, taken), source=source, sheet=name, grid=rows,
+                           first_row=first_row, first_col=first_col)
+            out.header_row = first_row + find_header_row(rows) if rows else 1
+            sheets.append(out)
+    for entity in ENTITY_ORDER:
+        raw = result.tables[entity].raw
+        if raw["_source"].isin(template_sources).any():
+            sheets.append(OutSheet(_unique(ENTITIES[entity].sheet, taken), entity=entity))
+    return sheets, template_sources
+
+
+def _status_column(out: OutSheet) -> int:
+    """An existing Statut column (a report read back) is reused; otherwise one after the last."""
+    if out.entity:
+        return len(ENTITIES[out.entity].fields) + 1
+    rows = out.grid or []
+    width = max((len(r) for r in rows), default=0)
+    h = out.header_row - out.first_row
+    if 0 <= h < len(rows):
+        for j, cell in enumerate(rows[h]):
+            if isinstance(cell, str) and fold(cell) == fold(STATUS_HEADER):
+                return out.first_col + j + 1
+    return out.first_col + width + 1
+
+
+# ---------------------------------------------------------------- locate
+
+def _records(result, template_sources: set[str]):
+    """Per entity: the raw frame with accepted flag, and template-layout positions."""
+    positions: dict[str, dict[int, int]] = {}
+    for entity in ENTITY_ORDER:
+        raw = result.tables[entity].raw
+        mine = raw.index[raw["_source"].isin(template_sources)]
+        positions[entity] = {int(idx): k + 2 for k, idx in enumerate(mine)}
+    return positions
+
+
+def locate(result, sheets: list[OutSheet], template_sources: set[str]) -> list[dict]:
+    """Findings in reading order, each with `out_sheet`/`out_cell` where it shows in the report."""
+    by_original = {(s.source, s.sheet): s for s in sheets if not s.entity}
+    by_entity = {s.entity: s for s in sheets if s.entity}
+    order = {s.name: i for i, s in enumerate(sheets)}
+    positions = _records(result, template_sources)
+    for s in sheets:
+        s.status_col = _status_column(s)
+    located = []
+    frame = result.findings
+    for f in frame.to_dict("records"):
+        f = {k: (None if v is None or v is pd.NA or (isinstance(v, float) and pd.isna(v)) else v)
+             for k, v in f.items()}
+        out, row, col = None, None, None
+        if f["source"] in template_sources:
+            out = by_entity.get(f["entity"])
+            if out is not None and f["_index"] is not None:
+                row = positions[f["entity"]].get(int(f["_index"]))
+                names = ENTITIES[f["entity"]].names
+                if f["field"] in names and f["code"] not in CASCADE_CODES:
+                    col = names.index(f["field"]) + 1
+            if row is None:
+                out = None
+        else:
+            out = by_original.get((f["source"], f["sheet"]))
+            if out is not None and f["row"] is not None:
+                row = int(f["row"])
+                if f["cell"] and f["code"] not in CASCADE_CODES:
+                    col = column_index_from_string("".join(ch for ch in f["cell"] if ch.isalpha()))
+            if row is None:
+                out = None
+        if out is not None:
+            col = col or out.status_col
+            out.notes[(row, col)].append(f)
+            f["out_sheet"], f["out_cell"] = out.name, f"{get_column_letter(col)}{row}"
+            f["_order"] = (0, order[out.name], row, col)
+        else:
+            f["out_sheet"], f["out_cell"] = "", ""
+            f["_order"] = (1, 0, f["row"] or 0, 0)
+        f["_order"] += (0 if f["severity"] == "error" else 1,)
+        located.append(f)
+    located.sort(key=lambda f: f["_order"])
+    _statuses(result, sheets, template_sources, positions, by_original, by_entity, frame)
+    return located
+
+
+def _status_text(accepted: bool, errors: set[str], warnings: set[str]) -> tuple[str, Font]:
+    if not accepted or errors:
+        return ("rejeté : " + ", ".join(sorted(errors)) if errors else "rejeté"), REJECTED_FONT
+    if warnings:
+        return "accepté (avertissement : " + ", ".join(sorted(warnings)) + ")", WARNED_FONT
+    return "accepté", ACCEPTED_FONT
+
+
+def _statuses(result, sheets, template_sources, positions, by_original, by_entity, frame) -> None:
+    """Status per row: rejected when a record on the row is, with the codes of its findings."""
+    codes = defaultdict(lambda: (set(), set()))   # (out name, row) -> (errors, warnings)
+    for s in sheets:
+        for (row, _col), fs in s.notes.items():
+            for f in fs:
+                codes[(s.name, row)][0 if f["severity"] == "error" else 1].add(f["code"])
+    rejected_rows: dict[tuple[str, int], bool] = {}
+    for entity in ENTITY_ORDER:
+        raw = result.tables[entity].raw
+        ok = result.accepted[entity]
+        for idx, source, sheet, row in zip(raw.index, raw["_source"], raw["_sheet"], raw["_row"]):
+            if source in template_sources:
+                out, r = by_entity.get(entity), positions[entity].get(int(idx))
+            else:
+                out, r = by_original.get((source, sheet or "")), (None if pd.isna(row) else int(row))
+            if out is None or r is None:
+                continue
+            key = (out.name, r)
+            rejected_rows[key] = rejected_rows.get(key, False) or not bool(ok.at[idx])
+    for (name, r), rejected in rejected_rows.items():
+        errors, warnings = codes[(name, r)]
+        text_font = _status_text(not rejected, errors, warnings)
+        next(s for s in sheets if s.name == name).status[r] = text_font
+
+
+# ---------------------------------------------------------------- write
+
+FINDING_COLUMNS = (("Feuille", 14), ("Cellule", 10), ("Gravité", 14), ("Code", 30), ("Colonne", 24),
+                   ("Valeur", 24), ("Message", 60), ("Suggestion", 60), ("Fichier d'origine", 24),
+                   ("Emplacement d'origine", 22))
+CENTER = Alignment(horizontal="center")
+
+
+def _count(ws, value, font=None):
+    cell = WriteOnlyCell(ws, value=value)
+    cell.alignment = CENTER
+    if font is not None:
+        cell.font = font
+    return cell
+
+
+def _write_rapport(ws, result, located: list[dict]) -> None:
+    summary = result.summary()
+    for j, (_, width) in enumerate(FINDING_COLUMNS, 1):
+        ws.column_dimensions[get_column_letter(j)].width = width
+    inputs = ", ".join(Path(p).name for p in result.inputs)
+    ws.append([text_cell(ws, "Rapport d'import de l'offre de formation", font=TITLE_FONT)])
+    ws.append([text_cell(ws, f"Fichier(s) : {inputs} — date du traitement : "
+                             f"{result.today.strftime('%d/%m/%Y')}")])
+    ws.append([])
+    ws.append([text_cell(ws, h, font=BOLD, fill=HEADER_FILL, alignment=None if j == 0 else CENTER)
+               for j, h in enumerate(("Feuille", "Lus", "Acceptés", "Rejetés"))])
+    for name in ENTITY_ORDER:
+        c = summary["entities"][name]
+        ws.append([ENTITIES[name].sheet, _count(ws, c["read"]), _count(ws, c["accepted"]),
+                   _count(ws, c["rejected"], REJECTED_FONT if c["rejected"] else None)])
+    sev = summary["findings"]["by_severity"]
+    ws.append([])
+    ws.append([text_cell(ws, "Constats", font=BOLD),
+               text_cell(ws, f"{sev['error']} erreur(s), {sev['warning']} avertissement(s)")])
+    ws.append([text_cell(ws, "Corriger", font=BOLD),
+               text_cell(ws, "Cliquez sur une cellule de la colonne « Cellule » pour l'atteindre. Corrigez les "
+                             "cellules rouges (leur note dit quoi faire ; les orange sont à vérifier), "
+                             "enregistrez, puis réimportez ce fichier : fasd import report.xlsx --out … "
+                             "La feuille Rapport et la colonne Statut sont ignorées à l'import.")])
+    ws.append([])
+    header_row = 15
+    ws.append([text_cell(ws, h, font=BOLD, fill=HEADER_FILL) for h, _ in FINDING_COLUMNS])
+    for f in located:
+        sev_fill = ERROR_FILL if f["severity"] == "error" else WARNING_FILL
+        if f["out_cell"]:
+            link = text_cell(ws, f["out_cell"], font=LINK_FONT)
+            link.hyperlink = Hyperlink(ref="", location=f"{quote_sheetname(f['out_sheet'])}!{f['out_cell']}",
+                                       display=f["out_cell"])
+        else:
+            link = None
+        origin = (f"cellule {f['cell']}" if f["cell"] else
+                  f"ligne XML {f['line']}" if f["line"] is not None else
+                  f"ligne {f['row']}" if f["row"] is not None else "")
+        ws.append([
+            text_cell(ws, f["out_sheet"] or (f["sheet"] or "")),
+            link,
+            text_cell(ws, SEVERITY_FR.get(f["severity"], f["severity"]), fill=sev_fill),
+            text_cell(ws, f["code"]),
+            text_cell(ws, f["column"] or ""),
+            text_cell(ws, f["value"] or ""),
+            text_cell(ws, f["message"] or "", alignment=WRAP),
+            text_cell(ws, f["suggestion"] or "", alignment=WRAP),
+            text_cell(ws, f["source"] or ""),
+            text_cell(ws, (f"{f['sheet']} {origin}".strip() if f["sheet"] else origin)),
+        ])
+    ws.auto_filter.ref = f"A{header_row}:J{header_row + max(len(located), 1)}"
+    ws.page_setup.orientation = "landscape"
+
+
+def _row_cells(ws, out: OutSheet, r: int, values: list) -> list:
+    """One row of a data sheet: values with fills and comments, and the status cell."""
+    width = max(len(values), out.status_col)
+    cells = list(values) + [None] * (width - len(values))
+    header = r == out.header_row and not out.entity
+    for col in range(1, width + 1):
+        notes = out.notes.get((r, col))
+        if col == out.status_col:
+            text_font = out.status.get(r)
+            value = STATUS_HEADER if r == out.header_row else (text_font[0] if text_font else None)
+            font = BOLD if r == out.header_row else (text_font[1] if text_font else None)
+            if value is None and not notes:
+                cells[col - 1] = None
+                continue
+            cell = text_cell(ws, value or "", font=font)
+            if notes:
+                cell.comment = _comment(notes)
+            cells[col - 1] = cell
+        elif notes:
+            cells[col - 1] = value_cell(ws, cells[col - 1], fill=_fill(notes), comment=_comment(notes),
+                                        font=BOLD if header else None)
+        elif header and cells[col - 1] not in (None, ""):
+            cells[col - 1] = value_cell(ws, cells[col - 1], fill=HEADER_FILL, font=BOLD)
+        else:
+            cells[col - 1] = value_cell(ws, cells[col - 1])
+    return cells
+
+
+def _widths(rows: list, sample: int = 300) -> list[float]:
+    """Column widths from the header and the first rows: readable without autofit."""
+    widths: list[float] = []
+    for row in rows[:sample]:
+        for j, value in enumerate(row):
+            n = len(value.strftime("%d/%m/%Y")) if isinstance(value, (dt.date, dt.datetime)) else len(str(value))
+            if j >= len(widths):
+                widths.append(8.0)
+            widths[j] = max(widths[j], min(n * 1.1 + 2, 45.0))
+    return widths
+
+
+def _write_original(ws, out: OutSheet) -> None:
+    rows = out.grid or []
+    for j, width in enumerate(_widths(rows), out.first_col + 1):
+        ws.column_dimensions[get_column_letter(j)].width = width
+    ws.column_dimensions[get_column_letter(out.status_col)].width = 34
+    last = max(out.first_row + len(rows) - 1, max((r for r, _ in out.notes), default=0),
+               max(out.status, default=0), out.header_row)
+    pad = [None] * out.first_col
+    for r in range(1, last + 1):
+        k = r - out.first_row
+        values = pad + list(rows[k]) if 0 <= k < len(rows) else []
+        if out.status_col <= len(values):  # an old Statut column: replaced, not kept
+            values[out.status_col - 1] = None
+        ws.append(_row_cells(ws, out, r, values))
+    if out.header_row >= 1:
+        ws.freeze_panes = f"B{out.header_row + 1}"
+    ws.page_setup.orientation = "landscape"
+
+
+def _write_template_layout(ws, out: OutSheet, raw: pd.DataFrame, template_sources: set[str]) -> None:
+    spec = ENTITIES[out.entity]
+    for j, f in enumerate(spec.fields, 1):
+        ws.column_dimensions[get_column_letter(j)].width = min(max(len(f.label) + 4, 12), 34)
+    ws.column_dimensions[get_column_letter(out.status_col)].width = 30
+    ws.append(_row_cells(ws, out, 1, [text_cell(ws, f.label, font=BOLD, fill=HEADER_FILL) for f in spec.fields]))
+    mine = raw[raw["_source"].isin(template_sources)]
+    columns = [mine[name].tolist() for name in spec.names]
+    for k in range(len(mine)):
+        values = [col[k] if isinstance(col[k], str) else ("" if col[k] is None or pd.isna(col[k]) else str(col[k]))
+                  for col in columns]
+        ws.append(_row_cells(ws, out, k + 2, values))
+    ws.freeze_panes = "B2"
+    ws.page_setup.orientation = "landscape"
+
+
+def write_report_xlsx(result, path: Path) -> None:
+    """report.xlsx in the output folder (called by writers/output.py)."""
+    sheets, template_sources = plan_sheets(result)
+    located = locate(result, sheets, template_sources)
+    wb = Workbook(write_only=True)
+    rapport = wb.create_sheet(REPORT_SHEET)
+    data_sheets = [(wb.create_sheet(s.name), s) for s in sheets]
+    _write_rapport(rapport, result, located)
+    for ws, out in data_sheets:
+        if out.entity:
+            _write_template_layout(ws, out, result.tables[out.entity].raw, template_sources)
+        else:
+            _write_original(ws, out)
+    with atomic_path(Path(path)) as tmp:
+        wb.save(tmp)

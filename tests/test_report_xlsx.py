@@ -1,0 +1,258 @@
+"""report.xlsx: the person's own sheets back, faulty cells coloured and commented,
+findings linked from the Rapport sheet, values kept as text, and the re-import loop."""
+from __future__ import annotations
+
+import json
+import zipfile
+from pathlib import Path
+
+import openpyxl
+import pytest
+from click.testing import CliRunner
+
+from factory import TODAY, valid_offer, write_flat_csv, write_workbook
+from pipeline.cli import main
+from pipeline.run import run
+from pipeline.writers.report_xlsx import write_report_xlsx
+
+RED, ORANGE = "FFC7CE", "FFD9A0"
+SAMPLES = Path(__file__).resolve().parent.parent / "samples"
+
+
+def colour(cell) -> str | None:
+    if cell.fill is None or cell.fill.fill_type != "solid":
+        return None
+    return cell.fill.fgColor.rgb[-6:]
+
+
+def coloured(wb, sheets=None) -> dict[tuple[str, str], str]:
+    """(sheet, cell) -> RED/ORANGE for every coloured cell of the data sheets."""
+    out = {}
+    for ws in wb.worksheets[1:]:
+        if sheets and ws.title not in sheets:
+            continue
+        for row in ws.iter_rows(min_row=1):
+            for c in row:
+                if colour(c) in (RED, ORANGE):
+                    out[(ws.title, c.coordinate)] = colour(c)
+    return out
+
+
+def rapport_rows(wb) -> list[dict]:
+    ws = wb["Rapport"]
+    rows = list(ws.iter_rows())
+    start = next(i for i, r in enumerate(rows) if r[0].value == "Feuille" and r[1].value == "Cellule")
+    header = [c.value for c in rows[start]]
+    return [dict(zip(header, r)) for r in rows[start + 1:]]
+
+
+def cli_import(path: Path, out: Path, *extra: str) -> dict:
+    result = CliRunner().invoke(main, ["import", str(path), "--out", str(out), "--today", TODAY.isoformat(), *extra])
+    assert result.exit_code in (0, 1), (result.output, result.exception)
+    return json.loads((out / "summary.json").read_text(encoding="utf-8"))
+
+
+# ------------------------------------------------------------------ a planted workbook
+# factory.write_workbook writes only the used columns, in model order:
+# Sessions  A ref_session … L duree_centre_h … P referent_mobilite, Q = Statut
+# Dispositifs A ref_dispositif, B ref_session, C dispositif, D publics, E nb_places, F-H frais, I = Statut
+def planted_offer() -> dict:
+    offer = valid_offer()
+    offer["session"][0]["duree_centre_h"] = "600"          # > 10 h a day: warning at Sessions!L2
+    offer["dispositif"][0]["nb_places"] = ""               # REQUIRED at Dispositifs!E2
+    second = dict(offer["dispositif"][0], ref_dispositif="D2", nb_places="dix")  # BAD_FORMAT at E3
+    offer["dispositif"].append(second)
+    return offer
+
+
+@pytest.fixture(scope="module")
+def planted(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("planted")
+    path = write_workbook(tmp / "offre.xlsx", planted_offer())
+    wb = openpyxl.load_workbook(path)
+    cell = wb["Contacts"]["B2"]            # a name that looks like a formation but is text
+    cell.value = '=HYPERLINK("http://exemple.invalid","x")'
+    cell.data_type = "s"
+    wb.save(path)
+    result = run([path], today=TODAY)
+    report = tmp / "report.xlsx"
+    write_report_xlsx(result, report)
+    return path, report, openpyxl.load_workbook(report)
+
+
+def test_sheets_are_rapport_then_the_users_own(planted):
+    _, _, wb = planted
+    assert wb.sheetnames == ["Rapport", "Sites", "Contacts", "Formations", "Actions", "Sessions", "Dispositifs"]
+
+
+def test_exactly_the_faulty_cells_are_coloured(planted):
+    _, _, wb = planted
+    assert coloured(wb) == {
+        ("Sessions", "L2"): ORANGE,
+        ("Dispositifs", "E2"): RED,
+        ("Dispositifs", "E3"): RED,
+    }
+
+
+def test_faulty_cells_keep_their_value_and_carry_the_message(planted):
+    _, _, wb = planted
+    ws = wb["Dispositifs"]
+    assert ws["E2"].value is None and "REQUIRED" in ws["E2"].comment.text
+    assert ws["E3"].value == "dix" and "BAD_FORMAT" in ws["E3"].comment.text
+    assert "nombre entier" in ws["E3"].comment.text
+    assert wb["Sessions"]["L2"].value == "600"
+    assert "DURATION_EXCEEDS_PERIOD" in wb["Sessions"]["L2"].comment.text
+
+
+def test_status_column_per_row(planted):
+    _, _, wb = planted
+    dispositifs, sessions = wb["Dispositifs"], wb["Sessions"]
+    assert dispositifs["I1"].value == "Statut"
+    assert dispositifs["I2"].value == "rejeté : REQUIRED"
+    assert dispositifs["I3"].value == "rejeté : BAD_FORMAT"
+    assert sessions["Q1"].value == "Statut"
+    assert sessions["Q2"].value == "rejeté : NO_CHILD"          # its dispositifs are all rejected
+    assert "NO_CHILD" in sessions["Q2"].comment.text           # cascade: on the status, not red
+    assert wb["Sites"]["H2"].value == "accepté"
+
+
+def test_rapport_lists_every_finding_with_a_link(planted):
+    _, _, wb = planted
+    rows = rapport_rows(wb)
+    by_code = {r["Code"].value: r for r in rows}
+    assert set(by_code) == {"REQUIRED", "BAD_FORMAT", "DURATION_EXCEEDS_PERIOD", "NO_CHILD"}
+    required = by_code["REQUIRED"]
+    assert required["Gravité"].value == "Erreur"
+    assert required["Feuille"].value == "Dispositifs" and required["Cellule"].value == "E2"
+    assert required["Cellule"].hyperlink.location == "'Dispositifs'!E2"
+    assert by_code["DURATION_EXCEEDS_PERIOD"]["Gravité"].value == "Avertissement"
+    summary = {r[0].value: [c.value for c in r[1:4]] for r in wb["Rapport"].iter_rows(min_row=5, max_row=10)}
+    assert summary["Dispositifs"] == [2, 0, 2] and summary["Sites"] == [1, 1, 0]
+
+
+def test_formula_looking_text_stays_text(planted):
+    _, report, wb = planted
+    cell = wb["Contacts"]["B2"]
+    assert cell.data_type == "s" and cell.value.startswith("=HYPERLINK(")
+    with zipfile.ZipFile(report) as z:
+        sheets = [n for n in z.namelist() if n.startswith("xl/worksheets/sheet")]
+        assert sheets and not any(b"<f>" in z.read(n) or b"<f " in z.read(n) for n in sheets)
+
+
+def test_corrected_report_reimports_without_error(planted, tmp_path):
+    """Fix only the red cells, give report.xlsx back to `fasd import`: no error."""
+    _, report, wb = planted
+    red = [key for key, c in coloured(wb).items() if c == RED]
+    assert sorted(red) == [("Dispositifs", "E2"), ("Dispositifs", "E3")]
+    for sheet, cell in red:
+        wb[sheet][cell] = 12
+    fixed = tmp_path / "report-corrige.xlsx"
+    wb.save(fixed)
+    summary = cli_import(fixed, tmp_path / "out")
+    assert summary["findings"]["by_severity"]["error"] == 0
+    assert summary["findings"]["by_code"] == {"DURATION_EXCEEDS_PERIOD": 1}   # the warning stays
+    assert summary["entities"]["dispositif"] == {"read": 2, "accepted": 2, "rejected": 0}
+
+
+def test_report_of_a_report_replaces_the_status_column(planted, tmp_path):
+    _, report, _ = planted
+    again = tmp_path / "report2.xlsx"
+    write_report_xlsx(run([report], today=TODAY), again)
+    ws = openpyxl.load_workbook(again)["Dispositifs"]
+    assert [c.value for c in ws[1]].count("Statut") == 1
+    assert ws["I2"].value == "rejeté : REQUIRED"
+
+
+# ------------------------------------------------------------------ CSV: template layout
+def test_csv_records_are_laid_out_as_the_template(tmp_path):
+    offer = valid_offer()
+    offer["session"][0]["date_debut"] = "31/02/2026"
+    offer["formation"][0]["intitule"] = "=1+2"
+    offer["formation"][0]["objectif_formation"] = "+33 objectifs"
+    offer["formation"][0]["contenu_formation"] = "-5 jours @SUM(A1)"
+    path = write_flat_csv(tmp_path / "offre.csv", offer)
+    directory = write_workbook(tmp_path / "annuaire.xlsx", offer, entities=("site", "contact"))
+    result = run([path], annuaire=directory, today=TODAY)
+    report = tmp_path / "report.xlsx"
+    write_report_xlsx(result, report)
+    wb = openpyxl.load_workbook(report)
+    # Template layout: every field of the model in order; the annuaire is not copied.
+    assert wb.sheetnames == ["Rapport", "Formations", "Actions", "Sessions", "Dispositifs"]
+    sessions = wb["Sessions"]
+    assert [sessions.cell(1, j).value for j in range(1, 6)] == [
+        "Réf. session *", "Réf. action *", "Code session SOFI", "Site lieu *", "Date début *"]
+    assert coloured(wb) == {("Sessions", "E2"): RED}
+    assert sessions["E2"].value == "31/02/2026"
+    row = next(r for r in rapport_rows(wb) if r["Code"].value == "BAD_FORMAT")
+    assert row["Cellule"].hyperlink.location == "'Sessions'!E2"
+    assert row["Fichier d'origine"].value == "offre.csv"
+    assert row["Emplacement d'origine"].value == "offre cellule P2"   # flat CSV: formation, action, then session columns
+    formations = wb["Formations"]
+    texts = {formations.cell(2, j).value: formations.cell(2, j).data_type for j in range(1, 25)}
+    for value in ("=1+2", "+33 objectifs", "-5 jours @SUM(A1)"):
+        assert texts.get(value) == "s", value
+    # Fixed, the report imports with the same annuaire.
+    sessions["E2"] = "28/02/2026"
+    wb.save(tmp_path / "corrige.xlsx")
+    summary = cli_import(tmp_path / "corrige.xlsx", tmp_path / "out", "--annuaire", str(directory))
+    assert summary["findings"]["by_severity"]["error"] == 0
+    assert summary["entities"]["dispositif"]["accepted"] == 1
+
+
+def test_clean_csv_sample_round_trips_through_the_report(tmp_path):
+    csv_path, annuaire = SAMPLES / "offre-sanitaire-social.csv", SAMPLES / "annuaire.xlsx"
+    if not (csv_path.exists() and annuaire.exists()):
+        pytest.skip("échantillons CSV absents")
+    first = cli_import(csv_path, tmp_path / "a", "--annuaire", str(annuaire))
+    second = cli_import(tmp_path / "a" / "report.xlsx", tmp_path / "b", "--annuaire", str(annuaire))
+    assert second["entities"] == first["entities"]
+    assert second["findings"]["total"] == first["findings"]["total"] == 0
+
+
+# ------------------------------------------------------------------ the flawed sample
+def _build_samples():
+    import importlib.util
+    spec = importlib.util.spec_from_file_location("build_samples", SAMPLES / "build_samples.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.skipif(not (SAMPLES / "offre-sanitaire-social-erreurs.xlsx").exists(),
+                    reason="échantillon à erreurs absent")
+def test_flawed_sample_fixed_in_its_red_cells_imports_without_error(tmp_path):
+    from pipeline.rules import RULES
+    samples = _build_samples()
+    flawed = samples.flawed_data()
+    cli_import(SAMPLES / "offre-sanitaire-social-erreurs.xlsx", tmp_path / "a")
+    wb = openpyxl.load_workbook(tmp_path / "a" / "report.xlsx")
+
+    # The red cells are the planted errors of samples/README.md, cascades excepted.
+    expected = {}
+    for code, entity, key, field, _note in samples.PLANTED:
+        if field is None or key is None or code in ("PARENT_REJECTED",) or RULES[code].severity != "error":
+            continue
+        sheet, cell = samples.locate(flawed, entity, key, field)
+        expected[(sheet, cell)] = (entity, key, field)
+    red = {k for k, c in coloured(wb).items() if c == RED}
+    assert red == set(expected)
+    for (sheet, cell), (_entity, _key, _field) in expected.items():
+        assert any(code in wb[sheet][cell].comment.text for code in RULES)
+
+    # Fix: the clean value for a spoiled cell; a row the sample appended (a copied
+    # session, two formations without action) has no clean value: the fix is to empty it.
+    mistakes = {(e, k, f) for e, k, f, _v, _why in samples.MISTAKES}
+    for (sheet, cell), (entity, key, field) in expected.items():
+        ws = wb[sheet]
+        if (entity, key, field) in mistakes:
+            record = next(r for r in samples.CLEAN[entity] if samples.key_of(entity, r) == key)
+            spec = samples.ENTITIES[entity]
+            ws[cell] = samples.sheet_value(record.get(field), spec.field(field))
+        else:
+            row = ws[cell].row
+            for c in ws[row]:
+                c.value = None
+    wb.save(tmp_path / "corrige.xlsx")
+    summary = cli_import(tmp_path / "corrige.xlsx", tmp_path / "b")
+    report = (tmp_path / "b" / "report.csv").read_text(encoding="utf-8-sig")
+    assert summary["findings"]["by_severity"]["error"] == 0, report

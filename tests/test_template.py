@@ -1,0 +1,184 @@
+"""The template workbook (`fasd template`): current, helpful, and importable once filled."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from openpyxl import load_workbook
+from openpyxl.utils import get_column_letter
+
+from factory import TODAY, valid_offer
+from pipeline.cli import main
+from pipeline.enums import enumeration
+from pipeline.model import ENTITIES
+from pipeline.template import DEFAULT_OUT, LAST_ROW, write_template
+
+ROOT = Path(__file__).resolve().parents[1]
+COMMITTED = ROOT / DEFAULT_OUT
+
+
+def digest(path: Path) -> dict:
+    """What a person sees and Excel enforces: cells, styles, comments, validations, layout."""
+    wb = load_workbook(path)
+    out = {"sheets": wb.sheetnames}
+    for ws in wb:
+        cells, comments = {}, {}
+        for row in ws.iter_rows():
+            for c in row:
+                if c.value is not None:
+                    cells[c.coordinate] = (c.value, c.font.b, c.fill.fgColor.rgb, c.number_format)
+                if c.comment is not None:
+                    comments[c.coordinate] = c.comment.text
+        validations = sorted(
+            (str(dv.sqref), dv.type, dv.operator, dv.formula1, dv.formula2, dv.errorStyle,
+             bool(dv.showErrorMessage), dv.error, dv.prompt) for dv in ws.data_validations.dataValidation)
+        columns = {k: (d.width, d.number_format) for k, d in ws.column_dimensions.items()}
+        out[ws.title] = (ws.sheet_state, ws.freeze_panes, cells, comments, validations, columns)
+    return out
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory) -> Path:
+    return write_template(tmp_path_factory.mktemp("tpl") / "offre-fasd.xlsx")
+
+
+@pytest.fixture(scope="module")
+def book(template):
+    return load_workbook(template)
+
+
+def validation_of(ws, letter: str):
+    found = [dv for dv in ws.data_validations.dataValidation if f"{letter}2:{letter}{LAST_ROW}" in str(dv.sqref)]
+    assert len(found) == 1, f"{ws.title}!{letter}: {len(found)} validations"
+    return found[0]
+
+
+def column_of(entity: str, field: str) -> str:
+    return get_column_letter(ENTITIES[entity].names.index(field) + 1)
+
+
+def test_committed_template_matches_the_generator(template):
+    assert COMMITTED.exists(), "templates_xlsx/offre-fasd.xlsx manque : lancez « fasd template »"
+    assert digest(COMMITTED) == digest(template), (
+        "le modèle committé n'est plus à jour : lancez « fasd template » et committez templates_xlsx/offre-fasd.xlsx")
+
+
+def test_sheets_and_headers(book):
+    assert book.sheetnames == ["Lisez-moi", "Sites", "Contacts", "Formations", "Actions", "Sessions",
+                               "Dispositifs", "Listes"]
+    assert book["Listes"].sheet_state == "hidden"
+    ws = book["Sessions"]
+    assert ws.freeze_panes == "B2"
+    assert ws["A1"].value == "Réf. session *" and ws["A1"].font.b
+    code_col = column_of("session", "code_session")
+    assert ws[f"{code_col}1"].value == "Code session SOFI" and not ws[f"{code_col}1"].font.b
+    assert ws.column_dimensions[column_of("session", "date_debut")].number_format == "DD/MM/YYYY"
+    assert book["Sites"].column_dimensions[column_of("site", "siret")].number_format == "@"
+
+
+def test_header_comments_give_rule_and_example(book):
+    ws = book["Sessions"]
+    rythmes = ws[f"{column_of('session', 'rythmes')}1"].comment.text
+    assert "Obligatoire" in rythmes and "temps plein" in rythmes
+    assert "« ; »" in rythmes and "Exemple : continu; temps plein" in rythmes
+    tva = book["Dispositifs"][f"{column_of('dispositif', 'taux_tva')}1"].comment.text
+    assert "Facultatif" in tva and "20 %" in tva
+
+
+def test_single_enum_is_a_strict_drop_down_fed_by_listes(book):
+    ws = book["Sessions"]
+    dv = validation_of(ws, column_of("session", "modalite_enseignement"))
+    assert dv.type == "list" and dv.showErrorMessage and dv.errorStyle in (None, "stop")
+    assert dv.formula1.startswith("'Listes'!")
+    labels = [c.value for row in book["Listes"][dv.formula1.split("!")[1].replace("$", "")] for c in row]
+    assert "formation entièrement présentielle" in labels
+    assert all(enumeration("modalite_enseignement").match(v) for v in labels)
+
+
+def test_multi_enum_drop_down_lets_several_values_through(book):
+    dv = validation_of(book["Sessions"], column_of("session", "rythmes"))
+    assert dv.type == "list" and not dv.showErrorMessage
+    assert "« ; »" in dv.prompt
+
+
+def test_every_drop_down_value_is_accepted_by_the_importer(book):
+    lists = book["Listes"]
+    for entity in ENTITIES.values():
+        ws = book[entity.sheet]
+        for f in entity.fields:
+            if f.kind != "enum":
+                continue
+            dv = validation_of(ws, column_of(entity.name, f.name))
+            cells = lists[dv.formula1.split("!")[1].replace("$", "")]
+            values = [c.value for row in cells for c in row]
+            assert values and all(enumeration(f.table).match(v) for v in values), f.name
+            assert not any("obsolète" in v.lower() for v in values)
+
+
+def test_yes_no_and_parent_links(book):
+    esp = validation_of(book["Sessions"], column_of("session", "entrees_sorties_permanentes"))
+    assert esp.formula1 == '"oui,non"' and esp.showErrorMessage
+    link = validation_of(book["Actions"], column_of("action", "ref_formation"))
+    assert link.formula1 == f"'Formations'!$A$2:$A${LAST_ROW}"
+    assert link.errorStyle == "warning"
+    site = validation_of(book["Sessions"], column_of("session", "code_site_lieu"))
+    assert site.formula1 == f"'Sites'!$A$2:$A${LAST_ROW}"
+    pmr = validation_of(book["Sessions"], column_of("session", "referent_pmr"))
+    assert pmr.formula1 == f"'Contacts'!$A$2:$A${LAST_ROW}"
+
+
+def test_numbers_dates_and_lengths_are_checked(book):
+    places = validation_of(book["Dispositifs"], column_of("dispositif", "nb_places"))
+    assert (places.type, places.operator, places.formula1) == ("whole", "greaterThanOrEqual", "1")
+    debut = validation_of(book["Sessions"], column_of("session", "date_debut"))
+    assert debut.type == "date"
+    title = validation_of(book["Formations"], column_of("formation", "intitule"))
+    assert (title.type, title.formula1) == ("textLength", "255")
+
+
+def test_readme_explains_fasd_in_french(book):
+    text = "\n".join(str(c.value) for row in book["Lisez-moi"].iter_rows() for c in row if c.value)
+    assert "La formation précise la finalité" in text
+    assert "Le dispositif affiche les types de financements" in text
+    assert "19482-89393-143842" in text
+    assert "point-virgule" in text and "rouge" in text
+
+
+def fill(template: Path, offer: dict, out: Path) -> Path:
+    """Type the offer into the template as a person would: dates as dates, numbers as numbers."""
+    wb = load_workbook(template)
+    for entity, records in offer.items():
+        spec = ENTITIES[entity]
+        ws = wb[spec.sheet]
+        for i, record in enumerate(records, 2):
+            for name, value in record.items():
+                f = spec.field(name)
+                if f.kind == "date" and not f.multi:
+                    value = dt.datetime.strptime(value, "%d/%m/%Y")
+                elif f.kind in ("int", "decimal") and value.replace(".", "").isdigit():
+                    value = float(value) if "." in value else int(value)
+                ws.cell(row=i, column=spec.names.index(name) + 1, value=value)
+    wb.save(out)
+    return out
+
+
+def test_filled_template_imports_with_no_finding(tmp_path):
+    offer = valid_offer()
+    offer["session"][0]["informations_collectives"] = "15/05/2026; 12/06/2026"
+    path = fill(COMMITTED, offer, tmp_path / "mon-offre.xlsx")
+    result = CliRunner().invoke(main, ["import", str(path), "--out", str(tmp_path / "out"),
+                                       "--today", TODAY.isoformat()])
+    summary = json.loads((tmp_path / "out" / "summary.json").read_text(encoding="utf-8"))
+    assert result.exit_code == 0, result.output
+    assert summary["findings"]["total"] == 0, (tmp_path / "out" / "report.csv").read_text(encoding="utf-8-sig")
+    assert summary["entities"]["dispositif"] == {"read": 1, "accepted": 1, "rejected": 0}
+
+
+def test_cli_writes_the_template(tmp_path):
+    out = tmp_path / "modele.xlsx"
+    result = CliRunner().invoke(main, ["template", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert load_workbook(out).sheetnames[0] == "Lisez-moi"
