@@ -164,8 +164,10 @@ def test_every_record_is_accounted_for(which, request):
         assert counts["read"] == counts["accepted"] + counts["rejected"]
         table = result.tables[entity]
         assert counts["read"] == len(table)
+        own = set(errors.loc[errors["entity"] == entity, "_index"].dropna().astype(int))
         for idx in table.raw.index[~result.accepted[entity]]:
             assert (entity, record_key(table, idx)) in named, (entity, record_key(table, idx))
+            assert idx in own, (entity, idx)  # the finding is about this very row, not a namesake
 
 
 # --------------------------------------------------------------------------- CLI
@@ -189,4 +191,5 @@ def test_build_script_reproduces_the_committed_samples(tmp_path):
     build_samples.main(tmp_path)
     for name in ("offre-sanitaire-social.xlsx", "offre-sanitaire-social.csv", "annuaire.xlsx",
                  "offre-sanitaire-social-erreurs.xlsx", "README.md"):
-        assert (tmp_path / name).read_bytes() == (SAMPLES / name).read_bytes(), name
+        assert (tmp_path / name).read_bytes() == (SAMPLES / name).read_bytes(), \
+            f"samples/{name} is out of date: run .venv/bin/python samples/build_samples.py"
