@@ -658,8 +658,8 @@ def flat_rows(data: dict) -> tuple[list[str], list[list[str]]]:
                 fields.append(f)
     headers = [CSV_HEADERS[f.name] for f in fields]
     for f, header in zip(fields, headers):
-        owner = tuple(e for e in OFFER_ENTITIES if f.name in ENTITIES[e].by_name)
-        assert match_header(header, OFFER_ENTITIES) == f.name, (header, f.name, owner)
+        # Every export header must reach its field through the lenient matching.
+        assert match_header(header, OFFER_ENTITIES) == f.name, (header, f.name)
     formations = {r["ref_formation"]: r for r in data["formation"]}
     actions = {r["ref_action"]: r for r in data["action"]}
     sessions = {r["ref_session"]: r for r in data["session"]}
@@ -714,7 +714,7 @@ def flawed_data() -> dict:
     ref, changes = DUPLICATE_SESSION
     copy_row = copy.deepcopy(next(s for s in data["session"] if s["ref_session"] == ref))
     copy_row.update(changes)
-    copy_row["_no_extra"] = True
+    copy_row["_no_extra"] = True  # the pasted row leaves « Remarques internes » empty
     data["session"].append(copy_row)
     return data
 
