@@ -88,6 +88,15 @@ def test_workbook_and_csv_give_the_same_records(clean_workbook, clean_csv):
                 == _without_provenance(directory_records(clean_workbook, entity)))
 
 
+def test_same_records_before_the_reference_fills_them():
+    """The reference overwrites title, objective, Formacodes… of certifying formations:
+    compare the values as typed in both files too."""
+    workbook = run([WORKBOOK], today=TODAY)
+    flat = run([CSV], annuaire=ANNUAIRE, today=TODAY)
+    assert described(workbook.findings) == described(flat.findings) == []
+    assert _without_provenance(list(offer_records(flat))) == _without_provenance(list(offer_records(workbook)))
+
+
 def test_csv_is_a_french_export():
     """UTF-8 with BOM, `;`, and headers that are not all the template labels."""
     data = CSV.read_bytes()
