@@ -63,6 +63,8 @@ class Certification:
 
 
 def _text(value) -> str:
+    if isinstance(value, str):
+        return value
     if value is None or (isinstance(value, float) and pd.isna(value)) or value is pd.NaT:
         return ""
     return str(value)
@@ -102,9 +104,11 @@ class Reference:
     @cached_property
     def blocs_by_fiche(self) -> dict[str, list[tuple[str, str]]]:
         out: dict[str, list[tuple[str, str]]] = {}
-        ordered = self.blocs.sort_values(["numero", "code"], kind="stable")
-        for numero, code, title in zip(ordered["numero"], ordered["code"], ordered["intitule"]):
-            out.setdefault(numero, []).append((code, _text(title)))
+        titles = [_text(v) for v in self.blocs["intitule"].tolist()]
+        for numero, code, title in zip(self.blocs["numero"].tolist(), self.blocs["code"].tolist(), titles):
+            out.setdefault(numero, []).append((code, title))
+        for blocs in out.values():
+            blocs.sort()
         return out
 
     @cached_property

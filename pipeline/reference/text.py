@@ -43,7 +43,8 @@ def level(value) -> str:
 
 
 def flag(value) -> bool:
-    return fold(clean(value)) in YES
+    text = clean(value).lower()
+    return text in YES or (bool(text) and fold(text) in YES)
 
 
 def date(value) -> dt.date | None:
