@@ -232,9 +232,8 @@ class FormationMapper:
                                              row.get("code_postal", ""), row.get("ville", ""))
         row.update(code_site=code, siret=siret, _line=el.sourceline)
         self.bundle.rows["site"].append(row)
-        for name in row:
-            if not name.startswith("_"):
-                self.note("site", name, path)
+        for name in ENTITIES["site"].names:
+            self.note("site", name, path)
         return code
 
     def responsable(self, el) -> str:
@@ -280,9 +279,8 @@ class FormationMapper:
         row = {k: v for k, v in row.items() if v}
         row.update(code_contact=code, _line=co.sourceline)
         self.bundle.rows["contact"].append(row)
-        for name in row:
-            if not name.startswith("_"):
-                self.note("contact", name, f"{etree.QName(holder).localname}/coordonnees")
+        for name in ENTITIES["contact"].names:
+            self.note("contact", name, f"{etree.QName(holder).localname}/coordonnees")
         return code
 
     # -- offers ------------------------------------------------------------------------
