@@ -6,6 +6,7 @@ canonical fields, keep every cell as text with its Excel row number and column l
 from __future__ import annotations
 
 import datetime as dt
+from operator import itemgetter
 
 import pandas as pd
 
@@ -76,22 +77,43 @@ def grid_to_frame(rows: list[list], *, source: str, sheet: str, entities: tuple[
         fields[name] = j
         columns[name] = SourceColumn(letter, text)
     body = rows[h + 1:]
-    data = {}
-    for name, j in fields.items():
-        data[name] = [cell_text(r[j]) if j < len(r) else "" for r in body]
+    shortest = min(map(len, body), default=0)
+    data = {name: column_text(body, j, shortest) for name, j in fields.items()}
     frame = pd.DataFrame(data, dtype=object)
     frame["_source"] = source
     frame["_sheet"] = sheet
     frame["_row"] = list(range(header_row_number + 1, header_row_number + 1 + len(body)))
     frame["_line"] = None
     if fields:
-        filled = pd.Series(False, index=frame.index)
-        for name in fields:
-            filled |= frame[name].str.strip() != ""
-        frame = frame[filled]
+        frame = frame.iloc[_filled_rows(data, len(body))]
     else:
         frame = frame.iloc[0:0]
     return frame.reset_index(drop=True), columns
+
+
+def column_text(body: list[list], j: int, shortest: int) -> list[str]:
+    """cell_text of column j; text cells (nearly all) skip the call, the column is
+    picked with itemgetter when every row reaches it (calamine's rows all do)."""
+    if j < shortest:
+        cells = map(itemgetter(j), body)
+    else:
+        cells = (r[j] if j < len(r) else "" for r in body)
+    return [v if v.__class__ is str else cell_text(v) for v in cells]
+
+
+def _filled_rows(data: dict[str, list[str]], n: int) -> list[int]:
+    """Positions of the rows with at least one non-blank cell, in order.
+
+    Columns are scanned only for the rows still blank so far: the first key column
+    settles nearly every row, instead of stripping every cell of every column.
+    """
+    pending = list(range(n))
+    for values in data.values():
+        if not pending:
+            break
+        pending = [i for i in pending if not values[i].strip()]
+    blank = set(pending)
+    return [i for i in range(n) if i not in blank] if blank else list(range(n))
 
 
 def entity_table(entity: str, frame: pd.DataFrame, source: str, sheet: str,
