@@ -50,11 +50,15 @@ def _check_repeats(table: Table, full: pd.DataFrame, keys: pd.Series, first: pd.
     for name in own_columns:
         if name == key:
             continue
-        firsts = table.raw[name].str.strip().to_numpy()[rep_records]
-        values = rep[name].str.strip().to_numpy()
+        # Cells equal as written are equal once stripped: strip only the few that differ.
+        firsts = table.raw[name].to_numpy()[rep_records]
+        values = rep[name].to_numpy()
         for pos in (values != firsts).nonzero()[0]:
+            value, first = values[pos].strip(), firsts[pos].strip()
+            if value == first:
+                continue
             idx = int(rep_records[pos])
-            findings.add(table, idx, "INCONSISTENT_REPEAT", name, value=values[pos],
-                         row=int(rep["_row"].iloc[pos]), other_value=firsts[pos],
+            findings.add(table, idx, "INCONSISTENT_REPEAT", name, value=value,
+                         row=int(rep["_row"].iloc[pos]), other_value=first,
                          other_row=table.raw.at[idx, "_row"], group_field=f"référence {spec.name}",
                          group_key=keys[repeated].iloc[pos])
