@@ -52,7 +52,7 @@ RULES: dict[str, Rule] = {r.code: r for r in (
          "Vérifiez l'orthographe de la référence, ou ajoutez la ligne manquante dans la feuille « {target_sheet} »."),
     Rule("PARENT_REJECTED", ERROR, "Rejet en cascade",
          "Cette ligne est rejetée car {target} « {value} », dont elle dépend, est {rejected}.",
-         "Corrigez d'abord les erreurs de {target} « {value} » ; cette ligne sera alors acceptée."),
+         "Corrigez d'abord les erreurs signalées pour {target} « {value} » ; cette ligne sera alors acceptée."),
     Rule("INCONSISTENT_REPEAT", ERROR, "Valeurs différentes pour un même enregistrement",
          "« {field_label} » vaut « {value} » ici mais « {other_value} » ligne {other_row} pour la même {group_field} « {group_key} ».",
          "Dans un fichier à plat, les colonnes de la formation et de l'action doivent être identiques sur toutes les lignes de la même référence : alignez les valeurs."),
