@@ -157,6 +157,9 @@ def normalise_table(table: Table, findings: Findings) -> None:
     typed = {}
     for field in table.spec.fields:
         text = raw[field.name].fillna("").astype(str).str.strip()
+        if not text.any():  # no input gave this column: skip the conversions
+            typed[field.name] = _empty_column(field, raw.index)
+            continue
         results: dict[str, object] = {}
         failures: dict[str, str] = {}
         for value in text.unique():
@@ -175,6 +178,12 @@ def normalise_table(table: Table, findings: Findings) -> None:
     for name in PROVENANCE:
         typed[name] = raw[name]
     table.typed = pd.DataFrame(typed, index=raw.index)
+
+
+def _empty_column(field: Field, index) -> pd.Series:
+    if field.kind == "date" and not field.multi:
+        return pd.Series(pd.NaT, index=index, dtype="datetime64[ns]")
+    return pd.Series(None, index=index, dtype=object)
 
 
 def _report_failures(table, field, text, failures, findings):

@@ -148,7 +148,7 @@ def check_parcours(tables: Tables, findings: Findings) -> None:
         return
     formations = tables["formation"].typed
     f_idx = session_formations(tables)
-    individual = f_idx.map(formations["individualisation"]).fillna(False).astype(bool)
+    individual = f_idx.map(formations["individualisation"]) == True  # noqa: E712 - NaN is not True
     parcours = t["types_parcours"]
     has = parcours.map(lambda v: set(v) if isinstance(v, list) else set())
     missing = has.map(lambda s: [p for p in ("modulaire", "individualisé") if p not in s])
