@@ -12,6 +12,7 @@ import math
 from collections import defaultdict
 from typing import Iterator
 
+import numpy as np
 import pandas as pd
 
 from .model import ENTITIES
@@ -21,6 +22,11 @@ PROVENANCE_KEYS = {"_source": "source", "_sheet": "sheet", "_row": "row", "_line
 
 def plain(value):
     """A typed cell as a JSON-ready value, or None when empty."""
+    cls = value.__class__  # exact built-in types first: most cells, and no numpy subclass
+    if cls is str or cls is bool or cls is int:
+        return value
+    if cls is float:
+        return None if math.isnan(value) else (int(value) if value.is_integer() else value)
     if value is None:
         return None
     if isinstance(value, list):
@@ -40,22 +46,25 @@ def plain(value):
     return value
 
 
+def plain_column(series: pd.Series) -> list:
+    """plain() of every cell of a column: dates converted as a whole, text cells as is."""
+    dtype = series.dtype
+    if isinstance(dtype, np.dtype) and dtype.kind == "M":
+        values = series.to_numpy()
+        days = np.datetime_as_string(values, unit="D").tolist()
+        return [None if nat else day for day, nat in zip(days, np.isnat(values).tolist())]
+    return [v if v.__class__ is str else plain(v) for v in series.tolist()]
+
+
 def frame_records(frame: pd.DataFrame, entity: str) -> list[dict]:
     names = ENTITIES[entity].names
+    prov_keys = list(PROVENANCE_KEYS.values())
+    fields = zip(*[plain_column(frame[name]) for name in names])
+    provenance = zip(*[plain_column(frame[column]) for column in PROVENANCE_KEYS])
     out = []
-    columns = names + list(PROVENANCE_KEYS)
-    for row in frame[columns].itertuples(index=False, name=None):
-        record = {}
-        for name, value in zip(names, row[:len(names)]):
-            v = plain(value)
-            if v is not None and v != []:
-                record[name] = v
-        prov = {}
-        for key, value in zip(PROVENANCE_KEYS.values(), row[len(names):]):
-            v = plain(value)
-            if v not in (None, ""):
-                prov[key] = v
-        record["provenance"] = prov
+    for row, prow in zip(fields, provenance):
+        record = {name: v for name, v in zip(names, row) if v is not None and v != []}
+        record["provenance"] = {key: v for key, v in zip(prov_keys, prow) if v not in (None, "")}
         out.append(record)
     return out
 
