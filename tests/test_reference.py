@@ -91,6 +91,16 @@ def test_certifinfo_code_with_zip_only_is_unknown_and_says_why(tmp_path, export)
     assert "indiquez le code RNCP" in finding(result, "CERTIFINFO_UNKNOWN")["suggestion"]
 
 
+def test_zip_only_reference_resolves_by_rncp_and_keeps_the_certifinfo_code(tmp_path, export):
+    offer = valid_offer()
+    offer["formation"][0].update(certifinfo="oui", code_certifinfo="4242", code_rncp="RNCP12345",
+                                 objectif_general="Certification")
+    result = run_offer(tmp_path, offer, reference=load_reference(export))
+    assert codes(result) == ["TITLE_OVERRIDDEN"]
+    formation = result.accepted_frame("formation").iloc[0]
+    assert formation["code_certifinfo"] == "4242" and len(formation["blocs"]) == 3
+
+
 def test_member_names_without_utf8_flag_are_recognised(tmp_path):
     """Zips written by tools that store 'Compétences' without the UTF-8 flag (read back as cp437)."""
     path = write_export(tmp_path / "export-fiches-csv-2026-03-10.zip")

@@ -1,7 +1,8 @@
 """Certifying formations resolved against the certification reference, as the SOFI form does.
 
 For each formation with « Référence Certif Info » = oui:
-- find its certification by Certif Info code, else by RNCP / RS code
+- find its certification by Certif Info code, else by RNCP / RS code (also when
+  the reference is an RNCP export alone: the Certif Info code cannot be checked)
   (CERTIFINFO_UNKNOWN with near codes and close titles as suggestions;
   CERTIFINFO_AMBIGUOUS when an RNCP code names several Certif Info records);
 - the RNCP / RS code given must be the record's (RNCP_MISMATCH);
@@ -96,7 +97,8 @@ class Resolver:
         t = self.t
         ci, rncp, rs = (_text(t.at[idx, f]) for f in ("code_certifinfo", "code_rncp", "code_rs"))
         title = _text(self.table.raw.at[idx, "intitule"])
-        if ci:
+        if ci and (self.reference.has_certifinfo or not (rncp or rs)):
+            # (a reference without Certif Info records, an RNCP export alone, resolves by RNCP / RS code)
             if self.is_flagged(idx, "code_certifinfo"):
                 return None, False
             cert = self.reference.by_certifinfo(certifinfo_code(ci))
