@@ -51,6 +51,12 @@ class Entity:
     fields: tuple[Field, ...]
     parent: str | None = None        # parent entity name
     parent_field: str | None = None  # field holding the parent key
+    feminine: bool = False           # for French agreement in messages
+
+    @property
+    def none_such(self) -> str:
+        """'aucune session', 'aucun site': for messages."""
+        return f"{'aucune' if self.feminine else 'aucun'} {self.name}"
 
     def field(self, name: str) -> Field:
         return self.by_name[name]
@@ -132,7 +138,7 @@ FORMATION = Entity("formation", "Formations", "la formation", ("ref_formation",)
     F("blocs", "Blocs de compétences", "code", multi=True, pattern=r"(RNCP|RS)\d{1,6}BC\d{2}",
       synonyms=["bloc", "blocs competences"], example="RNCP35830BC01; RNCP35830BC02"),
     F("url_formation", "URL formation", "url"),
-))
+), feminine=True)
 
 ACTION = Entity("action", "Actions", "l'action", ("ref_action",), (
     F("ref_action", "Réf. action *", "code", required=True, max_len=50,
@@ -160,7 +166,7 @@ ACTION = Entity("action", "Actions", "l'action", ("ref_action",), (
     F("niveau_entree_obligatoire", "Niveau d'entrée obligatoire", "bool"),
     F("prerequis", "Pré-requis", "text", max_len=3000, synonyms=["prerequis", "pre requis"]),
     F("commentaire_prerequis", "Commentaire pré-requis", "text", max_len=3000),
-), parent="formation", parent_field="ref_formation")
+), parent="formation", parent_field="ref_formation", feminine=True)
 
 SESSION = Entity("session", "Sessions", "la session", ("ref_session",), (
     F("ref_session", "Réf. session *", "code", required=True, max_len=50,
@@ -219,7 +225,7 @@ SESSION = Entity("session", "Sessions", "la session", ("ref_session",), (
       synonyms=["referent mobilite internationale"], example="1902"),
     F("referent_prf", "Référent PRF", "ref", max_len=50),
     F("mail_liaison", "Mail de liaison", "email"),
-), parent="action", parent_field="ref_action")
+), parent="action", parent_field="ref_action", feminine=True)
 
 DISPOSITIF = Entity("dispositif", "Dispositifs", "le dispositif", ("ref_session", "ref_dispositif"), (
     F("ref_dispositif", "Réf. dispositif", "code", max_len=50,

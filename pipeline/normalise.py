@@ -49,7 +49,7 @@ class Unconvertible(ValueError):
 
 def parse_date(text: str) -> dt.date:
     t = text.strip()
-    m = re.fullmatch(r"(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{2}|\d{4})", t)
+    m = re.fullmatch(r"(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{2}|\d{4})(?:[ T]\d{1,2}:\d{2}(?::\d{2})?)?", t)
     if m:
         d, mth, y = (int(x) for x in m.groups())
         if y < 100:

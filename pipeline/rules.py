@@ -48,7 +48,7 @@ RULES: dict[str, Rule] = {r.code: r for r in (
          "« {field_label} » « {value} » est déjà utilisé par une autre ligne ({other}).",
          "Donnez un identifiant unique à chaque enregistrement, ou supprimez la ligne en double."),
     Rule("ORPHAN", ERROR, "Référence introuvable",
-         "« {field_label} » : « {value} » ne correspond à aucun(e) {target} du fichier.",
+         "« {field_label} » : « {value} » ne correspond à {none_such} du fichier.",
          "Vérifiez l'orthographe de la référence, ou ajoutez la ligne manquante dans la feuille « {target_sheet} »."),
     Rule("PARENT_REJECTED", ERROR, "Rejet en cascade",
          "Cette ligne est rejetée car {target} « {value} », dont elle dépend, est {rejected}.",

@@ -18,17 +18,17 @@ from ..text import column_letter, fold
 
 
 def cell_text(value) -> str:
-    """A cell as the text a person sees; Excel dates as ISO, 111669.0 as 111669."""
+    """A cell as the text a person sees: dates as jj/mm/aaaa, 111669.0 as 111669."""
     if value is None:
         return ""
     if isinstance(value, str):
         return value
     if isinstance(value, bool):
         return "oui" if value else "non"
-    if isinstance(value, dt.datetime):
-        return value.date().isoformat() if value.time() == dt.time() else value.isoformat(sep=" ")
+    if isinstance(value, dt.datetime):  # shown as a French Excel shows it
+        return value.strftime("%d/%m/%Y") if value.time() == dt.time() else value.strftime("%d/%m/%Y %H:%M")
     if isinstance(value, dt.date):
-        return value.isoformat()
+        return value.strftime("%d/%m/%Y")
     if isinstance(value, float):
         if value.is_integer():
             return str(int(value))

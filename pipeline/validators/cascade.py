@@ -13,8 +13,6 @@ from ..findings import Findings, errors_by_record
 from ..model import DIRECTORY_LINKS, ENTITIES
 from ..tables import Table
 
-NONE_ACCEPTED = {"action": "aucune action acceptée", "session": "aucune session acceptée",
-                 "dispositif": "aucun dispositif accepté"}
 ORDER = ("site", "contact", "formation", "action", "session", "dispositif")
 
 
@@ -47,7 +45,7 @@ def decide(tables: dict[str, Table], findings: Findings) -> dict[str, pd.Series]
             bad = ok & (parent_ok == False)  # noqa: E712 - NaN must not count
             for idx in table.typed.index[bad]:
                 findings.add(table, idx, "PARENT_REJECTED", field, target=ENTITIES[target].label,
-                             rejected="rejeté" if target in ("site", "contact") else "rejetée")
+                             rejected="rejetée" if ENTITIES[target].feminine else "rejeté")
             ok &= ~bad
         accepted[entity] = ok
 
@@ -59,7 +57,7 @@ def decide(tables: dict[str, Table], findings: Findings) -> dict[str, pd.Series]
         key = table.typed[ENTITIES[entity].key[0]]
         bad = accepted[entity] & ~key.isin(with_child)
         for idx in table.typed.index[bad]:
-            findings.add(table, idx, "NO_CHILD", None, none_accepted=NONE_ACCEPTED[child.name],
+            findings.add(table, idx, "NO_CHILD", None, none_accepted=f"{child.none_such} {'acceptée' if child.feminine else 'accepté'}",
                          child_sheet=child.sheet)
         accepted[entity] = accepted[entity] & ~bad
     return accepted

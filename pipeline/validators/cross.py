@@ -71,7 +71,7 @@ def check_links(tables: Tables, findings: Findings) -> None:
         missing = values.notna() & ~values.isin(known)
         spec = ENTITIES[target]
         for idx in values[missing].index:
-            findings.add(table, idx, "ORPHAN", field, target=spec.name, target_sheet=spec.sheet)
+            findings.add(table, idx, "ORPHAN", field, none_such=spec.none_such, target_sheet=spec.sheet)
 
 
 def check_dates(tables: Tables, findings: Findings) -> None:
