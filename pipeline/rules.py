@@ -83,7 +83,7 @@ RULES: dict[str, Rule] = {r.code: r for r in (
          "correspondant (voir docs/lheo-mapping.md)."),
     Rule("CERTIFINFO_UNKNOWN", ERROR, "Certification inconnue",
          "« {field_label} » : « {value} » n'existe pas dans le référentiel des certifications (Certif Info, RNCP, RS).",
-         "Vérifiez le code (recherche : fasd ref search « intitulé »). Propositions en colonne suggestion."),
+         "Vérifiez le code ; pour retrouver une certification : fasd ref search « mots de l'intitulé » ou « code »."),
     Rule("CERTIFINFO_INACTIVE", ERROR, "Certification inactive",
          "La certification « {certification} » {reason}.",
          "Choisissez la certification qui la remplace, ou retirez les sessions qui commencent après sa fin de validité."),

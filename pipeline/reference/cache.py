@@ -19,6 +19,8 @@ import tempfile
 from pathlib import Path
 from typing import Callable
 
+import pandas as pd
+
 from .model import Reference
 
 VERSION = 1
@@ -34,8 +36,9 @@ def cache_paths(source: Path) -> list[Path]:
 
 
 def _key(source: Path) -> tuple:
+    """What the cache must match: loader version, pandas version (pickles), size, mtime."""
     st = source.stat()
-    return (VERSION, st.st_size, st.st_mtime_ns)
+    return (VERSION, pd.__version__, st.st_size, st.st_mtime_ns)
 
 
 def _load(path: Path, key: tuple) -> Reference | None:
@@ -74,7 +77,7 @@ def cached(source: Path, build: Callable[[Path], Reference]) -> Reference:
         key = _key(source)
     except OSError:
         return build(source)
-    if key[1] < MIN_SIZE or os.environ.get("FASD_REFERENCE_CACHE") == "0":
+    if key[2] < MIN_SIZE or os.environ.get("FASD_REFERENCE_CACHE") == "0":
         return build(source)
     paths = cache_paths(source)
     for path in paths:
