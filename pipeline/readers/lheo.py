@@ -20,6 +20,7 @@ import hashlib
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Iterator
 
@@ -110,6 +111,11 @@ def stream_lheo(path: Path) -> Iterator[Bundle]:
         del context
 
 
+@lru_cache(maxsize=None)
+def _qname(ns: str, name: str) -> str:
+    return f"{{{ns}}}{name}"
+
+
 def _hash(*parts: str) -> str:
     return hashlib.sha1("\x1f".join(parts).encode("utf-8")).hexdigest()[:8].upper()
 
@@ -126,24 +132,37 @@ class FormationMapper:
         self.seen: set = set()
         self.bundle = Bundle()
         self.paths: dict[tuple[str, str], str] = {}
+        self._index: dict = {}
 
     # -- element access that records what was used ---------------------------------
     def q(self, name: str) -> str:
-        return f"{{{self.ns}}}{name}"
+        return _qname(self.ns, name)
+
+    def index(self, el) -> dict[str, list]:
+        """Children of `el` by tag, built once (find() re-parses its path on every call)."""
+        idx = self._index.get(el)
+        if idx is None:
+            idx = {}
+            for c in el.iterchildren(tag=etree.Element):
+                idx.setdefault(c.tag, []).append(c)
+            self._index[el] = idx
+        return idx
 
     def kid(self, el, *names):
         for name in names:
             if el is None:
                 return None
-            el = el.find(self.q(name))
-            if el is not None:
-                self.seen.add(el)
+            found = self.index(el).get(_qname(self.ns, name))
+            if not found:
+                return None
+            el = found[0]
+            self.seen.add(el)
         return el
 
     def kids(self, el, name: str) -> list:
         if el is None:
             return []
-        found = el.findall(self.q(name))
+        found = self.index(el).get(_qname(self.ns, name), [])
         self.seen.update(found)
         return found
 
@@ -392,16 +411,17 @@ class FormationMapper:
             self.lieu(other)
         money = {}
         for name, element in (("frais_ttc", "prix-total-TTC"), ("frais_additionnels", "frais-restants")):
-            el = a.find(self.q(element))
+            found = self.index(a).get(self.q(element))
+            el = found[0] if found else None
             if el is not None and NUMBER.fullmatch(el.text or ""):
                 money[name] = self.text(a, element)
         dispositif_defaults = {
             "publics": "; ".join(self.texts(a, "code-public-vise")),
             "prise_en_charge_frais": self.text(a, "prise-en-charge-frais-possible"), **money}
-        financeurs = self.kids(a, "organisme-financeur")
-        for x in a.findall(self.q("extras")):
+        financeurs = list(self.kids(a, "organisme-financeur"))
+        for x in self.index(a).get(self.q("extras"), []):
             if x.get("info") == FASD:
-                for e in x.findall(self.q("extra")):
+                for e in self.index(x).get(self.q("extra"), []):
                     if e.get("info") == "dispositifs":
                         self.seen.add(e)
                         financeurs += self.kids(e, "organisme-financeur")
