@@ -130,6 +130,10 @@ class Reference:
             return None
         return self._join(code)
 
+    @cached_property
+    def _joined(self) -> dict[str, Certification]:
+        return {}
+
     def by_fiche(self, numero: str) -> list[Certification]:
         """Certif Info records carrying this RNCP/RS code; else the bare fiche; else []."""
         codes = self.certifs_by_fiche.get(numero, [])
@@ -149,6 +153,12 @@ class Reference:
         return self.by_fiche(fiche_code(code))
 
     def _join(self, code: str) -> Certification:
+        """The joined view of a Certif Info record, built once per code (treat as read-only)."""
+        if code not in self._joined:
+            self._joined[code] = self._build_join(code)
+        return self._joined[code]
+
+    def _build_join(self, code: str) -> Certification:
         row = self.certifs.loc[code]
         rncp, rs = _text(row["code_rncp"]), _text(row["code_rs"])
         cert = Certification(

@@ -84,6 +84,12 @@ class Resolver:
         self.reference = reference
         self.flagged = flagged_cells(findings.frame())
         self.ends: dict = {}  # formation index -> end of registration (sessions after it are rejected)
+        # cells read as plain dicts and fills collected, then written once per column:
+        # per-cell pandas access costs more than the resolution itself
+        self.cells = {f: dict(zip(self.t.index, self.t[f].tolist()))
+                      for f in ("code_certifinfo", "code_rncp", "code_rs", "blocs", "validation")}
+        self.given_title = dict(zip(self.table.raw.index, self.table.raw["intitule"].tolist()))
+        self.updates: dict[str, dict] = {f: {} for f in FILLED}
 
     def is_flagged(self, idx, field: str) -> bool:
         return ("formation", int(idx), field) in self.flagged
@@ -94,9 +100,8 @@ class Resolver:
     # -- finding the certification
     def certification(self, idx) -> tuple[Certification | None, bool]:
         """(certification, codes agree); None when it cannot be resolved (already reported)."""
-        t = self.t
-        ci, rncp, rs = (_text(t.at[idx, f]) for f in ("code_certifinfo", "code_rncp", "code_rs"))
-        title = _text(self.table.raw.at[idx, "intitule"])
+        ci, rncp, rs = (_text(self.cells[f][idx]) for f in ("code_certifinfo", "code_rncp", "code_rs"))
+        title = _text(self.given_title[idx])
         if ci and (self.reference.has_certifinfo or not (rncp or rs)):
             # (a reference without Certif Info records, an RNCP export alone, resolves by RNCP / RS code)
             if self.is_flagged(idx, "code_certifinfo"):
@@ -132,7 +137,7 @@ class Resolver:
     # -- the rules
     def check_status(self, idx, cert: Certification) -> None:
         label = cert.code_certifinfo or cert.fiche
-        field = "code_certifinfo" if _text(self.t.at[idx, "code_certifinfo"]) else (
+        field = "code_certifinfo" if _text(self.cells["code_certifinfo"][idx]) else (
             "code_rncp" if cert.code_rncp else "code_rs")
         if cert.archive:
             self.add(idx, "CERTIFINFO_INACTIVE", field, certification=label,
@@ -147,7 +152,7 @@ class Resolver:
         if cert.blocs is None or self.is_flagged(idx, "blocs"):
             return  # the fiche is not in the loaded export: its blocs cannot be checked
         known = [code for code, _ in cert.blocs]
-        value = self.t.at[idx, "blocs"]
+        value = self.cells["blocs"][idx]
         given = list(dict.fromkeys(value)) if isinstance(value, list) else []
         unknown = [b for b in given if b not in known]
         for bloc in unknown:
@@ -155,7 +160,7 @@ class Resolver:
             hint = f"Ce bloc appartient à la certification {owner}" if owner else None
             self.add(idx, "BLOC_UNKNOWN", "blocs", value=bloc, certification=cert.fiche,
                      allowed=", ".join(known) or "aucun bloc", suggestion=hint)
-        validation = _text(self.t.at[idx, "validation"])
+        validation = _text(self.cells["validation"][idx])
         if unknown or not validation:
             return
         problem = None
@@ -174,13 +179,12 @@ class Resolver:
             self.add(idx, "BLOCS_VALIDATION", "blocs", validation=validation, problem=problem)
 
     def check_title(self, idx, cert: Certification) -> None:
-        given = _text(self.table.raw.at[idx, "intitule"])
+        given = _text(self.given_title[idx])
         if given and cert.intitule and fold(given) != fold(cert.intitule):
             self.add(idx, "TITLE_OVERRIDDEN", "intitule", reference_title=cert.intitule)
 
     def fill(self, idx, cert: Certification, agree: bool) -> None:
         """The reference's values, as SOFI shows them (not modifiable there)."""
-        t = self.t
         values = {
             "intitule": cert.intitule, "objectif_formation": cert.objectif, "contenu_formation": cert.programme,
             "type_certification": cert.type_certification, "niveau_sortie": cert.niveau_lheo,
@@ -188,11 +192,22 @@ class Resolver:
         }
         if agree:
             values.update(code_certifinfo=cert.code_certifinfo, code_rncp=cert.code_rncp, code_rs=cert.code_rs)
-        if _text(t.at[idx, "validation"]) == "totale" and cert.blocs:
+        if _text(self.cells["validation"][idx]) == "totale" and cert.blocs:
             values["blocs"] = [code for code, _ in cert.blocs]
         for field, value in values.items():
             if value:
-                t.at[idx, field] = value
+                self.updates[field][idx] = value
+
+    def write_fills(self) -> None:
+        t = self.t
+        for field, updates in self.updates.items():
+            if not updates:
+                continue
+            values = t[field].astype(object).tolist()
+            position = {idx: i for i, idx in enumerate(t.index)}
+            for idx, value in updates.items():
+                values[position[idx]] = value
+            t[field] = pd.Series(values, index=t.index, dtype=object)
 
     def check_sessions(self) -> None:
         """CERTIFINFO_INACTIVE on each session starting after its certification's end."""
@@ -212,8 +227,6 @@ class Resolver:
 
     def run(self) -> None:
         t = self.t
-        for field in FILLED:
-            t[field] = t[field].astype(object)
         certified = (t["certifinfo"] == True).fillna(False).astype(bool)  # noqa: E712 - NA stays False
         for idx in t.index[certified]:
             cert, agree = self.certification(idx)
@@ -224,6 +237,7 @@ class Resolver:
                 self.check_blocs(idx, cert)
             self.check_title(idx, cert)
             self.fill(idx, cert, agree)
+        self.write_fills()
         self.check_sessions()
 
 
