@@ -22,6 +22,12 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest
 
+# The benchmark (minutes, never in CI): writes bench/RESULTS.md. SESSIONS="10000 100000" by default.
+SESSIONS ?= 10000 100000
+bench: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[bench]'
+	$(BIN)/python bench/run.py --sessions $(SESSIONS)
+
 docs: $(STAMP)
 	$(BIN)/python -m pipeline.rules > docs/codes.md
 

@@ -1,0 +1,334 @@
+"""The benchmark: `fasd import` against the floor (reading the file) and a peer
+(frictionless), at the sizes given, every measurement in a fresh process.
+
+    python bench/run.py --sessions 10000 100000            # writes bench/RESULTS.md
+    python bench/run.py --sessions 2000 --out /tmp/r.md    # a quick look
+
+Never run by CI or `make test`: the 100 000-session runs take minutes.
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import shlex
+import subprocess
+import sys
+import tempfile
+import time
+from importlib import metadata
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(HERE))
+
+import generate  # noqa: E402
+
+PYTHON = sys.executable
+WORKLOADS = ("flat", "csv", "template", "lheo")
+WORKLOAD_LABELS = {"flat": "xlsx à plat", "csv": "CSV à plat", "template": "classeur modèle", "lheo": "LHÉO XML"}
+ANALYSIS = HERE / "analysis.md"
+
+
+class Failed(RuntimeError):
+    pass
+
+
+def child(args: list[str]) -> tuple[dict, float, float, int]:
+    """Run bench/measure.py in a fresh process: (its JSON, wall s, CPU s, peak RSS bytes).
+
+    CPU is this child's own rusage (wait4); peak RSS is what the child reads of itself.
+    """
+    cmd = [PYTHON, str(HERE / "measure.py"), *args]
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        t0 = time.perf_counter()
+        proc = subprocess.Popen(cmd, stdout=out, stderr=err, cwd=ROOT)
+        _, status, usage = os.wait4(proc.pid, 0)  # this child's own rusage, not all children's
+        wall = time.perf_counter() - t0
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        stdout, stderr = out.read().decode(), err.read().decode()
+    if proc.returncode != 0:
+        raise Failed(f"{' '.join(shlex.quote(c) for c in cmd)} -> {proc.returncode}\n{stderr[-2000:]}")
+    result = json.loads(stdout.strip().splitlines()[-1])
+    return result, wall, usage.ru_utime + usage.ru_stime, result["peak_rss"]
+
+
+def measure(kind: str, paths: dict, sessions: int, args, log) -> dict:
+    path = paths[kind]
+    extra = ["--annuaire", str(paths["annuaire"])] if kind == "csv" else []
+    out_dir = generate.WORK / f"out-{kind}-{sessions}"
+    row: dict = {"workload": kind, "sessions": sessions, "file": path.name,
+                 "file_mb": path.stat().st_size / 1e6}
+    floor, _, _, floor_rss = child(["floor", str(path)])
+    row.update(floor=floor["read"], floor_cpu=floor["read_cpu"], floor_how=floor["how"], floor_rss=floor_rss)
+    log(f"    plancher {floor['read_cpu']:.1f} s CPU")
+    pipe, wall, cpu, rss = child(["import", str(path), "--out", str(out_dir), *extra])
+    row.update(import_wall=wall, import_cpu=cpu, import_rss=rss, stages=pipe["stages"], writes=pipe["writes"],
+               stages_cpu=pipe["stages_cpu"], writes_cpu=pipe["writes_cpu"],
+               startup=pipe["startup"] + pipe["load_reference"], counts=pipe["counts"],
+               findings=pipe["findings"], by_code=pipe["by_code"], reference=pipe["reference"])
+    log(f"    import {cpu:.1f} s CPU ({wall:.1f} s mural), {rss / 2**20:.0f} Mio")
+    if kind == "csv":
+        _, chk_wall, chk_cpu, chk_rss = child(["check", str(path), "--out", str(out_dir) + "-check", *extra])
+        row.update(check_wall=chk_wall, check_cpu=chk_cpu, check_rss=chk_rss)
+        log(f"    check {chk_cpu:.1f} s CPU")
+        if not args.no_peer:
+            peer, _, _, peer_rss = child(["peer", str(path)])
+            row.update(peer=peer["validate"], peer_cpu=peer["validate_cpu"], peer_rss=peer_rss,
+                       peer_errors=peer["errors"], peer_error_types=peer["error_types"], peer_rows=peer["rows"],
+                       peer_constraints=peer["constraints"], peer_fields=peer["fields"])
+            log(f"    frictionless {peer['validate_cpu']:.1f} s CPU")
+    if args.profile is not None and (not args.profile or kind in args.profile) and sessions == max(args.sessions):
+        prof = generate.WORK / f"profile-{kind}-{sessions}.txt"
+        child(["import", str(path), "--out", str(out_dir) + "-prof", *extra, "--profile", str(prof)])
+        row["profile"] = str(prof)
+        log(f"    profil : {prof}")
+    return row
+
+
+# ---- figures -------------------------------------------------------------------
+
+def rows_of(row: dict) -> int:
+    c = row["counts"]
+    return c["dispositif"]["read"] if row["workload"] in ("flat", "csv") else sum(
+        c[e]["read"] for e in ("formation", "action", "session", "dispositif"))
+
+
+def import_core(row: dict) -> float:
+    """`fasd import` CPU time without report.xlsx (timed on its own by the targets)."""
+    return row["import_cpu"] - row["writes_cpu"].get("write_report.xlsx", 0.0)
+
+
+def fmt_s(x) -> str:
+    return "—" if x is None else (f"{x:.2f}" if x < 10 else f"{x:.1f}")
+
+
+def fmt_mb(b) -> str:
+    return "—" if b is None else f"{b / 2**20:,.0f}".replace(",", " ")
+
+
+def main_table(rows: list[dict]) -> list[str]:
+    out = ["| charge | sessions | lignes | Mo | plancher CPU (s) | import CPU (s) | import mural (s) | import / plancher | "
+           "check CPU (s) | frictionless CPU (s) | check / frictionless | lignes/s import | RSS import (Mio) | RSS plancher (Mio) |",
+           "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    for r in rows:
+        n = rows_of(r)
+        chk, peer = r.get("check_cpu"), r.get("peer_cpu")
+        out.append(
+            f"| {WORKLOAD_LABELS[r['workload']]} | {r['sessions']} | {n} | {r['file_mb']:.0f} | {fmt_s(r['floor_cpu'])} | "
+            f"{fmt_s(r['import_cpu'])} | {fmt_s(r['import_wall'])} | {r['import_cpu'] / r['floor_cpu']:.1f} × | "
+            f"{fmt_s(chk)} | {fmt_s(peer)} | {(f'{chk / peer:.2f} ×' if chk and peer else '—')} | "
+            f"{n / r['import_cpu']:,.0f} | {fmt_mb(r['import_rss'])} | {fmt_mb(r['floor_rss'])} |".replace(",", " "))
+    return out
+
+
+STAGES = ("read", "normalise", "validate", "resolve", "decide")
+WRITES = ("write_records", "write_lheo.xml", "write_report_csv", "write_report_json", "write_report.xlsx",
+          "write_summary")
+
+
+def stage_table(rows: list[dict]) -> list[str]:
+    head = ["démarrage (mural)"] + list(STAGES) + [w.replace("write_", "écrit ") for w in WRITES]
+    out = ["| charge | sessions | " + " | ".join(head) + " |", "|---|---:|" + "---:|" * len(head)]
+    for r in rows:
+        cells = [fmt_s(r["startup"])] + [fmt_s(r["stages_cpu"].get(s)) for s in STAGES]
+        cells += [fmt_s(r["writes_cpu"].get(w)) if w in r["writes_cpu"] else "n/d" for w in WRITES]
+        out.append(f"| {WORKLOAD_LABELS[r['workload']]} | {r['sessions']} | " + " | ".join(cells) + " |")
+    return out
+
+
+def targets(rows: list[dict], sizes: list[int]) -> list[tuple[str, str, str]]:
+    """(target, verdict, figures) for each target of issue 6, on CPU seconds."""
+    by = {(r["workload"], r["sessions"]): r for r in rows}
+    out = []
+    flat = by.get(("flat", 100000))
+    if flat:
+        ratio = import_core(flat) / flat["floor_cpu"]
+        out.append(("xlsx à plat 100 000 sessions : import (records.jsonl, lheo.xml, report.csv, report.json) ≤ 3 × lecture calamine",
+                    "atteinte" if ratio <= 3 else "manquée",
+                    f"{fmt_s(import_core(flat))} s / {fmt_s(flat['floor_cpu'])} s = {ratio:.1f} ×"
+                    + ("" if "write_lheo.xml" in flat["writes"] else " (lheo.xml non disponible, non compté)")))
+        x = flat["writes_cpu"].get("write_report.xlsx")
+        if x is None:
+            out.append(("report.xlsx seul ≤ 2 × lecture calamine", "non mesurable",
+                        "pipeline/writers/report_xlsx.py absent lors de ce passage"))
+        else:
+            out.append(("report.xlsx seul ≤ 2 × lecture calamine", "atteinte" if x <= 2 * flat["floor_cpu"] else "manquée",
+                        f"{fmt_s(x)} s / {fmt_s(flat['floor_cpu'])} s = {x / flat['floor_cpu']:.1f} ×"))
+        out.append(("mémoire xlsx à plat 100 000 sessions < 2 Go", "atteinte" if flat["import_rss"] < 2e9 else "manquée",
+                    f"pic RSS {fmt_mb(flat['import_rss'])} Mio"))
+    else:
+        out.append(("cibles xlsx 100 000 sessions", "non mesurées", "taille 100000 absente de ce passage"))
+    csv = by.get(("csv", 100000))
+    if csv and csv.get("peer_cpu"):
+        n = rows_of(csv)
+        ours, theirs = n / csv["check_cpu"], n / csv["peer_cpu"]
+        out.append(("CSV 100 000 sessions : débit de `fasd check` ≥ 2 × frictionless",
+                    "atteinte" if ours >= 2 * theirs else "manquée",
+                    f"{ours:,.0f} lignes/s contre {theirs:,.0f} lignes/s = {ours / theirs:.1f} ×".replace(",", " ")))
+    else:
+        out.append(("CSV 100 000 sessions ≥ 2 × frictionless", "non mesurée", "taille 100000 ou pair absents"))
+    small, big = by.get(("lheo", 20000)), by.get(("lheo", 200000))
+    if small and big:
+        growth = big["import_rss"] / small["import_rss"] - 1
+        out.append(("LHÉO : pic mémoire à 200 000 sessions ≤ 1,25 × celui à 20 000", "atteinte" if growth <= 0.25 else "manquée",
+                    f"{fmt_mb(big['import_rss'])} Mio contre {fmt_mb(small['import_rss'])} Mio (+{growth:.0%})"))
+    else:
+        why = ("lecteur/écrivain LHÉO non disponibles lors de ce passage" if not generate.lheo_available()
+               else "passer --lheo-sessions 20000 200000")
+        out.append(("LHÉO : pic mémoire 200 000 ≤ 1,25 × 20 000", "non mesurée ici",
+                    f"{why} ; voir aussi bench/lheo_memory.py (ticket 4)"))
+    return out
+
+
+def machine() -> list[str]:
+    mem = "?"
+    cpu = platform.processor() or "?"
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal"):
+                mem = f"{int(line.split()[1]) / 2**20:.1f} Gio"
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    libs = []
+    for name in ("pandas", "numpy", "pandera", "python-calamine", "openpyxl", "lxml", "frictionless"):
+        try:
+            libs.append(f"{name} {metadata.version(name)}")
+        except metadata.PackageNotFoundError:
+            libs.append(f"{name} absent")
+    return [f"- processeur : {cpu}, {os.cpu_count()} cœurs ; mémoire {mem}",
+            f"- {platform.system()} {platform.release()} ; Python {platform.python_version()}",
+            f"- {', '.join(libs)}"]
+
+
+def profile_excerpt(path: str, lines: int = 22) -> list[str]:
+    """The top of the tottime listing of a cProfile run: where the time goes."""
+    text = Path(path).read_text().splitlines()
+    starts = [i for i, l in enumerate(text) if "Ordered by: internal time" in l]
+    if not starts:
+        return []
+    body = text[starts[0] + 1:]
+    body = [l for l in body if l.strip()][: lines + 1]
+    return ["```"] + [l[:160] for l in body] + ["```"]
+
+
+def write_results(rows, skipped, args, started, elapsed, path: Path) -> None:
+    sizes = sorted(set(args.sessions))
+    cmd = "python bench/run.py --sessions " + " ".join(map(str, sizes)) + f" --seed {args.seed}"
+    if args.profile is not None:
+        cmd += " --profile " + " ".join(args.profile)
+    md = ["# Banc d'essai : résultats", "",
+          f"Écrit par `bench/run.py` le {started:%Y-%m-%d %H:%M} UTC (passage de {elapsed / 60:.0f} min). "
+          "Aucun chiffre de ce fichier n'est saisi à la main.", "",
+          "Reproduire : `make bench` ou", "", f"    .venv/bin/{cmd}", "",
+          "## Machine", "", *machine(), "",
+          "## Cibles (ticket 6)", "", "| cible | verdict | mesure |", "|---|---|---|"]
+    for name, verdict, figures in targets(rows, sizes):
+        md.append(f"| {name} | **{verdict}** | {figures} |")
+    md += ["", "## Import contre plancher et pair", "",
+           "Chaque mesure tourne dans un processus neuf ; RSS = pic `VmHWM` de ce processus. "
+           "« import » = processus entier (démarrage de Python et imports compris) qui fait ce que fait "
+           "`fasd import` (`bench/measure.py import`) ; « check » = `fasd check` (sans records.jsonl ni lheo.xml). "
+           "Les temps sont des secondes CPU (utilisateur + système, `getrusage`) : la machine à 2 cœurs est partagée "
+           "pendant le passage, le temps mural y dépend des autres processus ; le plancher et le pair sont "
+           "chronométrés dans leur processus autour de la seule lecture / validation. Les verdicts portent sur le CPU. "
+           "Lignes = lignes du fichier à plat (session × dispositif) ou enregistrements du modèle.", "",
+           *main_table(rows), "",
+           "Plancher : " + "; ".join(sorted({f"{WORKLOAD_LABELS[r['workload']]} = {r['floor_how']}" for r in rows})) + ".",
+           "", "## Temps par étape (s)", "",
+           "Secondes CPU par étape, relevées aux mêmes points que `Result.timings` de `pipeline.run.run` et "
+           "`write_outputs(clock=Stopwatch())` ; n/d = écrivain absent.", "",
+           *stage_table(rows), ""]
+    if skipped:
+        md += ["## Charges non disponibles", ""] + [f"- {s}" for s in skipped] + [""]
+    md += ["## Contrôles", "", "| charge | sessions | référentiel | constats pipeline | erreurs frictionless |",
+           "|---|---:|---|---:|---:|"]
+    for r in rows:
+        md.append(f"| {WORKLOAD_LABELS[r['workload']]} | {r['sessions']} | {r['reference']} | {r['findings']} | "
+                  f"{r.get('peer_errors', '—')} |")
+    peer_rows = [r for r in rows if r.get("peer_error_types")]
+    if peer_rows:
+        from peer_schema import NOT_EXPRESSIBLE
+        r = peer_rows[-1]
+        md += ["", f"Schéma du pair : {r['peer_fields']} champs, {r['peer_constraints']} contraintes "
+               "(types, obligatoires, listes, bornes, motifs, longueurs) ; ce qu'il ne sait pas exprimer : "
+               + ", ".join(NOT_EXPRESSIBLE) + ".",
+               f"Constats pipeline par code ({WORKLOAD_LABELS[r['workload']]}, {r['sessions']}) : "
+               + ", ".join(f"{k} {v}" for k, v in r["by_code"].items()) + ".",
+               "Erreurs frictionless par type : " + ", ".join(f"{k} {v}" for k, v in r["peer_error_types"].items()) + "."]
+    try:
+        planted = generate.manifest(max(sizes), args.seed)["planted"]
+        md += ["", f"Erreurs semées ({max(sizes)} sessions) : " + ", ".join(f"{k} {v}" for k, v in planted.items()) + "."]
+    except OSError:
+        pass
+    profiled = [r for r in rows if r.get("profile")]
+    if profiled:
+        md += ["", "## Profils (cProfile, temps propre, plus grande taille)", ""]
+        for r in profiled:
+            md += [f"### {WORKLOAD_LABELS[r['workload']]}, {r['sessions']} sessions", ""] + profile_excerpt(r["profile"]) + [""]
+    if ANALYSIS.exists():
+        md += ["", ANALYSIS.read_text(encoding="utf-8").strip(), ""]
+    path.write_text("\n".join(md) + "\n", encoding="utf-8")
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description="Banc d'essai de fasd import (voir bench/README.md).")
+    parser.add_argument("--sessions", type=int, nargs="+", default=[10000, 100000])
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--workloads", nargs="+", default=list(WORKLOADS), choices=WORKLOADS)
+    parser.add_argument("--lheo-sessions", type=int, nargs="*", default=[],
+                        help="tailles supplémentaires pour la cible mémoire LHÉO (ex. 20000 200000)")
+    parser.add_argument("--no-peer", action="store_true", help="sans frictionless")
+    parser.add_argument("--profile", nargs="*", choices=WORKLOADS, default=None,
+                        help="profil cProfile de ces charges (toutes si aucune) à la plus grande taille")
+    parser.add_argument("--out", type=Path, default=HERE / "RESULTS.md")
+    args = parser.parse_args(argv)
+    started = dt.datetime.now(dt.timezone.utc)
+    t0 = time.perf_counter()
+    log = lambda m: print(m, flush=True)  # noqa: E731
+    rows, skipped = [], []
+    workloads = list(args.workloads)
+    if "lheo" in workloads and not generate.lheo_available():
+        workloads.remove("lheo")
+        skipped.append("LHÉO XML : non disponible (pipeline/writers/lheo.py ou pipeline/readers/lheo.py absent "
+                       "lors de ce passage).")
+        log("LHÉO : non disponible (écrivain ou lecteur LHÉO absent), charge ignorée.")
+    plan = [(n, workloads) for n in sorted(set(args.sessions))]
+    if "lheo" in workloads:
+        plan += [(n, ["lheo"]) for n in args.lheo_sessions if n not in args.sessions]
+    for sessions, kinds in plan:
+        log(f"{sessions} sessions")
+        needed = set(kinds) | ({"annuaire"} if "csv" in kinds else set())
+        paths = generate.ensure(sorted(needed), sessions, args.seed, log=lambda m: log(m))
+        for kind in kinds:
+            log(f"  {WORKLOAD_LABELS[kind]}")
+            try:
+                rows.append(measure(kind, paths, sessions, args, log))
+            except Failed as exc:
+                skipped.append(f"{WORKLOAD_LABELS[kind]} {sessions} : échec de la mesure ({str(exc).splitlines()[0]})")
+                log(f"    ÉCHEC : {exc}")
+    elapsed = time.perf_counter() - t0
+    print()
+    print("\n".join(main_table(rows)))
+    print()
+    print("\n".join(stage_table(rows)))
+    print()
+    for name, verdict, figures in targets(rows, args.sessions):
+        print(f"- {name} : {verdict} ({figures})")
+    write_results(rows, skipped, args, started, elapsed, args.out)
+    (generate.WORK / "last-run.json").write_text(json.dumps(rows, ensure_ascii=False, indent=1), encoding="utf-8")
+    print(f"\nRésultats écrits dans {args.out}")
+
+
+if __name__ == "__main__":
+    main()
