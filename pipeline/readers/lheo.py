@@ -515,53 +515,82 @@ class FormationMapper:
         return self.finish(x)
 
 
-def _merge_directory(entity: str, inline: list[dict], exact: list[dict]) -> list[dict]:
-    """One row per code: the exact directory first, then inline rows merged field by field."""
-    key = ENTITIES[entity].key[0]
-    merged: dict[str, dict] = {}
-    exact_keys = set()
-    for row in exact:
-        merged.setdefault(row.get(key, ""), row)
-        exact_keys.add(row.get(key, ""))
-    for row in inline:
-        code = row[key]
-        if code in exact_keys:
-            continue
-        if code not in merged:
-            merged[code] = dict(row)
-        else:
-            target = merged[code]
-            for name, value in row.items():
-                if value and not target.get(name):
-                    target[name] = value
-    return list(merged.values())
+class Directory:
+    """Sites or contacts by code, merged as they stream in: memory follows the codes."""
+
+    def __init__(self, entity: str) -> None:
+        self.key = ENTITIES[entity].key[0]
+        self.exact: dict[str, dict] = {}    # from the fasd-annuaire extras
+        self.inline: dict[str, dict] = {}   # from the offers' elements, merged field by field
+
+    def add(self, row: dict, exact: bool) -> None:
+        code = row.get(self.key, "")
+        if exact:
+            self.exact.setdefault(code, row)
+            return
+        target = self.inline.get(code)
+        if target is None:
+            self.inline[code] = dict(row)
+            return
+        for name, value in row.items():
+            if value and not target.get(name):
+                target[name] = value
+
+    def rows(self) -> list[dict]:
+        """The exact directory wins; inline records fill in the codes it lacks."""
+        return list(self.exact.values()) + [r for c, r in self.inline.items() if c not in self.exact]
+
+
+class Columns:
+    """Rows of one entity stored column-wise; repeated short values share one string."""
+
+    def __init__(self, entity: str, pool: dict) -> None:
+        self.names = ENTITIES[entity].names + ["_line"]
+        self.data: dict[str, list] = {n: [] for n in self.names}
+        self.pool = pool
+
+    def add(self, row: dict) -> None:
+        pool = self.pool
+        for name in self.names:
+            value = row.get(name, "")
+            if isinstance(value, str) and len(value) < 64:
+                value = pool.setdefault(value, value)
+            self.data[name].append(value)
+
+    def frame(self) -> pd.DataFrame:
+        return pd.DataFrame({n: pd.Series(v, dtype=object) for n, v in self.data.items()})
 
 
 def read_lheo(path: Path, findings: Findings) -> dict[str, Table]:
     """Tables of one LHÉO file: entity -> Table (directory and offers)."""
     path = Path(path)
     source = path.name
-    rows: dict[str, list[dict]] = {e: [] for e in ENTITIES}
-    annuaire: dict[str, list[dict]] = {"site": [], "contact": []}
+    pool: dict[str, str] = {}
+    offers = {e: Columns(e, pool) for e in ENTITIES if e not in ("site", "contact")}
+    directory = {e: Directory(e) for e in ("site", "contact")}
     unused: Counter = Counter()
     paths: dict[tuple[str, str], str] = {}
     for bundle in stream_lheo(path):
-        target = annuaire if bundle.annuaire else rows
         for entity, items in bundle.rows.items():
-            if items:
-                target.setdefault(entity, []).extend(items)
+            if entity in directory:
+                for row in items:
+                    directory[entity].add(row, bundle.annuaire)
+            else:
+                for row in items:
+                    offers[entity].add(row)
         unused.update(bundle.unused)
         for k, v in bundle.paths.items():
             paths.setdefault(k, v)
-    for entity in ("site", "contact"):
-        rows[entity] = _merge_directory(entity, rows[entity], annuaire[entity])
+    frames = {e: c.frame() for e, c in offers.items()}
+    for entity, d in directory.items():
+        items = Columns(entity, pool)
+        for row in d.rows():
+            items.add(row)
+        frames[entity] = items.frame()
+    del pool
     tables = {}
-    for entity, items in rows.items():
-        frame = pd.DataFrame(items, dtype=object) if items else pd.DataFrame()
-        frame = frame.reindex(columns=[c for c in frame.columns if c in ENTITIES[entity].by_name or c == "_line"])
-        for name in frame.columns:
-            if name != "_line":
-                frame[name] = frame[name].fillna("")
+    for entity in ENTITIES:
+        frame = frames.pop(entity)
         frame["_source"] = source
         frame["_sheet"] = ""
         frame["_row"] = None
