@@ -78,6 +78,9 @@ def test_archived_certification_rejects_the_formation(tmp_path, reference):
     f = finding(result, "CERTIFINFO_INACTIVE")
     assert (f["entity"], f["field"]) == ("formation", "code_certifinfo")
     assert "archivée" in f["message"]
+    # the export's continuity file names the replacing certification
+    assert f["suggestion"].startswith("Remplacée par RNCP36004 « Diplôme d'État d'accompagnant éducatif et social")
+    assert "(Certif Info 109868)" in f["suggestion"]
     assert result.accepted_frame("formation").empty
 
 

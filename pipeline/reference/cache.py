@@ -23,7 +23,7 @@ import pandas as pd
 
 from .model import Reference
 
-VERSION = 1
+VERSION = 2
 MIN_SIZE = 256 * 1024  # bytes: below this, parsing beats unpickling
 
 

@@ -93,7 +93,8 @@ def _show(cert: Certification) -> None:
         ("Intitulé", cert.intitule),
         ("Niveau européen", f"{cert.niveau} (code LHÉO {cert.niveau_lheo})" if cert.niveau else ""),
         ("Type", cert.type_certification), ("Certificateur", cert.certificateur),
-        ("Statut", _status(cert)), ("Formacodes", ", ".join(cert.formacodes)),
+        ("Statut", _status(cert)), ("Remplacée par", ", ".join(cert.remplacee_par)),
+        ("Formacodes", ", ".join(cert.formacodes)),
         ("Codes ROME", ", ".join(cert.codes_rome)), ("Objectif", cert.objectif), ("Programme", cert.programme),
         ("Illustratif", cert.illustratif),
     ]

@@ -19,7 +19,7 @@ CERTIF_COLUMNS = ["intitule", "code_rncp", "code_rs", "niveau", "type_certificat
                   "formacodes", "codes_rome", "archive", "date_fin_validite", "objectif", "programme",
                   "illustratif"]
 FICHE_COLUMNS = ["intitule", "niveau", "date_fin", "actif", "type_certification", "certificateurs",
-                 "formacodes", "codes_rome", "illustratif"]
+                 "formacodes", "codes_rome", "remplacee_par", "illustratif"]
 BLOC_COLUMNS = ["numero", "code", "intitule", "illustratif"]
 
 
@@ -46,6 +46,7 @@ class Certification:
     fiche_active: bool | None = None  # Actif of the fiche; None when the fiche is not loaded
     date_fin: dt.date | None = None   # end of validity / registration, the earliest known
     blocs: list[tuple[str, str]] | None = None  # None: the fiche is not in the loaded export
+    remplacee_par: list[str] = field(default_factory=list)  # fiches replacing this one
     illustratif: str = ""
 
     @property
@@ -192,6 +193,7 @@ class Reference:
         cert.certificateur = cert.certificateur or _text(row["certificateurs"])
         cert.formacodes = cert.formacodes or _list(row["formacodes"])
         cert.codes_rome = cert.codes_rome or _list(row["codes_rome"])
+        cert.remplacee_par = _list(row["remplacee_par"])
         notes = [n for n in (cert.illustratif, _text(row["illustratif"])) if n]
         cert.illustratif = " ; ".join(dict.fromkeys(notes))
 

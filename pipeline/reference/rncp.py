@@ -7,7 +7,9 @@ The zip holds `;`-separated, double-quoted, UTF-8 CSV files named
   Actif (ACTIVE/INACTIVE);
 - Blocs_De_Compétences: Numero_Fiche, Bloc_Competences_Code, Bloc_Competences_Libelle;
 - Certificateurs: Numero_Fiche, Nom_Certificateur;
-- Formacode and Rome, when present: Numero_Fiche, Formacode_Code / Codes_Rome_Code.
+- Formacode and Rome, when present: Numero_Fiche, Formacode_Code / Codes_Rome_Code;
+- Ancienne_Nouvelle_Certification, when present: Numero_Fiche, Ancienne_Certification,
+  Nouvelle_Certification (which fiche replaces an inactive one).
 Other members (CCN, Partenaires, Nsf, VoixdAccès…) are ignored.
 """
 from __future__ import annotations
@@ -23,18 +25,21 @@ from ..text import fold
 from .model import BLOC_COLUMNS, CERTIF_COLUMNS, FICHE_COLUMNS, Reference, empty_frame
 
 LEVEL = re.compile(r"(\d)")
-PART = re.compile(r"^export fiches csv (standard|blocs de competences|certificateurs|formacode|rome) \d{4}")
+PART = re.compile(r"^export fiches csv (standard|blocs de competences|certificateurs|formacode|rome"
+                  r"|ancienne nouvelle certification) \d{4}")
 REQUIRED = {
     "standard": ["Numero_Fiche", "Intitule"],
     "blocs de competences": ["Numero_Fiche", "Bloc_Competences_Code"],
     "certificateurs": ["Numero_Fiche", "Nom_Certificateur"],
     "formacode": ["Numero_Fiche", "Formacode_Code"],
     "rome": ["Numero_Fiche", "Codes_Rome_Code"],
+    "ancienne nouvelle certification": ["Numero_Fiche"],
 }
 OPTIONAL = {
     "standard": ["Nomenclature_Europe_Niveau", "Date_Fin_Enregistrement", "Abrege_Intitule", "Actif",
                  "Illustratif"],
     "blocs de competences": ["Bloc_Competences_Libelle", "Illustratif"],
+    "ancienne nouvelle certification": ["Ancienne_Certification", "Nouvelle_Certification"],
 }
 
 
@@ -103,6 +108,20 @@ def _per_fiche(frame: pd.DataFrame, column: str, upper: bool = False) -> dict[st
     return out
 
 
+def _replacements(frame: pd.DataFrame | None) -> dict[str, list[str]]:
+    """Old fiche -> the fiches that replace it, from both columns of the continuity file."""
+    out: dict[str, list[str]] = {}
+    if frame is None:
+        return out
+    rows = zip(_strip(frame, "Numero_Fiche", True), _strip(frame, "Ancienne_Certification", True),
+               _strip(frame, "Nouvelle_Certification", True))
+    for numero, old, new in rows:
+        for before, after in ((old, numero), (numero, new)):
+            if before and after and after not in out.setdefault(before, []):
+                out[before].append(after)
+    return out
+
+
 def load_export(path: Path) -> Reference:
     try:
         zf = zipfile.ZipFile(path)
@@ -138,6 +157,8 @@ def load_export(path: Path) -> Reference:
     fiches["certificateurs"] = attach("certificateurs", "Nom_Certificateur", False, " ; ".join)
     fiches["formacodes"] = attach("formacode", "Formacode_Code", False, list)
     fiches["codes_rome"] = attach("rome", "Codes_Rome_Code", True, list)
+    replaced = _replacements(frames.get("ancienne nouvelle certification"))
+    fiches["remplacee_par"] = pd.Series([replaced.get(k, []) for k in keys], index=fiches.index, dtype=object)
     fiches = fiches[FICHE_COLUMNS]
 
     if "blocs de competences" in frames:

@@ -73,6 +73,20 @@ def suggest(reference: Reference, code: str, title: str = "") -> str:
     return text
 
 
+def replacements(reference: Reference, cert: Certification) -> str | None:
+    """'Remplacée par RNCP36004 « … » (Certif Info 109868)', from the export's continuity file."""
+    names = []
+    for numero in cert.remplacee_par:
+        found = reference.by_fiche(numero)
+        if not found:
+            names.append(numero)
+            continue
+        new = found[0]
+        names.append(f"{numero} « {new.intitule} »"
+                     + (f" (Certif Info {new.code_certifinfo})" if new.code_certifinfo else ""))
+    return "Remplacée par " + " ; ".join(names) if names else None
+
+
 class Resolver:
     """The resolution of one formation table against one reference."""
 
@@ -139,14 +153,15 @@ class Resolver:
         label = cert.code_certifinfo or cert.fiche
         field = "code_certifinfo" if _text(self.cells["code_certifinfo"][idx]) else (
             "code_rncp" if cert.code_rncp else "code_rs")
+        hint = replacements(self.reference, cert)
         if cert.archive:
             self.add(idx, "CERTIFINFO_INACTIVE", field, certification=label,
-                     reason="est archivée dans Certif Info")
+                     reason="est archivée dans Certif Info", suggestion=hint)
         elif cert.fiche_active is False and cert.date_fin is None:
             self.add(idx, "CERTIFINFO_INACTIVE", field, certification=label,
-                     reason=f"n'est plus active au RNCP / RS (fiche {cert.fiche} inactive)")
+                     reason=f"n'est plus active au RNCP / RS (fiche {cert.fiche} inactive)", suggestion=hint)
         elif cert.date_fin is not None:
-            self.ends[idx] = (cert.date_fin, label)
+            self.ends[idx] = (cert.date_fin, label, hint)
 
     def check_blocs(self, idx, cert: Certification) -> None:
         if cert.blocs is None or self.is_flagged(idx, "blocs"):
@@ -215,13 +230,13 @@ class Resolver:
             return
         sessions = self.tables["session"]
         f_idx = session_formations(self.tables)
-        end = f_idx.map({i: pd.Timestamp(d) for i, (d, _) in self.ends.items()})
+        end = f_idx.map({i: pd.Timestamp(d) for i, (d, _, _) in self.ends.items()})
         starts = sessions.typed["date_debut"]
         bad = (starts > end).fillna(False).astype(bool)
         for s_idx in sessions.typed.index[bad]:
-            date_fin, label = self.ends[int(f_idx[s_idx])]
+            date_fin, label, hint = self.ends[int(f_idx[s_idx])]
             self.findings.add(
-                sessions, s_idx, "CERTIFINFO_INACTIVE", "date_debut", certification=label,
+                sessions, s_idx, "CERTIFINFO_INACTIVE", "date_debut", certification=label, suggestion=hint,
                 reason=(f"n'est plus enregistrée après le {date_fin:%d/%m/%Y} ; "
                         f"or la session commence le {starts[s_idx]:%d/%m/%Y}"))
 

@@ -127,6 +127,8 @@ FORMACODE_HEADER = ["Numero_Fiche", "Formacode_Code", "Formacode_Libelle"]
 FORMACODE = [["RNCP99902", "42822", "surveillance gardiennage"]]
 ROME_HEADER = ["Numero_Fiche", "Codes_Rome_Code", "Codes_Rome_Libelle"]
 ROME = [["RNCP99902", "K2503", "Sécurité et surveillance privées"]]
+CONTINUITY_HEADER = ["Numero_Fiche", "Ancienne_Certification", "Nouvelle_Certification", "Illustratif"]
+CONTINUITY = [["RNCP36004", "RNCP4503", "", ILLUSTRATIVE]]  # the DEAES replaces the DEAMP
 
 
 def csv_text(header: list[str], rows: list[list[str]], quoting=csv.QUOTE_ALL) -> str:
@@ -144,6 +146,7 @@ def write_zip(path: Path) -> None:
         ("Certificateurs", CERTIFICATEURS_HEADER, CERTIFICATEURS),
         ("Formacode", FORMACODE_HEADER, FORMACODE),
         ("Rome", ROME_HEADER, ROME),
+        ("Ancienne_Nouvelle_Certification", CONTINUITY_HEADER, CONTINUITY),
     ]
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
         for part, header, rows in parts:
