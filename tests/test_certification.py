@@ -106,6 +106,12 @@ def test_rncp_code_must_agree_with_certifinfo(tmp_path, reference):
     assert "RNCP35830" in f["message"]
 
 
+def test_rs_code_on_a_record_without_one_is_a_mismatch(tmp_path, reference):
+    result = run_offer(tmp_path, certifying(code_certifinfo="111669", code_rs="RS5432"), reference=reference)
+    f = finding(result, "RNCP_MISMATCH")
+    assert f["field"] == "code_rs" and f["message"].endswith("qui porte un code RS vide.")
+
+
 def test_formation_given_only_an_rncp_code_is_resolved_through_it(tmp_path, reference):
     result = run_offer(tmp_path, certifying(code_rncp="35830"), reference=reference)
     assert codes(result) == []

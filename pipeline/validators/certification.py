@@ -128,8 +128,9 @@ class Resolver:
             agree = True
             for field, given, expected in (("code_rncp", rncp, cert.code_rncp), ("code_rs", rs, cert.code_rs)):
                 if given and not self.is_flagged(idx, field) and fiche_code(given) != expected:
+                    empty = "un code RNCP vide" if field == "code_rncp" else "un code RS vide"
                     self.add(idx, "RNCP_MISMATCH", field, certifinfo=cert.code_certifinfo,
-                             expected=expected or "aucun code")
+                             expected=expected or empty)
                     agree = False
             return cert, agree
         field, numero = ("code_rncp", rncp) if rncp else ("code_rs", rs)
