@@ -256,3 +256,31 @@ def test_flawed_sample_fixed_in_its_red_cells_imports_without_error(tmp_path):
     summary = cli_import(tmp_path / "corrige.xlsx", tmp_path / "b")
     report = (tmp_path / "b" / "report.csv").read_text(encoding="utf-8-sig")
     assert summary["findings"]["by_severity"]["error"] == 0, report
+
+
+# ------------------------------------------------------------------ LHÉO: template layout
+def test_lheo_records_are_laid_out_as_the_template_and_reimport(tmp_path):
+    workbook = SAMPLES / "offre-sanitaire-social.xlsx"
+    if not workbook.exists():
+        pytest.skip("échantillon absent")
+    cli_import(workbook, tmp_path / "a")
+    xml = (tmp_path / "a" / "lheo.xml").read_text(encoding="utf-8")
+    first = xml.index("<debut>", xml.index("<session "))
+    end = xml.index("</debut>", first)
+    good = xml[first + len("<debut>"):end]                      # e.g. 20260105
+    (tmp_path / "bad.xml").write_text(xml[:first] + "<debut>=2026-99-99" + xml[end:], encoding="utf-8")
+    cli_import(tmp_path / "bad.xml", tmp_path / "b")
+    wb = openpyxl.load_workbook(tmp_path / "b" / "report.xlsx")
+    assert wb.sheetnames[0] == "Rapport" and "Sessions" in wb.sheetnames
+    # The first session of the file is the first row; Date début is column E of the template.
+    assert coloured(wb) == {("Sessions", "E2"): RED}
+    cell = wb["Sessions"]["E2"]
+    assert cell.value == "=2026-99-99" and cell.data_type == "s"
+    row = next(r for r in rapport_rows(wb) if r["Code"].value == "BAD_FORMAT")
+    assert row["Cellule"].hyperlink.location == "'Sessions'!E2"
+    assert row["Emplacement d'origine"].value.startswith("ligne XML ")
+    cell.value = f"{good[6:8]}/{good[4:6]}/{good[:4]}"
+    wb.save(tmp_path / "corrige.xlsx")
+    summary = cli_import(tmp_path / "corrige.xlsx", tmp_path / "c")
+    assert summary["findings"]["by_severity"]["error"] == 0
+    assert summary["entities"]["session"]["rejected"] == 0
