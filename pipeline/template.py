@@ -392,7 +392,7 @@ def _readme(wb: Workbook) -> None:
 
     section("Dictionnaire des colonnes")
     header_row = row
-    for j, text in enumerate(("Colonne", "Feuille · statut · règle · exemple"), 1):
+    for j, text in enumerate(("Colonne", "Statut, règle, aide et exemple"), 1):
         c = ws.cell(row=row, column=j, value=text)
         c.font, c.fill, c.border = Font(bold=True), HEADER_FILL, HEADER_BORDER
     row += 1
@@ -406,7 +406,7 @@ def _readme(wb: Workbook) -> None:
                 parts.append(f.help)
             if f.example:
                 parts.append(f"Exemple : {f.example}")
-            line(f.label, " ".join(parts), font=Font(bold=f.required))
+            line(f.label, " ".join(parts), font=Font(bold=f.required or f.from_reference))
     ws.print_title_rows = f"{header_row}:{header_row}"
     ws.page_setup.orientation = "portrait"
     ws.page_setup.fitToWidth = 1
