@@ -6,11 +6,11 @@ import re
 
 import pandas as pd
 
+from ..normalise import YES, Unconvertible, parse_date
 from ..text import fold
 
 LIST_SPLIT = re.compile(r"[\s,;|]+")
 LEVEL = re.compile(r"(\d)")
-YES = {"oui", "o", "1", "true", "vrai", "yes", "y", "x", "archive", "archivee"}
 
 
 def clean(value) -> str:
@@ -43,21 +43,22 @@ def level(value) -> str:
 
 
 def flag(value) -> bool:
+    """oui/non, 1/0, true/false… as the offer files accept them; 'archivé(e)' too."""
     text = clean(value).lower()
-    return text in YES or (bool(text) and fold(text) in YES)
+    if text in YES or text in ("", "non", "n", "0", "false", "no"):  # the common cases, without folding
+        return text in YES
+    return fold(text) in YES or fold(text) in ("archive", "archivee")
 
 
 def date(value) -> dt.date | None:
-    """dd/mm/yyyy (France Compétences) or yyyy-mm-dd (canonical CSV)."""
+    """yyyy-mm-dd or dd/mm/yyyy, with the offer files' parser; None when empty or not a date."""
     text = clean(value)
     if not text:
         return None
-    for fmt in ("%d/%m/%Y", "%Y-%m-%d", "%d/%m/%Y %H:%M:%S", "%Y-%m-%d %H:%M:%S"):
-        try:
-            return dt.datetime.strptime(text, fmt).date()
-        except ValueError:
-            continue
-    return None
+    try:
+        return parse_date(text)
+    except Unconvertible:
+        return None
 
 
 def split_list(value) -> list[str]:
