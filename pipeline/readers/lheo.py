@@ -92,14 +92,16 @@ def stream_lheo(path: Path) -> Iterator[Bundle]:
     path = Path(path)
     ns = check_prolog(path)
     formation_tag, extras_tag, root_tag = (f"{{{ns}}}{n}" for n in ("formation", "extras", "lheo"))
+    paths: dict = {}
+    kinds: set = set()
     context = etree.iterparse(str(path), events=("end",), tag=(formation_tag, extras_tag), **PARSER_OPTIONS)
     try:
         for _, el in context:
             parent = el.getparent()
             if el.tag == formation_tag:
-                yield FormationMapper(ns).formation(el)
+                yield FormationMapper(ns, paths, kinds).formation(el)
             elif parent is not None and parent.tag == root_tag:
-                yield FormationMapper(ns).root_extras(el)
+                yield FormationMapper(ns, paths, kinds).root_extras(el)
             else:
                 continue
             el.clear(keep_tail=False)
@@ -127,11 +129,13 @@ def _clean(text: str) -> str:
 class FormationMapper:
     """Maps one `formation` element to rows, remembering which elements it used."""
 
-    def __init__(self, ns: str) -> None:
+    def __init__(self, ns: str, paths: dict | None = None, kinds: set | None = None) -> None:
         self.ns = ns
         self.seen: set = set()
         self.bundle = Bundle()
-        self.paths: dict[tuple[str, str], str] = {}
+        # Shared by the mappers of one file: element path of each field, kinds already noted.
+        self.paths: dict[tuple[str, str], str] = {} if paths is None else paths
+        self.kinds: set = set() if kinds is None else kinds
         self._index: dict = {}
 
     # -- element access that records what was used ---------------------------------
@@ -205,6 +209,12 @@ class FormationMapper:
                 row[name] = ""
 
     def keep(self, entity: str, row: dict, base: str, extras: dict | None, standard_paths: dict) -> None:
+        """Add the row; note its fields' element paths once per kind of element."""
+        self.bundle.rows[entity].append(row)
+        kind = (entity, extras is not None)
+        if kind in self.kinds:
+            return
+        self.kinds.add(kind)
         for name in row:
             if name.startswith("_"):
                 continue
@@ -212,7 +222,6 @@ class FormationMapper:
                 self.note(entity, name, f"{base}/extras/extra[@info='{name}']")
             elif name in standard_paths:
                 self.note(entity, name, standard_paths[name])
-        self.bundle.rows[entity].append(row)
 
     def finish(self, top) -> Bundle:
         for el in top.iter(etree.Element):
@@ -251,8 +260,10 @@ class FormationMapper:
                                              row.get("code_postal", ""), row.get("ville", ""))
         row.update(code_site=code, siret=siret, _line=el.sourceline)
         self.bundle.rows["site"].append(row)
-        for name in ENTITIES["site"].names:
-            self.note("site", name, path)
+        if ("site", path) not in self.kinds:
+            self.kinds.add(("site", path))
+            for name in ENTITIES["site"].names:
+                self.note("site", name, path)
         return code
 
     def responsable(self, el) -> str:
@@ -298,8 +309,10 @@ class FormationMapper:
         row = {k: v for k, v in row.items() if v}
         row.update(code_contact=code, _line=co.sourceline)
         self.bundle.rows["contact"].append(row)
-        for name in ENTITIES["contact"].names:
-            self.note("contact", name, f"{etree.QName(holder).localname}/coordonnees")
+        if "contact" not in self.kinds:
+            self.kinds.add("contact")
+            for name in ENTITIES["contact"].names:
+                self.note("contact", name, f"{etree.QName(holder).localname}/coordonnees")
         return code
 
     # -- offers ------------------------------------------------------------------------
