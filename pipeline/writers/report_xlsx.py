@@ -20,6 +20,7 @@ instead of being loaded with openpyxl; see docs/report-xlsx.md.
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import math
 import re
 import shutil
@@ -32,7 +33,7 @@ from pathlib import Path
 import pandas as pd
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import column_index_from_string, get_column_letter, quote_sheetname
@@ -49,7 +50,6 @@ STATUS_HEADER = "Statut"
 ENTITY_ORDER = ("site", "contact", "formation", "action", "session", "dispositif")
 CASCADE_CODES = {"PARENT_REJECTED", "NO_CHILD"}
 SEVERITY_FR = {"error": "Erreur", "warning": "Avertissement"}
-FORMULA_START = ("=", "+", "-", "@")
 MAX_CELL_TEXT = 32767
 
 ERROR_FILL = PatternFill("solid", fgColor="FFC7CE")
@@ -81,6 +81,7 @@ class OutSheet:
     notes: dict = field(default_factory=lambda: defaultdict(list))    # (row, col) -> [finding]
     status: dict = field(default_factory=dict)                         # row -> (text, font)
     noted_rows: set = field(default_factory=set)                       # rows with a finding
+    appended: int = 0                                                  # rows given to openpyxl
 
 
 # ---------------------------------------------------------------- cells
@@ -88,20 +89,6 @@ class OutSheet:
 def _clean(text: str) -> str:
     text = ILLEGAL_CHARACTERS_RE.sub("", text)
     return text if len(text) <= MAX_CELL_TEXT else text[:MAX_CELL_TEXT - 1] + "…"
-
-
-def text_cell(ws, text: str, *, font=None, fill=None, alignment=None) -> WriteOnlyCell:
-    """A string cell that stays a string: never a formula, whatever it starts with."""
-    cell = WriteOnlyCell(ws)
-    cell.value = _clean(text)
-    cell.data_type = "s"
-    if font is not None:
-        cell.font = font
-    if fill is not None:
-        cell.fill = fill
-    if alignment is not None:
-        cell.alignment = alignment
-    return cell
 
 
 def _comment(findings: list[dict]) -> Comment:
@@ -301,64 +288,66 @@ FINDING_COLUMNS = (("Feuille", 14), ("Cellule", 10), ("Gravité", 14), ("Code", 
 CENTER = Alignment(horizontal="center")
 
 
-def _count(ws, value, font=None):
-    cell = WriteOnlyCell(ws, value=value)
-    cell.alignment = CENTER
-    if font is not None:
-        cell.font = font
-    return cell
-
-
-def _write_rapport(ws, result, located: list[dict]) -> None:
-    summary = result.summary()
+def _write_rapport(ws, data: "SheetData", result, located: list[dict]) -> None:
+    """Counts, then one line per finding. Rows go through SheetData (thousands of
+    findings); only the link cells are also given to openpyxl, which writes <hyperlinks>."""
+    st = data.styles
+    title, bold, link_style, wrap = (st.id(font=TITLE_FONT), st.id(font=BOLD), st.id(font=LINK_FONT),
+                                     st.id(alignment=WRAP))
+    head, head_center = st.id(HEADER_FILL, BOLD), st.id(HEADER_FILL, BOLD, alignment=CENTER)
+    center, rejected_center = st.id(alignment=CENTER), st.id(font=REJECTED_FONT, alignment=CENTER)
+    severity_style = {"error": st.id(ERROR_FILL), "warning": st.id(WARNING_FILL)}
     for j, (_, width) in enumerate(FINDING_COLUMNS, 1):
         ws.column_dimensions[get_column_letter(j)].width = width
+    summary = result.summary()
+    sev = summary["findings"]["by_severity"]
     inputs = ", ".join(Path(p).name for p in result.inputs)
-    ws.append([text_cell(ws, "Rapport d'import de l'offre de formation", font=TITLE_FONT)])
-    ws.append([text_cell(ws, f"Fichier(s) : {inputs} — date du traitement : "
-                             f"{result.today.strftime('%d/%m/%Y')}")])
-    ws.append([])
-    ws.append([text_cell(ws, h, font=BOLD, fill=HEADER_FILL, alignment=None if j == 0 else CENTER)
-               for j, h in enumerate(("Feuille", "Lus", "Acceptés", "Rejetés"))])
+    rows: list[list[tuple]] = [
+        [("Rapport d'import de l'offre de formation", title)],
+        [(f"Fichier(s) : {inputs} — date du traitement : {result.today.strftime('%d/%m/%Y')}", 0)],
+        [],
+        [("Feuille", head), ("Lus", head_center), ("Acceptés", head_center), ("Rejetés", head_center)],
+    ]
     for name in ENTITY_ORDER:
         c = summary["entities"][name]
-        ws.append([ENTITIES[name].sheet, _count(ws, c["read"]), _count(ws, c["accepted"]),
-                   _count(ws, c["rejected"], REJECTED_FONT if c["rejected"] else None)])
-    sev = summary["findings"]["by_severity"]
-    ws.append([])
-    ws.append([text_cell(ws, "Constats", font=BOLD),
-               text_cell(ws, f"{sev['error']} erreur(s), {sev['warning']} avertissement(s)")])
-    ws.append([text_cell(ws, "Corriger", font=BOLD),
-               text_cell(ws, "Cliquez sur une cellule de la colonne « Cellule » pour l'atteindre. Corrigez les "
-                             "cellules rouges (leur note dit quoi faire ; les orange sont à vérifier), "
-                             "enregistrez, puis réimportez ce fichier : fasd import report.xlsx --out … "
-                             "La feuille Rapport et la colonne Statut sont ignorées à l'import.")])
-    ws.append([])
-    header_row = 15
-    ws.append([text_cell(ws, h, font=BOLD, fill=HEADER_FILL) for h, _ in FINDING_COLUMNS])
+        rows.append([(ENTITIES[name].sheet, 0), (c["read"], center), (c["accepted"], center),
+                     (c["rejected"], rejected_center if c["rejected"] else center)])
+    rows += [
+        [],
+        [("Constats", bold), (f"{sev['error']} erreur(s), {sev['warning']} avertissement(s)", 0)],
+        [("Corriger", bold),
+         ("Cliquez sur une cellule de la colonne « Cellule » pour l'atteindre. Corrigez les cellules rouges "
+          "(leur note dit quoi faire ; les orange sont à vérifier), enregistrez, puis réimportez ce fichier : "
+          "fasd import report.xlsx --out … La feuille Rapport et la colonne Statut sont ignorées à l'import.", 0)],
+        [],
+        [(h, head) for h, _ in FINDING_COLUMNS],
+    ]
+    header_row = len(rows)
     for f in located:
-        sev_fill = ERROR_FILL if f["severity"] == "error" else WARNING_FILL
-        if f["out_cell"]:
-            link = text_cell(ws, f["out_cell"], font=LINK_FONT)
-            link.hyperlink = Hyperlink(ref="", location=f"{quote_sheetname(f['out_sheet'])}!{f['out_cell']}",
-                                       display=f["out_cell"])
-        else:
-            link = None
         origin = (f"cellule {f['cell']}" if f["cell"] else
                   f"ligne XML {f['line']}" if f["line"] is not None else
                   f"ligne {f['row']}" if f["row"] is not None else "")
-        ws.append([
-            text_cell(ws, f["out_sheet"] or (f["sheet"] or "")),
-            link,
-            text_cell(ws, SEVERITY_FR.get(f["severity"], f["severity"]), fill=sev_fill),
-            text_cell(ws, f["code"]),
-            text_cell(ws, f["column"] or ""),
-            text_cell(ws, f["value"] or ""),
-            text_cell(ws, f["message"] or "", alignment=WRAP),
-            text_cell(ws, f["suggestion"] or "", alignment=WRAP),
-            text_cell(ws, f["source"] or ""),
-            text_cell(ws, (f"{f['sheet']} {origin}".strip() if f["sheet"] else origin)),
+        rows.append([
+            (f["out_sheet"] or (f["sheet"] or ""), 0),
+            (f["out_cell"], link_style if f["out_cell"] else 0),
+            (SEVERITY_FR.get(f["severity"], f["severity"]), severity_style.get(f["severity"], 0)),
+            (f["code"], 0),
+            (f["column"] or "", 0),
+            (f["value"] or "", 0),
+            (f["message"] or "", wrap),
+            (f["suggestion"] or "", wrap),
+            (f["source"] or "", 0),
+            ((f"{f['sheet']} {origin}".strip() if f["sheet"] else origin), 0),
         ])
+    links = OutSheet(REPORT_SHEET)
+    for r, cells in enumerate(rows, 1):
+        data.row(r, [data.cell(r, j, value, style) for j, (value, style) in enumerate(cells, 1)])
+        if r > header_row and cells[1][0]:
+            f = located[r - header_row - 1]
+            link = WriteOnlyCell(ws, value=f["out_cell"])
+            link.hyperlink = Hyperlink(ref="", location=f"{quote_sheetname(f['out_sheet'])}!{f['out_cell']}",
+                                       display=f["out_cell"])
+            _append_at(ws, links, r, [None, link])
     ws.auto_filter.ref = f"A{header_row}:J{header_row + max(len(located), 1)}"
     ws.page_setup.orientation = "landscape"
 
@@ -370,10 +359,12 @@ class Styles:
         self.ws = ws
         self._ids: dict[tuple, int] = {}
 
-    def id(self, fill=None, font=None, number_format=None) -> int:
-        key = (id(fill), id(font), number_format)
+    def id(self, fill=None, font=None, number_format=None, alignment=None) -> int:
+        key = (id(fill), id(font), number_format, id(alignment))
         if key not in self._ids:
             cell = WriteOnlyCell(self.ws)
+            if alignment is not None:
+                cell.alignment = alignment
             if fill is not None:
                 cell.fill = fill
             if font is not None:
@@ -509,17 +500,17 @@ def _data_row(ws, data: SheetData, out: OutSheet, r: int, values: list, header_s
             cell = WriteOnlyCell(ws)
             cell.comment = _comment(notes)
             row[col - 1] = cell
-        _append_at(ws, r, row)
+        _append_at(ws, out, r, row)
     return r
 
 
-def _append_at(ws, r: int, row: list) -> None:
+def _append_at(ws, out: OutSheet, r: int, row: list) -> None:
     """Append `row` as Excel row r of a write-only sheet (which numbers rows by count)."""
-    while ws._max_row < r - 1:
+    while out.appended < r - 1:
         ws.append([])
-        ws._max_row += 1
+        out.appended += 1
     ws.append(row)
-    ws._max_row = r
+    out.appended = r
 
 
 def _widths(rows: list, sample: int = 300) -> list[float]:
@@ -597,17 +588,32 @@ def _splice(saved: Path, target: Path, rows_of: dict[str, Path]) -> None:
 
 def write_report_xlsx(result, path: Path) -> None:
     """report.xlsx in the output folder (called by writers/output.py)."""
+    # Millions of short-lived strings on top of the pipeline's large heap: the cyclic
+    # GC would rescan that heap again and again (measured: a third of the time at 100 000 rows).
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        _write(result, Path(path))
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _write(result, path: Path) -> None:
     sheets, template_sources = plan_sheets(result)
     located = locate(result, sheets, template_sources)
     wb = Workbook(write_only=True)
     rapport = wb.create_sheet(REPORT_SHEET)
     data_sheets = [(wb.create_sheet(s.name), s) for s in sheets]
-    for ws, _ in data_sheets:
-        ws._max_row = 0
     styles = Styles(rapport)
-    _write_rapport(rapport, result, located)
     with tempfile.TemporaryDirectory(prefix="fasd-report-") as tmp:
         rows = []
+        data = SheetData(Path(tmp) / "rapport.xml", styles)
+        try:
+            _write_rapport(rapport, data, result, located)
+        finally:
+            data.close()
+        rows.append((rapport, data.path))
         for k, (ws, out) in enumerate(data_sheets):
             data = SheetData(Path(tmp) / f"rows{k}.xml", styles)
             try:
@@ -621,5 +627,5 @@ def write_report_xlsx(result, path: Path) -> None:
         saved = Path(tmp) / "openpyxl.xlsx"
         wb.save(saved)
         rows_of = {ws.path.lstrip("/"): p for ws, p in rows}  # sheet paths are numbered at save
-        with atomic_path(Path(path)) as target:
+        with atomic_path(path) as target:
             _splice(saved, target, rows_of)
