@@ -26,13 +26,31 @@ class _Params(dict):
         return "{" + key + "}"
 
 
-def record_key(table: Table, idx) -> str:
-    raw = table.raw
+def record_key(table: Table, idx, cell=None) -> str:
+    cell = cell or (lambda i, column: table.raw.at[i, column])
     if table.entity == "dispositif":
-        session = _text(raw.at[idx, "ref_session"])
-        which = _text(raw.at[idx, "ref_dispositif"]) or _text(raw.at[idx, "dispositif"])
+        session = _text(cell(idx, "ref_session"))
+        which = _text(cell(idx, "ref_dispositif")) or _text(cell(idx, "dispositif"))
         return f"{session} / {which}" if which else session
-    return _text(raw.at[idx, ENTITIES[table.entity].key[0]])
+    return _text(cell(idx, ENTITIES[table.entity].key[0]))
+
+
+class _Cells:
+    """Single cells of one raw table read from cached column arrays.
+
+    DataFrame.at builds a Series per call; a large file with tens of thousands of
+    findings made those look-ups the main cost of Findings.add.
+    """
+
+    def __init__(self, raw: pd.DataFrame) -> None:
+        self.raw = raw
+        self.arrays: dict[str, object] = {}
+
+    def __call__(self, idx, column: str):
+        array = self.arrays.get(column)
+        if array is None:
+            array = self.arrays[column] = self.raw[column].to_numpy()
+        return array[self.raw.index.get_loc(idx)]
 
 
 def _text(value) -> str:
@@ -52,6 +70,13 @@ class Findings:
 
     def __init__(self) -> None:
         self._rows: list[dict] = []
+        self._cells: dict[int, _Cells] = {}
+
+    def _cell_reader(self, table: Table) -> _Cells:
+        cells = self._cells.get(id(table))
+        if cells is None or cells.raw is not table.raw:
+            cells = self._cells[id(table)] = _Cells(table.raw)
+        return cells
 
     def __len__(self) -> int:
         return len(self._rows)
@@ -64,16 +89,17 @@ class Findings:
         rows; the faulty repeat is where the person must look).
         """
         raw = table.raw
-        source = raw.at[idx, "_source"]
-        sheet = raw.at[idx, "_sheet"] or ""
-        row = row if row is not None else _int_or_none(raw.at[idx, "_row"])
-        line = _int_or_none(raw.at[idx, "_line"])
+        cell = self._cell_reader(table)
+        source = cell(idx, "_source")
+        sheet = cell(idx, "_sheet") or ""
+        row = row if row is not None else _int_or_none(cell(idx, "_row"))
+        line = _int_or_none(cell(idx, "_line"))
         column = table.columns.get((source, sheet), {}).get(field) if field else None
         if value is None and field and field in raw:
-            value = _text(raw.at[idx, field])
+            value = _text(cell(idx, field))
         spec = ENTITIES[table.entity]
         label = column.header if column else (spec.field(field).label.rstrip(" *") if field in spec.by_name else "")
-        self._append(code, params, entity=table.entity, key=record_key(table, idx), field=field or "",
+        self._append(code, params, entity=table.entity, key=record_key(table, idx, cell), field=field or "",
                      source=source, sheet=sheet, row=row,
                      column=column.header if column else "",
                      cell=f"{column.letter}{row}" if column and row and line is None else "",
