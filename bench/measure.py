@@ -70,7 +70,8 @@ def measure_pipeline(args, with_records: bool) -> dict:
                               reference=reference, today=TODAY)
     run_clock = CpuStopwatch.last
     clock = CpuStopwatch()
-    write_outputs(result, Path(args.out), with_records=with_records, clock=clock)
+    if args.out:  # `fasd check` without --out writes nothing, prints the summary
+        write_outputs(result, Path(args.out), with_records=with_records, clock=clock)
     t_end = time.perf_counter()
     summary = result.summary()
     return {

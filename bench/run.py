@@ -75,7 +75,7 @@ def measure(kind: str, paths: dict, sessions: int, args, log) -> dict:
                findings=pipe["findings"], by_code=pipe["by_code"], reference=pipe["reference"])
     log(f"    import {cpu:.1f} s CPU ({wall:.1f} s mural), {rss / 2**20:.0f} Mio")
     if kind == "csv":
-        _, chk_wall, chk_cpu, chk_rss = child(["check", str(path), "--out", str(out_dir) + "-check", *extra])
+        _, chk_wall, chk_cpu, chk_rss = child(["check", str(path), *extra])
         row.update(check_wall=chk_wall, check_cpu=chk_cpu, check_rss=chk_rss)
         log(f"    check {chk_cpu:.1f} s CPU")
         if not args.no_peer:
@@ -225,11 +225,19 @@ def profile_excerpt(path: str, lines: int = 22) -> list[str]:
 def write_results(rows, skipped, args, started, elapsed, path: Path) -> None:
     sizes = sorted(set(args.sessions))
     cmd = "python bench/run.py --sessions " + " ".join(map(str, sizes)) + f" --seed {args.seed}"
+    if list(args.workloads) != list(WORKLOADS):
+        cmd += " --workloads " + " ".join(args.workloads)
+    if args.lheo_sessions:
+        cmd += " --lheo-sessions " + " ".join(map(str, args.lheo_sessions))
+    if args.no_peer:
+        cmd += " --no-peer"
     if args.profile is not None:
         cmd += " --profile " + " ".join(args.profile)
     md = ["# Banc d'essai : résultats", "",
           f"Écrit par `bench/run.py` le {started:%Y-%m-%d %H:%M} UTC (passage de {elapsed / 60:.0f} min). "
           "Aucun chiffre de ce fichier n'est saisi à la main.", "",
+          f"Code mesuré : commit `{args.commit}` de la branche main (arbre de travail partagé avec d'autres "
+          "sessions pendant le passage).", "",
           "Reproduire : `make bench` ou", "", f"    .venv/bin/{cmd}", "",
           "## Machine", "", *machine(), "",
           "## Cibles (ticket 6)", "", "| cible | verdict | mesure |", "|---|---|---|"]
@@ -238,7 +246,8 @@ def write_results(rows, skipped, args, started, elapsed, path: Path) -> None:
     md += ["", "## Import contre plancher et pair", "",
            "Chaque mesure tourne dans un processus neuf ; RSS = pic `VmHWM` de ce processus. "
            "« import » = processus entier (démarrage de Python et imports compris) qui fait ce que fait "
-           "`fasd import` (`bench/measure.py import`) ; « check » = `fasd check` (sans records.jsonl ni lheo.xml). "
+           "`fasd import` (`bench/measure.py import`) ; « check » = `fasd check` sans `--out` (contrôle et résumé, "
+           "aucun fichier écrit : comme frictionless, qui ne fait que valider). "
            "Les temps sont des secondes CPU (utilisateur + système, `getrusage`) : la machine à 2 cœurs est partagée "
            "pendant le passage, le temps mural y dépend des autres processus ; le plancher et le pair sont "
            "chronométrés dans leur processus autour de la seule lecture / validation. Les verdicts portent sur le CPU. "
@@ -294,6 +303,8 @@ def main(argv=None) -> None:
     parser.add_argument("--out", type=Path, default=HERE / "RESULTS.md")
     args = parser.parse_args(argv)
     started = dt.datetime.now(dt.timezone.utc)
+    args.commit = subprocess.run(["git", "describe", "--always", "--dirty"], cwd=ROOT, capture_output=True,
+                                 text=True).stdout.strip() or "?"
     t0 = time.perf_counter()
     log = lambda m: print(m, flush=True)  # noqa: E731
     rows, skipped = [], []
