@@ -175,7 +175,10 @@ def targets(rows: list[dict], sizes: list[int]) -> list[tuple[str, str, str]]:
     else:
         out.append(("CSV 100 000 sessions ≥ 2 × frictionless", "non mesurée", "taille 100000 ou pair absents"))
     small, big = by.get(("lheo", 20000)), by.get(("lheo", 200000))
-    if small and big:
+    memory = lheo_memory_verdict(getattr(targets, "lheo_memory_output", None))
+    if memory:
+        out.append(memory)
+    elif small and big:
         growth = big["import_rss"] / small["import_rss"] - 1
         out.append(("LHÉO : pic mémoire à 200 000 sessions ≤ 1,25 × celui à 20 000", "atteinte" if growth <= 0.25 else "manquée",
                     f"{fmt_mb(big['import_rss'])} Mio contre {fmt_mb(small['import_rss'])} Mio (+{growth:.0%})"))
@@ -185,6 +188,23 @@ def targets(rows: list[dict], sizes: list[int]) -> list[tuple[str, str, str]]:
         out.append(("LHÉO : pic mémoire 200 000 ≤ 1,25 × 20 000", "non mesurée ici",
                     f"{why} ; voir aussi bench/lheo_memory.py (ticket 4)"))
     return out
+
+
+def lheo_memory_verdict(output: str | None):
+    """The `stream` ratio printed by bench/lheo_memory.py, as a target line."""
+    if not output:
+        return None
+    for line in output.splitlines():
+        parts = line.split()
+        if len(parts) >= 2 and parts[0] == "stream":
+            try:
+                ratio = float(parts[1])
+            except ValueError:
+                return None
+            return ("LHÉO : pic mémoire de la lecture en flux à 200 000 sessions ≤ 1,25 × celui à 20 000",
+                    "atteinte" if ratio <= 1.25 else "manquée",
+                    f"rapport {ratio:.2f} (bench/lheo_memory.py, étape stream ; détail plus bas)")
+    return None
 
 
 def machine() -> list[str]:
@@ -231,6 +251,8 @@ def write_results(rows, skipped, args, started, elapsed, path: Path) -> None:
         cmd += " --lheo-sessions " + " ".join(map(str, args.lheo_sessions))
     if args.no_peer:
         cmd += " --no-peer"
+    if args.lheo_memory:
+        cmd += " --lheo-memory"
     if args.profile is not None:
         cmd += " --profile " + " ".join(args.profile)
     md = ["# Banc d'essai : résultats", "",
@@ -258,6 +280,10 @@ def write_results(rows, skipped, args, started, elapsed, path: Path) -> None:
            "Secondes CPU par étape, relevées aux mêmes points que `Result.timings` de `pipeline.run.run` et "
            "`write_outputs(clock=Stopwatch())` ; n/d = écrivain absent.", "",
            *stage_table(rows), ""]
+    if args.lheo_memory_output:
+        md += ["## Mémoire de la lecture LHÉO (bench/lheo_memory.py, ticket 4)", "",
+               "Sortie du script, lancé par ce passage (pic RSS de chaque étape dans un processus neuf) :", "",
+               "```", args.lheo_memory_output, "```", ""]
     if skipped:
         md += ["## Charges non disponibles", ""] + [f"- {s}" for s in skipped] + [""]
     md += ["## Contrôles", "", "| charge | sessions | référentiel | constats pipeline | erreurs frictionless |",
@@ -298,6 +324,8 @@ def main(argv=None) -> None:
     parser.add_argument("--lheo-sessions", type=int, nargs="*", default=[],
                         help="tailles supplémentaires pour la cible mémoire LHÉO (ex. 20000 200000)")
     parser.add_argument("--no-peer", action="store_true", help="sans frictionless")
+    parser.add_argument("--lheo-memory", action="store_true",
+                        help="lancer aussi bench/lheo_memory.py (ticket 4) à 20 000 et 200 000 sessions")
     parser.add_argument("--profile", nargs="*", choices=WORKLOADS, default=None,
                         help="profil cProfile de ces charges (toutes si aucune) à la plus grande taille")
     parser.add_argument("--out", type=Path, default=HERE / "RESULTS.md")
@@ -328,6 +356,15 @@ def main(argv=None) -> None:
             except Failed as exc:
                 skipped.append(f"{WORKLOAD_LABELS[kind]} {sessions} : échec de la mesure ({str(exc).splitlines()[0]})")
                 log(f"    ÉCHEC : {exc}")
+    args.lheo_memory_output = None
+    if args.lheo_memory and (HERE / "lheo_memory.py").exists():
+        log("LHÉO, mémoire (bench/lheo_memory.py, 20 000 et 200 000 sessions)")
+        done = subprocess.run([PYTHON, str(HERE / "lheo_memory.py"), "--sessions", "20000", "200000",
+                               "--stages", "stream", "read", "--dir", str(generate.WORK)],
+                              cwd=ROOT, capture_output=True, text=True)
+        args.lheo_memory_output = done.stdout.strip() if done.returncode == 0 else f"échec : {done.stderr[-500:]}"
+        log(args.lheo_memory_output)
+    targets.lheo_memory_output = args.lheo_memory_output
     elapsed = time.perf_counter() - t0
     print()
     print("\n".join(main_table(rows)))
