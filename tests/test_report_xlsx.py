@@ -156,11 +156,19 @@ def test_corrected_report_reimports_without_error(planted, tmp_path):
 
 def test_report_of_a_report_replaces_the_status_column(planted, tmp_path):
     _, report, _ = planted
+    wb = openpyxl.load_workbook(report)
+    wb["Dispositifs"]["I2"] = "vieux statut"
+    wb["Sites"]["I1"] = "Remarque"                  # a column the person added after Statut
+    wb["Sites"]["I2"] = "à voir"
+    wb.save(tmp_path / "annote.xlsx")
     again = tmp_path / "report2.xlsx"
-    write_report_xlsx(run([report], today=TODAY), again)
+    write_report_xlsx(run([tmp_path / "annote.xlsx"], today=TODAY), again)
     ws = openpyxl.load_workbook(again)["Dispositifs"]
     assert [c.value for c in ws[1]].count("Statut") == 1
     assert ws["I2"].value == "rejeté : REQUIRED"
+    sites = openpyxl.load_workbook(again)["Sites"]
+    assert sites["H2"].value == "accepté"
+    assert sites["I2"].value == "à voir" and colour(sites["I1"]) == ORANGE   # UNKNOWN_COLUMN
 
 
 # ------------------------------------------------------------------ CSV: template layout

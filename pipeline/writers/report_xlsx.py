@@ -86,8 +86,11 @@ class OutSheet:
 
 # ---------------------------------------------------------------- cells
 
+NON_XML = re.compile("[\ufffe\uffff]")
+
+
 def _clean(text: str) -> str:
-    text = ILLEGAL_CHARACTERS_RE.sub("", text)
+    text = NON_XML.sub("", ILLEGAL_CHARACTERS_RE.sub("", text))
     return text if len(text) <= MAX_CELL_TEXT else text[:MAX_CELL_TEXT - 1] + "…"
 
 
@@ -429,15 +432,16 @@ class SheetData:
             return f'<c r="{ref}"{s}><v>{value!r}</v></c>'
         return f'<c r="{ref}"{s} t="inlineStr"><is><t xml:space="preserve">{self.text(str(value))}</t></is></c>'
 
-    def plain_row(self, r: int, values: list) -> list[str]:
-        """The cells of a row without any decoration: the hot path, one f-string per cell."""
+    def plain_row(self, r: int, values: list, first: int = 0) -> list[str]:
+        """Cells without decoration, from 0-based column `first`: the hot path, one f-string per cell."""
         letters = self.letters
         if len(letters) < len(values):
             self.letter(len(values))
         cells = []
         append = cells.append
         text = self.text
-        for j, value in enumerate(values):
+        for j in range(first, len(values)):
+            value = values[j]
             if value is None or value == "":
                 continue
             if value.__class__ is str:
@@ -467,6 +471,8 @@ def _data_row(ws, data: SheetData, out: OutSheet, r: int, values: list, header_s
         status = out.status.get(r)
         if status:
             cells.append(data.cell(r, out.status_col, status[0], styles.id(font=status[1])))
+        if len(values) > out.status_col:  # columns after a reused Statut column
+            cells += data.plain_row(r, values, out.status_col)
         data.row(r, cells)
         return r
     cells = []
