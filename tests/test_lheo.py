@@ -6,7 +6,6 @@ lheo.xml.
 """
 from __future__ import annotations
 
-import json
 from functools import lru_cache
 from pathlib import Path
 
@@ -374,3 +373,16 @@ def test_unused_extras_of_other_producers_are_counted(tmp_path):
     read_lheo(path, findings)
     counts = dict(zip(findings.frame()["column"], findings.frame()["value"]))
     assert counts["formation/extras/extra"] == "2"
+
+
+def test_extras_outside_formations_are_counted(tmp_path):
+    path = foreign(tmp_path)
+    text = path.read_text(encoding="utf-8").replace(
+        "</offres>\n</lheo>", '<extras info="autre"><extra>1</extra></extras>\n</offres>\n'
+        '<extras info="autre"><extra>2</extra><extra>3</extra></extras>\n</lheo>')
+    path.write_text(text, encoding="utf-8")
+    findings = Findings()
+    read_lheo(path, findings)
+    counts = dict(zip(findings.frame()["column"], findings.frame()["value"]))
+    assert counts["offres/extras"] == "1" and counts["offres/extras/extra"] == "1"
+    assert counts["lheo/extras"] == "1" and counts["lheo/extras/extra"] == "2"

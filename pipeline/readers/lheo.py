@@ -91,7 +91,7 @@ def stream_lheo(path: Path) -> Iterator[Bundle]:
     """One Bundle per formation (and one for the directory extras), clearing as it goes."""
     path = Path(path)
     ns = check_prolog(path)
-    formation_tag, extras_tag, root_tag = (f"{{{ns}}}{n}" for n in ("formation", "extras", "lheo"))
+    formation_tag, extras_tag, root_tag, offres_tag = (f"{{{ns}}}{n}" for n in ("formation", "extras", "lheo", "offres"))
     paths: dict = {}
     kinds: set = set()
     context = etree.iterparse(str(path), events=("end",), tag=(formation_tag, extras_tag), **PARSER_OPTIONS)
@@ -100,7 +100,7 @@ def stream_lheo(path: Path) -> Iterator[Bundle]:
             parent = el.getparent()
             if el.tag == formation_tag:
                 yield FormationMapper(ns, paths, kinds).formation(el)
-            elif parent is not None and parent.tag == root_tag:
+            elif parent is not None and parent.tag in (root_tag, offres_tag):
                 yield FormationMapper(ns, paths, kinds).root_extras(el)
             else:
                 continue
@@ -223,16 +223,17 @@ class FormationMapper:
             elif name in standard_paths:
                 self.note(entity, name, standard_paths[name])
 
-    def finish(self, top) -> Bundle:
+    def finish(self, top, where: str = "") -> Bundle:
+        """Count the elements under `top` that the mapping did not use, by path."""
         for el in top.iter(etree.Element):
-            if el not in self.seen and el is not top:
+            if el not in self.seen and (el is not top or where):
                 names = []
                 e = el
                 while e is not None and e is not top:
                     names.append(etree.QName(e).localname)
                     e = e.getparent()
                 names.append(etree.QName(top).localname)
-                self.bundle.unused["/".join(reversed(names))] += 1
+                self.bundle.unused[where + "/".join(reversed(names))] += 1
         self.bundle.paths = self.paths
         return self.bundle
 
@@ -510,7 +511,7 @@ class FormationMapper:
 
     def root_extras(self, x) -> Bundle:
         """`<extras info="fasd-annuaire">`: the exact directory written by this project."""
-        if x.get("info") == ANNUAIRE:
+        if x.get("info") == ANNUAIRE and etree.QName(x.getparent()).localname == "lheo":
             self.seen.add(x)
             self.bundle.annuaire = True
             for group in self.kids(x, "extras"):
@@ -525,7 +526,7 @@ class FormationMapper:
                     if not name.startswith("_"):
                         self.note(entity, name, f"lheo/extras[@info='{ANNUAIRE}']/extras[@info='{entity}']"
                                                 f"/extra[@info='{name}']")
-        return self.finish(x)
+        return self.finish(x, where=etree.QName(x.getparent()).localname + "/")
 
 
 class Directory:
