@@ -441,7 +441,11 @@ def write_template(path: Path) -> Path:
               help="Fichier .xlsx à écrire.")
 def template(out):
     """Écrit le classeur modèle à remplir (feuilles Sites à Dispositifs, listes déroulantes, aide)."""
-    path = write_template(Path(out))
+    try:
+        path = write_template(Path(out))
+    except OSError as exc:
+        from .cli import fail
+        fail(f"impossible d'écrire {out} ({exc.strerror or exc}).")
     click.echo(f"Modèle écrit : {path}")
 
 

@@ -182,3 +182,11 @@ def test_cli_writes_the_template(tmp_path):
     result = CliRunner().invoke(main, ["template", "--out", str(out)])
     assert result.exit_code == 0, result.output
     assert load_workbook(out).sheetnames[0] == "Lisez-moi"
+
+
+def test_cli_unwritable_path_is_one_french_line(tmp_path):
+    blocker = tmp_path / "fichier.txt"
+    blocker.write_text("x")
+    result = CliRunner().invoke(main, ["template", "--out", str(blocker / "modele.xlsx")])
+    assert result.exit_code == 2
+    assert "impossible d'écrire" in result.output and "Traceback" not in result.output
