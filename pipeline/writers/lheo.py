@@ -11,6 +11,7 @@ The file is written incrementally (lxml xmlfile), one formation at a time.
 """
 from __future__ import annotations
 
+import copy
 import re
 import textwrap
 from pathlib import Path
@@ -37,6 +38,10 @@ def q(name: str) -> str:
 def xml_text(value) -> str:
     """Text that XML can carry: characters XML 1.0 forbids are dropped."""
     return NOT_XML.sub("", str(value))
+
+
+def standalone(name: str, **attrs):
+    return etree.Element(q(name), {k: xml_text(v) for k, v in attrs.items() if v not in (None, "")})
 
 
 def sub(parent, name: str, text=None, **attrs):
@@ -114,6 +119,15 @@ class Directory:
     def __init__(self, sites: dict[str, dict], contacts: dict[str, dict]) -> None:
         self.sites = sites
         self.contacts = contacts
+        self._blocks: dict = {}
+
+    def block(self, parent, key, build) -> None:
+        """Append a copy of what `build()` makes once per key: the same site or contact
+        repeats on every session, and copying a built element is much cheaper."""
+        el = self._blocks.get(key)
+        if el is None:
+            el = self._blocks[key] = build()
+        parent.append(copy.deepcopy(el))
 
     def site(self, code) -> dict:
         return self.sites.get(code) or {"code_site": code}
@@ -163,8 +177,8 @@ def formation_element(f: dict, directory: Directory):
     required("contenu-formation", "contenu_formation")
     sub(el, "certifiante", "1" if f.get("certifinfo") else "0")
     referent = first_session.get("referent_pmr")
-    contact_formation = sub(el, "contact-formation", numero=referent)
-    contact_coordonnees(contact_formation, directory.contact(referent) if referent else {})
+    directory.block(el, ("contact-formation", referent),
+                    lambda: contact_element("contact-formation", referent, None, directory))
     parcours = (first_session.get("types_parcours") or ["collectif"])[0]
     sub(el, "parcours-de-formation", PARCOURS.get(parcours, "1"))
     sub(el, "code-niveau-entree", first_action.get("niveau_entree") or "0")
@@ -188,8 +202,12 @@ def formation_element(f: dict, directory: Directory):
 
 
 def responsable(parent, code, referent, directory: Directory) -> None:
+    directory.block(parent, ("responsable", code, referent), lambda: responsable_element(code, referent, directory))
+
+
+def responsable_element(code, referent, directory: Directory):
     site = directory.site(code)
-    org = sub(parent, "organisme-formation-responsable", numero=code)
+    org = standalone("organisme-formation-responsable", numero=code)
     nda = site.get("numero_activite", "")
     sub(org, "numero-activite", nda if fits(nda, 11, 11) else PLACEHOLDER_NDA)
     sub(sub(org, "SIRET-organisme-formation"), "SIRET", siret(site))
@@ -199,6 +217,41 @@ def responsable(parent, code, referent, directory: Directory) -> None:
     site_coordonnees(sub(org, "coordonnees-organisme"), site)
     contact = sub(org, "contact-organisme", numero=referent)
     contact_coordonnees(contact, directory.contact(referent) if referent else {})
+    return org
+
+
+def contact_element(tag: str, code, role: str | None, directory: Directory):
+    el = standalone(tag, numero=code)
+    if role is not None:
+        sub(el, "type-contact", role)
+    contact_coordonnees(el, directory.contact(code) if code else {})
+    return el
+
+
+def lieu_element(code, site: dict):
+    lieu = standalone("lieu-de-formation", numero=code)
+    if fits(site.get("siret"), 14, 14):
+        sub(sub(lieu, "SIRET-lieu-formation"), "SIRET", site["siret"])
+    site_coordonnees(lieu, site)
+    return lieu
+
+
+def formateur_element(code, site: dict):
+    formateur = standalone("organisme-formateur", numero=code)
+    sub(sub(formateur, "SIRET-formateur"), "SIRET", siret(site))
+    sub(formateur, "raison-sociale-formateur", site.get("nom", "")[:250] or PLACEHOLDER_TEXT)
+    return formateur
+
+
+def inscription_element(site: dict):
+    inscription = standalone("adresse-inscription")
+    adresse = sub(inscription, "adresse")
+    for line in address_lines(site.get("adresse", "")):
+        sub(adresse, "ligne", line)
+    postcode = site.get("code_postal", "")
+    sub(adresse, "codepostal", postcode if fits(postcode, 5, 5) else PLACEHOLDER_POSTCODE)
+    sub(adresse, "ville", site["ville"] if fits(site.get("ville"), 1, 50) else PLACEHOLDER_TEXT)
+    return inscription
 
 
 def action_element(f: dict, a: dict, s: dict, directory: Directory):
@@ -218,10 +271,7 @@ def action_element(f: dict, a: dict, s: dict, directory: Directory):
         "1" if any(d.get("prise_en_charge_frais") for d in dispositifs) else "0")
     lieu_code = s.get("code_site_lieu")
     lieu_site = directory.site(lieu_code)
-    lieu = sub(act, "lieu-de-formation", numero=lieu_code)
-    if fits(lieu_site.get("siret"), 14, 14):
-        sub(sub(lieu, "SIRET-lieu-formation"), "SIRET", lieu_site["siret"])
-    site_coordonnees(lieu, lieu_site)
+    directory.block(act, ("lieu", lieu_code), lambda: lieu_element(lieu_code, lieu_site))
     sub(act, "modalites-entrees-sorties", "1" if s.get("entrees_sorties_permanentes") else "0")
     if fits(a.get("url_action"), 3, 400):
         sub(sub(act, "url-action"), "urlweb", a["url_action"])
@@ -247,10 +297,8 @@ def action_element(f: dict, a: dict, s: dict, directory: Directory):
         if integer_text(s.get(name)):
             sub(act, element, integer_text(s[name]))
     formateur_code = a.get("code_site_dispensateur")
-    formateur_site = directory.site(formateur_code)
-    formateur = sub(act, "organisme-formateur", numero=formateur_code)
-    sub(sub(formateur, "SIRET-formateur"), "SIRET", siret(formateur_site))
-    sub(formateur, "raison-sociale-formateur", formateur_site.get("nom", "")[:250] or PLACEHOLDER_TEXT)
+    directory.block(act, ("formateur", formateur_code),
+                    lambda: formateur_element(formateur_code, directory.site(formateur_code)))
     for d in dispositifs[:MAX_FINANCEURS]:
         act.append(financeur_element(d))
     more = None
@@ -267,12 +315,7 @@ def session_element(f: dict, s: dict, lieu_site: dict, directory: Directory):
     periode = sub(ses, "periode")
     sub(periode, "debut", lheo_date(s["date_debut"]) if s.get("date_debut") else "00000000")
     sub(periode, "fin", lheo_date(s["date_fin"]) if s.get("date_fin") else "99999999")
-    inscription = sub(sub(ses, "adresse-inscription"), "adresse")
-    for line in address_lines(lieu_site.get("adresse", "")):
-        sub(inscription, "ligne", line)
-    postcode = lieu_site.get("code_postal", "")
-    sub(inscription, "codepostal", postcode if fits(postcode, 5, 5) else PLACEHOLDER_POSTCODE)
-    sub(inscription, "ville", lieu_site["ville"] if fits(lieu_site.get("ville"), 1, 50) else PLACEHOLDER_TEXT)
+    directory.block(ses, ("inscription", s.get("code_site_lieu")), lambda: inscription_element(lieu_site))
     if s.get("inscription_debut") and s.get("inscription_fin"):
         p = sub(sub(ses, "periode-inscription"), "periode")
         sub(p, "debut", lheo_date(s["inscription_debut"]))
@@ -283,9 +326,9 @@ def session_element(f: dict, s: dict, lieu_site: dict, directory: Directory):
         sub(sub(ses, "recrutement"), "modalite-recrutement", code)
     for field, role in CONTACT_TYPES.items():
         if s.get(field):
-            cs = sub(ses, "contact-session", numero=s[field])
-            sub(cs, "type-contact", role)
-            contact_coordonnees(cs, directory.contact(s[field]))
+            code = s[field]
+            directory.block(ses, ("contact-session", code, role),
+                            lambda: contact_element("contact-session", code, role, directory))
     blocs = [b for b in f.get("blocs", []) if fits(b, 8, 40)]
     if blocs:
         group = sub(ses, "blocs-competences")
