@@ -13,9 +13,11 @@ whole job. `fasd import report.xlsx` reads the corrected file back: the Rapport 
 (readers/xlsx.py NON_DATA_SHEETS) and the Statut column (headers.IGNORED_HEADERS)
 are skipped.
 
-Speed: written with openpyxl's write-only (streaming) mode, one row at a time, and
-the input workbook is re-read with python-calamine (the reader's own fast path)
-instead of being loaded with openpyxl; see docs/report-xlsx.md.
+Speed: the input workbook is re-read with python-calamine (the reader's own fast
+path), never loaded with openpyxl. openpyxl's write-only mode writes the structure
+(styles, comments, links, widths, panes); the rows themselves are streamed as
+SpreadsheetML text (SheetData) and spliced into its package, ~10x faster per cell.
+See docs/report-xlsx.md for the measurements.
 """
 from __future__ import annotations
 
@@ -29,6 +31,7 @@ import zipfile
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
+from xml.sax.saxutils import escape as xml_escape
 
 import pandas as pd
 from openpyxl import Workbook
@@ -39,7 +42,6 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import column_index_from_string, get_column_letter, quote_sheetname
 from openpyxl.utils.datetime import to_excel
 from openpyxl.worksheet.hyperlink import Hyperlink
-from xml.sax.saxutils import escape as xml_escape
 
 from ..model import ENTITIES
 from ..text import fold
@@ -193,7 +195,7 @@ def _status_column(out: OutSheet) -> int:
 # ---------------------------------------------------------------- locate
 
 def _records(result, template_sources: set[str]):
-    """Per entity: the raw frame with accepted flag, and template-layout positions."""
+    """Template layout: per entity, record index -> Excel row of the report sheet."""
     positions: dict[str, dict[int, int]] = {}
     for entity in ENTITY_ORDER:
         raw = result.tables[entity].raw
