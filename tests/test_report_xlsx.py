@@ -235,17 +235,20 @@ def test_flawed_sample_fixed_in_its_red_cells_imports_without_error(tmp_path):
     cli_import(SAMPLES / "offre-sanitaire-social-erreurs.xlsx", tmp_path / "a")
     wb = openpyxl.load_workbook(tmp_path / "a" / "report.xlsx")
 
-    # The red cells are the planted errors of samples/README.md, cascades excepted.
-    expected = {}
+    # The coloured cells are the planted findings of samples/README.md, cascades excepted:
+    # red for an error, orange for a warning (the unknown column colours its header).
+    expected, colours, codes = {}, {}, {}
     for code, entity, key, field, _note in samples.PLANTED:
-        if field is None or key is None or code in ("PARENT_REJECTED",) or RULES[code].severity != "error":
+        if field is None or code == "PARENT_REJECTED":
             continue
         sheet, cell = samples.locate(flawed, entity, key, field)
-        expected[(sheet, cell)] = (entity, key, field)
-    red = {k for k, c in coloured(wb).items() if c == RED}
-    assert red == set(expected)
-    for (sheet, cell), (_entity, _key, _field) in expected.items():
-        assert any(code in wb[sheet][cell].comment.text for code in RULES)
+        colours[(sheet, cell)] = RED if RULES[code].severity == "error" else ORANGE
+        codes[(sheet, cell)] = code
+        if RULES[code].severity == "error":
+            expected[(sheet, cell)] = (entity, key, field)
+    assert coloured(wb) == colours
+    for (sheet, cell), code in codes.items():
+        assert code in wb[sheet][cell].comment.text, (sheet, cell, code)
 
     # Fix: the clean value for a spoiled cell; a row the sample appended (a copied
     # session, two formations without action) has no clean value: the fix is to empty it.
