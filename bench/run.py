@@ -18,6 +18,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from importlib import metadata
 from pathlib import Path
 
@@ -84,7 +85,7 @@ def measure(kind: str, paths: dict, sessions: int, args, log) -> dict:
                        peer_errors=peer["errors"], peer_error_types=peer["error_types"], peer_rows=peer["rows"],
                        peer_constraints=peer["constraints"], peer_fields=peer["fields"])
             log(f"    frictionless {peer['validate_cpu']:.1f} s CPU")
-    if args.profile is not None and (not args.profile or kind in args.profile) and sessions == max(args.sessions):
+    if args.profile is not None and (not args.profile or kind in args.profile) and sessions == args.profile_sessions:
         prof = generate.WORK / f"profile-{kind}-{sessions}.txt"
         child(["import", str(path), "--out", str(out_dir) + "-prof", *extra, "--profile", str(prof)])
         row["profile"] = str(prof)
@@ -253,6 +254,10 @@ def write_results(rows, skipped, args, started, elapsed, path: Path) -> None:
         cmd += " --no-peer"
     if args.lheo_memory:
         cmd += " --lheo-memory"
+    if args.profile is not None and args.profile_sessions != max(sizes):
+        cmd += f" --profile-sessions {args.profile_sessions}"
+    if args.jobs > 1:
+        cmd += f" --jobs {args.jobs}"
     if args.profile is not None:
         cmd += " --profile " + " ".join(args.profile)
     md = ["# Banc d'essai : résultats", "",
@@ -273,7 +278,9 @@ def write_results(rows, skipped, args, started, elapsed, path: Path) -> None:
            "Les temps sont des secondes CPU (utilisateur + système, `getrusage`) : la machine à 2 cœurs est partagée "
            "pendant le passage, le temps mural y dépend des autres processus ; le plancher et le pair sont "
            "chronométrés dans leur processus autour de la seule lecture / validation. Les verdicts portent sur le CPU. "
-           "Lignes = lignes du fichier à plat (session × dispositif) ou enregistrements du modèle.", "",
+           + (f"Mesures lancées {args.jobs} à la fois (`--jobs`) : le temps mural s'en ressent, pas le CPU de chacune. "
+              if args.jobs > 1 else "")
+           + "Lignes = lignes du fichier à plat (session × dispositif) ou enregistrements du modèle.", "",
            *main_table(rows), "",
            "Plancher : " + "; ".join(sorted({f"{WORKLOAD_LABELS[r['workload']]} = {r['floor_how']}" for r in rows})) + ".",
            "", "## Temps par étape (s)", "",
@@ -308,7 +315,7 @@ def write_results(rows, skipped, args, started, elapsed, path: Path) -> None:
         pass
     profiled = [r for r in rows if r.get("profile")]
     if profiled:
-        md += ["", "## Profils (cProfile, temps propre, plus grande taille)", ""]
+        md += ["", f"## Profils (cProfile, temps propre, {args.profile_sessions} sessions)", ""]
         for r in profiled:
             md += [f"### {WORKLOAD_LABELS[r['workload']]}, {r['sessions']} sessions", ""] + profile_excerpt(r["profile"]) + [""]
     if ANALYSIS.exists():
@@ -328,8 +335,12 @@ def main(argv=None) -> None:
                         help="lancer aussi bench/lheo_memory.py (ticket 4) à 20 000 et 200 000 sessions")
     parser.add_argument("--profile", nargs="*", choices=WORKLOADS, default=None,
                         help="profil cProfile de ces charges (toutes si aucune) à la plus grande taille")
+    parser.add_argument("--profile-sessions", type=int, help="taille profilée (par défaut la plus grande)")
+    parser.add_argument("--jobs", type=int, default=1,
+                        help="mesures lancées en même temps (le CPU de chacune reste le sien)")
     parser.add_argument("--out", type=Path, default=HERE / "RESULTS.md")
     args = parser.parse_args(argv)
+    args.profile_sessions = args.profile_sessions or max(args.sessions)
     started = dt.datetime.now(dt.timezone.utc)
     args.commit = subprocess.run(["git", "describe", "--always", "--dirty"], cwd=ROOT, capture_output=True,
                                  text=True).stdout.strip() or "?"
@@ -349,13 +360,19 @@ def main(argv=None) -> None:
         log(f"{sessions} sessions")
         needed = set(kinds) | ({"annuaire"} if "csv" in kinds else set())
         paths = generate.ensure(sorted(needed), sessions, args.seed, log=lambda m: log(m))
-        for kind in kinds:
-            log(f"  {WORKLOAD_LABELS[kind]}")
-            try:
-                rows.append(measure(kind, paths, sessions, args, log))
-            except Failed as exc:
-                skipped.append(f"{WORKLOAD_LABELS[kind]} {sessions} : échec de la mesure ({str(exc).splitlines()[0]})")
-                log(f"    ÉCHEC : {exc}")
+
+        def one(kind, paths=paths, sessions=sessions):
+            log(f"  {WORKLOAD_LABELS[kind]} {sessions}")
+            return measure(kind, paths, sessions, args, lambda m: log(f"{m} [{WORKLOAD_LABELS[kind]} {sessions}]"))
+
+        with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
+            futures = [(kind, pool.submit(one, kind)) for kind in kinds]
+            for kind, future in futures:
+                try:
+                    rows.append(future.result())
+                except Failed as exc:
+                    skipped.append(f"{WORKLOAD_LABELS[kind]} {sessions} : échec de la mesure ({str(exc).splitlines()[0]})")
+                    log(f"    ÉCHEC : {exc}")
     args.lheo_memory_output = None
     if args.lheo_memory and (HERE / "lheo_memory.py").exists():
         log("LHÉO, mémoire (bench/lheo_memory.py, 20 000 et 200 000 sessions)")
