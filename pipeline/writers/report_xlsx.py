@@ -240,10 +240,10 @@ def locate(result, sheets: list[OutSheet], template_sources: set[str]) -> list[d
             out.notes[(row, col)].append(f)
             out.noted_rows.add(row)
             f["out_sheet"], f["out_cell"] = out.name, f"{get_column_letter(col)}{row}"
-            f["_order"] = (0, order[out.name], row, col)
-        else:
+            f["_order"] = (1, order[out.name], row, col)
+        else:  # file-level findings and the annuaire's: first, they are often the cause
             f["out_sheet"], f["out_cell"] = "", ""
-            f["_order"] = (1, 0, f["row"] or 0, 0)
+            f["_order"] = (0, 0, f["row"] or 0, 0)
         f["_order"] += (0 if f["severity"] == "error" else 1,)
         located.append(f)
     located.sort(key=lambda f: f["_order"])
