@@ -245,7 +245,8 @@ def _validation(entity: Entity, f: Field, list_ranges: dict[str, str]) -> DataVa
                             allow_blank=True, error=f"{f.max_len} caractères au plus.")
     if dv is None:
         return None
-    dv.errorTitle = f.label.rstrip(" *")
+    title = f.label.rstrip(" *")
+    dv.errorTitle = title if len(title) <= 32 else title[:31] + "…"  # Excel repairs longer titles
     dv.showErrorMessage = not (kind == "enum" and f.multi)
     return dv
 

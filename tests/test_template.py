@@ -33,7 +33,8 @@ def digest(path: Path) -> dict:
                 if c.comment is not None:
                     comments[c.coordinate] = c.comment.text
         validations = sorted(
-            (str(dv.sqref), dv.type, dv.operator, dv.formula1, dv.formula2, dv.errorStyle,
+            (str(dv.sqref), dv.type, dv.operator, dv.formula1, dv.formula2, dv.errorStyle, dv.errorTitle,
+             dv.promptTitle, bool(dv.showInputMessage), bool(dv.allow_blank),
              bool(dv.showErrorMessage), dv.error, dv.prompt) for dv in ws.data_validations.dataValidation)
         columns = {k: (d.width, d.number_format) for k, d in ws.column_dimensions.items()}
         out[ws.title] = (ws.sheet_state, ws.freeze_panes, cells, comments, validations, columns)
@@ -128,6 +129,15 @@ def test_yes_no_and_parent_links(book):
     assert site.formula1 == f"'Sites'!$A$2:$A${LAST_ROW}"
     pmr = validation_of(book["Sessions"], column_of("session", "referent_pmr"))
     assert pmr.formula1 == f"'Contacts'!$A$2:$A${LAST_ROW}"
+
+
+def test_validation_texts_within_excel_limits(book):
+    """Excel "repairs" (drops) a validation whose title or message is too long."""
+    for ws in book:
+        for dv in ws.data_validations.dataValidation:
+            for attr, limit in (("errorTitle", 32), ("promptTitle", 32), ("error", 225), ("prompt", 255)):
+                value = getattr(dv, attr)
+                assert value is None or len(value) <= limit, (ws.title, str(dv.sqref), attr, value)
 
 
 def test_numbers_dates_and_lengths_are_checked(book):

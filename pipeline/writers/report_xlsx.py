@@ -53,6 +53,7 @@ ENTITY_ORDER = ("site", "contact", "formation", "action", "session", "dispositif
 CASCADE_CODES = {"PARENT_REJECTED", "NO_CHILD"}
 SEVERITY_FR = {"error": "Erreur", "warning": "Avertissement"}
 MAX_CELL_TEXT = 32767
+MAX_LINKS = 65_000   # Excel keeps at most 65 530 hyperlinks per sheet
 
 ERROR_FILL = PatternFill("solid", fgColor="FFC7CE")
 WARNING_FILL = PatternFill("solid", fgColor="FFD9A0")
@@ -347,7 +348,7 @@ def _write_rapport(ws, data: "SheetData", result, located: list[dict]) -> None:
     links = OutSheet(REPORT_SHEET)
     for r, cells in enumerate(rows, 1):
         data.row(r, [data.cell(r, j, value, style) for j, (value, style) in enumerate(cells, 1)])
-        if r > header_row and cells[1][0]:
+        if r > header_row and cells[1][0] and links.appended < header_row + MAX_LINKS:
             f = located[r - header_row - 1]
             link = WriteOnlyCell(ws, value=f["out_cell"])
             link.hyperlink = Hyperlink(ref="", location=f"{quote_sheetname(f['out_sheet'])}!{f['out_cell']}",
