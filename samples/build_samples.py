@@ -416,8 +416,8 @@ MISTAKES = [
     ("dispositif", ("S-TUT-NTE-2027-02", "PLAN"), "frais_ttc", 660, "TTC 660 € au lieu de 560 × 1,2 = 672 €"),
 ]
 # Certification mistakes (need the reference, which `fasd import` loads by default): the
-# DEAS code on the DEAP, and two formations added at the end of the sheet, not yet
-# given any action, each with a wrong certification.
+# DEAS code on the DEAP, and two formations added at the end of the sheet, each with a
+# wrong certification...
 MISTAKES.append(("formation", "F-DEAP", "code_rncp", "RNCP35830",
                  "code RNCP du DEAS recopié sur la formation DEAP"))
 APPENDED_FORMATIONS = [
@@ -428,8 +428,43 @@ APPENDED_FORMATIONS = [
          intitule="Diplôme d'État d'accompagnant éducatif et social - DEAES", objectif_general="Certification",
          individualisation="non", validation="partielle", blocs=["RNCP36004BC03", "RNCP36004BC05"]),
 ]
-# Appended rows: a session copied without changing its reference, and an unknown column.
-DUPLICATE_SESSION = ("S-DEAS-NTE-2026-09", dict(date_debut=D(2027, 9, 6), date_fin=D(2028, 7, 7)))
+# ... each with its action, session and dispositif (rejected with it, in cascade).
+APPENDED_CHAINS = {
+    "action": [
+        dict(ref_action="A-DEAS-PASS-NTE", ref_formation="F-DEAS-PASSERELLE", code_site_dispensateur="41201",
+             complement_intitule="Passerelle blocs 1 et 2",
+             resultats_attendus="Validation des blocs de compétences 1 et 2 du DEAS.",
+             niveau_entree="sans niveau spécifique",
+             prerequis="Être titulaire d'un diplôme ouvrant droit aux allègements de l'arrêté du 10 juin 2021."),
+        dict(ref_action="A-DEAES-B34-LM", ref_formation="F-DEAES-B34", code_site_dispensateur="41203",
+             complement_intitule="Parcours partiel blocs 3 et 4",
+             resultats_attendus="Validation des blocs de compétences 3 et 4 du DEAES.",
+             niveau_entree="sans niveau spécifique",
+             prerequis="Dossier de candidature et entretien ; projet professionnel dans l'accompagnement social."),
+    ],
+    "session": [
+        session("S-DEAS-PASS-NTE-2026-10", "A-DEAS-PASS-NTE", "41201", D(2026, 10, 5), D(2027, 3, 26), 280,
+                entreprise=280, hebdo=35, pmr="5101", modalites=("en organisme de formation", "en entreprise")),
+        session("S-DEAES-B34-LM-2027-01", "A-DEAES-B34-LM", "41203", D(2027, 1, 11), D(2027, 6, 25), 175,
+                entreprise=280, hebdo=35, pmr="5104", rythmes=("discontinu", "temps plein"),
+                modalites=("en organisme de formation", "en entreprise")),
+    ],
+    "dispositif": [
+        autres("S-DEAS-PASS-NTE-2026-10", 12, 3600),
+        autres("S-DEAES-B34-LM-2027-01", 10, 2450),
+    ],
+}
+# Appended rows: a contact pasted under a code already used, and an unknown column.
+DUPLICATE_CONTACT = dict(code_contact="5101", nom="HAMON", prenom="Lucie", civilite="Mme",
+                         telephone="02 40 35 12 21", courriel="accueil.nantes@ligeria-formation.example",
+                         code_site="41201")
+# What fixes the red cell of each appended row: the flawed sample is corrected by
+# editing its red cells only (tests/test_report_xlsx.py does it on report.xlsx).
+APPENDED_FIXES = {
+    ("contact", "5101#2", "code_contact"): "5107",
+    ("formation", "F-DEAS-PASSERELLE", "code_certifinfo"): 111669,
+    ("formation", "F-DEAES-B34", "blocs"): ["RNCP36004BC03", "RNCP36004BC04"],
+}
 EXTRA_COLUMN = ("session", "Remarques internes", {"S-DEAS-NTE-2026-09": "à confirmer avec le CHU",
                                                    "S-TUT-NTE-2027-02": "salle 104"})
 
@@ -478,8 +513,8 @@ PLANTED = [
     ("REQUIRED", "dispositif", ("S-DEAP-ANG-2026-09", "AUTRES"), "nb_places", "nombre de places vide"),
     ("PRICE_TTC", "dispositif", ("S-TUT-NTE-2027-02", "PLAN"), "frais_ttc", "660 € ≠ 560 € × 1,2"),
     ("NO_CHILD", "session", "S-TUT-NTE-2027-02", None, "son seul dispositif est rejeté"),
-    ("DUPLICATE_KEY", "session", "S-DEAS-NTE-2026-09#2", "ref_session",
-     "ligne copiée sans changer la réf. session (dernière ligne)"),
+    ("DUPLICATE_KEY", "contact", "5101#2", "code_contact",
+     "contact ajouté sous un code déjà utilisé (dernière ligne)"),
     ("UNKNOWN_COLUMN", "session", None, "Remarques internes", "colonne ajoutée hors modèle (avertissement)"),
     ("RNCP_MISMATCH", "formation", "F-DEAP", "code_rncp", "RNCP35830 (DEAS) pour la fiche Certif Info 111670 (DEAP)"),
     ("PARENT_REJECTED", "action", "A-DEAP-ANG", "ref_formation", "cascade : formation F-DEAP rejetée"),
@@ -487,8 +522,14 @@ PLANTED = [
     ("PARENT_REJECTED", "dispositif", ("S-DEAP-ANG-2026-09", "PRF"), "ref_session",
      "cascade : session rejetée (son dispositif AUTRES a sa propre erreur)"),
     ("CERTIFINFO_UNKNOWN", "formation", "F-DEAS-PASSERELLE", "code_certifinfo",
-     "111668 au lieu de 111669 (un chiffre faux) ; ligne ajoutée sans action"),
-    ("BLOC_UNKNOWN", "formation", "F-DEAES-B34", "blocs", "RNCP36004BC05 : le DEAES n'a que 4 blocs ; ligne ajoutée sans action"),
+     "111668 au lieu de 111669 (un chiffre faux) ; formation ajoutée"),
+    ("PARENT_REJECTED", "action", "A-DEAS-PASS-NTE", "ref_formation", "cascade : formation F-DEAS-PASSERELLE rejetée"),
+    ("PARENT_REJECTED", "session", "S-DEAS-PASS-NTE-2026-10", "ref_action", "cascade : action A-DEAS-PASS-NTE rejetée"),
+    ("PARENT_REJECTED", "dispositif", ("S-DEAS-PASS-NTE-2026-10", "AUTRES"), "ref_session", "cascade : session rejetée"),
+    ("BLOC_UNKNOWN", "formation", "F-DEAES-B34", "blocs", "RNCP36004BC05 : le DEAES n'a que 4 blocs ; formation ajoutée"),
+    ("PARENT_REJECTED", "action", "A-DEAES-B34-LM", "ref_formation", "cascade : formation F-DEAES-B34 rejetée"),
+    ("PARENT_REJECTED", "session", "S-DEAES-B34-LM-2027-01", "ref_action", "cascade : action A-DEAES-B34-LM rejetée"),
+    ("PARENT_REJECTED", "dispositif", ("S-DEAES-B34-LM-2027-01", "AUTRES"), "ref_session", "cascade : session rejetée"),
 ]
 
 
@@ -573,7 +614,7 @@ def template_sheets(data: dict, entities, extra_columns=()) -> list:
             if extra_entity == entity:
                 headers.append(header)
                 for row, rec in zip(rows, data[entity]):
-                    row.append(values.get(key_of(entity, rec)) if rec.get("_no_extra") is None else None)
+                    row.append(values.get(key_of(entity, rec)))
         sheets.append((spec.sheet, headers, rows))
     return sheets
 
@@ -711,11 +752,9 @@ def flawed_data() -> dict:
         else:
             matches[0][field] = value
     data["formation"].extend(copy.deepcopy(APPENDED_FORMATIONS))
-    ref, changes = DUPLICATE_SESSION
-    copy_row = copy.deepcopy(next(s for s in data["session"] if s["ref_session"] == ref))
-    copy_row.update(changes)
-    copy_row["_no_extra"] = True  # the pasted row leaves « Remarques internes » empty
-    data["session"].append(copy_row)
+    for entity, records in APPENDED_CHAINS.items():
+        data[entity].extend(copy.deepcopy(records))
+    data["contact"].append(dict(DUPLICATE_CONTACT))
     return data
 
 

@@ -250,19 +250,17 @@ def test_flawed_sample_fixed_in_its_red_cells_imports_without_error(tmp_path):
     for (sheet, cell), code in codes.items():
         assert code in wb[sheet][cell].comment.text, (sheet, cell, code)
 
-    # Fix: the clean value for a spoiled cell; a row the sample appended (a copied
-    # session, two formations without action) has no clean value: the fix is to empty it.
+    # Fix: only the red cells, each given its clean value (or, for a row the sample
+    # appended, the value samples/build_samples.py names as its fix).
     mistakes = {(e, k, f) for e, k, f, _v, _why in samples.MISTAKES}
     for (sheet, cell), (entity, key, field) in expected.items():
-        ws = wb[sheet]
+        spec = samples.ENTITIES[entity]
         if (entity, key, field) in mistakes:
             record = next(r for r in samples.CLEAN[entity] if samples.key_of(entity, r) == key)
-            spec = samples.ENTITIES[entity]
-            ws[cell] = samples.sheet_value(record.get(field), spec.field(field))
+            value = record.get(field)
         else:
-            row = ws[cell].row
-            for c in ws[row]:
-                c.value = None
+            value = samples.APPENDED_FIXES[(entity, key, field)]
+        wb[sheet][cell] = samples.sheet_value(value, spec.field(field))
     wb.save(tmp_path / "corrige.xlsx")
     summary = cli_import(tmp_path / "corrige.xlsx", tmp_path / "b")
     report = (tmp_path / "b" / "report.csv").read_text(encoding="utf-8-sig")
