@@ -132,9 +132,11 @@ def child(stage: str, path: str) -> None:
     elif stage == "import":
         result = run([Path(path)], today=dt.date(2026, 3, 1))
         sessions = int(result.accepted["session"].sum())
-    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # kilobytes on Linux
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    peak_kb = usage.ru_maxrss  # kilobytes on Linux
     print(json.dumps({"stage": stage, "sessions": sessions, "peak_mb": round(peak_kb / 1024, 1),
-                      "seconds": round(time.perf_counter() - start, 1)}))
+                      "seconds": round(time.perf_counter() - start, 1),
+                      "cpu": round(usage.ru_utime + usage.ru_stime, 1)}))
 
 
 def measure(stage: str, path: Path) -> dict:
@@ -164,7 +166,8 @@ def main() -> None:
                 r.update(n=n, file_mb=round(size, 1))
                 rows.append(r)
                 print(f"{n:>8} sessions  {size:7.1f} MB  {stage:<8} peak {r['peak_mb']:8.1f} MB  "
-                      f"{r['seconds']:6.1f} s  ({r['sessions']} sessions)", flush=True)
+                      f"{r['seconds']:6.1f} s wall  {r.get('cpu', 0):6.1f} s CPU  ({r['sessions']} sessions)",
+                      flush=True)
             path.unlink()
     if len(args.sessions) >= 2:
         small, large = min(args.sessions), max(args.sessions)
