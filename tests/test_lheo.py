@@ -178,14 +178,24 @@ def test_no_accepted_offer_writes_no_file(tmp_path):
     assert not xml.exists()
 
 
-SAMPLE = Path(__file__).parent.parent / "samples" / "offre-sanitaire-social.xlsx"
+SAMPLES = Path(__file__).parent.parent / "samples"
+SAMPLE = SAMPLES / "offre-sanitaire-social.xlsx"
 
 
 @pytest.mark.skipif(not SAMPLE.exists(), reason="sample workbook not built yet")
-def test_round_trip_of_the_sample(tmp_path):
+@pytest.mark.parametrize("name", ["offre-sanitaire-social.xlsx", "offre-sanitaire-social.csv",
+                                  "offre-sanitaire-social-erreurs.xlsx"])
+def test_round_trip_of_the_samples(tmp_path, name):
+    """The samples' lheo.xml validate and read back to the same accepted records,
+    without a finding the sample did not already have (the flawed one included)."""
     from pipeline.reference import load_reference
     reference = load_reference(None)
-    first, second, _ = round_trip(tmp_path, SAMPLE, reference=reference)
+    annuaire = SAMPLES / "annuaire.xlsx" if name.endswith(".csv") else None
+    first = run([SAMPLES / name], today=TODAY, reference=reference, annuaire=annuaire)
+    xml = tmp_path / "lheo.xml"
+    assert write_lheo(first, xml) >= 1
+    assert_valid(xml)
+    second = run([xml], today=TODAY, reference=reference)
     assert int(first.accepted["formation"].sum()) > 0
     assert strip(offer_records(second)) == strip(offer_records(first))
     new = finding_keys(second) - finding_keys(first)
