@@ -396,3 +396,15 @@ def test_extras_outside_formations_are_counted(tmp_path):
     counts = dict(zip(findings.frame()["column"], findings.frame()["value"]))
     assert counts["offres/extras"] == "1" and counts["offres/extras/extra"] == "1"
     assert counts["lheo/extras"] == "1" and counts["lheo/extras/extra"] == "2"
+
+
+def test_directory_workbook_wins_over_the_sites_inline_in_lheo(tmp_path):
+    """`fasd import lheo.xml --annuaire sites.xlsx`: the same codes are not duplicates."""
+    offer = rich_offer()
+    _, second, xml = round_trip(tmp_path, write_workbook(tmp_path / "offre.xlsx", offer))
+    directory_book = write_workbook(tmp_path / "annuaire.xlsx", offer, entities=("site", "contact"))
+    third = run([xml], annuaire=directory_book, today=TODAY)
+    assert third.findings.empty, third.findings[["code", "entity", "key", "field", "message"]]
+    assert strip(offer_records(third)) == strip(offer_records(second))
+    assert len(third.tables["site"]) == 2
+    assert set(third.tables["site"].raw["_source"]) == {"annuaire.xlsx"}

@@ -44,5 +44,15 @@ def read_inputs(paths: list[Path], findings: Findings, annuaire: Path | None = N
             parts[entity].append(table)
     if annuaire is not None:
         for entity, table in read_one(Path(annuaire), findings, directory_only=True).items():
-            parts[entity].append(table)
+            parts[entity] = [_without_keys(t, table) for t in parts[entity]] + [table]
     return {entity: concat_tables(entity, tables) for entity, tables in parts.items()}
+
+
+def _without_keys(table: Table, annuaire: Table) -> Table:
+    """A LHÉO flow carries its sites and contacts inline (rows with an XML line):
+    the directory workbook is authoritative for the codes it has, not a duplicate."""
+    key = ENTITIES[table.entity].key[0]
+    drop = table.raw["_line"].notna() & table.raw[key].isin(set(annuaire.raw[key]))
+    if not drop.any():
+        return table
+    return Table(table.entity, table.raw[~drop].reset_index(drop=True), table.columns)
