@@ -156,7 +156,7 @@ def normalise_table(table: Table, findings: Findings) -> None:
     raw = table.raw
     typed = {}
     for field in table.spec.fields:
-        text = raw[field.name].fillna("").astype(str).str.strip()
+        text = stripped_text(raw[field.name])
         if not text.any():  # no input gave this column: skip the conversions
             typed[field.name] = _empty_column(field, raw.index)
             continue
@@ -178,6 +178,14 @@ def normalise_table(table: Table, findings: Findings) -> None:
     for name in PROVENANCE:
         typed[name] = raw[name]
     table.typed = pd.DataFrame(typed, index=raw.index)
+
+
+def stripped_text(column: pd.Series) -> pd.Series:
+    """column.fillna("").astype(str).str.strip() in one pass over the cells: pandas'
+    string accessor costs several times more on columns of text cells."""
+    cells = [v.strip() if v.__class__ is str else ("" if pd.isna(v) else str(v).strip())
+             for v in column.tolist()]
+    return pd.Series(cells, index=column.index, dtype="str")
 
 
 def _empty_column(field: Field, index) -> pd.Series:
