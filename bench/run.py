@@ -153,7 +153,7 @@ def targets(rows: list[dict], sizes: list[int]) -> list[tuple[str, str, str]]:
         ratio = import_core(flat) / flat["floor_cpu"]
         out.append(("xlsx à plat 100 000 sessions : import (records.jsonl, lheo.xml, report.csv, report.json) ≤ 3 × lecture calamine",
                     "atteinte" if ratio <= 3 else "manquée",
-                    f"{fmt_s(import_core(flat))} s / {fmt_s(flat['floor_cpu'])} s = {ratio:.1f} ×"
+                    f"{fmt_s(import_core(flat))} s / {fmt_s(flat['floor_cpu'])} s = {ratio:.2f} ×"
                     + ("" if "write_lheo.xml" in flat["writes"] else " (lheo.xml non disponible, non compté)")))
         x = flat["writes_cpu"].get("write_report.xlsx")
         if x is None:
@@ -161,7 +161,7 @@ def targets(rows: list[dict], sizes: list[int]) -> list[tuple[str, str, str]]:
                         "pipeline/writers/report_xlsx.py absent lors de ce passage"))
         else:
             out.append(("report.xlsx seul ≤ 2 × lecture calamine", "atteinte" if x <= 2 * flat["floor_cpu"] else "manquée",
-                        f"{fmt_s(x)} s / {fmt_s(flat['floor_cpu'])} s = {x / flat['floor_cpu']:.1f} ×"))
+                        f"{fmt_s(x)} s / {fmt_s(flat['floor_cpu'])} s = {x / flat['floor_cpu']:.2f} ×"))
         out.append(("mémoire xlsx à plat 100 000 sessions < 2 Go", "atteinte" if flat["import_rss"] < 2e9 else "manquée",
                     f"pic RSS {fmt_mb(flat['import_rss'])} Mio"))
     else:
@@ -172,7 +172,7 @@ def targets(rows: list[dict], sizes: list[int]) -> list[tuple[str, str, str]]:
         ours, theirs = n / csv["check_cpu"], n / csv["peer_cpu"]
         out.append(("CSV 100 000 sessions : débit de `fasd check` ≥ 2 × frictionless",
                     "atteinte" if ours >= 2 * theirs else "manquée",
-                    f"{ours:,.0f} lignes/s contre {theirs:,.0f} lignes/s = {ours / theirs:.1f} ×".replace(",", " ")))
+                    f"{ours:,.0f} lignes/s contre {theirs:,.0f} lignes/s = {ours / theirs:.2f} ×".replace(",", " ")))
     else:
         out.append(("CSV 100 000 sessions ≥ 2 × frictionless", "non mesurée", "taille 100000 ou pair absents"))
     small, big = by.get(("lheo", 20000)), by.get(("lheo", 200000))
