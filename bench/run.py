@@ -116,7 +116,7 @@ def fmt_mb(b) -> str:
 
 def main_table(rows: list[dict]) -> list[str]:
     out = ["| charge | sessions | lignes | Mo | plancher CPU (s) | import CPU (s) | import mural (s) | import / plancher | "
-           "check CPU (s) | frictionless CPU (s) | check / frictionless | lignes/s import | RSS import (Mio) | RSS plancher (Mio) |",
+           "check CPU (s) | frictionless CPU (s) | débit check / frictionless | lignes/s import | RSS import (Mio) | RSS plancher (Mio) |",
            "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for r in rows:
         n = rows_of(r)
@@ -124,7 +124,7 @@ def main_table(rows: list[dict]) -> list[str]:
         out.append(
             f"| {WORKLOAD_LABELS[r['workload']]} | {r['sessions']} | {n} | {r['file_mb']:.0f} | {fmt_s(r['floor_cpu'])} | "
             f"{fmt_s(r['import_cpu'])} | {fmt_s(r['import_wall'])} | {r['import_cpu'] / r['floor_cpu']:.1f} × | "
-            f"{fmt_s(chk)} | {fmt_s(peer)} | {(f'{chk / peer:.2f} ×' if chk and peer else '—')} | "
+            f"{fmt_s(chk)} | {fmt_s(peer)} | {(f'{peer / chk:.2f} ×' if chk and peer else '—')} | "
             f"{n / r['import_cpu']:,.0f} | {fmt_mb(r['import_rss'])} | {fmt_mb(r['floor_rss'])} |".replace(",", " "))
     return out
 
