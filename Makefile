@@ -26,7 +26,7 @@ test: $(STAMP)
 SESSIONS ?= 10000 100000
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[bench]'
-	$(BIN)/python bench/run.py --sessions $(SESSIONS) --profile flat csv --lheo-memory
+	$(BIN)/python bench/run.py --sessions $(SESSIONS) --profile flat csv --profile-sessions 10000 --jobs 2 --lheo-memory
 
 docs: $(STAMP)
 	$(BIN)/python -m pipeline.rules > docs/codes.md
