@@ -99,7 +99,7 @@ def main():
     rapport d'erreurs cellule par cellule.
 
     Codes de sortie : 0 aucune erreur, 1 des erreurs à corriger, 2 fichier illisible
-    ou commande mal employée.
+    ou commande mal employée, 3 erreur interne (à signaler).
     """
 
 
@@ -118,7 +118,7 @@ def import_command(inputs, out, annuaire, reference, today):
 @main.command("check")
 @inputs_argument
 @click.option("--out", type=click.Path(file_okay=False),
-              help="Dossier où écrire le rapport (report.csv, report.json, summary.json).")
+              help="Dossier où écrire le rapport (report.csv, report.json, report.xlsx, summary.json).")
 @annuaire_option
 @reference_option
 @today_option
