@@ -91,3 +91,22 @@ def test_failed_write_leaves_no_partial_file(tmp_path, monkeypatch):
     assert result.exit_code != 0
     assert (out / "report.json").read_text() == "previous run"
     assert not [p for p in out.iterdir() if p.name.endswith(".part")]
+
+
+def test_internal_error_is_one_line_and_exit_3(tmp_path, monkeypatch, capsys):
+    import pytest
+
+    from pipeline import cli, run as run_module
+
+    def broken(*args, **kwargs):
+        raise ZeroDivisionError("bug")
+
+    monkeypatch.setattr(run_module, "run", broken)
+    monkeypatch.delenv("FASD_DEBUG", raising=False)
+    book = write_workbook(tmp_path / "offre.xlsx", valid_offer())
+    monkeypatch.setattr("sys.argv", ["fasd", "import", str(book), "--out", str(tmp_path / "out")])
+    with pytest.raises(SystemExit) as exit_info:
+        cli.entry_point()
+    assert exit_info.value.code == 3
+    err = capsys.readouterr().err
+    assert "erreur interne" in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
