@@ -7,7 +7,6 @@ value as written, and the record's key.
 """
 from __future__ import annotations
 
-from typing import Iterable
 
 import pandas as pd
 
@@ -105,10 +104,6 @@ class Findings:
                      cell=f"{column.letter}{row}" if column and row and line is None else "",
                      line=line, value=value, suggestion=suggestion, _index=idx,
                      field_label=label.rstrip(" *"), entity_label=spec.label.capitalize())
-
-    def add_many(self, table: Table, indexes: Iterable, code: str, field: str | None = None, **params) -> None:
-        for idx in indexes:
-            self.add(table, idx, code, field, **params)
 
     def add_file(self, code: str, source: str, sheet: str = "", *, entity: str = "", row=None,
                  column: str = "", letter: str = "", value="", suggestion: str | None = None, **params) -> None:
