@@ -7,7 +7,6 @@ value as written, and the record's key.
 """
 from __future__ import annotations
 
-
 import pandas as pd
 
 from .model import ENTITIES
