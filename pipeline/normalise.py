@@ -17,6 +17,7 @@ import pandas as pd
 from .enums import enumeration
 from .findings import Findings
 from .model import PROVENANCE, Field
+from .placeholders import blank_placeholders
 from .tables import Table
 from .text import fold
 
@@ -152,10 +153,14 @@ def convert_cell(text: str, field: Field):
 
 
 def normalise_table(table: Table, findings: Findings) -> None:
-    """Fill `table.typed` and report the cells that do not convert."""
+    """Fill `table.typed` and report the cells that do not convert.
+
+    Placeholder cells (`-`, `NC`, `00000000`, see placeholders.py) are blanked in the raw
+    table first, so every later check sees them as the empty cells they mean."""
     raw = table.raw
     typed = {}
     for field in table.spec.fields:
+        raw[field.name] = blank_placeholders(raw[field.name])
         text = stripped_text(raw[field.name])
         if not text.any():  # no input gave this column: skip the conversions
             typed[field.name] = _empty_column(field, raw.index)

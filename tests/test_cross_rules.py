@@ -119,7 +119,7 @@ def test_session_ended_is_a_warning(tmp_path):
 def test_cascade_down_and_up(tmp_path):
     """A bad action rejects its sessions and dispositifs, then its formation has no child."""
     offer = second_session(valid_offer())
-    offer["action"][0]["niveau_entree"] = "?"
+    offer["action"][0]["niveau_entree"] = "niveau inconnu"
     result = run_offer(tmp_path, offer)
     f = result.findings
     by = {(e, c) for e, c in zip(f["entity"], f["code"])}

@@ -150,3 +150,17 @@ def test_not_certifiante_requires_title_objective_programme(tmp_path):
     own = result.findings[result.findings["entity"] == "formation"]
     assert sorted(own["field"]) == ["intitule", "objectif_formation"]
     assert set(own["code"]) == {"REQUIRED"}
+
+
+def test_placeholders_are_empty_cells():
+    """`-`, `NC`, `00000000` mean "no value" in every format; real values stay."""
+    import pandas as pd
+
+    from pipeline.placeholders import blank_placeholders, is_placeholder
+
+    for text in ("-", " / ", "NC", "n/c", "Non renseigné", "00000000", "#N/A", "à définir"):
+        assert is_placeholder(text), text
+    for text in ("0", "12", "Aucun", "Nantes", "", "type de parcours inconnu"):
+        assert not is_placeholder(text), text
+    column = pd.Series(["-", "Nantes", "", "NC"])
+    assert blank_placeholders(column).tolist() == ["", "Nantes", "", ""]
