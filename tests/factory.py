@@ -12,11 +12,15 @@ import datetime as dt
 from pathlib import Path
 
 import openpyxl
+from click.testing import CliRunner
 
+from pipeline.cli import main
 from pipeline.model import ENTITIES
 from pipeline.run import run
 
 TODAY = dt.date(2026, 3, 1)
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLES = ROOT / "samples"
 
 VALID = {
     "site": [
@@ -128,3 +132,8 @@ def finding(result, code: str):
     rows = result.findings[result.findings["code"] == code]
     assert len(rows) == 1, f"{code}: {len(rows)} findings\n{result.findings[['code', 'entity', 'field', 'cell', 'message']]}"
     return rows.iloc[0]
+
+
+def invoke(*args):
+    """Run the `fasd` command in-process; arguments may be paths or text."""
+    return CliRunner().invoke(main, [str(a) for a in args])

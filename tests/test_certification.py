@@ -14,11 +14,6 @@ from pipeline.reference import load_reference
 DEAS_BLOCS = ["RNCP35830BC01", "RNCP35830BC02", "RNCP35830BC03", "RNCP35830BC04"]
 
 
-@pytest.fixture(scope="module")
-def reference():
-    return load_reference(None)
-
-
 def certifying(**cells) -> dict:
     """The valid offer with a certifying formation: title, objective, programme left to the reference."""
     offer = valid_offer()

@@ -2,17 +2,9 @@
 import csv
 import json
 
-from click.testing import CliRunner
-
-from pipeline.cli import main
-
-from factory import valid_offer, write_workbook
+from factory import invoke, valid_offer, write_workbook
 
 HEADER = "code;severity;entity;key;field;source;sheet;row;column;cell;line;value;message;suggestion"
-
-
-def invoke(*args):
-    return CliRunner().invoke(main, [str(a) for a in args])
 
 
 def test_clean_import_exits_0_and_writes_outputs(tmp_path):

@@ -1,9 +1,6 @@
 """Generated documentation stays in step with the code that generates it."""
-from pathlib import Path
-
+from factory import ROOT
 from pipeline.rules import RULES, codes_markdown
-
-ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_codes_doc_is_generated_from_the_catalogue():

@@ -9,12 +9,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from factory import codes, finding, run_offer, valid_offer
+from factory import ROOT, codes, finding, run_offer, valid_offer
 from pipeline.cli import main as cli
 from pipeline.readers.errors import InputError
 from pipeline.reference import DEFAULT, cache, load_reference
 
-ROOT = Path(__file__).resolve().parent.parent
 
 # The France Compétences export as published: `;`, every field double-quoted, CRLF,
 # UTF-8, file names dated the day before the zip, an accent in the blocs file name,

@@ -10,13 +10,12 @@ import openpyxl
 import pytest
 from click.testing import CliRunner
 
-from factory import TODAY, valid_offer, write_flat_csv, write_workbook
+from factory import SAMPLES, TODAY, valid_offer, write_flat_csv, write_workbook
 from pipeline.cli import main
 from pipeline.run import run
 from pipeline.writers.report_xlsx import write_report_xlsx
 
 RED, ORANGE = "FFC7CE", "FFD9A0"
-SAMPLES = Path(__file__).resolve().parent.parent / "samples"
 
 
 def colour(cell) -> str | None:

@@ -3,52 +3,39 @@ flawed copy produces exactly the findings listed in samples/README.md, and every
 input record is accounted for."""
 from __future__ import annotations
 
-import datetime as dt
-import importlib.util
 import re
 import sys
-from pathlib import Path
 
 import pandas as pd
 import pytest
 from click.testing import CliRunner
 
+from factory import SAMPLES, TODAY
 from pipeline.cli import main as cli
 from pipeline.findings import record_key
 from pipeline.model import ENTITIES
 from pipeline.records import directory_records, offer_records
 from pipeline.run import run
 
-SAMPLES = Path(__file__).resolve().parent.parent / "samples"
 WORKBOOK = SAMPLES / "offre-sanitaire-social.xlsx"
 CSV = SAMPLES / "offre-sanitaire-social.csv"
 ANNUAIRE = SAMPLES / "annuaire.xlsx"
 FLAWED = SAMPLES / "offre-sanitaire-social-erreurs.xlsx"
-TODAY = dt.date(2026, 3, 1)
-HAS_REFERENCE = importlib.util.find_spec("pipeline.reference") is not None
-
-
-def reference():
-    """The bundled certification reference, as `fasd import` loads it by default."""
-    if not HAS_REFERENCE:
-        return None
-    from pipeline.reference import load_reference
-    return load_reference(None)
 
 
 @pytest.fixture(scope="module")
-def clean_workbook():
-    return run([WORKBOOK], reference=reference(), today=TODAY)
+def clean_workbook(reference):
+    return run([WORKBOOK], reference=reference, today=TODAY)
 
 
 @pytest.fixture(scope="module")
-def clean_csv():
-    return run([CSV], annuaire=ANNUAIRE, reference=reference(), today=TODAY)
+def clean_csv(reference):
+    return run([CSV], annuaire=ANNUAIRE, reference=reference, today=TODAY)
 
 
 @pytest.fixture(scope="module")
-def flawed():
-    return run([FLAWED], reference=reference(), today=TODAY)
+def flawed(reference):
+    return run([FLAWED], reference=reference, today=TODAY)
 
 
 def described(findings: pd.DataFrame) -> list[str]:
@@ -152,7 +139,6 @@ def test_readme_lists_the_planted_mistakes():
         assert code in codes, code
 
 
-@pytest.mark.skipif(not HAS_REFERENCE, reason="the README table assumes the certification reference")
 def test_flawed_copy_gives_exactly_the_listed_findings(flawed):
     expected = sorted((r["code"], r["sheet"], r["cell"], r["row"], r["key"]) for r in readme_table())
     got = as_expected(flawed.findings)

@@ -10,13 +10,12 @@ from click.testing import CliRunner
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 
-from factory import TODAY, valid_offer
+from factory import ROOT, TODAY, valid_offer
 from pipeline.cli import main
 from pipeline.enums import enumeration
 from pipeline.model import ENTITIES
 from pipeline.template import DEFAULT_OUT, LAST_ROW, write_template
 
-ROOT = Path(__file__).resolve().parents[1]
 COMMITTED = ROOT / DEFAULT_OUT
 
 
