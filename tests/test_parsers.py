@@ -1,0 +1,210 @@
+"""The pure functions under the pipeline, one input at a time: cell text -> value.
+
+Each case is written by hand with its right answer worked out from the rule it
+checks (a French date is day first, a decimal comma, Excel's day 1 is 1900-01-01…),
+so a change of behaviour shows here before it shows in a whole workbook.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import pytest
+
+from pipeline.headers import closest_header, match_header
+from pipeline.model import ENTITIES
+from pipeline.normalise import Unconvertible, clean_code, convert_cell, parse_bool, parse_date, parse_number
+from pipeline.placeholders import blank_placeholders, is_placeholder
+from pipeline.text import column_letter, fold
+
+SEPT_7 = dt.date(2026, 9, 7)
+
+
+def field(entity: str, name: str):
+    return ENTITIES[entity].field(name)
+
+
+# ------------------------------------------------------------------------ dates
+@pytest.mark.parametrize("text", [
+    "07/09/2026", "7/9/2026", "07.09.2026", "07-09-2026", "07/09/26",
+    "07/09/2026 00:00", "07/09/2026 08:30:00",
+    "2026-09-07", "2026-9-7", "2026-09-07T00:00:00", "2026-09-07 08:30:00.250",
+    " 07/09/2026 ",
+    "46272",      # Excel serial: 2026-01-01 is 46023, plus 249 days
+    "46272,5",    # a serial with a time of day
+])
+def test_date_spellings(text):
+    assert parse_date(text) == SEPT_7
+
+
+def test_date_is_day_first():
+    assert parse_date("01/02/2026") == dt.date(2026, 2, 1)
+
+
+def test_excel_serials_count_from_the_last_day_of_1899():
+    """Excel's day 60 is a 29 February 1900 that never was: from day 61 on, day 0 is 1899-12-30."""
+    assert parse_date("61") == dt.date(1900, 3, 1)
+    assert parse_date("46023") == dt.date(2026, 1, 1)
+
+
+@pytest.mark.parametrize("text", ["31/02/2026", "2026-13-01", "00/01/2026", "demain", "0", "2958466", "", "07/09"])
+def test_impossible_dates(text):
+    with pytest.raises(Unconvertible):
+        parse_date(text)
+
+
+# ---------------------------------------------------------------------- numbers
+@pytest.mark.parametrize("text, value", [
+    ("12", 12.0),
+    ("12,5", 12.5),
+    ("12.5", 12.5),
+    ("1 540,50", 1540.5),
+    ("1\u00a0540,50", 1540.5),
+    ("1\u202f540,50", 1540.5),
+    ("1.540,50", 1540.5),
+    ("1,540.50", 1540.5),
+    ("1 200 €", 1200.0),
+    ("20 %", 20.0),
+    ("-3", -3.0),
+])
+def test_number_spellings(text, value):
+    assert parse_number(text) == value
+
+
+@pytest.mark.parametrize("text", ["douze", "1,2,3", "12 h", ""])
+def test_not_numbers(text):
+    with pytest.raises(Unconvertible):
+        parse_number(text)
+
+
+@pytest.mark.parametrize("text, rate", [("20 %", 0.2), ("20", 0.2), ("0,2", 0.2), ("5,5", 0.055), ("0", 0.0)])
+def test_vat_rate_as_fraction_or_percentage(text, rate):
+    assert convert_cell(text, field("dispositif", "taux_tva")) == pytest.approx(rate)
+
+
+@pytest.mark.parametrize("text", ["12,5", "douze"])
+def test_whole_number_field_refuses_a_fraction(text):
+    with pytest.raises(Unconvertible):
+        convert_cell(text, field("dispositif", "nb_places"))
+
+
+def test_whole_number_field_takes_an_excel_float():
+    assert convert_cell("12.0", field("dispositif", "nb_places")) == 12
+
+
+# ------------------------------------------------------------------------ yes/no
+@pytest.mark.parametrize("text", ["oui", "Oui", "OUI", " o ", "x", "X", "1", "vrai", "Vrai", "true", "yes", "y"])
+def test_yes(text):
+    assert parse_bool(text) is True
+
+
+@pytest.mark.parametrize("text", ["non", "Non", "N", "0", "faux", "false", "no"])
+def test_no(text):
+    assert parse_bool(text) is False
+
+
+@pytest.mark.parametrize("text", ["", "peut-être", "oui non", "2"])
+def test_neither_yes_nor_no(text):
+    with pytest.raises(Unconvertible):
+        parse_bool(text)
+
+
+# ----------------------------------------------------------------------- folding
+@pytest.mark.parametrize("text, folded", [
+    ("Date début *", "date debut"),
+    ("date_debut", "date debut"),
+    ("  DATE   DÉBUT  ", "date debut"),
+    ("Cœur de métier", "coeur de metier"),
+    ("ŒUVRE", "oeuvre"),
+    ("Niveau 4 (CAP, BEP)", "niveau 4 cap bep"),
+    ("+33 2 40", "+33 2 40"),
+    ("-", ""),
+    (12, "12"),
+])
+def test_fold(text, folded):
+    assert fold(text) == folded
+
+
+# ----------------------------------------------------------------------- headers
+@pytest.mark.parametrize("header", ["Date début *", "Date début", "date_debut", "DATE DEBUT", "Date de début", "début"])
+def test_header_spellings_of_a_session_start(header):
+    assert match_header(header, ("session",)) == "date_debut"
+
+
+def test_header_of_another_entity_is_not_matched():
+    assert match_header("Date début", ("formation",)) is None
+
+
+def test_flat_layout_matches_the_fields_of_every_entity():
+    entities = ("formation", "action", "session", "dispositif")
+    assert match_header("Date fin", entities) == "date_fin"
+    assert match_header("Nb places", entities) == "nb_places"
+
+
+def test_closest_header_suggests_the_template_label():
+    assert closest_header("Date débbut", ("session",)) == "Date début *"
+    assert closest_header("zzzz", ("session",)) is None
+
+
+# ---------------------------------------------------------------- column letters
+@pytest.mark.parametrize("index, letter", [(0, "A"), (1, "B"), (25, "Z"), (26, "AA"), (27, "AB"), (51, "AZ"),
+                                           (52, "BA"), (701, "ZZ"), (702, "AAA")])
+def test_column_letter(index, letter):
+    assert column_letter(index) == letter
+
+
+# ----------------------------------------------------------------- code cleaning
+@pytest.mark.parametrize("text, clean", [
+    ("130 005 119 00032", "13000511900032"),
+    ("130.005.119.00032", "13000511900032"),
+    ("130-005-119-00032", "13000511900032"),
+    ("13000511900032.0", "13000511900032"),  # a number cell read as a float
+])
+def test_siret_cleaning(text, clean):
+    assert clean_code(text, field("site", "siret")) == clean
+
+
+@pytest.mark.parametrize("text, clean", [
+    ("44000", "44000"),
+    ("44 000", "44000"),
+    ("44000.0", "44000"),
+    ("1000", "01000"),     # Excel dropped the leading zero of 01000
+    ("1000.0", "01000"),
+    ("440", "440"),        # too short to guess: left for the format check
+])
+def test_postcode_cleaning(text, clean):
+    assert clean_code(text, field("site", "code_postal")) == clean
+
+
+def test_phone_cleaning():
+    assert clean_code("02.40.20.30.40", field("site", "telephone")) == "0240203040"
+    assert clean_code("+33 2 40 20 30 40", field("site", "telephone")) == "+33240203040"
+
+
+@pytest.mark.parametrize("name, text, clean", [
+    ("code_rncp", "35830", "RNCP35830"),
+    ("code_rncp", "rncp 35830", "RNCP35830"),
+    ("code_rncp", "35830.0", "RNCP35830"),
+    ("code_rs", "5678", "RS5678"),
+    ("code_rs", "rs5678", "RS5678"),
+])
+def test_certification_codes_get_their_prefix(name, text, clean):
+    assert clean_code(text, field("formation", name)) == clean
+
+
+# ------------------------------------------------------------------ placeholders
+@pytest.mark.parametrize("text", ["-", "--", "/", "?", "…", " - ", "NC", "nc", "N/C", "n.c.", "NR", "N/A", "#N/A",
+                                  "00000000", "00/00/0000", "0000-00-00", "NULL", "nan", "Non communiqué",
+                                  "NON RENSEIGNÉ", "à compléter", "A COMPLETER"])
+def test_placeholders(text):
+    assert is_placeholder(text)
+
+
+@pytest.mark.parametrize("text", ["", "   ", "0", "Nantes", "non", "NCA", "07/09/2026", "44000", "-1"])
+def test_not_placeholders(text):
+    assert not is_placeholder(text)
+
+
+def test_blank_placeholders_keeps_the_other_cells():
+    column = pd.Series(["-", "Nantes", None, "NC", "0"], dtype=object)
+    assert blank_placeholders(column).tolist() == ["", "Nantes", None, "", "0"]
