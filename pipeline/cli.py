@@ -1,28 +1,78 @@
 """The `fasd` command: import, check, and the tools around them.
 
-Exit codes a script can trust: 0 no error finding, 1 error findings, 2 an input that
-cannot be read at all or a misused command (one French line on stderr, no traceback).
+Exit codes a script can trust (pipeline/errors.py): 0 no error finding, 1 error
+findings, 2 an input that cannot be read at all or a misused command, 3 an internal
+error, 130 interrupted. Every stop is one French line on stderr, never a traceback:
+any `FasdError` raised below is turned into that line here, in `FasdGroup.invoke`.
 """
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
+import signal
 import sys
 from pathlib import Path
 
 import click
 
-from .readers.errors import InputError
+from . import cli_french
+from .errors import (EXIT_FINDINGS, EXIT_INTERNAL, EXIT_OK, FasdError, Interrupted, UsageError)
+from .options import refuse_empty
 
-EXIT_OK, EXIT_FINDINGS, EXIT_UNREADABLE = 0, 1, 2
+cli_french.install()
 
 ENTITY_LABELS = {"site": "Sites", "contact": "Contacts", "formation": "Formations",
                  "action": "Actions", "session": "Sessions", "dispositif": "Dispositifs"}
 
 
-def fail(message: str, code: int = EXIT_UNREADABLE):
-    click.echo(f"fasd : erreur : {message}", err=True)
-    sys.exit(code)
+def say_error(message: str) -> None:
+    """The one line every stop prints: the first line of the message, nothing else."""
+    line = " ".join(str(message).split()) or "erreur inconnue."
+    click.echo(f"fasd : erreur : {line}", err=True)
+
+
+def _raise_interrupted(signum, frame):
+    raise Interrupted("interrompu par un signal ; les fichiers temporaires sont supprimés.")
+
+
+@contextlib.contextmanager
+def termination_as_exception():
+    """SIGTERM and SIGHUP unwind like Ctrl-C, so every `finally` cleans its temporary files."""
+    wanted = [s for s in (signal.SIGTERM, getattr(signal, "SIGHUP", None)) if s is not None]
+    try:
+        previous = {s: signal.signal(s, _raise_interrupted) for s in wanted}
+    except ValueError:  # not the main thread: leave the signals alone
+        yield
+        return
+    try:
+        yield
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+
+
+class FasdGroup(click.Group):
+    """The command group that turns every stop into one French line and its exit code."""
+
+    def invoke(self, ctx):
+        try:
+            with termination_as_exception():
+                return super().invoke(ctx)
+        except FasdError as exc:
+            say_error(str(exc))
+            ctx.exit(exc.exit_code)
+        except KeyboardInterrupt:
+            say_error("interrompu ; les fichiers temporaires sont supprimés.")
+            ctx.exit(Interrupted.exit_code)
+        except (click.exceptions.Exit, click.ClickException, click.Abort):
+            raise
+        except Exception as exc:  # a bug of ours, not the user's file: still one line
+            if os.environ.get("FASD_DEBUG"):
+                raise
+            say_error(f"erreur interne ({type(exc).__name__}: {exc}) ; relancez avec FASD_DEBUG=1 et "
+                      "signalez-la avec le fichier en cause.")
+            ctx.exit(EXIT_INTERNAL)
 
 
 def parse_today(value: str | None) -> dt.date:
@@ -31,19 +81,13 @@ def parse_today(value: str | None) -> dt.date:
     try:
         return dt.date.fromisoformat(value)
     except ValueError:
-        fail(f"--today attend une date AAAA-MM-JJ, pas « {value} ».")
+        raise UsageError(f"--today attend une date AAAA-MM-JJ, pas « {value} ».") from None
 
 
 def load_reference(path: str | None):
     """The certification reference, or the bundled illustrative extract by default."""
-    try:
-        from .reference import load_reference as loader
-    except ImportError:
-        return None
-    try:
-        return loader(Path(path) if path else None)
-    except InputError as exc:
-        fail(str(exc))
+    from .reference import load_reference as loader
+    return loader(Path(path) if path else None)
 
 
 def print_summary(summary: dict, out: Path | None) -> None:
@@ -62,17 +106,11 @@ def execute(inputs, out, annuaire, reference, today, with_records: bool) -> None
     from .run import run
     from .writers.output import write_outputs
     ref = load_reference(reference)
-    try:
-        result = run([Path(p) for p in inputs], annuaire=Path(annuaire) if annuaire else None,
-                     reference=ref, today=parse_today(today))
-    except InputError as exc:
-        fail(str(exc))
-    out_path = Path(out) if out else None
+    result = run([Path(p) for p in inputs], annuaire=Path(annuaire) if annuaire else None,
+                 reference=ref, today=parse_today(today))
+    out_path = Path(out) if out is not None else None
     if out_path is not None:
-        try:
-            write_outputs(result, out_path, with_records=with_records)
-        except OSError as exc:
-            fail(f"impossible d'écrire dans {out_path} ({exc.strerror or exc}).")
+        write_outputs(result, out_path, with_records=with_records)
     summary = result.summary()
     print_summary(summary, out_path)
     sys.exit(EXIT_FINDINGS if summary["findings"]["by_severity"]["error"] else EXIT_OK)
@@ -90,7 +128,7 @@ today_option = click.option("--today", metavar="AAAA-MM-JJ",
                             help="Date du traitement (par défaut aujourd'hui) : sert à repérer les sessions terminées.")
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=FasdGroup, context_settings={"help_option_names": ["-h", "--help"]})
 def main():
     """Import en masse d'offres de formation (Formation, Action, Session, Dispositif).
 
@@ -99,13 +137,13 @@ def main():
     rapport d'erreurs cellule par cellule.
 
     Codes de sortie : 0 aucune erreur, 1 des erreurs à corriger, 2 fichier illisible
-    ou commande mal employée, 3 erreur interne (à signaler).
+    ou commande mal employée, 3 erreur interne (à signaler), 130 interrompu.
     """
 
 
 @main.command("import")
 @inputs_argument
-@click.option("--out", required=True, type=click.Path(file_okay=False),
+@click.option("--out", required=True, type=click.Path(file_okay=False), callback=refuse_empty,
               help="Dossier où écrire records.jsonl, lheo.xml, report.csv/json/xlsx et summary.json.")
 @annuaire_option
 @reference_option
@@ -117,7 +155,7 @@ def import_command(inputs, out, annuaire, reference, today):
 
 @main.command("check")
 @inputs_argument
-@click.option("--out", type=click.Path(file_okay=False),
+@click.option("--out", type=click.Path(file_okay=False), callback=refuse_empty,
               help="Dossier où écrire le rapport (report.csv, report.json, report.xlsx, summary.json).")
 @annuaire_option
 @reference_option
@@ -142,21 +180,12 @@ def _register_commands() -> None:
 
 
 _register_commands()
+cli_french.french_metavars(main)
 
 
 def entry_point():
-    """Console entry: no traceback for the user unless FASD_DEBUG is set."""
-    try:
-        main(standalone_mode=True)
-    except SystemExit:
-        raise
-    except KeyboardInterrupt:
-        fail("interrompu.", 130)
-    except Exception as exc:  # a bug of ours, not the user's file: still one line
-        if os.environ.get("FASD_DEBUG"):
-            raise
-        fail(f"erreur interne ({type(exc).__name__}: {exc}) ; relancez avec FASD_DEBUG=1 et "
-             "signalez-la avec le fichier en cause.", 3)
+    """Console entry: no traceback for the user unless FASD_DEBUG is set (see FasdGroup)."""
+    main(standalone_mode=True)
 
 
 if __name__ == "__main__":

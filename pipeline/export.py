@@ -16,7 +16,8 @@ from typing import Iterator
 
 import click
 
-from .readers.errors import InputError
+from .errors import EXIT_FINDINGS, InputError, OutputError, UsageError
+from .options import refuse_empty
 
 FORMATS = {".xml": "lheo", ".lheo": "lheo", ".xlsx": "xlsx"}
 
@@ -121,7 +122,7 @@ def template_available() -> bool:
 
 @click.command("export")
 @click.argument("records", type=click.Path(dir_okay=False))
-@click.option("--out", required=True, type=click.Path(dir_okay=False),
+@click.option("--out", required=True, type=click.Path(dir_okay=False), callback=refuse_empty,
               help="Fichier à écrire : .xml (LHÉO 2.3) ou .xlsx (classeur modèle).")
 @click.option("--format", "fmt", type=click.Choice(["lheo", "xlsx"]),
               help="Format de sortie ; par défaut déduit de l'extension de --out.")
@@ -130,28 +131,25 @@ def template_available() -> bool:
                    "organismes et lieux ne portent que leur code.")
 def export(records, out, fmt, annuaire):
     """Exporte les offres acceptées (records.jsonl de fasd import) en LHÉO 2.3 ou en classeur modèle."""
-    from .cli import EXIT_FINDINGS, EXIT_UNREADABLE, fail
     out_path = Path(out)
     fmt = fmt or FORMATS.get(out_path.suffix.lower())
     if fmt is None:
-        fail(f"--out {out_path.name} : extension inconnue ; indiquez --format lheo ou --format xlsx.")
+        raise UsageError(f"--out {out_path.name} : extension inconnue ; indiquez --format lheo ou --format xlsx.")
     if fmt == "xlsx" and not template_available():
-        fail("format xlsx indisponible : le classeur modèle (fasd template) n'est pas installé.")
+        raise UsageError("format xlsx indisponible : le classeur modèle (fasd template) n'est pas installé.")
     records_path = Path(records)
     if not records_path.is_file():
-        fail(f"{records_path} : fichier introuvable.")
+        raise InputError(f"{records_path} : fichier introuvable.")
+    sites, contacts = load_directory(Path(annuaire) if annuaire else None)
+    offers = read_records(records_path)
     try:
-        sites, contacts = load_directory(Path(annuaire) if annuaire else None)
-        offers = read_records(records_path)
         if fmt == "lheo":
             from .writers.lheo import write_offers
             count = write_offers(offers, sites, contacts, out_path)
         else:
             count = write_workbook(offers, sites, contacts, out_path)
-    except InputError as exc:
-        fail(str(exc))
     except OSError as exc:
-        fail(f"impossible d'écrire {out_path} ({exc.strerror or exc}).", EXIT_UNREADABLE)
+        raise OutputError(f"impossible d'écrire {out_path} ({exc.strerror or exc}).") from None
     if count == 0:
         click.echo(f"Aucune formation à exporter dans {records_path.name} : {out_path.name} n'est pas écrit.",
                    err=True)

@@ -20,7 +20,9 @@ from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from .enums import Enumeration, enumeration
+from .errors import OutputError
 from .model import DIRECTORY_LINKS, ENTITIES, Entity, Field
+from .options import refuse_empty
 
 DEFAULT_OUT = Path("templates_xlsx/offre-fasd.xlsx")
 ROWS = 5000                  # data rows prepared (validations and formats)
@@ -439,14 +441,14 @@ def write_template(path: Path) -> Path:
 
 @click.command("template")
 @click.option("--out", type=click.Path(dir_okay=False), default=str(DEFAULT_OUT), show_default=True,
+              callback=refuse_empty,
               help="Fichier .xlsx à écrire.")
 def template(out):
     """Écrit le classeur modèle à remplir (feuilles Sites à Dispositifs, listes déroulantes, aide)."""
     try:
         path = write_template(Path(out))
     except OSError as exc:
-        from .cli import fail
-        fail(f"impossible d'écrire {out} ({exc.strerror or exc}).")
+        raise OutputError(f"impossible d'écrire {out} ({exc.strerror or exc}).") from None
     click.echo(f"Modèle écrit : {path}")
 
 

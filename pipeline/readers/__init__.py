@@ -10,7 +10,7 @@ from pathlib import Path
 from ..findings import Findings
 from ..model import ENTITIES
 from ..tables import Table, concat_tables
-from .errors import InputError
+from ..errors import InputError
 
 WORKBOOK_SUFFIXES = {".xlsx", ".xlsm", ".xlsb", ".xls", ".ods"}
 CSV_SUFFIXES = {".csv", ".txt"}

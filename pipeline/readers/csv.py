@@ -9,7 +9,7 @@ import pandas as pd
 
 from ..findings import Findings
 from ..model import OFFER_ENTITIES
-from .errors import InputError
+from ..errors import InputError
 from .flat import split_flat
 from .grid import grid_to_frame
 

@@ -1,5 +1,5 @@
-"""The one error a reader raises for a file it cannot read at all (exit code 2)."""
+"""Kept so `from pipeline.readers.errors import InputError` still works: the error
+model lives in pipeline/errors.py (it is raised by the reference and the CLI too)."""
+from ..errors import InputError
 
-
-class InputError(Exception):
-    """An input that cannot be read: its message is one line of French for the user."""
+__all__ = ["InputError"]

@@ -13,7 +13,7 @@ from python_calamine import CalamineWorkbook
 from ..findings import Findings
 from ..model import ENTITIES, OFFER_ENTITIES
 from ..text import fold
-from .errors import InputError
+from ..errors import InputError
 from .flat import split_flat
 from .grid import entity_table, grid_to_frame
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..readers.errors import InputError
+from ..errors import InputError
 from .cache import cached
 from .certifinfo import is_certifinfo_csv, load_certifinfo
 from .model import Certification, Reference, join

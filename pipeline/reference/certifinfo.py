@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..readers.errors import InputError
+from ..errors import InputError
 from ..text import fold
 from . import text as t
 from .model import CERTIF_COLUMNS, Reference, empty_frame, FICHE_COLUMNS, BLOC_COLUMNS

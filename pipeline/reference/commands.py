@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from ..readers.errors import InputError
+from ..errors import EXIT_FINDINGS
 from . import load_reference
 from .model import Certification
 
@@ -17,11 +17,7 @@ reference_option = click.option(
 
 
 def _load(path: str | None):
-    try:
-        return load_reference(Path(path) if path else None)
-    except InputError as exc:
-        click.echo(f"fasd : erreur : {exc}", err=True)
-        sys.exit(2)
+    return load_reference(Path(path) if path else None)
 
 
 def _status(cert: Certification) -> str:
@@ -60,7 +56,7 @@ def search_command(text, reference, limit):
     found = _load(reference).search(text, limit)
     if not found:
         click.echo(f"Aucune certification ne correspond à « {text} ».")
-        sys.exit(1)
+        sys.exit(EXIT_FINDINGS)
     click.echo(f"{'Certif Info':<11} {'RNCP/RS':<11} {'niveau':<9} intitulé")
     for cert in found:
         click.echo(one_line(cert))
@@ -80,7 +76,7 @@ def show_command(code, reference):
             click.echo("Codes proches :")
             for cert in near:
                 click.echo("  " + one_line(cert))
-        sys.exit(1)
+        sys.exit(EXIT_FINDINGS)
     for i, cert in enumerate(found):
         if i:
             click.echo("")

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..readers.errors import InputError
+from ..errors import InputError
 from ..text import fold
 from .model import BLOC_COLUMNS, CERTIF_COLUMNS, FICHE_COLUMNS, Reference, empty_frame
 
