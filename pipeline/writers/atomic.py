@@ -1,10 +1,27 @@
-"""Write to a temporary name in the target folder, then rename: never a half-written file."""
+"""Outputs that appear whole or not at all.
+
+- `atomic_path` / `atomic_open`: one file, written to a temporary name next to it, then
+  renamed.
+- `run_folder`: a whole output folder, written into a fresh temporary folder next to it
+  and swapped in at the end, under a lock, so a reader never sees files of two runs.
+Temporary files and folders are removed on every exit path the process sees (errors,
+Ctrl-C, SIGTERM through pipeline/cli.py); after a `kill -9`, the next run into the same
+folder removes them.
+"""
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import errno
+import fcntl
 import os
+import shutil
 import tempfile
 from pathlib import Path
+
+from ..errors import OutputError
+
+NEW_MARK, OLD_MARK, LOCK_MARK = ".fasd-new-", ".fasd-old-", ".fasd-lock"
 
 
 def _umask() -> int:
@@ -34,3 +51,104 @@ def atomic_path(target: Path):
 def atomic_open(target: Path, mode: str = "w", **kwargs):
     with atomic_path(target) as tmp, open(tmp, mode, **kwargs) as fh:
         yield fh
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two folders in one step (Linux renameat2 RENAME_EXCHANGE); False when unsupported."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    if renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0:
+        return True
+    err = ctypes.get_errno()
+    if err in (errno.ENOSYS, errno.EINVAL, errno.ENOTSUP):
+        return False
+    raise OSError(err, os.strerror(err), str(b))
+
+
+def _rmtree(path: Path) -> None:
+    shutil.rmtree(path, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def _locked(lock_path: Path, target: Path):
+    try:
+        fh = open(lock_path, "a")
+    except OSError as exc:
+        raise OutputError(f"impossible d'écrire dans {target.parent} ({exc.strerror or exc}).") from None
+    with fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise OutputError(f"un autre fasd écrit déjà dans {target} ; relancez quand il aura fini.") from None
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def _check_target(target: Path, allowed: frozenset[str]) -> None:
+    """The folder may hold an earlier run (replaced whole), never anything else of the user's."""
+    if not target.exists():
+        return
+    if not target.is_dir():
+        raise OutputError(f"{target} existe et n'est pas un dossier.")
+    try:
+        others = sorted(p.name for p in target.iterdir()
+                        if p.name not in allowed and not (p.name.startswith(".") and p.name.endswith(".part")))
+    except OSError as exc:
+        raise OutputError(f"impossible de lire le dossier {target} ({exc.strerror or exc}).") from None
+    if others:
+        shown = ", ".join(others[:3]) + ("…" if len(others) > 3 else "")
+        raise OutputError(f"{target} contient d'autres fichiers que des résultats de fasd ({shown}) : "
+                          "indiquez un dossier vide ou réservé à fasd.")
+
+
+@contextlib.contextmanager
+def run_folder(target: Path, allowed: frozenset[str]):
+    """Yield a fresh empty folder; on success it replaces `target` whole, in one step.
+
+    `allowed` names the files an earlier run leaves: a folder holding anything else is
+    refused (OutputError), since replacing it would delete the user's files.
+    """
+    target = Path(target).absolute()
+    if not target.name or target.name in (".", ".."):
+        raise OutputError(f"{target} ne peut pas servir de dossier de résultats.")
+    parent = target.parent
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(f"impossible de créer {parent} ({exc.strerror or exc}).") from None
+    with _locked(parent / f".{target.name}{LOCK_MARK}", target):
+        for stale in parent.glob(f".{target.name}.fasd-*-*"):  # left by a killed run: we hold the lock
+            if stale.is_dir():
+                _rmtree(stale)
+        _check_target(target, allowed)
+        try:
+            staging = Path(tempfile.mkdtemp(prefix=f".{target.name}{NEW_MARK}", dir=parent))
+        except OSError as exc:
+            raise OutputError(f"impossible d'écrire dans {parent} ({exc.strerror or exc}).") from None
+        try:
+            os.chmod(staging, 0o777 & ~_umask())  # mkdtemp makes 0700; outputs are shared
+            yield staging
+            _swap_in(staging, target)
+        except OSError as exc:
+            raise OutputError(f"impossible d'écrire dans {target} ({exc.strerror or exc}).") from None
+        finally:
+            _rmtree(staging)
+
+
+def _swap_in(staging: Path, target: Path) -> None:
+    """Put `staging` at `target`; the earlier run ends up in `staging`, removed by the caller."""
+    if not target.exists():
+        os.rename(staging, target)
+        return
+    if _exchange(staging, target):
+        return
+    old = Path(tempfile.mkdtemp(prefix=f".{target.name}{OLD_MARK}", dir=target.parent))
+    os.rename(target, old / "run")
+    os.rename(staging, target)
+    os.rename(old, staging)  # so the caller's cleanup removes the earlier run
