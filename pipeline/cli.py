@@ -91,23 +91,25 @@ def load_reference(path: str | None):
 
 
 def print_summary(summary: dict, out: Path | None) -> None:
-    click.echo(f"{'':<12}{'lus':>8}{'acceptés':>10}{'rejetés':>9}")
+    click.echo(f"{'':<12}{'lus':>8}{'acceptés':>10}{'rejetés':>9}{'à compléter':>13}")
     for name, counts in summary["entities"].items():
-        click.echo(f"{ENTITY_LABELS[name]:<12}{counts['read']:>8}{counts['accepted']:>10}{counts['rejected']:>9}")
+        click.echo(f"{ENTITY_LABELS[name]:<12}{counts['read']:>8}{counts['accepted']:>10}{counts['rejected']:>9}"
+                   f"{summary.get('a_completer', {}).get(name, 0):>13}")
     sev = summary["findings"]["by_severity"]
-    click.echo(f"Constats : {sev['error']} erreur(s), {sev['warning']} avertissement(s).")
+    click.echo(f"Constats : {sev['error']} erreur(s), {sev['warning']} avertissement(s), "
+               f"{sev.get('info', 0)} information(s).")
     for code, n in summary["findings"]["by_code"].items():
         click.echo(f"  {code:<28}{n:>6}")
     if out is not None:
         click.echo(f"Résultats écrits dans {out}")
 
 
-def execute(inputs, out, annuaire, reference, today, with_records: bool) -> None:
+def execute(inputs, out, annuaire, reference, today, with_records: bool, profil=None) -> None:
     from .run import run
     from .writers.output import write_outputs
     ref = load_reference(reference)
     result = run([Path(p) for p in inputs], annuaire=Path(annuaire) if annuaire else None,
-                 reference=ref, today=parse_today(today))
+                 reference=ref, today=parse_today(today), profil=profil)
     out_path = Path(out) if out is not None else None
     if out_path is not None:
         write_outputs(result, out_path, with_records=with_records)
@@ -124,6 +126,11 @@ reference_option = click.option("--reference", type=click.Path(),
                                 help="Référentiel des certifications : CSV Certif Info, export RNCP "
                                      "de France Compétences (.zip) ou dossier les contenant. "
                                      "Par défaut, l'extrait d'exemple fourni.")
+profil_option = click.option(
+    "--profil", type=click.Choice(["sofi", "lheo"]),
+    help="sofi : tous les champs obligatoires de SOFI sont exigés (défaut pour les classeurs et CSV) ; "
+         "lheo : une offre valide en LHÉO à laquelle il ne manque que des champs propres à SOFI est "
+         "acceptée « à compléter » (défaut pour les flux LHÉO).")
 today_option = click.option("--today", metavar="AAAA-MM-JJ",
                             help="Date du traitement (par défaut aujourd'hui) : sert à repérer les sessions terminées.")
 
@@ -148,9 +155,10 @@ def main():
 @annuaire_option
 @reference_option
 @today_option
-def import_command(inputs, out, annuaire, reference, today):
+@profil_option
+def import_command(inputs, out, annuaire, reference, today, profil):
     """Importe INPUTS et écrit les offres acceptées et le rapport dans --out."""
-    execute(inputs, out, annuaire, reference, today, with_records=True)
+    execute(inputs, out, annuaire, reference, today, with_records=True, profil=profil)
 
 
 @main.command("check")
@@ -160,9 +168,10 @@ def import_command(inputs, out, annuaire, reference, today):
 @annuaire_option
 @reference_option
 @today_option
-def check_command(inputs, out, annuaire, reference, today):
+@profil_option
+def check_command(inputs, out, annuaire, reference, today, profil):
     """Contrôle INPUTS sans produire d'offres : à lancer avant l'envoi."""
-    execute(inputs, out, annuaire, reference, today, with_records=False)
+    execute(inputs, out, annuaire, reference, today, with_records=False, profil=profil)
 
 
 def _register_commands() -> None:

@@ -126,6 +126,14 @@ class Findings:
             "suggestion": f"{suggestion} — {help_text}" if suggestion else help_text,
         })
 
+    def take(self, keep_out) -> list[dict]:
+        """Remove and return the findings for which `keep_out(row)` is true (a profile
+        turning some errors into what a record still needs, see profiles.py)."""
+        taken = [r for r in self._rows if keep_out(r)]
+        if taken:
+            self._rows = [r for r in self._rows if not keep_out(r)]
+        return taken
+
     def frame(self) -> pd.DataFrame:
         frame = pd.DataFrame(self._rows, columns=COLUMNS + ["_index"])
         for col in ("row", "line"):

@@ -56,14 +56,20 @@ def plain_column(series: pd.Series) -> list:
     return [v if v.__class__ is str else plain(v) for v in series.tolist()]
 
 
-def frame_records(frame: pd.DataFrame, entity: str) -> list[dict]:
+def frame_records(frame: pd.DataFrame, entity: str, missing: dict | None = None) -> list[dict]:
+    """Records of a typed frame; with `missing` (index -> fields SOFI still needs, see
+    profiles.py) each record says whether it is complete."""
     names = ENTITIES[entity].names
     prov_keys = list(PROVENANCE_KEYS.values())
     fields = zip(*[plain_column(frame[name]) for name in names])
     provenance = zip(*[plain_column(frame[column]) for column in PROVENANCE_KEYS])
     out = []
-    for row, prow in zip(fields, provenance):
+    for idx, row, prow in zip(frame.index, fields, provenance):
         record = {name: v for name, v in zip(names, row) if v is not None and v != []}
+        if missing is not None:
+            record["complet"] = idx not in missing
+            if idx in missing:
+                record["a_completer"] = list(missing[idx])
         record["provenance"] = {key: v for key, v in zip(prov_keys, prow) if v not in (None, "")}
         out.append(record)
     return out
@@ -77,16 +83,28 @@ def _group(records: list[dict], key: str) -> dict[str, list[dict]]:
 
 
 def offer_records(result) -> Iterator[dict]:
-    """Accepted formations, each with its accepted actions, sessions and dispositifs."""
-    dispositifs = _group(frame_records(result.accepted_frame("dispositif"), "dispositif"), "ref_session")
-    sessions = _group(frame_records(result.accepted_frame("session"), "session"), "ref_action")
-    actions = _group(frame_records(result.accepted_frame("action"), "action"), "ref_formation")
-    for formation in frame_records(result.accepted_frame("formation"), "formation"):
+    """Accepted formations, each with its accepted actions, sessions and dispositifs.
+
+    Every record says whether it is `complet`; a formation is complete when it and
+    everything under it is (its own missing fields are in `a_completer`)."""
+    missing = getattr(result, "incomplete", None) or {}
+
+    def records(entity):
+        return frame_records(result.accepted_frame(entity), entity, missing.get(entity, {}))
+
+    dispositifs = _group(records("dispositif"), "ref_session")
+    sessions = _group(records("session"), "ref_action")
+    actions = _group(records("action"), "ref_formation")
+    for formation in records("formation"):
+        complete = formation["complet"]
         formation["actions"] = actions.get(formation["ref_formation"], [])
         for action in formation["actions"]:
+            complete &= action["complet"]
             action["sessions"] = sessions.get(action["ref_action"], [])
             for session in action["sessions"]:
                 session["dispositifs"] = dispositifs.get(session["ref_session"], [])
+                complete &= session["complet"] and all(d["complet"] for d in session["dispositifs"])
+        formation["complet"] = complete
         yield formation
 
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 ERROR = "error"
 WARNING = "warning"
+INFO = "info"
 
 
 @dataclass(frozen=True)
@@ -77,10 +78,23 @@ RULES: dict[str, Rule] = {r.code: r for r in (
     Rule("UNKNOWN_COLUMN", WARNING, "Colonne non reconnue",
          "La colonne « {value} » n'est pas reconnue : son contenu est ignoré.",
          "Renommez l'en-tête comme dans le modèle{closest}, ou supprimez la colonne."),
-    Rule("LHEO_UNUSED", WARNING, "Élément LHÉO non repris",
-         "{count} élément(s) « {path} » du flux LHÉO n'ont pas d'équivalent dans le modèle FASD : ignorés.",
-         "Rien à faire s'ils ne portent pas d'information utile ; sinon reportez-la dans le champ FASD "
-         "correspondant (voir docs/lheo-mapping.md)."),
+    Rule("LHEO_UNUSED", INFO, "Élément LHÉO hors modèle FASD",
+         "{count} élément(s) « {path} » du flux LHÉO n'ont pas d'équivalent dans le modèle FASD : "
+         "conservés tels quels avec l'offre et réécrits dans lheo.xml.",
+         "Rien à faire : ils ne sont pas contrôlés (voir docs/lheo-mapping.md)."),
+    Rule("PUBLIC_VERSION", INFO, "Code public d'une autre version du Formacode",
+         "Code public « {value} » ({count} fois) lu en Formacode {version} : remplacé par son équivalent V12 « {v12} ».",
+         "Rien à faire : la version vient de l'attribut ref et de la date du flux ; la correspondance de "
+         "pipeline/data/formacode-publics-correspondance.csv donne le code V12."),
+    Rule("PUBLIC_UNMAPPED", WARNING, "Code public sans équivalent V12",
+         "Code public « {value} » ({count} fois) en Formacode {version} : aucune correspondance V12 connue, "
+         "il n'est pas repris dans les publics (il reste tel quel dans lheo.xml).",
+         "Indiquez les publics en Formacode V12, ou ajoutez la correspondance, avec sa source, à "
+         "pipeline/data/formacode-publics-correspondance.csv."),
+    Rule("SOFI_INCOMPLETE", WARNING, "À compléter pour SOFI",
+         "{entity_label} « {key} » est accepté(e) depuis un flux LHÉO mais reste à compléter pour SOFI : {missing}.",
+         "Complétez ces champs dans SOFI, ou donnez-les une fois pour toutes dans un fichier --defauts "
+         "(voir docs/lheo-mapping.md) ; --profil sofi les rend obligatoires."),
     Rule("CERTIFINFO_UNKNOWN", ERROR, "Certification inconnue",
          "« {field_label} » : « {value} » n'existe pas dans le référentiel des certifications (Certif Info, RNCP, RS).",
          "Vérifiez le code ; pour retrouver une certification : fasd ref search « mots de l'intitulé » ou « code »."),

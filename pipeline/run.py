@@ -14,6 +14,7 @@ import pandas as pd
 from .findings import Findings
 from .model import ENTITIES
 from .normalise import normalise
+from .profiles import apply_profile
 from .readers import read_inputs
 from .tables import Table
 from .validators.cascade import decide
@@ -29,6 +30,13 @@ class Result:
     findings: pd.DataFrame
     today: dt.date
     timings: dict[str, float] = field(default_factory=dict)
+    # entity -> record index -> labels of the fields SOFI still needs (profiles.py)
+    incomplete: dict[str, dict[int, list[str]]] = field(default_factory=dict)
+
+    def to_complete(self, entity: str) -> int:
+        """Accepted records of `entity` that are *à compléter*."""
+        missing = self.incomplete.get(entity, {})
+        return sum(1 for idx in missing if bool(self.accepted[entity].get(idx, False)))
 
     def accepted_frame(self, entity: str) -> pd.DataFrame:
         return self.tables[entity].typed[self.accepted[entity]]
@@ -45,9 +53,11 @@ class Result:
             "inputs": self.inputs,
             "today": self.today.isoformat(),
             "entities": entities,
+            # accepted records that SOFI still needs completed (the lheo profile)
+            "a_completer": {name: self.to_complete(name) for name in ENTITIES},
             "findings": {
                 "total": len(f),
-                "by_severity": {s: int((f["severity"] == s).sum()) for s in ("error", "warning")},
+                "by_severity": {s: int((f["severity"] == s).sum()) for s in ("error", "warning", "info")},
                 "by_code": {str(k): int(v) for k, v in f["code"].value_counts().sort_index().items()},
             },
         }
@@ -67,8 +77,11 @@ class Stopwatch:
 
 
 def run(inputs: list[Path], *, annuaire: Path | None = None, reference=None,
-        today: dt.date | None = None) -> Result:
-    """Read, normalise, validate, resolve and decide. Raises InputError for unreadable inputs."""
+        today: dt.date | None = None, profil: str | None = None) -> Result:
+    """Read, normalise, validate, resolve and decide. Raises InputError for unreadable inputs.
+
+    `profil`: "sofi" or "lheo" for every record; None = lheo for records read from
+    LHÉO XML, sofi for the others (profiles.py)."""
     today = today or dt.date.today()
     clock = Stopwatch()
     findings = Findings()
@@ -85,7 +98,8 @@ def run(inputs: list[Path], *, annuaire: Path | None = None, reference=None,
         from .validators.certification import resolve_certifications
         resolve_certifications(tables, findings, reference, today)
     clock.lap("resolve")
+    incomplete = apply_profile(tables, findings, profil)
     accepted = decide(tables, findings)
     clock.lap("decide")
     frame = findings.frame()
-    return Result([str(p) for p in inputs], tables, accepted, frame, today, clock.times)
+    return Result([str(p) for p in inputs], tables, accepted, frame, today, clock.times, incomplete)

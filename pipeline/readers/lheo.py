@@ -16,6 +16,7 @@ Elements the mapping does not use are counted and reported (LHEO_UNUSED).
 """
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import re
 from collections import Counter
@@ -31,7 +32,10 @@ from ..findings import Findings
 from ..lheo import ANNUAIRE, FASD, NAMESPACES, PLACEHOLDERS, STANDARD
 from ..lheo.codes import (CONTACT_TYPES_BACK, MODALITES_PEDAGOGIQUES_BACK, PARCOURS_BACK,
                           VALIDATION_MIXTE, financeur_label, iso_date)
+from ..lheo.formacode import public_v12, public_version
+from ..lheo.freetext import read_rythme
 from ..model import ENTITIES
+from ..placeholders import is_placeholder
 from ..tables import SourceColumn, Table, conform
 from .errors import InputError
 
@@ -48,6 +52,7 @@ class Bundle:
     annuaire: bool = False
     unused: Counter = field(default_factory=Counter)
     paths: dict = field(default_factory=dict)
+    publics: Counter = field(default_factory=Counter)  # (code, version, V12 code or "") -> count
 
 
 def _short(message: str) -> str:
@@ -123,7 +128,10 @@ def _hash(*parts: str) -> str:
 
 
 def _clean(text: str) -> str:
-    return "" if text.strip() in PLACEHOLDERS else text
+    """Element text, or "" for a placeholder: ours (writers/lheo.py) and the shared list
+    (`-`, `00000000`…, pipeline/placeholders.py), so one element of a list is blanked alone."""
+    stripped = text.strip()
+    return "" if stripped in PLACEHOLDERS or is_placeholder(stripped) else text
 
 
 class FormationMapper:
@@ -237,6 +245,35 @@ class FormationMapper:
         self.bundle.paths = self.paths
         return self.bundle
 
+    def date_of(self, f):
+        """The date of the offer as its producer wrote it: datemaj, datecrea, else the
+        first session start (decides the Formacode version of public codes)."""
+        texts = [f.get("datemaj"), f.get("datecrea")]
+        texts += [d.text for d in f.iterfind(f"{{{self.ns}}}action/{{{self.ns}}}session/{{{self.ns}}}periode/{{{self.ns}}}debut")]
+        days = [iso_date(t or "") for t in texts if t]
+        days = sorted(d for d in days if re.fullmatch(r"\d{4}-\d{2}-\d{2}", d))
+        chosen = next((iso_date(t) for t in texts[:2] if t and re.fullmatch(r"\d{8}", t.strip())), None) or \
+            (days[0] if days else None)
+        try:
+            return dt.date.fromisoformat(chosen) if chosen else None
+        except ValueError:
+            return None
+
+    def publics(self, a) -> str:
+        """Public codes of an action in Formacode V12 (formacode.py); the others are noted."""
+        codes = []
+        for el in self.kids(a, "code-public-vise"):
+            code = _clean(el.text or "").strip()
+            if not code:
+                continue
+            version = public_version(el.get("ref"), getattr(self, "flow_date", None))
+            v12 = public_v12(code, version)
+            if version != "V12":
+                self.bundle.publics[(code, version, v12 or "")] += 1
+            if v12:
+                codes.append(v12)
+        return "; ".join(dict.fromkeys(codes))
+
     # -- directory ---------------------------------------------------------------------
     def coordonnees(self, co, row: dict) -> None:
         """Site fields from a `coordonnees` element (address, phone, mail, web)."""
@@ -302,9 +339,10 @@ class FormationMapper:
                "prenom": self.text(co, "prenom"), "courriel": self.text(co, "courriel"),
                "telephone": self.text(co, "telfixe", "numtel") or self.text(co, "portable", "numtel")}
         numero = holder.get("numero") or co.get("numero") or ""
-        if not numero and not row["nom"]:
+        person = row["nom"] or row["prenom"] or (numero and etree.QName(holder).localname == "contact-session")
+        if not person:
             for sub in co.iter(etree.Element):
-                self.seen.add(sub)  # an empty filler (contact-organisme written without a person)
+                self.seen.add(sub)  # no person: an address or a switchboard (kept in lheo.xml)
             return ""
         code = numero or "C" + _hash(row["nom"], row["prenom"], row["courriel"], row["telephone"])
         row = {k: v for k, v in row.items() if v}
@@ -320,6 +358,7 @@ class FormationMapper:
     def formation(self, f) -> Bundle:
         base = "formation"
         ex = self.extras(f)
+        self.flow_date = self.date_of(f)
         row = {"_line": f.sourceline, "ref_formation": f.get("numero") or f"F-L{f.sourceline}"}
         dom = self.kid(f, "domaine-formation")
         row["formacodes"] = "; ".join(self.texts(dom, "code-FORMACODE"))
@@ -407,15 +446,17 @@ class FormationMapper:
                 "cout_equipement": f"{base}/equipement/cout-indicatif-equipement",
                 "commentaire_equipement": f"{base}/equipement/commentaire"})
         self.kid(a, "modalites-alternance")  # required by LHÉO, nothing in FASD
+        rythme = self.text(a, "rythme-formation")
+        read = read_rythme(rythme)
+        modalites = [MODALITES_PEDAGOGIQUES_BACK.get(c.strip(), c) for c in self.texts(a, "code-modalite-pedagogique")]
         shared = {
             "code_site_lieu": (self.lieu(lieux[0]) if lieux else context["code_site_responsable"]),
             "code_site_responsable": context["code_site_responsable"],
-            "rythmes": self.text(a, "rythme-formation"),
+            "rythmes": "; ".join(read.get("rythmes", [])) or rythme,
             "types_parcours": context["types_parcours"],
             "entrees_sorties_permanentes": self.text(a, "modalites-entrees-sorties"),
             "modalite_enseignement": self.text(a, "modalites-enseignement"),
-            "modalites_pedagogiques": "; ".join(MODALITES_PEDAGOGIQUES_BACK.get(c.strip(), c)
-                                                for c in self.texts(a, "code-modalite-pedagogique")),
+            "modalites_pedagogiques": "; ".join(modalites or read.get("modalites_pedagogiques", [])),
             "duree_centre_h": self.text(a, "nombre-heures-centre"),
             "duree_entreprise_h": self.text(a, "nombre-heures-entreprise"),
             "informations_collectives": "; ".join(iso_date(self.text(d, "date"))
@@ -430,7 +471,7 @@ class FormationMapper:
             if el is not None and NUMBER.fullmatch(el.text or ""):
                 money[name] = self.text(a, element)
         dispositif_defaults = {
-            "publics": "; ".join(self.texts(a, "code-public-vise")),
+            "publics": self.publics(a),
             "prise_en_charge_frais": self.text(a, "prise-en-charge-frais-possible"), **money}
         financeurs = list(self.kids(a, "organisme-financeur"))
         for x in self.index(a).get(self.q("extras"), []):
@@ -492,6 +533,12 @@ class FormationMapper:
         used: Counter = Counter()
         for of in financeurs:
             self.dispositif(of, row["ref_session"], defaults, used)
+        if not financeurs:  # LHÉO does not require a funder: publics and fees still need a home
+            self.keep("dispositif", {"_line": s.sourceline, "ref_session": row["ref_session"], "ref_dispositif": "",
+                                     "dispositif": "", "nb_places": "", **defaults},
+                      "formation/action/organisme-financeur", None, {
+                          "publics": "formation/action/code-public-vise",
+                          "prise_en_charge_frais": "formation/action/prise-en-charge-frais-possible"})
 
     def dispositif(self, of, ref_session: str, defaults: dict, used: Counter) -> None:
         base = "formation/action/organisme-financeur"
@@ -583,8 +630,10 @@ def read_lheo(path: Path, findings: Findings) -> dict[str, Table]:
     offers = {e: Columns(e, pool) for e in ENTITIES if e not in ("site", "contact")}
     directory = {e: Directory(e) for e in ("site", "contact")}
     unused: Counter = Counter()
+    publics: Counter = Counter()
     paths: dict[tuple[str, str], str] = {}
     for bundle in stream_lheo(path):
+        publics.update(bundle.publics)
         for entity, items in bundle.rows.items():
             if entity in directory:
                 for row in items:
@@ -610,6 +659,13 @@ def read_lheo(path: Path, findings: Findings) -> dict[str, Table]:
         frame["_row"] = None
         columns = {name: SourceColumn(p, p) for (e, name), p in paths.items() if e == entity}
         tables[entity] = Table(entity, conform(entity, frame), {(source, ""): columns})
+    for (code, version, v12), count in sorted(publics.items()):
+        where = "formation/action/code-public-vise"
+        if v12:
+            findings.add_file("PUBLIC_VERSION", source, column=where, value=code, count=count, version=version,
+                              v12=v12)
+        else:
+            findings.add_file("PUBLIC_UNMAPPED", source, column=where, value=code, count=count, version=version)
     for element_path, count in sorted(unused.items()):
         findings.add_file("LHEO_UNUSED", source, column=element_path, value=str(count), count=count,
                           path=element_path)

@@ -10,7 +10,7 @@ from ..findings import COLUMNS
 from ..model import ENTITIES
 from .atomic import atomic_open
 
-SEVERITY_ORDER = {"error": 0, "warning": 1}
+SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
 CONSEQUENCES = {"PARENT_REJECTED", "NO_CHILD"}
 SHEET_ORDER = {e.sheet: i for i, e in enumerate(ENTITIES.values())}
 

@@ -51,7 +51,7 @@ REPORT_SHEET = "Rapport"
 STATUS_HEADER = "Statut"
 ENTITY_ORDER = ("site", "contact", "formation", "action", "session", "dispositif")
 CASCADE_CODES = {"PARENT_REJECTED", "NO_CHILD"}
-SEVERITY_FR = {"error": "Erreur", "warning": "Avertissement"}
+SEVERITY_FR = {"error": "Erreur", "warning": "Avertissement", "info": "Information"}
 MAX_CELL_TEXT = 32767
 MAX_LINKS = 65_000   # Excel keeps at most 65 530 hyperlinks per sheet
 
@@ -312,15 +312,18 @@ def _write_rapport(ws, data: "SheetData", result, located: list[dict]) -> None:
         [("Rapport d'import de l'offre de formation", title)],
         [(f"Fichier(s) : {inputs} — date du traitement : {result.today.strftime('%d/%m/%Y')}", 0)],
         [],
-        [("Feuille", head), ("Lus", head_center), ("Acceptés", head_center), ("Rejetés", head_center)],
+        [("Feuille", head), ("Lus", head_center), ("Acceptés", head_center), ("Rejetés", head_center),
+         ("À compléter", head_center)],
     ]
     for name in ENTITY_ORDER:
         c = summary["entities"][name]
         rows.append([(ENTITIES[name].sheet, 0), (c["read"], center), (c["accepted"], center),
-                     (c["rejected"], rejected_center if c["rejected"] else center)])
+                     (c["rejected"], rejected_center if c["rejected"] else center),
+                     (summary.get("a_completer", {}).get(name, 0), center)])
     rows += [
         [],
-        [("Constats", bold), (f"{sev['error']} erreur(s), {sev['warning']} avertissement(s)", 0)],
+        [("Constats", bold), (f"{sev['error']} erreur(s), {sev['warning']} avertissement(s), "
+                              f"{sev.get('info', 0)} information(s)", 0)],
         [("Corriger", bold),
          ("Cliquez sur une cellule de la colonne « Cellule » pour l'atteindre. Corrigez les cellules rouges "
           "(leur note dit quoi faire ; les orange sont à vérifier), enregistrez, puis réimportez ce fichier : "

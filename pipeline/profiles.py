@@ -1,0 +1,90 @@
+"""Run profiles: judge a record by what its source promises.
+
+`sofi` (the default for spreadsheets): every field SOFI requires is required, as the
+spec's dictionary says. `lheo` (the default for LHÉO inputs): a LHÉO flow is valid
+without the fields only SOFI asks for (individualisation, périodes, référents…), and
+a producer writes `-` where it has nothing. A record of such a flow is accepted as
+*à compléter*: its REQUIRED findings (and the format findings of the fields LHÉO
+keeps as free text) are taken out of the errors and named in one SOFI_INCOMPLETE
+warning per record. Keys and links are never relaxed: a record without a key, or
+pointing nowhere, is still wrong.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+
+import pandas as pd
+
+from .findings import Findings
+from .model import ENTITIES, DIRECTORY_LINKS
+from .tables import Table
+
+PROFILES = ("sofi", "lheo")
+
+# Fields LHÉO carries as free text (or an unchecked string): a value SOFI cannot read
+# is "to complete", not an error of the flow. rythmes: `rythme-formation`; URLs: `urlweb`.
+FREE_TEXT = {("session", "rythmes"), ("formation", "url_formation"), ("action", "url_action"),
+             ("site", "web")}
+RELAXED_CODES = {"REQUIRED", "CERTIFINFO_UNKNOWN"}
+FREE_TEXT_CODES = {"BAD_FORMAT", "BAD_ENUM"}
+
+
+def _never_relaxed() -> set[tuple[str, str]]:
+    """Keys, parent links and directory links: what makes a record a record."""
+    fields = set()
+    for e in ENTITIES.values():
+        fields.update((e.name, k) for k in e.key)
+        if e.parent_field:
+            fields.add((e.name, e.parent_field))
+    fields.update((entity, field) for entity, field, _ in DIRECTORY_LINKS
+                  if not field.startswith("referent_"))
+    return fields
+
+
+NEVER_RELAXED = _never_relaxed()
+
+
+def record_profile(table: Table, profil: str | None) -> pd.Series:
+    """Per record: True when the lheo profile applies (given, or the record is from XML)."""
+    if profil is not None:
+        return pd.Series(profil == "lheo", index=table.raw.index)
+    return table.raw["_line"].notna()
+
+
+def relaxable(row: dict) -> bool:
+    entity, field = row.get("entity"), row.get("field")
+    if not entity or not field or (entity, field) in NEVER_RELAXED:
+        return False
+    if row["code"] in RELAXED_CODES:
+        return True
+    return row["code"] in FREE_TEXT_CODES and (entity, field) in FREE_TEXT
+
+
+def missing_label(row: dict) -> str:
+    """How a relaxed finding is named in the SOFI_INCOMPLETE message."""
+    spec = ENTITIES[row["entity"]]
+    label = spec.field(row["field"]).label.rstrip(" *") if row["field"] in spec.by_name else row["field"]
+    if row["code"] == "REQUIRED":
+        return label
+    if row["code"] == "CERTIFINFO_UNKNOWN":
+        return f"{label} (« {row['value']} » absent du référentiel chargé)"
+    return f"{label} (« {row['value']} » non reconnu)"
+
+
+def apply_profile(tables: dict[str, Table], findings: Findings, profil: str | None) -> dict[str, dict[int, list[str]]]:
+    """Relax the lheo-profile records; returns entity -> record index -> fields to complete."""
+    lheo = {name: set(t.raw.index[record_profile(t, profil)]) for name, t in tables.items()}
+    if not any(lheo.values()):
+        return {name: {} for name in tables}
+    taken = findings.take(lambda r: relaxable(r) and r.get("_index") is not None
+                          and int(r["_index"]) in lheo.get(r["entity"], ()))
+    missing: dict[str, dict[int, list[str]]] = {name: defaultdict(list) for name in tables}
+    for row in taken:
+        label = missing_label(row)
+        names = missing[row["entity"]][int(row["_index"])]
+        if label not in names:
+            names.append(label)
+    for entity, records in missing.items():
+        for idx, names in records.items():
+            findings.add(tables[entity], idx, "SOFI_INCOMPLETE", None, missing=", ".join(names))
+    return {name: dict(records) for name, records in missing.items()}
