@@ -69,6 +69,11 @@ class Findings:
     def __init__(self) -> None:
         self._rows: list[dict] = []
         self._cells: dict[int, _Cells] = {}
+        # What the readers understood of each header (headers.ColumnDecision), for the
+        # report's Colonnes sheet, and the required columns a sheet lacks:
+        # (entity, source, sheet, field) -> its records are rejected by one MISSING_COLUMN.
+        self.columns: list = []
+        self.missing_columns: set[tuple[str, str, str, str]] = set()
 
     def _cell_reader(self, table: Table) -> _Cells:
         cells = self._cells.get(id(table))

@@ -32,6 +32,7 @@ class Result:
     timings: dict[str, float] = field(default_factory=dict)
     # entity -> record index -> labels of the fields SOFI still needs (profiles.py)
     incomplete: dict[str, dict[int, list[str]]] = field(default_factory=dict)
+    columns: list[dict] = field(default_factory=list)  # what each header was read as (headers.py)
 
     def to_complete(self, entity: str) -> int:
         """Accepted records of `entity` that are *à compléter*."""
@@ -102,4 +103,5 @@ def run(inputs: list[Path], *, annuaire: Path | None = None, reference=None,
     accepted = decide(tables, findings)
     clock.lap("decide")
     frame = findings.frame()
-    return Result([str(p) for p in inputs], tables, accepted, frame, today, clock.times, incomplete)
+    return Result([str(p) for p in inputs], tables, accepted, frame, today, clock.times, incomplete,
+                  [d.as_dict() for d in findings.columns])
