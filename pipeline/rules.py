@@ -75,6 +75,10 @@ RULES: dict[str, Rule] = {r.code: r for r in (
     Rule("MISSING_SHEET", ERROR, "Feuille manquante",
          "Le classeur n'a pas de feuille « {sheet_name} ».",
          "Ajoutez la feuille « {sheet_name} » (voir le modèle de classeur) ou vérifiez son nom."),
+    Rule("MISSING_COLUMN", ERROR, "Colonne obligatoire absente",
+         "La colonne obligatoire « {field_label} » est absente de la feuille : aucune de ses lignes ne peut être acceptée.",
+         "Ajoutez la colonne « {field_label} » (voir le modèle de classeur), ou indiquez quelle colonne la contient "
+         "dans un fichier de correspondance (fasd colonnes FICHIER, puis --colonnes)."),
     Rule("UNKNOWN_COLUMN", WARNING, "Colonne non reconnue",
          "La colonne « {value} » n'est pas reconnue : son contenu est ignoré.",
          "Renommez l'en-tête comme dans le modèle{closest}, ou supprimez la colonne."),

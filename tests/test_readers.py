@@ -40,7 +40,11 @@ def test_unknown_column_is_a_warning_with_a_suggestion(tmp_path):
     result = run([path], annuaire=directory(tmp_path), today=TODAY)
     f = finding(result, "UNKNOWN_COLUMN")
     assert f["severity"] == "warning" and f["row"] == 1 and "Date début" in f["suggestion"]
-    assert finding(result, "REQUIRED")["field"] == "date_debut"
+    # The absent required column is one finding for the column, not one REQUIRED per row.
+    missing = finding(result, "MISSING_COLUMN")
+    assert (missing["entity"], missing["column"], missing["severity"]) == ("session", "Date début", "error")
+    assert (result.findings["code"] == "REQUIRED").sum() == 0
+    assert not result.accepted["session"].any()
 
 
 def test_flat_repeats_must_agree(tmp_path):

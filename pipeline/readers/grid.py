@@ -11,10 +11,11 @@ from operator import itemgetter
 import pandas as pd
 
 from ..findings import Findings
-from ..headers import IGNORED_HEADERS, closest_header, match_header
+from ..headers import HOW_DUPLICATE, HOW_UNKNOWN, entity_of, field_spec, resolve_headers
 from ..model import ENTITIES
 from ..tables import SourceColumn, Table, conform
-from ..text import column_letter, fold
+from ..text import column_letter
+from .errors import InputError
 
 
 def cell_text(value) -> str:
@@ -47,37 +48,37 @@ def find_header_row(rows: list[list], limit: int = 10) -> int:
 
 
 def grid_to_frame(rows: list[list], *, source: str, sheet: str, entities: tuple[str, ...],
-                  findings: Findings, first_row: int = 1, first_col: int = 0):
+                  findings: Findings, first_row: int = 1, first_col: int = 0, mapping=None):
     """Turn rows of cells into a frame of canonical text columns plus provenance.
 
     Returns (frame, columns) where columns maps field -> SourceColumn. `first_row`
     is the Excel number of rows[0]; `first_col` the 0-based column of rows[0][0].
+    Raises InputError for a sheet that was not understood (see `check_understood`).
     """
     if not rows:
         return pd.DataFrame(), {}
     h = find_header_row(rows)
-    header = rows[h]
+    header = [cell_text(c) for c in rows[h]]
     header_row_number = first_row + h
-    fields: dict[str, int] = {}
-    columns: dict[str, SourceColumn] = {}
-    for j, cell in enumerate(header):
-        text = cell_text(cell).strip()
-        if not text:
-            continue
-        letter = column_letter(first_col + j)
-        name = match_header(text, entities)
-        if name is None or name in fields:
-            if fold(text) not in IGNORED_HEADERS:
-                best = closest_header(text, entities) if name is None else None
-                findings.add_file("UNKNOWN_COLUMN", source, sheet, row=header_row_number, column=text,
-                                  letter=letter, value=text,
-                                  closest=f" (peut-être « {best} » ?)" if best else
-                                  (" (colonne en double)" if name else ""))
-            continue
-        fields[name] = j
-        columns[name] = SourceColumn(letter, text)
     body = rows[h + 1:]
     shortest = min(map(len, body), default=0)
+    letters = [column_letter(first_col + j) for j in range(len(header))]
+    decisions = resolve_headers(header, lambda j: column_text(body, j, shortest), entities, source=source,
+                                sheet=sheet, letters=letters, mapping=mapping)
+    findings.columns.extend(decisions)
+    fields: dict[str, int] = {}
+    columns: dict[str, SourceColumn] = {}
+    for d in decisions:
+        j = letters.index(d.letter)
+        if d.field is None:
+            if d.how in (HOW_UNKNOWN, HOW_DUPLICATE):
+                findings.add_file("UNKNOWN_COLUMN", source, sheet, row=header_row_number, column=d.header,
+                                  letter=d.letter, value=d.header,
+                                  closest=f" (peut-être « {d.suggestion} » ?)" if d.suggestion else
+                                  (" (colonne en double)" if d.how == HOW_DUPLICATE else ""))
+            continue
+        fields[d.field] = j
+        columns[d.field] = SourceColumn(d.letter, d.header)
     data = {name: column_text(body, j, shortest) for name, j in fields.items()}
     frame = pd.DataFrame(data, dtype=object)
     frame["_source"] = source
@@ -88,7 +89,53 @@ def grid_to_frame(rows: list[list], *, source: str, sheet: str, entities: tuple[
         frame = frame.iloc[_filled_rows(data, len(body))]
     else:
         frame = frame.iloc[0:0]
+    check_understood(decisions, entities, source=source, sheet=sheet, findings=findings,
+                     has_rows=bool(body), header_row=header_row_number)
     return frame.reset_index(drop=True), columns
+
+
+def _names(labels: list[str], limit: int = 8, quote: bool = True) -> str:
+    shown = ", ".join((f"« {x} »" if quote else x) for x in labels[:limit])
+    return shown + (f" et {len(labels) - limit} autre(s)" if len(labels) > limit else "")
+
+
+def check_understood(decisions, entities: tuple[str, ...], *, source: str, sheet: str, findings: Findings,
+                     has_rows: bool, header_row: int) -> None:
+    """Stop (exit 2) on a sheet that was not understood; one MISSING_COLUMN per absent required column.
+
+    Not understood: no key column of any entity, or keys but most required columns
+    missing. Reading on would report every row as faulty (or, worse, nothing at all).
+    """
+    read = {d.field for d in decisions if d.field}
+    if not decisions and not has_rows:
+        return  # an empty sheet: nothing to understand
+    keys = [e for e in entities if ENTITIES[e].key[0] in read]
+    required = list(dict.fromkeys(f.name for e in entities for f in ENTITIES[e].fields if f.required))
+    missing = [name for name in required if name not in read]
+    if not keys or len(missing) * 2 > len(required):
+        label = lambda name: field_spec(name, entities).label.rstrip(" *")  # noqa: E731
+        known = [d.header for d in decisions if d.field]
+        unknown = [f"« {d.header} »" + (f" (proche de « {d.suggestion.rstrip(' *')} »)" if d.suggestion else "")
+                   for d in decisions if d.how == HOW_UNKNOWN]
+        key_labels = list(dict.fromkeys(label(ENTITIES[e].key[0]) for e in entities))
+        what = (f"aucune colonne clé ({_names(key_labels)}) n'est reconnue" if not keys else
+                f"{len(missing)} colonne(s) obligatoire(s) sur {len(required)} manquent "
+                f"({_names([label(name) for name in missing])})")
+        where = f"{source}" + (f", feuille « {sheet} »" if sheet and sheet != source.rsplit('.', 1)[0] else "")
+        raise InputError(
+            f"{where} : fichier non compris : {what}. "
+            f"Colonnes reconnues : {_names(known) if known else 'aucune'}. "
+            f"Non reconnues : {_names(unknown, quote=False) if unknown else 'aucune'}. "
+            f"Lancez « fasd colonnes {source} --out correspondance.csv », indiquez dans la colonne "
+            f"« champ » le champ de chaque en-tête (ou « ignorer »), puis relancez avec "
+            f"--colonnes correspondance.csv.")
+    for name in missing:
+        f = field_spec(name, entities)
+        for entity in entities:
+            if name in ENTITIES[entity].by_name and ENTITIES[entity].field(name).required:
+                findings.missing_columns.add((entity, source, sheet, name))
+        findings.add_file("MISSING_COLUMN", source, sheet, entity=entity_of(name, entities), row=header_row,
+                          column=f.label.rstrip(" *"), value="", field_label=f.label.rstrip(" *"))
 
 
 def column_text(body: list[list], j: int, shortest: int) -> list[str]:

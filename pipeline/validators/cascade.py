@@ -23,6 +23,15 @@ def _accepted_by_key(table: Table, accepted: pd.Series) -> pd.Series:
     return pd.Series(accepted[first].to_numpy(), index=key[first].to_numpy())
 
 
+def _in_incomplete_sheets(table: Table, findings: Findings) -> set:
+    """Records read from a sheet that lacks a required column (MISSING_COLUMN): rejected."""
+    sheets = {(src, sheet) for entity, src, sheet, _ in findings.missing_columns if entity == table.entity}
+    if not sheets:
+        return set()
+    where = list(zip(table.typed["_source"], table.typed["_sheet"].fillna("")))
+    return {idx for idx, pair in zip(table.typed.index, where) if pair in sheets}
+
+
 def decide(tables: dict[str, Table], findings: Findings) -> dict[str, pd.Series]:
     """Accepted mask per entity; appends the cascade findings."""
     frame = findings.frame()
@@ -36,7 +45,7 @@ def decide(tables: dict[str, Table], findings: Findings) -> dict[str, pd.Series]
 
     for entity in ORDER:
         table = tables[entity]
-        errors = errors_by_record(frame, entity)
+        errors = errors_by_record(frame, entity) | _in_incomplete_sheets(table, findings)
         ok = pd.Series(~table.typed.index.isin(list(errors)), index=table.typed.index)
         for field, target in links[entity]:
             by_key = _accepted_by_key(tables[target], accepted[target])

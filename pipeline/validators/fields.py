@@ -141,6 +141,8 @@ def validate_fields(table: Table, findings: Findings, already: set[tuple[str, in
         _subset(table.entity, columns).validate(typed[list(columns)], lazy=True)
     except pa.errors.SchemaErrors as errors:
         cases = errors.failure_cases
+        absent = {(src, sheet, name) for entity, src, sheet, name in findings.missing_columns
+                  if entity == table.entity}
         for case in cases.itertuples(index=False):
             if case.index is None or pd.isna(case.index):
                 continue
@@ -148,6 +150,8 @@ def validate_fields(table: Table, findings: Findings, already: set[tuple[str, in
             if (table.entity, idx, case.column) in already:
                 continue
             if case.check == "not_nullable":
+                if absent and (typed.at[idx, "_source"], typed.at[idx, "_sheet"] or "", case.column) in absent:
+                    continue  # the whole column is absent: one MISSING_COLUMN, not one REQUIRED per row
                 meaning = Meaning("REQUIRED")
             else:
                 meaning = meanings[(case.column, int(case.check_number))]
