@@ -35,10 +35,33 @@ def read_sheets(path: Path) -> dict[str, tuple[list[list], int, int]]:
             sheet = book.get_sheet_by_name(name)
             rows = sheet.to_python()
             start = sheet.start or (0, 0)
+            _fill_merged(rows, start, _merged_ranges(sheet))
         except Exception as exc:
             raise InputError(f"{path.name} : feuille « {name} » illisible ({_short(exc)}).") from exc
         sheets[name] = (rows, start[0] + 1, start[1])
     return sheets
+
+
+def _merged_ranges(sheet) -> list:
+    try:
+        return list(sheet.merged_cell_ranges or ())
+    except Exception:  # formats without merged-cell information (xls, ods)
+        return []
+
+
+def _fill_merged(rows: list[list], start: tuple[int, int], ranges) -> None:
+    """A range merged down a column is one value for all its rows, as the sheet shows it.
+
+    Only ranges over several rows are filled, in their first column: a title merged
+    across a row must not turn into a row of headers."""
+    for (r0, c0), (r1, _) in ranges:
+        top, col = r0 - start[0], c0 - start[1]
+        if r1 <= r0 or top < 0 or col < 0 or top >= len(rows) or col >= len(rows[top]):
+            continue
+        value = rows[top][col]
+        for r in range(top + 1, min(r1 - start[0] + 1, len(rows))):
+            if col < len(rows[r]) and rows[r][col] in ("", None):
+                rows[r][col] = value
 
 
 def _short(exc: Exception) -> str:
