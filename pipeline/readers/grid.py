@@ -15,7 +15,7 @@ from ..headers import HOW_DUPLICATE, HOW_UNKNOWN, entity_of, field_spec, resolve
 from ..model import ENTITIES
 from ..tables import SourceColumn, Table, conform
 from ..text import column_letter
-from .errors import InputError
+from ..errors import InputError
 
 
 def cell_text(value) -> str:
