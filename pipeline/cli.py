@@ -104,15 +104,22 @@ def print_summary(summary: dict, out: Path | None) -> None:
         click.echo(f"Résultats écrits dans {out}")
 
 
-def execute(inputs, out, annuaire, reference, today, with_records: bool, profil=None) -> None:
-    from .run import run
+def execute(inputs, out, annuaire, reference, today, with_records: bool, profil=None,
+            quiet: bool = False, verbose: bool = False) -> None:
+    from .console import print_timings, progress_bars, wants_bars
+    from .run import Stopwatch, run
     from .writers.output import write_outputs
     ref = load_reference(reference)
-    result = run([Path(p) for p in inputs], annuaire=Path(annuaire) if annuaire else None,
-                 reference=ref, today=parse_today(today), profil=profil)
+    day = parse_today(today)
     out_path = Path(out) if out is not None else None
-    if out_path is not None:
-        write_outputs(result, out_path, with_records=with_records)
+    writes = Stopwatch()
+    with progress_bars(wants_bars(quiet)) as progress:  # errors go through: FasdGroup says them
+        result = run([Path(p) for p in inputs], annuaire=Path(annuaire) if annuaire else None,
+                     reference=ref, today=day, profil=profil, progress=progress)
+        if out_path is not None:
+            write_outputs(result, out_path, with_records=with_records, clock=writes, progress=progress)
+    if verbose:
+        print_timings({**result.timings, **writes.times})
     summary = result.summary()
     print_summary(summary, out_path)
     sys.exit(EXIT_FINDINGS if summary["findings"]["by_severity"]["error"] else EXIT_OK)
@@ -133,6 +140,10 @@ profil_option = click.option(
          "acceptée « à compléter » (défaut pour les flux LHÉO).")
 today_option = click.option("--today", metavar="AAAA-MM-JJ",
                             help="Date du traitement (par défaut aujourd'hui) : sert à repérer les sessions terminées.")
+quiet_option = click.option("--quiet", "-q", is_flag=True,
+                            help="Sans barres de progression (elles ne s'affichent déjà que dans un terminal).")
+verbose_option = click.option("--verbose", "-v", is_flag=True,
+                              help="Affiche en plus la durée de chaque étape (sur la sortie d'erreur).")
 
 
 @click.group(cls=FasdGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -156,9 +167,12 @@ def main():
 @reference_option
 @today_option
 @profil_option
-def import_command(inputs, out, annuaire, reference, today, profil):
+@quiet_option
+@verbose_option
+def import_command(inputs, out, annuaire, reference, today, profil, quiet, verbose):
     """Importe INPUTS et écrit les offres acceptées et le rapport dans --out."""
-    execute(inputs, out, annuaire, reference, today, with_records=True, profil=profil)
+    execute(inputs, out, annuaire, reference, today, with_records=True, profil=profil, quiet=quiet,
+            verbose=verbose)
 
 
 @main.command("check")
@@ -169,9 +183,12 @@ def import_command(inputs, out, annuaire, reference, today, profil):
 @reference_option
 @today_option
 @profil_option
-def check_command(inputs, out, annuaire, reference, today, profil):
+@quiet_option
+@verbose_option
+def check_command(inputs, out, annuaire, reference, today, profil, quiet, verbose):
     """Contrôle INPUTS sans produire d'offres : à lancer avant l'envoi."""
-    execute(inputs, out, annuaire, reference, today, with_records=False, profil=profil)
+    execute(inputs, out, annuaire, reference, today, with_records=False, profil=profil, quiet=quiet,
+            verbose=verbose)
 
 
 def _register_commands() -> None:

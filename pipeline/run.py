@@ -13,8 +13,9 @@ import pandas as pd
 
 from .findings import Findings
 from .model import ENTITIES
-from .normalise import normalise
+from .normalise import normalise_table
 from .profiles import apply_profile
+from .progress import Callback, Progress, tracker
 from .readers import read_inputs
 from .tables import Table
 from .validators.cascade import decide
@@ -78,30 +79,45 @@ class Stopwatch:
 
 
 def run(inputs: list[Path], *, annuaire: Path | None = None, reference=None,
-        today: dt.date | None = None, profil: str | None = None) -> Result:
+        today: dt.date | None = None, profil: str | None = None,
+        progress: Progress | Callback | None = None) -> Result:
     """Read, normalise, validate, resolve and decide. Raises InputError for unreadable inputs.
 
     `profil`: "sofi" or "lheo" for every record; None = lheo for records read from
-    LHÉO XML, sofi for the others (profiles.py)."""
+    LHÉO XML, sofi for the others (profiles.py). `progress` (a callback taking a
+    progress.Step, or a Progress) hears the `read` and `check` stages; see
+    pipeline/progress.py."""
     today = today or dt.date.today()
     clock = Stopwatch()
+    steps = tracker(progress)
     findings = Findings()
-    tables = read_inputs([Path(p) for p in inputs], findings, annuaire)
+    steps.start("read")
+    tables = read_inputs([Path(p) for p in inputs], findings, annuaire, progress=steps)
+    steps.finish()
     clock.lap("read")
-    normalise(tables, findings)
+    steps.start("check", total=sum(len(t) for t in tables.values()))
+    for table in tables.values():
+        steps.advance(0, detail=f"formats : {ENTITIES[table.entity].sheet}")
+        normalise_table(table, findings)
     clock.lap("normalise")
     already = flagged_cells(findings.frame())
     for table in tables.values():
+        steps.advance(0, detail=f"règles : {ENTITIES[table.entity].sheet}")
         validate_fields(table, findings, already)
+        steps.advance(len(table))
+    steps.advance(0, detail="règles entre enregistrements")
     run_cross_checks(tables, findings, today)
     clock.lap("validate")
     if reference is not None:
         from .validators.certification import resolve_certifications
+        steps.advance(0, detail="certifications")
         resolve_certifications(tables, findings, reference, today)
     clock.lap("resolve")
     incomplete = apply_profile(tables, findings, profil)
+    steps.advance(0, detail="décision")
     accepted = decide(tables, findings)
     clock.lap("decide")
+    steps.finish()
     frame = findings.frame()
     return Result([str(p) for p in inputs], tables, accepted, frame, today, clock.times, incomplete,
                   [d.as_dict() for d in findings.columns])

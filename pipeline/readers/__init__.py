@@ -36,15 +36,28 @@ def read_one(path: Path, findings: Findings, *, directory_only: bool = False) ->
                      "formats acceptés : .xlsx, .csv, .xml (LHÉO).")
 
 
-def read_inputs(paths: list[Path], findings: Findings, annuaire: Path | None = None) -> dict[str, Table]:
-    """Read every input (and the directory workbook) into one table per entity."""
+def read_inputs(paths: list[Path], findings: Findings, annuaire: Path | None = None,
+                progress=None) -> dict[str, Table]:
+    """Read every input (and the directory workbook) into one table per entity.
+
+    `progress` (a progress.Progress) is advanced by the records of each file read."""
     parts: dict[str, list[Table]] = {name: [] for name in ENTITIES}
     for path in paths:
-        for entity, table in read_one(Path(path), findings).items():
+        if progress is not None:
+            progress.advance(0, detail=Path(path).name)
+        read = read_one(Path(path), findings)
+        for entity, table in read.items():
             parts[entity].append(table)
+        if progress is not None:
+            progress.advance(sum(len(t) for t in read.values()))
     if annuaire is not None:
-        for entity, table in read_one(Path(annuaire), findings, directory_only=True).items():
+        if progress is not None:
+            progress.advance(0, detail=Path(annuaire).name)
+        read = read_one(Path(annuaire), findings, directory_only=True)
+        for entity, table in read.items():
             parts[entity] = [_without_keys(t, table) for t in parts[entity]] + [table]
+        if progress is not None:
+            progress.advance(sum(len(t) for t in read.values()))
     return {entity: concat_tables(entity, tables) for entity, tables in parts.items()}
 
 

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ..progress import tracker
 from .atomic import run_folder
-from .lheo import write_lheo
-from .records import write_records
+from .offers import write_offer_files
 from .report import write_report_csv, write_report_json, write_summary
 from .report_xlsx import write_report_xlsx
 
@@ -21,34 +21,45 @@ REPORT_FILES = ("report.csv", "report.json", "report.xlsx", "summary.json")
 RUN_FILES = frozenset(OFFER_FILES + REPORT_FILES)
 
 
-def write_outputs(result, out: Path, *, with_records: bool = True, clock=None) -> list[Path]:
-    """Write the run into `out` (replacing an earlier run there); the paths written."""
+def write_outputs(result, out: Path, *, with_records: bool = True, clock=None, progress=None) -> list[Path]:
+    """Write the run into `out` (replacing an earlier run there); the paths written.
+
+    `progress` (a callback or progress.Progress) hears the `write` and `report` stages."""
     out = Path(out)
     with run_folder(out, RUN_FILES) as stage:
-        names = write_run(result, stage, with_records=with_records, clock=clock)
+        names = write_run(result, stage, with_records=with_records, clock=clock, progress=progress)
     return [out / name for name in names]
 
 
-def write_run(result, folder: Path, *, with_records: bool = True, clock=None) -> list[str]:
+def write_run(result, folder: Path, *, with_records: bool = True, clock=None, progress=None) -> list[str]:
     summary = result.summary()
     written = []
+    steps = tracker(progress)
 
-    def lap(stage: str, name: str) -> None:
-        written.append(name)
+    def lap(stage: str, *names: str) -> None:
+        written.extend(names)
         if clock is not None:
             clock.lap(stage)
 
     if with_records:
-        write_records(result, folder / "records.jsonl")
-        lap("write_records", "records.jsonl")
-        write_lheo(result, folder / "lheo.xml")
-        lap("write_lheo.xml", "lheo.xml")
+        # records.jsonl and lheo.xml in one pass: each offer record is built once.
+        steps.start("write", total=int(result.accepted["formation"].sum()), detail="records.jsonl, lheo.xml")
+        write_offer_files(result, folder / "records.jsonl", folder / "lheo.xml", progress=steps)
+        lap("write_records+lheo.xml", "records.jsonl", "lheo.xml")
+        steps.finish()
+    n = len(result.findings)
+    steps.start("report", total=2 * n, detail="report.csv")
     write_report_csv(result.findings, folder / "report.csv")
+    steps.advance(n)
     lap("write_report_csv", "report.csv")
+    steps.advance(0, detail="report.json")
     write_report_json(summary, result.findings, folder / "report.json")
+    steps.advance(n)
     lap("write_report_json", "report.json")
-    write_report_xlsx(result, folder / "report.xlsx")
+    steps.advance(0, detail="report.xlsx")
+    write_report_xlsx(result, folder / "report.xlsx", progress=steps)
     lap("write_report.xlsx", "report.xlsx")
     write_summary(summary, folder / "summary.json")
     lap("write_summary", "summary.json")
+    steps.finish()
     return written

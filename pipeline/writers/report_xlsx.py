@@ -537,7 +537,19 @@ def _widths(rows: list, sample: int = 300) -> list[float]:
     return widths
 
 
-def _write_original(ws, data: SheetData, out: OutSheet) -> None:
+def _last_row(out: OutSheet) -> int:
+    """Excel number of the last row of an original-layout sheet: its data, notes or statuses."""
+    return max(out.first_row + len(out.grid or []) - 1, max((r for r, _ in out.notes), default=0),
+               max(out.status, default=0), out.header_row)
+
+
+def _rows_to_write(result, out: OutSheet, template_sources: set[str]) -> int:
+    if out.entity:
+        return int(result.tables[out.entity].raw["_source"].isin(template_sources).sum())
+    return _last_row(out)
+
+
+def _write_original(ws, data: SheetData, out: OutSheet, progress=None) -> None:
     rows = out.grid or []
     for j, width in enumerate(_widths(rows), out.first_col + 1):
         ws.column_dimensions[get_column_letter(j)].width = width
@@ -546,8 +558,7 @@ def _write_original(ws, data: SheetData, out: OutSheet) -> None:
         ws.freeze_panes = f"B{out.header_row + 1}"
     ws.page_setup.orientation = "landscape"
     header_style = data.styles.id(HEADER_FILL, BOLD)
-    last = max(out.first_row + len(rows) - 1, max((r for r, _ in out.notes), default=0),
-               max(out.status, default=0), out.header_row)
+    last = _last_row(out)
     pad = [None] * out.first_col
     for r in range(1, last + 1):
         k = r - out.first_row
@@ -555,10 +566,12 @@ def _write_original(ws, data: SheetData, out: OutSheet) -> None:
         if out.status_col <= len(values):  # an old Statut column: replaced, not kept
             values[out.status_col - 1] = None
         _data_row(ws, data, out, r, values, header_style)
+        if progress is not None:
+            progress.advance(1)
 
 
 def _write_template_layout(ws, data: SheetData, out: OutSheet, raw: pd.DataFrame,
-                           template_sources: set[str]) -> None:
+                           template_sources: set[str], progress=None) -> None:
     spec = ENTITIES[out.entity]
     for j, f in enumerate(spec.fields, 1):
         ws.column_dimensions[get_column_letter(j)].width = min(max(len(f.label) + 4, 12), 34)
@@ -573,6 +586,8 @@ def _write_template_layout(ws, data: SheetData, out: OutSheet, raw: pd.DataFrame
         values = [col[k] if isinstance(col[k], str) else ("" if col[k] is None or pd.isna(col[k]) else str(col[k]))
                   for col in columns]
         _data_row(ws, data, out, k + 2, values, header_style)
+        if progress is not None:
+            progress.advance(1)
 
 
 SHEET_DATA = re.compile(r"<sheetData\s*/>|<sheetData>.*?</sheetData>", re.S)
@@ -598,22 +613,26 @@ def _splice(saved: Path, target: Path, rows_of: dict[str, Path]) -> None:
                 out.write(xml[match.end():].encode("utf-8"))
 
 
-def write_report_xlsx(result, path: Path) -> None:
-    """report.xlsx in the output folder (called by writers/output.py)."""
+def write_report_xlsx(result, path: Path, progress=None) -> None:
+    """report.xlsx in the output folder (called by writers/output.py).
+
+    `progress` (a progress.Progress) is advanced by the rows written."""
     # Millions of short-lived strings on top of the pipeline's large heap: the cyclic
     # GC would rescan that heap again and again (measured: a third of the time at 100 000 rows).
     enabled = gc.isenabled()
     gc.disable()
     try:
-        _write(result, Path(path))
+        _write(result, Path(path), progress)
     finally:
         if enabled:
             gc.enable()
 
 
-def _write(result, path: Path) -> None:
+def _write(result, path: Path, progress=None) -> None:
     sheets, template_sources = plan_sheets(result)
     located = locate(result, sheets, template_sources)
+    if progress is not None:  # the rows of the user's sheets, as _write_original / _write_template_layout go
+        progress.total(progress.done + sum(_rows_to_write(result, s, template_sources) for s in sheets))
     wb = Workbook(write_only=True)
     rapport = wb.create_sheet(REPORT_SHEET)
     data_sheets = [(wb.create_sheet(s.name), s) for s in sheets]
@@ -630,9 +649,10 @@ def _write(result, path: Path) -> None:
             data = SheetData(Path(tmp) / f"rows{k}.xml", styles)
             try:
                 if out.entity:
-                    _write_template_layout(ws, data, out, result.tables[out.entity].raw, template_sources)
+                    _write_template_layout(ws, data, out, result.tables[out.entity].raw, template_sources,
+                                           progress)
                 else:
-                    _write_original(ws, data, out)
+                    _write_original(ws, data, out, progress)
             finally:
                 data.close()
             rows.append((ws, data.path))

@@ -1,0 +1,37 @@
+"""records.jsonl and lheo.xml from one pass over the accepted offers.
+
+Each formation's nested record (records.offer_records) is built once: it is written
+as its records.jsonl line first, then handed to the LHÉO writer, instead of every
+writer building all the records again. Only one formation is held at a time.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Iterable, Iterator
+
+from ..records import directory_records, offer_records
+from .atomic import atomic_open
+from .lheo import write_offers
+
+
+def _as_lines(records: Iterable[dict], fh, progress) -> Iterator[dict]:
+    """Write each record as a JSON line, then pass it on (a writer after this one may change it)."""
+    for record in records:
+        fh.write(json.dumps(record, ensure_ascii=False, separators=(",", ":")))
+        fh.write("\n")
+        if progress is not None:
+            progress.advance(1)
+        yield record
+
+
+def write_offer_files(result, records_path: Path, lheo_path: Path | None, progress=None) -> None:
+    """records.jsonl, and lheo.xml when `lheo_path` is given, from the same records."""
+    with atomic_open(records_path, "w", encoding="utf-8", newline="\n") as fh:
+        records = _as_lines(offer_records(result), fh, progress)
+        if lheo_path is not None:
+            write_offers(records, directory_records(result, "site"), directory_records(result, "contact"),
+                         Path(lheo_path))
+        for _ in records:  # whatever the LHÉO writer did not consume still goes to records.jsonl
+            pass
+

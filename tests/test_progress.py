@@ -1,0 +1,125 @@
+"""Progress: the core reports its stages to a callback; the CLI draws bars only on a terminal."""
+import os
+import pty
+import select
+import subprocess
+import sys
+from pathlib import Path
+
+from pipeline.progress import Progress
+from pipeline.run import run
+from pipeline.writers.output import write_outputs
+
+from factory import TODAY, valid_offer, write_workbook
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def two_offers() -> dict:
+    """The valid offer plus a second session with its dispositif: 2 formations' worth of rows."""
+    offer = valid_offer()
+    offer["formation"].append({**offer["formation"][0], "ref_formation": "F2"})
+    offer["action"].append({**offer["action"][0], "ref_action": "A2", "ref_formation": "F2"})
+    offer["session"].append({**offer["session"][0], "ref_session": "S2", "ref_action": "A2"})
+    offer["dispositif"].append({**offer["dispositif"][0], "ref_session": "S2", "ref_dispositif": "D2"})
+    return offer
+
+
+def test_core_reports_each_stage_to_the_callback(tmp_path):
+    book = write_workbook(tmp_path / "offre.xlsx", two_offers())
+    steps = []
+    result = run([book], today=TODAY, progress=steps.append)
+    write_outputs(result, tmp_path / "out", progress=steps.append)
+    stages = []
+    for step in steps:
+        if step.stage not in stages:
+            stages.append(step.stage)
+    assert stages == ["read", "check", "write", "report"]
+    last = {s.stage: s for s in steps}
+    records = 1 + 1 + 2 + 2 + 2 + 2  # site, contact, 2 formations, actions, sessions, dispositifs
+    assert (last["read"].done, last["read"].finished) == (records, True)
+    assert (last["check"].done, last["check"].total) == (records, records)
+    assert (last["write"].done, last["write"].total) == (2, 2)  # accepted formations
+    assert last["report"].finished and last["report"].done == last["report"].total
+    assert all(s.done <= s.total for s in steps if s.total is not None)
+    assert any(s.detail == "offre.xlsx" for s in steps if s.stage == "read")
+
+
+def test_progress_keeps_stage_times_without_a_callback():
+    progress = Progress()
+    progress.start("read")
+    progress.advance(5)
+    progress.start("check", total=5)  # starting a stage ends the previous one
+    progress.finish()
+    assert set(progress.timings) == {"read", "check"}
+
+
+def test_check_has_no_write_stage(tmp_path):
+    book = write_workbook(tmp_path / "offre.xlsx", valid_offer())
+    steps = []
+    result = run([book], today=TODAY)
+    write_outputs(result, tmp_path / "out", with_records=False, progress=steps.append)
+    assert {s.stage for s in steps} == {"report"}
+
+
+def fasd(args, *, terminal: bool, tmp_path) -> tuple[int, str, str]:
+    """Run `python -m pipeline ARGS`; stderr on a pseudo-terminal when `terminal`, else a pipe."""
+    env = {**os.environ, "COLUMNS": "120", "TERM": "xterm"}
+    env.pop("FASD_DEBUG", None)
+    cmd = [sys.executable, "-m", "pipeline", *map(str, args)]
+    if not terminal:
+        done = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+        return done.returncode, done.stdout, done.stderr
+    master, slave = pty.openpty()
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=slave, stdin=subprocess.DEVNULL)
+    os.close(slave)
+    chunks = []
+    while True:
+        ready, _, _ = select.select([master], [], [], 0.2)
+        if ready:
+            try:
+                data = os.read(master, 65536)
+            except OSError:  # the child closed the terminal
+                break
+            if not data:
+                break
+            chunks.append(data)
+        elif proc.poll() is not None:
+            break
+    os.close(master)
+    out = proc.stdout.read().decode()
+    proc.wait(timeout=120)
+    return proc.returncode, out, b"".join(chunks).decode("utf-8", "replace")
+
+
+def test_terminal_shows_a_bar_per_stage(tmp_path):
+    book = write_workbook(tmp_path / "offre.xlsx", two_offers())
+    code, out, err = fasd(["import", book, "--out", tmp_path / "out", "--today", "2026-03-01"],
+                          terminal=True, tmp_path=tmp_path)
+    assert code == 0, err
+    for label in ("Lecture", "Contrôle", "Écriture des offres", "Rapport"):
+        assert label in err
+    assert "enregistrements" in err and "2/2" in err
+    assert "Sessions" in out  # the summary stays on stdout
+
+
+def test_quiet_terminal_and_piped_stderr_stay_silent(tmp_path):
+    book = write_workbook(tmp_path / "offre.xlsx", valid_offer())
+    args = ["import", book, "--out", tmp_path / "out", "--today", "2026-03-01"]
+    code, out, err = fasd(args + ["--quiet"], terminal=True, tmp_path=tmp_path)
+    assert (code, err) == (0, "")
+    code, out, err = fasd(args, terminal=False, tmp_path=tmp_path)
+    assert (code, err) == (0, "")
+    assert "Sessions" in out
+
+
+def test_verbose_prints_stage_times_on_stderr(tmp_path):
+    book = write_workbook(tmp_path / "offre.xlsx", valid_offer())
+    code, out, err = fasd(["check", book, "--out", tmp_path / "out", "--today", "2026-03-01", "--verbose"],
+                          terminal=False, tmp_path=tmp_path)
+    assert code == 0
+    assert err.startswith("Durées par étape :")
+    for stage in ("lecture", "règles", "écriture report.csv", "total"):
+        assert stage in err
+    assert "records.jsonl" not in err  # check writes no offers
+    assert "Durées" not in out
