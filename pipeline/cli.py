@@ -105,15 +105,16 @@ def print_summary(summary: dict, out: Path | None) -> None:
 
 
 def execute(inputs, out, annuaire, reference, today, with_records: bool, profil=None,
-            quiet: bool = False, verbose: bool = False) -> None:
+            quiet: bool = False, verbose: bool = False, dispositifs=None) -> None:
     from .console import print_timings, progress_bars, wants_bars
+    from .dispositifs import using
     from .run import Stopwatch, run
     from .writers.output import write_outputs
     ref = load_reference(reference)
     day = parse_today(today)
     out_path = Path(out) if out is not None else None
     writes = Stopwatch()
-    with progress_bars(wants_bars(quiet)) as progress:  # errors go through: FasdGroup says them
+    with using(dispositifs), progress_bars(wants_bars(quiet)) as progress:  # errors go through: FasdGroup says them
         result = run([Path(p) for p in inputs], annuaire=Path(annuaire) if annuaire else None,
                      reference=ref, today=day, profil=profil, progress=progress)
         if out_path is not None:
@@ -138,6 +139,9 @@ profil_option = click.option(
     help="sofi : tous les champs obligatoires de SOFI sont exigés (défaut pour les classeurs et CSV) ; "
          "lheo : une offre valide en LHÉO à laquelle il ne manque que des champs propres à SOFI est "
          "acceptée « à compléter » (défaut pour les flux LHÉO).")
+dispositifs_option = click.option("--dispositifs", type=click.Path(dir_okay=False),
+                                  help="Liste des dispositifs du Carif-Oref (CSV « ; » : libelle, code, "
+                                       "code_financeur, publics, source), à la place de la liste fournie.")
 today_option = click.option("--today", metavar="AAAA-MM-JJ",
                             help="Date du traitement (par défaut aujourd'hui) : sert à repérer les sessions terminées.")
 quiet_option = click.option("--quiet", "-q", is_flag=True,
@@ -169,10 +173,11 @@ def main():
 @profil_option
 @quiet_option
 @verbose_option
-def import_command(inputs, out, annuaire, reference, today, profil, quiet, verbose):
+@dispositifs_option
+def import_command(inputs, out, annuaire, reference, today, profil, quiet, verbose, dispositifs):
     """Importe INPUTS et écrit les offres acceptées et le rapport dans --out."""
     execute(inputs, out, annuaire, reference, today, with_records=True, profil=profil, quiet=quiet,
-            verbose=verbose)
+            verbose=verbose, dispositifs=dispositifs)
 
 
 @main.command("check")
@@ -185,10 +190,11 @@ def import_command(inputs, out, annuaire, reference, today, profil, quiet, verbo
 @profil_option
 @quiet_option
 @verbose_option
-def check_command(inputs, out, annuaire, reference, today, profil, quiet, verbose):
+@dispositifs_option
+def check_command(inputs, out, annuaire, reference, today, profil, quiet, verbose, dispositifs):
     """Contrôle INPUTS sans produire d'offres : à lancer avant l'envoi."""
     execute(inputs, out, annuaire, reference, today, with_records=False, profil=profil, quiet=quiet,
-            verbose=verbose)
+            verbose=verbose, dispositifs=dispositifs)
 
 
 def _register_commands() -> None:

@@ -8,6 +8,7 @@ validation, inscription) are written here, from the seed procedure.
 from __future__ import annotations
 
 import csv
+import difflib
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -33,6 +34,7 @@ class Enumeration:
     name: str
     choices: tuple[Choice, ...]
     source: str
+    short_labels: bool = True   # show a long label's first alias in lists and messages
 
     @property
     def labels(self) -> list[str]:
@@ -86,6 +88,11 @@ def _level_aliases(label: str) -> tuple[str, ...]:
     return tuple(aliases)
 
 
+def _first_part(label: str) -> tuple[str, ...]:
+    """'Perfectionnement, élargissement des compétences' -> 'Perfectionnement'."""
+    return (label.split(", ", 1)[0],) if ", " in label else ()
+
+
 def _from_lheo(name: str, dict_name: str, extra: dict[str, tuple[str, ...]] | None = None,
                alias_rule=None) -> Enumeration:
     extra = extra or {}
@@ -136,7 +143,7 @@ def _publics() -> Enumeration:
 @lru_cache(maxsize=None)
 def enumerations() -> dict[str, Enumeration]:
     return {e.name: e for e in (
-        _from_lheo("objectif_general", "dict-AIS"),
+        _from_lheo("objectif_general", "dict-AIS", alias_rule=_first_part),
         _from_lheo("niveaux", "dict-niveaux", alias_rule=_level_aliases),
         _from_lheo("type_equipement", "dict-type-equipement"),
         _from_lheo("modalite_enseignement", "dict-modalites-enseignement", extra={
@@ -191,4 +198,35 @@ def enumerations() -> dict[str, Enumeration]:
 
 
 def enumeration(name: str) -> Enumeration:
+    if name == "dispositifs":  # replaceable per run (--dispositifs): see dispositifs.py
+        from .dispositifs import current
+        return current().enumeration
     return enumerations()[name]
+
+
+SUGGEST_CUTOFF = 0.75  # similarity (difflib ratio, 0..1) a value must reach to be suggested
+
+
+def closest(name: str, text: str) -> Choice | None:
+    """The choice whose spelling is nearest to `text` (a typo, a truncated label), or None.
+
+    Each label is also compared by its parts ("PROGRAMME REGION" of "PROGRAMME REGION -
+    Formations…"), so a short or misspelt value still finds the long SOFI label."""
+    target = fold(text)
+    if not target:
+        return None
+    best, score = None, SUGGEST_CUTOFF
+    for choice in enumeration(name).choices:
+        for spelling in _spellings(choice):
+            ratio = difflib.SequenceMatcher(None, target, spelling).ratio()
+            if ratio > score or (ratio == score and best is None):
+                best, score = choice, ratio
+    return best
+
+
+@lru_cache(maxsize=None)
+def _spellings(choice: Choice) -> tuple[str, ...]:
+    spellings = [fold(s) for s in (choice.label, choice.code, *choice.aliases)]
+    for sep in (" - ", " (", ", ", ": "):
+        spellings += [fold(p) for p in choice.label.split(sep) if len(p) > 3]
+    return tuple(dict.fromkeys(s for s in spellings if s))

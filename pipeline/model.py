@@ -31,6 +31,7 @@ class Field:
     pattern: str | None = None
     max_items: int | None = None
     from_reference: bool = False  # required unless the certification reference provides it
+    required_if: str | None = None  # "certifying": required only for a certifying formation
     synonyms: tuple[str, ...] = ()
     help: str = ""
     example: str = ""
@@ -116,8 +117,10 @@ FORMATION = Entity("formation", "Formations", "la formation", ("ref_formation",)
     F("code_rs", "Code RS", "code", pattern=r"RS\d{1,6}", synonyms=["rs"]),
     F("intitule", "Intitulé *", "text", from_reference=True, max_len=255,
       synonyms=["intitule formation"], example="Diplôme d'État d'aide-soignant - DEAS"),
-    F("objectif_general", "Objectif général *", "enum", required=True, table="objectif_general",
-      example="Certification"),
+    F("objectif_general", "Objectif général *", "enum", table="objectif_general", from_reference=True,
+      example="Certification",
+      help="« Certification » pour une formation certifiante (rempli ainsi quand la cellule est vide), "
+           "un autre objectif pour une formation non certifiante."),
     F("type_certification", "Type de certification", "text", max_len=255),
     F("objectif_formation", "Objectif *", "text", from_reference=True, max_len=3000,
       synonyms=["objectif formation", "objectifs formation"]),
@@ -130,13 +133,16 @@ FORMATION = Entity("formation", "Formations", "la formation", ("ref_formation",)
     F("codes_nsf", "Codes NSF", "code", multi=True, pattern=r"\d{3}[a-zA-Z]?", max_items=3,
       synonyms=["nsf", "code nsf"]),
     F("niveau_sortie", "Niveau de sortie", "enum", table="niveaux", example="Niveau 4"),
-    F("individualisation", "Individualisation du parcours par bloc *", "bool", required=True,
+    F("individualisation", "Individualisation du parcours par bloc *", "bool", required_if="certifying",
       synonyms=["souhaitez-vous individualiser le parcours par bloc de competences",
-                "individualiser le parcours"], example="non"),
-    F("validation", "Validation de la formation *", "enum", required=True, table="validation",
-      synonyms=["validation formation"], example="totale"),
+                "individualiser le parcours"], example="non",
+      help="Formation certifiante seulement. Non : la validation est totale, tous les blocs sont retenus."),
+    F("validation", "Validation de la formation *", "enum", table="validation",
+      synonyms=["validation formation"], example="totale",
+      help="Formation certifiante seulement ; vide = totale. Partielle seulement avec l'individualisation."),
     F("blocs", "Blocs de compétences", "code", multi=True, pattern=r"(RNCP|RS)\d{1,6}BC\d{2}",
-      synonyms=["bloc", "blocs competences"], example="RNCP35830BC01; RNCP35830BC02"),
+      synonyms=["bloc", "blocs competences"], example="RNCP35830BC01; RNCP35830BC02",
+      help="Formation certifiante seulement ; vide avec la validation totale = tous les blocs."),
     F("url_formation", "URL formation", "url"),
 ), feminine=True)
 
@@ -233,8 +239,10 @@ DISPOSITIF = Entity("dispositif", "Dispositifs", "le dispositif", ("ref_session"
       help="Facultatif : distingue deux dispositifs d'une même session."),
     F("ref_session", "Réf. session *", "ref", required=True, max_len=50,
       synonyms=["reference session", "ref session"], example="S-DEAS-2026-09"),
-    F("dispositif", "Dispositif *", "text", required=True, max_len=250,
-      example="PROGRAMME REGION - Formations sanitaires et sociales"),
+    F("dispositif", "Dispositif *", "enum", required=True, table="dispositifs",
+      example="PROGRAMME REGION - Formations sanitaires et sociales",
+      help="Un dispositif de la liste (libellé SOFI ou code court) ; la liste peut être remplacée "
+           "par celle du Carif-Oref (--dispositifs)."),
     F("publics", "Publics", "enum", multi=True, table="publics", synonyms=["public"],
       example="demandeur d'emploi; salarié"),
     F("codes_externes", "Codes externes", "text", max_len=250, multi=True),

@@ -14,7 +14,7 @@ import re
 
 import pandas as pd
 
-from .enums import enumeration
+from .enums import closest, enumeration
 from .findings import Findings
 from .model import PROVENANCE, Field
 from .placeholders import blank_placeholders
@@ -205,7 +205,9 @@ def _report_failures(table, field, text, failures, findings):
         part = failures[value]
         if field.kind in ("enum", "bool"):
             allowed = "oui, non" if field.kind == "bool" else ", ".join(display_labels(field.table))
-            findings.add(table, idx, "BAD_ENUM", field.name, value=value, bad=part, allowed=allowed)
+            near = closest(field.table, part) if field.kind == "enum" else None
+            findings.add(table, idx, "BAD_ENUM", field.name, value=value, bad=part, allowed=allowed,
+                         suggestion=f"Vouliez-vous dire « {near.label} » ?" if near else None)
         else:
             expected, hint = EXPECTED.get(field.kind, EXPECTED["code"])
             findings.add(table, idx, "BAD_FORMAT", field.name, value=value, bad=part,
@@ -215,8 +217,9 @@ def _report_failures(table, field, text, failures, findings):
 def display_labels(table_name: str, limit: int = 12) -> list[str]:
     """Labels short enough for a message: 'Niveau 4' rather than its whole definition."""
     labels = []
-    for choice in enumeration(table_name).choices:
-        label = choice.aliases[0] if len(choice.label) > 40 and choice.aliases else choice.label
+    enum = enumeration(table_name)
+    for choice in enum.choices:
+        label = choice.aliases[0] if enum.short_labels and len(choice.label) > 40 and choice.aliases else choice.label
         labels.append(label)
     if len(labels) > limit:
         labels = labels[:limit] + ["… (voir la feuille Listes du modèle)"]

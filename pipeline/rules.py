@@ -69,6 +69,30 @@ RULES: dict[str, Rule] = {r.code: r for r in (
     Rule("PARCOURS_INDIVIDUALISATION", ERROR, "Parcours incompatible avec l'individualisation",
          "La formation « {formation} » individualise le parcours par bloc, mais la session n'a pas {missing} dans « {field_label} ».",
          "Ajoutez « modulaire » et « individualisé » aux types de parcours, ou répondez non à l'individualisation."),
+    Rule("VALIDATION_INDIVIDUALISATION", ERROR, "Validation partielle sans individualisation",
+         "Sans individualisation du parcours par bloc, la validation de la formation est totale : "
+         "« {value} » ne convient pas.",
+         "Comme dans SOFI : « non » à l'individualisation = validation totale, tous les blocs sélectionnés. "
+         "Écrivez « totale », ou répondez « oui » à l'individualisation si vous proposez des parcours par blocs."),
+    Rule("NOT_CERTIFYING", ERROR, "Champ de certification sur une formation non certifiante",
+         "La formation n'est pas certifiante (« Référence Certif Info » = non) mais « {field_label} » "
+         "est rempli (« {value} »).",
+         "Videz la cellule, ou répondez oui à « Référence Certif Info » si la formation prépare cette "
+         "certification : elle sera alors vérifiée dans le référentiel."),
+    Rule("OBJECTIF_CERTIFICATION", ERROR, "Objectif général incohérent avec la certification",
+         "Objectif général « {value} » : {problem}.",
+         "Formation certifiante : objectif général « Certification » (ou cellule vide) ; formation non "
+         "certifiante : un autre objectif de la liste."),
+    Rule("DISPOSITIF_PUBLICS", ERROR, "Public non admis par le dispositif",
+         "Le dispositif « {dispositif} » n'admet pas le public « {public} ».",
+         "Publics admis par ce dispositif : {allowed}. Retirez ce public ou choisissez le dispositif "
+         "qui le finance."),
+    Rule("DEFAULT_APPLIED", WARNING, "Valeur par défaut appliquée",
+         "« {field_label} » est vide : « {default} » est retenu ({reason}).",
+         "Rien à faire si cette valeur convient ; sinon remplissez la cellule."),
+    Rule("VALUE_DERIVED", WARNING, "Valeur calculée",
+         "« {field_label} » est vide : {derived} ({how}).",
+         "Rien à faire si le calcul est juste ; sinon remplissez la cellule."),
     Rule("NO_CHILD", ERROR, "Enregistrement sans suite acceptée",
          "{entity_label} « {key} » n'a {none_accepted}.",
          "Corrigez les lignes rejetées de la feuille « {child_sheet} » qui s'y rattachent, ou ajoutez-en une valide."),

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from .dispositifs import using as using_dispositifs
 from .findings import Findings
 from .model import ENTITIES
 from .normalise import normalise_table
@@ -80,13 +81,20 @@ class Stopwatch:
 
 def run(inputs: list[Path], *, annuaire: Path | None = None, reference=None,
         today: dt.date | None = None, profil: str | None = None,
-        progress: Progress | Callback | None = None) -> Result:
+        progress: Progress | Callback | None = None, dispositifs: Path | None = None) -> Result:
     """Read, normalise, validate, resolve and decide. Raises InputError for unreadable inputs.
 
     `profil`: "sofi" or "lheo" for every record; None = lheo for records read from
     LHÉO XML, sofi for the others (profiles.py). `progress` (a callback taking a
     progress.Step, or a Progress) hears the `read` and `check` stages; see
-    pipeline/progress.py."""
+    pipeline/progress.py. `dispositifs`: a dispositif list replacing the bundled one
+    (see dispositifs.py)."""
+    with using_dispositifs(dispositifs):
+        return _run(inputs, annuaire=annuaire, reference=reference, today=today, profil=profil,
+                    progress=progress)
+
+
+def _run(inputs, *, annuaire, reference, today, profil, progress) -> Result:
     today = today or dt.date.today()
     clock = Stopwatch()
     steps = tracker(progress)

@@ -86,10 +86,11 @@ LINKS = _links()
 def choice_labels(table: str) -> list[str]:
     """Labels offered in a drop-down: short aliases for long LHÉO labels, no obsolete codes."""
     labels = []
-    for choice in enumeration(table).choices:
+    enum = enumeration(table)
+    for choice in enum.choices:
         if "obsolète" in choice.label.lower():
             continue
-        label = choice.aliases[0] if len(choice.label) > 40 and choice.aliases else choice.label
+        label = choice.aliases[0] if enum.short_labels and len(choice.label) > 40 and choice.aliases else choice.label
         labels.append(label)
     return labels
 
@@ -166,6 +167,11 @@ def field_rule(entity: Entity, f: Field) -> str:
 def field_status(f: Field) -> str:
     if f.required:
         return "Obligatoire."
+    if f.required_if == "certifying":
+        return "Obligatoire pour une formation certifiante ; à laisser vide pour une formation non certifiante."
+    if f.name == "objectif_general":
+        return ("Obligatoire pour une formation non certifiante ; « Certification » pour une formation "
+                "certifiante (retenu quand la cellule est vide).")
     if f.from_reference:
         return ("Obligatoire pour une formation non certifiante ; repris de la fiche Certif Info "
                 "quand la formation est certifiante.")
@@ -259,7 +265,7 @@ def _entity_sheet(wb: Workbook, entity: Entity, list_ranges: dict[str, str]) -> 
     for j, f in enumerate(entity.fields, 1):
         letter = get_column_letter(j)
         cell = ws.cell(row=1, column=j, value=f.label)
-        cell.font = Font(bold=f.required or f.from_reference)
+        cell.font = Font(bold=f.required or f.from_reference or bool(f.required_if))
         cell.fill = LINK_FILL if (entity.name, f.name) in LINKS else HEADER_FILL
         cell.alignment = Alignment(wrap_text=True, vertical="center", horizontal="center")
         cell.border = HEADER_BORDER
@@ -409,7 +415,7 @@ def _readme(wb: Workbook) -> None:
                 parts.append(f.help)
             if f.example:
                 parts.append(f"Exemple : {f.example}")
-            line(f.label, " ".join(parts), font=Font(bold=f.required or f.from_reference))
+            line(f.label, " ".join(parts), font=Font(bold=f.required or f.from_reference or bool(f.required_if)))
     ws.print_title_rows = f"{header_row}:{header_row}"
     ws.page_setup.orientation = "portrait"
     ws.page_setup.fitToWidth = 1

@@ -195,18 +195,17 @@ FORMATIONS = [
          intitule="Diplôme d'État d'accompagnant éducatif et social - DEAES", objectif_general="Certification",
          objectif_formation=DEAES_OBJECTIF, contenu_formation=DEAES_PROGRAMME,
          formacodes=["44022", "44054"], codes_rome=["K1301", "K1302"], codes_nsf=["332"],
-         niveau_sortie="Niveau 3", individualisation="non", validation="partielle",
+         niveau_sortie="Niveau 3", individualisation="oui", validation="partielle",
          blocs=["RNCP36004BC01", "RNCP36004BC02"],
          url_formation=f"{WEB}/formations/accompagnant-educatif-et-social"),
     dict(ref_formation="F-TUTORAT", certifinfo="non",
          intitule="Tutorat des stagiaires paramédicaux : accompagner et évaluer l'apprenant en stage",
          objectif_general="Professionnalisation", objectif_formation=TUTORAT_OBJECTIF,
          contenu_formation=TUTORAT_PROGRAMME, formacodes=["44588", "43435"], codes_nsf=["331"],
-         individualisation="non", validation="totale", url_formation=f"{WEB}/formations/tutorat"),
+         url_formation=f"{WEB}/formations/tutorat"),
     dict(ref_formation="F-ACTU-AS", certifinfo="non", intitule=ACTU_TITLE,
          objectif_general="Perfectionnement, élargissement des compétences", objectif_formation=ACTU_OBJECTIF,
-         contenu_formation=ACTU_PROGRAMME, formacodes=["43436"], codes_rome=["J1501"],
-         individualisation="non", validation="totale"),
+         contenu_formation=ACTU_PROGRAMME, formacodes=["43436"], codes_rome=["J1501"]),
 ]
 
 # ------------------------------------------------------------------------- actions
@@ -293,6 +292,7 @@ def session(ref, action, lieu, debut, fin, centre, *, entreprise=None, hebdo=Non
     return {k: v for k, v in rec.items() if v not in (None, [])}
 
 
+PARTIEL = ("modulaire", "individualisé")  # a partial validation by blocs: individualised parcours
 LONG = dict(entreprise=770, hebdo=35, commentaire="770 heures en institut et 770 heures de stage "
             "réparties en quatre périodes ; congés scolaires de Noël et d'été.")
 SESSIONS = [
@@ -312,15 +312,15 @@ SESSIONS = [
     session("S-DEAP-ANG-2027-01", "A-DEAP-ANG", "41202", D(2027, 1, 11), D(2027, 12, 17), 770, pmr="5103",
             prf="5106", parcours=("collectif", "modulaire", "individualisé"), cycle="2027", **LONG),
     session("S-DEAES-LM-2026-10", "A-DEAES-LM", "41203", D(2026, 10, 5), D(2027, 6, 25), 238, entreprise=420,
-            hebdo=35, pmr="5104", prf="5106", rythmes=("discontinu", "temps plein"),
+            hebdo=35, parcours=PARTIEL, pmr="5104", prf="5106", rythmes=("discontinu", "temps plein"),
             modalites=("en organisme de formation", "en entreprise"),
             commentaire="Alternance de semaines en centre et de périodes de stage."),
     session("S-DEAES-LM-2027-03", "A-DEAES-LM", "41203", D(2027, 3, 1), D(2027, 12, 17), 238, entreprise=420,
-            hebdo=35, pmr="5104", rythmes=("discontinu", "temps plein"), enseignement="hybride",
+            hebdo=35, parcours=PARTIEL, pmr="5104", rythmes=("discontinu", "temps plein"), enseignement="hybride",
             modalites=("en organisme de formation", "en entreprise", "à distance"),
             commentaire="Deux jours par mois de cours à distance en classe virtuelle."),
     session("S-DEAES-ANG-2026-11", "A-DEAES-ANG", "41202", D(2026, 11, 2), D(2027, 7, 9), 238, entreprise=420,
-            hebdo=35, pmr="5103", prf="5106", rythmes=("discontinu", "temps plein"),
+            hebdo=35, parcours=PARTIEL, pmr="5103", prf="5106", rythmes=("discontinu", "temps plein"),
             modalites=("en organisme de formation", "en entreprise")),
     session("S-TUT-NTE-2026-05", "A-TUT-NTE", "41201", D(2026, 5, 11), D(2026, 6, 8), 28, pmr="5101",
             rythmes=("discontinu", "temps partiel"), modalites=("en organisme de formation",),
@@ -423,10 +423,10 @@ MISTAKES.append(("formation", "F-DEAP", "code_rncp", "RNCP35830",
 APPENDED_FORMATIONS = [
     dict(ref_formation="F-DEAS-PASSERELLE", certifinfo="oui", code_certifinfo=111668,
          intitule="Diplôme d'État d'aide-soignant - DEAS", objectif_general="Certification",
-         individualisation="non", validation="partielle", blocs=["RNCP35830BC01", "RNCP35830BC02"]),
+         individualisation="oui", validation="partielle", blocs=["RNCP35830BC01", "RNCP35830BC02"]),
     dict(ref_formation="F-DEAES-B34", certifinfo="oui", code_certifinfo=109868, code_rncp="RNCP36004",
          intitule="Diplôme d'État d'accompagnant éducatif et social - DEAES", objectif_general="Certification",
-         individualisation="non", validation="partielle", blocs=["RNCP36004BC03", "RNCP36004BC05"]),
+         individualisation="oui", validation="partielle", blocs=["RNCP36004BC03", "RNCP36004BC05"]),
 ]
 # ... each with its action, session and dispositif (rejected with it, in cascade).
 APPENDED_CHAINS = {
@@ -444,9 +444,9 @@ APPENDED_CHAINS = {
     ],
     "session": [
         session("S-DEAS-PASS-NTE-2026-10", "A-DEAS-PASS-NTE", "41201", D(2026, 10, 5), D(2027, 3, 26), 280,
-                entreprise=280, hebdo=35, pmr="5101", modalites=("en organisme de formation", "en entreprise")),
+                entreprise=280, hebdo=35, parcours=PARTIEL, pmr="5101", modalites=("en organisme de formation", "en entreprise")),
         session("S-DEAES-B34-LM-2027-01", "A-DEAES-B34-LM", "41203", D(2027, 1, 11), D(2027, 6, 25), 175,
-                entreprise=280, hebdo=35, pmr="5104", rythmes=("discontinu", "temps plein"),
+                entreprise=280, hebdo=35, parcours=PARTIEL, pmr="5104", rythmes=("discontinu", "temps plein"),
                 modalites=("en organisme de formation", "en entreprise")),
     ],
     "dispositif": [

@@ -137,3 +137,52 @@ def finding(result, code: str):
 def invoke(*args):
     """Run the `fasd` command in-process; arguments may be paths or text."""
     return CliRunner().invoke(main, [str(a) for a in args])
+
+
+SAMPLE_WORKBOOK = SAMPLES / "offre-sanitaire-social.xlsx"
+
+
+def sample_with(tmp_path: Path, changes: dict, name: str = "offre.xlsx") -> Path:
+    """A copy of the sample workbook with some cells changed.
+
+    `changes` maps (entity, key, field) to the new cell value (None empties it); the key
+    is the record's reference (a dispositif: (ref_session, ref_dispositif)). The cell is
+    found by its sheet, the row of that key and the column headed by the field's label.
+    """
+    wb = openpyxl.load_workbook(SAMPLE_WORKBOOK)
+    for (entity, key, field), value in changes.items():
+        spec = ENTITIES[entity]
+        ws = wb[spec.sheet]
+        headers = {c.value: c.column for c in ws[1]}
+        key_fields = ("ref_session", "ref_dispositif") if entity == "dispositif" else spec.key
+        keys = key if isinstance(key, tuple) else (key,)
+        key_columns = [headers[spec.field(k).label] for k in key_fields]
+        rows = [r for r in range(2, ws.max_row + 1)
+                if tuple(str(ws.cell(r, c).value) for c in key_columns) == keys]
+        assert len(rows) == 1, (entity, key)
+        label = spec.field(field).label
+        if label not in headers:
+            headers[label] = ws.max_column + 1
+            ws.cell(1, headers[label], label)
+        ws.cell(rows[0], headers[label]).value = value
+    path = tmp_path / name
+    wb.save(path)
+    return path
+
+
+def run_sample(tmp_path: Path, changes: dict, *, today=TODAY, reference="bundled", **kw):
+    """Run the pipeline on the sample workbook with `changes` (see sample_with)."""
+    if reference == "bundled":
+        reference = bundled_reference()
+    return run([sample_with(tmp_path, changes)], today=today, reference=reference, **kw)
+
+
+_REFERENCE = []
+
+
+def bundled_reference():
+    """The bundled certification reference, loaded once for the whole test session."""
+    if not _REFERENCE:
+        from pipeline.reference import load_reference
+        _REFERENCE.append(load_reference(None))
+    return _REFERENCE[0]

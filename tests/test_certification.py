@@ -21,6 +21,10 @@ def certifying(**cells) -> dict:
     formation.update(certifinfo="oui", objectif_general="Certification", intitule="", objectif_formation="",
                      contenu_formation="", formacodes="")
     formation.update(cells)
+    if cells.get("validation") == "partielle":
+        # SOFI: a partial validation goes with an individualised parcours (modulaire, individualisé)
+        formation["individualisation"] = "oui"
+        offer["session"][0]["types_parcours"] = "collectif; modulaire; individualisé"
     return offer
 
 
@@ -191,12 +195,20 @@ def test_rncp_code_shared_by_two_current_records_is_ambiguous(tmp_path):
     assert accepted_formation(result)["code_certifinfo"] == "1004"
 
 
-def test_non_certifying_formation_is_left_alone(tmp_path, reference):
+def test_non_certifying_formation_is_not_resolved(tmp_path, reference):
     offer = valid_offer()
-    offer["formation"][0]["code_certifinfo"] = "999999"  # ignored: certifinfo = non
     result = run_offer(tmp_path, offer, reference=reference)
     assert codes(result) == []
     assert accepted_formation(result)["intitule"] == "Prévention des TMS en établissement de santé"
+
+
+def test_non_certifying_formation_with_a_certifinfo_code_is_rejected(tmp_path, reference):
+    offer = valid_offer()
+    offer["formation"][0]["code_certifinfo"] = "999999"  # would be published unchecked
+    result = run_offer(tmp_path, offer, reference=reference)
+    assert finding(result, "NOT_CERTIFYING")["field"] == "code_certifinfo"
+    assert "CERTIFINFO_UNKNOWN" not in codes(result)
+    assert result.accepted_frame("formation").empty
 
 
 def test_without_reference_nothing_is_resolved(tmp_path):

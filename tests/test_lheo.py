@@ -13,6 +13,7 @@ import pytest
 from lxml import etree
 
 from factory import TODAY, valid_offer, write_workbook
+from pipeline.dispositifs import current as current_dispositifs
 from pipeline.findings import Findings
 from pipeline.lheo import NS_22, NS_23
 from pipeline.readers.errors import InputError
@@ -82,16 +83,18 @@ def rich_offer() -> dict:
     s3 = {**s2, "ref_session": "S3", "date_debut": "04/01/2027", "date_fin": "26/02/2027",
           "code_site_responsable": "LIEU2"}
     offer["session"] = [s1, s2, s3]
-    d1 = {**offer["dispositif"][0], "publics": "demandeur d'emploi; salarié", "codes_externes": "PRF-1; AIF",
+    d1 = {**offer["dispositif"][0], "publics": "demandeur d'emploi; demandeur d'emploi longue durée",
+          "codes_externes": "PRF-1; AIF",
           "nb_places_restantes": "4", "effectif_minimal": "6", "capacite_simultanee": "12",
           "annee_cycle": "2026", "frais_additionnels": "150", "frais_certification": "oui",
           "prise_en_charge_frais": "oui"}
     d2 = {"ref_session": "S1", "ref_dispositif": "D2",
           "dispositif": "Formation avec autres financements (entreprise, individuel)", "nb_places": "3",
           "frais_ht": "1000", "taux_tva": "0", "frais_ttc": "1000"}
-    many = [{"ref_session": "S2", "ref_dispositif": f"D{i}", "dispositif": f"Dispositif {i}", "nb_places": str(i)}
-            for i in range(1, 11)]  # 10 > the 8 organisme-financeur LHÉO allows per action
-    d3 = {"ref_session": "S3", "dispositif": "PROGRAMME REGION - Formations sanitaires et sociales",
+    names = [d.label for d in current_dispositifs().entries][:10]
+    many = [{"ref_session": "S2", "ref_dispositif": f"D{i}", "dispositif": name, "nb_places": str(i)}
+            for i, name in enumerate(names, 1)]  # 10 > the 8 organisme-financeur LHÉO allows per action
+    d3 = {"ref_session": "S3", "dispositif": "Formation avec autres financements (entreprise, individuel)",
           "nb_places": "10", "publics": "particulier"}
     offer["dispositif"] = [d1, d2, *many, d3]
     return offer
@@ -153,7 +156,7 @@ def test_writer_uses_lheo_codes(tmp_path):
     ns = {"l": NS_23}
     doc = etree.parse(str(xml))
     action = doc.xpath("//l:action[l:session/@numero='S1']", namespaces=ns)[0]
-    assert [e.text for e in action.findall("l:code-public-vise", ns)] == ["80011", "80044"]
+    assert [e.text for e in action.findall("l:code-public-vise", ns)] == ["80011", "80012"]
     assert [e.text for e in action.findall("l:organisme-financeur/l:code-financeur", ns)] == ["2", "5"]
     assert action.findtext("l:modalites-enseignement", namespaces=ns) == "1"
     assert action.findtext("l:modalites-entrees-sorties", namespaces=ns) == "1"

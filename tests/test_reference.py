@@ -78,7 +78,9 @@ def test_pipeline_resolves_blocs_from_the_zip(tmp_path, export):
     assert formation["blocs"] == ["RNCP12345BC01", "RNCP12345BC02", "RNCP12345BC03"]
     assert formation["niveau_sortie"] == "15"
 
-    offer["formation"][0].update(validation="partielle", blocs="RNCP12345BC01; RNCP12345BC09")
+    offer["formation"][0].update(validation="partielle", individualisation="oui",
+                                 blocs="RNCP12345BC01; RNCP12345BC09")
+    offer["session"][0]["types_parcours"] = "collectif; modulaire; individualisé"
     result = run_offer(tmp_path, offer, reference=ref)
     assert finding(result, "BLOC_UNKNOWN")["value"] == "RNCP12345BC09"
 

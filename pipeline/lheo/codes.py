@@ -35,7 +35,8 @@ CONTACT_TYPES_BACK = {v: k for k, v in CONTACT_TYPES.items()}
 VALIDATION = {"partielle": "0", "totale": "1"}
 VALIDATION_MIXTE = "2"
 
-# Dispositif name -> dict-financeurs code: first folded keyword that occurs wins.
+# Dispositif name outside the dispositif list (records of an older run) -> dict-financeurs
+# code: first folded keyword that occurs wins.
 FINANCEUR_RULES = (
     (("region", "regional", "conseil regional", "prf"), "2"),
     (("agefiph",), "7"),
@@ -54,6 +55,11 @@ TOUT_PUBLIC = "80056"  # Formacode TOUT PUBLIC, when no dispositif names a publi
 
 
 def financeur_code(dispositif: str) -> str:
+    """The funder code of the dispositif list entry; keywords only for a name outside the list."""
+    from ..dispositifs import current
+    entry = current().get(dispositif or "")
+    if entry is not None:
+        return entry.financeur
     words = f" {fold(dispositif)} "
     for keywords, code in FINANCEUR_RULES:
         if any(f" {k} " in words for k in keywords):

@@ -113,13 +113,26 @@ def _num(value) -> str:
 
 
 def check_prices(tables: Tables, findings: Findings) -> None:
-    """PRICE_TTC: TTC = HT × (1 + TVA) to the cent, when all three are given."""
+    """PRICE_TTC: TTC = HT × (1 + TVA) to the cent, when all three are given.
+
+    TTC left empty with HT and TVA given is computed (VALUE_DERIVED), so the price
+    reaches lheo.xml (`prix-total-TTC`)."""
     table = tables["dispositif"]
     t = table.typed
     if t.empty:
         return
     ht, tva, ttc = (pd.to_numeric(t[c], errors="coerce") for c in ("frais_ht", "taux_tva", "frais_ttc"))
     expected = (ht * (1 + tva)).round(2)
+    derive = ttc.isna() & expected.notna() & (table.raw["frais_ttc"].fillna("").astype(str).str.strip() == "")
+    if derive.any():
+        column = t["frais_ttc"].astype(object)
+        for idx in t.index[derive]:
+            value = float(expected[idx])
+            column.at[idx] = int(value) if value.is_integer() else value
+            findings.add(table, idx, "VALUE_DERIVED", "frais_ttc", derived=f"{_money(value)} € retenu",
+                         how=f"frais HT {_money(ht[idx])} € × (1 + TVA {tva[idx] * 100:g} %)")
+        t["frais_ttc"] = column
+        ttc = pd.to_numeric(t["frais_ttc"], errors="coerce")
     bad = (expected - ttc.round(2)).abs() > 0.005
     for idx in t.index[bad.fillna(False)]:
         findings.add(table, idx, "PRICE_TTC", "frais_ttc", ht=_money(ht[idx]), tva=f"{tva[idx] * 100:g} %",
@@ -208,7 +221,11 @@ def check_conditional_required(tables: Tables, findings: Findings) -> None:
 
 
 def run_cross_checks(tables: Tables, findings: Findings, today: dt.date) -> None:
+    from .dispositif import check_publics
+    from .formation import check_formations
     check_conditional_required(tables, findings)
+    check_formations(tables, findings)
+    check_publics(tables, findings)
     check_duplicate_keys(tables, findings)
     check_links(tables, findings)
     check_dates(tables, findings)

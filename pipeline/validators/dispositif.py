@@ -1,0 +1,34 @@
+"""Dispositif rules of SOFI's Fiche Dispositif that need the dispositif list.
+
+DISPOSITIF_PUBLICS: each public of a dispositif must be one its list entry admits
+(a Programme Région offer is for jobseekers, not for « salarié »). An entry with no
+publics admits every public.
+"""
+from __future__ import annotations
+
+from ..dispositifs import current
+from ..enums import enumeration
+from ..findings import Findings
+from ..tables import Table
+
+
+def check_publics(tables: dict[str, Table], findings: Findings) -> None:
+    table = tables["dispositif"]
+    t = table.typed
+    if t.empty:
+        return
+    dispositifs = current()
+    publics = enumeration("publics")
+    for idx, name, values in zip(t.index, t["dispositif"].tolist(), t["publics"].tolist()):
+        if not isinstance(values, list) or not isinstance(name, str):
+            continue
+        entry = dispositifs.get(name)
+        if entry is None or not entry.publics:
+            continue
+        for code in values:
+            if code not in entry.publics:
+                choice = publics.by_code(code)
+                allowed = ", ".join(sorted(publics.by_code(c).aliases[0] if publics.by_code(c).aliases
+                                           else publics.by_code(c).label for c in entry.publics))
+                findings.add(table, idx, "DISPOSITIF_PUBLICS", "publics", dispositif=entry.label,
+                             public=choice.label if choice else code, allowed=allowed)

@@ -1,0 +1,148 @@
+"""The seed's rules (issue 12), each checked by changing cells of the sample workbook.
+
+Every test starts from samples/offre-sanitaire-social.xlsx (which imports with no
+finding), changes the cell(s) the rule is about, and checks the finding, its
+absence, or the derived value.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from lxml import etree
+
+from pipeline.lheo import NS_23
+from pipeline.writers.lheo import write_lheo
+from tests.factory import codes, finding, run_sample
+
+NS = {"l": NS_23}
+PRF = "PROGRAMME REGION - Formations sanitaires et sociales"
+
+
+def accepted(result, entity: str, key: str, field: str):
+    frame = result.accepted_frame(entity)
+    key_field = {"formation": "ref_formation", "action": "ref_action", "session": "ref_session"}[entity]
+    rows = frame[frame[key_field] == key]
+    assert len(rows) == 1, (entity, key, result.findings[["code", "key", "message"]])
+    return rows.iloc[0][field]
+
+
+def lheo(result, tmp_path: Path):
+    path = tmp_path / "lheo.xml"
+    write_lheo(result, path)
+    return etree.parse(str(path))
+
+
+# 1. ------------------------------------------------------------- dispositif list
+def test_unknown_dispositif_is_refused(tmp_path):
+    result = run_sample(tmp_path, {("dispositif", ("S-DEAS-NTE-2026-09", "AUTRES"), "dispositif"):
+                                   "Financement magique 2099"})
+    f = finding(result, "BAD_ENUM")
+    assert f["field"] == "dispositif" and "Vouliez-vous dire" not in f["suggestion"]
+
+
+def test_misspelt_dispositif_gets_the_closest_value(tmp_path):
+    result = run_sample(tmp_path, {("dispositif", ("S-DEAS-NTE-2026-09", "PRF"), "dispositif"): "PROGRAME REGON"})
+    f = finding(result, "BAD_ENUM")
+    assert f"Vouliez-vous dire « {PRF} » ?" in f["suggestion"]
+
+
+def test_apprenticeship_is_a_dispositif_with_its_lheo_funder(tmp_path):
+    result = run_sample(tmp_path, {
+        ("dispositif", ("S-DEAS-NTE-2026-09", "AUTRES"), "dispositif"): "Contrat d'apprentissage",
+        ("dispositif", ("S-DEAS-NTE-2026-09", "AUTRES"), "publics"): "jeune sous contrat d'apprentissage"})
+    assert codes(result) == []
+    doc = lheo(result, tmp_path)
+    funders = doc.xpath("//l:action[l:session/@numero='S-DEAS-NTE-2026-09']/l:organisme-financeur/l:code-financeur",
+                        namespaces=NS)
+    assert [e.text for e in funders] == ["2", "16"]  # Conseil régional, OPCO
+
+
+def test_short_code_is_read_as_the_sofi_label(tmp_path):
+    result = run_sample(tmp_path, {("dispositif", ("S-DEAS-NTE-2026-09", "PRF"), "dispositif"): "prf-san"})
+    assert codes(result) == []
+    frame = result.accepted_frame("dispositif")
+    assert PRF in set(frame.loc[frame["ref_session"] == "S-DEAS-NTE-2026-09", "dispositif"])
+
+
+def test_a_carif_oref_list_replaces_the_bundled_one(tmp_path):
+    own = tmp_path / "dispositifs.csv"
+    own.write_text("libelle;code;code_financeur;publics;source\n"
+                   "Financement magique 2099;FM;0;;test\n", encoding="utf-8")
+    change = {("dispositif", ("S-DEAS-NTE-2026-09", "AUTRES"), "dispositif"): "Financement magique 2099"}
+    result = run_sample(tmp_path, change, dispositifs=own)
+    bad = result.findings[result.findings["code"] == "BAD_ENUM"]
+    assert "S-DEAS-NTE-2026-09 / AUTRES" not in set(bad["key"])
+    assert set(bad["field"]) == {"dispositif"} and f"S-DEAS-NTE-2026-09 / PRF" in set(bad["key"])
+
+
+# 9. publics inconsistent with the dispositif
+def test_programme_region_is_not_for_employees(tmp_path):
+    result = run_sample(tmp_path, {("dispositif", ("S-DEAS-NTE-2026-09", "PRF"), "publics"): "salarié"})
+    f = finding(result, "DISPOSITIF_PUBLICS")
+    assert f["field"] == "publics" and "salarié" in f["message"] and "demandeur d'emploi" in f["suggestion"]
+
+
+# 2. -------------------------------------------------- individualisation, validation
+def test_no_individualisation_means_total_validation(tmp_path):
+    result = run_sample(tmp_path, {("formation", "F-DEAS", "validation"): "partielle",
+                                   ("formation", "F-DEAS", "blocs"): "RNCP35830BC01"})
+    assert finding(result, "VALIDATION_INDIVIDUALISATION")["field"] == "validation"
+    assert "F-DEAS" not in set(result.accepted_frame("formation")["ref_formation"])
+
+
+def test_individualised_formation_defaults_to_total_validation(tmp_path):
+    result = run_sample(tmp_path, {("formation", "F-DEAP", "validation"): None,
+                                   ("formation", "F-DEAP", "blocs"): None})
+    f = finding(result, "DEFAULT_APPLIED")
+    assert f["field"] == "validation" and "totale" in f["message"]
+    assert accepted(result, "formation", "F-DEAP", "validation") == "totale"
+    assert accepted(result, "formation", "F-DEAP", "blocs") == [f"RNCP35832BC0{i}" for i in range(1, 6)]
+
+
+def test_non_certifying_formation_needs_neither_individualisation_nor_validation(tmp_path):
+    result = run_sample(tmp_path, {("formation", "F-TUTORAT", "individualisation"): None,
+                                   ("formation", "F-TUTORAT", "validation"): None})
+    assert codes(result) == []
+
+
+def test_certifying_formation_still_needs_individualisation(tmp_path):
+    result = run_sample(tmp_path, {("formation", "F-DEAS", "individualisation"): None})
+    assert finding(result, "REQUIRED")["field"] == "individualisation"
+
+
+# 3. ------------------------------------------------------------ non-certifying
+def test_non_certifying_formation_cannot_carry_a_certification(tmp_path):
+    result = run_sample(tmp_path, {("formation", "F-TUTORAT", "code_certifinfo"): "111669",
+                                   ("formation", "F-TUTORAT", "blocs"): "RNCP35830BC01"})
+    found = result.findings[result.findings["code"] == "NOT_CERTIFYING"]
+    assert sorted(found["field"]) == ["blocs", "code_certifinfo"]
+    assert "F-TUTORAT" not in set(result.accepted_frame("formation")["ref_formation"])
+
+
+# 4. ------------------------------------------------- certifying => certification
+def test_certifying_formation_aims_at_certification(tmp_path):
+    result = run_sample(tmp_path, {("formation", "F-DEAS", "objectif_general"): "Perfectionnement"})
+    assert finding(result, "OBJECTIF_CERTIFICATION")["field"] == "objectif_general"
+
+
+def test_empty_objective_of_a_certifying_formation_is_certification(tmp_path):
+    result = run_sample(tmp_path, {("formation", "F-DEAS", "objectif_general"): None})
+    assert finding(result, "DEFAULT_APPLIED")["field"] == "objectif_general"
+    assert accepted(result, "formation", "F-DEAS", "objectif_general") == "6"
+
+
+def test_non_certifying_formation_cannot_aim_at_certification(tmp_path):
+    result = run_sample(tmp_path, {("formation", "F-TUTORAT", "objectif_general"): "Certification"})
+    assert finding(result, "OBJECTIF_CERTIFICATION")["field"] == "objectif_general"
+
+
+# 5. ------------------------------------------------------------------ TTC derived
+def test_empty_ttc_is_derived_from_ht_and_tva(tmp_path):
+    result = run_sample(tmp_path, {("dispositif", ("S-TUT-NTE-2026-05", "PLAN"), "frais_ttc"): None})
+    f = finding(result, "VALUE_DERIVED")
+    assert f["field"] == "frais_ttc" and "672,00" in f["message"]
+    frame = result.accepted_frame("dispositif")
+    assert list(frame.loc[frame["ref_session"] == "S-TUT-NTE-2026-05", "frais_ttc"]) == [672]
+    doc = lheo(result, tmp_path)
+    assert doc.xpath("string(//l:action[l:session/@numero='S-TUT-NTE-2026-05']/l:prix-total-TTC)",
+                     namespaces=NS) == "672.00"
