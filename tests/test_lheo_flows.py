@@ -55,7 +55,8 @@ def test_third_party_flow_is_accepted_as_to_complete():
     assert "error" not in set(result.findings["severity"])
     assert result.accepted["formation"].all() and result.accepted["session"].all()
     [formation] = incomplete(result, "formation")
-    assert "Individualisation du parcours par bloc" in formation and "Validation de la formation" in formation
+    # non-certifying: SOFI asks neither individualisation nor validation (seed, issue 12)
+    assert "Objectif" in formation and "Individualisation du parcours par bloc" not in formation
     # "-" in objectif-formation and contenu-formation is a placeholder: empty, so to complete
     assert "Objectif" in formation and "Programme" in formation
     [session] = incomplete(result, "session")
@@ -84,7 +85,9 @@ def test_cli_import_names_what_sofi_needs_and_exits_0(tmp_path):
     records = [json.loads(line) for line in (out / "records.jsonl").read_text(encoding="utf-8").splitlines()]
     [formation] = records
     assert formation["complet"] is False
-    assert "Validation de la formation" in formation["a_completer"]
+    # certifying: individualisation is asked; an empty validation is totale (seed, issue 12)
+    assert "Individualisation du parcours par bloc" in formation["a_completer"]
+    assert formation["validation"] == "totale"
     session = formation["actions"][0]["sessions"][0]
     assert session["complet"] is False and "Périodes de formation" in session["a_completer"]
     summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
