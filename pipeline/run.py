@@ -35,6 +35,9 @@ class Result:
     # entity -> record index -> labels of the fields SOFI still needs (profiles.py)
     incomplete: dict[str, dict[int, list[str]]] = field(default_factory=dict)
     columns: list[dict] = field(default_factory=list)  # what each header was read as (headers.py)
+    # Input file per name shown in reports, when the files on disk are named otherwise
+    # (the web page stores uploads under generic names and shows the user's names).
+    files: dict[str, Path] = field(default_factory=dict)
 
     def to_complete(self, entity: str) -> int:
         """Accepted records of `entity` that are *à compléter*."""

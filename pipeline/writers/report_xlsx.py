@@ -122,6 +122,8 @@ def _fill(findings: list[dict]):
 # ---------------------------------------------------------------- plan
 
 def _input_paths(result) -> dict[str, Path]:
+    if result.files:
+        return {name: Path(p) for name, p in result.files.items()}
     paths = {}
     for p in result.inputs:
         path = Path(p)
