@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 OUT ?= out
 
-.PHONY: demo test install bench docs clean
+.PHONY: demo test install bench docs clean browser screenshot
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -19,8 +19,25 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/fasd import samples/offre-sanitaire-social.xlsx --out $(OUT)/demo --today 2026-03-01
 
-test: $(STAMP)
+test: $(STAMP) browser
 	$(BIN)/python -m pytest
+
+# Debian's Chromium for the browser tests of `fasd serve` (Playwright drives it; its own
+# browser builds cannot be downloaded here). Installed when missing and we are root;
+# otherwise those tests skip with a message (and fail under CI=true).
+CHROMIUM := /usr/bin/chromium
+browser:
+	@if [ ! -x $(CHROMIUM) ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "Installation de chromium (paquet Debian) pour les tests navigateur…"; \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) >/dev/null 2>&1 \
+	      || echo "chromium : installation impossible ; les tests navigateur seront ignorés."; \
+	  else echo "chromium absent et pas de droits root : les tests navigateur seront ignorés."; fi; \
+	fi
+
+# Screenshots of the web page for docs/web.md (server in-process, Chromium headless).
+screenshot: $(STAMP) browser
+	$(BIN)/python docs/screenshot_web.py
 
 # The benchmark (minutes, never in CI): writes bench/RESULTS.md. SESSIONS="10000 100000" by default.
 SESSIONS ?= 10000 100000

@@ -200,7 +200,8 @@ def check_command(inputs, out, annuaire, reference, today, profil, quiet, verbos
 def _register_commands() -> None:
     """Commands that live in their own modules (reference look-up, LHÉO export, template)."""
     import importlib
-    for module in ("pipeline.reference.commands", "pipeline.export", "pipeline.template"):
+    for module in ("pipeline.reference.commands", "pipeline.export", "pipeline.template",
+                   "pipeline.web.serve"):
         try:
             commands = importlib.import_module(module)
         except ModuleNotFoundError as exc:

@@ -1,0 +1,432 @@
+"""The Starlette application of `fasd serve`: pages, uploads, downloads, safety.
+
+Routes
+    GET  /                              upload form
+    POST /envois                        store an upload, queue its run, redirect to its page
+    GET  /envois/{id}                   progress, then the result (or the reason it failed)
+    GET  /envois/{id}/etat              progress as JSON (polled by the page's script)
+    GET  /envois/{id}/fichiers/{name}   report.xlsx, report.csv, records.jsonl, lheo.xml
+    GET  /modele.xlsx                   the template workbook to fill
+"""
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import hmac
+import logging
+import secrets
+import shutil
+import subprocess
+import sys
+import threading
+import time
+import traceback
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import asynccontextmanager
+from pathlib import Path
+from urllib.parse import urlencode
+
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import FileResponse, JSONResponse, RedirectResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+from starlette.templating import Jinja2Templates
+
+from . import results
+from .jobs import DOWNLOADS, job_dir, new_id, read_json, read_state, sweep, write_json
+from .labels import unique_labels
+from .settings import MB, Settings
+from .sniff import WORKBOOK_KINDS, NotAnOffer, sniff
+from .worker import STAGES, process_job
+
+log = logging.getLogger("fasd.web")
+HERE = Path(__file__).parent
+CSRF_COOKIE = "fasd_csrf"
+MAX_FILES = 20
+SWEEP_EVERY = 600   # seconds between two retention sweeps
+SECURITY_HEADERS = [
+    (b"content-security-policy", b"default-src 'self'; img-src 'self' data:; style-src 'self'; "
+                                 b"script-src 'self'; form-action 'self'; frame-ancestors 'none'; "
+                                 b"base-uri 'none'; object-src 'none'"),
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"no-referrer"),      # the upload id is the key to its results
+    (b"x-frame-options", b"DENY"),
+]
+
+
+class TooLarge(Exception):
+    pass
+
+
+class Runner:
+    """Runs uploads in the background, `workers` at a time, each in a fresh worker process.
+
+    A process per upload (`python -m pipeline.web.worker FOLDER`): the server stays
+    responsive while pandas works, memory is returned after each run, and a crash or an
+    out-of-memory kill ends one upload, not the server. `processes=False` runs the worker
+    in a thread of this process instead (quicker tests of the pages).
+    """
+
+    def __init__(self, workers: int = 1, processes: bool = True) -> None:
+        self.processes = processes
+        self.executor = ThreadPoolExecutor(workers, thread_name_prefix="fasd-web")
+        self.running: set[subprocess.Popen] = set()
+        self.lock = threading.Lock()
+
+    def submit(self, folder: Path) -> None:
+        self.executor.submit(self._run, folder)
+
+    def _run(self, folder: Path) -> None:
+        try:
+            if self.processes:
+                child = subprocess.Popen([sys.executable, "-m", "pipeline.web.worker", str(folder)],
+                                         stdin=subprocess.DEVNULL)
+                with self.lock:
+                    self.running.add(child)
+                code = child.wait()
+                with self.lock:
+                    self.running.discard(child)
+                if code not in (0, 1):
+                    log.error("upload %s: worker exited with %s", folder.name[:8], code)
+            else:
+                process_job(str(folder))
+        except Exception:
+            log.error("upload %s: worker not started:\n%s", folder.name[:8], traceback.format_exc())
+        if folder.is_dir() and read_state(folder).get("status") not in ("done", "failed"):
+            # the worker died (killed, out of memory) before it could say so itself
+            state = read_state(folder)
+            state.update(status="failed", message=INTERRUPTED)
+            write_json(folder / "state.json", state)
+
+    def shutdown(self) -> None:
+        """Stop queued uploads and the worker processes this server started."""
+        self.executor.shutdown(wait=False, cancel_futures=True)
+        with self.lock:
+            for child in self.running:
+                child.terminate()
+
+
+INTERRUPTED = ("Le traitement a été interrompu (manque de mémoire ou arrêt du serveur). "
+               "Réessayez avec un fichier plus petit, ou signalez-le à l'équipe qui gère l'outil.")
+
+
+def create_app(settings: Settings, runner: Runner | None = None) -> Starlette:
+    runner = runner or Runner(settings.workers)
+    templates = Jinja2Templates(directory=str(HERE / "templates"))
+    templates.env.globals.update(entity_labels=results.ENTITY_LABELS,
+                                 severity_labels=results.SEVERITY_LABELS, where=results.where,
+                                 max_mb=settings.max_upload_bytes // MB,
+                                 retention_hours=round(settings.retention_seconds / 3600))
+
+    def render(request: Request, name: str, context: dict | None = None, status: int = 200) -> Response:
+        token = request.cookies.get(CSRF_COOKIE) or secrets.token_urlsafe(32)
+        response = templates.TemplateResponse(request, name, {"csrf": token, **(context or {})},
+                                              status_code=status)
+        response.headers["cache-control"] = "no-store"
+        if request.cookies.get(CSRF_COOKIE) != token:
+            response.set_cookie(CSRF_COOKIE, token, httponly=True, samesite="strict", path="/")
+        return response
+
+    def form_page(request: Request, errors: list[str] | None = None, status: int = 200, today=None):
+        return render(request, "index.html", {"errors": errors or [],
+                                              "today": today or dt.date.today().isoformat()}, status)
+
+    async def index(request: Request):
+        return form_page(request)
+
+    async def upload(request: Request):
+        if not _same_origin(request):
+            return form_page(request, [CSRF_MESSAGE], 403)
+        try:
+            form = await _read_form(request, settings.max_upload_bytes)
+        except TooLarge:
+            return form_page(request, [f"L'envoi dépasse la taille maximale de "
+                                       f"{settings.max_upload_bytes // MB} Mo. Découpez l'offre en "
+                                       "plusieurs fichiers, ou retirez les feuilles inutiles."], 413)
+        try:
+            return await _store_upload(request, form)
+        finally:
+            await form.close()
+
+    async def _store_upload(request: Request, form):
+        token = form.get("csrf")
+        cookie = request.cookies.get(CSRF_COOKIE)
+        if not (isinstance(token, str) and cookie and hmac.compare_digest(token, cookie)):
+            return form_page(request, [CSRF_MESSAGE], 403)
+        today = str(form.get("date") or "")
+        try:
+            today = dt.date.fromisoformat(today).isoformat() if today else dt.date.today().isoformat()
+        except ValueError:
+            return form_page(request, [f"La date de référence « {today} » n'est pas une date "
+                                       "(attendu : AAAA-MM-JJ)."], 422)
+        uploads = [f for f in form.getlist("fichiers") if isinstance(f, UploadFile) and f.filename]
+        annuaire = form.get("annuaire")
+        annuaire = annuaire if isinstance(annuaire, UploadFile) and annuaire.filename else None
+        if not uploads:
+            return form_page(request, ["Choisissez au moins un fichier d'offres (xlsx, csv ou XML LHÉO)."],
+                             422, today)
+        if len(uploads) > MAX_FILES:
+            return form_page(request, [f"Envoyez au plus {MAX_FILES} fichiers à la fois."], 422, today)
+        labels = unique_labels([f.filename for f in uploads] + ([annuaire.filename] if annuaire else []))
+        errors, kinds = [], []
+        for f, label in zip(uploads + ([annuaire] if annuaire else []), labels):
+            try:
+                kinds.append(await run_in_threadpool(sniff, f.file, label))
+            except NotAnOffer as exc:
+                errors.append(str(exc))
+                kinds.append(None)
+        if annuaire and kinds[-1] and kinds[-1] not in WORKBOOK_KINDS:
+            errors.append(f"L'annuaire « {labels[-1]} » doit être un classeur (feuilles Sites et Contacts).")
+        if errors:
+            return form_page(request, errors, 422, today)
+        job_id = new_id()
+        folder = settings.data_dir / job_id
+        meta = {"created": time.time(), "today": today, "reference": settings.reference,
+                "files": [], "annuaire": None}
+        for i, (f, label, kind) in enumerate(zip(uploads, labels, kinds), 1):
+            meta["files"].append({"stored": f"upload-{i}.{kind}", "label": label})
+        if annuaire:
+            meta["annuaire"] = {"stored": f"annuaire.{kinds[-1]}", "label": labels[-1]}
+        stored = [m["stored"] for m in meta["files"]] + ([meta["annuaire"]["stored"]] if annuaire else [])
+        await run_in_threadpool(_save, folder, uploads + ([annuaire] if annuaire else []), stored)
+        write_json(folder / "meta.json", meta)
+        write_json(folder / "state.json", {"status": "queued", "done": [], "stage": None})
+        runner.submit(folder)
+        return RedirectResponse(f"/envois/{job_id}", status_code=303)
+
+    def job_or_404(request: Request) -> Path:
+        folder = job_dir(settings.data_dir, request.path_params["job_id"])
+        if folder is None:
+            raise HTTPException(404)
+        return folder
+
+    async def job(request: Request):
+        folder = job_or_404(request)
+        meta = read_json(folder / "meta.json") or {}
+        state = read_state(folder)
+        context = {"job_id": folder.name, "meta": meta, "state": state, "progress": progress_view(state)}
+        if state["status"] in ("queued", "running"):
+            return render(request, "progress.html", context)
+        if state["status"] == "failed":
+            return render(request, "failed.html", context, 422)
+        run = results.load(folder)
+        if run is None:
+            raise HTTPException(404)
+        return render(request, "result.html", {**context, **result_context(request, folder, run)})
+
+    async def job_state(request: Request):
+        folder = job_or_404(request)
+        state = read_state(folder)
+        return JSONResponse(progress_view(state), headers={"cache-control": "no-store"})
+
+    async def download(request: Request):
+        folder = job_or_404(request)
+        name = request.path_params["name"]
+        path = folder / "out" / name
+        if name not in DOWNLOADS or not path.is_file():
+            raise HTTPException(404)
+        return FileResponse(path, media_type=DOWNLOADS[name], filename=name,
+                            headers={"cache-control": "no-store"})
+
+    template_lock = asyncio.Lock()
+
+    async def template_workbook(request: Request):
+        path = settings.data_dir / "offre-fasd.xlsx"
+        async with template_lock:
+            if not path.is_file():
+                from ..template import write_template
+                await run_in_threadpool(write_template, path)
+        return FileResponse(path, media_type=DOWNLOADS["report.xlsx"], filename="offre-fasd.xlsx")
+
+    async def not_found(request: Request, exc: Exception):
+        return render(request, "message.html", {
+            "title": "Page introuvable",
+            "text": "Cette adresse ne correspond à rien, ou l'envoi a été supprimé : les résultats "
+                    f"sont conservés {round(settings.retention_seconds / 3600)} heure(s)."}, 404)
+
+    async def http_error(request: Request, exc: HTTPException):
+        if exc.status_code == 404:
+            return await not_found(request, exc)
+        return render(request, "message.html", {"title": "Requête refusée",
+                                                "text": "Cette requête n'est pas acceptée ici."},
+                      exc.status_code)
+
+    async def server_error(request: Request, exc: Exception):
+        log.error("error on %s %s:\n%s", request.method, request.url.path,
+                  "".join(traceback.format_exception(exc)))
+        return render(request, "message.html", {
+            "title": "Erreur interne",
+            "text": "Le serveur a rencontré une erreur. Réessayez ; si elle revient, signalez-la à "
+                    "l'équipe qui gère l'outil."}, 500)
+
+    @asynccontextmanager
+    async def lifespan(app):
+        async def janitor():
+            while True:
+                await run_in_threadpool(sweep, settings.data_dir, settings.retention_seconds)
+                await asyncio.sleep(SWEEP_EVERY)
+        task = asyncio.create_task(janitor())
+        try:
+            yield
+        finally:
+            task.cancel()
+            runner.shutdown()
+
+    app = Starlette(
+        routes=[
+            Route("/", index),
+            Route("/envois", upload, methods=["POST"]),
+            Route("/envois/{job_id}", job),
+            Route("/envois/{job_id}/etat", job_state),
+            Route("/envois/{job_id}/fichiers/{name}", download),
+            Route("/modele.xlsx", template_workbook),
+            Mount("/static", StaticFiles(directory=str(HERE / "static")), name="static"),
+        ],
+        exception_handlers={HTTPException: http_error, Exception: server_error},
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.runner = runner
+    return SecurityHeaders(app)
+
+
+CSRF_MESSAGE = ("Le formulaire a expiré ou ne vient pas de cette page : rechargez la page, "
+                "puis renvoyez les fichiers.")
+
+
+def _same_origin(request: Request) -> bool:
+    """Refuse a POST that a browser says comes from another site (first line of CSRF defence)."""
+    if request.headers.get("sec-fetch-site") in ("cross-site", "same-site"):
+        return False
+    origin = request.headers.get("origin")
+    if origin and origin != "null":
+        host = request.headers.get("host", "")
+        return origin.split("://", 1)[-1] == host
+    return True
+
+
+async def _read_form(request: Request, limit: int):
+    """Parse the multipart body, counting bytes: past `limit`, drain the rest and raise TooLarge.
+
+    Draining lets the browser finish sending and read our French answer instead of a reset
+    connection; past four times the limit the connection is dropped instead.
+    """
+    received = 0
+    receive = request.receive
+
+    async def counting():
+        nonlocal received
+        message = await receive()
+        if message["type"] == "http.request":
+            received += len(message.get("body", b""))
+            if received > limit:
+                raise TooLarge
+        return message
+
+    async def drain():
+        nonlocal received
+        more = True
+        while more and received <= 4 * limit:
+            message = await receive()
+            if message["type"] != "http.request":
+                return
+            received += len(message.get("body", b""))
+            more = message.get("more_body", False)
+
+    declared = request.headers.get("content-length", "")
+    try:
+        if declared.isdigit() and int(declared) > limit:
+            raise TooLarge
+        return await Request(request.scope, counting).form(max_files=MAX_FILES + 1, max_fields=20)
+    except TooLarge:
+        await drain()
+        raise
+
+
+def _save(folder: Path, uploads: list[UploadFile], names: list[str]) -> None:
+    """Copy the spooled uploads into the job folder, under the names we chose."""
+    inputs = folder / "inputs"
+    inputs.mkdir(parents=True)
+    for upload, name in zip(uploads, names):
+        upload.file.seek(0)
+        with open(inputs / name, "wb") as out:
+            shutil.copyfileobj(upload.file, out, 1024 * 1024)
+
+
+def progress_view(state: dict) -> dict:
+    """The state for people: stage labels with done / current / to do, and a percentage."""
+    done = set(state.get("done") or [])
+    percent, stages = 0, []
+    for key, label, share in STAGES:
+        status = "done" if key in done else "current" if key == state.get("stage") else "todo"
+        if status == "done":
+            percent = share
+        stages.append({"key": key, "label": label, "status": status})
+    if state.get("status") == "done":
+        percent = 100
+    return {"status": state.get("status"), "percent": percent, "stages": stages,
+            "records": state.get("records"), "message": state.get("message")}
+
+
+def result_context(request: Request, folder: Path, run: results.Run) -> dict:
+    q = request.query_params
+    filters = {k: q.get(k, "") for k in ("code", "entity", "sheet", "severity")}
+    sort, descending = q.get("tri", ""), q.get("ordre") == "desc"
+    chosen = results.select(run.findings, **filters, sort=sort, descending=descending)
+    pages = max(1, -(-len(chosen) // results.PAGE_SIZE))
+    try:
+        page = min(max(1, int(q.get("page", "1"))), pages)
+    except ValueError:
+        page = 1
+    start = (page - 1) * results.PAGE_SIZE
+
+    def link(**changes) -> str:
+        params = {**filters, "tri": sort, "ordre": "desc" if descending else "", "page": ""}
+        params.update(changes)
+        return "?" + urlencode({k: v for k, v in params.items() if v}) + "#constats"
+
+    def sort_link(key: str) -> str:
+        flip = "desc" if sort == key and not descending else ""
+        return link(tri=key, ordre=flip, page="")
+
+    summary = run.summary
+    return {
+        "summary": summary,
+        "entities": results.entity_rows(summary),
+        "records_read": results.records_read(summary),
+        "errors": summary["findings"]["by_severity"].get("error", 0),
+        "warnings": summary["findings"]["by_severity"].get("warning", 0),
+        "bars": results.chart(run.findings),
+        "worst": results.worst_rows(run.findings),
+        "choices": results.choices(run.findings),
+        "filters": filters, "sort": sort, "descending": descending,
+        "findings": chosen[start:start + results.PAGE_SIZE], "total_shown": len(chosen),
+        "page": page, "pages": pages, "link": link, "sort_link": sort_link,
+        "downloads": [name for name in DOWNLOADS if (folder / "out" / name).is_file()],
+    }
+
+
+class SecurityHeaders:
+    """Adds the security headers to every response (pure ASGI: no buffering of downloads)."""
+
+    def __init__(self, app) -> None:
+        self.app = app
+        self.state = app.state
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+
+        async def send_with_headers(message):
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                names = {name for name, _ in headers}
+                headers += [(n, v) for n, v in SECURITY_HEADERS if n not in names]
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)

@@ -1,0 +1,53 @@
+"""Show the user's file names in a run's results, while the files on disk have generic names.
+
+Uploads are stored as `upload-1.xlsx`, `annuaire.xlsx` (no name from the browser reaches
+the disk); the readers record that stored name as each record's source. After the run,
+the result is relabelled so the report, records.jsonl and lheo.xml speak of the files as
+the person named them.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+
+def unique_labels(names: list[str]) -> list[str]:
+    """The names as given, made distinct ("offre.xlsx", "offre (2).xlsx") and never empty."""
+    seen: dict[str, int] = {}
+    out = []
+    for i, name in enumerate(names, 1):
+        label = _clean(name) or f"fichier {i}"
+        if label in seen:
+            seen[label] += 1
+            stem, dot, suffix = label.rpartition(".")
+            label = f"{stem} ({seen[label]}).{suffix}" if dot and stem else f"{label} ({seen[label]})"
+        seen.setdefault(label, 1)
+        out.append(label)
+    return out
+
+
+def _clean(name: str) -> str:
+    """The last component of a browser-given name, without control characters, ≤ 120 chars."""
+    name = (name or "").replace("\\", "/").rsplit("/", 1)[-1]
+    name = "".join(c for c in name if c.isprintable())
+    return name.strip()[:120]
+
+
+def relabel(result, labels: dict[str, str]) -> None:
+    """Rename sources in place: `labels` maps a stored file name to the name shown."""
+    if not labels:
+        return
+    for table in result.tables.values():
+        table.raw["_source"] = table.raw["_source"].replace(labels)
+        if table.typed is not None and "_source" in table.typed:
+            table.typed["_source"] = table.typed["_source"].replace(labels)
+        table.columns = {(labels.get(src, src), sheet): cols for (src, sheet), cols in table.columns.items()}
+    result.findings["source"] = result.findings["source"].replace(labels)
+    stored = {Path(p).name: Path(p) for p in result.inputs}
+    result.files = {labels.get(name, name): path for name, path in stored.items()}
+    result.inputs = [labels.get(Path(p).name, Path(p).name) for p in result.inputs]
+
+
+def relabel_message(message: str, labels: dict[str, str]) -> str:
+    for stored, shown in labels.items():
+        message = message.replace(stored, shown)
+    return message

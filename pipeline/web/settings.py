@@ -1,0 +1,29 @@
+"""The server's settings, gathered once from `fasd serve`'s options and the environment."""
+from __future__ import annotations
+
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+MB = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path                      # one folder per upload, under generic names only
+    max_upload_bytes: int = 50 * MB     # the whole POST: offer files and annuaire together
+    retention_seconds: int = 24 * 3600  # an upload and its results are deleted after this
+    workers: int = 1                    # runs at the same time (CPU-bound: one per core at most)
+    reference: str | None = None        # --reference of the CLI; None: the bundled extract
+    base: str | None = None             # --base of the CLI (the catalogue), when given
+    token: str | None = None            # FASD_TOKEN: required to apply a run to the base
+
+    @classmethod
+    def make(cls, data_dir: str | Path | None = None, **kwargs) -> "Settings":
+        if data_dir is None:
+            data_dir = Path(tempfile.mkdtemp(prefix="fasd-web-"))
+        data_dir = Path(data_dir)
+        data_dir.mkdir(parents=True, exist_ok=True)
+        kwargs.setdefault("token", os.environ.get("FASD_TOKEN") or None)
+        return cls(data_dir=data_dir, **kwargs)

@@ -1,0 +1,124 @@
+"""One upload run in a worker process: the CLI's core and writers, with progress on disk.
+
+The worker writes `state.json` in the job folder after each stage; the page polls it.
+Run in a separate process (see `app.Runner`) so a long import neither blocks the server
+nor takes it down if it fails.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import time
+import traceback
+from pathlib import Path
+
+from .jobs import read_json, write_json
+from .labels import relabel, relabel_message
+
+log = logging.getLogger("fasd.web")
+
+# (key, French label, share of the bar when done): the share is a rough guide to where
+# time goes on the samples and the benchmark, not a measurement.
+STAGES = (
+    ("read", "Lecture des fichiers", 25),
+    ("normalise", "Conversion des valeurs", 35),
+    ("validate", "Contrôle des règles", 55),
+    ("resolve", "Vérification des certifications", 60),
+    ("decide", "Décision : enregistrements acceptés ou rejetés", 65),
+    ("write", "Écriture des rapports et des offres", 100),
+)
+STAGE_KEYS = [key for key, _, _ in STAGES]
+
+_reference_cache: dict = {}
+
+
+def load_reference(path: str | None):
+    """The certification reference, loaded once per worker process."""
+    if path not in _reference_cache:
+        from ..reference import load_reference as loader
+        _reference_cache[path] = loader(Path(path) if path else None)
+    return _reference_cache[path]
+
+
+class Progress:
+    """Receives the core's stage callbacks and the writers' laps; writes state.json."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.state = {"status": "running", "stage": "read", "done": [], "records": None,
+                      "started": time.time()}
+        self.save()
+
+    def save(self) -> None:
+        write_json(self.folder / "state.json", self.state)
+
+    def __call__(self, stage: str, records: int | None = None, **_counts) -> None:
+        key = "write" if stage.startswith("write") else stage
+        if key not in STAGE_KEYS:
+            return
+        if records is not None:
+            self.state["records"] = records
+        if key != "write":
+            self.state["done"].append(key)
+            following = STAGE_KEYS[STAGE_KEYS.index(key) + 1]
+            self.state["stage"] = following
+        else:
+            self.state["written"] = self.state.get("written", 0) + 1
+        self.save()
+
+    def lap(self, stage: str) -> None:          # the `clock` of write_outputs
+        self(stage)
+
+    def finish(self, status: str, message: str | None = None) -> None:
+        if status == "done":
+            self.state["done"] = list(STAGE_KEYS)
+            self.state["stage"] = None
+        self.state.update(status=status, message=message, finished=time.time())
+        self.save()
+
+
+def process_job(folder: str) -> str:
+    """Run the upload in `folder`; return its final status. Never raises."""
+    folder = Path(folder)
+    meta = read_json(folder / "meta.json") or {}
+    progress = Progress(folder)
+    inputs = [folder / "inputs" / f["stored"] for f in meta.get("files", [])]
+    annuaire = meta.get("annuaire")
+    labels = {f["stored"]: f["label"] for f in meta.get("files", [])}
+    if annuaire:
+        labels[annuaire["stored"]] = annuaire["label"]
+    paths = {str(folder / "inputs" / stored): label for stored, label in labels.items()}
+    try:
+        from ..readers.errors import InputError
+        from ..run import run
+        from ..writers.output import write_outputs
+        try:
+            reference = load_reference(meta.get("reference"))
+            result = run(inputs, annuaire=folder / "inputs" / annuaire["stored"] if annuaire else None,
+                         reference=reference, today=dt.date.fromisoformat(meta["today"]),
+                         progress=progress)
+        except InputError as exc:
+            message = relabel_message(relabel_message(str(exc), paths), labels)
+            progress.finish("failed", message)
+            return "failed"
+        relabel(result, labels)
+        write_outputs(result, folder / "out", with_records=True, clock=progress)
+        progress.finish("done")
+        return "done"
+    except Exception:  # a bug of ours: the log has the traceback, the page one French line
+        log.error("upload %s failed:\n%s", folder.name[:8], traceback.format_exc())
+        progress.finish("failed", "Erreur interne pendant le traitement : le fichier n'a pas pu "
+                        "être traité jusqu'au bout. Signalez-la à l'équipe qui gère l'outil, "
+                        "avec le fichier en cause.")
+        return "failed"
+
+
+def main(argv: list[str]) -> int:
+    """`python -m pipeline.web.worker FOLDER`: the process the server starts per upload."""
+    logging.basicConfig(format="fasd worker: %(message)s")
+    return 0 if process_job(argv[1]) == "done" else 1
+
+
+if __name__ == "__main__":
+    import sys
+    sys.exit(main(sys.argv))
