@@ -1,0 +1,175 @@
+"""`fasd serve` in a real browser: Debian's Chromium driven by Playwright.
+
+The server runs in this process on a free port of 127.0.0.1, with worker processes as
+`fasd serve` runs them. Expected numbers come from samples/README.md (the planted
+mistakes) and from the core run on the same file, never from the page itself.
+Where Chromium is absent the tests skip with a message, except under CI=true.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+from collections import Counter
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from pipeline.model import ENTITIES
+from pipeline.reference import load_reference
+from pipeline.run import run
+from pipeline.web.app import create_app
+from pipeline.web.settings import MB, Settings
+from pipeline.web.testing import CHROMIUM, serving, wait_for_result
+
+from test_samples import readme_table
+
+SAMPLES = Path(__file__).resolve().parent.parent / "samples"
+FLAWED = SAMPLES / "offre-sanitaire-social-erreurs.xlsx"
+CLEAN = SAMPLES / "offre-sanitaire-social.xlsx"
+WARNINGS = {"DURATION_EXCEEDS_PERIOD", "SESSION_ENDED", "UNKNOWN_COLUMN"}   # rules.py severities
+LIMIT_MB = 2
+
+
+def _browser_or_skip():
+    reason = None
+    if not Path(CHROMIUM).exists():
+        reason = f"{CHROMIUM} absent (paquet Debian chromium ; `make test` l'installe en root)"
+    else:
+        try:
+            import playwright.sync_api  # noqa: F401
+        except ImportError:
+            reason = "playwright absent (pip install -e '.[test]')"
+    if reason:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"tests navigateur exigés en CI : {reason}")
+        pytest.skip(f"tests navigateur ignorés : {reason}")
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    _browser_or_skip()
+    data = tmp_path_factory.mktemp("web-browser")
+    with serving(create_app(Settings.make(data, max_upload_bytes=LIMIT_MB * MB))) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser(site):
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser, site):
+    context = browser.new_context(viewport={"width": 1366, "height": 768}, accept_downloads=True,
+                                  locale="fr-FR")
+    page = context.new_page()
+    page.set_default_timeout(60_000)
+    page.goto(site + "/")
+    yield page
+    context.close()
+
+
+def upload(page, *paths, today="2026-03-01"):
+    page.set_input_files("#fichiers", [str(p) for p in paths])
+    page.fill("#date", today)
+    page.click("button[type=submit]")
+
+
+def test_flawed_sample_counts_finding_and_report(page, tmp_path):
+    upload(page, FLAWED)
+    wait_for_result(page)
+    planted = readme_table()
+    errors = sum(1 for r in planted if r["code"] not in WARNINGS)
+    verdict = page.inner_text("#verdict")
+    assert f"{errors} erreur(s) à corriger" in verdict
+    assert f"{len(planted) - errors} avertissement(s)" in verdict
+
+    core = run([FLAWED], reference=load_reference(None), today=dt.date(2026, 3, 1)).summary()["entities"]
+    for entity, counts in core.items():
+        cells = page.locator(f'#bilan tr[data-entite="{entity}"] td').all_inner_texts()
+        assert [int(c) for c in cells[:3]] == [counts["read"], counts["accepted"], counts["rejected"]], entity
+
+    # the chart has one bar per planted code, with its count
+    bars = dict(re.findall(r"(\w+) — .* : (\d+)", "\n".join(page.locator("#graphique title").all_text_contents())))
+    assert {code: int(n) for code, n in bars.items()} == dict(Counter(r["code"] for r in planted))
+
+    # planted mistake 1: the SIRET of site 36364, cell B6 of Sites
+    row = page.locator("#table-constats tbody tr", has_text="13000511900033")
+    assert row.count() == 1
+    text = row.inner_text()
+    assert "BAD_FORMAT" in text and "Sites" in text and "B6" in text and "36364" in text
+    assert "n'est pas un SIRET valide" in text and "Corrigez la valeur" in text
+
+    # filter by code through the form
+    page.select_option("select[name=code]", "PARENT_REJECTED")
+    page.click("#filtres button[type=submit]")
+    codes = page.locator("#table-constats tbody code").all_inner_texts()
+    assert codes and set(codes) == {"PARENT_REJECTED"}
+    assert len(codes) == sum(1 for r in planted if r["code"] == "PARENT_REJECTED")
+
+    # sort by record, descending (two clicks on the header)
+    page.goto(page.url.split("?")[0])
+    for _ in range(2):
+        with page.expect_navigation():
+            page.click("#table-constats th >> text=Enregistrement")
+    shown = [(cell.split(" ", 1) + [""])[:2] for cell in page.locator("#table-constats tbody td:nth-child(3)").all_inner_texts()]
+    order = list(ENTITIES)
+    records = [(order.index(entity), key.casefold()) for entity, key in shown if entity]
+    assert len(records) > 10 and records == sorted(records, reverse=True)
+
+    with page.expect_download() as info:
+        page.click("a.bouton >> text=report.xlsx")
+    path = tmp_path / "report.xlsx"
+    info.value.save_as(path)
+    book = openpyxl.load_workbook(path)
+    texts = [str(c.value) for ws in book for r in ws.iter_rows() for c in r if c.value is not None]
+    assert any("n'est pas un SIRET valide" in t for t in texts)
+    assert any("offre-sanitaire-social-erreurs.xlsx" in t for t in texts)
+
+
+def test_corrected_file_has_no_error(page):
+    upload(page, CLEAN)
+    wait_for_result(page)
+    assert "Aucune erreur." in page.inner_text("#verdict")
+    assert page.locator("#table-constats tbody tr").count() == 0
+    assert page.locator(".telechargements a").all_inner_texts() == [
+        "report.xlsx", "report.csv", "records.jsonl", "lheo.xml"]
+
+
+def test_too_large_file_is_refused_in_the_page_and_by_the_server(browser, site, tmp_path):
+    big = tmp_path / "offre.csv"
+    big.write_bytes(b"a;b\n" + b"1;2\n" * (LIMIT_MB * MB // 4 + 10))
+    for javascript in (True, False):   # the script's check, then the server's alone
+        context = browser.new_context(java_script_enabled=javascript)
+        page = context.new_page()
+        page.goto(site + "/")
+        upload(page, big)
+        alert = page.locator(".alerte").first
+        alert.wait_for()
+        assert f"dépasse la taille maximale de {LIMIT_MB} Mo" in alert.inner_text()
+        assert page.url.rstrip("/") == site + ("" if javascript else "/envois")
+        context.close()
+
+
+def test_non_offer_file_is_refused_with_a_clear_message(page, tmp_path):
+    image = tmp_path / "offre.xlsx"
+    image.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(200))
+    upload(page, image)
+    alert = page.locator(".alerte")
+    alert.wait_for()
+    assert "« offre.xlsx » n'est ni un classeur (xlsx, xls, ods), ni un fichier CSV, ni un flux LHÉO XML" \
+        in alert.inner_text()
+
+
+def test_template_link_downloads_the_workbook(page, tmp_path):
+    with page.expect_download() as info:
+        page.click("nav >> text=Modèle à remplir")
+    path = tmp_path / "modele.xlsx"
+    info.value.save_as(path)
+    assert "Sessions" in openpyxl.load_workbook(path).sheetnames
