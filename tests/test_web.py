@@ -278,22 +278,19 @@ def test_non_offer_files_are_refused_before_any_run(client, server):
     assert jobs(settings) == before
 
 
-def test_workbook_without_offer_sheets_is_named_not_accepted(client):
-    """A workbook that holds no offer: refused with the reader's reason (once the readers
-    refuse a sheet they do not understand, issue 10), or read as zero offers and said so."""
+def test_workbook_without_offer_sheets_fails_with_the_readers_reason(client):
     book = openpyxl.Workbook()
     book.active.title = "Budget"
     book.active.append(["poste", "montant"])
     buffer = io.BytesIO()
     book.save(buffer)
     location = post(client, {"fichiers": ("budget 2026.xlsx", buffer.getvalue())}).headers["location"]
-    status = wait_done(client, location)["status"]
-    page = html.unescape(client.get(location).text)
-    assert "budget 2026.xlsx" in page and "upload-1" not in page
-    if status == "failed":
-        assert re.search(r"budget 2026\.xlsx : .*(feuille|colonne)", page)
-    else:
-        assert "Aucune offre reconnue" in page and "Aucune erreur" not in page
+    assert wait_done(client, location)["status"] == "failed"
+    response = client.get(location)
+    page = html.unescape(response.text)
+    assert response.status_code == 422
+    assert "budget 2026.xlsx, feuille « Budget » : fichier non compris" in page
+    assert "upload-1" not in page and "Traceback" not in page
 
 
 def test_downloads_are_a_fixed_list(client):
@@ -348,3 +345,30 @@ def test_internal_errors_show_no_traceback(client, monkeypatch):
     assert response.status_code == 500
     assert "Erreur interne" in html.unescape(response.text) and "secret detail" not in html.unescape(response.text)
     assert "Traceback" not in html.unescape(response.text)
+
+
+def bilan(page: str) -> dict:
+    """entity -> the numbers of its row in the summary table."""
+    rows = re.findall(r'<tr data-entite="(\w+)">(.*?)</tr>', page, re.S)
+    return {entity: [int(n) for n in re.findall(r"<td[^>]*>(\d+)</td>", cells)] for entity, cells in rows}
+
+
+@pytest.mark.parametrize("profil", ["", "sofi"])
+def test_lheo_flow_with_the_profile_of_the_form(client, profil):
+    flow = Path(__file__).parent / "data" / "real" / "trefle-poec.xml"
+    with open(flow, "rb") as fh:
+        location = post(client, {"fichiers": ("flux.xml", fh)}, data={"profil": profil}).headers["location"]
+    assert wait_done(client, location)["status"] == "done"
+    page = client.get(location).text
+    core = run([flow], reference=load_reference(None), today=dt.date(2026, 3, 1), profil=profil or None).summary()
+    to_complete = core["a_completer"]
+    expected = {e: [c["read"], c["accepted"], c["rejected"]] + ([to_complete[e]] if any(to_complete.values()) else [])
+                for e, c in core["entities"].items()}
+    assert bilan(page) == expected
+    assert ("à compléter</th>" in page) == (profil == "")
+
+
+def test_unknown_profile_is_refused(client):
+    with open(CLEAN, "rb") as fh:
+        response = post(client, {"fichiers": ("o.xlsx", fh)}, data={"profil": "tout"})
+    assert response.status_code == 422 and "Profil inconnu" in html.unescape(response.text)

@@ -163,6 +163,9 @@ def create_app(settings: Settings, runner: Runner | None = None) -> Starlette:
         except ValueError:
             return form_page(request, [f"La date de référence « {today} » n'est pas une date "
                                        "(attendu : AAAA-MM-JJ)."], 422)
+        profil = str(form.get("profil") or "")
+        if profil not in ("", "sofi", "lheo"):
+            return form_page(request, [f"Profil inconnu : « {profil} » (sofi ou lheo)."], 422, today)
         uploads = [f for f in form.getlist("fichiers") if isinstance(f, UploadFile) and f.filename]
         annuaire = form.get("annuaire")
         annuaire = annuaire if isinstance(annuaire, UploadFile) and annuaire.filename else None
@@ -186,7 +189,7 @@ def create_app(settings: Settings, runner: Runner | None = None) -> Starlette:
         job_id = new_id()
         folder = settings.data_dir / job_id
         meta = {"created": time.time(), "today": today, "reference": settings.reference,
-                "files": [], "annuaire": None}
+                "profil": profil or None, "files": [], "annuaire": None}
         for i, (f, label, kind) in enumerate(zip(uploads, labels, kinds), 1):
             meta["files"].append({"stored": f"upload-{i}.{kind}", "label": label})
         if annuaire:
@@ -400,6 +403,7 @@ def result_context(request: Request, folder: Path, run: results.Run) -> dict:
         "records_read": results.records_read(summary),
         "errors": summary["findings"]["by_severity"].get("error", 0),
         "warnings": summary["findings"]["by_severity"].get("warning", 0),
+        "infos": summary["findings"]["by_severity"].get("info", 0),
         "bars": results.chart(run.findings),
         "worst": results.worst_rows(run.findings),
         "choices": results.choices(run.findings),

@@ -42,6 +42,8 @@ def relabel(result, labels: dict[str, str]) -> None:
             table.typed["_source"] = table.typed["_source"].replace(labels)
         table.columns = {(labels.get(src, src), sheet): cols for (src, sheet), cols in table.columns.items()}
     result.findings["source"] = result.findings["source"].replace(labels)
+    for column in result.columns:
+        column["source"] = labels.get(column.get("source"), column.get("source"))
     stored = {Path(p).name: Path(p) for p in result.inputs}
     result.files = {labels.get(name, name): path for name, path in stored.items()}
     result.inputs = [labels.get(Path(p).name, Path(p).name) for p in result.inputs]

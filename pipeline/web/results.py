@@ -17,7 +17,7 @@ from .jobs import read_json
 
 ENTITY_LABELS = {"site": "Sites", "contact": "Contacts", "formation": "Formations",
                  "action": "Actions", "session": "Sessions", "dispositif": "Dispositifs"}
-SEVERITY_LABELS = {"error": "erreur", "warning": "avertissement"}
+SEVERITY_LABELS = {"error": "erreur", "warning": "avertissement", "info": "information"}
 PAGE_SIZE = 100
 SORTS = {   # sort key of the findings table -> the fields it orders by
     "gravite": ("severity",),
@@ -58,10 +58,11 @@ def _load(folder: str, _stamp: int) -> Run | None:
 
 
 def entity_rows(summary: dict) -> list[dict]:
-    rows = []
-    for name, counts in summary["entities"].items():
-        rows.append({"entity": name, "label": ENTITY_LABELS.get(name, name), **counts})
-    return rows
+    """Read / accepted / rejected per entity, and accepted but *à compléter* (profile lheo)."""
+    to_complete = summary.get("a_completer", {})
+    return [{"entity": name, "label": ENTITY_LABELS.get(name, name), **counts,
+             "to_complete": to_complete.get(name, 0)}
+            for name, counts in summary["entities"].items()]
 
 
 def records_read(summary: dict) -> int:
@@ -102,6 +103,8 @@ def worst_rows(findings: list[dict], limit: int = 10) -> list[dict]:
         if f["code"] in CONSEQUENCES or (f.get("row") is None and f.get("line") is None):
             continue
         place = (f.get("source") or "", f.get("sheet") or "", f.get("row"), f.get("line"))
+        if f["severity"] not in ("error", "warning"):
+            continue
         row = rows.setdefault(place, {"source": place[0], "sheet": place[1], "row": place[2],
                                       "line": place[3], "entity": f.get("entity") or "",
                                       "key": f.get("key") or "", "errors": 0, "warnings": 0,

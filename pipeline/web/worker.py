@@ -89,20 +89,20 @@ def process_job(folder: str) -> str:
         labels[annuaire["stored"]] = annuaire["label"]
     paths = {str(folder / "inputs" / stored): label for stored, label in labels.items()}
     try:
-        from ..readers.errors import InputError
+        from ..errors import FasdError
         from ..run import run
         from ..writers.output import write_outputs
         try:
             reference = load_reference(meta.get("reference"))
             result = run(inputs, annuaire=folder / "inputs" / annuaire["stored"] if annuaire else None,
                          reference=reference, today=dt.date.fromisoformat(meta["today"]),
-                         progress=progress)
-        except InputError as exc:
+                         profil=meta.get("profil") or None, progress=progress)
+            relabel(result, labels)
+            write_outputs(result, folder / "out", with_records=True, clock=progress)
+        except FasdError as exc:   # the file's fault or a limit: the CLI's one French line
             message = relabel_message(relabel_message(str(exc), paths), labels)
             progress.finish("failed", message)
             return "failed"
-        relabel(result, labels)
-        write_outputs(result, folder / "out", with_records=True, clock=progress)
         progress.finish("done")
         return "done"
     except Exception:  # a bug of ours: the log has the traceback, the page one French line
