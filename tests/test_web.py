@@ -21,11 +21,13 @@ from pipeline.reference import load_reference
 from pipeline.run import run
 from pipeline.web import results
 from pipeline.web.app import Runner, create_app, progress_view
-from pipeline.web.jobs import job_dir, new_id, sweep, write_json
+from pipeline.web.jobs import job_dir, new_id, read_json, sweep, write_json
 from pipeline.web.labels import unique_labels
 from pipeline.web.settings import MB, Settings
 from pipeline.web.sniff import NotAnOffer, sniff
 from pipeline.web.testing import serving
+from pipeline.web.worker import WEIGHTS
+from pipeline.web.worker import Progress as WorkerProgress
 
 SAMPLES = Path(__file__).resolve().parent.parent / "samples"
 FLAWED = SAMPLES / "offre-sanitaire-social-erreurs.xlsx"
@@ -117,11 +119,30 @@ def test_select_filters_then_sorts():
     assert [f["key"] for f in results.select(findings, sort="entite")] == ["A1", "A3", "S2", ""]
 
 
-def test_progress_view_marks_stages():
-    view = progress_view({"status": "running", "done": ["read", "normalise"], "stage": "validate", "records": 12})
-    assert [s["status"] for s in view["stages"]][:4] == ["done", "done", "current", "todo"]
-    assert 0 < view["percent"] < 100 and view["records"] == 12
-    assert progress_view({"status": "done", "done": [], "stage": None})["percent"] == 100
+def test_progress_view_counts_stages():
+    view = progress_view({"status": "running", "stages": {
+        "read": {"done": 120, "total": 120, "detail": "", "finished": True},
+        "check": {"done": 30, "total": 120, "detail": "règles : Sessions", "finished": False}}})
+    assert [s["status"] for s in view["stages"]] == ["done", "current", "todo", "todo"]
+    assert view["stages"][1]["text"] == "30 / 120 enregistrements — règles : Sessions"
+    assert view["records"] == 120
+    assert view["percent"] == int(WEIGHTS["read"] + WEIGHTS["check"] * 30 / 120)
+    assert progress_view({"status": "done", "stages": {}})["percent"] == 100
+    assert progress_view({"status": "queued", "stages": {}})["percent"] == 0
+
+
+def test_worker_progress_keeps_the_last_step_of_each_stage(tmp_path):
+    from pipeline.progress import Progress as CoreProgress
+    seen = WorkerProgress(tmp_path)
+    core = CoreProgress(seen, interval=0)
+    core.start("read")
+    core.advance(5)
+    core.finish()
+    core.start("check", total=5)
+    core.advance(2, detail="règles : Sessions")
+    state = read_json(tmp_path / "state.json")
+    assert state["stages"]["read"] == {"done": 5, "total": 5, "detail": "", "finished": True}
+    assert state["stages"]["check"]["done"] == 2 and state["current"] == "check"
 
 
 def test_sweep_deletes_after_retention_only(tmp_path):

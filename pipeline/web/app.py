@@ -41,7 +41,8 @@ from .jobs import DOWNLOADS, job_dir, new_id, read_json, read_state, sweep, writ
 from .labels import unique_labels
 from .settings import MB, Settings
 from .sniff import WORKBOOK_KINDS, NotAnOffer, sniff
-from .worker import STAGES, process_job
+from ..progress import LABELS, STAGES, UNITS
+from .worker import WEIGHTS, process_job
 
 log = logging.getLogger("fasd.web")
 HERE = Path(__file__).parent
@@ -197,7 +198,7 @@ def create_app(settings: Settings, runner: Runner | None = None) -> Starlette:
         stored = [m["stored"] for m in meta["files"]] + ([meta["annuaire"]["stored"]] if annuaire else [])
         await run_in_threadpool(_save, folder, uploads + ([annuaire] if annuaire else []), stored)
         write_json(folder / "meta.json", meta)
-        write_json(folder / "state.json", {"status": "queued", "done": [], "stage": None})
+        write_json(folder / "state.json", {"status": "queued", "stages": {}})
         runner.submit(folder)
         return RedirectResponse(f"/envois/{job_id}", status_code=303)
 
@@ -361,18 +362,29 @@ def _save(folder: Path, uploads: list[UploadFile], names: list[str]) -> None:
 
 
 def progress_view(state: dict) -> dict:
-    """The state for people: stage labels with done / current / to do, and a percentage."""
-    done = set(state.get("done") or [])
-    percent, stages = 0, []
-    for key, label, share in STAGES:
-        status = "done" if key in done else "current" if key == state.get("stage") else "todo"
-        if status == "done":
-            percent = share
-        stages.append({"key": key, "label": label, "status": status})
+    """The state for people: each stage with its count, and a percentage for the bar."""
+    seen = state.get("stages") or {}
+    percent, stages = 0.0, []
+    for key in STAGES:
+        step = seen.get(key)
+        weight = WEIGHTS[key]
+        if step is None:
+            status, text = "todo", ""
+        else:
+            done, total = step.get("done") or 0, step.get("total")
+            status = "done" if step.get("finished") else "current"
+            share = 1.0 if status == "done" else (min(done / total, 1.0) if total else 0.0)
+            percent += weight * share
+            count = f"{done:,}".replace(",", "\u202f")
+            text = f"{count} / {total:,} {UNITS[key]}".replace(",", "\u202f") if total else f"{count} {UNITS[key]}"
+            if step.get("detail") and status == "current":
+                text += f" — {step['detail']}"
+        stages.append({"key": key, "label": LABELS[key], "status": status, "text": text})
     if state.get("status") == "done":
         percent = 100
-    return {"status": state.get("status"), "percent": percent, "stages": stages,
-            "records": state.get("records"), "message": state.get("message")}
+    records = (seen.get("read") or {}).get("done") if (seen.get("read") or {}).get("finished") else None
+    return {"status": state.get("status"), "percent": int(percent), "stages": stages,
+            "records": records, "message": state.get("message")}
 
 
 def result_context(request: Request, folder: Path, run: results.Run) -> dict:

@@ -51,7 +51,7 @@ def read_json(path: Path) -> dict | None:
 
 
 def read_state(folder: Path) -> dict:
-    return read_json(folder / "state.json") or {"status": "queued", "stages": []}
+    return read_json(folder / "state.json") or {"status": "queued", "stages": {}}
 
 
 def sweep(data_dir: Path, retention_seconds: float, now: float | None = None) -> list[str]:

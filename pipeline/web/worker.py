@@ -17,17 +17,9 @@ from .labels import relabel, relabel_message
 
 log = logging.getLogger("fasd.web")
 
-# (key, French label, share of the bar when done): the share is a rough guide to where
-# time goes on the samples and the benchmark, not a measurement.
-STAGES = (
-    ("read", "Lecture des fichiers", 25),
-    ("normalise", "Conversion des valeurs", 35),
-    ("validate", "Contrôle des règles", 55),
-    ("resolve", "Vérification des certifications", 60),
-    ("decide", "Décision : enregistrements acceptés ou rejetés", 65),
-    ("write", "Écriture des rapports et des offres", 100),
-)
-STAGE_KEYS = [key for key, _, _ in STAGES]
+# Share of the bar each stage of pipeline/progress.py takes: a rough guide to where time
+# goes on the samples and the benchmark, not a measurement.
+WEIGHTS = {"read": 30, "check": 35, "write": 15, "report": 20}
 
 _reference_cache: dict = {}
 
@@ -41,39 +33,26 @@ def load_reference(path: str | None):
 
 
 class Progress:
-    """Receives the core's stage callbacks and the writers' laps; writes state.json."""
+    """Keeps the last step of each stage (pipeline.progress) and writes it to state.json."""
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
-        self.state = {"status": "running", "stage": "read", "done": [], "records": None,
-                      "started": time.time()}
+        self.state = {"status": "running", "stages": {}, "current": None, "started": time.time()}
         self.save()
 
     def save(self) -> None:
         write_json(self.folder / "state.json", self.state)
 
-    def __call__(self, stage: str, records: int | None = None, **_counts) -> None:
-        key = "write" if stage.startswith("write") else stage
-        if key not in STAGE_KEYS:
+    def __call__(self, step) -> None:
+        if step.stage not in WEIGHTS:
             return
-        if records is not None:
-            self.state["records"] = records
-        if key != "write":
-            self.state["done"].append(key)
-            following = STAGE_KEYS[STAGE_KEYS.index(key) + 1]
-            self.state["stage"] = following
-        else:
-            self.state["written"] = self.state.get("written", 0) + 1
+        self.state["stages"][step.stage] = {"done": step.done, "total": step.total,
+                                            "detail": step.detail, "finished": step.finished}
+        self.state["current"] = None if step.finished else step.stage
         self.save()
 
-    def lap(self, stage: str) -> None:          # the `clock` of write_outputs
-        self(stage)
-
     def finish(self, status: str, message: str | None = None) -> None:
-        if status == "done":
-            self.state["done"] = list(STAGE_KEYS)
-            self.state["stage"] = None
-        self.state.update(status=status, message=message, finished=time.time())
+        self.state.update(status=status, message=message, current=None, finished=time.time())
         self.save()
 
 
@@ -98,7 +77,7 @@ def process_job(folder: str) -> str:
                          reference=reference, today=dt.date.fromisoformat(meta["today"]),
                          profil=meta.get("profil") or None, progress=progress)
             relabel(result, labels)
-            write_outputs(result, folder / "out", with_records=True, clock=progress)
+            write_outputs(result, folder / "out", with_records=True, progress=progress)
         except FasdError as exc:   # the file's fault or a limit: the CLI's one French line
             message = relabel_message(relabel_message(str(exc), paths), labels)
             progress.finish("failed", message)

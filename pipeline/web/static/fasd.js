@@ -82,6 +82,11 @@ document.documentElement.classList.add("js");
       const li = document.createElement("li");
       li.className = s.status;
       li.textContent = s.label;
+      if (s.text) {
+        const detail = document.createElement("span");
+        detail.textContent = " " + s.text;
+        li.appendChild(detail);
+      }
       stages.appendChild(li);
     }
     if (state.records !== null && state.records !== undefined) {
