@@ -27,6 +27,7 @@ import math
 import re
 import shutil
 import tempfile
+import textwrap
 import zipfile
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -65,6 +66,8 @@ REJECTED_FONT = Font(bold=True, color="9C0006")
 ACCEPTED_FONT = Font(color="006100")
 WARNED_FONT = Font(color="9C5700")
 WRAP = Alignment(wrap_text=True, vertical="top")
+TOP = Alignment(vertical="top")
+LINE_HEIGHT = 15.0   # points per line of 11-point text, Excel's default row height
 DATE_FORMAT = "DD/MM/YYYY"
 DATETIME_FORMAT = "DD/MM/YYYY HH:MM"
 
@@ -294,19 +297,46 @@ FINDING_COLUMNS = (("Feuille", 14), ("Cellule", 10), ("Gravité", 14), ("Code", 
                    ("Valeur", 24), ("Message", 60), ("Suggestion", 60), ("Fichier d'origine", 24),
                    ("Emplacement d'origine", 22))
 CENTER = Alignment(horizontal="center")
+MESSAGE_WIDTH, SUGGESTION_WIDTH = dict(FINDING_COLUMNS)["Message"], dict(FINDING_COLUMNS)["Suggestion"]
+HOW_TO_FIX = ("Cliquez sur une cellule de la colonne « Cellule » pour l'atteindre. Corrigez les cellules rouges "
+              "(leur note dit quoi faire ; les orange sont à vérifier), enregistrez, puis réimportez ce fichier : "
+              "fasd import report.xlsx --out … La feuille Rapport et la colonne Statut sont ignorées à l'import.")
+
+
+def _wrapped_height(text: str, width: float) -> float:
+    """Row height (points) that shows all of `text` wrapped in a column `width` characters wide.
+
+    LibreOffice Calc does not fit rows to wrapped text by itself (Excel does not on
+    open either): without a height, every message shows its first line only. Lines
+    are counted by wrapping at words to the column width in characters, which the
+    default fonts of both fit or exceed, so the estimate errs on the tall side."""
+    if not text:
+        return LINE_HEIGHT
+    lines = sum(max(1, len(textwrap.wrap(part, int(width), break_long_words=True)))
+                for part in text.split("\n"))
+    return LINE_HEIGHT * lines
 
 
 def _write_rapport(ws, data: "SheetData", result, located: list[dict]) -> None:
     """Counts, then one line per finding. Rows go through SheetData (thousands of
     findings); only the link cells are also given to openpyxl, which writes <hyperlinks>."""
     st = data.styles
-    title, bold, link_style, wrap = (st.id(font=TITLE_FONT), st.id(font=BOLD), st.id(font=LINK_FONT),
-                                     st.id(alignment=WRAP))
+    # Finding rows are as tall as their longest wrapped text (see _wrapped_height) and
+    # every cell of them sits at the top, next to the first line of the message.
+    title, bold, link_style, wrap, top = (st.id(font=TITLE_FONT), st.id(font=BOLD),
+                                          st.id(font=LINK_FONT, alignment=TOP), st.id(alignment=WRAP),
+                                          st.id(alignment=TOP))
     head, head_center = st.id(HEADER_FILL, BOLD), st.id(HEADER_FILL, BOLD, alignment=CENTER)
     center, rejected_center = st.id(alignment=CENTER), st.id(font=REJECTED_FONT, alignment=CENTER)
-    severity_style = {"error": st.id(ERROR_FILL), "warning": st.id(WARNING_FILL)}
+    severity_style = {"error": st.id(ERROR_FILL, alignment=TOP), "warning": st.id(WARNING_FILL, alignment=TOP)}
     for j, (_, width) in enumerate(FINDING_COLUMNS, 1):
         ws.column_dimensions[get_column_letter(j)].width = width
+    longest_source = max((len(Path(p).name) for p in result.inputs), default=0)
+    ws.column_dimensions["I"].width = min(max(FINDING_COLUMNS[8][1], longest_source + 2), 45)
+    # Printed or exported to PDF, the ten columns fit the page width: a message and its
+    # cell on the same page. Set before the first row: write-only sheets write <sheetPr> then.
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
     summary = result.summary()
     sev = summary["findings"]["by_severity"]
     inputs = ", ".join(Path(p).name for p in result.inputs)
@@ -326,33 +356,37 @@ def _write_rapport(ws, data: "SheetData", result, located: list[dict]) -> None:
         [],
         [("Constats", bold), (f"{sev['error']} erreur(s), {sev['warning']} avertissement(s), "
                               f"{sev.get('info', 0)} information(s)", 0)],
-        [("Corriger", bold),
-         ("Cliquez sur une cellule de la colonne « Cellule » pour l'atteindre. Corrigez les cellules rouges "
-          "(leur note dit quoi faire ; les orange sont à vérifier), enregistrez, puis réimportez ce fichier : "
-          "fasd import report.xlsx --out … La feuille Rapport et la colonne Statut sont ignorées à l'import.", 0)],
+        [("Corriger", st.id(font=BOLD, alignment=TOP)), (HOW_TO_FIX, wrap)],
         [],
         [(h, head) for h, _ in FINDING_COLUMNS],
     ]
     header_row = len(rows)
+    how_to_row = header_row - 2  # its text spans columns B to J (merged), wrapped
+    ws.merged_cells.add(f"B{how_to_row}:{get_column_letter(len(FINDING_COLUMNS))}{how_to_row}")
+    heights = {how_to_row: _wrapped_height(HOW_TO_FIX, sum(w for _, w in FINDING_COLUMNS[1:]))}
     for f in located:
         origin = (f"cellule {f['cell']}" if f["cell"] else
                   f"ligne XML {f['line']}" if f["line"] is not None else
                   f"ligne {f['row']}" if f["row"] is not None else "")
         rows.append([
-            (f["out_sheet"] or (f["sheet"] or ""), 0),
-            (f["out_cell"], link_style if f["out_cell"] else 0),
-            (SEVERITY_FR.get(f["severity"], f["severity"]), severity_style.get(f["severity"], 0)),
-            (f["code"], 0),
-            (f["column"] or "", 0),
-            (f["value"] or "", 0),
+            (f["out_sheet"] or (f["sheet"] or ""), top),
+            (f["out_cell"], link_style if f["out_cell"] else top),
+            (SEVERITY_FR.get(f["severity"], f["severity"]), severity_style.get(f["severity"], top)),
+            (f["code"], top),
+            (f["column"] or "", top),
+            (f["value"] or "", top),
             (f["message"] or "", wrap),
             (f["suggestion"] or "", wrap),
-            (f["source"] or "", 0),
-            ((f"{f['sheet']} {origin}".strip() if f["sheet"] else origin), 0),
+            (f["source"] or "", top),
+            ((f"{f['sheet']} {origin}".strip() if f["sheet"] else origin), top),
         ])
+        height = max(_wrapped_height(f["message"] or "", MESSAGE_WIDTH),
+                     _wrapped_height(f["suggestion"] or "", SUGGESTION_WIDTH))
+        if height > LINE_HEIGHT:
+            heights[len(rows)] = height
     links = OutSheet(REPORT_SHEET)
     for r, cells in enumerate(rows, 1):
-        data.row(r, [data.cell(r, j, value, style) for j, (value, style) in enumerate(cells, 1)])
+        data.row(r, [data.cell(r, j, value, style) for j, (value, style) in enumerate(cells, 1)], heights.get(r))
         if r > header_row and cells[1][0] and links.appended < header_row + MAX_LINKS:
             f = located[r - header_row - 1]
             link = WriteOnlyCell(ws, value=f["out_cell"])
@@ -460,9 +494,12 @@ class SheetData:
                 append(self.cell(r, j + 1, value))
         return cells
 
-    def row(self, r: int, cells: list[str]) -> None:
+    def row(self, r: int, cells: list[str], height: float | None = None) -> None:
+        """One <row>; `height` in points, when the row must be taller than the default."""
         body = "".join(cells)
-        if body:
+        if body and height:
+            self.fh.write(f'<row r="{r}" ht="{height:g}" customHeight="1">{body}</row>')
+        elif body:
             self.fh.write(f'<row r="{r}">{body}</row>')
 
     def close(self) -> None:
