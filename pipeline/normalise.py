@@ -14,6 +14,7 @@ import re
 
 import pandas as pd
 
+from .dates import DAY_FIRST, MONTH_FIRST
 from .enums import closest, enumeration
 from .findings import Findings
 from .model import PROVENANCE, Field
@@ -48,11 +49,15 @@ class Unconvertible(ValueError):
     """A cell value that cannot be converted; args[0] is the offending part."""
 
 
-def parse_date(text: str) -> dt.date:
+def parse_date(text: str, order: str = DAY_FIRST) -> dt.date:
+    """One date: jj/mm/aaaa (mm/jj/aaaa when the column is month first, see dates.py),
+    aaaa-mm-jj, or an Excel serial number. A bare year (2020) is not a date."""
     t = text.strip()
     m = re.fullmatch(r"(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{2}|\d{4})(?:[ T]\d{1,2}:\d{2}(?::\d{2})?)?", t)
     if m:
         d, mth, y = (int(x) for x in m.groups())
+        if order == MONTH_FIRST:
+            d, mth = mth, d
         if y < 100:
             y += 2000
         return _date(y, mth, d, text)
@@ -60,8 +65,8 @@ def parse_date(text: str) -> dt.date:
     if m:
         y, mth, d = (int(x) for x in m.groups())
         return _date(y, mth, d, text)
-    m = re.fullmatch(r"(\d{1,6})(?:[.,]\d+)?", t)
-    if m and 1 <= int(m.group(1)) <= 2958465:
+    m = re.fullmatch(r"(\d{5,6})(?:[.,]\d+)?", t)  # 4 digits or fewer: a year, not a serial
+    if m and int(m.group(1)) <= 2958465:
         return EXCEL_EPOCH + dt.timedelta(days=int(m.group(1)))
     raise Unconvertible(text)
 

@@ -43,8 +43,20 @@ def test_date_is_day_first():
 
 def test_excel_serials_count_from_the_last_day_of_1899():
     """Excel's day 60 is a 29 February 1900 that never was: from day 61 on, day 0 is 1899-12-30."""
-    assert parse_date("61") == dt.date(1900, 3, 1)
+    assert parse_date("10000") == dt.date(1927, 5, 18)
     assert parse_date("46023") == dt.date(2026, 1, 1)
+
+
+@pytest.mark.parametrize("text", ["2020", "1999", "61", "2026.0"])
+def test_a_bare_year_or_a_small_number_is_not_a_date(text):
+    """A date column holding 2020 means a year, not Excel's day 2020 (1905-07-12)."""
+    with pytest.raises(Unconvertible):
+        parse_date(text)
+
+
+def test_month_first_column():
+    assert parse_date("9/7/26", "mdy") == dt.date(2026, 9, 7)
+    assert parse_date("09/07/2026") == dt.date(2026, 7, 9)
 
 
 @pytest.mark.parametrize("text", ["31/02/2026", "2026-13-01", "00/01/2026", "demain", "0", "2958466", "", "07/09"])
