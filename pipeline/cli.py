@@ -87,7 +87,8 @@ def parse_today(value: str | None) -> dt.date:
 def load_reference(path: str | None):
     """The certification reference, or the bundled illustrative extract by default."""
     from .reference import load_reference as loader
-    return loader(Path(path) if path else None)
+    from .reference.commands import warn_notes
+    return warn_notes(loader(Path(path) if path else None))
 
 
 def print_summary(summary: dict, out: Path | None) -> None:

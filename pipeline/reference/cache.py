@@ -23,7 +23,7 @@ import pandas as pd
 
 from .model import Reference
 
-VERSION = 2
+VERSION = 3
 MIN_SIZE = 256 * 1024  # bytes: below this, parsing beats unpickling
 
 
@@ -47,14 +47,15 @@ def _load(path: Path, key: tuple) -> Reference | None:
             payload = pickle.load(fh)
         if payload.get("key") != key:
             return None
-        return Reference(payload["certifs"], payload["fiches"], payload["blocs"], payload["sources"])
+        return Reference(payload["certifs"], payload["fiches"], payload["blocs"], payload["sources"],
+                         payload.get("notes", []))
     except Exception:  # missing, stale, truncated or from another version: rebuild
         return None
 
 
 def _store(path: Path, key: tuple, ref: Reference) -> bool:
     payload = {"key": key, "certifs": ref.certifs, "fiches": ref.fiches, "blocs": ref.blocs,
-               "sources": ref.sources}
+               "sources": ref.sources, "notes": ref.notes}
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".part")

@@ -17,7 +17,14 @@ reference_option = click.option(
 
 
 def _load(path: str | None):
-    return load_reference(Path(path) if path else None)
+    return warn_notes(load_reference(Path(path) if path else None))
+
+
+def warn_notes(reference):
+    """What loading left aside (columns not used…), one warning line each on stderr."""
+    for note in reference.notes:
+        click.echo(f"fasd : avertissement : {note}", err=True)
+    return reference
 
 
 def _status(cert: Certification) -> str:
@@ -80,18 +87,26 @@ def show_command(code, reference):
     for i, cert in enumerate(found):
         if i:
             click.echo("")
-        _show(cert)
+        _show(cert, reference_data)
 
 
-def _show(cert: Certification) -> None:
+def _successor(reference_data, code: str) -> str:
+    cert = reference_data.by_certifinfo(code)
+    return f"Certif Info {code} « {cert.intitule} »" if cert else f"Certif Info {code}"
+
+
+def _show(cert: Certification, reference_data) -> None:
     rows = [
         ("Certif Info", cert.code_certifinfo), ("Code RNCP", cert.code_rncp), ("Code RS", cert.code_rs),
         ("Intitulé", cert.intitule),
         ("Niveau européen", f"{cert.niveau} (code LHÉO {cert.niveau_lheo})" if cert.niveau else ""),
         ("Type", cert.type_certification), ("Certificateur", cert.certificateur),
-        ("Statut", _status(cert)), ("Remplacée par", ", ".join(cert.remplacee_par)),
+        ("Statut", _status(cert)), ("État Certif Info", cert.etat),
+        ("Remplacée par", ", ".join(cert.remplacee_par)),
+        ("Successeur(s)", "; ".join(_successor(reference_data, c) for c in cert.successeurs)),
+        ("Dernière session", cert.derniere_session),
         ("Formacodes", ", ".join(cert.formacodes)),
-        ("Codes ROME", ", ".join(cert.codes_rome)), ("Objectif", cert.objectif), ("Programme", cert.programme),
+        ("Codes ROME", ", ".join(cert.codes_rome)), ("Codes NSF", ", ".join(cert.codes_nsf)), ("Objectif", cert.objectif), ("Programme", cert.programme),
         ("Illustratif", cert.illustratif),
     ]
     for label, value in rows:

@@ -16,8 +16,8 @@ from functools import cached_property
 import pandas as pd
 
 CERTIF_COLUMNS = ["intitule", "code_rncp", "code_rs", "niveau", "type_certification", "certificateur",
-                  "formacodes", "codes_rome", "archive", "date_fin_validite", "objectif", "programme",
-                  "illustratif"]
+                  "formacodes", "codes_rome", "codes_nsf", "archive", "etat", "date_fin_validite",
+                  "derniere_session", "objectif", "programme", "illustratif", "remplacee_par"]
 FICHE_COLUMNS = ["intitule", "niveau", "date_fin", "actif", "type_certification", "certificateurs",
                  "formacodes", "codes_rome", "remplacee_par", "illustratif"]
 BLOC_COLUMNS = ["numero", "code", "intitule", "illustratif"]
@@ -47,6 +47,10 @@ class Certification:
     date_fin: dt.date | None = None   # end of validity / registration, the earliest known
     blocs: list[tuple[str, str]] | None = None  # None: the fiche is not in the loaded export
     remplacee_par: list[str] = field(default_factory=list)  # fiches replacing this one
+    successeurs: list[str] = field(default_factory=list)    # Certif Info codes replacing this one
+    codes_nsf: list[str] = field(default_factory=list)
+    etat: str = ""                   # Certif Info state as published ("Publié", "archivée"…)
+    derniere_session: str = ""       # year of the last exam session, when announced
     illustratif: str = ""
 
     @property
@@ -89,6 +93,7 @@ class Reference:
     fiches: pd.DataFrame
     blocs: pd.DataFrame
     sources: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # what loading left aside (unused columns…), one line each
 
     @property
     def has_certifinfo(self) -> bool:
@@ -145,13 +150,23 @@ class Reference:
         return []
 
     def lookup(self, code: str) -> list[Certification]:
-        """A Certif Info, RNCP or RS code, as typed by a person."""
+        """A Certif Info, RNCP or RS code, as typed by a person.
+
+        A bare number may be any of the three (`5000`: Certif Info 5000, RNCP5000 or
+        RS5000): every certification it names is returned, the Certif Info record first."""
         from .text import certifinfo_code, fiche_code
         code = code.strip()
-        if code.replace(".", "").isdigit():
-            found = self.by_certifinfo(certifinfo_code(code))
-            return [found] if found else self.by_fiche(fiche_code(code))
-        return self.by_fiche(fiche_code(code))
+        if not code.replace(".", "").isdigit():
+            return self.by_fiche(fiche_code(code))
+        found = []
+        record = self.by_certifinfo(certifinfo_code(code))
+        if record:
+            found.append(record)
+        for prefix in ("RNCP", "RS"):
+            for cert in self.by_fiche(fiche_code(certifinfo_code(code), prefix)):
+                if all(cert.label() != other.label() for other in found):
+                    found.append(cert)
+        return found
 
     def _join(self, code: str) -> Certification:
         """The joined view of a Certif Info record, built once per code (treat as read-only)."""
@@ -168,7 +183,9 @@ class Reference:
             certificateur=_text(row["certificateur"]), formacodes=_list(row["formacodes"]),
             codes_rome=_list(row["codes_rome"]), objectif=_text(row["objectif"]),
             programme=_text(row["programme"]), archive=bool(row["archive"]),
-            date_fin=_date(row["date_fin_validite"]), illustratif=_text(row["illustratif"]))
+            date_fin=_date(row["date_fin_validite"]), illustratif=_text(row["illustratif"]),
+            successeurs=_list(row.get("remplacee_par")), codes_nsf=_list(row.get("codes_nsf")),
+            etat=_text(row.get("etat")), derniere_session=_text(row.get("derniere_session")))
         numero = rncp or rs
         if numero and numero in self.fiches.index:
             self._add_fiche(cert, numero)
@@ -232,4 +249,5 @@ def join(references: list[Reference]) -> Reference:
     fiches = cat([r.fiches for r in references], FICHE_COLUMNS)
     blocs = cat([r.blocs for r in references], BLOC_COLUMNS).drop_duplicates(["numero", "code"])
     blocs = blocs.reset_index(drop=True)
-    return Reference(certifs, fiches, blocs, [s for r in references for s in r.sources])
+    return Reference(certifs, fiches, blocs, [s for r in references for s in r.sources],
+                     [n for r in references for n in r.notes])

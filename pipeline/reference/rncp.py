@@ -22,6 +22,8 @@ import pandas as pd
 
 from ..errors import InputError
 from ..text import fold
+from ..dates import MONTH_FIRST, column_order
+from . import text as t
 from .model import BLOC_COLUMNS, CERTIF_COLUMNS, FICHE_COLUMNS, Reference, empty_frame
 
 LEVEL = re.compile(r"(\d)")
@@ -34,6 +36,15 @@ REQUIRED = {
     "formacode": ["Numero_Fiche", "Formacode_Code"],
     "rome": ["Numero_Fiche", "Codes_Rome_Code"],
     "ancienne nouvelle certification": ["Numero_Fiche"],
+}
+# Columns of the real export that are known and deliberately not used.
+KNOWN_UNUSED = {
+    "standard": {"Id_Fiche", "Abrege_Libelle", "Nomenclature_Europe_Intitule", "Accessible_Nouvelle_Caledonie",
+                 "Accessible_Polynesie_Francaise", "Date_dernier_jo", "Date_Decision", "Date_Effet",
+                 "Type_Enregistrement", "Validation_Partielle"},
+    "certificateurs": {"Siret_Certificateur"},
+    "formacode": {"Formacode_Libelle"},
+    "rome": {"Codes_Rome_Libelle"},
 }
 OPTIONAL = {
     "standard": ["Nomenclature_Europe_Niveau", "Date_Fin_Enregistrement", "Abrege_Intitule", "Actif",
@@ -69,13 +80,24 @@ def members(zf: zipfile.ZipFile) -> dict[str, zipfile.ZipInfo]:
     return {part: info for part, (_, info) in found.items()}
 
 
-def _read(zf: zipfile.ZipFile, info: zipfile.ZipInfo, part: str, source: Path) -> pd.DataFrame:
+def _read(zf: zipfile.ZipFile, info: zipfile.ZipInfo, part: str, source: Path,
+          unknown: list[str] | None = None) -> pd.DataFrame:
+    """One member's wanted columns; the names of columns neither wanted nor known go to `unknown`."""
     wanted = set(REQUIRED[part]) | set(OPTIONAL.get(part, []))
+    seen: list[str] = []
+
+    def use(column: str) -> bool:
+        name = column.strip().lstrip("\ufeff")
+        if name not in wanted and name not in KNOWN_UNUSED.get(part, ()) and name != "Illustratif" \
+                and name not in seen:
+            seen.append(name)
+        return name in wanted
+
     for encoding in ("utf-8-sig", "cp1252"):
+        seen.clear()
         try:
             with zf.open(info) as fh:
-                frame = pd.read_csv(fh, sep=";", dtype=object, na_filter=False, encoding=encoding,
-                                    usecols=lambda c: c.strip().lstrip("\ufeff") in wanted)
+                frame = pd.read_csv(fh, sep=";", dtype=object, na_filter=False, encoding=encoding, usecols=use)
             break
         except UnicodeDecodeError:
             continue
@@ -85,6 +107,8 @@ def _read(zf: zipfile.ZipFile, info: zipfile.ZipInfo, part: str, source: Path) -
     else:
         raise InputError(f"{source.name} : {_member_name(info)} : encodage illisible (UTF-8 attendu).")
     frame.columns = [c.strip().lstrip("\ufeff") for c in frame.columns]
+    if unknown is not None:
+        unknown += [f"{name} ({part})" for name in seen]
     missing = [c for c in REQUIRED[part] if c not in frame.columns]
     if missing:
         raise InputError(f"{source.name} : {_member_name(info)} sans colonne {', '.join(missing)} ; "
@@ -133,14 +157,26 @@ def load_export(path: Path) -> Reference:
         if "standard" not in parts:
             raise InputError(f"{path.name} : pas de fichier export_fiches_CSV_Standard_*.csv dans le zip ; "
                              "est-ce bien un export France Compétences ?")
-        frames = {part: _read(zf, info, part, path) for part, info in parts.items()}
+        unknown: list[str] = []
+        frames = {part: _read(zf, info, part, path, unknown) for part, info in parts.items()}
 
     std = frames["standard"]
+    ends = _strip(std, "Date_Fin_Enregistrement")
+    order = column_order(ends)
+    end_dates = [t.date(v, order) for v in ends]
+    notes = [f"{path.name} : colonne(s) non reprise(s) : {', '.join(unknown)}."] if unknown else []
+    if order == MONTH_FIRST:
+        notes.append(f"{path.name} : dates de fin d'enregistrement lues au format mois/jour/année "
+                     "(export retraité par un outil américain).")
+    unreadable = [v for v, d in zip(ends, end_dates) if v and d is None]
+    if unreadable:
+        notes.append(f"{path.name} : {len(unreadable)} date(s) de fin d'enregistrement illisible(s), "
+                     f"ignorée(s) (par exemple « {unreadable[0]} »).")
     levels = [LEVEL.search(v) for v in _strip(std, "Nomenclature_Europe_Niveau")]
     fiches = pd.DataFrame({
         "intitule": _strip(std, "Intitule"),
         "niveau": [m.group(1) if m else "" for m in levels],
-        "date_fin": pd.to_datetime(_strip(std, "Date_Fin_Enregistrement"), format="%d/%m/%Y", errors="coerce"),
+        "date_fin": pd.to_datetime(pd.Series(end_dates, dtype=object), errors="coerce").to_numpy(),
         "actif": [v != "INACTIVE" for v in _strip(std, "Actif", True)],
         "type_certification": _strip(std, "Abrege_Intitule"),
         "illustratif": _strip(std, "Illustratif"),
@@ -173,4 +209,4 @@ def load_export(path: Path) -> Reference:
     else:
         blocs = empty_frame(BLOC_COLUMNS)
     certifs = empty_frame(CERTIF_COLUMNS).rename_axis("code")
-    return Reference(certifs, fiches, blocs, [str(path)])
+    return Reference(certifs, fiches, blocs, [str(path)], notes)

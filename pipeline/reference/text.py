@@ -6,6 +6,7 @@ import re
 
 import pandas as pd
 
+from ..dates import DAY_FIRST
 from ..normalise import YES, Unconvertible, parse_date
 from ..text import fold
 
@@ -50,13 +51,14 @@ def flag(value) -> bool:
     return fold(text) in YES or fold(text) in ("archive", "archivee")
 
 
-def date(value) -> dt.date | None:
-    """yyyy-mm-dd or dd/mm/yyyy, with the offer files' parser; None when empty or not a date."""
+def date(value, order: str = DAY_FIRST) -> dt.date | None:
+    """yyyy-mm-dd or dd/mm/yyyy (mm/dd/yy in a month-first column, see pipeline/dates.py),
+    with the offer files' parser; None when empty or not a date."""
     text = clean(value)
     if not text:
         return None
     try:
-        return parse_date(text)
+        return parse_date(text, order)
     except Unconvertible:
         return None
 

@@ -84,6 +84,9 @@ def replacements(reference: Reference, cert: Certification) -> str | None:
         new = found[0]
         names.append(f"{numero} « {new.intitule} »"
                      + (f" (Certif Info {new.code_certifinfo})" if new.code_certifinfo else ""))
+    for code in cert.successeurs:
+        new = reference.by_certifinfo(code)
+        names.append(f"Certif Info {code}" + (f" « {new.intitule} »" if new else ""))
     return "Remplacée par " + " ; ".join(names) if names else None
 
 
