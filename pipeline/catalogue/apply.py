@@ -1,0 +1,347 @@
+"""Applying a run's accepted records to the base: upsert, FAS codes, withdrawal, history.
+
+Records are keyed by organisation, entity and `ref_*`. Only accepted records are
+written; a record that was read but rejected keeps what the base holds (and, in a
+complete upload, is not withdrawn either). FAS codes (formation, action and session
+numbers) are given once, at creation: the SOFI code of the input when it has one,
+else the next free number; they never change. An input SOFI code names the record to
+update; a code that contradicts the base is a conflict, left aside and reported.
+The caller owns the transaction: commit to apply, roll back for `--dry-run`.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from pathlib import Path
+
+import pandas as pd
+from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy.engine import Connection
+
+from ..model import ENTITIES
+from ..records import frame_records, plain_column
+from .base import BaseError, acquire_lock
+from .changes import Change, ChangeReport
+from .schema import organisation, record, record_version, run
+
+ENTITY_ORDER = ("site", "contact", "formation", "action", "session", "dispositif")
+OFFER = ("formation", "action", "session", "dispositif")
+SOFI_CODE = {"formation": "code_formation", "action": "code_action", "session": "code_session"}
+PARENT_FIELD = {"contact": "code_site", "action": "ref_formation", "session": "ref_action",
+                "dispositif": "ref_session"}
+PERIMETRES = ("partiel", "complet")
+CHUNK = 500  # ids per IN list
+
+
+def record_key(entity: str, rec: dict) -> str:
+    """The key of a record in its organisation (a dispositif: its session and its ref or label)."""
+    if entity == "dispositif":
+        return f"{rec.get('ref_session') or ''}\x1f{rec.get('ref_dispositif') or rec.get('dispositif') or ''}"
+    return str(rec[ENTITIES[entity].key[0]])
+
+
+def read_keys(result, entity: str) -> set[str]:
+    """Keys of every record read for the entity, accepted or rejected."""
+    typed = result.tables[entity].typed
+    if typed is None or typed.empty:
+        return set()
+    if entity == "dispositif":
+        session = plain_column(typed["ref_session"])
+        which = [r or l for r, l in zip(plain_column(typed["ref_dispositif"]), plain_column(typed["dispositif"]))]
+        return {f"{s or ''}\x1f{w or ''}" for s, w in zip(session, which)}
+    return {str(k) for k in plain_column(typed[ENTITIES[entity].key[0]]) if k is not None}
+
+
+def canonical(rec: dict) -> tuple[str, str]:
+    text = json.dumps(rec, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+    return text, hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest()
+
+
+def derive_organisation(result) -> str:
+    """The SIREN shared by the sites that deliver or answer for the offer of this run."""
+    sites = result.tables["site"].typed
+    if sites is None or sites.empty:
+        raise BaseError("impossible de savoir de quel organisme est l'offre (aucun site) ; indiquez --organisme SIRET.")
+    used = set()
+    for entity, name in (("action", "code_site_dispensateur"), ("session", "code_site_responsable")):
+        typed = result.tables[entity].typed
+        if typed is not None and not typed.empty:
+            used.update(v for v in plain_column(typed[name]) if v)
+    sirens = {str(siret)[:9] for code, siret in zip(plain_column(sites["code_site"]), plain_column(sites["siret"]))
+              if code in used and siret}
+    if len(sirens) != 1:
+        found = ", ".join(sorted(sirens)) or "aucun"
+        raise BaseError(f"impossible de savoir de quel organisme est l'offre (SIREN des sites : {found}) ; "
+                        "indiquez --organisme SIRET.")
+    return sirens.pop()
+
+
+def organisation_code(value: str) -> str:
+    """`--organisme`: a SIRET or a SIREN, spaces allowed; the organisation is its SIREN."""
+    digits = "".join(str(value).split())
+    if not digits.isdigit() or len(digits) not in (9, 14):
+        raise BaseError(f"--organisme « {value} » : attendu un SIRET (14 chiffres) ou un SIREN (9 chiffres).")
+    return digits[:9]
+
+
+def input_files(result) -> list[dict]:
+    """Name, size and SHA-256 of each input file, for the run's history."""
+    files = []
+    for name in result.inputs:
+        path = Path(name)
+        entry = {"name": path.name}
+        if path.is_file():
+            digest = hashlib.sha256()
+            with open(path, "rb") as fh:
+                for block in iter(lambda: fh.read(1 << 20), b""):
+                    digest.update(block)
+            entry.update(size=path.stat().st_size, sha256=digest.hexdigest())
+        files.append(entry)
+    return files
+
+
+def incoming_records(result, entity: str) -> list[tuple[str, str | None, int | None, str, str, dict]]:
+    """(key, parent key, SOFI code, content, digest, fields) for each accepted record."""
+    frame = result.accepted_frame(entity)
+    out = []
+    parent = PARENT_FIELD.get(entity)
+    sofi = SOFI_CODE.get(entity)
+    for rec in frame_records(frame, entity):
+        del rec["provenance"]
+        code = rec.pop(sofi, None) if sofi else None
+        text, digest = canonical(rec)
+        out.append((record_key(entity, rec), rec.get(parent) if parent else None,
+                    int(code) if code not in (None, "") else None, text, digest, rec))
+    return out
+
+
+def _chunks(items: list, size: int = CHUNK):
+    for i in range(0, len(items), size):
+        yield items[i:i + size]
+
+
+def _contents(conn: Connection, ids: list[int]) -> dict[int, dict]:
+    out = {}
+    for part in _chunks(ids):
+        for rid, text in conn.execute(select(record.c.id, record.c.content).where(record.c.id.in_(part))):
+            out[rid] = json.loads(text)
+    return out
+
+
+def diff(old: dict, new: dict) -> dict[str, list]:
+    names = list(dict.fromkeys([*new, *old]))
+    return {n: [old.get(n), new.get(n)] for n in names if old.get(n) != new.get(n)}
+
+
+def get_organisation(conn: Connection, code: str) -> int:
+    found = conn.execute(select(organisation.c.id).where(organisation.c.code == code)).scalar()
+    if found is not None:
+        return found
+    return conn.execute(insert(organisation).values(code=code).returning(organisation.c.id)).scalar_one()
+
+
+class Apply:
+    """One application of a run to the base, inside the caller's transaction."""
+
+    def __init__(self, conn: Connection, result, report: ChangeReport, org_id: int, run_id: int, today: dt.date):
+        self.conn, self.result, self.report = conn, result, report
+        self.org_id, self.run_id, self.today = org_id, run_id, today
+        self.existing: dict[tuple[str, str], dict] = {}
+        self.fas: dict[tuple[str, str], int] = {}
+        self.parent: dict[tuple[str, str], str | None] = {}
+        self.present: set[int] = set()
+        self.creates: list[dict] = []
+        self.updates: list[dict] = []
+        self.versions: list[dict] = []
+        self.pending: list[tuple[dict, dict, Change]] = []   # (existing row, new values, change) to diff
+
+    def load(self) -> None:
+        cols = (record.c.id, record.c.entity, record.c.key, record.c.parent_key, record.c.fas_code,
+                record.c.status, record.c.digest, record.c.version)
+        for row in self.conn.execute(select(*cols).where(record.c.organisation_id == self.org_id)):
+            row = row._asdict()
+            k = (row["entity"], row["key"])
+            self.existing[k] = row
+            self.fas[k] = row["fas_code"]
+            self.parent[k] = row["parent_key"]
+        self.next_code = {e: (n or 0) + 1 for e, n in self.conn.execute(
+            select(record.c.entity, func.max(record.c.fas_code)).group_by(record.c.entity))}
+
+    def owners_of_codes(self, entity: str, codes: list[int]) -> dict[int, dict]:
+        out = {}
+        for part in _chunks(sorted(set(codes))):
+            q = select(record.c.id, record.c.organisation_id, record.c.key, record.c.fas_code).where(
+                record.c.entity == entity, record.c.fas_code.in_(part))
+            for row in self.conn.execute(q):
+                out[row.fas_code] = row._asdict()
+        return out
+
+    def code_fas(self, entity: str, key: str) -> str | None:
+        chain, e, k = [], entity, key
+        if e == "dispositif":
+            e, k = "session", self.parent.get((entity, key))
+        order = ("session", "action", "formation")
+        if e not in order:
+            return None
+        for step in order[order.index(e):]:
+            code = self.fas.get((step, k))
+            if code is None:
+                return None
+            chain.append(str(code))
+            k = self.parent.get((step, k))
+        return "-".join(reversed(chain))
+
+    def entity(self, entity: str) -> None:
+        records = incoming_records(self.result, entity)
+        owners = {}
+        codes = [r[2] for r in records if r[2] is not None]
+        if codes:
+            owners = self.owners_of_codes(entity, codes)
+        for key, parent, code, text, digest, fields in records:
+            k = (entity, key)
+            row = self.existing.get(k)
+            if code is not None:
+                owner = owners.get(code)
+                if owner is not None and owner["organisation_id"] != self.org_id:
+                    self.conflict(entity, key, f"le code SOFI {code} est celui d'un enregistrement d'un autre organisme")
+                    continue
+                if owner is not None and owner["key"] != key:
+                    if row is not None:
+                        self.conflict(entity, key, f"le code SOFI {code} est celui de « {owner['key']} », "
+                                                   f"et « {key} » a déjà le code {row['fas_code']}")
+                        continue
+                    row = self.existing.pop((entity, owner["key"]))     # renamed: same record, new ref
+                    self.existing[k] = row
+                elif owner is None and row is not None and row["fas_code"] != code:
+                    self.conflict(entity, key, f"la base lui a donné le code {row['fas_code']}, "
+                                               f"qui ne change jamais (code SOFI du fichier : {code})")
+                    continue
+            if row is None:
+                self.create(entity, key, parent, code, text, digest)
+                continue
+            self.present.add(row["id"])
+            self.fas[k], self.parent[k] = row["fas_code"], parent
+            renamed = row["key"] != key
+            if row["digest"] == digest and row["status"] == "actif" and not renamed:
+                self.report.count(entity, "inchange")
+                continue
+            kind = "reactivation" if row["status"] != "actif" else "modification"
+            change = Change(entity, key, kind)
+            values = {"b_id": row["id"], "key": key, "parent_key": parent, "status": "actif", "withdrawn_on": None,
+                      "version": row["version"] + 1, "digest": digest, "content": text,
+                      "updated_run_id": self.run_id}
+            self.pending.append((row, values, change, fields))
+
+    def conflict(self, entity: str, key: str, reason: str) -> None:
+        self.report.add(Change(entity, key, "conflit", reason=reason))
+
+    def create(self, entity, key, parent, code, text, digest) -> None:
+        if entity in SOFI_CODE:
+            if code is None:
+                code = self.next_code.get(entity, 1)
+            self.next_code[entity] = max(self.next_code.get(entity, 1), code + 1)
+        k = (entity, key)
+        self.fas[k], self.parent[k] = code, parent
+        self.creates.append({"organisation_id": self.org_id, "entity": entity, "key": key, "parent_key": parent,
+                             "fas_code": code, "status": "actif", "withdrawn_on": None, "version": 1,
+                             "digest": digest, "content": text, "created_run_id": self.run_id,
+                             "updated_run_id": self.run_id})
+        self.report.add(Change(entity, key, "creation"))
+
+    def withdraw(self, read: dict[str, set[str]]) -> None:
+        """Complete upload: active offer records neither applied nor read are withdrawn."""
+        gone = [row for (entity, key), row in self.existing.items()
+                if entity in OFFER and row["status"] == "actif" and row["id"] not in self.present
+                and key not in read[entity]]
+        contents = _contents(self.conn, [row["id"] for row in gone])
+        for row in gone:
+            change = Change(row["entity"], row["key"], "retrait",
+                            fields={"etat": ["actif", f"retiré le {self.today.isoformat()}"]})
+            self.report.add(change)
+            self.updates.append({"b_id": row["id"], "key": row["key"], "parent_key": row["parent_key"],
+                                 "status": "retire", "withdrawn_on": self.today, "version": row["version"] + 1,
+                                 "digest": row["digest"], "content": json.dumps(contents[row["id"]], sort_keys=True,
+                                 ensure_ascii=False, separators=(",", ":")), "updated_run_id": self.run_id})
+            self.versions.append({"record_id": row["id"], "version": row["version"] + 1, "run_id": self.run_id,
+                                  "change": "retrait", "status": "retire", "content": self.updates[-1]["content"],
+                                  "fields": None})
+
+    def diff_pending(self) -> None:
+        old = _contents(self.conn, [row["id"] for row, *_ in self.pending])
+        for row, values, change, fields in self.pending:
+            change.fields = diff(old[row["id"]], fields)
+            if row["key"] != values["key"]:
+                change.fields = {"cle": [row["key"], values["key"]], **change.fields}
+            self.report.add(change)
+            self.updates.append(values)
+            self.versions.append({"record_id": row["id"], "version": values["version"], "run_id": self.run_id,
+                                  "change": change.change, "status": "actif", "content": values["content"],
+                                  "fields": json.dumps(change.fields, ensure_ascii=False, default=str)})
+
+    def write(self) -> None:
+        if self.creates:
+            stmt = insert(record).returning(record.c.id, sort_by_parameter_order=True)
+            ids = self.conn.execute(stmt, self.creates).scalars().all()
+            self.versions.extend({"record_id": rid, "version": 1, "run_id": self.run_id, "change": "creation",
+                                  "status": "actif", "content": row["content"], "fields": None}
+                                 for rid, row in zip(ids, self.creates))
+        if self.updates:
+            stmt = update(record).where(record.c.id == bindparam("b_id")).values(
+                key=bindparam("key"), parent_key=bindparam("parent_key"), status=bindparam("status"),
+                withdrawn_on=bindparam("withdrawn_on"), version=bindparam("version"), digest=bindparam("digest"),
+                content=bindparam("content"), updated_run_id=bindparam("updated_run_id"))
+            self.conn.execute(stmt, self.updates)
+        if self.versions:
+            self.conn.execute(insert(record_version), self.versions)
+
+    def fill_codes(self) -> None:
+        for change in self.report.changes:
+            if change.code_fas is None:
+                change.code_fas = self.code_fas(change.entity, change.key)
+
+
+def apply_result(conn: Connection, result, *, base: str, organisation_value: str | None = None,
+                 perimetre: str = "partiel", wait: float = 60.0, dry_run: bool = False,
+                 hold=None) -> ChangeReport:
+    """Apply the accepted records of `result` in the caller's transaction; the change report.
+
+    `hold` (tests only) is called with "lock" before taking the lock and "half" once the
+    first half of the writes is done, so a test can kill or race the import at those points.
+    """
+    if perimetre not in PERIMETRES:
+        raise BaseError(f"--perimetre « {perimetre} » : attendu partiel ou complet.")
+    read = {e: read_keys(result, e) for e in OFFER}
+    if perimetre == "complet" and not read["formation"]:
+        raise BaseError("--perimetre complet avec un fichier sans aucune formation : refusé, "
+                        "cela retirerait toute l'offre de l'organisme.")
+    today = result.today
+    started = dt.datetime.now(dt.timezone.utc)
+    if hold is not None:
+        hold("lock")
+    locked = acquire_lock(conn, wait)
+    code = organisation_code(organisation_value) if organisation_value else derive_organisation(result)
+    org_id = get_organisation(conn, code)
+    run_id = conn.execute(insert(run).values(
+        organisation_id=org_id, started_at=started, locked_at=locked, today=today, perimetre=perimetre,
+        inputs=json.dumps(input_files(result), ensure_ascii=False)).returning(run.c.id)).scalar_one()
+    report = ChangeReport(base=base, organisation=code, perimetre=perimetre, today=today, dry_run=dry_run,
+                          run_id=None if dry_run else run_id)
+    job = Apply(conn, result, report, org_id, run_id, today)
+    job.load()
+    for entity in ENTITY_ORDER:
+        job.entity(entity)
+    job.diff_pending()
+    if perimetre == "complet":
+        job.withdraw(read)
+    job.fill_codes()
+    if hold is not None:
+        half = len(job.creates) // 2
+        rest, job.creates = job.creates[half:], job.creates[:half]
+        job.write()
+        hold("half")
+        job.creates, job.updates, job.versions = rest, [], []
+    job.write()
+    conn.execute(update(run).where(run.c.id == run_id).values(
+        finished_at=dt.datetime.now(dt.timezone.utc), counts=json.dumps(report.summary()["total"])))
+    return report
