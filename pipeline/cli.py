@@ -18,6 +18,7 @@ import click
 
 from . import cli_french
 from .errors import (EXIT_FINDINGS, EXIT_INTERNAL, EXIT_OK, FasdError, Interrupted, UsageError)
+from .catalogue.options import base_step, import_options as catalogue_options
 from .options import refuse_empty
 
 cli_french.install()
@@ -106,7 +107,7 @@ def print_summary(summary: dict, out: Path | None) -> None:
 
 
 def execute(inputs, out, annuaire, reference, today, with_records: bool, profil=None,
-            quiet: bool = False, verbose: bool = False, dispositifs=None) -> None:
+            quiet: bool = False, verbose: bool = False, dispositifs=None, base: dict | None = None) -> None:
     from .console import print_timings, progress_bars, wants_bars
     from .dispositifs import using
     from .run import Stopwatch, run
@@ -118,12 +119,18 @@ def execute(inputs, out, annuaire, reference, today, with_records: bool, profil=
     with using(dispositifs), progress_bars(wants_bars(quiet)) as progress:  # errors go through: FasdGroup says them
         result = run([Path(p) for p in inputs], annuaire=Path(annuaire) if annuaire else None,
                      reference=ref, today=day, profil=profil, progress=progress)
+        if base:  # the catalogue (issue 14): apply before writing, changes.* go with the outputs
+            from .catalogue.commands import apply_to_base
+            result.catalogue = apply_to_base(result, **base)
         if out_path is not None:
             write_outputs(result, out_path, with_records=with_records, clock=writes, progress=progress)
     if verbose:
         print_timings({**result.timings, **writes.times})
     summary = result.summary()
     print_summary(summary, out_path)
+    if result.catalogue is not None:
+        from .catalogue.commands import print_changes
+        print_changes(result.catalogue)
     sys.exit(EXIT_FINDINGS if summary["findings"]["by_severity"]["error"] else EXIT_OK)
 
 
@@ -175,10 +182,11 @@ def main():
 @quiet_option
 @verbose_option
 @dispositifs_option
-def import_command(inputs, out, annuaire, reference, today, profil, quiet, verbose, dispositifs):
+@catalogue_options
+def import_command(inputs, out, annuaire, reference, today, profil, quiet, verbose, dispositifs, **catalogue):
     """Importe INPUTS et écrit les offres acceptées et le rapport dans --out."""
     execute(inputs, out, annuaire, reference, today, with_records=True, profil=profil, quiet=quiet,
-            verbose=verbose, dispositifs=dispositifs)
+            verbose=verbose, dispositifs=dispositifs, base=base_step(**catalogue))
 
 
 @main.command("check")
@@ -202,7 +210,7 @@ def _register_commands() -> None:
     """Commands that live in their own modules (reference look-up, LHÉO export, template)."""
     import importlib
     for module in ("pipeline.reference.commands", "pipeline.export", "pipeline.template",
-                   "pipeline.web.serve"):
+                   "pipeline.web.serve", "pipeline.catalogue.commands"):
         try:
             commands = importlib.import_module(module)
         except ModuleNotFoundError as exc:

@@ -121,7 +121,7 @@ def template_available() -> bool:
 
 
 @click.command("export")
-@click.argument("records", type=click.Path(dir_okay=False))
+@click.argument("records", required=False, type=click.Path(dir_okay=False))
 @click.option("--out", required=True, type=click.Path(dir_okay=False), callback=refuse_empty,
               help="Fichier à écrire : .xml (LHÉO 2.3) ou .xlsx (classeur modèle).")
 @click.option("--format", "fmt", type=click.Choice(["lheo", "xlsx"]),
@@ -129,8 +129,19 @@ def template_available() -> bool:
 @click.option("--annuaire", type=click.Path(dir_okay=False),
               help="Classeur des sites et contacts (feuilles Sites et Contacts) : sans lui, les "
                    "organismes et lieux ne portent que leur code.")
-def export(records, out, fmt, annuaire):
-    """Exporte les offres acceptées (records.jsonl de fasd import) en LHÉO 2.3 ou en classeur modèle."""
+@click.option("--base", metavar="URL", help="Au lieu de RECORDS : l'offre en ligne de la base du catalogue "
+              "(sans les enregistrements retirés ni les sessions terminées), en LHÉO 2.3.")
+@click.option("--organisme", metavar="SIRET", help="Avec --base : l'offre d'un seul organisme (SIRET ou SIREN).")
+@click.option("--depuis", metavar="AAAA-MM-JJ", help="Avec --base : seulement les formations modifiées depuis cette date.")
+@click.option("--today", metavar="AAAA-MM-JJ", help="Avec --base : date de l'export (par défaut aujourd'hui).")
+def export(records, out, fmt, annuaire, base, organisme, depuis, today):
+    """Exporte les offres acceptées (records.jsonl de fasd import, ou --base) en LHÉO 2.3 ou en classeur modèle."""
+    if base:
+        from .catalogue.export import export_base
+        export_base(records, out, fmt, annuaire, base, organisme, depuis, today)
+        return
+    if records is None:
+        raise UsageError("indiquez RECORDS (records.jsonl de fasd import) ou --base.")
     out_path = Path(out)
     fmt = fmt or FORMATS.get(out_path.suffix.lower())
     if fmt is None:

@@ -43,6 +43,7 @@ class Result:
         """Accepted records of `entity` that are *à compléter*."""
         missing = self.incomplete.get(entity, {})
         return sum(1 for idx in missing if bool(self.accepted[entity].get(idx, False)))
+    catalogue: object = None   # the ChangeReport when the run was applied to a base (issue 14)
 
     def accepted_frame(self, entity: str) -> pd.DataFrame:
         return self.tables[entity].typed[self.accepted[entity]]
@@ -55,6 +56,7 @@ class Result:
             ok = int(self.accepted[name].sum())
             entities[name] = {"read": read, "accepted": ok, "rejected": read - ok}
         f = self.findings
+        catalogue = {} if self.catalogue is None else {"catalogue": self.catalogue.summary()}
         return {
             "inputs": self.inputs,
             "today": self.today.isoformat(),
@@ -66,6 +68,7 @@ class Result:
                 "by_severity": {s: int((f["severity"] == s).sum()) for s in ("error", "warning", "info")},
                 "by_code": {str(k): int(v) for k, v in f["code"].value_counts().sort_index().items()},
             },
+            **catalogue,
         }
 
 

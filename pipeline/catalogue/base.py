@@ -22,14 +22,14 @@ from sqlalchemy import create_engine, event, update
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
 
-from ..readers.errors import InputError
+from ..errors import FasdError
 from .schema import base_lock
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 DEFAULT_WAIT = 60.0
 
 
-class BaseError(InputError):
+class BaseError(FasdError):
     """A base that cannot be used as asked: one French line, exit code 2."""
 
 

@@ -18,7 +18,8 @@ from .report_xlsx import write_report_xlsx
 
 OFFER_FILES = ("records.jsonl", "lheo.xml")
 REPORT_FILES = ("report.csv", "report.json", "report.xlsx", "summary.json")
-RUN_FILES = frozenset(OFFER_FILES + REPORT_FILES)
+CHANGE_FILES = ("changes.csv", "changes.json")   # an import into a catalogue base (issue 14)
+RUN_FILES = frozenset(OFFER_FILES + REPORT_FILES + CHANGE_FILES)
 
 
 def write_outputs(result, out: Path, *, with_records: bool = True, clock=None, progress=None) -> list[Path]:
@@ -56,6 +57,10 @@ def write_run(result, folder: Path, *, with_records: bool = True, clock=None, pr
     write_report_json(summary, result.findings, folder / "report.json")
     steps.advance(n)
     lap("write_report_json", "report.json")
+    if getattr(result, "catalogue", None) is not None:  # imported into a base: what changed
+        from ..catalogue.changes import write_changes
+        for path in write_changes(result.catalogue, folder):
+            lap(f"write_{path.name}", path.name)
     steps.advance(0, detail="report.xlsx")
     write_report_xlsx(result, folder / "report.xlsx", progress=steps)
     lap("write_report.xlsx", "report.xlsx")

@@ -1,0 +1,121 @@
+"""The catalogue's commands: `fasd base init`, `fasd historique`, `fasd stats`, and the
+`--base` side of `fasd import` (apply_to_base, print_changes) and `fasd export`.
+
+Thin: each calls the package's API and prints French; BaseError is one line, exit 2.
+"""
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from . import COUNTERS, DEFAULT_WAIT, apply, history, init, stats
+from .base import display
+from .changes import KIND_LABELS, KINDS, value_text
+
+HOLD_ENV = "FASD_BASE_TEST_HOLD"   # tests only: pause mid-import until this file is removed
+
+base_option = click.option("--base", "base", required=True, metavar="URL",
+                           help="La base du catalogue : un fichier SQLite (catalogue.sqlite) ou "
+                                "postgresql://utilisateur@hôte/base.")
+organisme_option = click.option("--organisme", metavar="SIRET",
+                                help="L'organisme (SIRET ou SIREN) ; par défaut tous.")
+
+
+def _hold():
+    """Tests only: leave FILE.lock before taking the lock, FILE.half mid-way, then wait while FILE exists."""
+    path = os.environ.get(HOLD_ENV)
+    if not path:
+        return None
+
+    def hold(stage: str):
+        import time
+        Path(f"{path}.{stage}").write_text(str(os.getpid()))
+        while stage == "half" and Path(path).exists():
+            time.sleep(0.05)
+    return hold
+
+
+def apply_to_base(result, base: str, *, organisme=None, perimetre="partiel", dry_run=False, wait=DEFAULT_WAIT):
+    """The import's step into the base (called by `fasd import --base`)."""
+    return apply(result, base, organisation=organisme, perimetre=perimetre, dry_run=dry_run, wait=wait,
+                 hold=_hold())
+
+
+def print_changes(report) -> None:
+    """The change counts under the import's summary."""
+    from ..cli import ENTITY_LABELS
+    verb = "Changements prévus (--dry-run, base inchangée)" if report.dry_run else "Changements appliqués"
+    click.echo(f"{verb} dans la base {display(report.base)} (organisme {report.organisation}, "
+               f"périmètre {report.perimetre}) :")
+    shown = [k for k in KINDS if k != "conflit" or report.summary()["total"]["conflit"]]
+    click.echo(f"{'':<12}" + "".join(f"{KIND_LABELS[k]:>14}" for k in shown))
+    for entity, counts in report.counts.items():
+        click.echo(f"{ENTITY_LABELS[entity]:<12}" + "".join(f"{counts[k]:>14}" for k in shown))
+
+
+@click.group("base")
+def base_group():
+    """Le catalogue : la base où les imports successifs tiennent l'offre à jour."""
+
+
+@base_group.command("init")
+@base_option
+def base_init(base):
+    """Crée la base du catalogue, ou met son schéma à jour."""
+    before, after = init(base)
+    if before == after:
+        click.echo(f"Base {display(base)} déjà à jour (schéma {after}).")
+    elif before is None:
+        click.echo(f"Base {display(base)} créée (schéma {after}).")
+    else:
+        click.echo(f"Base {display(base)} mise à jour du schéma {before} au schéma {after}.")
+
+
+@click.command("historique")
+@base_option
+@click.argument("ref")
+@organisme_option
+@click.option("--json", "as_json", is_flag=True, help="Sortie JSON, pour les scripts.")
+def historique(base, ref, organisme, as_json):
+    """Montre chaque version de l'enregistrement REF (réf. ou code FAS), avec l'import qui l'a faite."""
+    found = history(base, ref, organisation=organisme)
+    if as_json:
+        click.echo(json.dumps(found, ensure_ascii=False, indent=1))
+        return
+    if not found:
+        click.echo(f"Aucun enregistrement « {ref} » dans la base.", err=True)
+        sys.exit(1)
+    for rec in found:
+        state = "retiré le " + rec["withdrawn_on"] if rec["status"] == "retire" else "actif"
+        fas = f", code FAS {rec['code_fas']}" if rec["code_fas"] else ""
+        click.echo(f"{rec['entity'].capitalize()} {rec['key']} (organisme {rec['organisation']}{fas}) : {state}")
+        for v in rec["versions"]:
+            files = ", ".join(f"{i['name']} (sha256 {i.get('sha256', '?')[:12]})" for i in v["inputs"])
+            click.echo(f"  v{v['version']}  {v['at']}  import n° {v['run']} du {v['today']}  "
+                       f"{KIND_LABELS.get(v['change'], v['change'])}  {files}")
+            for name, (old, new) in v["fields"].items():
+                click.echo(f"        {name} : {value_text(old) or '(vide)'} → {value_text(new) or '(vide)'}")
+
+
+@click.command("stats")
+@base_option
+@organisme_option
+@click.option("--today", metavar="AAAA-MM-JJ", help="Date du tableau de bord (par défaut aujourd'hui).")
+@click.option("--json", "as_json", is_flag=True, help="Sortie JSON, pour les scripts.")
+def stats_command(base, organisme, today, as_json):
+    """Les compteurs du tableau de bord : sessions et actions actives, inactives, par dispositif…"""
+    from ..cli import parse_today
+    counts = stats(base, organisation=organisme, today=parse_today(today))
+    if as_json:
+        click.echo(json.dumps(counts, ensure_ascii=False, indent=1))
+        return
+    width = max(len(label) for label in COUNTERS.values())
+    for name, label in COUNTERS.items():
+        click.echo(f"{label:<{width}}  {counts[name]:>7}")
+
+
+COMMANDS = [base_group, historique, stats_command]
