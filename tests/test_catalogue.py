@@ -1,0 +1,173 @@
+"""The catalogue's rules on small hand-made offers (tests/factory.py), on both backends:
+SOFI codes honoured, conflicts left aside, rejected records untouched, dry runs,
+partial and complete uploads, reactivation, and the errors a person gets."""
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import create_engine, select
+
+from base_backends import base  # noqa: F401  (fixture)
+from factory import TODAY, run_offer, valid_offer
+from pipeline import catalogue
+from pipeline.catalogue.base import base_url
+from pipeline.catalogue.schema import record, record_version
+from pipeline.cli import main
+
+
+def rows(base_value: str) -> list[tuple]:
+    engine = create_engine(base_url(base_value))
+    try:
+        with engine.connect() as conn:
+            return sorted(tuple(map(str, r)) for r in conn.execute(select(record))) + \
+                sorted(tuple(map(str, r)) for r in conn.execute(select(record_version)))
+    finally:
+        engine.dispose()
+
+
+def two_sessions() -> dict:
+    offer = valid_offer()
+    s2 = dict(offer["session"][0], ref_session="S2")
+    d2 = dict(offer["dispositif"][0], ref_session="S2")
+    offer["session"].append(s2)
+    offer["dispositif"].append(d2)
+    return offer
+
+
+def apply(tmp_path, base_value, offer, name="offre", **kw):
+    folder = tmp_path / name
+    folder.mkdir(exist_ok=True)
+    return catalogue.apply(run_offer(folder, offer), base_value, **kw)
+
+
+def test_sofi_codes_are_honoured_and_new_ones_follow(base, tmp_path):  # noqa: F811
+    catalogue.init(base)
+    offer = two_sessions()
+    offer["formation"][0]["code_formation"] = "19482"
+    offer["action"][0]["code_action"] = "89393"
+    offer["session"][0]["code_session"] = "143842"
+    apply(tmp_path, base, offer)
+    offers, _, _ = catalogue.live_offers(base, today=TODAY)
+    action = offers[0]["actions"][0]
+    assert (offers[0]["code_formation"], action["code_action"]) == ("19482", "89393")
+    assert {s["ref_session"]: s["code_session"] for s in action["sessions"]} == {"S1": "143842", "S2": "143843"}
+
+
+def test_a_contradicting_sofi_code_is_a_conflict_left_aside(base, tmp_path):  # noqa: F811
+    catalogue.init(base)
+    offer = valid_offer()
+    apply(tmp_path, base, offer, "a")
+    before = rows(base)
+    offer["session"][0]["code_session"] = "777"
+    offer["session"][0]["duree_centre_h"] = "30"
+    report = apply(tmp_path, base, offer, "b")
+    assert [(c.entity, c.key, c.change) for c in report.changes] == [("session", "S1", "conflit")]
+    assert "ne change jamais" in report.changes[0].reason
+    assert rows(base) == before
+
+
+def test_a_sofi_code_names_the_record_even_under_a_new_ref(base, tmp_path):  # noqa: F811
+    catalogue.init(base)
+    offer = valid_offer()
+    offer["session"][0]["code_session"] = "500"
+    apply(tmp_path, base, offer, "a")
+    offer["session"][0]["ref_session"] = "S1-bis"
+    offer["dispositif"][0]["ref_session"] = "S1-bis"
+    report = apply(tmp_path, base, offer, "b")
+    session = [c for c in report.changes if c.entity == "session"]
+    assert [(c.key, c.change, c.fields) for c in session] == [
+        ("S1-bis", "modification", {"cle": ["S1", "S1-bis"], "ref_session": ["S1", "S1-bis"]})]
+
+
+def test_a_rejected_record_keeps_what_the_base_holds_even_in_a_complete_upload(base, tmp_path):  # noqa: F811
+    catalogue.init(base)
+    offer = two_sessions()
+    apply(tmp_path, base, offer, "a")
+    offer["session"][1]["date_fin"] = "01/01/2026"        # DATE_ORDER: S2 and its dispositif rejected
+    offer["session"][1]["duree_centre_h"] = "20"
+    report = apply(tmp_path, base, offer, "b", perimetre="complet")
+    assert report.changes == []
+    assert report.counts["session"]["inchange"] == 1
+    offers, _, _ = catalogue.live_offers(base, today=TODAY)
+    s2 = [s for s in offers[0]["actions"][0]["sessions"] if s["ref_session"] == "S2"][0]
+    assert (s2["date_fin"], s2["duree_centre_h"]) == ("2026-10-30", 35)
+
+
+def test_partial_leaves_absent_records_complete_withdraws_them_and_a_return_reactivates(base, tmp_path):  # noqa: F811
+    catalogue.init(base)
+    apply(tmp_path, base, two_sessions(), "a")
+    report = apply(tmp_path, base, valid_offer(), "b")                      # S2 absent, partial
+    assert report.changes == []
+    report = apply(tmp_path, base, valid_offer(), "c", perimetre="complet")  # S2 absent, complete
+    assert {(c.entity, c.key, c.change) for c in report.changes} == {
+        ("session", "S2", "retrait"), ("dispositif", "S2\x1fD1", "retrait")}
+    offers, _, _ = catalogue.live_offers(base, today=TODAY)
+    assert [s["ref_session"] for s in offers[0]["actions"][0]["sessions"]] == ["S1"]
+    report = apply(tmp_path, base, two_sessions(), "d")
+    assert {(c.entity, c.key, c.change) for c in report.changes} == {
+        ("session", "S2", "reactivation"), ("dispositif", "S2\x1fD1", "reactivation")}
+    versions = catalogue.history(base, "S2")
+    assert [v["change"] for v in versions[0]["versions"]] == ["creation", "retrait", "reactivation"]
+
+
+def test_dry_run_reports_the_changes_and_writes_nothing(base, tmp_path):  # noqa: F811
+    catalogue.init(base)
+    apply(tmp_path, base, valid_offer(), "a")
+    before = rows(base)
+    offer = valid_offer()
+    offer["session"][0]["duree_centre_h"] = "30"
+    report = apply(tmp_path, base, offer, "b", dry_run=True)
+    assert [(c.key, c.change, c.fields) for c in report.changes] == [("S1", "modification", {"duree_centre_h": [35, 30]})]
+    assert rows(base) == before
+
+
+def test_complete_upload_of_an_empty_file_is_refused(base, tmp_path):  # noqa: F811
+    catalogue.init(base)
+    apply(tmp_path, base, valid_offer(), "a")
+    offer = valid_offer()
+    for entity in ("formation", "action", "session", "dispositif"):
+        offer[entity] = []
+    with pytest.raises(catalogue.BaseError, match="retirerait toute l'offre"):
+        apply(tmp_path, base, offer, "b", perimetre="complet")
+
+
+def test_a_base_not_initialised_is_one_french_line_and_exit_2(base, tmp_path):  # noqa: F811
+    from factory import write_workbook
+    book = write_workbook(tmp_path / "offre.xlsx", valid_offer())
+    result = CliRunner().invoke(main, ["import", str(book), "--out", str(tmp_path / "o"), "--base", base])
+    assert result.exit_code == 2
+    assert "fasd base init" in result.output
+    assert not (tmp_path / "o" / "changes.csv").exists()
+
+
+def test_organisation_is_derived_or_asked_for(tmp_path):
+    from pipeline.catalogue.apply import derive_organisation, organisation_code
+    offer = valid_offer()
+    assert derive_organisation(run_offer(tmp_path, offer)) == "130005119"
+    assert organisation_code("130 005 119 00032") == "130005119"
+    with pytest.raises(catalogue.BaseError, match="SIRET"):
+        organisation_code("12345")
+    offer["site"].append(dict(offer["site"][0], code_site="2", siret="77871234900019"))
+    offer["session"][0]["code_site_responsable"] = "2"
+    with pytest.raises(catalogue.BaseError, match="130005119, 778712349"):
+        derive_organisation(run_offer(tmp_path, offer))
+
+
+def test_import_summary_and_changes_json_carry_the_counts(tmp_path):
+    from factory import write_workbook
+    base_value = str(tmp_path / "c.sqlite")
+    runner = CliRunner()
+    assert runner.invoke(main, ["base", "init", "--base", base_value]).exit_code == 0
+    book = write_workbook(tmp_path / "offre.xlsx", valid_offer())
+    result = runner.invoke(main, ["import", str(book), "--out", str(tmp_path / "o"), "--base", base_value,
+                                  "--today", TODAY.isoformat(), "--dry-run"])
+    assert result.exit_code == 0, result.output
+    assert "--dry-run, base inchangée" in result.output
+    payload = json.loads((tmp_path / "o" / "changes.json").read_text(encoding="utf-8"))
+    assert payload["summary"]["dry_run"] is True and payload["summary"]["total"]["creation"] == 6
+    assert [c["key"] for c in payload["changes"] if c["entity"] == "dispositif"] == ["S1 / D1"]
+    summary = json.loads((tmp_path / "o" / "summary.json").read_text(encoding="utf-8"))
+    assert summary["catalogue"]["total"]["creation"] == 6
+    assert rows(base_value) == []
