@@ -4,6 +4,7 @@ Prints one JSON line on stdout: the times measured inside the process.
 
     python bench/measure.py import FILE [--annuaire F] --out DIR [--profile P]
     python bench/measure.py check FILE [--annuaire F] --out DIR
+    python bench/measure.py base FILE [--annuaire F] --out DIR --base B.sqlite
     python bench/measure.py floor FILE
     python bench/measure.py peer FILE.csv
 """
@@ -69,6 +70,7 @@ def measure_pipeline(args, with_records: bool) -> dict:
     result = pipeline.run.run([Path(args.input)], annuaire=Path(args.annuaire) if args.annuaire else None,
                               reference=reference, today=TODAY)
     run_clock = CpuStopwatch.last
+    measure_pipeline.result = result
     clock = CpuStopwatch()
     if args.out:  # `fasd check` without --out writes nothing, prints the summary
         write_outputs(result, Path(args.out), with_records=with_records, clock=clock)
@@ -82,6 +84,48 @@ def measure_pipeline(args, with_records: bool) -> dict:
         "findings": summary["findings"]["total"], "by_code": summary["findings"]["by_code"],
         "reference": reference_note,
     }
+
+
+def measure_base(args) -> dict:
+    """`fasd import --base` on an empty SQLite base, then the same file again (issue 14).
+
+    The import is measured as measure_pipeline does; the base steps on top of it: apply
+    (records, versions, changes.csv/json) into a base just initialised, then re-apply
+    the same run, which must write no record row.
+    """
+    from sqlalchemy import create_engine, func, select
+
+    from pipeline import catalogue
+    from pipeline.catalogue.base import base_url
+    from pipeline.catalogue.schema import record, record_version
+    row = measure_pipeline(args, True)
+    result = measure_pipeline.result
+    import_cpu = time.process_time()
+    base = Path(args.base)
+    base.unlink(missing_ok=True)
+    catalogue.init(str(base))
+
+    def rows() -> tuple[int, int]:
+        engine = create_engine(base_url(str(base)))
+        with engine.connect() as conn:
+            counted = (conn.execute(select(func.count()).select_from(record)).scalar(),
+                       conn.execute(select(func.count()).select_from(record_version)).scalar())
+        engine.dispose()
+        return counted
+
+    # the generated offer spans several SIRENs: one organisation for the whole file, as --organisme says
+    organisation = str(result.tables["site"].typed["siret"].dropna().iloc[0])
+    out = {}
+    for name in ("first", "again"):
+        before = rows()
+        c0, t0 = time.process_time(), time.perf_counter()
+        report = catalogue.apply(result, str(base), organisation=organisation)
+        catalogue.write_changes(report, Path(args.out))
+        out[name] = {"cpu": time.process_time() - c0, "wall": time.perf_counter() - t0,
+                     "rows_written": report.rows_written, "totals": report.summary()["total"],
+                     "record_rows": [before[0], rows()[0]], "version_rows": [before[1], rows()[1]]}
+    row.update(import_cpu_in_process=import_cpu, base=out, base_bytes=base.stat().st_size)
+    return row
 
 
 def measure_floor(args) -> dict:
@@ -137,14 +181,16 @@ def measure_peer(args) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("what", choices=["import", "check", "floor", "peer"])
+    parser.add_argument("what", choices=["import", "check", "base", "floor", "peer"])
     parser.add_argument("input")
     parser.add_argument("--annuaire")
     parser.add_argument("--reference")
     parser.add_argument("--out")
+    parser.add_argument("--base", help="the SQLite base of `base` (replaced)")
     parser.add_argument("--profile", help="write cProfile statistics to this file")
     args = parser.parse_args()
     work = {"import": lambda: measure_pipeline(args, True), "check": lambda: measure_pipeline(args, False),
+            "base": lambda: measure_base(args),
             "floor": lambda: measure_floor(args), "peer": lambda: measure_peer(args)}[args.what]
     if args.profile:
         import cProfile

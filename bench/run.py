@@ -85,6 +85,14 @@ def measure(kind: str, paths: dict, sessions: int, args, log) -> dict:
                        peer_errors=peer["errors"], peer_error_types=peer["error_types"], peer_rows=peer["rows"],
                        peer_constraints=peer["constraints"], peer_fields=peer["fields"])
             log(f"    frictionless {peer['validate_cpu']:.1f} s CPU")
+    if kind in args.base_workloads:
+        db = generate.WORK / f"base-{kind}-{sessions}.sqlite"
+        based, _, _, based_rss = child(["base", str(path), "--out", str(out_dir) + "-base", "--base", str(db), *extra])
+        row.update(base=based["base"], base_import_cpu=based["import_cpu_in_process"], base_bytes=based["base_bytes"],
+                   base_rss=based_rss)
+        db.unlink(missing_ok=True)
+        log(f"    base : application {based['base']['first']['cpu']:.1f} s CPU, réapplication "
+            f"{based['base']['again']['cpu']:.1f} s CPU, import {based['import_cpu_in_process']:.1f} s CPU")
     if args.profile is not None and (not args.profile or kind in args.profile) and sessions == args.profile_sessions:
         prof = generate.WORK / f"profile-{kind}-{sessions}.txt"
         child(["import", str(path), "--out", str(out_dir) + "-prof", *extra, "--profile", str(prof)])
@@ -191,6 +199,44 @@ def targets(rows: list[dict], sizes: list[int]) -> list[tuple[str, str, str]]:
     return out
 
 
+def base_targets(rows: list[dict]) -> list[tuple[str, str, str]]:
+    """Issue 14: applying to an empty SQLite base ≤ +30 % of the import's CPU; re-applying ≤ +10 %, no row."""
+    based = [r for r in rows if r.get("base") and r["sessions"] == 100000]
+    if not based:
+        return [("catalogue 100 000 sessions (ticket 14)", "non mesurée", "taille 100000 absente ou --base-workloads vide")]
+    out = []
+    for r in based:
+        first, again, cpu = r["base"]["first"], r["base"]["again"], r["base_import_cpu"]
+        label = WORKLOAD_LABELS[r["workload"]]
+        out.append((f"{label} 100 000 sessions : application à une base SQLite vide ≤ +30 % du CPU de l'import",
+                    "atteinte" if first["cpu"] <= 0.30 * cpu else "manquée",
+                    f"{fmt_s(first['cpu'])} s / {fmt_s(cpu)} s = +{first['cpu'] / cpu:.0%} "
+                    f"({first['rows_written']} enregistrements écrits)"))
+        written = again["rows_written"] + (again["record_rows"][1] - again["record_rows"][0]) + \
+            (again["version_rows"][1] - again["version_rows"][0])
+        out.append((f"{label} 100 000 sessions : réapplication du même fichier ≤ +10 % et aucune ligne écrite",
+                    "atteinte" if again["cpu"] <= 0.10 * cpu and written == 0 else "manquée",
+                    f"{fmt_s(again['cpu'])} s / {fmt_s(cpu)} s = +{again['cpu'] / cpu:.0%} ; "
+                    f"{written} ligne(s) d'enregistrement écrite(s)"))
+    return out
+
+
+def base_table(rows: list[dict]) -> list[str]:
+    out = ["| charge | sessions | import CPU (s) | application CPU (s) | + % | enregistrements créés | "
+           "réapplication CPU (s) | + % | lignes écrites | base (Mio) |",
+           "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    for r in rows:
+        if not r.get("base"):
+            continue
+        first, again, cpu = r["base"]["first"], r["base"]["again"], r["base_import_cpu"]
+        written = again["rows_written"] + again["record_rows"][1] - again["record_rows"][0] + \
+            again["version_rows"][1] - again["version_rows"][0]
+        out.append(f"| {WORKLOAD_LABELS[r['workload']]} | {r['sessions']} | {fmt_s(cpu)} | {fmt_s(first['cpu'])} | "
+                   f"{first['cpu'] / cpu:.0%} | {first['totals']['creation']} | {fmt_s(again['cpu'])} | "
+                   f"{again['cpu'] / cpu:.0%} | {written} | {fmt_mb(r['base_bytes'])} |")
+    return out
+
+
 def lheo_memory_verdict(output: str | None):
     """The `stream` ratio printed by bench/lheo_memory.py, as a target line."""
     if not output:
@@ -258,6 +304,8 @@ def write_results(rows, skipped, args, started, elapsed, path: Path) -> None:
         cmd += f" --profile-sessions {args.profile_sessions}"
     if args.jobs > 1:
         cmd += f" --jobs {args.jobs}"
+    if args.base_workloads != ["template"]:
+        cmd += " --base-workloads " + " ".join(args.base_workloads)
     if args.profile is not None:
         cmd += " --profile " + " ".join(args.profile)
     md = ["# Banc d'essai : résultats", "",
@@ -268,7 +316,7 @@ def write_results(rows, skipped, args, started, elapsed, path: Path) -> None:
           "Reproduire : `make bench` ou", "", f"    .venv/bin/{cmd}", "",
           "## Machine", "", *machine(), "",
           "## Cibles (ticket 6)", "", "| cible | verdict | mesure |", "|---|---|---|"]
-    for name, verdict, figures in targets(rows, sizes):
+    for name, verdict, figures in targets(rows, sizes) + base_targets(rows):
         md.append(f"| {name} | **{verdict}** | {figures} |")
     md += ["", "## Import contre plancher et pair", "",
            "Chaque mesure tourne dans un processus neuf ; RSS = pic `VmHWM` de ce processus. "
@@ -287,6 +335,14 @@ def write_results(rows, skipped, args, started, elapsed, path: Path) -> None:
            "Secondes CPU par étape, relevées aux mêmes points que `Result.timings` de `pipeline.run.run` et "
            "`write_outputs(clock=Stopwatch())` ; n/d = écrivain absent.", "",
            *stage_table(rows), ""]
+    if any(r.get("base") for r in rows):
+        md += ["## Catalogue : application à une base SQLite (ticket 14)", "",
+               "`bench/measure.py base` : l'import mesuré comme plus haut, puis dans le même processus "
+               "`catalogue.apply` et `write_changes` (changes.csv/json) sur une base SQLite qui vient d'être "
+               "initialisée, puis la même application une seconde fois (rien ne doit changer). "
+               "« import CPU » = CPU du processus à la fin des écritures de l'import (démarrage compris) ; "
+               "« lignes écrites » = enregistrements et versions ajoutés ou modifiés par la réapplication.", "",
+               *base_table(rows), ""]
     if args.lheo_memory_output:
         md += ["## Mémoire de la lecture LHÉO (bench/lheo_memory.py, ticket 4)", "",
                "Sortie du script, lancé par ce passage (pic RSS de chaque étape dans un processus neuf) :", "",
@@ -338,6 +394,8 @@ def main(argv=None) -> None:
     parser.add_argument("--profile-sessions", type=int, help="taille profilée (par défaut la plus grande)")
     parser.add_argument("--jobs", type=int, default=1,
                         help="mesures lancées en même temps (le CPU de chacune reste le sien)")
+    parser.add_argument("--base-workloads", nargs="*", choices=WORKLOADS, default=["template"],
+                        help="charges appliquées aussi à une base SQLite (ticket 14) ; aucune : rien")
     parser.add_argument("--out", type=Path, default=HERE / "RESULTS.md")
     args = parser.parse_args(argv)
     args.profile_sessions = args.profile_sessions or max(args.sessions)
@@ -388,7 +446,10 @@ def main(argv=None) -> None:
     print()
     print("\n".join(stage_table(rows)))
     print()
-    for name, verdict, figures in targets(rows, args.sessions):
+    if any(r.get("base") for r in rows):
+        print("\n".join(base_table(rows)))
+        print()
+    for name, verdict, figures in targets(rows, args.sessions) + base_targets(rows):
         print(f"- {name} : {verdict} ({figures})")
     write_results(rows, skipped, args, started, elapsed, args.out)
     (generate.WORK / "last-run.json").write_text(json.dumps(rows, ensure_ascii=False, indent=1), encoding="utf-8")
