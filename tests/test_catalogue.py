@@ -171,3 +171,26 @@ def test_import_summary_and_changes_json_carry_the_counts(tmp_path):
     summary = json.loads((tmp_path / "o" / "summary.json").read_text(encoding="utf-8"))
     assert summary["catalogue"]["total"]["creation"] == 6
     assert rows(base_value) == []
+
+
+def test_report_xlsx_gets_a_modifications_sheet_that_reimport_skips(tmp_path):
+    import openpyxl
+    from factory import write_workbook
+    from pipeline.run import run
+    base_value = str(tmp_path / "c.sqlite")
+    catalogue.init(base_value)
+    apply(tmp_path, base_value, valid_offer(), "a")
+    offer = valid_offer()
+    offer["session"][0]["duree_centre_h"] = "30"
+    book = write_workbook(tmp_path / "offre.xlsx", offer)
+    result = CliRunner().invoke(main, ["import", str(book), "--out", str(tmp_path / "o"), "--base", base_value,
+                                       "--today", TODAY.isoformat()])
+    assert result.exit_code == 0, result.output
+    wb = openpyxl.load_workbook(tmp_path / "o" / "report.xlsx")
+    assert wb.sheetnames[:2] == ["Rapport", "Modifications"]
+    lines = [[c for c in row] for row in wb["Modifications"].iter_rows(values_only=True)]
+    assert ["Sessions", "S1", "1-1-1", "modification", "duree_centre_h", "35", "30", None] in lines
+    again = run([tmp_path / "o" / "report.xlsx"], today=TODAY)
+    assert {e: int(a.sum()) for e, a in again.accepted.items()} == {
+        "site": 1, "contact": 1, "formation": 1, "action": 1, "session": 1, "dispositif": 1}
+    assert "UNKNOWN_COLUMN" not in set(again.findings["code"])

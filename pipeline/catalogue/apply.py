@@ -335,6 +335,8 @@ def apply_result(conn: Connection, result, *, base: str, organisation_value: str
     if perimetre == "complet":
         job.withdraw(read)
     job.fill_codes()
+    order = {e: i for i, e in enumerate(ENTITY_ORDER)}
+    report.changes.sort(key=lambda c: (order[c.entity], c.key))
     if hold is not None:
         half = len(job.creates) // 2
         rest, job.creates = job.creates[half:], job.creates[:half]

@@ -47,8 +47,10 @@ from openpyxl.worksheet.hyperlink import Hyperlink
 from ..model import ENTITIES
 from ..text import fold
 from .atomic import atomic_path
+from .changes_sheet import write_changes_sheet
 
 REPORT_SHEET = "Rapport"
+CHANGES_SHEET = "Modifications"   # writers/changes_sheet.py, after an import into a base
 STATUS_HEADER = "Statut"
 ENTITY_ORDER = ("site", "contact", "formation", "action", "session", "dispositif")
 CASCADE_CODES = {"PARENT_REJECTED", "NO_CHILD"}
@@ -160,7 +162,7 @@ def plan_sheets(result) -> tuple[list[OutSheet], set[str]]:
     for p in result.inputs:
         if Path(p).name not in sources:
             sources.append(Path(p).name)
-    taken = {fold(REPORT_SHEET)}
+    taken = {fold(REPORT_SHEET), fold(CHANGES_SHEET)}
     sheets: list[OutSheet] = []
     template_sources: set[str] = set()
     for source in sources:
@@ -674,6 +676,7 @@ def _write(result, path: Path, progress=None) -> None:
         progress.total(progress.done + sum(_rows_to_write(result, s, template_sources) for s in sheets))
     wb = Workbook(write_only=True)
     rapport = wb.create_sheet(REPORT_SHEET)
+    changes = wb.create_sheet(CHANGES_SHEET) if getattr(result, "catalogue", None) is not None else None
     data_sheets = [(wb.create_sheet(s.name), s) for s in sheets]
     styles = Styles(rapport)
     with tempfile.TemporaryDirectory(prefix="fasd-report-") as tmp:
@@ -684,6 +687,14 @@ def _write(result, path: Path, progress=None) -> None:
         finally:
             data.close()
         rows.append((rapport, data.path))
+        if changes is not None:  # imported into a catalogue base (issue 14)
+            data = SheetData(Path(tmp) / "changes.xml", styles)
+            try:
+                write_changes_sheet(changes, data, result.catalogue, title_font=TITLE_FONT, bold=BOLD,
+                                    header_fill=HEADER_FILL, center=CENTER)
+            finally:
+                data.close()
+            rows.append((changes, data.path))
         for k, (ws, out) in enumerate(data_sheets):
             data = SheetData(Path(tmp) / f"rows{k}.xml", styles)
             try:
