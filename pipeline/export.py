@@ -137,7 +137,7 @@ def template_available() -> bool:
 def export(records, out, fmt, annuaire, base, organisme, depuis, today):
     """Exporte les offres acceptées (records.jsonl de fasd import, ou --base) en LHÉO 2.3 ou en classeur modèle."""
     if base:
-        from .catalogue.export import export_base
+        from .catalogue.export_command import export_base
         export_base(records, out, fmt, annuaire, base, organisme, depuis, today)
         return
     if records is None:

@@ -143,7 +143,7 @@ def test_a_base_not_initialised_is_one_french_line_and_exit_2(base, tmp_path):  
 
 
 def test_organisation_is_derived_or_asked_for(tmp_path):
-    from pipeline.catalogue.apply import derive_organisation, organisation_code
+    from pipeline.catalogue.upsert import derive_organisation, organisation_code
     offer = valid_offer()
     assert derive_organisation(run_offer(tmp_path, offer)) == "130005119"
     assert organisation_code("130 005 119 00032") == "130005119"

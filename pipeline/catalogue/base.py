@@ -23,10 +23,10 @@ from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
 
 from ..errors import FasdError
+from .options import DEFAULT_WAIT
 from .schema import base_lock
 
 MIGRATIONS = Path(__file__).parent / "migrations"
-DEFAULT_WAIT = 60.0
 
 
 class BaseError(FasdError):

@@ -12,9 +12,13 @@ from pathlib import Path
 
 import click
 
-from . import COUNTERS, DEFAULT_WAIT, apply, history, init, stats
-from .base import display
 from .changes import KIND_LABELS, KINDS, value_text
+from .options import DEFAULT_WAIT
+
+
+def display(value: str) -> str:
+    from .base import display as shown
+    return shown(value)
 
 HOLD_ENV = "FASD_BASE_TEST_HOLD"   # tests only: pause mid-import until this file is removed
 
@@ -41,6 +45,7 @@ def _hold():
 
 def apply_to_base(result, base: str, *, organisme=None, perimetre="partiel", dry_run=False, wait=DEFAULT_WAIT):
     """The import's step into the base (called by `fasd import --base`)."""
+    from .api import apply
     return apply(result, base, organisation=organisme, perimetre=perimetre, dry_run=dry_run, wait=wait,
                  hold=_hold())
 
@@ -66,6 +71,7 @@ def base_group():
 @base_option
 def base_init(base):
     """Crée la base du catalogue, ou met son schéma à jour."""
+    from .api import init
     before, after = init(base)
     if before == after:
         click.echo(f"Base {display(base)} déjà à jour (schéma {after}).")
@@ -82,6 +88,7 @@ def base_init(base):
 @click.option("--json", "as_json", is_flag=True, help="Sortie JSON, pour les scripts.")
 def historique(base, ref, organisme, as_json):
     """Montre chaque version de l'enregistrement REF (réf. ou code FAS), avec l'import qui l'a faite."""
+    from .api import history
     found = history(base, ref, organisation=organisme)
     if as_json:
         click.echo(json.dumps(found, ensure_ascii=False, indent=1))
@@ -109,6 +116,8 @@ def historique(base, ref, organisme, as_json):
 def stats_command(base, organisme, today, as_json):
     """Les compteurs du tableau de bord : sessions et actions actives, inactives, par dispositif…"""
     from ..cli import parse_today
+    from .api import stats
+    from .read import COUNTERS
     counts = stats(base, organisation=organisme, today=parse_today(today))
     if as_json:
         click.echo(json.dumps(counts, ensure_ascii=False, indent=1))

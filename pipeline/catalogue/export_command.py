@@ -8,11 +8,11 @@ from pathlib import Path
 import click
 
 from ..errors import EXIT_FINDINGS, OutputError, UsageError
-from . import export
 
 
 def export_base(records, out, fmt, annuaire, base, organisme, depuis, today) -> None:
     from ..cli import parse_today
+    from .api import export
     if records is not None or annuaire is not None:
         raise UsageError("--base exporte la base : n'indiquez ni RECORDS ni --annuaire.")
     if (fmt or "lheo") != "lheo" or Path(out).suffix.lower() == ".xlsx":

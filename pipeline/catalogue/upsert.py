@@ -15,7 +15,6 @@ import hashlib
 import json
 from pathlib import Path
 
-import pandas as pd
 from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.engine import Connection
 
@@ -23,6 +22,7 @@ from ..model import ENTITIES
 from ..records import frame_records, plain_column
 from .base import BaseError, acquire_lock
 from .changes import Change, ChangeReport
+from .options import PERIMETRES
 from .schema import organisation, record, record_version, run
 
 ENTITY_ORDER = ("site", "contact", "formation", "action", "session", "dispositif")
@@ -30,7 +30,6 @@ OFFER = ("formation", "action", "session", "dispositif")
 SOFI_CODE = {"formation": "code_formation", "action": "code_action", "session": "code_session"}
 PARENT_FIELD = {"contact": "code_site", "action": "ref_formation", "session": "ref_action",
                 "dispositif": "ref_session"}
-PERIMETRES = ("partiel", "complet")
 CHUNK = 500  # ids per IN list
 
 
