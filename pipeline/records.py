@@ -86,12 +86,15 @@ def offer_records(result) -> Iterator[dict]:
     """Accepted formations, each with its accepted actions, sessions and dispositifs.
 
     Every record says whether it is `complet`; a formation is complete when it and
-    everything under it is (its own missing fields are in `a_completer`)."""
+    everything under it is (its own missing fields are in `a_completer`). A formation
+    read from a LHÉO flow whose elements FASD does not all model carries the flow's
+    `formation` element in `lheo_origine`, which lheo.xml is written from."""
     missing = getattr(result, "incomplete", None) or {}
 
     def records(entity):
         return frame_records(result.accepted_frame(entity), entity, missing.get(entity, {}))
 
+    origins = result.tables["formation"].origins if hasattr(result, "tables") else {}
     dispositifs = _group(records("dispositif"), "ref_session")
     sessions = _group(records("session"), "ref_action")
     actions = _group(records("action"), "ref_formation")
@@ -105,6 +108,9 @@ def offer_records(result) -> Iterator[dict]:
                 session["dispositifs"] = dispositifs.get(session["ref_session"], [])
                 complete &= session["complet"] and all(d["complet"] for d in session["dispositifs"])
         formation["complet"] = complete
+        origin = origins.get((formation["provenance"].get("source"), formation["provenance"].get("line")))
+        if origin is not None:  # the producer's LHÉO, for what FASD does not model (writers/lheo.py)
+            formation["lheo_origine"] = origin
         yield formation
 
 

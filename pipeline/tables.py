@@ -27,6 +27,9 @@ class Table:
     raw: pd.DataFrame
     columns: dict[tuple[str, str], dict[str, SourceColumn]] = field(default_factory=dict)
     typed: pd.DataFrame | None = None
+    # (source, XML line) -> the producer's element as written, for what FASD does not
+    # model (LHÉO formations; readers/lheo.py, writers/lheo.py)
+    origins: dict[tuple[str, int], str] = field(default_factory=dict)
 
     @property
     def spec(self):
@@ -64,6 +67,8 @@ def concat_tables(entity: str, tables: list[Table]) -> Table:
         return empty_table(entity)
     raw = pd.concat([conform(entity, t.raw) for t in tables], ignore_index=True)
     columns: dict = {}
+    origins: dict = {}
     for t in tables:
         columns.update(t.columns)
-    return Table(entity, raw, columns)
+        origins.update(t.origins)
+    return Table(entity, raw, columns, origins=origins)

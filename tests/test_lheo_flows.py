@@ -7,10 +7,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections import Counter
+from functools import lru_cache
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from lxml import etree
 
 from pipeline.cli import main
 from pipeline.lheo.formacode import public_v12, public_version
@@ -21,6 +24,16 @@ REAL = Path(__file__).parent / "data" / "real"
 TREFLE = REAL / "trefle-poec.xml"
 ONISEP = REAL / "onisep-exemple-bts.xml"
 TODAY = dt.date(2026, 3, 1)
+XSD = Path(__file__).parent.parent / "pipeline" / "data" / "lheo-2.3.xsd"
+
+
+@lru_cache(maxsize=1)
+def schema() -> etree.XMLSchema:
+    return etree.XMLSchema(etree.parse(str(XSD)))
+
+
+def assert_valid(path: Path) -> None:
+    assert schema().validate(etree.parse(str(path))), "\n".join(str(e) for e in schema().error_log[:10])
 
 
 def variant(tmp_path: Path, source: Path, *changes: tuple[str, str]) -> Path:
@@ -180,3 +193,113 @@ def test_public_without_correspondence_is_not_misread():
     f = result.findings
     [row] = f[f["code"] == "PUBLIC_UNMAPPED"].to_dict("records")
     assert row["value"] == "81061" and "V11" in row["message"]
+
+
+# -- lossless pass-through ---------------------------------------------------------------
+def element_values(path: Path) -> Counter:
+    """(element path, value) of every leaf element and attribute, namespaces left out;
+    FASD's own extras are not the producer's content."""
+    out: Counter = Counter()
+
+    def walk(el, prefix):
+        name = etree.QName(el).localname
+        if name == "extras" and el.get("info") in ("fasd", "fasd-annuaire"):
+            return
+        here = f"{prefix}/{name}"
+        for key, value in el.attrib.items():
+            out[(f"{here}/@{key}", value.strip())] += 1
+        children = [c for c in el if isinstance(c.tag, str)]
+        if not children:
+            out[(here, (el.text or "").strip())] += 1
+        for c in children:
+            walk(c, here)
+
+    walk(etree.parse(str(path)).getroot(), "")
+    return out
+
+
+def kept_share(source: Path, written: Path) -> tuple[float, list]:
+    before, after = element_values(source), element_values(written)
+    kept = sum(min(n, after[k]) for k, n in before.items())
+    lost = [k for k, n in before.items() if after[k] < n]
+    return kept / sum(before.values()), lost
+
+
+def import_to(tmp_path: Path, source: Path, *options: str) -> Path:
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, ["import", str(source), "--out", str(out), "--today", TODAY.isoformat(),
+                                       *options])
+    assert result.exit_code == 0, result.output
+    return out
+
+
+def test_element_values_counts_paths_and_values(tmp_path):
+    a = tmp_path / "a.xml"
+    a.write_text('<lheo xmlns="http://www.lheo.org/2.2"><x n="1"><y>v</y><y>v</y><z/></x></lheo>')
+    assert element_values(a) == Counter({("/lheo/x/@n", "1"): 1, ("/lheo/x/y", "v"): 2, ("/lheo/x/z", ""): 1})
+
+
+@pytest.mark.parametrize("source", [TREFLE, ONISEP])
+def test_written_flow_keeps_the_producers_elements(tmp_path, source):
+    out = import_to(tmp_path, source)
+    written = out / "lheo.xml"
+    assert_valid(written)
+    share, lost = kept_share(source, written)
+    assert share >= 0.95, lost
+    # the only change: a public code of an older Formacode written as its V12 code
+    assert all(path.endswith("code-public-vise") for path, _ in lost), lost
+
+
+def test_registration_address_names_and_contacts_stay_distinct(tmp_path):
+    written = import_to(tmp_path, ONISEP) / "lheo.xml"
+    values = element_values(written)
+    # the registration address has both lines; the training place one; the legal name is "-"
+    assert values[("/lheo/offres/formation/action/session/adresse-inscription/adresse/ligne", "Lycée Kerneuzec")] == 1
+    assert values[("/lheo/offres/formation/organisme-formation-responsable/raison-sociale", "-")] == 1
+    assert values[("/lheo/offres/formation/action/hebergement", "Internat garçons-filles")] == 1
+    trefle = element_values(import_to(tmp_path / "t", TREFLE) / "lheo.xml")
+    assert trefle[("/lheo/offres/formation/action/organisme-financeur/extras/extra", "POEC")] == 1
+    assert trefle[("/lheo/offres/formation/action/nombre-heures-total", "400")] == 1
+    assert trefle[("/lheo/offres/formation/contact-formation/coordonnees/adresse/geolocalisation/latitude",
+                   "48.8815994262695")] == 1
+
+
+def test_records_carry_the_producers_formation_and_read_back_the_same(tmp_path):
+    out = import_to(tmp_path, TREFLE)
+    [first] = [json.loads(x) for x in (out / "records.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert "<nombre-heures-total>400</nombre-heures-total>" in first["lheo_origine"]
+    again = import_to(tmp_path / "again", out / "lheo.xml")
+    [second] = [json.loads(x) for x in (again / "records.jsonl").read_text(encoding="utf-8").splitlines()]
+
+    def values(record):
+        if isinstance(record, dict):
+            return {k: values(v) for k, v in record.items() if k not in ("provenance", "lheo_origine", "a_completer")}
+        if isinstance(record, list):
+            return [values(v) for v in record]
+        return record
+
+    assert values(second) == values(first)
+    share, lost = kept_share(out / "lheo.xml", again / "lheo.xml")
+    assert share == 1.0, lost
+
+
+def test_rejected_session_is_left_out_of_the_written_formation(tmp_path):
+    two = variant(tmp_path, TREFLE, ("</session>", "</session><session numero=\"S2\"><periode><debut>20181210</debut>"
+                                     "<fin>20180910</fin></periode><adresse-inscription><adresse><ligne>x</ligne>"
+                                     "<codepostal>06130</codepostal><ville>Grasse</ville></adresse>"
+                                     "</adresse-inscription></session>"))
+    out = tmp_path / "out"
+    CliRunner().invoke(main, ["import", str(two), "--out", str(out), "--today", TODAY.isoformat()])
+    text = (out / "lheo.xml").read_text(encoding="utf-8")
+    assert 'numero="197649"' in text and 'numero="S2"' not in text   # S2 ends before it starts
+    assert "fasd-ref" not in text
+    assert_valid(out / "lheo.xml")
+
+
+def test_unused_elements_are_one_information_line_per_path():
+    result = run([TREFLE], today=TODAY)
+    f = result.findings[result.findings["code"] == "LHEO_UNUSED"]
+    assert set(f["severity"]) == {"info"}
+    assert not f["column"].duplicated().any()
+    fax = f[f["column"] == "formation/action/lieu-de-formation/coordonnees/fax/numtel"]
+    assert list(fax["value"]) == ["1"] and "conservés" in fax.iloc[0]["message"]

@@ -20,6 +20,8 @@ NS_22 = "http://www.lheo.org/2.2"
 NAMESPACES = (NS_23, NS_22)
 
 FASD = "fasd"                   # @info of the extras holding FASD fields
+ORIGIN_REF = "fasd-ref"         # attribute stamped on a producer's elements kept with a record
+                                # (its FASD key); removed when lheo.xml is written
 ANNUAIRE = "fasd-annuaire"      # @info of the root extras holding the directory
 
 # Fields carried by the standard LHÉO elements; every other field of the entity

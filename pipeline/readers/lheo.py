@@ -12,10 +12,14 @@ lieu-de-formation and the contacts become sites and contacts (a code is derived
 from the SIRET when the element has no `numero`); organisme-financeur becomes a
 dispositif. Files written by this project carry the FASD fields LHÉO cannot express
 in `extras` (see pipeline/lheo/__init__.py), which makes the round trip exact.
-Elements the mapping does not use are counted and reported (LHEO_UNUSED).
+Elements the mapping does not use are counted and reported (LHEO_UNUSED, one
+information line per path) and kept: a formation holding some is kept whole as
+written (`Table.origins`, then `lheo_origine` in records.jsonl) and lheo.xml is
+written from it (writers/lheo.py `origin_element`).
 """
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import hashlib
 import re
@@ -29,7 +33,7 @@ import pandas as pd
 from lxml import etree
 
 from ..findings import Findings
-from ..lheo import ANNUAIRE, FASD, NAMESPACES, PLACEHOLDERS, STANDARD
+from ..lheo import ANNUAIRE, FASD, NAMESPACES, NS_22, NS_23, ORIGIN_REF, PLACEHOLDERS, STANDARD
 from ..lheo.codes import (CONTACT_TYPES_BACK, MODALITES_PEDAGOGIQUES_BACK, PARCOURS_BACK,
                           VALIDATION_MIXTE, financeur_label, iso_date)
 from ..lheo.formacode import public_v12, public_version
@@ -53,6 +57,7 @@ class Bundle:
     unused: Counter = field(default_factory=Counter)
     paths: dict = field(default_factory=dict)
     publics: Counter = field(default_factory=Counter)  # (code, version, V12 code or "") -> count
+    origins: dict = field(default_factory=dict)        # formation line -> its XML, when FASD leaves some out
 
 
 def _short(message: str) -> str:
@@ -145,6 +150,7 @@ class FormationMapper:
         self.paths: dict[tuple[str, str], str] = {} if paths is None else paths
         self.kinds: set = set() if kinds is None else kinds
         self._index: dict = {}
+        self.refs: dict = {}  # action, session, organisme-financeur element -> FASD key it became
 
     # -- element access that records what was used ---------------------------------
     def q(self, name: str) -> str:
@@ -243,7 +249,28 @@ class FormationMapper:
                 names.append(etree.QName(top).localname)
                 self.bundle.unused[where + "/".join(reversed(names))] += 1
         self.bundle.paths = self.paths
+        if self.bundle.unused and etree.QName(top).localname == "formation":
+            self.bundle.origins[top.sourceline] = self.origin(top)
         return self.bundle
+
+    def origin(self, f) -> str:
+        """The formation as written, in the 2.3 namespace, each action, session and
+        funder stamped with the FASD key it became (`fasd-ref`, see ORIGIN_REF): the
+        writer starts from it, so what FASD does not model is written back in place."""
+        copied = copy.deepcopy(f)
+        for original, el in zip(f.iter(), copied.iter()):
+            if not isinstance(el.tag, str):
+                continue
+            qname = etree.QName(el)
+            if qname.namespace == NS_22:
+                el.tag = f"{{{NS_23}}}{qname.localname}"
+            if original in self.refs:
+                el.set(ORIGIN_REF, self.refs[original])
+        root = etree.Element(copied.tag, dict(copied.attrib), nsmap={None: NS_23})
+        root.text = copied.text
+        root[:] = copied[:]
+        etree.cleanup_namespaces(root)
+        return etree.tostring(root, encoding="unicode")
 
     def date_of(self, f):
         """The date of the offer as its producer wrote it: datemaj, datecrea, else the
@@ -416,6 +443,7 @@ class FormationMapper:
         base = "formation/action"
         ex = self.extras(a)
         ref = a.get("numero") or f"{ref_formation}-A{a.sourceline}"
+        self.refs[a] = ref
         formateurs = self.kids(a, "organisme-formateur")
         lieux = self.kids(a, "lieu-de-formation")
         row = {"_line": a.sourceline, "ref_action": ref, "ref_formation": ref_formation,
@@ -513,6 +541,7 @@ class FormationMapper:
             if not blocs:
                 blocs.update(validation=self.text(b, "validation-blocs").strip(), blocs="; ".join(codes))
         self.apply("session", row, ex)
+        self.refs[s] = row["ref_session"]
         self.keep("session", row, base, ex, {
             "ref_session": f"{base}/@numero", "code_site_lieu": "formation/action/lieu-de-formation/@numero",
             "code_site_responsable": "formation/organisme-formation-responsable/@numero",
@@ -550,6 +579,7 @@ class FormationMapper:
                "dispositif": financeur_label(code) if code else "",
                "nb_places": self.text(of, "nb-places-financees"), **defaults}
         self.apply("dispositif", row, ex)
+        self.refs[of] = row["ref_dispositif"] or ""
         self.keep("dispositif", row, base, ex, {
             "ref_dispositif": f"{base}/code-financeur", "dispositif": f"{base}/code-financeur",
             "nb_places": f"{base}/nb-places-financees", "publics": "formation/action/code-public-vise",
@@ -632,8 +662,10 @@ def read_lheo(path: Path, findings: Findings) -> dict[str, Table]:
     unused: Counter = Counter()
     publics: Counter = Counter()
     paths: dict[tuple[str, str], str] = {}
+    origins: dict[tuple[str, int], str] = {}
     for bundle in stream_lheo(path):
         publics.update(bundle.publics)
+        origins.update(((source, line), xml) for line, xml in bundle.origins.items())
         for entity, items in bundle.rows.items():
             if entity in directory:
                 for row in items:
@@ -658,7 +690,8 @@ def read_lheo(path: Path, findings: Findings) -> dict[str, Table]:
         frame["_sheet"] = ""
         frame["_row"] = None
         columns = {name: SourceColumn(p, p) for (e, name), p in paths.items() if e == entity}
-        tables[entity] = Table(entity, conform(entity, frame), {(source, ""): columns})
+        tables[entity] = Table(entity, conform(entity, frame), {(source, ""): columns},
+                               origins=origins if entity == "formation" else {})
     for (code, version, v12), count in sorted(publics.items()):
         where = "formation/action/code-public-vise"
         if v12:

@@ -8,6 +8,8 @@ LHÉO actions (same `numero`). What LHÉO cannot express, or not exactly, travel
 `<extras info="fasd">` (pipeline/lheo/__init__.py), and the whole directory in
 `<extras info="fasd-annuaire">`, so reading the file back gives the same records.
 The file is written incrementally (lxml xmlfile), one formation at a time.
+A formation read from another producer's flow is written from its own element
+(`lheo_origine`), so what FASD does not model stays in place (`origin_element`).
 """
 from __future__ import annotations
 
@@ -19,8 +21,11 @@ from typing import Iterable
 
 from lxml import etree
 
-from ..lheo import (ANNUAIRE, FASD, NS_23, PLACEHOLDER_NDA, PLACEHOLDER_POSTCODE, PLACEHOLDER_SIRET,
-                    PLACEHOLDER_TEXT, STANDARD)
+from ..lheo import (ANNUAIRE, FASD, NS_23, ORIGIN_REF, PLACEHOLDER_NDA, PLACEHOLDER_POSTCODE,
+                    PLACEHOLDER_SIRET, PLACEHOLDER_TEXT, PLACEHOLDERS, STANDARD)
+from ..lheo.formacode import correspondences
+from ..lheo.order import insert_child
+from ..placeholders import is_placeholder
 from ..lheo.codes import (CONTACT_TYPES, MODALITES_PEDAGOGIQUES, PARCOURS, TOUT_PUBLIC, VALIDATION,
                           VALIDATION_MIXTE, cell_text, financeur_code, integer_text, lheo_date, money_text)
 from ..model import ENTITIES
@@ -149,6 +154,8 @@ class Directory:
 # -- offers ------------------------------------------------------------------------------
 def formation_element(f: dict, directory: Directory):
     """One `formation`, or None when it has no session (LHÉO needs one)."""
+    if f.get("lheo_origine"):
+        return origin_element(f, directory)
     pairs = [(a, s) for a in f.get("actions", []) for s in a.get("sessions", [])]
     if not pairs:
         return None
@@ -347,6 +354,102 @@ def session_element(f: dict, s: dict, lieu_site: dict, directory: Directory):
             sub(bloc, "code-bloc", code)
     extras(ses, "session", s)
     return ses
+
+
+# -- a producer's formation, written back ---------------------------------------------
+BLANK_PARSER = etree.XMLParser(remove_blank_text=True, resolve_entities=False, no_network=True, load_dtd=False)
+
+
+def _clean_text(el) -> str:
+    text = (el.text or "").strip() if el is not None else ""
+    return "" if text in PLACEHOLDERS or is_placeholder(text) else text
+
+
+def origin_element(f: dict, directory: Directory):
+    """The producer's `formation` (records.py `lheo_origine`) with only the accepted
+    actions, sessions and funders, FASD's values where FASD changed or added one,
+    and the FASD fields in extras: every element FASD does not model stays in place."""
+    el = etree.fromstring(f["lheo_origine"], BLANK_PARSER)
+    actions = {a["ref_action"]: a for a in f.get("actions", [])}
+    sessions = {s["ref_session"]: s for a in actions.values() for s in a.get("sessions", [])}
+    for act in el.findall(q("action")):
+        action = actions.get(act.get(ORIGIN_REF))
+        kept = []
+        for ses in act.findall(q("session")):
+            record = sessions.get(ses.get(ORIGIN_REF))
+            if action is None or record is None or record.get("ref_action") != action["ref_action"]:
+                act.remove(ses)
+            else:
+                kept.append((ses, record))
+        if not kept:
+            el.remove(act)
+            continue
+        dispositifs = [d for _, s in kept for d in s.get("dispositifs", [])]
+        wanted = {d.get("ref_dispositif", "") for d in dispositifs}
+        for of in act.findall(q("organisme-financeur")):
+            if of.get(ORIGIN_REF) not in wanted:
+                act.remove(of)
+            else:
+                extras(of, "dispositif", next(d for d in dispositifs if d.get("ref_dispositif", "") == of.get(ORIGIN_REF)))
+        patch_action(act, [s for _, s in kept], dispositifs)
+        for ses, record in kept:
+            patch_session(ses, record, directory)
+            extras(ses, "session", record)
+        extras(act, "action", action)
+    if el.find(q("action")) is None:
+        return None
+    for name, element in (("intitule", "intitule-formation"), ("objectif_formation", "objectif-formation"),
+                          ("contenu_formation", "contenu-formation")):
+        target = el.find(q(element))
+        if target is not None and fits(f.get(name), 1, 3000) and _clean_text(target) != f[name].strip():
+            target.text = xml_text(f[name])   # the certification reference's text, or a default
+    extras(el, "formation", f)
+    for stamped in el.iter():
+        if isinstance(stamped.tag, str) and ORIGIN_REF in stamped.attrib:
+            del stamped.attrib[ORIGIN_REF]
+    return el
+
+
+def patch_action(act, sessions: list[dict], dispositifs: list[dict]) -> None:
+    """Publics in Formacode V12, and what the flow lacked and FASD now has."""
+    publics = list(dict.fromkeys(p for d in dispositifs for p in d.get("publics", []) if len(p) == 5))
+    for e in act.findall(q("code-public-vise")):
+        code = (e.text or "").strip()
+        if code in publics:
+            continue
+        v12 = next((v for (_, c), v in correspondences().items() if c == code and v in publics), None)
+        if v12:  # a code of an older Formacode, read as this V12 public (lheo/formacode.py)
+            e.text = v12
+            e.set("ref", "V12")
+    present = {(e.text or "").strip() for e in act.findall(q("code-public-vise"))}
+    for code in [p for p in publics if p not in present][:max(0, 10 - len(present))]:
+        insert_child(act, standalone_text("code-public-vise", code, ref="V12"))
+    modalites = [MODALITES_PEDAGOGIQUES[m] for s in sessions for m in s.get("modalites_pedagogiques", [])
+                 if m in MODALITES_PEDAGOGIQUES]
+    if modalites and act.find(q("code-modalite-pedagogique")) is None:
+        for code in list(dict.fromkeys(modalites))[:5]:
+            insert_child(act, standalone_text("code-modalite-pedagogique", code, ref="V12"))
+    for d in dispositifs:
+        if not d.get("ref_dispositif") and d.get("dispositif") and \
+                len(act.findall(q("organisme-financeur"))) < MAX_FINANCEURS:
+            of = financeur_element(d)   # a funder given by --defauts
+            insert_child(act, of)
+
+
+def patch_session(ses, s: dict, directory: Directory) -> None:
+    """Referents and recruitment state the flow did not give (from --defauts)."""
+    if s.get("etat_recrutement") and ses.find(q("etat-recrutement")) is None:
+        insert_child(ses, standalone_text("etat-recrutement", s["etat_recrutement"]))
+    roles = {_clean_text(c.find(q("type-contact"))) for c in ses.findall(q("contact-session"))}
+    for field, role in CONTACT_TYPES.items():
+        if s.get(field) and role not in roles:
+            insert_child(ses, contact_element("contact-session", s[field], role, directory))
+
+
+def standalone_text(name: str, text: str, **attrs):
+    el = standalone(name, **attrs)
+    el.text = xml_text(text)
+    return el
 
 
 def financeur_element(d: dict):

@@ -1,0 +1,50 @@
+"""Where a child goes in a LHÉO element: the order of the XSD's sequences.
+
+The writer keeps a producer's elements as they were and adds only what FASD knows
+and the flow lacked (a referent, a funder from --defauts). An added element must go
+where the XSD sequence wants it; the order is read from the XSD, not retyped.
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+from importlib import resources
+
+from lxml import etree
+
+XS = "{http://www.w3.org/2001/XMLSchema}"
+
+
+@lru_cache(maxsize=1)
+def child_order() -> dict[str, dict[str, int]]:
+    """element name -> child name -> rank in the element's sequence."""
+    with resources.files("pipeline").joinpath("data/lheo-2.3.xsd").open("rb") as fh:
+        xsd = etree.parse(fh).getroot()
+    types = {t.get("name"): t for t in xsd.iter(f"{XS}complexType") if t.get("name")}
+    order: dict[str, dict[str, int]] = {}
+    for element in xsd.iterchildren(f"{XS}element"):
+        name = element.get("name")
+        type_name = (element.get("type") or "").split(":")[-1]
+        for candidate in (type_name.replace("-type", "-subtype"), type_name):
+            t = types.get(candidate)
+            if t is None:
+                continue
+            refs = [e.get("ref").split(":")[-1] for e in t.iter(f"{XS}element") if e.get("ref")]
+            if refs:
+                order[name] = {r: i for i, r in enumerate(dict.fromkeys(refs))}
+                break
+    return order
+
+
+def insert_child(parent, child) -> None:
+    """Insert `child` into `parent` after the children the XSD puts before it."""
+    ranks = child_order().get(etree.QName(parent).localname, {})
+    rank = ranks.get(etree.QName(child).localname)
+    if rank is None:
+        parent.append(child)
+        return
+    for i, existing in enumerate(parent.iterchildren(tag=etree.Element)):
+        other = ranks.get(etree.QName(existing).localname)
+        if other is not None and other > rank:
+            existing.addprevious(child)
+            return
+    parent.append(child)
