@@ -87,6 +87,10 @@ def finding(code, severity="error", sheet="Sessions", row=2, entity="session", k
             "key": key, "source": "o.xlsx", "line": None, "cell": f"B{row}", **kw}
 
 
+def test_numbers_are_grouped_by_thousands():
+    assert results.number(34161) == "34\u202f161" and results.number(999) == "999"
+
+
 def test_chart_counts_per_code_longest_first():
     bars = results.chart([finding("BAD_FORMAT"), finding("REQUIRED"), finding("BAD_FORMAT"),
                           finding("PARENT_REJECTED")])
@@ -133,10 +137,12 @@ def test_progress_view_counts_stages():
 
 def test_worker_progress_keeps_the_last_step_of_each_stage(tmp_path):
     from pipeline.progress import Progress as CoreProgress
-    seen = WorkerProgress(tmp_path)
+    seen = WorkerProgress(tmp_path, {"upload-1.xlsx": "offre.xlsx"})
     core = CoreProgress(seen, interval=0)
     core.start("read")
-    core.advance(5)
+    core.advance(5, detail="upload-1.xlsx")
+    assert read_json(tmp_path / "state.json")["stages"]["read"]["detail"] == "offre.xlsx"
+    core.advance(0, detail="")
     core.finish()
     core.start("check", total=5)
     core.advance(2, detail="règles : Sessions")
@@ -237,11 +243,8 @@ def test_result_page_counts_are_the_summary(client):
         location = post(client, {"fichiers": ("erreurs.xlsx", fh)}).headers["location"]
     wait_done(client, location)
     page = client.get(location).text
-    bilan = re.findall(r'<tr data-entite="(\w+)"><th scope="row">\w+</th><td>(\d+)</td><td>(\d+)</td>\s*<td[^>]*>(\d+)</td>',
-                       page)
     expected = run([FLAWED], reference=load_reference(None), today=dt.date(2026, 3, 1)).summary()["entities"]
-    assert {e: (int(r), int(a), int(j)) for e, r, a, j in bilan} == {
-        e: (c["read"], c["accepted"], c["rejected"]) for e, c in expected.items()}
+    assert bilan(page) == {e: [c["read"], c["accepted"], c["rejected"]] for e, c in expected.items()}
 
 
 def test_filters_and_sorting_through_the_query(client):
@@ -371,7 +374,8 @@ def test_internal_errors_show_no_traceback(client, monkeypatch):
 def bilan(page: str) -> dict:
     """entity -> the numbers of its row in the summary table."""
     rows = re.findall(r'<tr data-entite="(\w+)">(.*?)</tr>', page, re.S)
-    return {entity: [int(n) for n in re.findall(r"<td[^>]*>(\d+)</td>", cells)] for entity, cells in rows}
+    return {entity: [int(n.replace("\u202f", "")) for n in re.findall(r"<td[^>]*>([\d\u202f]+)</td>", cells)]
+            for entity, cells in rows}
 
 
 @pytest.mark.parametrize("profil", ["", "sofi"])

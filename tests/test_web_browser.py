@@ -7,6 +7,7 @@ Where Chromium is absent the tests skip with a message, except under CI=true.
 """
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import os
 import re
@@ -133,9 +134,26 @@ def test_flawed_sample_counts_finding_and_report(page, tmp_path):
     assert any("offre-sanitaire-social-erreurs.xlsx" in t for t in texts)
 
 
-def test_corrected_file_has_no_error(page):
-    upload(page, CLEAN)
+def drop(page, path: Path) -> None:
+    """Drop a file on the drop zone as a person drags it from their file manager."""
+    data = base64.b64encode(path.read_bytes()).decode()
+    transfer = page.evaluate_handle(
+        """([name, b64]) => {
+             const bytes = Uint8Array.from(atob(b64), c => c.charCodeAt(0));
+             const transfer = new DataTransfer();
+             transfer.items.add(new File([bytes], name));
+             return transfer;
+           }""", [path.name, data])
+    page.dispatch_event("#depot", "drop", {"dataTransfer": transfer})
+
+
+def test_corrected_file_dropped_has_no_error(page):
+    drop(page, CLEAN)
+    assert page.inner_text("#choisis") == f"{CLEAN.name} ({-(-CLEAN.stat().st_size // 1024)} Ko)"
+    page.fill("#date", "2026-03-01")
+    page.click("button[type=submit]")
     wait_for_result(page)
+    assert CLEAN.name in page.inner_text(".fichiers")
     assert "Aucune erreur." in page.inner_text("#verdict")
     assert page.locator("#table-constats tbody tr").count() == 0
     assert page.locator(".telechargements a").all_inner_texts() == [

@@ -118,6 +118,7 @@ INTERRUPTED = ("Le traitement a été interrompu (manque de mémoire ou arrêt d
 def create_app(settings: Settings, runner: Runner | None = None) -> Starlette:
     runner = runner or Runner(settings.workers)
     templates = Jinja2Templates(directory=str(HERE / "templates"))
+    templates.env.filters["nombre"] = results.number
     templates.env.globals.update(entity_labels=results.ENTITY_LABELS,
                                  severity_labels=results.SEVERITY_LABELS, where=results.where,
                                  max_mb=settings.max_upload_bytes // MB,

@@ -28,6 +28,11 @@ SORTS = {   # sort key of the findings table -> the fields it orders by
 }
 
 
+def number(n) -> str:
+    """12 345 as French typography writes it (narrow no-break space between thousands)."""
+    return f"{int(n):,}".replace(",", "\u202f")
+
+
 @dataclass
 class Run:
     summary: dict

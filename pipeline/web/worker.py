@@ -35,8 +35,9 @@ def load_reference(path: str | None):
 class Progress:
     """Keeps the last step of each stage (pipeline.progress) and writes it to state.json."""
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, labels: dict[str, str] | None = None) -> None:
         self.folder = folder
+        self.labels = labels or {}     # the stage detail names the file being read
         self.state = {"status": "running", "stages": {}, "current": None, "started": time.time()}
         self.save()
 
@@ -46,8 +47,9 @@ class Progress:
     def __call__(self, step) -> None:
         if step.stage not in WEIGHTS:
             return
+        detail = relabel_message(step.detail, self.labels) if step.detail else ""
         self.state["stages"][step.stage] = {"done": step.done, "total": step.total,
-                                            "detail": step.detail, "finished": step.finished}
+                                            "detail": detail, "finished": step.finished}
         self.state["current"] = None if step.finished else step.stage
         self.save()
 
@@ -60,12 +62,12 @@ def process_job(folder: str) -> str:
     """Run the upload in `folder`; return its final status. Never raises."""
     folder = Path(folder)
     meta = read_json(folder / "meta.json") or {}
-    progress = Progress(folder)
     inputs = [folder / "inputs" / f["stored"] for f in meta.get("files", [])]
     annuaire = meta.get("annuaire")
     labels = {f["stored"]: f["label"] for f in meta.get("files", [])}
     if annuaire:
         labels[annuaire["stored"]] = annuaire["label"]
+    progress = Progress(folder, labels)
     paths = {str(folder / "inputs" / stored): label for stored, label in labels.items()}
     try:
         from ..errors import FasdError

@@ -70,7 +70,6 @@ document.documentElement.classList.add("js");
   const bar = document.getElementById("barre");
   const status = document.getElementById("statut");
   const stages = document.getElementById("etapes");
-  const rows = document.getElementById("lignes");
   function update(state) {
     bar.value = state.percent;
     bar.textContent = state.percent + " %";
@@ -88,9 +87,6 @@ document.documentElement.classList.add("js");
         li.appendChild(detail);
       }
       stages.appendChild(li);
-    }
-    if (state.records !== null && state.records !== undefined) {
-      rows.textContent = state.records + " enregistrement(s) lu(s).";
     }
   }
   function poll() {
