@@ -5,7 +5,9 @@ Routes
     POST /envois                        store an upload, queue its run, redirect to its page
     GET  /envois/{id}                   progress, then the result (or the reason it failed)
     GET  /envois/{id}/etat              progress as JSON (polled by the page's script)
-    GET  /envois/{id}/fichiers/{name}   report.xlsx, report.csv, records.jsonl, lheo.xml
+    GET  /envois/{id}/fichiers/{name}   report.xlsx, report.csv, records.jsonl, lheo.xml, changes.csv
+    POST /envois/{id}/appliquer         apply the run to the catalogue base (--base; FASD_TOKEN)
+    GET  /tableau-de-bord               the base's counters and sessions by start month (--base)
     GET  /modele.xlsx                   the template workbook to fill
 """
 from __future__ import annotations
@@ -78,14 +80,14 @@ class Runner:
         self.running: set[subprocess.Popen] = set()
         self.lock = threading.Lock()
 
-    def submit(self, folder: Path) -> None:
-        self.executor.submit(self._run, folder)
+    def submit(self, folder: Path, apply: bool = False) -> None:
+        self.executor.submit(self._run, folder, apply)
 
-    def _run(self, folder: Path) -> None:
+    def _run(self, folder: Path, apply: bool = False) -> None:
         try:
             if self.processes:
-                child = subprocess.Popen([sys.executable, "-m", "pipeline.web.worker", str(folder)],
-                                         stdin=subprocess.DEVNULL)
+                child = subprocess.Popen([sys.executable, "-m", "pipeline.web.worker", str(folder)]
+                                         + (["--appliquer"] if apply else []), stdin=subprocess.DEVNULL)
                 with self.lock:
                     self.running.add(child)
                 code = child.wait()
@@ -94,7 +96,7 @@ class Runner:
                 if code not in (0, 1):
                     log.error("upload %s: worker exited with %s", folder.name[:8], code)
             else:
-                process_job(str(folder))
+                process_job(str(folder), apply)
         except Exception:
             log.error("upload %s: worker not started:\n%s", folder.name[:8], traceback.format_exc())
         if folder.is_dir() and read_state(folder).get("status") not in ("done", "failed"):
@@ -119,7 +121,8 @@ def create_app(settings: Settings, runner: Runner | None = None) -> Starlette:
     runner = runner or Runner(settings.workers)
     templates = Jinja2Templates(directory=str(HERE / "templates"))
     templates.env.filters["nombre"] = results.number
-    templates.env.globals.update(entity_labels=results.ENTITY_LABELS,
+    templates.env.globals.update(entity_labels=results.ENTITY_LABELS, base=bool(settings.base),
+                                 token_required=bool(settings.token),
                                  severity_labels=results.SEVERITY_LABELS, where=results.where,
                                  max_mb=settings.max_upload_bytes // MB,
                                  retention_hours=round(settings.retention_seconds / 3600))
@@ -168,6 +171,9 @@ def create_app(settings: Settings, runner: Runner | None = None) -> Starlette:
         profil = str(form.get("profil") or "")
         if profil not in ("", "sofi", "lheo"):
             return form_page(request, [f"Profil inconnu : « {profil} » (sofi ou lheo)."], 422, today)
+        perimetre = str(form.get("perimetre") or "partiel")
+        if perimetre not in ("partiel", "complet"):
+            return form_page(request, [f"Périmètre inconnu : « {perimetre} » (partiel ou complet)."], 422, today)
         uploads = [f for f in form.getlist("fichiers") if isinstance(f, UploadFile) and f.filename]
         annuaire = form.get("annuaire")
         annuaire = annuaire if isinstance(annuaire, UploadFile) and annuaire.filename else None
@@ -191,7 +197,8 @@ def create_app(settings: Settings, runner: Runner | None = None) -> Starlette:
         job_id = new_id()
         folder = settings.data_dir / job_id
         meta = {"created": time.time(), "today": today, "reference": settings.reference,
-                "profil": profil or None, "files": [], "annuaire": None}
+                "profil": profil or None, "files": [], "annuaire": None,
+                "base": settings.base, "perimetre": perimetre if settings.base else None}
         for i, (f, label, kind) in enumerate(zip(uploads, labels, kinds), 1):
             meta["files"].append({"stored": f"upload-{i}.{kind}", "label": label})
         if annuaire:
@@ -221,7 +228,59 @@ def create_app(settings: Settings, runner: Runner | None = None) -> Starlette:
         run = results.load(folder)
         if run is None:
             raise HTTPException(404)
+        if settings.base:
+            from .catalogue import change_view
+            context["changes"] = change_view(folder)
         return render(request, "result.html", {**context, **result_context(request, folder, run)})
+
+    async def apply_job(request: Request):
+        """The button « Appliquer au catalogue »: the same run again, applied for real."""
+        folder = job_or_404(request)
+        if not settings.base:
+            raise HTTPException(404)
+        if not _same_origin(request):
+            return apply_refused(request, folder, CSRF_MESSAGE, 403)
+        try:
+            form = await _read_form(request, 64 * 1024)
+        except TooLarge:
+            raise HTTPException(413) from None
+        token, cookie = form.get("csrf"), request.cookies.get(CSRF_COOKIE)
+        if not (isinstance(token, str) and cookie and hmac.compare_digest(token, cookie)):
+            return apply_refused(request, folder, CSRF_MESSAGE, 403)
+        if settings.token:
+            given = form.get("jeton")
+            if not (isinstance(given, str) and hmac.compare_digest(given.encode(), settings.token.encode())):
+                return apply_refused(request, folder, "Jeton d'accès incorrect : les modifications n'ont "
+                                     "pas été appliquées au catalogue.", 403)
+        state = read_state(folder)
+        if state.get("status") != "done" or state.get("applied"):
+            return apply_refused(request, folder, "Cet envoi a déjà été appliqué au catalogue, ou son "
+                                 "traitement n'est pas terminé.", 409)
+        write_json(folder / "state.json", {"status": "queued", "stages": {}, "applying": True})
+        runner.submit(folder, apply=True)
+        return RedirectResponse(f"/envois/{folder.name}", status_code=303)
+
+    def apply_refused(request: Request, folder: Path, message: str, status: int):
+        state = read_state(folder)
+        state["base_message"] = message
+        meta = read_json(folder / "meta.json") or {}
+        run = results.load(folder)
+        if run is None or state.get("status") != "done":
+            return render(request, "message.html", {"title": "Requête refusée", "text": message}, status)
+        from .catalogue import change_view
+        context = {"job_id": folder.name, "meta": meta, "state": state, "changes": change_view(folder)}
+        return render(request, "result.html", {**context, **result_context(request, folder, run)}, status)
+
+    async def dashboard(request: Request):
+        if not settings.base:
+            raise HTTPException(404)
+        from ..errors import FasdError
+        from .catalogue import dashboard as counters
+        try:
+            data = await run_in_threadpool(counters, settings.base)
+        except FasdError as exc:
+            return render(request, "message.html", {"title": "Catalogue indisponible", "text": str(exc)}, 503)
+        return render(request, "dashboard.html", data)
 
     async def job_state(request: Request):
         folder = job_or_404(request)
@@ -288,6 +347,8 @@ def create_app(settings: Settings, runner: Runner | None = None) -> Starlette:
             Route("/envois/{job_id}", job),
             Route("/envois/{job_id}/etat", job_state),
             Route("/envois/{job_id}/fichiers/{name}", download),
+            Route("/envois/{job_id}/appliquer", apply_job, methods=["POST"]),
+            Route("/tableau-de-bord", dashboard),
             Route("/modele.xlsx", template_workbook),
             Mount("/static", StaticFiles(directory=str(HERE / "static")), name="static"),
         ],
@@ -423,7 +484,8 @@ def result_context(request: Request, folder: Path, run: results.Run) -> dict:
         "filters": filters, "sort": sort, "descending": descending,
         "findings": chosen[start:start + results.PAGE_SIZE], "total_shown": len(chosen),
         "page": page, "pages": pages, "link": link, "sort_link": sort_link,
-        "downloads": [name for name in DOWNLOADS if (folder / "out" / name).is_file()],
+        "downloads": [name for name in DOWNLOADS if (folder / "out" / name).is_file()
+                      and not (name.startswith("changes.") and not read_state(folder).get("applied"))],
     }
 
 

@@ -23,6 +23,7 @@ DOWNLOADS = {                                       # the only files served from
     "report.csv": "text/csv; charset=utf-8",
     "records.jsonl": "application/x-ndjson; charset=utf-8",
     "lheo.xml": "application/xml",
+    "changes.csv": "text/csv; charset=utf-8",            # after « Appliquer au catalogue »
 }
 
 

@@ -58,8 +58,13 @@ class Progress:
         self.save()
 
 
-def process_job(folder: str) -> str:
-    """Run the upload in `folder`; return its final status. Never raises."""
+def process_job(folder: str, apply: bool = False) -> str:
+    """Run the upload in `folder`; return its final status. Never raises.
+
+    With a base (meta["base"]), the run is applied to it: as a dry run first (the page
+    shows the changes it would make), for real when `apply` (the page's button): the
+    same inputs and options run again through the same core, then catalogue.apply.
+    """
     folder = Path(folder)
     meta = read_json(folder / "meta.json") or {}
     inputs = [folder / "inputs" / f["stored"] for f in meta.get("files", [])]
@@ -79,11 +84,24 @@ def process_job(folder: str) -> str:
                          reference=reference, today=dt.date.fromisoformat(meta["today"]),
                          profil=meta.get("profil") or None, progress=progress)
             relabel(result, labels)
-            write_outputs(result, folder / "out", with_records=True, progress=progress)
         except FasdError as exc:   # the file's fault or a limit: the CLI's one French line
             message = relabel_message(relabel_message(str(exc), paths), labels)
             progress.finish("failed", message)
             return "failed"
+        if meta.get("base"):
+            try:
+                result.catalogue = _apply(result, meta, dry_run=not apply)
+            except FasdError as exc:   # base busy or unusable: the run's results still stand
+                progress.state["base_message"] = str(exc)
+                if apply:              # nothing applied: keep the outputs of the dry run
+                    progress.finish("done")
+                    return "done"
+        try:
+            write_outputs(result, folder / "out", with_records=True, progress=progress)
+        except FasdError as exc:
+            progress.finish("failed", str(exc))
+            return "failed"
+        progress.state["applied"] = bool(apply and result.catalogue is not None)
         progress.finish("done")
         return "done"
     except Exception:  # a bug of ours: the log has the traceback, the page one French line
@@ -94,10 +112,15 @@ def process_job(folder: str) -> str:
         return "failed"
 
 
+def _apply(result, meta: dict, *, dry_run: bool):
+    from ..catalogue import apply
+    return apply(result, meta["base"], perimetre=meta.get("perimetre") or "partiel", dry_run=dry_run)
+
+
 def main(argv: list[str]) -> int:
-    """`python -m pipeline.web.worker FOLDER`: the process the server starts per upload."""
+    """`python -m pipeline.web.worker FOLDER [--appliquer]`: the process started per upload."""
     logging.basicConfig(format="fasd worker: %(message)s")
-    return 0 if process_job(argv[1]) == "done" else 1
+    return 0 if process_job(argv[1], apply="--appliquer" in argv[2:]) == "done" else 1
 
 
 if __name__ == "__main__":
