@@ -79,6 +79,7 @@ class Runner:
         self.executor = ThreadPoolExecutor(workers, thread_name_prefix="fasd-web")
         self.running: set[subprocess.Popen] = set()
         self.lock = threading.Lock()
+        self.stopping = False
 
     def submit(self, folder: Path, apply: bool = False) -> None:
         self.executor.submit(self._run, folder, apply)
@@ -93,7 +94,7 @@ class Runner:
                 code = child.wait()
                 with self.lock:
                     self.running.discard(child)
-                if code not in (0, 1):
+                if code not in (0, 1) and not self.stopping:
                     log.error("upload %s: worker exited with %s", folder.name[:8], code)
             else:
                 process_job(str(folder), apply)
@@ -106,10 +107,16 @@ class Runner:
             write_json(folder / "state.json", state)
 
     def shutdown(self) -> None:
-        """Stop queued uploads and the worker processes this server started."""
+        """Stop queued uploads and the worker processes this server started (a worker that
+        has written its result is let finish exiting for a moment first)."""
+        self.stopping = True
         self.executor.shutdown(wait=False, cancel_futures=True)
         with self.lock:
-            for child in self.running:
+            children = list(self.running)
+        for child in children:
+            try:
+                child.wait(timeout=2)
+            except subprocess.TimeoutExpired:
                 child.terminate()
 
 

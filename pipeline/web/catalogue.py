@@ -71,4 +71,4 @@ def dashboard(base: str, today: dt.date | None = None) -> dict:
     counts = stats(base, today=today)
     offers, _sites, _contacts = live_offers(base, today=today)
     return {"base": display(base), "counters": [(label, counts.get(key, 0)) for key, label in COUNTERS.items()],
-            "months": sessions_by_month(offers), "formations": len(offers)}
+            "months": sessions_by_month(offers)}

@@ -1,0 +1,124 @@
+"""`fasd serve --base`: the result page previews the changes, the button applies them
+(with FASD_TOKEN when set), and the dashboard shows the base's counters.
+
+SQLite base in a temporary folder; expected numbers come from the sample's README
+(14 sessions, 5 formations, 7 actions) and from the catalogue API on the same base.
+"""
+from __future__ import annotations
+
+import html
+import re
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from pipeline import catalogue
+from pipeline.web.app import Runner, create_app
+from pipeline.web.catalogue import sessions_by_month
+from pipeline.web.settings import Settings
+from pipeline.web.testing import serving
+
+SAMPLES = Path(__file__).resolve().parent.parent / "samples"
+CLEAN = SAMPLES / "offre-sanitaire-social.xlsx"
+TOKEN = "jeton-de-test-7b1e"
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("web-base")
+    base = str(folder / "catalogue.sqlite")
+    catalogue.init(base)
+    settings = Settings.make(folder / "envois", base=base, token=TOKEN)
+    with serving(create_app(settings, Runner(1, processes=False))) as url:
+        yield url, base
+
+
+@pytest.fixture
+def client(site):
+    with httpx.Client(base_url=site[0], follow_redirects=False, timeout=60) as c:
+        c.get("/")
+        yield c
+
+
+def wait_done(client, location):
+    for _ in range(600):
+        state = client.get(location + "/etat").json()
+        if state["status"] in ("done", "failed"):
+            return state
+        time.sleep(0.1)
+    raise AssertionError("the run did not finish")
+
+
+def text(response) -> str:
+    return html.unescape(response.text)
+
+
+def modifications(page: str) -> dict[str, list[int]]:
+    table = re.search(r'<table class="bilan" id="modifications">(.*?)</table>', page, re.S).group(1)
+    kinds = re.findall(r'<th scope="col">([^<]+)</th>', table)
+    rows = re.findall(r'<tr><th scope="row">(\w+)</th>(.*?)</tr>', table, re.S)
+    return {label: dict(zip(kinds, (int(n) for n in re.findall(r"<td>(\d+)</td>", cells)))) for label, cells in rows}
+
+
+def test_preview_then_apply_with_token_then_dashboard(client, site):
+    _, base = site
+    with open(CLEAN, "rb") as fh:
+        location = client.post("/envois", data={"csrf": client.cookies.get("fasd_csrf"), "date": "2026-03-01"},
+                               files={"fichiers": ("offre.xlsx", fh)}).headers["location"]
+    wait_done(client, location)
+    page = text(client.get(location))
+    assert "Modifications prévues" in page
+    preview = modifications(page)
+    assert preview["Sessions"]["création"] == 14 and preview["Formations"]["création"] == 5
+    assert catalogue.stats(base)["sessions_actives"] == 0          # a dry run writes nothing
+
+    apply_url = location + "/appliquer"
+    csrf = client.cookies.get("fasd_csrf")
+    refused = client.post(apply_url, data={"csrf": csrf, "jeton": "mauvais"})
+    assert refused.status_code == 403 and "Jeton d'accès incorrect" in text(refused)
+    assert client.post(apply_url, data={"jeton": TOKEN}).status_code == 403          # no CSRF token
+    assert catalogue.stats(base)["sessions_actives"] == 0
+
+    response = client.post(apply_url, data={"csrf": csrf, "jeton": TOKEN})
+    assert response.status_code == 303
+    assert wait_done(client, location)["status"] == "done"
+    page = text(client.get(location))
+    assert "Modifications appliquées au catalogue" in page
+    assert modifications(page)["Sessions"]["création"] == 14
+    assert 'id="form-appliquer"' not in page
+    assert client.get(location + "/fichiers/changes.csv").status_code == 200
+    assert client.post(apply_url, data={"csrf": csrf, "jeton": TOKEN}).status_code == 409
+
+    counts = catalogue.stats(base)
+    assert counts["sessions_actives"] > 0
+    board = text(client.get("/tableau-de-bord"))
+    for key, label in catalogue.COUNTERS.items():
+        assert re.search(re.escape(label) + r"</th><td>" + str(counts[key]) + "<", board), label
+    offers, _, _ = catalogue.live_offers(base)
+    months = sessions_by_month(offers)
+    assert sum(m["count"] for m in months) == counts["sessions_actives"]
+    assert len(re.findall(r'class="barre mois"', board)) == len(months)
+
+    # the same file again: nothing to change
+    with open(CLEAN, "rb") as fh:
+        again = client.post("/envois", data={"csrf": csrf, "date": "2026-03-01"},
+                            files={"fichiers": ("offre.xlsx", fh)}).headers["location"]
+    wait_done(client, again)
+    assert all(counts.get("création", 0) == 0 and counts.get("modification", 0) == 0
+               for counts in modifications(text(client.get(again))).values())
+
+
+def test_sessions_by_month_fills_the_gaps():
+    offers = [{"actions": [{"sessions": [{"date_debut": "2026-01-05"}, {"date_debut": "2026-03-01"},
+                                         {"date_debut": "2026-03-20"}, {"date_debut": None}]}]}]
+    months = sessions_by_month(offers)
+    assert [(m["month"], m["count"]) for m in months] == [("2026-01", 1), ("2026-02", 0), ("2026-03", 2)]
+    assert months[0]["label"] == "janv. 2026" and months[2]["height"] == 100.0
+
+
+def test_no_base_no_catalogue_pages(tmp_path):
+    with serving(create_app(Settings.make(tmp_path), Runner(1, processes=False))) as url:
+        assert httpx.get(url + "/tableau-de-bord").status_code == 404
+        assert "Tableau de bord" not in httpx.get(url + "/").text
