@@ -191,3 +191,28 @@ def test_template_link_downloads_the_workbook(page, tmp_path):
     path = tmp_path / "modele.xlsx"
     info.value.save_as(path)
     assert "Sessions" in openpyxl.load_workbook(path).sheetnames
+
+
+def test_apply_to_the_catalogue_with_the_token_then_dashboard(browser, tmp_path):
+    from pipeline import catalogue
+    base = str(tmp_path / "catalogue.sqlite")
+    catalogue.init(base)
+    settings = Settings.make(tmp_path / "envois", base=base, token="jeton-navigateur")
+    with serving(create_app(settings)) as url:
+        context = browser.new_context(viewport={"width": 1366, "height": 768})
+        page = context.new_page()
+        page.goto(url + "/")
+        upload(page, CLEAN)
+        wait_for_result(page)
+        assert "Modifications prévues" in page.inner_text("#etat-catalogue")
+        page.fill("#form-appliquer input[name=jeton]", "jeton-navigateur")
+        page.click("#form-appliquer button")
+        page.wait_for_selector("text=Modifications appliquées au catalogue", timeout=120_000)
+        sessions = page.locator("#modifications tr", has_text="Sessions").inner_text().split()
+        assert sessions[1] == "14"      # 14 sessions created (samples/README.md)
+        page.click("nav >> text=Tableau de bord du catalogue")
+        counts = catalogue.stats(base)
+        row = page.locator("#compteurs tr", has_text="Sessions de formation actives").inner_text()
+        assert row.split()[-1] == str(counts["sessions_actives"]) and counts["sessions_actives"] > 0
+        assert page.locator("#sessions-par-mois rect").count() > 0
+        context.close()
