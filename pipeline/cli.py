@@ -107,18 +107,23 @@ def print_summary(summary: dict, out: Path | None) -> None:
 
 
 def execute(inputs, out, annuaire, reference, today, with_records: bool, profil=None,
-            quiet: bool = False, verbose: bool = False, dispositifs=None, base: dict | None = None) -> None:
+            quiet: bool = False, verbose: bool = False, dispositifs=None, base: dict | None = None,
+            colonnes=None) -> None:
     from .console import print_timings, progress_bars, wants_bars
     from .dispositifs import using
     from .run import Stopwatch, run
     from .writers.output import write_outputs
     ref = load_reference(reference)
     day = parse_today(today)
+    mapping = None
+    if colonnes:
+        from .mapping import load_mapping
+        mapping = load_mapping(Path(colonnes))
     out_path = Path(out) if out is not None else None
     writes = Stopwatch()
     with using(dispositifs), progress_bars(wants_bars(quiet)) as progress:  # errors go through: FasdGroup says them
         result = run([Path(p) for p in inputs], annuaire=Path(annuaire) if annuaire else None,
-                     reference=ref, today=day, profil=profil, progress=progress)
+                     reference=ref, today=day, profil=profil, progress=progress, colonnes=mapping)
         if base:  # the catalogue (issue 14): apply before writing, changes.* go with the outputs
             from .catalogue.commands import apply_to_base
             result.catalogue = apply_to_base(result, **base)
@@ -154,6 +159,9 @@ today_option = click.option("--today", metavar="AAAA-MM-JJ",
                             help="Date du traitement (par défaut aujourd'hui) : sert à repérer les sessions terminées.")
 quiet_option = click.option("--quiet", "-q", is_flag=True,
                             help="Sans barres de progression (elles ne s'affichent déjà que dans un terminal).")
+colonnes_option = click.option("--colonnes", type=click.Path(dir_okay=False),
+                                help="Fichier de correspondance des en-têtes (produit par « fasd colonnes », "
+                                     "puis corrigé) : le champ où lire chaque colonne, ou « ignorer ».")
 verbose_option = click.option("--verbose", "-v", is_flag=True,
                               help="Affiche en plus la durée de chaque étape (sur la sortie d'erreur).")
 
@@ -182,11 +190,13 @@ def main():
 @quiet_option
 @verbose_option
 @dispositifs_option
+@colonnes_option
 @catalogue_options
-def import_command(inputs, out, annuaire, reference, today, profil, quiet, verbose, dispositifs, **catalogue):
+def import_command(inputs, out, annuaire, reference, today, profil, quiet, verbose, dispositifs, colonnes,
+                   **catalogue):
     """Importe INPUTS et écrit les offres acceptées et le rapport dans --out."""
     execute(inputs, out, annuaire, reference, today, with_records=True, profil=profil, quiet=quiet,
-            verbose=verbose, dispositifs=dispositifs, base=base_step(**catalogue))
+            verbose=verbose, dispositifs=dispositifs, base=base_step(**catalogue), colonnes=colonnes)
 
 
 @main.command("check")
@@ -200,17 +210,18 @@ def import_command(inputs, out, annuaire, reference, today, profil, quiet, verbo
 @quiet_option
 @verbose_option
 @dispositifs_option
-def check_command(inputs, out, annuaire, reference, today, profil, quiet, verbose, dispositifs):
+@colonnes_option
+def check_command(inputs, out, annuaire, reference, today, profil, quiet, verbose, dispositifs, colonnes):
     """Contrôle INPUTS sans produire d'offres : à lancer avant l'envoi."""
     execute(inputs, out, annuaire, reference, today, with_records=False, profil=profil, quiet=quiet,
-            verbose=verbose, dispositifs=dispositifs)
+            verbose=verbose, dispositifs=dispositifs, colonnes=colonnes)
 
 
 def _register_commands() -> None:
     """Commands that live in their own modules (reference look-up, LHÉO export, template)."""
     import importlib
     for module in ("pipeline.reference.commands", "pipeline.export", "pipeline.template",
-                   "pipeline.web.serve", "pipeline.catalogue.commands"):
+                   "pipeline.web.serve", "pipeline.catalogue.commands", "pipeline.mapping"):
         try:
             commands = importlib.import_module(module)
         except ModuleNotFoundError as exc:

@@ -74,6 +74,10 @@ class Findings:
         # (entity, source, sheet, field) -> its records are rejected by one MISSING_COLUMN.
         self.columns: list = []
         self.missing_columns: set[tuple[str, str, str, str]] = set()
+        # How to read headers: the --colonnes mapping (mapping.ColumnMapping), and
+        # explore=True for `fasd colonnes` (collect every header, never stop on a sheet).
+        self.mapping = None
+        self.explore = False
 
     def _cell_reader(self, table: Table) -> _Cells:
         cells = self._cells.get(id(table))

@@ -47,6 +47,7 @@ class ColumnDecision:
     why: str = ""
     samples: list[str] = dc_field(default_factory=list)
     suggestion: str | None = None   # nearest known label, for an unrecognised header
+    content: list[str] = dc_field(default_factory=list, repr=False)  # first non-blank cells, for guesses
 
     def as_dict(self) -> dict:
         return {"source": self.source, "sheet": self.sheet, "column": self.letter, "header": self.header,
@@ -177,7 +178,7 @@ def resolve_headers(header: list[str], column_values, entities: tuple[str, ...],
             continue
         values = column_values(j)
         d = ColumnDecision(source, sheet, letters[j], text, None, samples=samples_of(values))
-        mapped = mapping.lookup(text, entities) if mapping is not None else None
+        mapped = mapping.lookup(text, entities, sheet) if mapping is not None else None
         if mapped is not None:
             d.field, d.how = (None if mapped == IGNORE else mapped), HOW_MAPPING
             d.why = "ignorée à la demande du fichier de correspondance" if mapped == IGNORE else \
@@ -196,6 +197,7 @@ def resolve_headers(header: list[str], column_values, entities: tuple[str, ...],
                              HOW_NAME: "nom interne du champ"}[d.how]
             else:
                 d.how = HOW_UNKNOWN
+                d.content = [v for v in values[:500] if v and v.strip()][:50]
                 near = closest_headers(text, entities)
                 d.suggestion = near[0] if near else None
                 d.why = "en-tête inconnu" + (f" (le plus proche : « {near[0]} »)" if near else "")

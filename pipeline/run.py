@@ -87,24 +87,27 @@ class Stopwatch:
 
 def run(inputs: list[Path], *, annuaire: Path | None = None, reference=None,
         today: dt.date | None = None, profil: str | None = None,
-        progress: Progress | Callback | None = None, dispositifs: Path | None = None) -> Result:
+        progress: Progress | Callback | None = None, dispositifs: Path | None = None,
+        colonnes=None) -> Result:
     """Read, normalise, validate, resolve and decide. Raises InputError for unreadable inputs.
 
     `profil`: "sofi" or "lheo" for every record; None = lheo for records read from
     LHÉO XML, sofi for the others (profiles.py). `progress` (a callback taking a
     progress.Step, or a Progress) hears the `read` and `check` stages; see
     pipeline/progress.py. `dispositifs`: a dispositif list replacing the bundled one
-    (see dispositifs.py)."""
+    (see dispositifs.py). `colonnes`: a mapping.ColumnMapping (`--colonnes`), the field
+    of each header."""
     with using_dispositifs(dispositifs):
         return _run(inputs, annuaire=annuaire, reference=reference, today=today, profil=profil,
-                    progress=progress)
+                    progress=progress, colonnes=colonnes)
 
 
-def _run(inputs, *, annuaire, reference, today, profil, progress) -> Result:
+def _run(inputs, *, annuaire, reference, today, profil, progress, colonnes=None) -> Result:
     today = today or dt.date.today()
     clock = Stopwatch()
     steps = tracker(progress)
     findings = Findings()
+    findings.mapping = colonnes
     steps.start("read")
     tables = read_inputs([Path(p) for p in inputs], findings, annuaire, progress=steps)
     steps.finish()

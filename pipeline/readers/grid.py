@@ -64,7 +64,8 @@ def grid_to_frame(rows: list[list], *, source: str, sheet: str, entities: tuple[
     shortest = min(map(len, body), default=0)
     letters = [column_letter(first_col + j) for j in range(len(header))]
     decisions = resolve_headers(header, lambda j: column_text(body, j, shortest), entities, source=source,
-                                sheet=sheet, letters=letters, mapping=mapping)
+                                sheet=sheet, letters=letters,
+                                mapping=mapping if mapping is not None else findings.mapping)
     findings.columns.extend(decisions)
     fields: dict[str, int] = {}
     columns: dict[str, SourceColumn] = {}
@@ -107,8 +108,8 @@ def check_understood(decisions, entities: tuple[str, ...], *, source: str, sheet
     missing. Reading on would report every row as faulty (or, worse, nothing at all).
     """
     read = {d.field for d in decisions if d.field}
-    if not decisions and not has_rows:
-        return  # an empty sheet: nothing to understand
+    if findings.explore or (not decisions and not has_rows):
+        return  # `fasd colonnes` looks at every header; an empty sheet has nothing to understand
     keys = [e for e in entities if ENTITIES[e].key[0] in read]
     required = list(dict.fromkeys(f.name for e in entities for f in ENTITIES[e].fields if f.required))
     missing = [name for name in required if name not in read]

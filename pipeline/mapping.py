@@ -1,0 +1,217 @@
+"""A reusable column mapping: `fasd colonnes INPUT` proposes it, `--colonnes` applies it.
+
+An organisation exports from its own tool, with its own headers. `fasd colonnes`
+writes, for every header of the file, the field it would be read as, how sure that is
+(exact label, synonym, close spelling, content) and a few sample values. The person
+edits the « champ » column once (a field name or label, or « ignorer ») and passes the
+file to every later run with `--colonnes`: nightly jobs reuse it.
+
+The file is `;`-separated, UTF-8 with BOM (opens in a French Excel):
+fichier;feuille;colonne;en-tête;champ;libellé du champ;certitude;exemples
+Only « en-tête » and « champ » are read back; « feuille », when filled, restricts the
+entry to that sheet.
+"""
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import InputError
+from .headers import (HOW_CLOSE, HOW_CONTENT, HOW_UNKNOWN, IGNORE, ColumnDecision, closest_headers,
+                      entity_of, field_spec, header_index)
+from .model import ENTITIES, OFFER_ENTITIES
+from .text import fold
+
+FILE_COLUMNS = ["fichier", "feuille", "colonne", "en-tête", "champ", "libellé du champ", "certitude", "exemples"]
+# Kinds whose values say what they are (a column of SIRETs is a SIRET column).
+TELLING_KINDS = {"date", "siret", "email", "url", "postcode"}
+
+
+@dataclass
+class ColumnMapping:
+    """Header (folded) -> field name or IGNORE; per sheet first, then for any sheet."""
+    path: str
+    by_sheet: dict[tuple[str, str], str] = field(default_factory=dict)
+    anywhere: dict[str, str] = field(default_factory=dict)
+
+    def lookup(self, header: str, entities: tuple[str, ...], sheet: str = "") -> str | None:
+        """The field `header` maps to among `entities`, IGNORE, or None (no entry for it)."""
+        key = fold(header)
+        name = self.by_sheet.get((fold(sheet), key), self.anywhere.get(key))
+        if name is None or name == IGNORE:
+            return name
+        return name if entity_of(name, entities) else None
+
+
+def _field_name(text: str) -> str | None:
+    """A « champ » cell: an internal name, a label or synonym of any entity, or « ignorer »."""
+    folded = fold(text)
+    if folded in (fold(IGNORE), "ignore", "ignoree"):
+        return IGNORE
+    names = {f.name for e in ENTITIES.values() for f in e.fields}
+    if text.strip() in names:
+        return text.strip()
+    for entities in (OFFER_ENTITIES, ("site",), ("contact",)):
+        found = header_index(entities).get(folded)
+        if found:
+            return found
+    return None
+
+
+def load_mapping(path: Path) -> ColumnMapping:
+    """Read a mapping file; InputError (exit 2) when it cannot be used as it is."""
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"fichier de correspondance illisible : {path} ({exc.strerror or exc}).") from None
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = data.decode("cp1252", errors="replace")
+    first = text.split("\n", 1)[0]
+    rows = list(csv.DictReader(io.StringIO(text, newline=""), delimiter=";" if first.count(";") >= first.count(",") else ","))
+    headers = {fold(h): h for h in (rows[0].keys() if rows else [])}
+    if fold("en-tête") not in headers or fold("champ") not in headers:
+        raise InputError(f"{path.name} : fichier de correspondance sans colonnes « en-tête » et « champ » ; "
+                         "produisez-le avec fasd colonnes FICHIER --out correspondance.csv.")
+    header_col, field_col = headers[fold("en-tête")], headers[fold("champ")]
+    sheet_col = headers.get(fold("feuille"))
+    mapping = ColumnMapping(path.name)
+    for number, row in enumerate(rows, start=2):
+        header, wanted = (row.get(header_col) or "").strip(), (row.get(field_col) or "").strip()
+        if not header or not wanted:
+            continue
+        name = _field_name(wanted)
+        if name is None:
+            raise InputError(f"{path.name}, ligne {number} : champ « {wanted} » inconnu pour l'en-tête "
+                             f"« {header} » ; indiquez un champ du modèle (voir docs/codes.md et le modèle "
+                             "de classeur) ou « ignorer ».")
+        sheet = (row.get(sheet_col) or "").strip() if sheet_col else ""
+        if sheet:
+            mapping.by_sheet[(fold(sheet), fold(header))] = name
+        mapping.anywhere.setdefault(fold(header), name)
+    return mapping
+
+
+def propose(decisions: list[ColumnDecision]) -> list[ColumnDecision]:
+    """The readers' decisions, with a guess for each unrecognised header: the closest
+    label, else what its values look like."""
+    out = []
+    for d in decisions:
+        if d.how == HOW_UNKNOWN:
+            entities = _entities_of(d)
+            taken = {x.field for x in decisions if x.source == d.source and x.sheet == d.sheet and x.field}
+            near = [n for n in closest_headers(d.header, entities, n=3, cutoff=0.6)]
+            names = [header_index(entities).get(fold(n)) for n in near]
+            names = [n for n in names if n and n not in taken]
+            if names:
+                d.field, d.how = names[0], HOW_CLOSE
+                d.why = "en-tête proche de « " + field_spec(names[0], entities).label.rstrip(" *") + " »"
+            else:
+                guess = _by_content(d.content, entities, taken)
+                if guess:
+                    d.field, d.how = guess, HOW_CONTENT
+                    d.why = "valeurs de la forme attendue par « " + field_spec(guess, entities).label.rstrip(" *") \
+                        + " » (à vérifier)"
+            if d.field:
+                d.entity = entity_of(d.field, entities)
+        out.append(d)
+    return out
+
+
+def _entities_of(d: ColumnDecision) -> tuple[str, ...]:
+    from .readers.xlsx import SHEET_NAMES
+    entity = SHEET_NAMES.get(fold(d.sheet))
+    return (entity,) if entity else OFFER_ENTITIES
+
+
+def _telling_fit(value: str, f) -> bool:
+    """`value` has the shape of field `f`'s kind (a date, a SIRET with its key, an email…)."""
+    import re
+
+    from .normalise import Unconvertible, convert_cell
+    from .validators.fields import PATTERNS
+    try:
+        typed = convert_cell(value, f)
+    except Unconvertible:
+        return False
+    if f.kind == "siret":
+        from stdnum.fr import siret
+        return siret.is_valid(typed)
+    pattern = PATTERNS.get(f.kind)
+    return pattern is None or re.fullmatch(pattern, str(typed)) is not None
+
+
+def _by_content(cells: list[str], entities: tuple[str, ...], taken: set) -> str | None:
+    sample = [c.strip() for c in cells if c and c.strip()][:50]
+    if not sample:
+        return None
+    for e in entities:
+        for f in ENTITIES[e].fields:
+            if f.kind in TELLING_KINDS and f.name not in taken and not f.multi:
+                if sum(_telling_fit(v, f) for v in sample) >= 0.8 * len(sample):
+                    return f.name
+    return None
+
+
+def write_mapping(decisions: list[ColumnDecision], out) -> None:
+    """The proposal as the mapping file (`out`: a text stream)."""
+    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
+    writer.writerow(FILE_COLUMNS)
+    for d in decisions:
+        entities = _entities_of(d)
+        label = field_spec(d.field, entities).label.rstrip(" *") if d.field else ""
+        certainty = d.how + (f" : {d.why}" if d.why and d.how in (HOW_CLOSE, HOW_CONTENT) else "")
+        writer.writerow([d.source, d.sheet, d.letter, d.header, d.field or IGNORE, label, certainty,
+                         " | ".join(d.samples)])
+
+
+def read_headers(paths: list[Path]) -> list[ColumnDecision]:
+    """Every header of every input as the readers see it, without stopping on a file
+    that is not understood (that is what the mapping is for)."""
+    from .findings import Findings
+    from .readers import read_one
+    findings = Findings()
+    findings.explore = True
+    for path in paths:
+        read_one(Path(path), findings)
+    return propose(findings.columns)
+
+
+def _command():
+    import sys
+
+    import click
+
+    @click.command("colonnes")
+    @click.argument("inputs", nargs=-1, required=True, type=click.Path(dir_okay=False))
+    @click.option("--out", type=click.Path(dir_okay=False),
+                  help="Fichier de correspondance à écrire (CSV « ; »). Par défaut, sur la sortie standard.")
+    def colonnes_command(inputs, out):
+        """Propose, pour chaque en-tête de INPUTS, le champ où il sera lu.
+
+        Écrit un fichier de correspondance (fichier, feuille, colonne, en-tête, champ,
+        certitude, exemples de valeurs). Corrigez la colonne « champ » (un champ du
+        modèle, ou « ignorer »), puis donnez ce fichier à chaque import :
+        fasd import export.csv --colonnes correspondance.csv --out resultats/
+        """
+        decisions = read_headers([Path(p) for p in inputs])
+        if out:
+            with open(out, "w", encoding="utf-8-sig", newline="") as fh:
+                write_mapping(decisions, fh)
+            for d in decisions:
+                target = d.field or IGNORE
+                click.echo(f"{d.sheet}!{d.letter:<3} {d.header[:40]:<40} -> {target:<24} ({d.how})")
+            unsure = sum(1 for d in decisions if d.how in (HOW_CLOSE, HOW_CONTENT, HOW_UNKNOWN))
+            click.echo(f"{len(decisions)} en-tête(s), dont {unsure} à vérifier ; correspondance écrite dans {out}. "
+                       f"Corrigez la colonne « champ », puis relancez avec --colonnes {out}.")
+        else:
+            write_mapping(decisions, sys.stdout)
+
+    return colonnes_command
+
+
+COMMANDS = [_command()]
