@@ -81,7 +81,9 @@ def planted(tmp_path_factory):
 
 def test_sheets_are_rapport_then_the_users_own(planted):
     _, _, wb = planted
-    assert wb.sheetnames == ["Rapport", "Sites", "Contacts", "Formations", "Actions", "Sessions", "Dispositifs"]
+    # Colonnes last: what each header was read as (writers/columns_sheet.py)
+    assert wb.sheetnames == ["Rapport", "Sites", "Contacts", "Formations", "Actions", "Sessions", "Dispositifs",
+                             "Colonnes"]
 
 
 def test_exactly_the_faulty_cells_are_coloured(planted):
@@ -184,7 +186,7 @@ def test_csv_records_are_laid_out_as_the_template(tmp_path):
     write_report_xlsx(result, report)
     wb = openpyxl.load_workbook(report)
     # Template layout: every field of the model in order; the annuaire is not copied.
-    assert wb.sheetnames == ["Rapport", "Formations", "Actions", "Sessions", "Dispositifs"]
+    assert wb.sheetnames == ["Rapport", "Formations", "Actions", "Sessions", "Dispositifs", "Colonnes"]
     sessions = wb["Sessions"]
     assert [sessions.cell(1, j).value for j in range(1, 6)] == [
         "Réf. session *", "Réf. action *", "Code session SOFI", "Site lieu *", "Date début *"]

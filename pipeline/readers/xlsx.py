@@ -18,7 +18,7 @@ from .flat import split_flat
 from .grid import entity_table, grid_to_frame
 
 # Sheets our own outputs add (report.xlsx) or the template carries: never data.
-NON_DATA_SHEETS = {fold(s) for s in ("Rapport", "Modifications", "Lisez-moi", "Lisez moi", "Listes", "Aide")}
+NON_DATA_SHEETS = {fold(s) for s in ("Rapport", "Modifications", "Colonnes", "Lisez-moi", "Lisez moi", "Listes", "Aide")}
 SHEET_NAMES = {fold(e.sheet): e.name for e in ENTITIES.values()}
 SHEET_NAMES.update({fold(e.name): e.name for e in ENTITIES.values()})
 

@@ -54,7 +54,7 @@ def write_run(result, folder: Path, *, with_records: bool = True, clock=None, pr
     steps.advance(n)
     lap("write_report_csv", "report.csv")
     steps.advance(0, detail="report.json")
-    write_report_json(summary, result.findings, folder / "report.json")
+    write_report_json(summary, result.findings, folder / "report.json", getattr(result, "columns", None))
     steps.advance(n)
     lap("write_report_json", "report.json")
     if getattr(result, "catalogue", None) is not None:  # imported into a base: what changed

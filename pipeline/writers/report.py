@@ -43,9 +43,11 @@ def _json_findings(findings: pd.DataFrame) -> list[dict]:
     return out
 
 
-def write_report_json(summary: dict, findings: pd.DataFrame, path: Path) -> None:
+def write_report_json(summary: dict, findings: pd.DataFrame, path: Path, columns: list[dict] | None = None) -> None:
+    """`columns`: what each header of each input was read as (headers.ColumnDecision.as_dict)."""
     with atomic_open(path, "w", encoding="utf-8") as fh:
-        json.dump({"summary": summary, "findings": _json_findings(findings)}, fh, ensure_ascii=False, indent=1)
+        json.dump({"summary": summary, "columns": columns or [], "findings": _json_findings(findings)}, fh,
+                  ensure_ascii=False, indent=1)
 
 
 def write_summary(summary: dict, path: Path) -> None:

@@ -48,6 +48,7 @@ from ..model import ENTITIES
 from ..text import fold
 from .atomic import atomic_path
 from .changes_sheet import write_changes_sheet
+from .columns_sheet import SHEET as COLUMNS_SHEET, write_columns_sheet
 
 REPORT_SHEET = "Rapport"
 CHANGES_SHEET = "Modifications"   # writers/changes_sheet.py, after an import into a base
@@ -678,6 +679,9 @@ def _write(result, path: Path, progress=None) -> None:
     rapport = wb.create_sheet(REPORT_SHEET)
     changes = wb.create_sheet(CHANGES_SHEET) if getattr(result, "catalogue", None) is not None else None
     data_sheets = [(wb.create_sheet(s.name), s) for s in sheets]
+    if getattr(result, "columns", None):  # what each header was read as (columns_sheet.py)
+        write_columns_sheet(wb.create_sheet(_unique(COLUMNS_SHEET, {fold(s.name) for s in sheets} | {fold(REPORT_SHEET), fold(CHANGES_SHEET)})),
+                            result.columns)
     styles = Styles(rapport)
     with tempfile.TemporaryDirectory(prefix="fasd-report-") as tmp:
         rows = []
