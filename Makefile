@@ -5,12 +5,15 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 OUT ?= out
 
-.PHONY: demo test install bench docs clean browser screenshot
+.PHONY: demo test lint install bench mutation constraints docs clean browser screenshot
 
-$(STAMP): pyproject.toml
+# constraints.txt: the versions the suite last ran on (`make constraints` rewrites it).
+PIP_INSTALL := $(BIN)/python -m pip install --quiet -c constraints.txt
+
+$(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(PIP_INSTALL) -e '.[test,lint]'
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -39,14 +42,31 @@ browser:
 screenshot: $(STAMP) browser
 	$(BIN)/python docs/screenshot_web.py
 
+# ruff (lint rules in pyproject.toml) and mypy over pipeline/.
+lint: $(STAMP)
+	$(BIN)/ruff check pipeline tests bench
+	$(BIN)/mypy
+
+# Mutation testing of pipeline/validators/ (tens of minutes, never in CI); stop and rerun
+# at will, mutmut resumes. Configuration in pyproject.toml, last score in CONTRIBUTING.md.
+mutation: $(STAMP)
+	$(PIP_INSTALL) -e '.[mutation]'
+	$(BIN)/mutmut run --max-children 2
+	$(BIN)/mutmut results
+
+# After changing a dependency: record the versions installed (and tested) in the venv.
+constraints:
+	( echo "# Versions the test suite ran on: pip freeze of .venv, less the project (make constraints)."; \
+	  $(BIN)/python -m pip freeze --exclude-editable | grep -v '^#' ) > constraints.txt
+
 # The benchmark (minutes, never in CI): writes bench/RESULTS.md. SESSIONS="10000 100000" by default.
 SESSIONS ?= 10000 100000
 bench: $(STAMP)
-	$(BIN)/python -m pip install --quiet -e '.[bench]'
+	$(PIP_INSTALL) -e '.[bench]'
 	$(BIN)/python bench/run.py --sessions $(SESSIONS) --profile flat csv --profile-sessions 10000 --jobs 2 --lheo-memory
 
 docs: $(STAMP)
 	$(BIN)/python -m pipeline.rules > docs/codes.md
 
 clean:
-	rm -rf $(OUT) .pytest_cache
+	rm -rf $(OUT) .pytest_cache .mypy_cache .ruff_cache mutants
