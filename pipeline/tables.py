@@ -26,7 +26,7 @@ class Table:
     entity: str
     raw: pd.DataFrame
     columns: dict[tuple[str, str], dict[str, SourceColumn]] = field(default_factory=dict)
-    typed: pd.DataFrame | None = None
+    typed: pd.DataFrame = field(default_factory=pd.DataFrame)  # empty until normalise fills it
     # (source, XML line) -> the producer's element as written, for what FASD does not
     # model (LHÉO formations; readers/lheo.py, writers/lheo.py)
     origins: dict[tuple[str, int], str] = field(default_factory=dict)

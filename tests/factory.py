@@ -50,7 +50,8 @@ VALID = {
          "referent_pmr": "1902", "referent_mobilite": "1902"},
     ],
     "dispositif": [
-        {"ref_session": "S1", "ref_dispositif": "D1", "dispositif": "PROGRAMME REGION - Formations sanitaires et sociales",
+        {"ref_session": "S1", "ref_dispositif": "D1",
+         "dispositif": "PROGRAMME REGION - Formations sanitaires et sociales",
          "publics": "demandeur d'emploi", "nb_places": "12", "frais_ht": "1000", "taux_tva": "20 %",
          "frais_ttc": "1200"},
     ],
@@ -130,7 +131,8 @@ def codes(result) -> list[str]:
 def finding(result, code: str):
     """The single finding of `code` (fails the test when there is not exactly one)."""
     rows = result.findings[result.findings["code"] == code]
-    assert len(rows) == 1, f"{code}: {len(rows)} findings\n{result.findings[['code', 'entity', 'field', 'cell', 'message']]}"
+    shown = result.findings[["code", "entity", "field", "cell", "message"]]
+    assert len(rows) == 1, f"{code}: {len(rows)} findings\n{shown}"
     return rows.iloc[0]
 
 
