@@ -108,7 +108,7 @@ def print_summary(summary: dict, out: Path | None) -> None:
 
 def execute(inputs, out, annuaire, reference, today, with_records: bool, profil=None,
             quiet: bool = False, verbose: bool = False, dispositifs=None, base: dict | None = None,
-            colonnes=None) -> None:
+            colonnes=None, defauts=None) -> None:
     from .console import print_timings, progress_bars, wants_bars
     from .dispositifs import using
     from .run import Stopwatch, run
@@ -123,7 +123,8 @@ def execute(inputs, out, annuaire, reference, today, with_records: bool, profil=
     writes = Stopwatch()
     with using(dispositifs), progress_bars(wants_bars(quiet)) as progress:  # errors go through: FasdGroup says them
         result = run([Path(p) for p in inputs], annuaire=Path(annuaire) if annuaire else None,
-                     reference=ref, today=day, profil=profil, progress=progress, colonnes=mapping)
+                     reference=ref, today=day, profil=profil, progress=progress, colonnes=mapping,
+                     defauts=defauts)
         if base:  # the catalogue (issue 14): apply before writing, changes.* go with the outputs
             from .catalogue.commands import apply_to_base
             result.catalogue = apply_to_base(result, **base)
@@ -155,6 +156,11 @@ profil_option = click.option(
 dispositifs_option = click.option("--dispositifs", type=click.Path(dir_okay=False),
                                   help="Liste des dispositifs du Carif-Oref (CSV « ; » : libelle, code, "
                                        "code_financeur, publics, source), à la place de la liste fournie.")
+defauts_option = click.option(
+    "--defauts", type=click.Path(dir_okay=False),
+    help="Valeurs par défaut des champs qu'un flux ne porte pas (CSV « champ;valeur;siret » ou TOML) : "
+         "elles ne remplissent que les cellules vides et sont tracées dans records.jsonl "
+         "(voir docs/lheo-mapping.md).")
 today_option = click.option("--today", metavar="AAAA-MM-JJ",
                             help="Date du traitement (par défaut aujourd'hui) : sert à repérer les sessions terminées.")
 quiet_option = click.option("--quiet", "-q", is_flag=True,
@@ -191,12 +197,14 @@ def main():
 @verbose_option
 @dispositifs_option
 @colonnes_option
+@defauts_option
 @catalogue_options
 def import_command(inputs, out, annuaire, reference, today, profil, quiet, verbose, dispositifs, colonnes,
-                   **catalogue):
+                   defauts, **catalogue):
     """Importe INPUTS et écrit les offres acceptées et le rapport dans --out."""
     execute(inputs, out, annuaire, reference, today, with_records=True, profil=profil, quiet=quiet,
-            verbose=verbose, dispositifs=dispositifs, base=base_step(**catalogue), colonnes=colonnes)
+            verbose=verbose, dispositifs=dispositifs, base=base_step(**catalogue), colonnes=colonnes,
+            defauts=defauts)
 
 
 @main.command("check")
@@ -211,10 +219,12 @@ def import_command(inputs, out, annuaire, reference, today, profil, quiet, verbo
 @verbose_option
 @dispositifs_option
 @colonnes_option
-def check_command(inputs, out, annuaire, reference, today, profil, quiet, verbose, dispositifs, colonnes):
+@defauts_option
+def check_command(inputs, out, annuaire, reference, today, profil, quiet, verbose, dispositifs, colonnes,
+                  defauts):
     """Contrôle INPUTS sans produire d'offres : à lancer avant l'envoi."""
     execute(inputs, out, annuaire, reference, today, with_records=False, profil=profil, quiet=quiet,
-            verbose=verbose, dispositifs=dispositifs, colonnes=colonnes)
+            verbose=verbose, dispositifs=dispositifs, colonnes=colonnes, defauts=defauts)
 
 
 def _register_commands() -> None:

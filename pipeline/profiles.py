@@ -6,11 +6,13 @@ without the fields only SOFI asks for (individualisation, périodes, référents
 a producer writes `-` where it has nothing. A record of such a flow is accepted as
 *à compléter*: its REQUIRED findings (and the format findings of the fields LHÉO
 keeps as free text) are taken out of the errors and named in one SOFI_INCOMPLETE
-warning per record. Keys and links are never relaxed: a record without a key, or
-pointing nowhere, is still wrong.
+warning per record. A web address without `http://` is accepted as LHÉO has it.
+Keys and links are never relaxed: a record without a key, or pointing nowhere, is
+still wrong.
 """
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 
 import pandas as pd
@@ -25,6 +27,10 @@ PROFILES = ("sofi", "lheo")
 # is "to complete", not an error of the flow. rythmes: `rythme-formation`; URLs: `urlweb`.
 FREE_TEXT = {("session", "rythmes"), ("formation", "url_formation"), ("action", "url_action"),
              ("site", "web")}
+URL_FIELDS = {("formation", "url_formation"), ("action", "url_action"), ("site", "web")}
+# A web address without its scheme ("lyceedekerneuzec.fr", "www2.cndp.fr/…"): what LHÉO
+# producers write in `urlweb`, and an address a person opens as it is.
+BARE_URL = re.compile(r"[\w-]+(\.[\w-]+)*\.[a-z]{2,}(/\S*)?", re.IGNORECASE)
 RELAXED_CODES = {"REQUIRED", "CERTIFINFO_UNKNOWN"}
 FREE_TEXT_CODES = {"BAD_FORMAT", "BAD_ENUM"}
 
@@ -49,6 +55,12 @@ def record_profile(table: Table, profil: str | None) -> pd.Series:
     if profil is not None:
         return pd.Series(profil == "lheo", index=table.raw.index)
     return table.raw["_line"].notna()
+
+
+def acceptable(row: dict) -> bool:
+    """A finding the lheo profile drops outright: a web address without http://."""
+    return (row.get("code") == "BAD_FORMAT" and (row.get("entity"), row.get("field")) in URL_FIELDS
+            and BARE_URL.fullmatch(str(row.get("value") or "").strip()) is not None)
 
 
 def relaxable(row: dict) -> bool:
@@ -76,8 +88,11 @@ def apply_profile(tables: dict[str, Table], findings: Findings, profil: str | No
     lheo = {name: set(t.raw.index[record_profile(t, profil)]) for name, t in tables.items()}
     if not any(lheo.values()):
         return {name: {} for name in tables}
-    taken = findings.take(lambda r: relaxable(r) and r.get("_index") is not None
-                          and int(r["_index"]) in lheo.get(r["entity"], ()))
+    def in_lheo(r) -> bool:
+        return r.get("_index") is not None and int(r["_index"]) in lheo.get(r["entity"], ())
+
+    findings.take(lambda r: acceptable(r) and in_lheo(r))
+    taken = findings.take(lambda r: relaxable(r) and in_lheo(r))
     missing: dict[str, dict[int, list[str]]] = {name: defaultdict(list) for name in tables}
     for row in taken:
         label = missing_label(row)

@@ -56,9 +56,11 @@ def plain_column(series: pd.Series) -> list:
     return [v if v.__class__ is str else plain(v) for v in series.tolist()]
 
 
-def frame_records(frame: pd.DataFrame, entity: str, missing: dict | None = None) -> list[dict]:
+def frame_records(frame: pd.DataFrame, entity: str, missing: dict | None = None,
+                  filled: dict | None = None) -> list[dict]:
     """Records of a typed frame; with `missing` (index -> fields SOFI still needs, see
-    profiles.py) each record says whether it is complete."""
+    profiles.py) each record says whether it is complete; with `filled` (index ->
+    fields given by --defauts) its provenance names them under "defaut"."""
     names = ENTITIES[entity].names
     prov_keys = list(PROVENANCE_KEYS.values())
     fields = zip(*[plain_column(frame[name]) for name in names])
@@ -71,6 +73,8 @@ def frame_records(frame: pd.DataFrame, entity: str, missing: dict | None = None)
             if idx in missing:
                 record["a_completer"] = list(missing[idx])
         record["provenance"] = {key: v for key, v in zip(prov_keys, prow) if v not in (None, "")}
+        if filled and idx in filled:
+            record["provenance"]["defaut"] = list(filled[idx])
         out.append(record)
     return out
 
@@ -90,9 +94,10 @@ def offer_records(result) -> Iterator[dict]:
     read from a LHÉO flow whose elements FASD does not all model carries the flow's
     `formation` element in `lheo_origine`, which lheo.xml is written from."""
     missing = getattr(result, "incomplete", None) or {}
+    filled = getattr(result, "filled", None) or {}
 
     def records(entity):
-        return frame_records(result.accepted_frame(entity), entity, missing.get(entity, {}))
+        return frame_records(result.accepted_frame(entity), entity, missing.get(entity, {}), filled.get(entity))
 
     origins = result.tables["formation"].origins if hasattr(result, "tables") else {}
     dispositifs = _group(records("dispositif"), "ref_session")

@@ -15,6 +15,7 @@ from .dispositifs import using as using_dispositifs
 from .findings import Findings
 from .model import ENTITIES
 from .normalise import normalise_table
+from .defaults import Defaults, apply_defaults, load_defaults
 from .profiles import apply_profile
 from .progress import Callback, Progress, tracker
 from .readers import read_inputs
@@ -38,6 +39,8 @@ class Result:
     # Input file per name shown in reports, when the files on disk are named otherwise
     # (the web page stores uploads under generic names and shows the user's names).
     files: dict[str, Path] = field(default_factory=dict)
+    # entity -> record index -> fields filled from --defauts (defaults.py)
+    filled: dict[str, dict[int, list[str]]] = field(default_factory=dict)
 
     def to_complete(self, entity: str) -> int:
         """Accepted records of `entity` that are *à compléter*."""
@@ -88,7 +91,7 @@ class Stopwatch:
 def run(inputs: list[Path], *, annuaire: Path | None = None, reference=None,
         today: dt.date | None = None, profil: str | None = None,
         progress: Progress | Callback | None = None, dispositifs: Path | None = None,
-        colonnes=None) -> Result:
+        colonnes=None, defauts=None) -> Result:
     """Read, normalise, validate, resolve and decide. Raises InputError for unreadable inputs.
 
     `profil`: "sofi" or "lheo" for every record; None = lheo for records read from
@@ -96,13 +99,14 @@ def run(inputs: list[Path], *, annuaire: Path | None = None, reference=None,
     progress.Step, or a Progress) hears the `read` and `check` stages; see
     pipeline/progress.py. `dispositifs`: a dispositif list replacing the bundled one
     (see dispositifs.py). `colonnes`: a mapping.ColumnMapping (`--colonnes`), the field
-    of each header."""
+    of each header. `defauts`: a defaults file (or a loaded defaults.Defaults) filling
+    the empty cells it covers (defaults.py)."""
     with using_dispositifs(dispositifs):
         return _run(inputs, annuaire=annuaire, reference=reference, today=today, profil=profil,
-                    progress=progress, colonnes=colonnes)
+                    progress=progress, colonnes=colonnes, defauts=defauts)
 
 
-def _run(inputs, *, annuaire, reference, today, profil, progress, colonnes=None) -> Result:
+def _run(inputs, *, annuaire, reference, today, profil, progress, colonnes=None, defauts=None) -> Result:
     today = today or dt.date.today()
     clock = Stopwatch()
     steps = tracker(progress)
@@ -111,6 +115,9 @@ def _run(inputs, *, annuaire, reference, today, profil, progress, colonnes=None)
     steps.start("read")
     tables = read_inputs([Path(p) for p in inputs], findings, annuaire, progress=steps)
     steps.finish()
+    if defauts is not None and not isinstance(defauts, Defaults):
+        defauts = load_defaults(Path(defauts))
+    filled = apply_defaults(tables, defauts)
     clock.lap("read")
     steps.start("check", total=sum(len(t) for t in tables.values()))
     for table in tables.values():
@@ -137,4 +144,4 @@ def _run(inputs, *, annuaire, reference, today, profil, progress, colonnes=None)
     steps.finish()
     frame = findings.frame()
     return Result([str(p) for p in inputs], tables, accepted, frame, today, clock.times, incomplete,
-                  [d.as_dict() for d in findings.columns])
+                  [d.as_dict() for d in findings.columns], filled=filled)

@@ -149,12 +149,28 @@ def test_free_text_rythme_fills_the_session(tmp_path):
     assert not any("Rythmes" in m for m in incomplete(result, "session"))
 
 
-def test_unreadable_rythme_is_to_complete_in_lheo_and_an_error_in_sofi():
+def test_foad_is_a_modalite_not_a_rythme():
     lheo = run([TREFLE], today=TODAY)
-    assert any("Rythmes (« FOAD » non reconnu)" in m for m in incomplete(lheo, "session"))
-    assert lheo.tables["session"].typed.iloc[0]["modalites_pedagogiques"] == ["à distance"]
-    sofi = run([TREFLE], today=TODAY, profil="sofi")
+    session = lheo.tables["session"].typed.iloc[0]
+    assert session["modalites_pedagogiques"] == ["à distance"]
+    assert any("Rythmes," in m for m in incomplete(lheo, "session"))
+
+
+def test_unreadable_rythme_is_to_complete_in_lheo_and_an_error_in_sofi(tmp_path):
+    path = variant(tmp_path, TREFLE, ("<rythme-formation>FOAD</rythme-formation>",
+                                      "<rythme-formation>Selon planning</rythme-formation>"))
+    lheo = run([path], today=TODAY)
+    assert any("Rythmes (« Selon planning » non reconnu)" in m for m in incomplete(lheo, "session"))
+    sofi = run([path], today=TODAY, profil="sofi")
     assert "BAD_ENUM" in codes(sofi, "session", "error")
+
+
+def test_web_address_without_scheme_is_accepted_as_lheo_has_it():
+    result = run([ONISEP], today=TODAY)
+    assert result.tables["action"].typed.iloc[0]["url_action"] == "lyceedekerneuzec.fr"
+    assert "BAD_FORMAT" not in codes(result)
+    assert not incomplete(result, "action")
+    assert "BAD_FORMAT" in codes(run([ONISEP], today=TODAY, profil="sofi"), "action", "error")
 
 
 # -- Formacode versions of publics --------------------------------------------------------
@@ -303,3 +319,102 @@ def test_unused_elements_are_one_information_line_per_path():
     assert not f["column"].duplicated().any()
     fax = f[f["column"] == "formation/action/lieu-de-formation/coordonnees/fax/numtel"]
     assert list(fax["value"]) == ["1"] and "conservés" in fax.iloc[0]["message"]
+
+
+# -- defaults set once ---------------------------------------------------------------------
+TREFLE_DEFAULTS = """\
+# valeurs pour tous les organismes
+[defauts]
+individualisation = "non"
+validation = "totale"
+periodes = "cours de jour"
+etat_recrutement = "ouvert"
+
+[organismes."493 861 363 00064"]
+objectif_formation = "Préparer au métier de gestionnaire de paie."
+contenu_formation = "Paie, déclarations sociales, logiciels de paie."
+rythmes = "continu; temps plein"
+referent_pmr = "97965"
+referent_mobilite = "97965"
+"site.siret" = "49386136300064"
+"site.nom" = "Openclassrooms"
+"site.adresse" = "7 cité Paradis"
+"site.code_postal" = "75010"
+"site.ville" = "Paris"
+"""
+
+
+def test_defaults_complete_a_flow_and_are_traced(tmp_path):
+    defaults = tmp_path / "defauts.toml"
+    defaults.write_text(TREFLE_DEFAULTS, encoding="utf-8")
+    out = import_to(tmp_path, TREFLE, "--defauts", str(defaults))
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert "SOFI_INCOMPLETE" not in summary["findings"]["by_code"]
+    assert set(summary["a_completer"].values()) == {0}
+    [formation] = [json.loads(x) for x in (out / "records.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert formation["complet"] is True
+    assert formation["individualisation"] is False
+    assert formation["provenance"]["defaut"] == ["individualisation", "validation", "objectif_formation",
+                                                 "contenu_formation"]
+    session = formation["actions"][0]["sessions"][0]
+    assert session["referent_pmr"] == "97965" and "referent_pmr" in session["provenance"]["defaut"]
+    assert_valid(out / "lheo.xml")
+    text = (out / "lheo.xml").read_text(encoding="utf-8")
+    assert "<type-contact>1</type-contact>" in text and "<etat-recrutement>1</etat-recrutement>" in text
+
+
+def test_defaults_fill_only_empty_cells_and_the_organisation_wins(tmp_path):
+    defaults = tmp_path / "defauts.csv"
+    defaults.write_text("champ;valeur;siret\n"
+                        "periodes;cours du soir;\n"
+                        "periodes;week-end;49386136300064\n"
+                        "modalite_enseignement;0;\n"            # the flow says 2: kept
+                        "session.duree_hebdo_h;35;11111111111111\n", encoding="utf-8")   # another organisation
+    result = run([TREFLE], today=TODAY, defauts=defaults)
+    session = result.tables["session"].typed.iloc[0]
+    assert session["periodes"] == ["week-end"]
+    assert session["modalite_enseignement"] == "2"
+    assert not isinstance(session["duree_hebdo_h"], float) or session["duree_hebdo_h"] != 35
+    assert result.filled["session"] == {0: ["periodes"]}
+
+
+@pytest.mark.parametrize("content,message", [
+    ("champ;valeur\ncouleur;bleu\n", "« couleur » n'est pas un champ"),
+    ("champ;valeur\nnom;X\n", "plusieurs entités"),
+    ("nom,valeur\nx,y\n", "« champ » et « valeur »"),
+])
+def test_a_defaults_file_that_cannot_be_used_is_one_french_line(tmp_path, content, message):
+    defaults = tmp_path / "defauts.csv"
+    defaults.write_text(content, encoding="utf-8")
+    result = CliRunner().invoke(main, ["import", str(TREFLE), "--out", str(tmp_path / "out"),
+                                       "--defauts", str(defaults)])
+    assert result.exit_code == 2 and message in result.output, result.output
+
+
+def test_onisep_with_defaults_needs_only_its_certification(tmp_path):
+    defaults = tmp_path / "defauts.csv"
+    defaults.write_text("champ;valeur;siret\n"
+                        "objectif_general;Certification;19290076900014\n"
+                        "individualisation;non;19290076900014\n"
+                        "validation;totale;19290076900014\n"
+                        "periodes;cours de jour;19290076900014\n"
+                        "modalites_pedagogiques;en organisme de formation;19290076900014\n"
+                        "duree_centre_h;1100;19290076900014\n"
+                        "etat_recrutement;ouvert;19290076900014\n"
+                        "referent_pmr;C1;19290076900014\n"
+                        "referent_mobilite;C1;19290076900014\n"
+                        "dispositif;Etat - Ministère de l'éducation nationale;19290076900014\n"
+                        "nb_places;24;19290076900014\n"
+                        "site.siret;19290076900014;19290076900014\n"
+                        "site.nom;Lycée Kerneuzec;19290076900014\n", encoding="utf-8")
+    annuaire = tmp_path / "annuaire.xlsx"
+    from factory import write_workbook
+    write_workbook(annuaire, {"site": [], "contact": [{"code_contact": "C1", "nom": "Accueil du lycée"}],
+                              "formation": [], "action": [], "session": [], "dispositif": []})
+    out = import_to(tmp_path, ONISEP, "--defauts", str(defaults), "--annuaire", str(annuaire))
+    report = (out / "report.csv").read_text(encoding="utf-8-sig")
+    incompletes = [line for line in report.splitlines() if line.startswith("SOFI_INCOMPLETE")]
+    assert len(incompletes) == 1 and "Code Certif Info (« 19004 » absent du référentiel chargé)" in incompletes[0]
+    assert_valid(out / "lheo.xml")
+    text = (out / "lheo.xml").read_text(encoding="utf-8")
+    assert "<nb-places-financees>24</nb-places-financees>" in text   # the funder given by the defaults

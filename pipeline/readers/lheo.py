@@ -480,7 +480,9 @@ class FormationMapper:
         shared = {
             "code_site_lieu": (self.lieu(lieux[0]) if lieux else context["code_site_responsable"]),
             "code_site_responsable": context["code_site_responsable"],
-            "rythmes": "; ".join(read.get("rythmes", [])) or rythme,
+            # no rythme in the text: empty when it said something else ("FOAD"), else as
+            # given so that the report shows it (lheo/freetext.py)
+            "rythmes": "; ".join(read.get("rythmes", [])) or ("" if read else rythme),
             "types_parcours": context["types_parcours"],
             "entrees_sorties_permanentes": self.text(a, "modalites-entrees-sorties"),
             "modalite_enseignement": self.text(a, "modalites-enseignement"),
