@@ -418,3 +418,23 @@ def test_onisep_with_defaults_needs_only_its_certification(tmp_path):
     assert_valid(out / "lheo.xml")
     text = (out / "lheo.xml").read_text(encoding="utf-8")
     assert "<nb-places-financees>24</nb-places-financees>" in text   # the funder given by the defaults
+
+
+# -- a bad element of a list is reported alone -------------------------------------------
+def test_bad_formacode_of_a_list_is_named_alone(tmp_path):
+    path = variant(tmp_path, TREFLE, ('<code-FORMACODE ref="V12" tag="principal">32688</code-FORMACODE>',
+                                      '<code-FORMACODE ref="V12" tag="principal">32688</code-FORMACODE>'
+                                      '<code-FORMACODE ref="V12">21001</code-FORMACODE>'
+                                      '<code-FORMACODE ref="V12">21538</code-FORMACODE>'))
+    result = run([path], today=TODAY)
+    f = result.findings
+    [row] = f[(f["code"] == "BAD_FORMAT") & (f["field"] == "formacodes")].to_dict("records")
+    assert "« 21001 »" in row["message"] and "21538" not in row["message"]
+
+
+def test_bad_element_of_a_spreadsheet_list_is_named_alone(tmp_path):
+    from factory import finding, run_offer, valid_offer
+    offer = valid_offer()
+    offer["formation"][0]["formacodes"] = "31776; 3177"
+    f = finding(run_offer(tmp_path, offer), "BAD_FORMAT")
+    assert "« 3177 »" in f["message"] and "31776" not in f["message"]

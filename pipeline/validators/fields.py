@@ -7,8 +7,9 @@ A cell that already failed normalisation is not reported twice.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
+from typing import Callable
 
 import pandas as pd
 import pandera.pandas as pa
@@ -36,6 +37,7 @@ class Meaning:
     """What a failing check means: its finding code and message parameters."""
     code: str
     params: tuple[tuple[str, str], ...] = ()
+    element: Callable | None = None  # multi-valued field: the test of one element, to name the bad ones
 
 
 def _each(test):
@@ -77,7 +79,8 @@ def field_checks(field: Field) -> list[tuple[pa.Check, Meaning]]:
     if field.max_len:
         meaning = Meaning("TOO_LONG", (("max_len", str(field.max_len)),))
         if field.multi:
-            checks.append((pa.Check(_each(lambda v: len(str(v)) <= field.max_len)), meaning))
+            short = lambda v: len(str(v)) <= field.max_len  # noqa: E731
+            checks.append((pa.Check(_each(short)), replace(meaning, element=short)))
         else:
             checks.append((pa.Check.str_length(max_value=field.max_len), meaning))
     pattern = field.pattern or PATTERNS.get(field.kind)
@@ -85,7 +88,8 @@ def field_checks(field: Field) -> list[tuple[pa.Check, Meaning]]:
         if field.multi:
             import re
             compiled = re.compile(pattern)
-            checks.append((pa.Check(_each(lambda v: compiled.fullmatch(str(v)) is not None)), _format(field)))
+            shaped = lambda v: compiled.fullmatch(str(v)) is not None  # noqa: E731
+            checks.append((pa.Check(_each(shaped)), replace(_format(field), element=shaped)))
         else:
             checks.append((pa.Check(_matches(pattern)), _format(field)))
     if field.kind == "siret":
@@ -93,7 +97,7 @@ def field_checks(field: Field) -> list[tuple[pa.Check, Meaning]]:
     if field.name == "formacodes":
         known = formacode_codes()
         checks.append((pa.Check(_each(lambda v: v in known)),
-                       _format(field, "un Formacode V12 de domaine")))
+                       replace(_format(field, "un Formacode V12 de domaine"), element=lambda v: v in known)))
     if field.name == "url_video":
         checks.append((pa.Check(lambda s: s.str.contains(r"youtube\.com|youtu\.be|\.mp4(?:\?|$)", regex=True)),
                        Meaning("BAD_FORMAT", (("expected", "une vidéo YouTube ou un fichier .mp4"),
@@ -162,7 +166,11 @@ def validate_fields(table: Table, findings: Findings, already: set[tuple[str, in
             if meaning.code == "TOO_MANY":
                 params["count"] = len(value)
             already.add((table.entity, idx, case.column))
-            findings.add(table, idx, meaning.code, case.column, bad=table.raw.at[idx, case.column], **params)
+            bad = table.raw.at[idx, case.column]
+            if meaning.element is not None and isinstance(value, list):
+                # "21001; 21538": the message names the element that fails, not the whole list
+                bad = "; ".join(str(v) for v in value if not meaning.element(v)) or bad
+            findings.add(table, idx, meaning.code, case.column, bad=bad, **params)
 
 
 def flagged_cells(findings_frame: pd.DataFrame) -> set[tuple[str, int, str]]:
