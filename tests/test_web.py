@@ -397,3 +397,50 @@ def test_unknown_profile_is_refused(client):
     with open(CLEAN, "rb") as fh:
         response = post(client, {"fichiers": ("o.xlsx", fh)}, data={"profil": "tout"})
     assert response.status_code == 422 and "Profil inconnu" in html.unescape(response.text)
+
+
+def test_file_not_understood_proposes_a_mapping_that_makes_it_understood(client, tmp_path):
+    """Keys under the producer's own names: refused with a proposal to download; the
+    proposal corrected and sent back with the file, the offer reads as the sample does."""
+    renamed = {"Référence formation": "Produit", "Référence action": "Déclinaison", "Référence session": "Occurrence"}
+    text_csv = CSV.read_text(encoding="utf-8-sig")
+    header, rest = text_csv.split("\n", 1)
+    cells = header.split(";")
+    assert all(h in cells for h in renamed)
+    export = (";".join(renamed.get(h, h) for h in cells) + "\n" + rest).encode("utf-8-sig")
+
+    with open(ANNUAIRE, "rb") as annuaire:
+        location = post(client, {"fichiers": ("export outil.csv", export),
+                                 "annuaire": ("annuaire.xlsx", annuaire)}).headers["location"]
+    assert wait_done(client, location)["status"] == "failed"
+    page = html.unescape(client.get(location).text)
+    assert "export outil.csv" in page and "Téléchargez la correspondance proposée" in page
+    proposal = client.get(location + "/fichiers/correspondance.csv")
+    assert proposal.status_code == 200
+    lines = proposal.content.decode("utf-8-sig").splitlines()
+    assert lines[0].startswith("fichier;feuille;colonne;en-tête;champ")
+    assert all(line.startswith("export outil.csv;") for line in lines[1:])
+
+    fields = {"Produit": "ref_formation", "Déclinaison": "ref_action", "Occurrence": "ref_session"}
+    corrected = [lines[0]]
+    for line in lines[1:]:
+        cells = line.split(";")
+        if cells[3] in fields:
+            cells[4] = fields[cells[3]]
+        corrected.append(";".join(cells))
+    mapping = ("\r\n".join(corrected) + "\r\n").encode("utf-8-sig")
+
+    with open(ANNUAIRE, "rb") as annuaire:
+        location = post(client, {"fichiers": ("export outil.csv", export), "annuaire": ("annuaire.xlsx", annuaire),
+                                 "colonnes": ("ma correspondance.csv", mapping)}).headers["location"]
+    assert wait_done(client, location)["status"] == "done"
+    page = client.get(location).text
+    expected = run([CSV], annuaire=ANNUAIRE, reference=load_reference(None),
+                   today=dt.date(2026, 3, 1)).summary()["entities"]
+    assert bilan(page) == {e: [c["read"], c["accepted"], c["rejected"]] for e, c in expected.items()}
+
+
+def test_mapping_must_be_a_csv(client):
+    with open(CLEAN, "rb") as offer, open(CLEAN, "rb") as wrong:
+        response = post(client, {"fichiers": ("o.xlsx", offer), "colonnes": ("map.xlsx", wrong)})
+    assert response.status_code == 422 and "doit être un fichier CSV" in html.unescape(response.text)

@@ -182,36 +182,47 @@ def create_app(settings: Settings, runner: Runner | None = None) -> Starlette:
         if perimetre not in ("partiel", "complet"):
             return form_page(request, [f"Périmètre inconnu : « {perimetre} » (partiel ou complet)."], 422, today)
         uploads = [f for f in form.getlist("fichiers") if isinstance(f, UploadFile) and f.filename]
-        annuaire = form.get("annuaire")
-        annuaire = annuaire if isinstance(annuaire, UploadFile) and annuaire.filename else None
         if not uploads:
             return form_page(request, ["Choisissez au moins un fichier d'offres (xlsx, csv ou XML LHÉO)."],
                              422, today)
         if len(uploads) > MAX_FILES:
             return form_page(request, [f"Envoyez au plus {MAX_FILES} fichiers à la fois."], 422, today)
-        labels = unique_labels([f.filename for f in uploads] + ([annuaire.filename] if annuaire else []))
+        extras = {}   # the annuaire and the column mapping, each optional
+        for name in ("annuaire", "colonnes"):
+            f = form.get(name)
+            if isinstance(f, UploadFile) and f.filename:
+                extras[name] = f
+        every = uploads + list(extras.values())
+        labels = unique_labels([f.filename for f in every])
         errors, kinds = [], []
-        for f, label in zip(uploads + ([annuaire] if annuaire else []), labels):
+        for f, label in zip(every, labels):
             try:
                 kinds.append(await run_in_threadpool(sniff, f.file, label))
             except NotAnOffer as exc:
                 errors.append(str(exc))
                 kinds.append(None)
-        if annuaire and kinds[-1] and kinds[-1] not in WORKBOOK_KINDS:
-            errors.append(f"L'annuaire « {labels[-1]} » doit être un classeur (feuilles Sites et Contacts).")
+        extra_kinds = dict(zip(extras, kinds[len(uploads):]))
+        extra_labels = dict(zip(extras, labels[len(uploads):]))
+        if extra_kinds.get("annuaire") and extra_kinds["annuaire"] not in WORKBOOK_KINDS:
+            errors.append(f"L'annuaire « {extra_labels['annuaire']} » doit être un classeur (feuilles Sites et Contacts).")
+        if extra_kinds.get("colonnes") and extra_kinds["colonnes"] != "csv":
+            errors.append(f"La correspondance des colonnes « {extra_labels['colonnes']} » doit être un fichier CSV.")
         if errors:
             return form_page(request, errors, 422, today)
         job_id = new_id()
         folder = settings.data_dir / job_id
         meta = {"created": time.time(), "today": today, "reference": settings.reference,
-                "profil": profil or None, "files": [], "annuaire": None,
+                "profil": profil or None, "files": [], "annuaire": None, "colonnes": None,
+                "dispositifs": settings.dispositifs,
                 "base": settings.base, "perimetre": perimetre if settings.base else None}
-        for i, (f, label, kind) in enumerate(zip(uploads, labels, kinds), 1):
+        stored = []
+        for i, (label, kind) in enumerate(zip(labels, kinds[:len(uploads)]), 1):
             meta["files"].append({"stored": f"upload-{i}.{kind}", "label": label})
-        if annuaire:
-            meta["annuaire"] = {"stored": f"annuaire.{kinds[-1]}", "label": labels[-1]}
-        stored = [m["stored"] for m in meta["files"]] + ([meta["annuaire"]["stored"]] if annuaire else [])
-        await run_in_threadpool(_save, folder, uploads + ([annuaire] if annuaire else []), stored)
+            stored.append(f"upload-{i}.{kind}")
+        for name in extras:
+            meta[name] = {"stored": f"{name}.{extra_kinds[name]}", "label": extra_labels[name]}
+            stored.append(meta[name]["stored"])
+        await run_in_threadpool(_save, folder, every, stored)
         write_json(folder / "meta.json", meta)
         write_json(folder / "state.json", {"status": "queued", "stages": {}})
         runner.submit(folder)

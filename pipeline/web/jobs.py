@@ -24,6 +24,7 @@ DOWNLOADS = {                                       # the only files served from
     "records.jsonl": "application/x-ndjson; charset=utf-8",
     "lheo.xml": "application/xml",
     "changes.csv": "text/csv; charset=utf-8",            # after « Appliquer au catalogue »
+    "correspondance.csv": "text/csv; charset=utf-8",     # proposed column mapping (file not understood)
 }
 
 

@@ -16,6 +16,8 @@ from .settings import MB
                    "et le tableau de bord. FASD_TOKEN, s'il est défini, est exigé pour appliquer.")
 @click.option("--reference", type=click.Path(),
               help="Référentiel des certifications (comme pour fasd import). Par défaut, l'extrait d'exemple fourni.")
+@click.option("--dispositifs", type=click.Path(dir_okay=False),
+              help="Liste des dispositifs du Carif-Oref (comme pour fasd import). Par défaut, la liste fournie.")
 @click.option("--dossier", type=click.Path(file_okay=False),
               help="Dossier des envois et de leurs résultats (par défaut, un dossier temporaire).")
 @click.option("--taille-max", default=50, show_default=True, type=click.IntRange(1, 2048), metavar="MO",
@@ -24,7 +26,7 @@ from .settings import MB
               help="Durée de conservation des envois et de leurs résultats, en heures.")
 @click.option("--travailleurs", default=1, show_default=True, type=click.IntRange(1, 16),
               help="Nombre de traitements menés en même temps.")
-def serve(port, host, base, reference, dossier, taille_max, conservation, travailleurs):
+def serve(port, host, base, reference, dispositifs, dossier, taille_max, conservation, travailleurs):
     """Lance la page web d'import : déposer un fichier, lire le rapport, corriger, renvoyer."""
     import uvicorn
 
@@ -32,7 +34,7 @@ def serve(port, host, base, reference, dossier, taille_max, conservation, travai
     from .settings import Settings
     settings = Settings.make(dossier, max_upload_bytes=taille_max * MB,
                              retention_seconds=conservation * 3600, workers=travailleurs,
-                             reference=reference, base=base)
+                             reference=reference, base=base, dispositifs=dispositifs)
     click.echo(f"fasd : page web sur http://{host}:{port}/ (envois dans {settings.data_dir})", err=True)
     uvicorn.run(create_app(settings), host=host, port=port, log_level="info",
                 server_header=False, proxy_headers=False)

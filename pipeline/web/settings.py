@@ -17,6 +17,7 @@ class Settings:
     workers: int = 1                    # runs at the same time (CPU-bound: one per core at most)
     reference: str | None = None        # --reference of the CLI; None: the bundled extract
     base: str | None = None             # --base of the CLI (the catalogue), when given
+    dispositifs: str | None = None      # --dispositifs of the CLI: the Carif-Oref's list
     token: str | None = None            # FASD_TOKEN: required to apply a run to the base
 
     @classmethod

@@ -12,6 +12,7 @@ import time
 import traceback
 from pathlib import Path
 
+from ..writers.atomic import atomic_open
 from .jobs import read_json, write_json
 from .labels import relabel, relabel_message
 
@@ -70,22 +71,30 @@ def process_job(folder: str, apply: bool = False) -> str:
     inputs = [folder / "inputs" / f["stored"] for f in meta.get("files", [])]
     annuaire = meta.get("annuaire")
     labels = {f["stored"]: f["label"] for f in meta.get("files", [])}
-    if annuaire:
-        labels[annuaire["stored"]] = annuaire["label"]
+    for extra in ("annuaire", "colonnes"):
+        if meta.get(extra):
+            labels[meta[extra]["stored"]] = meta[extra]["label"]
     progress = Progress(folder, labels)
     paths = {str(folder / "inputs" / stored): label for stored, label in labels.items()}
     try:
+        from ..dispositifs import using
         from ..errors import FasdError
         from ..run import run
         from ..writers.output import write_outputs
         try:
             reference = load_reference(meta.get("reference"))
-            result = run(inputs, annuaire=folder / "inputs" / annuaire["stored"] if annuaire else None,
-                         reference=reference, today=dt.date.fromisoformat(meta["today"]),
-                         profil=meta.get("profil") or None, progress=progress)
+            mapping = None
+            if meta.get("colonnes"):
+                from ..mapping import load_mapping
+                mapping = load_mapping(folder / "inputs" / meta["colonnes"]["stored"])
+            with using(meta.get("dispositifs")):
+                result = run(inputs, annuaire=folder / "inputs" / annuaire["stored"] if annuaire else None,
+                             reference=reference, today=dt.date.fromisoformat(meta["today"]),
+                             profil=meta.get("profil") or None, progress=progress, colonnes=mapping)
             relabel(result, labels)
         except FasdError as exc:   # the file's fault or a limit: the CLI's one French line
             message = relabel_message(relabel_message(str(exc), paths), labels)
+            progress.state["proposal"] = _propose_mapping(folder, inputs, labels)
             progress.finish("failed", message)
             return "failed"
         if meta.get("base"):
@@ -110,6 +119,26 @@ def process_job(folder: str, apply: bool = False) -> str:
                         "être traité jusqu'au bout. Signalez-la à l'équipe qui gère l'outil, "
                         "avec le fichier en cause.")
         return "failed"
+
+
+def _propose_mapping(folder: Path, inputs: list[Path], labels: dict[str, str]) -> bool:
+    """After a file not understood: the column mapping `fasd colonnes` would propose, to
+    download from the page, correct and send back with the files. Best effort."""
+    try:
+        from ..mapping import read_headers, write_mapping
+        decisions = read_headers(inputs)
+        if not decisions:
+            return False
+        for d in decisions:
+            d.source = labels.get(d.source, d.source)
+        out = folder / "out"
+        out.mkdir(exist_ok=True)
+        with atomic_open(out / "correspondance.csv", "w", encoding="utf-8-sig", newline="") as fh:
+            write_mapping(decisions, fh)
+        return True
+    except Exception:   # noqa: BLE001 — the failure message is what matters; this is a help
+        log.info("upload %s: no column proposal:\n%s", folder.name[:8], traceback.format_exc())
+        return False
 
 
 def _apply(result, meta: dict, *, dry_run: bool):

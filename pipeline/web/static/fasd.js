@@ -19,10 +19,11 @@ document.documentElement.classList.add("js");
     }
   }
   input.addEventListener("change", show);
-  const annuaire = document.getElementById("annuaire");
-  annuaire.addEventListener("change", function () {
-    document.getElementById("annuaire-nom").textContent =
-      annuaire.files.length ? annuaire.files[0].name : "";
+  ["annuaire", "colonnes"].forEach(function (id) {
+    const one = document.getElementById(id);
+    one.addEventListener("change", function () {
+      document.getElementById(id + "-nom").textContent = one.files.length ? one.files[0].name : "";
+    });
   });
   window.addEventListener("pageshow", function () {   // back from a result: the button again
     const button = form.querySelector("button[type=submit]");
