@@ -21,7 +21,7 @@ from pipeline.reference import load_reference
 from pipeline.run import run
 from pipeline.web import results
 from pipeline.web.app import Runner, create_app, progress_view
-from pipeline.web.jobs import job_dir, new_id, read_json, sweep, write_json
+from pipeline.web.jobs import interrupted, job_dir, new_id, read_json, sweep, write_json
 from pipeline.web.labels import unique_labels
 from pipeline.web.settings import MB, Settings
 from pipeline.web.sniff import NotAnOffer, sniff
@@ -159,6 +159,16 @@ def test_sweep_deletes_after_retention_only(tmp_path):
     (tmp_path / "offre-fasd.xlsx").write_bytes(b"template")
     assert sweep(tmp_path, retention_seconds=3600, now=5000.0 + 10) == [old.name]
     assert not old.exists() and young.exists() and (tmp_path / "offre-fasd.xlsx").exists()
+
+
+def test_jobs_left_running_by_a_stopped_server_are_marked_failed(tmp_path):
+    states = {"queued": new_id(), "running": new_id(), "done": new_id(), "failed": new_id()}
+    for status, job_id in states.items():
+        (tmp_path / job_id).mkdir()
+        write_json(tmp_path / job_id / "state.json", {"status": status})
+    assert sorted(interrupted(tmp_path, "interrompu")) == sorted([states["queued"], states["running"]])
+    assert read_json(tmp_path / states["running"] / "state.json") == {"status": "failed", "message": "interrompu"}
+    assert read_json(tmp_path / states["done"] / "state.json") == {"status": "done"}
 
 
 def test_job_dir_accepts_only_our_ids(tmp_path):

@@ -39,7 +39,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
 from . import results
-from .jobs import DOWNLOADS, job_dir, new_id, read_json, read_state, sweep, write_json
+from .jobs import DOWNLOADS, interrupted, job_dir, new_id, read_json, read_state, sweep, write_json
 from .labels import unique_labels
 from .settings import MB, Settings
 from .sniff import WORKBOOK_KINDS, NotAnOffer, sniff
@@ -351,6 +351,7 @@ def create_app(settings: Settings, runner: Runner | None = None) -> Starlette:
             while True:
                 await run_in_threadpool(sweep, settings.data_dir, settings.retention_seconds)
                 await asyncio.sleep(SWEEP_EVERY)
+        await run_in_threadpool(interrupted, settings.data_dir, INTERRUPTED)
         task = asyncio.create_task(janitor())
         try:
             yield

@@ -69,3 +69,17 @@ def sweep(data_dir: Path, retention_seconds: float, now: float | None = None) ->
             shutil.rmtree(folder, ignore_errors=True)
             removed.append(folder.name)
     return removed
+
+
+def interrupted(data_dir: Path, message: str) -> list[str]:
+    """Mark as failed the jobs a previous server left queued or running (at start-up:
+    no worker of ours runs them any more); return their ids."""
+    marked = []
+    for folder in Path(data_dir).iterdir():
+        if folder.is_dir() and ID_PATTERN.match(folder.name):
+            state = read_state(folder)
+            if state.get("status") in ("queued", "running"):
+                state.update(status="failed", message=message)
+                write_json(folder / "state.json", state)
+                marked.append(folder.name)
+    return marked

@@ -36,10 +36,11 @@ def load_reference(path: str | None):
 class Progress:
     """Keeps the last step of each stage (pipeline.progress) and writes it to state.json."""
 
-    def __init__(self, folder: Path, labels: dict[str, str] | None = None) -> None:
+    def __init__(self, folder: Path, labels: dict[str, str] | None = None, applying: bool = False) -> None:
         self.folder = folder
         self.labels = labels or {}     # the stage detail names the file being read
-        self.state = {"status": "running", "stages": {}, "current": None, "started": time.time()}
+        self.state = {"status": "running", "stages": {}, "current": None, "started": time.time(),
+                      "applying": applying}
         self.save()
 
     def save(self) -> None:
@@ -74,7 +75,7 @@ def process_job(folder: str, apply: bool = False) -> str:
     for extra in ("annuaire", "colonnes"):
         if meta.get(extra):
             labels[meta[extra]["stored"]] = meta[extra]["label"]
-    progress = Progress(folder, labels)
+    progress = Progress(folder, labels, applying=apply)
     paths = {str(folder / "inputs" / stored): label for stored, label in labels.items()}
     try:
         from ..dispositifs import using
