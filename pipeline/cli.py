@@ -108,7 +108,7 @@ def print_summary(summary: dict, out: Path | None) -> None:
 
 def execute(inputs, out, annuaire, reference, today, with_records: bool, profil=None,
             quiet: bool = False, verbose: bool = False, dispositifs=None, base: dict | None = None,
-            colonnes=None, defauts=None) -> None:
+            colonnes=None, defauts=None, strict: bool = False) -> None:
     from .console import print_timings, progress_bars, wants_bars
     from .dispositifs import using
     from .run import Stopwatch, run
@@ -124,7 +124,7 @@ def execute(inputs, out, annuaire, reference, today, with_records: bool, profil=
     with using(dispositifs), progress_bars(wants_bars(quiet)) as progress:  # errors go through: FasdGroup says them
         result = run([Path(p) for p in inputs], annuaire=Path(annuaire) if annuaire else None,
                      reference=ref, today=day, profil=profil, progress=progress, colonnes=mapping,
-                     defauts=defauts)
+                     defauts=defauts, strict=strict)
         if base:  # the catalogue (issue 14): apply before writing, changes.* go with the outputs
             from .catalogue.commands import apply_to_base
             result.catalogue = apply_to_base(result, **base)
@@ -168,6 +168,9 @@ quiet_option = click.option("--quiet", "-q", is_flag=True,
 colonnes_option = click.option("--colonnes", type=click.Path(dir_okay=False),
                                 help="Fichier de correspondance des en-têtes (produit par « fasd colonnes », "
                                      "puis corrigé) : le champ où lire chaque colonne, ou « ignorer ».")
+strict_option = click.option("--strict", is_flag=True,
+                              help="Une valeur facultative mal formée (site web, téléphone…) est une erreur qui "
+                                   "rejette la ligne, au lieu d'être laissée de côté avec un avertissement.")
 verbose_option = click.option("--verbose", "-v", is_flag=True,
                               help="Affiche en plus la durée de chaque étape (sur la sortie d'erreur).")
 
@@ -198,13 +201,14 @@ def main():
 @dispositifs_option
 @colonnes_option
 @defauts_option
+@strict_option
 @catalogue_options
 def import_command(inputs, out, annuaire, reference, today, profil, quiet, verbose, dispositifs, colonnes,
-                   defauts, **catalogue):
+                   defauts, strict, **catalogue):
     """Importe INPUTS et écrit les offres acceptées et le rapport dans --out."""
     execute(inputs, out, annuaire, reference, today, with_records=True, profil=profil, quiet=quiet,
             verbose=verbose, dispositifs=dispositifs, base=base_step(**catalogue), colonnes=colonnes,
-            defauts=defauts)
+            defauts=defauts, strict=strict)
 
 
 @main.command("check")
@@ -220,11 +224,12 @@ def import_command(inputs, out, annuaire, reference, today, profil, quiet, verbo
 @dispositifs_option
 @colonnes_option
 @defauts_option
+@strict_option
 def check_command(inputs, out, annuaire, reference, today, profil, quiet, verbose, dispositifs, colonnes,
-                  defauts):
+                  defauts, strict):
     """Contrôle INPUTS sans produire d'offres : à lancer avant l'envoi."""
     execute(inputs, out, annuaire, reference, today, with_records=False, profil=profil, quiet=quiet,
-            verbose=verbose, dispositifs=dispositifs, colonnes=colonnes, defauts=defauts)
+            verbose=verbose, dispositifs=dispositifs, colonnes=colonnes, defauts=defauts, strict=strict)
 
 
 def _register_commands() -> None:

@@ -17,6 +17,19 @@ COLUMNS = ["code", "severity", "entity", "key", "field", "source", "sheet", "row
            "cell", "line", "value", "message", "suggestion"]
 
 
+# Format findings that an optional value may get without its record being rejected.
+DROPPABLE_CODES = {"BAD_FORMAT", "BAD_ENUM", "TOO_LONG", "TOO_MANY", "OUT_OF_RANGE"}
+# Optional fields whose value is identity, not content: a bad one stays an error.
+KEEP_ERRORS = {"code_certifinfo", "code_rncp", "code_rs", "blocs", "code_formation", "code_action",
+               "code_session", "ref_dispositif"}
+
+
+def droppable(field) -> bool:
+    """An optional field whose bad value can be left out of the record (spec: issue 10 §5)."""
+    return (not field.required and not field.from_reference and field.kind != "ref"
+            and field.name not in KEEP_ERRORS)
+
+
 class _Params(dict):
     """str.format mapping that leaves unknown placeholders visible instead of failing."""
 
@@ -78,6 +91,9 @@ class Findings:
         # explore=True for `fasd colonnes` (collect every header, never stop on a sheet).
         self.mapping = None
         self.explore = False
+        # --strict: a bad optional value is an error (its own code) instead of being left
+        # out of the record with an OPTIONAL_DROPPED warning.
+        self.strict = False
 
     def _cell_reader(self, table: Table) -> _Cells:
         cells = self._cells.get(id(table))
@@ -89,11 +105,13 @@ class Findings:
         return len(self._rows)
 
     def add(self, table: Table, idx, code: str, field: str | None = None, *,
-            value=None, row: int | None = None, suggestion: str | None = None, **params) -> None:
-        """One finding on record `idx` of `table`, located at `field`'s cell.
+            value=None, row: int | None = None, suggestion: str | None = None, **params) -> str:
+        """One finding on record `idx` of `table`, located at `field`'s cell; returns its code.
 
         `row` overrides the record's own row (a flat file repeats a formation on many
-        rows; the faulty repeat is where the person must look).
+        rows; the faulty repeat is where the person must look). A format finding on an
+        optional field becomes OPTIONAL_DROPPED (warning) unless `strict`: the caller
+        then leaves the value out of the record (see `droppable`).
         """
         raw = table.raw
         cell = self._cell_reader(table)
@@ -106,12 +124,19 @@ class Findings:
             value = _text(cell(idx, field))
         spec = ENTITIES[table.entity]
         label = column.header if column else (spec.field(field).label.rstrip(" *") if field in spec.by_name else "")
+        if not self.strict and code in DROPPABLE_CODES and field in spec.by_name and droppable(spec.field(field)):
+            original = _Params(params)
+            original.update(field_label=label.rstrip(" *"), value=value)
+            params = {"problem": RULES[code].template.format_map(original).rstrip("."),
+                      "hint": RULES[code].help.format_map(original).rstrip("."), "original": code}
+            code = "OPTIONAL_DROPPED"
         self._append(code, params, entity=table.entity, key=record_key(table, idx, cell), field=field or "",
                      source=source, sheet=sheet, row=row,
                      column=column.header if column else "",
                      cell=f"{column.letter}{row}" if column and row and line is None else "",
                      line=line, value=value, suggestion=suggestion, _index=idx,
                      field_label=label.rstrip(" *"), entity_label=spec.label.capitalize())
+        return code
 
     def add_file(self, code: str, source: str, sheet: str = "", *, entity: str = "", row=None,
                  column: str = "", letter: str = "", value="", suggestion: str | None = None, **params) -> None:

@@ -14,7 +14,7 @@ import re
 
 import pandas as pd
 
-from .dates import DAY_FIRST, MONTH_FIRST
+from .dates import DAY_FIRST, MONTH_FIRST, SLASHED, column_proof, sheet_order
 from .enums import closest, enumeration
 from .findings import Findings
 from .model import PROVENANCE, Field
@@ -24,6 +24,8 @@ from .text import fold
 
 MULTI_SPLIT = re.compile(r"\s*[;\n\r|]+\s*")
 MULTI_SPLIT_COMMA = re.compile(r"\s*[;,\n\r|]+\s*")
+URL_SCHEME = re.compile(r"^[a-z][a-z0-9+.\-]*://", re.IGNORECASE)
+BARE_DOMAIN = re.compile(r"(?:[a-z0-9](?:[a-z0-9\-]*[a-z0-9])?\.)+[a-z]{2,24}(?::\d+)?(?:[/?#]\S*)?", re.IGNORECASE)
 FLOAT_ARTIFACT = re.compile(r"^(\d+)\.0+$")
 EXCEL_EPOCH = dt.date(1899, 12, 30)
 
@@ -122,11 +124,22 @@ def split_multi(text: str, field: Field) -> list[str]:
     return [p for p in pattern.split(text.strip()) if p]
 
 
-def convert_one(text: str, field: Field):
+def fix_url(text: str) -> str:
+    """`lyceedekerneuzec.fr` or `www.x.fr/page` -> `http://…`: a web address without its
+    scheme, fixed without guessing; anything else is left for the URL check."""
+    t = text.strip()
+    if not URL_SCHEME.match(t) and BARE_DOMAIN.fullmatch(t):
+        return "http://" + t
+    return t
+
+
+def convert_one(text: str, field: Field, order: str = DAY_FIRST):
     """One non-empty cell -> typed value; raises Unconvertible with the bad part."""
     kind = field.kind
     if kind == "date":
-        return parse_date(text)
+        return parse_date(text, order)
+    if kind == "url":
+        return fix_url(text)
     if kind in ("int", "decimal"):
         value = parse_number(text)
         if field.name == "taux_tva" and ("%" in text or value > 1):
@@ -148,13 +161,13 @@ def convert_one(text: str, field: Field):
     return text.strip()
 
 
-def convert_cell(text: str, field: Field):
+def convert_cell(text: str, field: Field, order: str = DAY_FIRST):
     if field.multi:
         values = []
         for part in split_multi(text, field):
-            values.append(convert_one(part, field))
+            values.append(convert_one(part, field, order))
         return values
-    return convert_one(text, field)
+    return convert_one(text, field, order)
 
 
 def normalise_table(table: Table, findings: Findings) -> None:
@@ -166,19 +179,29 @@ def normalise_table(table: Table, findings: Findings) -> None:
     typed = {}
     for field in table.spec.fields:
         raw[field.name] = blank_placeholders(raw[field.name])
+    proofs = {f.name: column_proof(stripped_text(raw[f.name]).unique()) for f in table.spec.fields
+              if f.kind == "date" and not f.multi}
+    fallback = sheet_order(list(proofs.values()))
+    for field in table.spec.fields:
         text = stripped_text(raw[field.name])
         if not text.any():  # no input gave this column: skip the conversions
             typed[field.name] = _empty_column(field, raw.index)
             continue
         results: dict[str, object] = {}
         failures: dict[str, str] = {}
-        for value in text.unique():
+        distinct = text.unique()
+        order = (proofs[field.name] or fallback) if field.name in proofs else DAY_FIRST
+        for value in distinct:
             if value == "":
                 continue
             try:
-                results[value] = convert_cell(value, field)
+                results[value] = convert_cell(value, field, order)
             except Unconvertible as exc:
                 failures[value] = exc.args[0]
+        if order == MONTH_FIRST:
+            _report_month_first(table, field, text, findings, proven=proofs[field.name] == MONTH_FIRST)
+        if field.kind == "url":
+            _report_fixed(table, field, text, results, findings)
         column = text.map(results)
         if field.kind == "date" and not field.multi:
             column = pd.to_datetime(column, errors="coerce")
@@ -202,6 +225,26 @@ def _empty_column(field: Field, index) -> pd.Series:
     if field.kind == "date" and not field.multi:
         return pd.Series(pd.NaT, index=index, dtype="datetime64[ns]")
     return pd.Series(None, index=index, dtype=object)
+
+
+def _report_month_first(table, field, text, findings, proven: bool) -> None:
+    """One warning per column read month first, on the first value that proves it."""
+    for idx, value in text.items():
+        m = SLASHED.match(value)
+        if m and (int(m.group(2)) > 12 or not proven):
+            reason = (f"« {value} » n'existe pas autrement" if proven else
+                      "comme les autres colonnes de dates du fichier")
+            findings.add(table, idx, "DATES_MONTH_FIRST", field.name, value=value, reason=reason)
+            return
+
+
+def _report_fixed(table, field, text, results, findings) -> None:
+    """VALUE_FIXED (information) on each cell whose value was fixed without guessing."""
+    fixed = {v: r for v, r in results.items() if isinstance(r, str) and r != v}
+    if not fixed:
+        return
+    for idx, value in text[text.isin(fixed.keys())].items():
+        findings.add(table, idx, "VALUE_FIXED", field.name, value=value, fixed=fixed[value])
 
 
 def _report_failures(table, field, text, failures, findings):

@@ -91,7 +91,7 @@ class Stopwatch:
 def run(inputs: list[Path], *, annuaire: Path | None = None, reference=None,
         today: dt.date | None = None, profil: str | None = None,
         progress: Progress | Callback | None = None, dispositifs: Path | None = None,
-        colonnes=None, defauts=None) -> Result:
+        colonnes=None, defauts=None, strict: bool = False) -> Result:
     """Read, normalise, validate, resolve and decide. Raises InputError for unreadable inputs.
 
     `profil`: "sofi" or "lheo" for every record; None = lheo for records read from
@@ -100,18 +100,21 @@ def run(inputs: list[Path], *, annuaire: Path | None = None, reference=None,
     pipeline/progress.py. `dispositifs`: a dispositif list replacing the bundled one
     (see dispositifs.py). `colonnes`: a mapping.ColumnMapping (`--colonnes`), the field
     of each header. `defauts`: a defaults file (or a loaded defaults.Defaults) filling
-    the empty cells it covers (defaults.py)."""
+    the empty cells it covers (defaults.py). `strict`: a bad optional value is an error,
+    not a warning that leaves it out of the record."""
     with using_dispositifs(dispositifs):
         return _run(inputs, annuaire=annuaire, reference=reference, today=today, profil=profil,
-                    progress=progress, colonnes=colonnes, defauts=defauts)
+                    progress=progress, colonnes=colonnes, defauts=defauts, strict=strict)
 
 
-def _run(inputs, *, annuaire, reference, today, profil, progress, colonnes=None, defauts=None) -> Result:
+def _run(inputs, *, annuaire, reference, today, profil, progress, colonnes=None, defauts=None,
+         strict=False) -> Result:
     today = today or dt.date.today()
     clock = Stopwatch()
     steps = tracker(progress)
     findings = Findings()
     findings.mapping = colonnes
+    findings.strict = strict
     steps.start("read")
     tables = read_inputs([Path(p) for p in inputs], findings, annuaire, progress=steps)
     steps.finish()

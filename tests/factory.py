@@ -119,9 +119,9 @@ def _flat_label(name: str) -> str:
     raise KeyError(name)
 
 
-def run_offer(tmp_path: Path, offer: dict, *, today=TODAY, reference=None):
+def run_offer(tmp_path: Path, offer: dict, *, today=TODAY, reference=None, strict=False):
     path = write_workbook(tmp_path / "offre.xlsx", offer)
-    return run([path], today=today, reference=reference)
+    return run([path], today=today, reference=reference, strict=strict)
 
 
 def codes(result) -> list[str]:

@@ -1,5 +1,8 @@
 """Field rules of spec §3: one spoiled cell, one finding, at that cell."""
+import pandas as pd
 import pytest
+
+from pipeline.model import ENTITIES
 
 from factory import finding, run_offer, valid_offer
 
@@ -21,7 +24,7 @@ CASES = [
     ("formation", "formacodes", "80011", "BAD_FORMAT"),  # a public, not a domain
     ("formation", "formacodes", "31776; 3177", "BAD_FORMAT"),
     ("formation", "codes_rome", "J15O1", "BAD_FORMAT"),
-    ("action", "url_action", "www.exemple.fr", "BAD_FORMAT"),
+    ("action", "url_action", "voir notre site", "BAD_FORMAT"),
     ("action", "url_video", "https://exemple.fr/film.avi", "BAD_FORMAT"),
     ("action", "objectifs", "<p>Voir</p><table><tr><td>1</td></tr></table>", "BAD_FORMAT"),
     ("action", "objectifs", "Voir la plaquette https://exemple.fr/plaquette.pdf", "BAD_FORMAT"),
@@ -44,9 +47,10 @@ SHEETS = {"site": "Sites", "contact": "Contacts", "formation": "Formations", "ac
 
 @pytest.mark.parametrize("entity,field,bad,code", CASES)
 def test_spoiled_cell_gives_one_finding_at_that_cell(tmp_path, entity, field, bad, code):
+    """With --strict, every bad value rejects its record (optional fields too)."""
     offer = valid_offer()
     offer[entity][0][field] = bad
-    result = run_offer(tmp_path, offer)
+    result = run_offer(tmp_path, offer, strict=True)
     f = finding(result, code)
     assert (f["entity"], f["field"], f["sheet"], f["row"]) == (entity, field, SHEETS[entity], 2)
     assert f["cell"].endswith("2") and f["column"]
@@ -55,6 +59,37 @@ def test_spoiled_cell_gives_one_finding_at_that_cell(tmp_path, entity, field, ba
     # the record is rejected, so nothing of the offer is accepted when its only
     # session / dispositif / formation goes
     assert not result.accepted[entity].iloc[0]
+
+
+@pytest.mark.parametrize("entity,field,bad,code", CASES)
+def test_optional_field_never_rejects_its_record(tmp_path, entity, field, bad, code):
+    """Without --strict, a bad value of an optional field is left out with a warning
+    that names it; required fields and PLACES keep their error."""
+    offer = valid_offer()
+    offer[entity][0][field] = bad
+    result = run_offer(tmp_path, offer)
+    spec = ENTITIES[entity].field(field)
+    if spec.required or spec.from_reference or code == "PLACES":
+        assert finding(result, code)["severity"] == "error"
+        return
+    f = finding(result, "OPTIONAL_DROPPED")
+    assert (f["severity"], f["entity"], f["field"], f["cell"][-1]) == ("warning", entity, field, "2")
+    assert f["column"] in f["message"] and "laissée de côté" in f["message"]
+    assert result.accepted[entity].iloc[0] and result.findings["severity"].eq("error").sum() == 0
+    value = result.tables[entity].typed.at[0, field]
+    assert value is None or pd.isna(value)
+
+
+def test_web_address_without_scheme_is_fixed_and_reported(tmp_path):
+    offer = valid_offer()
+    offer["site"][0]["web"] = "lyceedekerneuzec.fr"
+    offer["action"][0]["url_action"] = "https://www.ligeria-formation.example/formations"
+    result = run_offer(tmp_path, offer)
+    f = finding(result, "VALUE_FIXED")
+    assert (f["severity"], f["field"], f["value"]) == ("info", "web", "lyceedekerneuzec.fr")
+    assert "http://lyceedekerneuzec.fr" in f["message"]
+    assert result.tables["site"].typed.at[0, "web"] == "http://lyceedekerneuzec.fr"
+    assert result.accepted["site"].all()
 
 
 def test_bad_enum_lists_allowed_labels(tmp_path):

@@ -208,3 +208,32 @@ def test_title_merged_across_a_row_is_not_a_header(tmp_path, expected):
     result = run([wb_path], annuaire=ANNUAIRE, today=TODAY)
     assert result.findings.empty, result.findings[["code", "cell", "message"]]
     assert records(result) == expected
+
+
+def _us(text: str) -> str:
+    """07/09/2026 -> 9/7/2026, as a tool set to American dates writes it."""
+    d, m, y = text.split("/")
+    return f"{int(m)}/{int(d)}/{y}"
+
+
+def test_dates_written_month_first_are_read_so_with_a_warning(tmp_path, expected):
+    rows = sample_rows()
+    header = rows[0]
+    cols = [header.index(h) for h in ("Date de début", "Date de fin")]
+    for row in rows[1:]:
+        for j in cols:
+            row[j] = _us(row[j])
+    result = run([write_csv(tmp_path / "offre.csv", rows)], annuaire=ANNUAIRE, today=TODAY)
+    warned = result.findings[result.findings["code"] == "DATES_MONTH_FIRST"]
+    assert sorted(warned["field"]) == ["date_debut", "date_fin"] and set(warned["severity"]) == {"warning"}
+    assert result.findings["code"].eq("DATES_MONTH_FIRST").all()
+    assert records(result) == expected
+
+
+def test_a_bare_year_in_a_date_column_is_not_a_date(tmp_path):
+    rows = sample_rows()
+    col = rows[0].index("Date de début")
+    rows[1][col] = "2026"
+    result = run([write_csv(tmp_path / "offre.csv", rows)], annuaire=ANNUAIRE, today=TODAY)
+    bad = result.findings[result.findings["code"] == "BAD_FORMAT"]
+    assert list(zip(bad["field"], bad["value"], bad["row"])) == [("date_debut", "2026", 2)]

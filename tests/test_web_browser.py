@@ -29,7 +29,7 @@ from test_samples import readme_table
 SAMPLES = Path(__file__).resolve().parent.parent / "samples"
 FLAWED = SAMPLES / "offre-sanitaire-social-erreurs.xlsx"
 CLEAN = SAMPLES / "offre-sanitaire-social.xlsx"
-WARNINGS = {"DURATION_EXCEEDS_PERIOD", "SESSION_ENDED", "UNKNOWN_COLUMN"}   # rules.py severities
+WARNINGS = {"DURATION_EXCEEDS_PERIOD", "SESSION_ENDED", "UNKNOWN_COLUMN", "OPTIONAL_DROPPED"}   # rules.py severities
 LIMIT_MB = 2
 
 

@@ -147,6 +147,7 @@ def validate_fields(table: Table, findings: Findings, already: set[tuple[str, in
         cases = errors.failure_cases
         absent = {(src, sheet, name) for entity, src, sheet, name in findings.missing_columns
                   if entity == table.entity}
+        dropped: list[tuple[int, str]] = []
         for case in cases.itertuples(index=False):
             if case.index is None or pd.isna(case.index):
                 continue
@@ -170,7 +171,11 @@ def validate_fields(table: Table, findings: Findings, already: set[tuple[str, in
             if meaning.element is not None and isinstance(value, list):
                 # "21001; 21538": the message names the element that fails, not the whole list
                 bad = "; ".join(str(v) for v in value if not meaning.element(v)) or bad
-            findings.add(table, idx, meaning.code, case.column, bad=bad, **params)
+            code = findings.add(table, idx, meaning.code, case.column, bad=bad, **params)
+            if code == "OPTIONAL_DROPPED":
+                dropped.append((idx, case.column))
+        for idx, column in dropped:  # a bad optional value is left out of the record
+            table.typed.at[idx, column] = pd.NaT if table.typed[column].dtype.kind == "M" else None
 
 
 def flagged_cells(findings_frame: pd.DataFrame) -> set[tuple[str, int, str]]:
