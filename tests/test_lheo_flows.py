@@ -166,11 +166,13 @@ def test_unreadable_rythme_is_to_complete_in_lheo_and_an_error_in_sofi(tmp_path)
 
 
 def test_web_address_without_scheme_is_accepted_as_lheo_has_it():
+    """Fixed without guessing (issue 10): « http:// » added and reported, in both profiles."""
     result = run([ONISEP], today=TODAY)
-    assert result.tables["action"].typed.iloc[0]["url_action"] == "lyceedekerneuzec.fr"
-    assert "BAD_FORMAT" not in codes(result)
+    assert result.tables["action"].typed.iloc[0]["url_action"] == "http://lyceedekerneuzec.fr"
+    assert "BAD_FORMAT" not in codes(result) and "VALUE_FIXED" in codes(result)
     assert not incomplete(result, "action")
-    assert "BAD_FORMAT" in codes(run([ONISEP], today=TODAY, profil="sofi"), "action", "error")
+    sofi = run([ONISEP], today=TODAY, profil="sofi")
+    assert "BAD_FORMAT" not in codes(sofi) and "VALUE_FIXED" in codes(sofi)
 
 
 # -- Formacode versions of publics --------------------------------------------------------
@@ -428,13 +430,18 @@ def test_bad_formacode_of_a_list_is_named_alone(tmp_path):
                                       '<code-FORMACODE ref="V12">21538</code-FORMACODE>'))
     result = run([path], today=TODAY)
     f = result.findings
-    [row] = f[(f["code"] == "BAD_FORMAT") & (f["field"] == "formacodes")].to_dict("records")
+    # an optional field: the bad element is left out with a warning, the others kept (issue 10)
+    [row] = f[(f["code"] == "OPTIONAL_DROPPED") & (f["field"] == "formacodes")].to_dict("records")
     assert "« 21001 »" in row["message"] and "21538" not in row["message"]
+    assert result.tables["formation"].typed.iloc[0]["formacodes"] == ["32688", "21538"]
 
 
 def test_bad_element_of_a_spreadsheet_list_is_named_alone(tmp_path):
     from factory import finding, run_offer, valid_offer
     offer = valid_offer()
     offer["formation"][0]["formacodes"] = "31776; 3177"
-    f = finding(run_offer(tmp_path, offer), "BAD_FORMAT")
+    f = finding(run_offer(tmp_path, offer, strict=True), "BAD_FORMAT")
     assert "« 3177 »" in f["message"] and "31776" not in f["message"]
+    result = run_offer(tmp_path, offer)
+    assert "« 3177 »" in finding(result, "OPTIONAL_DROPPED")["message"]
+    assert result.tables["formation"].typed.iloc[0]["formacodes"] == ["31776"]

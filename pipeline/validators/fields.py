@@ -173,9 +173,14 @@ def validate_fields(table: Table, findings: Findings, already: set[tuple[str, in
                 bad = "; ".join(str(v) for v in value if not meaning.element(v)) or bad
             code = findings.add(table, idx, meaning.code, case.column, bad=bad, **params)
             if code == "OPTIONAL_DROPPED":
-                dropped.append((idx, case.column))
-        for idx, column in dropped:  # a bad optional value is left out of the record
-            table.typed.at[idx, column] = pd.NaT if table.typed[column].dtype.kind == "M" else None
+                dropped.append((idx, case.column, meaning.element))
+        for idx, column, element in dropped:  # a bad optional value is left out of the record
+            value = table.typed.at[idx, column]
+            if element is not None and isinstance(value, list):  # only the bad elements of a list
+                kept = [v for v in value if element(v)]
+                table.typed.at[idx, column] = kept or None
+            else:
+                table.typed.at[idx, column] = pd.NaT if table.typed[column].dtype.kind == "M" else None
 
 
 def flagged_cells(findings_frame: pd.DataFrame) -> set[tuple[str, int, str]]:
