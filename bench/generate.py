@@ -32,6 +32,7 @@ if str(ROOT) not in sys.path:
 from pipeline.model import ENTITIES, OFFER_ENTITIES  # noqa: E402
 
 WORK = HERE / "work"
+WORKBOOK_MAX_SESSIONS = 600_000  # ~1.55 flat rows a session: a sheet holds 1 048 576 rows
 VERSION = 3  # bump when the generated content changes: the cache key includes it
 TODAY = "2026-03-01"  # the --today of every benchmark run: sessions start after it
 MISTAKE_RATE = 0.01
@@ -471,7 +472,11 @@ def write_lheo_xml(ds: Dataset, path: Path) -> None:
     """LHÉO through the project's own writer: the template workbook, imported, written out.
 
     The writer only writes accepted offers, so this workload carries no planted mistake.
+    Above WORKBOOK_MAX_SESSIONS no workbook can hold the offer: see write_lheo_by_chunks.
     """
+    if ds.sessions > WORKBOOK_MAX_SESSIONS:
+        write_lheo_by_chunks(ds, path)
+        return
     from pipeline.run import run
     from pipeline.writers.lheo import write_lheo
     template = workload_path("template", ds.sessions, ds.seed)
@@ -479,6 +484,67 @@ def write_lheo_xml(ds: Dataset, path: Path) -> None:
     tmp = path.with_name(path.name + ".part")
     write_lheo(result, tmp)
     tmp.replace(path)
+
+
+def chunks(ds: Dataset, sessions_per_chunk: int):
+    """The dataset cut into datasets of whole formations (about `sessions_per_chunk` sessions
+    each), every one with all the sites and contacts; flat overrides follow their rows."""
+    actions = {a["ref_action"]: a["ref_formation"] for a in ds.actions}
+    session_formation = {s["ref_session"]: actions[s["ref_action"]] for s in ds.session_rows}
+    formation_of = lambda d: session_formation[d["ref_session"]]  # noqa: E731
+    chunk_formations: list[set] = [set()]
+    count = 0
+    for s in ds.session_rows:
+        f = actions[s["ref_action"]]
+        if count >= sessions_per_chunk and f not in chunk_formations[-1]:
+            chunk_formations.append(set())
+            count = 0
+        chunk_formations[-1].add(f)
+        count += 1
+    for refs in chunk_formations:
+        part = Dataset(0, ds.seed, sites=ds.sites, contacts=ds.contacts)
+        part.formations = [f for f in ds.formations if f["ref_formation"] in refs]
+        part.actions = [a for a in ds.actions if a["ref_formation"] in refs]
+        part.session_rows = [s for s in ds.session_rows if session_formation[s["ref_session"]] in refs]
+        part.sessions = len(part.session_rows)
+        for i, d in enumerate(ds.dispositifs):
+            if formation_of(d) in refs:
+                if i in ds.flat_overrides:
+                    part.flat_overrides[len(part.dispositifs)] = ds.flat_overrides[i]
+                part.dispositifs.append(d)
+        yield part
+
+
+def write_lheo_by_chunks(ds: Dataset, path: Path, sessions_per_chunk: int = 50_000) -> None:
+    """LHÉO for an offer too large for a workbook: each chunk of whole formations is written
+    as a flat CSV, imported by the pipeline, and its accepted offers streamed into one
+    lheo.xml by the project's writer. Memory stays that of one chunk's import."""
+    import tempfile
+    from pipeline.records import directory_records, offer_records
+    from pipeline.run import run
+    from pipeline.writers.lheo import write_offers
+    today = dt.date.fromisoformat(TODAY)
+    with tempfile.TemporaryDirectory(prefix="fasd-lheo-gen-") as tmp:
+        annuaire = Path(tmp) / "annuaire.xlsx"
+        write_annuaire_xlsx(ds, annuaire)
+        parts = chunks(ds, sessions_per_chunk)
+
+        def imported(part):
+            csv_path = Path(tmp) / "chunk.csv"
+            write_flat_csv(part, csv_path)
+            return run([csv_path], annuaire=annuaire, today=today)
+
+        held = {"first": imported(next(parts))}  # popped when written: one chunk's result at a time
+        sites, contacts = directory_records(held["first"], "site"), directory_records(held["first"], "contact")
+
+        def offers():
+            yield from offer_records(held.pop("first"))
+            for part in parts:
+                yield from offer_records(imported(part))
+
+        tmp_xml = path.with_name(path.name + ".part")
+        write_offers(offers(), sites, contacts, tmp_xml)
+        tmp_xml.replace(path)
 
 
 WRITERS = {"flat": ("xlsx", write_flat_xlsx), "csv": ("csv", write_flat_csv),
@@ -499,7 +565,7 @@ def ensure(kinds: list[str], sessions: int, seed: int, log=print) -> dict[str, P
     """Generate the missing workloads of one size; return kind -> path."""
     WORK.mkdir(parents=True, exist_ok=True)
     paths = {k: workload_path(k, sessions, seed) for k in kinds}
-    if "lheo" in kinds and "template" not in kinds:
+    if "lheo" in kinds and "template" not in kinds and sessions <= WORKBOOK_MAX_SESSIONS:
         paths_needed = list(kinds) + ["template"]
     else:
         paths_needed = list(kinds)

@@ -28,6 +28,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(HERE))
 
 import generate  # noqa: E402
+import scale  # noqa: E402
 
 PYTHON = sys.executable
 WORKLOADS = ("flat", "csv", "template", "lheo")
@@ -289,7 +290,8 @@ def profile_excerpt(path: str, lines: int = 22) -> list[str]:
     return ["```"] + [l[:160] for l in body] + ["```"]
 
 
-def write_results(rows, skipped, args, started, elapsed, path: Path) -> None:
+def command(args) -> str:
+    """The command line that reproduces this run."""
     sizes = sorted(set(args.sessions))
     cmd = "python bench/run.py --sessions " + " ".join(map(str, sizes)) + f" --seed {args.seed}"
     if list(args.workloads) != list(WORKLOADS):
@@ -308,13 +310,21 @@ def write_results(rows, skipped, args, started, elapsed, path: Path) -> None:
         cmd += " --base-workloads " + " ".join(args.base_workloads)
     if args.profile is not None:
         cmd += " --profile " + " ".join(args.profile)
+    return cmd
+
+
+def write_results(rows, skipped, args, started, elapsed, path: Path) -> None:
+    sizes = sorted(set(args.sessions))
+    cmd = command(args)
     md = ["# Banc d'essai : résultats", "",
           f"Écrit par `bench/run.py` le {started:%Y-%m-%d %H:%M} UTC (passage de {elapsed / 60:.0f} min). "
           "Aucun chiffre de ce fichier n'est saisi à la main.", "",
-          f"Code mesuré : commit `{args.commit}` de la branche main (arbre de travail partagé avec d'autres "
-          "sessions pendant le passage).", "",
+          f"Code mesuré par ce passage : commit `{args.commit}` (arbre de travail partagé avec d'autres "
+          "sessions pendant le passage) ; les tailles qu'il n'a pas mesurées viennent de passages antérieurs, "
+          "nommés dans « Passages ».", "",
           "Reproduire : `make bench` ou", "", f"    .venv/bin/{cmd}", "",
           "## Machine", "", *machine(), "",
+          *scale.section(rows),
           "## Cibles (ticket 6)", "", "| cible | verdict | mesure |", "|---|---|---|"]
     for name, verdict, figures in targets(rows, sizes) + base_targets(rows):
         md.append(f"| {name} | **{verdict}** | {figures} |")
@@ -411,7 +421,11 @@ def main(argv=None) -> None:
         skipped.append("LHÉO XML : non disponible (pipeline/writers/lheo.py ou pipeline/readers/lheo.py absent "
                        "lors de ce passage).")
         log("LHÉO : non disponible (écrivain ou lecteur LHÉO absent), charge ignorée.")
-    plan = [(n, workloads) for n in sorted(set(args.sessions))]
+    plan = []
+    for n in sorted(set(args.sessions)):
+        kinds, why = scale.workloads_at(n, workloads)
+        skipped += why
+        plan.append((n, kinds))
     if "lheo" in workloads:
         plan += [(n, ["lheo"]) for n in args.lheo_sessions if n not in args.sessions]
     for sessions, kinds in plan:
@@ -451,6 +465,10 @@ def main(argv=None) -> None:
         print()
     for name, verdict, figures in targets(rows, args.sessions) + base_targets(rows):
         print(f"- {name} : {verdict} ({figures})")
+    run = {"started": f"{started:%Y-%m-%d %H:%M}", "commit": args.commit, "command": command(args)}
+    rows = [dict(r, run=run) for r in rows]
+    scale.save_run(rows, run)
+    rows += scale.earlier_rows({r["sessions"] for r in rows})  # other sizes, from their own runs
     write_results(rows, skipped, args, started, elapsed, args.out)
     (generate.WORK / "last-run.json").write_text(json.dumps(rows, ensure_ascii=False, indent=1), encoding="utf-8")
     print(f"\nRésultats écrits dans {args.out}")
