@@ -28,8 +28,9 @@ def workloads_at(sessions: int, kinds: list[str]) -> tuple[list[str], list[str]]
     keep, why = [], []
     for kind in kinds:
         if kind in WORKBOOK_KINDS and sessions > WORKBOOK_MAX_SESSIONS:
-            why.append(f"{LABELS[kind]} {sessions} : pas de classeur à cette taille (environ "
-                       f"{int(sessions * 1.55):,} lignes ; une feuille en contient au plus 1 048 576).".replace(",", " "))
+            rows = f"{int(sessions * 1.55):,}".replace(",", " ")
+            why.append(f"{LABELS[kind]} {sessions} : pas de classeur à cette taille (environ {rows} lignes ; "
+                       "une feuille en contient au plus 1 048 576).")
         else:
             keep.append(kind)
     return keep, why

@@ -249,11 +249,14 @@ def _report_fixed(table, field, text, results, findings) -> None:
 
 def _report_failures(table, field, text, failures, findings):
     bad = text[text.isin(failures.keys())]
+    nearest: dict[str, object] = {}  # closest() once per distinct bad value, not per cell (difflib is slow)
     for idx, value in bad.items():
         part = failures[value]
         if field.kind in ("enum", "bool"):
             allowed = "oui, non" if field.kind == "bool" else ", ".join(display_labels(field.table))
-            near = closest(field.table, part) if field.kind == "enum" else None
+            if field.kind == "enum" and part not in nearest:
+                nearest[part] = closest(field.table, part)
+            near = nearest.get(part)
             findings.add(table, idx, "BAD_ENUM", field.name, value=value, bad=part, allowed=allowed,
                          suggestion=f"Vouliez-vous dire « {near.label} » ?" if near else None)
         else:
