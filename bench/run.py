@@ -412,6 +412,7 @@ def main(argv=None) -> None:
     started = dt.datetime.now(dt.timezone.utc)
     args.commit = subprocess.run(["git", "describe", "--always", "--dirty"], cwd=ROOT, capture_output=True,
                                  text=True).stdout.strip() or "?"
+    args.load_start = os.getloadavg()[0]  # the machine is shared: how busy it was, in RESULTS.md
     t0 = time.perf_counter()
     log = lambda m: print(m, flush=True)  # noqa: E731
     rows, skipped = [], []
@@ -465,7 +466,8 @@ def main(argv=None) -> None:
         print()
     for name, verdict, figures in targets(rows, args.sessions) + base_targets(rows):
         print(f"- {name} : {verdict} ({figures})")
-    run = {"started": f"{started:%Y-%m-%d %H:%M}", "commit": args.commit, "command": command(args)}
+    run = {"started": f"{started:%Y-%m-%d %H:%M}", "commit": args.commit, "command": command(args),
+           "load": f"{args.load_start:.1f} → {os.getloadavg()[0]:.1f}"}
     rows = [dict(r, run=run) for r in rows]
     scale.save_run(rows, run)
     rows += scale.earlier_rows({r["sessions"] for r in rows})  # other sizes, from their own runs

@@ -62,14 +62,15 @@ def runs_section(rows: list[dict]) -> list[str]:
     runs: dict[tuple, list[int]] = {}
     for r in rows:
         run = r.get("run") or {}
-        key = (run.get("started", "?"), run.get("commit", "?"), run.get("command", "?"))
+        key = (run.get("started", "?"), run.get("commit", "?"), run.get("command", "?"), run.get("load", "?"))
         runs.setdefault(key, [])
         if r["sessions"] not in runs[key]:
             runs[key].append(r["sessions"])
-    out = ["| tailles mesurées | passage (UTC) | commit | commande |", "|---|---|---|---|"]
-    for (started, commit, command), sizes in sorted(runs.items()):
+    out = ["| tailles mesurées | passage (UTC) | commit | commande | charge de la machine (début → fin) |",
+           "|---|---|---|---|---|"]
+    for (started, commit, command, load), sizes in sorted(runs.items()):
         out.append(f"| {', '.join(f'{s:,}'.replace(',', ' ') for s in sorted(sizes))} | {started} | `{commit}` | "
-                   f"`{command}` |")
+                   f"`{command}` | {load} |")
     missing = [s for s in SIZES if s not in {r["sessions"] for r in rows}]
     if missing:
         out += ["", "Pas encore mesurées : " + ", ".join(f"{s:,}".replace(",", " ") for s in missing)
@@ -179,7 +180,10 @@ def section(rows: list[dict]) -> list[str]:
             "Tailles visées : 10 000, 100 000 et 1 000 000 sessions (CSV et LHÉO seulement à 1 000 000 : "
             "aucun classeur ne contient autant de lignes). Chaque taille vient du passage indiqué ci-dessous ; "
             "les chiffres de ce fichier sont tous écrits par `bench/run.py`.", "",
-            "### Passages", "", *runs_section(rows), "",
+            "### Passages", "",
+            "Charge = moyenne de charge sur 1 min (`os.getloadavg`) au début et à la fin du passage, pour 2 cœurs : "
+            "au-delà de 2, les mesures partagent les cœurs avec d'autres processus et leur temps CPU en est gonflé.", "",
+            *runs_section(rows), "",
             "### Temps et mémoire selon la taille", "",
             "CPU de tout le processus `fasd import` (toutes sorties) ; « sans report.xlsx » retire l'écriture de "
             "report.xlsx, que la cible à 1 000 000 ne compte pas ; pic RSS = `VmHWM` du processus.", "",
