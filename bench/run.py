@@ -470,7 +470,7 @@ def main(argv=None) -> None:
            "load": f"{args.load_start:.1f} → {os.getloadavg()[0]:.1f}"}
     rows = [dict(r, run=run) for r in rows]
     scale.save_run(rows, run)
-    rows += scale.earlier_rows({r["sessions"] for r in rows})  # other sizes, from their own runs
+    rows += scale.earlier_rows(rows)  # other sizes and workloads, from their own runs
     write_results(rows, skipped, args, started, elapsed, args.out)
     (generate.WORK / "last-run.json").write_text(json.dumps(rows, ensure_ascii=False, indent=1), encoding="utf-8")
     print(f"\nRésultats écrits dans {args.out}")

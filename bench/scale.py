@@ -39,22 +39,28 @@ def workloads_at(sessions: int, kinds: list[str]) -> tuple[list[str], list[str]]
 # ---- runs --------------------------------------------------------------------------
 
 def save_run(rows: list[dict], run: dict) -> None:
-    """Keep this run's rows per size, with the run's date, commit and command."""
+    """Keep this run's rows per size, with the run's date, commit and command; the rows of
+    earlier runs for the workloads this run did not measure at that size stay."""
     RUNS.mkdir(parents=True, exist_ok=True)
     for size in sorted({r["sessions"] for r in rows}):
         mine = [dict(r, run=run) for r in rows if r["sessions"] == size]
-        (RUNS / f"{size}.json").write_text(json.dumps(mine, ensure_ascii=False, indent=1), encoding="utf-8")
+        path = RUNS / f"{size}.json"
+        done = {r["workload"] for r in mine}
+        kept = [r for r in json.loads(path.read_text(encoding="utf-8")) if r["workload"] not in done] \
+            if path.exists() else []
+        path.write_text(json.dumps(kept + mine, ensure_ascii=False, indent=1), encoding="utf-8")
 
 
-def earlier_rows(measured_sizes: set[int]) -> list[dict]:
-    """Rows of earlier runs at the sizes this run did not measure."""
-    rows = []
+def earlier_rows(rows: list[dict]) -> list[dict]:
+    """Rows of earlier runs for the (workload, size) pairs this run did not measure."""
+    measured = {(r["workload"], r["sessions"]) for r in rows}
+    out = []
     if not RUNS.exists():
-        return rows
+        return out
     for path in sorted(RUNS.glob("*.json"), key=lambda p: int(p.stem)):
-        if int(path.stem) not in measured_sizes:
-            rows += json.loads(path.read_text(encoding="utf-8"))
-    return rows
+        out += [r for r in json.loads(path.read_text(encoding="utf-8"))
+                if (r["workload"], r["sessions"]) not in measured]
+    return out
 
 
 def runs_section(rows: list[dict]) -> list[str]:
