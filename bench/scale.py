@@ -187,8 +187,9 @@ def section(rows: list[dict]) -> list[str]:
             "aucun classeur ne contient autant de lignes). Chaque taille vient du passage indiqué ci-dessous ; "
             "les chiffres de ce fichier sont tous écrits par `bench/run.py`.", "",
             "### Passages", "",
-            "Charge = moyenne de charge sur 1 min (`os.getloadavg`) au début et à la fin du passage, pour 2 cœurs : "
-            "au-delà de 2, les mesures partagent les cœurs avec d'autres processus et leur temps CPU en est gonflé.", "",
+            "Charge = moyenne de charge sur 1 min (`os.getloadavg`) au début et à la fin du passage, "
+            "pour 2 cœurs : au-delà de 2, les mesures partagent les cœurs avec d'autres processus et leur "
+            "temps CPU en est gonflé.", "",
             *runs_section(rows), "",
             "### Temps et mémoire selon la taille", "",
             "CPU de tout le processus `fasd import` (toutes sorties) ; « sans report.xlsx » retire l'écriture de "
