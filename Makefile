@@ -22,7 +22,8 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/fasd import samples/offre-sanitaire-social.xlsx --out $(OUT)/demo --today 2026-03-01
 
-test: $(STAMP) browser
+# Lint first (ruff, mypy), then the whole suite: what CI runs.
+test: $(STAMP) lint browser
 	$(BIN)/python -m pytest
 
 # Debian's Chromium for the browser tests of `fasd serve` (Playwright drives it; its own
