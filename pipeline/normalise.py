@@ -17,7 +17,7 @@ import pandas as pd
 from .dates import DAY_FIRST, MONTH_FIRST
 from .enums import closest, enumeration
 from .findings import Findings
-from .model import PROVENANCE, Field
+from .model import DIRECTORY_LINKS, PROVENANCE, Field
 from .placeholders import blank_placeholders
 from .tables import Table
 from .text import fold
@@ -99,8 +99,27 @@ def parse_bool(text: str) -> bool:
     raise Unconvertible(text)
 
 
+# Values pasted from SOFI's screens (seed): a site as « SIRET - code - nom - ville » (or
+# « code - nom - Principal »), a contact as « code, nom - code site, organisme, SIRET ».
+SITE_REFS = {f for e, f, target in DIRECTORY_LINKS if target == "site"}
+CONTACT_REFS = {f for e, f, target in DIRECTORY_LINKS if target == "contact"}
+SOFI_SITE = re.compile(r"^(?:\d[\d ]{12,17}\d\s+-\s+)?([^\s,]+)\s+-\s+\S.*$")
+SOFI_CONTACT = re.compile(r"^([^\s,]+)\s*,\s+\S.*$")
+
+
+def sofi_reference(text: str, field: Field) -> str:
+    """The code inside a site or contact copied as SOFI displays it; other text as given."""
+    pattern = SOFI_SITE if field.name in SITE_REFS else SOFI_CONTACT if field.name in CONTACT_REFS else None
+    if pattern is None:
+        return text
+    m = pattern.match(text)
+    return m.group(1) if m else text
+
+
 def clean_code(text: str, field: Field) -> str:
     t = FLOAT_ARTIFACT.sub(r"\1", text.strip())
+    if field.kind == "ref":
+        t = sofi_reference(t, field)
     if field.kind in ("siret", "postcode", "phone"):
         t = re.sub(r"[\s.\-\u00a0]", "", t)
         if field.kind == "postcode" and re.fullmatch(r"\d{4}", t):

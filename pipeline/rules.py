@@ -87,10 +87,17 @@ RULES: dict[str, Rule] = {r.code: r for r in (
          "Le dispositif « {dispositif} » n'admet pas le public « {public} ».",
          "Publics admis par ce dispositif : {allowed}. Retirez ce public ou choisissez le dispositif "
          "qui le finance."),
-    Rule("DEFAULT_APPLIED", WARNING, "Valeur par défaut appliquée",
+    Rule("CONTRADICTORY_VALUES", ERROR, "Valeurs contradictoires",
+         "« {field_label} » : {values} s'excluent.",
+         "Gardez une seule des valeurs contradictoires ({hint})."),
+    Rule("SPECIAL_CHARACTERS", ERROR, "Caractères spéciaux refusés par SOFI",
+         "« {field_label} » contient des caractères spéciaux que SOFI refuse : {chars}.",
+         "Retirez-les (symboles, émojis, caractères invisibles) ; pour une liste, allez à la ligne et "
+         "commencez chaque point par un tiret."),
+    Rule("DEFAULT_APPLIED", INFO, "Valeur par défaut appliquée",
          "« {field_label} » est vide : « {default} » est retenu ({reason}).",
          "Rien à faire si cette valeur convient ; sinon remplissez la cellule."),
-    Rule("VALUE_DERIVED", WARNING, "Valeur calculée",
+    Rule("VALUE_DERIVED", INFO, "Valeur calculée",
          "« {field_label} » est vide : {derived} ({how}).",
          "Rien à faire si le calcul est juste ; sinon remplissez la cellule."),
     Rule("NO_CHILD", ERROR, "Enregistrement sans suite acceptée",
@@ -148,8 +155,9 @@ RULES: dict[str, Rule] = {r.code: r for r in (
          "{value} h en centre entre le {debut} et le {fin} ({days} jours) font plus de 10 h par jour.",
          "Vérifiez la durée en centre et les dates de la session."),
     Rule("SESSION_ENDED", WARNING, "Session terminée",
-         "La session s'est terminée le {value}, avant la date du traitement ({today}).",
-         "Retirez la session de l'envoi ou corrigez sa date de fin."),
+         "La session s'est terminée le {value}, avant la date du traitement ({today}) : elle est gardée "
+         "inactive (état I) et n'est pas publiée comme offre ouverte (lheo.xml).",
+         "Retirez la session de l'envoi, ou corrigez sa date de fin si elle n'est pas terminée."),
 )}
 
 

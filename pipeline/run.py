@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from .activity import session_counts
 from .dispositifs import using as using_dispositifs
 from .findings import Findings
 from .model import ENTITIES
@@ -64,6 +65,8 @@ class Result:
             "inputs": self.inputs,
             "today": self.today.isoformat(),
             "entities": entities,
+            # accepted sessions: active, ended (not published in lheo.xml), ending within a month
+            "sessions": session_counts(self.accepted_frame("session")["date_fin"], self.today),
             # accepted records that SOFI still needs completed (the lheo profile)
             "a_completer": {name: self.to_complete(name) for name in ENTITIES},
             "findings": {

@@ -185,6 +185,18 @@ SAMPLES = Path(__file__).parent.parent / "samples"
 SAMPLE = SAMPLES / "offre-sanitaire-social.xlsx"
 
 
+def published_only(formations):
+    """The records lheo.xml publishes: ended sessions (état I) are not open offers."""
+    out = []
+    for f in formations:
+        for a in f["actions"]:
+            a["sessions"] = [s for s in a["sessions"] if s.get("etat") != "I"]
+        f["actions"] = [a for a in f["actions"] if a["sessions"]]
+        if f["actions"]:
+            out.append(f)
+    return out
+
+
 @pytest.mark.skipif(not SAMPLE.exists(), reason="sample workbook not built yet")
 @pytest.mark.parametrize("name", ["offre-sanitaire-social.xlsx", "offre-sanitaire-social.csv",
                                   "offre-sanitaire-social-erreurs.xlsx"])
@@ -200,7 +212,7 @@ def test_round_trip_of_the_samples(tmp_path, name):
     assert_valid(xml)
     second = run([xml], today=TODAY, reference=reference)
     assert int(first.accepted["formation"].sum()) > 0
-    assert strip(offer_records(second)) == strip(offer_records(first))
+    assert strip(offer_records(second)) == strip(published_only(offer_records(first)))
     new = finding_keys(second) - finding_keys(first)
     assert not new, second.findings[["code", "entity", "key", "field", "message"]]
 

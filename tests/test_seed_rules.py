@@ -146,3 +146,75 @@ def test_empty_ttc_is_derived_from_ht_and_tva(tmp_path):
     doc = lheo(result, tmp_path)
     assert doc.xpath("string(//l:action[l:session/@numero='S-TUT-NTE-2026-05']/l:prix-total-TTC)",
                      namespaces=NS) == "672.00"
+
+
+# 6. ------------------------------------------------------------- ended sessions
+def test_ended_session_is_kept_inactive_and_not_published(tmp_path):
+    import datetime as dt
+    import json
+
+    from pipeline.writers.output import write_outputs
+    result = run_sample(tmp_path, {
+        ("session", "S-TUT-NTE-2026-05", "date_debut"): dt.datetime(2026, 1, 12),
+        ("session", "S-TUT-NTE-2026-05", "date_fin"): dt.datetime(2026, 2, 9),
+        ("session", "S-DEAS-NTE-2026-01", "date_fin"): dt.datetime(2026, 3, 20)})  # ends within a month
+    assert finding(result, "SESSION_ENDED")["key"] == "S-TUT-NTE-2026-05"
+    out = tmp_path / "out"
+    write_outputs(result, out)
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert summary["sessions"] == {"active": 13, "ended": 1, "ending_within_a_month": 1}
+    records = [json.loads(line) for line in (out / "records.jsonl").read_text(encoding="utf-8").splitlines()]
+    states = {s["ref_session"]: s["etat"] for f in records for a in f["actions"] for s in a["sessions"]}
+    assert states["S-TUT-NTE-2026-05"] == "I" and states["S-DEAS-NTE-2026-01"] == "A"
+    doc = etree.parse(str(out / "lheo.xml"))
+    published = set(doc.xpath("//l:session/@numero", namespaces=NS))
+    assert "S-TUT-NTE-2026-05" not in published and "S-DEAS-NTE-2026-01" in published
+    assert "S-TUT-ANG-2026-10" in published  # the other sessions of the same action still are
+
+
+# 8. ------------------------------------------------- values pasted from SOFI's screens
+def test_site_and_contact_pasted_from_sofi_screens(tmp_path):
+    result = run_sample(tmp_path, {
+        ("action", "A-DEAS-NTE", "code_site_dispensateur"): "77871234900019 - 41201 - Institut Ligéria - IFSI-IFAS de Nantes - Nantes",
+        ("session", "S-DEAS-NTE-2026-09", "code_site_lieu"): "41201 - Institut Ligéria - IFSI-IFAS de Nantes - Principal",
+        ("session", "S-DEAS-NTE-2026-09", "referent_pmr"): "5101, MORVAN - 41201, Institut Ligéria, SIRET 77871234900019"})
+    assert codes(result) == []
+    assert accepted(result, "action", "A-DEAS-NTE", "code_site_dispensateur") == "41201"
+    assert accepted(result, "session", "S-DEAS-NTE-2026-09", "referent_pmr") == "5101"
+
+
+def test_pasted_site_of_an_unknown_code_is_still_an_orphan(tmp_path):
+    result = run_sample(tmp_path, {("action", "A-DEAS-NTE", "code_site_dispensateur"):
+                                   "13000511900032 - 99999 - CARIFOREF DES PAYS DE LA LOIRE - Nantes"})
+    assert finding(result, "ORPHAN")["field"] == "code_site_dispensateur"
+
+
+# 9. ------------------------------------------------------------ lists of the seed
+def test_contradictory_rythmes(tmp_path):
+    result = run_sample(tmp_path, {("session", "S-DEAS-NTE-2026-09", "rythmes"): "continu; discontinu; temps plein"})
+    f = finding(result, "CONTRADICTORY_VALUES")
+    assert f["field"] == "rythmes" and "« continu » et « discontinu »" in f["message"]
+
+
+def test_unknown_parcours_type_of_the_seed_screen_is_accepted(tmp_path):
+    result = run_sample(tmp_path, {("session", "S-DEAS-NTE-2026-09", "types_parcours"): "type de parcours inconnu"})
+    assert codes(result) == []
+    assert accepted(result, "session", "S-DEAS-NTE-2026-09", "types_parcours") == ["type de parcours inconnu"]
+
+
+def test_unknown_parcours_type_goes_alone(tmp_path):
+    result = run_sample(tmp_path, {("session", "S-DEAS-NTE-2026-09", "types_parcours"):
+                                   "collectif; type de parcours inconnu"})
+    assert finding(result, "CONTRADICTORY_VALUES")["field"] == "types_parcours"
+
+
+def test_special_characters_in_objectifs(tmp_path):
+    result = run_sample(tmp_path, {("action", "A-TUT-NTE", "objectifs"): "✓ Accueillir un stagiaire 🙂\u200b"})
+    f = finding(result, "SPECIAL_CHARACTERS")
+    assert f["field"] == "objectifs" and "« ✓ »" in f["message"] and "U+200B" in f["message"]
+
+
+def test_plain_french_punctuation_in_objectifs_is_fine(tmp_path):
+    result = run_sample(tmp_path, {("action", "A-TUT-NTE", "objectifs"):
+                                   "Accueillir l’apprenant – « tuteur » : 50 % du temps…\n- évaluer ; 2 € → ok"})
+    assert codes(result) == []

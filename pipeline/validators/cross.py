@@ -223,9 +223,12 @@ def check_conditional_required(tables: Tables, findings: Findings) -> None:
 def run_cross_checks(tables: Tables, findings: Findings, today: dt.date) -> None:
     from .dispositif import check_publics
     from .formation import check_formations
+    from .session import check_contradictions, check_special_characters
     check_conditional_required(tables, findings)
     check_formations(tables, findings)
     check_publics(tables, findings)
+    check_contradictions(tables, findings)
+    check_special_characters(tables, findings)
     check_duplicate_keys(tables, findings)
     check_links(tables, findings)
     check_dates(tables, findings)

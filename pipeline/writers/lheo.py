@@ -28,6 +28,7 @@ from ..lheo.order import insert_child
 from ..placeholders import is_placeholder
 from ..lheo.codes import (CONTACT_TYPES, MODALITES_PEDAGOGIQUES, PARCOURS, TOUT_PUBLIC, VALIDATION,
                           VALIDATION_MIXTE, cell_text, financeur_code, integer_text, lheo_date, money_text)
+from ..activity import published
 from ..model import ENTITIES
 from .atomic import atomic_path
 
@@ -153,10 +154,11 @@ class Directory:
 
 # -- offers ------------------------------------------------------------------------------
 def formation_element(f: dict, directory: Directory):
-    """One `formation`, or None when it has no session (LHÉO needs one)."""
+    """One `formation`, or None when it has no published session (LHÉO needs one; an
+    ended session is not an open offer: activity.py)."""
     if f.get("lheo_origine"):
         return origin_element(f, directory)
-    pairs = [(a, s) for a in f.get("actions", []) for s in a.get("sessions", [])]
+    pairs = [(a, s) for a in f.get("actions", []) for s in a.get("sessions", []) if published(s)]
     if not pairs:
         return None
     first_action, first_session = pairs[0]
