@@ -60,7 +60,7 @@ def rich_offer() -> dict:
         "url_formation": "https://example.org/formations/tms"})
     offer["action"] = [
         {**offer["action"][0], "code_action": "89393", "complement_intitule": "Session Nantes",
-         "complement_programme": "Programme local.", "objectifs": "Réduire les TMS <b>vite</b> & bien ]]> 👍",
+         "complement_programme": "Programme local 👍.", "objectifs": "Réduire les TMS <b>vite</b> & bien ]]>",
          "plus_formation": "Petits groupes", "url_video": "https://www.youtube.com/watch?v=abc",
          "url_pdf": "https://example.org/a.pdf", "url_action": "https://example.org/a1",
          "type_equipement": "Tenue professionnelle", "cout_equipement": "49,90",
