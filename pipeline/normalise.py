@@ -134,7 +134,32 @@ def clean_code(text: str, field: Field) -> str:
     return t
 
 
+DATE_START = re.compile(r"^\s*(\d{1,2}[/.\-]\d{1,2}[/.\-](?:\d{4}|\d{2})|\d{4}-\d{1,2}-\d{1,2})(?![\d/.\-])")
+PLACE_SEPARATOR = re.compile(r"^\s*(?:à|a|-|,|:|–)?\s*")
+
+
+def parse_information(text: str) -> dict:
+    """« 12/03/2026 à Nantes » -> {"date": "2026-03-12", "lieu": "Nantes"}; the place is optional."""
+    m = DATE_START.match(text)
+    if not m:
+        return {"date": parse_date(text).isoformat()}  # an Excel date cell or serial number
+    day = parse_date(m.group(1)).isoformat()
+    place = PLACE_SEPARATOR.sub("", text[m.end():], count=1).strip()
+    return {"date": day, "lieu": place} if place else {"date": day}
+
+
+def _split_informations(text: str) -> list[str]:
+    """Informations collectives: « ; » or line breaks; a comma only between two dates."""
+    parts = []
+    for part in MULTI_SPLIT.split(text.strip()):
+        pieces = [p for p in re.split(r"\s*,\s*", part) if p]
+        parts += pieces if len(pieces) > 1 and all(DATE_START.match(p) for p in pieces) else [part]
+    return [p for p in parts if p]
+
+
 def split_multi(text: str, field: Field) -> list[str]:
+    if field.name == "informations_collectives":
+        return _split_informations(text)
     pattern = MULTI_SPLIT if field.kind in ("text", "decimal") else MULTI_SPLIT_COMMA
     if field.table == "publics" or field.table == "modalite_recrutement":
         pattern = MULTI_SPLIT  # labels of these tables contain commas
@@ -144,6 +169,8 @@ def split_multi(text: str, field: Field) -> list[str]:
 def convert_one(text: str, field: Field):
     """One non-empty cell -> typed value; raises Unconvertible with the bad part."""
     kind = field.kind
+    if field.name == "informations_collectives":
+        return parse_information(text)
     if kind == "date":
         return parse_date(text)
     if kind in ("int", "decimal"):

@@ -94,6 +94,24 @@ RULES: dict[str, Rule] = {r.code: r for r in (
          "« {field_label} » contient des caractères spéciaux que SOFI refuse : {chars}.",
          "Retirez-les (symboles, émojis, caractères invisibles) ; pour une liste, allez à la ligne et "
          "commencez chaque point par un tiret."),
+    Rule("INSCRIPTION_PERIODS", ERROR, "Périodes d'inscription incomplètes",
+         "Périodes d'inscription : {problem}.",
+         "Chaque période a un début et une fin, dans le même ordre dans les deux colonnes (séparés par "
+         "« ; ») ; un seul type vaut pour toutes les périodes, sinon un type par période."),
+    Rule("FAS_MISMATCH", ERROR, "Code FAS incohérent",
+         "« {field_label} » « {value} » : {problem}.",
+         "Recopiez le code FAS de SOFI (formation-action-session, par exemple 19482-89393-143842) : la "
+         "session appartient à l'action et l'action à la formation de ces numéros. Laissez les codes SOFI "
+         "vides pour créer une offre nouvelle."),
+    Rule("ORGANISME_AUTRE", ERROR, "Site d'un autre organisme",
+         "Le site « {key} » (SIRET {value}) n'appartient pas à l'organisme de l'envoi (SIREN {siren}).",
+         "Un envoi ne porte que sur un organisme, comme dans SOFI où l'on choisit d'abord l'établissement : "
+         "importez les offres de ce site dans l'envoi de son organisme, ou corrigez le SIRET."),
+    Rule("ORGANISME_MULTIPLE", ERROR, "Plusieurs organismes dans un envoi",
+         "Les sites des offres appartiennent à plusieurs organismes (SIREN {sirens}) : l'envoi ne sait pas "
+         "pour lequel il est.",
+         "Importez un fichier par organisme, ou indiquez l'organisme de l'envoi : "
+         "fasd import … --organisme SIRET (les sites des autres organismes seront signalés)."),
     Rule("DEFAULT_APPLIED", INFO, "Valeur par défaut appliquée",
          "« {field_label} » est vide : « {default} » est retenu ({reason}).",
          "Rien à faire si cette valeur convient ; sinon remplissez la cellule."),

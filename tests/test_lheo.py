@@ -45,7 +45,7 @@ def rich_offer() -> dict:
          "adresse": "2 rue de la Loire, bâtiment B, troisième étage, porte gauche au fond du couloir",
          "code_postal": "44000", "ville": "Nantes", "code_insee_commune": "44109",
          "telephone": "02 40 00 00 00", "courriel": "offre@cariforef-pdl.org", "web": "https://www.cariforef-pdl.org"},
-        {"code_site": "LIEU2", "siret": "73282932000074", "nom": "Salle de formation Angers",
+        {"code_site": "LIEU2", "siret": "13000511900040", "nom": "Salle de formation Angers",
          "adresse": "1 place du Ralliement", "code_postal": "49000", "ville": "Angers"},
     ]
     offer["contact"] = [

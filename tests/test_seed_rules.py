@@ -218,3 +218,140 @@ def test_plain_french_punctuation_in_objectifs_is_fine(tmp_path):
     result = run_sample(tmp_path, {("action", "A-TUT-NTE", "objectifs"):
                                    "Accueillir l’apprenant – « tuteur » : 50 % du temps…\n- évaluer ; 2 € → ok"})
     assert codes(result) == []
+
+
+# 7. ------------------------------------- several inscription periods, informations collectives
+def test_several_inscription_periods(tmp_path):
+    import datetime as dt
+    result = run_sample(tmp_path, {
+        ("session", "S-DEAS-NTE-2026-09", "inscription_type"): "candidature individuelle; inscription",
+        ("session", "S-DEAS-NTE-2026-09", "inscription_debut"): "02/02/2026; 15/06/2026",
+        ("session", "S-DEAS-NTE-2026-09", "inscription_fin"): "12/06/2026; 31/07/2026"})
+    assert codes(result) == []
+    assert accepted(result, "session", "S-DEAS-NTE-2026-09", "inscription_debut") == [dt.date(2026, 2, 2),
+                                                                                     dt.date(2026, 6, 15)]
+    doc = lheo(result, tmp_path)
+    period = "//l:session[@numero='S-DEAS-NTE-2026-09']/l:periode-inscription/l:periode"
+    assert doc.xpath(f"string({period}/l:debut)", namespaces=NS) == "20260202"
+    assert doc.xpath(f"string({period}/l:fin)", namespaces=NS) == "20260612"
+
+
+def test_inscription_periods_must_pair(tmp_path):
+    result = run_sample(tmp_path, {
+        ("session", "S-DEAS-NTE-2026-09", "inscription_debut"): "02/02/2026; 15/06/2026",
+        ("session", "S-DEAS-NTE-2026-09", "inscription_fin"): "12/06/2026"})
+    f = finding(result, "INSCRIPTION_PERIODS")
+    assert f["field"] == "inscription_fin" and "2 date(s) de début pour 1" in f["message"]
+
+
+def test_second_inscription_period_in_the_wrong_order(tmp_path):
+    result = run_sample(tmp_path, {
+        ("session", "S-DEAS-NTE-2026-09", "inscription_debut"): "02/02/2026; 15/06/2026",
+        ("session", "S-DEAS-NTE-2026-09", "inscription_fin"): "12/06/2026; 01/06/2026"})
+    f = finding(result, "DATE_ORDER")
+    assert f["field"] == "inscription_fin" and "01/06/2026" in f["message"] and "15/06/2026" in f["message"]
+
+
+def test_informations_collectives_with_their_place(tmp_path):
+    result = run_sample(tmp_path, {("session", "S-DEAS-NTE-2026-09", "informations_collectives"):
+                                   "12/03/2026 à Nantes; 09/04/2026 - Angers, salle 2, 14/05/2026"})
+    assert codes(result) == []
+    assert accepted(result, "session", "S-DEAS-NTE-2026-09", "informations_collectives") == [
+        {"date": "2026-03-12", "lieu": "Nantes"}, {"date": "2026-04-09", "lieu": "Angers, salle 2, 14/05/2026"}]
+    doc = lheo(result, tmp_path)
+    dates = doc.xpath("//l:action[l:session/@numero='S-DEAS-NTE-2026-09']/l:date-information/l:date",
+                      namespaces=NS)
+    assert [d.text for d in dates] == ["20260312", "20260409"]
+
+
+def test_informations_collectives_dates_separated_by_commas(tmp_path):
+    result = run_sample(tmp_path, {("session", "S-DEAS-NTE-2026-09", "informations_collectives"):
+                                   "12/03/2026, 09/04/2026"})
+    assert accepted(result, "session", "S-DEAS-NTE-2026-09", "informations_collectives") == [
+        {"date": "2026-03-12"}, {"date": "2026-04-09"}]
+
+
+def test_information_collective_without_a_date_is_refused(tmp_path):
+    result = run_sample(tmp_path, {("session", "S-DEAS-NTE-2026-09", "informations_collectives"): "à Nantes"})
+    assert finding(result, "BAD_FORMAT")["field"] == "informations_collectives"
+
+
+# 10. ------------------------------------------------------ bloc titles, FAS codes
+def test_bloc_titles_in_records_and_lheo(tmp_path):
+    result = run_sample(tmp_path, {})
+    titles = accepted(result, "formation", "F-DEAS", "libelles_blocs")
+    assert titles[0].startswith("Accompagnement et soins de la personne dans les activités de sa vie quotidienne")
+    assert len(titles) == 4
+    doc = lheo(result, tmp_path)
+    bloc = "(//l:session/l:blocs-competences/l:bloc-competences[l:code-bloc='RNCP35830BC02'])[1]/l:libelle-bloc"
+    assert doc.xpath(f"string({bloc})", namespaces=NS).startswith("Evaluation de l'état clinique")
+
+
+def test_bloc_titles_follow_a_partial_validation(tmp_path):
+    result = run_sample(tmp_path, {})
+    titles = accepted(result, "formation", "F-DEAES-B12", "libelles_blocs")
+    assert len(titles) == 2 and all(t and not t.startswith("RNCP") for t in titles)
+
+
+FAS = {("formation", "F-DEAS", "code_formation"): "19482",
+       ("action", "A-DEAS-NTE", "code_action"): "19482-89393",
+       ("session", "S-DEAS-NTE-2026-09", "code_session"): "19482-89393-143842"}
+
+
+def test_fas_codes_that_agree(tmp_path):
+    result = run_sample(tmp_path, FAS)
+    assert codes(result) == []
+    assert accepted(result, "session", "S-DEAS-NTE-2026-09", "code_session") == "143842"
+    assert accepted(result, "action", "A-DEAS-NTE", "code_action") == "89393"
+
+
+def test_fas_code_of_another_action(tmp_path):
+    result = run_sample(tmp_path, {**FAS, ("session", "S-DEAS-NTE-2026-09", "code_session"): "19482-11111-143842"})
+    f = finding(result, "FAS_MISMATCH")
+    assert f["field"] == "code_session" and "11111" in f["message"] and "89393" in f["message"]
+
+
+def test_fas_code_of_another_formation(tmp_path):
+    result = run_sample(tmp_path, {**FAS, ("session", "S-DEAS-NTE-2026-09", "code_session"): "99999-89393-143842"})
+    f = finding(result, "FAS_MISMATCH")
+    assert "la formation 99999" in f["message"] and "19482" in f["message"]
+
+
+# 11. ------------------------------------------------------- one upload, one organisation
+def test_the_organisation_is_the_only_siren_of_the_offers_sites(tmp_path):
+    result = run_sample(tmp_path, {})
+    assert result.summary()["organisme"] == {"siren": "778712349", "source": "fichier"}
+
+
+def test_sites_of_two_organisations_without_organisme(tmp_path):
+    result = run_sample(tmp_path, {("site", "41204", "siret"): "13000511900032"})
+    found = result.findings[result.findings["code"] == "ORGANISME_MULTIPLE"]
+    assert sorted(found["key"]) == ["41201", "41202", "41203", "41204"]
+    assert "130005119, 778712349" in found.iloc[0]["message"]
+
+
+def test_site_outside_the_organisation_given_with_organisme(tmp_path):
+    result = run_sample(tmp_path, {("site", "41204", "siret"): "13000511900032"}, organisme="778 712 349 00019")
+    f = finding(result, "ORGANISME_AUTRE")
+    assert f["key"] == "41204" and f["field"] == "siret" and "778712349" in f["message"]
+    assert "A-DEAS-LRY" not in set(result.accepted_frame("action")["ref_action"])  # in cascade
+    assert "A-DEAS-NTE" in set(result.accepted_frame("action")["ref_action"])
+
+
+def test_responsible_organisation_outside_it(tmp_path):
+    result = run_sample(tmp_path, {("session", "S-TUT-ANG-2026-10", "code_site_responsable"): "36364"},
+                        organisme="77871234900019")
+    f = finding(result, "ORGANISME_AUTRE")
+    assert f["key"] == "36364"
+    assert "S-TUT-ANG-2026-10" not in set(result.accepted_frame("session")["ref_session"])
+
+
+def test_directory_sites_no_offer_uses_are_not_checked(tmp_path):
+    result = run_sample(tmp_path, {}, organisme="77871234900019")  # 36364 is only the contact 1902's site
+    assert codes(result) == []
+
+
+def test_organisme_option_must_be_a_siret_or_siren(tmp_path):
+    from tests.factory import invoke, SAMPLES
+    out = invoke("check", SAMPLES / "offre-sanitaire-social.xlsx", "--organisme", "1234")
+    assert out.exit_code == 2 and "--organisme" in out.output

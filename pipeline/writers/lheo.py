@@ -57,6 +57,11 @@ def sub(parent, name: str, text=None, **attrs):
     return el
 
 
+def first(value):
+    """The first of a multi-valued field (records of older runs hold a single value)."""
+    return value[0] if isinstance(value, list) else value
+
+
 def fits(value, low: int, high: int) -> bool:
     return value is not None and low <= len(str(value)) <= high
 
@@ -326,9 +331,10 @@ def session_element(f: dict, s: dict, lieu_site: dict, directory: Directory):
     sub(periode, "fin", lheo_date(s["date_fin"]) if s.get("date_fin") else "99999999")
     directory.block(ses, ("inscription", s.get("code_site_lieu")), lambda: inscription_element(lieu_site))
     if s.get("inscription_debut") and s.get("inscription_fin"):
+        # LHÉO has one periode-inscription: the first; every period travels in the extras
         p = sub(sub(ses, "periode-inscription"), "periode")
-        sub(p, "debut", lheo_date(s["inscription_debut"]))
-        sub(p, "fin", lheo_date(s["inscription_fin"]))
+        sub(p, "debut", lheo_date(first(s["inscription_debut"])))
+        sub(p, "fin", lheo_date(first(s["inscription_fin"])))
     if s.get("etat_recrutement"):
         sub(ses, "etat-recrutement", s["etat_recrutement"])
     for code in s.get("modalites_recrutement", []):
@@ -350,9 +356,11 @@ def session_element(f: dict, s: dict, lieu_site: dict, directory: Directory):
             sub(ref, "reference-code-RNCP", f["code_rncp"])
         elif f.get("code_certifinfo"):
             sub(ref, "reference-code-CERTIFINFO", f["code_certifinfo"])
+        titles = dict(zip(f.get("blocs", []), f.get("libelles_blocs", [])))
         for code in blocs:
             bloc = sub(group, "bloc-competences")
-            sub(bloc, "libelle-bloc", code)  # records carry no bloc titles (see docs/lheo-mapping.md)
+            title = titles.get(code)
+            sub(bloc, "libelle-bloc", title if fits(title, 1, 500) else code)  # the code when no title is known
             sub(bloc, "code-bloc", code)
     extras(ses, "session", s)
     return ses
