@@ -70,9 +70,9 @@ LAST_NAMES = ["Martin", "Bernard", "Dubois", "Thomas", "Robert", "Richard", "Pet
 DISPOSITIFS = [
     ("PROGRAMME REGION - Formations sanitaires et sociales", "demandeur d'emploi"),
     ("Formation avec autres financements (entreprise, individuel)", "salarié; particulier"),
-    ("Transitions Pro - Projet de transition professionnelle", "salarié"),
-    ("Compte personnel de formation (CPF)", "salarié; demandeur d'emploi; agent de la fonction publique"),
-    ("Plan de développement des compétences", "salarié; agent de la fonction publique"),
+    ("Transition Pro", "salarié"),
+    ("Contrat de professionnalisation", "salarié; demandeur d'emploi"),
+    ("Plan de développement des compétences (employeur)", "salarié; agent de la fonction publique"),
 ]
 
 # Sentence material for texts of real length (objectives, programmes, results).
@@ -138,11 +138,12 @@ def programme(rng: random.Random, low: int, high: int) -> str:
     return "\n".join(lines)[:high].rstrip()
 
 
-def siret(rng: random.Random) -> str:
+def siret(rng: random.Random, siren: str | None = None) -> str:
     """A 14-digit SIRET whose SIREN (9 digits) and whole number both pass Luhn."""
     from stdnum import luhn
-    siren = "".join(str(rng.randint(0, 9)) for _ in range(8))
-    siren += luhn.calc_check_digit(siren)
+    if siren is None:
+        siren = "".join(str(rng.randint(0, 9)) for _ in range(8))
+        siren += luhn.calc_check_digit(siren)
     body = siren + "".join(str(rng.randint(0, 9)) for _ in range(4))
     return body + luhn.calc_check_digit(body)
 
@@ -178,10 +179,11 @@ def build(sessions: int, seed: int) -> Dataset:
     rng = random.Random(seed)
     ds = Dataset(sessions, seed)
     n_sites = max(5, min(120, sessions // 800))
+    organisation = siret(rng)[:9]  # one upload, one organisation: every site shares its SIREN
     for i in range(n_sites):
         city, cp, insee = rng.choice(CITIES)
         ds.sites.append({
-            "code_site": str(36000 + i), "siret": siret(rng),
+            "code_site": str(36000 + i), "siret": siret(rng, organisation),
             "nom": f"IFSI-IFAS {city} site {i + 1}", "numero_activite": f"52{rng.randint(10**8, 10**9 - 1)}",
             "adresse": f"{rng.randint(1, 120)} {rng.choice(STREETS)}", "code_postal": cp, "ville": city,
             "code_insee_commune": insee, "telephone": f"02{rng.randint(10**7, 10**8 - 1)}",
@@ -214,7 +216,7 @@ def build(sessions: int, seed: int) -> Dataset:
                 "code_rncp": prefix, "intitule": cert["title"], "objectif_general": "Certification",
                 "objectif_formation": paragraph(rng, 500, 1400), "contenu_formation": programme(rng, 900, 2800),
                 "formacodes": cert["formacodes"], "codes_rome": cert["rome"], "codes_nsf": cert["nsf"],
-                "niveau_sortie": cert["level"], "individualisation": "oui" if (total and rng.random() < 0.3) else "non",
+                "niveau_sortie": cert["level"], "individualisation": "oui" if (not total or rng.random() < 0.3) else "non",
                 "validation": "totale" if total else "partielle",
                 "blocs": "; ".join(f"{prefix}BC{k:02d}" for k in range(1, n_blocs + 1)),
                 "url_formation": f"https://www.ifsi-pdl.fr/formations/{ref_f.lower()}",

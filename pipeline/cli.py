@@ -108,7 +108,7 @@ def print_summary(summary: dict, out: Path | None) -> None:
 
 def execute(inputs, out, annuaire, reference, today, with_records: bool, profil=None,
             quiet: bool = False, verbose: bool = False, dispositifs=None, base: dict | None = None,
-            colonnes=None, defauts=None, strict: bool = False) -> None:
+            colonnes=None, defauts=None, strict: bool = False, organisme=None) -> None:
     from .console import print_timings, progress_bars, wants_bars
     from .dispositifs import using
     from .run import Stopwatch, run
@@ -124,7 +124,7 @@ def execute(inputs, out, annuaire, reference, today, with_records: bool, profil=
     with using(dispositifs), progress_bars(wants_bars(quiet)) as progress:  # errors go through: FasdGroup says them
         result = run([Path(p) for p in inputs], annuaire=Path(annuaire) if annuaire else None,
                      reference=ref, today=day, profil=profil, progress=progress, colonnes=mapping,
-                     defauts=defauts, strict=strict)
+                     defauts=defauts, strict=strict, organisme=organisme)
         if base:  # the catalogue (issue 14): apply before writing, changes.* go with the outputs
             from .catalogue.commands import apply_to_base
             result.catalogue = apply_to_base(result, **base)
@@ -165,6 +165,9 @@ today_option = click.option("--today", metavar="AAAA-MM-JJ",
                             help="Date du traitement (par défaut aujourd'hui) : sert à repérer les sessions terminées.")
 quiet_option = click.option("--quiet", "-q", is_flag=True,
                             help="Sans barres de progression (elles ne s'affichent déjà que dans un terminal).")
+organisme_option = click.option("--organisme", metavar="SIRET",
+                                 help="SIRET (ou SIREN) de l'organisme de l'envoi ; par défaut le seul SIREN "
+                                      "des sites des offres. Les sites d'un autre organisme sont signalés.")
 colonnes_option = click.option("--colonnes", type=click.Path(dir_okay=False),
                                 help="Fichier de correspondance des en-têtes (produit par « fasd colonnes », "
                                      "puis corrigé) : le champ où lire chaque colonne, ou « ignorer ».")
@@ -208,7 +211,7 @@ def import_command(inputs, out, annuaire, reference, today, profil, quiet, verbo
     """Importe INPUTS et écrit les offres acceptées et le rapport dans --out."""
     execute(inputs, out, annuaire, reference, today, with_records=True, profil=profil, quiet=quiet,
             verbose=verbose, dispositifs=dispositifs, base=base_step(**catalogue), colonnes=colonnes,
-            defauts=defauts, strict=strict)
+            defauts=defauts, strict=strict, organisme=catalogue.get("organisme"))  # --organisme: the catalogue's option
 
 
 @main.command("check")
@@ -225,11 +228,13 @@ def import_command(inputs, out, annuaire, reference, today, profil, quiet, verbo
 @colonnes_option
 @defauts_option
 @strict_option
+@organisme_option
 def check_command(inputs, out, annuaire, reference, today, profil, quiet, verbose, dispositifs, colonnes,
-                  defauts, strict):
+                  defauts, strict, organisme):
     """Contrôle INPUTS sans produire d'offres : à lancer avant l'envoi."""
     execute(inputs, out, annuaire, reference, today, with_records=False, profil=profil, quiet=quiet,
-            verbose=verbose, dispositifs=dispositifs, colonnes=colonnes, defauts=defauts, strict=strict)
+            verbose=verbose, dispositifs=dispositifs, colonnes=colonnes, defauts=defauts, strict=strict,
+            organisme=organisme)
 
 
 def _register_commands() -> None:

@@ -171,6 +171,7 @@ def enumerations() -> dict[str, Enumeration]:
             ("individualisé", "individualisé", ("individualise", "individuel")),
             ("mixte", "mixte", ()),
             ("modulaire", "modulaire", ("modularisé",)),
+            ("type de parcours inconnu", "type de parcours inconnu", ("inconnu", "parcours inconnu")),
         ]),
         _sofi("modalites_pedagogiques", [
             ("alternance", "alternance", ("en alternance",)),

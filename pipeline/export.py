@@ -65,11 +65,13 @@ def _cell(value, field):
             choice = enum.by_code(code)
             if choice is None:
                 return str(code)
-            return choice.aliases[0] if len(choice.label) > 40 and choice.aliases else choice.label
+            return choice.aliases[0] if enum.short_labels and len(choice.label) > 40 and choice.aliases else choice.label
         return "; ".join(label(v) for v in value) if isinstance(value, list) else label(value)
     if field.kind == "date":
         if isinstance(value, list):
-            return "; ".join(dt.date.fromisoformat(v).strftime("%d/%m/%Y") for v in value)
+            from .lheo.codes import cell_text
+            return "; ".join(cell_text(v) if isinstance(v, dict) else dt.date.fromisoformat(v).strftime("%d/%m/%Y")
+                             for v in value)
         return dt.date.fromisoformat(value)
     if field.kind == "bool":
         return "oui" if value else "non"

@@ -17,7 +17,7 @@ import pandas as pd
 from .dates import DAY_FIRST, MONTH_FIRST, SLASHED, column_proof, sheet_order
 from .enums import closest, enumeration
 from .findings import Findings
-from .model import PROVENANCE, Field
+from .model import DIRECTORY_LINKS, PROVENANCE, Field
 from .placeholders import blank_placeholders
 from .tables import Table
 from .text import fold
@@ -101,8 +101,27 @@ def parse_bool(text: str) -> bool:
     raise Unconvertible(text)
 
 
+# Values pasted from SOFI's screens (seed): a site as « SIRET - code - nom - ville » (or
+# « code - nom - Principal »), a contact as « code, nom - code site, organisme, SIRET ».
+SITE_REFS = {f for e, f, target in DIRECTORY_LINKS if target == "site"}
+CONTACT_REFS = {f for e, f, target in DIRECTORY_LINKS if target == "contact"}
+SOFI_SITE = re.compile(r"^(?:\d[\d ]{12,17}\d\s+-\s+)?([^\s,]+)\s+-\s+\S.*$")
+SOFI_CONTACT = re.compile(r"^([^\s,]+)\s*,\s+\S.*$")
+
+
+def sofi_reference(text: str, field: Field) -> str:
+    """The code inside a site or contact copied as SOFI displays it; other text as given."""
+    pattern = SOFI_SITE if field.name in SITE_REFS else SOFI_CONTACT if field.name in CONTACT_REFS else None
+    if pattern is None:
+        return text
+    m = pattern.match(text)
+    return m.group(1) if m else text
+
+
 def clean_code(text: str, field: Field) -> str:
     t = FLOAT_ARTIFACT.sub(r"\1", text.strip())
+    if field.kind == "ref":
+        t = sofi_reference(t, field)
     if field.kind in ("siret", "postcode", "phone"):
         t = re.sub(r"[\s.\-\u00a0]", "", t)
         if field.kind == "postcode" and re.fullmatch(r"\d{4}", t):
@@ -117,7 +136,32 @@ def clean_code(text: str, field: Field) -> str:
     return t
 
 
+DATE_START = re.compile(r"^\s*(\d{1,2}[/.\-]\d{1,2}[/.\-](?:\d{4}|\d{2})|\d{4}-\d{1,2}-\d{1,2})(?![\d/.\-])")
+PLACE_SEPARATOR = re.compile(r"^\s*(?:à|a|-|,|:|–)?\s*")
+
+
+def parse_information(text: str) -> dict:
+    """« 12/03/2026 à Nantes » -> {"date": "2026-03-12", "lieu": "Nantes"}; the place is optional."""
+    m = DATE_START.match(text)
+    if not m:
+        return {"date": parse_date(text).isoformat()}  # an Excel date cell or serial number
+    day = parse_date(m.group(1)).isoformat()
+    place = PLACE_SEPARATOR.sub("", text[m.end():], count=1).strip()
+    return {"date": day, "lieu": place} if place else {"date": day}
+
+
+def _split_informations(text: str) -> list[str]:
+    """Informations collectives: « ; » or line breaks; a comma only between two dates."""
+    parts = []
+    for part in MULTI_SPLIT.split(text.strip()):
+        pieces = [p for p in re.split(r"\s*,\s*", part) if p]
+        parts += pieces if len(pieces) > 1 and all(DATE_START.match(p) for p in pieces) else [part]
+    return [p for p in parts if p]
+
+
 def split_multi(text: str, field: Field) -> list[str]:
+    if field.name == "informations_collectives":
+        return _split_informations(text)
     pattern = MULTI_SPLIT if field.kind in ("text", "decimal") else MULTI_SPLIT_COMMA
     if field.table == "publics" or field.table == "modalite_recrutement":
         pattern = MULTI_SPLIT  # labels of these tables contain commas
@@ -136,6 +180,8 @@ def fix_url(text: str) -> str:
 def convert_one(text: str, field: Field, order: str = DAY_FIRST):
     """One non-empty cell -> typed value; raises Unconvertible with the bad part."""
     kind = field.kind
+    if field.name == "informations_collectives":
+        return parse_information(text)
     if kind == "date":
         return parse_date(text, order)
     if kind == "url":

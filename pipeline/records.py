@@ -15,6 +15,7 @@ from typing import Iterator
 import numpy as np
 import pandas as pd
 
+from .activity import etat
 from .model import ENTITIES
 
 PROVENANCE_KEYS = {"_source": "source", "_sheet": "sheet", "_row": "row", "_line": "line"}
@@ -89,12 +90,14 @@ def _group(records: list[dict], key: str) -> dict[str, list[dict]]:
 def offer_records(result) -> Iterator[dict]:
     """Accepted formations, each with its accepted actions, sessions and dispositifs.
 
-    Every record says whether it is `complet`; a formation is complete when it and
-    everything under it is (its own missing fields are in `a_completer`). A formation
-    read from a LHÉO flow whose elements FASD does not all model carries the flow's
-    `formation` element in `lheo_origine`, which lheo.xml is written from."""
+    Each session says its `etat` (A active, I ended: activity.py). Every record says
+    whether it is `complet`; a formation is complete when it and everything under it is
+    (its own missing fields are in `a_completer`). A formation read from a LHÉO flow
+    whose elements FASD does not all model carries the flow's `formation` element in
+    `lheo_origine`, which lheo.xml is written from."""
     missing = getattr(result, "incomplete", None) or {}
     filled = getattr(result, "filled", None) or {}
+    today = result.today
 
     def records(entity):
         return frame_records(result.accepted_frame(entity), entity, missing.get(entity, {}), filled.get(entity))
@@ -110,6 +113,7 @@ def offer_records(result) -> Iterator[dict]:
             complete &= action["complet"]
             action["sessions"] = sessions.get(action["ref_action"], [])
             for session in action["sessions"]:
+                session["etat"] = etat(session.get("date_fin"), today)
                 session["dispositifs"] = dispositifs.get(session["ref_session"], [])
                 complete &= session["complet"] and all(d["complet"] for d in session["dispositifs"])
         formation["complet"] = complete

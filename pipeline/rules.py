@@ -87,10 +87,35 @@ RULES: dict[str, Rule] = {r.code: r for r in (
          "Le dispositif « {dispositif} » n'admet pas le public « {public} ».",
          "Publics admis par ce dispositif : {allowed}. Retirez ce public ou choisissez le dispositif "
          "qui le finance."),
-    Rule("DEFAULT_APPLIED", WARNING, "Valeur par défaut appliquée",
+    Rule("CONTRADICTORY_VALUES", ERROR, "Valeurs contradictoires",
+         "« {field_label} » : {values} s'excluent.",
+         "Gardez une seule des valeurs contradictoires ({hint})."),
+    Rule("SPECIAL_CHARACTERS", ERROR, "Caractères spéciaux refusés par SOFI",
+         "« {field_label} » contient des caractères spéciaux que SOFI refuse : {chars}.",
+         "Retirez-les (symboles, émojis, caractères invisibles) ; pour une liste, allez à la ligne et "
+         "commencez chaque point par un tiret."),
+    Rule("INSCRIPTION_PERIODS", ERROR, "Périodes d'inscription incomplètes",
+         "Périodes d'inscription : {problem}.",
+         "Chaque période a un début et une fin, dans le même ordre dans les deux colonnes (séparés par "
+         "« ; ») ; un seul type vaut pour toutes les périodes, sinon un type par période."),
+    Rule("FAS_MISMATCH", ERROR, "Code FAS incohérent",
+         "« {field_label} » « {value} » : {problem}.",
+         "Recopiez le code FAS de SOFI (formation-action-session, par exemple 19482-89393-143842) : la "
+         "session appartient à l'action et l'action à la formation de ces numéros. Laissez les codes SOFI "
+         "vides pour créer une offre nouvelle."),
+    Rule("ORGANISME_AUTRE", ERROR, "Site d'un autre organisme",
+         "Le site « {key} » (SIRET {value}) n'appartient pas à l'organisme de l'envoi (SIREN {siren}).",
+         "Un envoi ne porte que sur un organisme, comme dans SOFI où l'on choisit d'abord l'établissement : "
+         "importez les offres de ce site dans l'envoi de son organisme, ou corrigez le SIRET."),
+    Rule("ORGANISME_MULTIPLE", ERROR, "Plusieurs organismes dans un envoi",
+         "Les sites des offres appartiennent à plusieurs organismes (SIREN {sirens}) : l'envoi ne sait pas "
+         "pour lequel il est.",
+         "Importez un fichier par organisme, ou indiquez l'organisme de l'envoi : "
+         "fasd import … --organisme SIRET (les sites des autres organismes seront signalés)."),
+    Rule("DEFAULT_APPLIED", INFO, "Valeur par défaut appliquée",
          "« {field_label} » est vide : « {default} » est retenu ({reason}).",
          "Rien à faire si cette valeur convient ; sinon remplissez la cellule."),
-    Rule("VALUE_DERIVED", WARNING, "Valeur calculée",
+    Rule("VALUE_DERIVED", INFO, "Valeur calculée",
          "« {field_label} » est vide : {derived} ({how}).",
          "Rien à faire si le calcul est juste ; sinon remplissez la cellule."),
     Rule("NO_CHILD", ERROR, "Enregistrement sans suite acceptée",
@@ -157,8 +182,9 @@ RULES: dict[str, Rule] = {r.code: r for r in (
          "{value} h en centre entre le {debut} et le {fin} ({days} jours) font plus de 10 h par jour.",
          "Vérifiez la durée en centre et les dates de la session."),
     Rule("SESSION_ENDED", WARNING, "Session terminée",
-         "La session s'est terminée le {value}, avant la date du traitement ({today}).",
-         "Retirez la session de l'envoi ou corrigez sa date de fin."),
+         "La session s'est terminée le {value}, avant la date du traitement ({today}) : elle est gardée "
+         "inactive (état I) et n'est pas publiée comme offre ouverte (lheo.xml).",
+         "Retirez la session de l'envoi, ou corrigez sa date de fin si elle n'est pas terminée."),
 )}
 
 

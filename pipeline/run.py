@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from .activity import session_counts
 from .dispositifs import using as using_dispositifs
 from .findings import Findings
 from .model import ENTITIES
@@ -22,6 +23,7 @@ from .readers import read_inputs
 from .tables import Table
 from .validators.cascade import decide
 from .validators.cross import run_cross_checks
+from .validators.organisation import check_organisation, organisation_siren
 from .validators.fields import flagged_cells, validate_fields
 
 
@@ -47,6 +49,7 @@ class Result:
         missing = self.incomplete.get(entity, {})
         return sum(1 for idx in missing if bool(self.accepted[entity].get(idx, False)))
     catalogue: object = None   # the ChangeReport when the run was applied to a base (issue 14)
+    organisme: dict = field(default_factory=dict)  # the organisation of the upload (validators/organisation.py)
 
     def accepted_frame(self, entity: str) -> pd.DataFrame:
         return self.tables[entity].typed[self.accepted[entity]]
@@ -63,7 +66,10 @@ class Result:
         return {
             "inputs": self.inputs,
             "today": self.today.isoformat(),
+            "organisme": self.organisme,
             "entities": entities,
+            # accepted sessions: active, ended (not published in lheo.xml), ending within a month
+            "sessions": session_counts(self.accepted_frame("session")["date_fin"], self.today),
             # accepted records that SOFI still needs completed (the lheo profile)
             "a_completer": {name: self.to_complete(name) for name in ENTITIES},
             "findings": {
@@ -91,7 +97,7 @@ class Stopwatch:
 def run(inputs: list[Path], *, annuaire: Path | None = None, reference=None,
         today: dt.date | None = None, profil: str | None = None,
         progress: Progress | Callback | None = None, dispositifs: Path | None = None,
-        colonnes=None, defauts=None, strict: bool = False) -> Result:
+        colonnes=None, defauts=None, strict: bool = False, organisme: str | None = None) -> Result:
     """Read, normalise, validate, resolve and decide. Raises InputError for unreadable inputs.
 
     `profil`: "sofi" or "lheo" for every record; None = lheo for records read from
@@ -101,14 +107,17 @@ def run(inputs: list[Path], *, annuaire: Path | None = None, reference=None,
     (see dispositifs.py). `colonnes`: a mapping.ColumnMapping (`--colonnes`), the field
     of each header. `defauts`: a defaults file (or a loaded defaults.Defaults) filling
     the empty cells it covers (defaults.py). `strict`: a bad optional value is an error,
-    not a warning that leaves it out of the record."""
+    not a warning that leaves it out of the record. `organisme`: the SIRET or SIREN the
+    upload is for (`--organisme`; default: the only SIREN of the sites the offers use)."""
     with using_dispositifs(dispositifs):
         return _run(inputs, annuaire=annuaire, reference=reference, today=today, profil=profil,
-                    progress=progress, colonnes=colonnes, defauts=defauts, strict=strict)
+                    progress=progress, colonnes=colonnes, defauts=defauts, strict=strict,
+                    organisme=organisme)
 
 
 def _run(inputs, *, annuaire, reference, today, profil, progress, colonnes=None, defauts=None,
-         strict=False) -> Result:
+         strict=False, organisme=None) -> Result:
+    organisation_siren(organisme)  # a bad --organisme stops before reading
     today = today or dt.date.today()
     clock = Stopwatch()
     steps = tracker(progress)
@@ -134,6 +143,7 @@ def _run(inputs, *, annuaire, reference, today, profil, progress, colonnes=None,
         steps.advance(len(table))
     steps.advance(0, detail="règles entre enregistrements")
     run_cross_checks(tables, findings, today)
+    organisation = check_organisation(tables, findings, organisme)
     clock.lap("validate")
     if reference is not None:
         from .validators.certification import resolve_certifications
@@ -146,5 +156,7 @@ def _run(inputs, *, annuaire, reference, today, profil, progress, colonnes=None,
     clock.lap("decide")
     steps.finish()
     frame = findings.frame()
-    return Result([str(p) for p in inputs], tables, accepted, frame, today, clock.times, incomplete,
-                  [d.as_dict() for d in findings.columns], filled=filled)
+    result = Result([str(p) for p in inputs], tables, accepted, frame, today, clock.times, incomplete,
+                    [d.as_dict() for d in findings.columns], filled=filled)
+    result.organisme = organisation
+    return result

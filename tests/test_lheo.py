@@ -45,7 +45,7 @@ def rich_offer() -> dict:
          "adresse": "2 rue de la Loire, bâtiment B, troisième étage, porte gauche au fond du couloir",
          "code_postal": "44000", "ville": "Nantes", "code_insee_commune": "44109",
          "telephone": "02 40 00 00 00", "courriel": "offre@cariforef-pdl.org", "web": "https://www.cariforef-pdl.org"},
-        {"code_site": "LIEU2", "siret": "73282932000074", "nom": "Salle de formation Angers",
+        {"code_site": "LIEU2", "siret": "13000511900040", "nom": "Salle de formation Angers",
          "adresse": "1 place du Ralliement", "code_postal": "49000", "ville": "Angers"},
     ]
     offer["contact"] = [
@@ -60,7 +60,7 @@ def rich_offer() -> dict:
         "url_formation": "https://example.org/formations/tms"})
     offer["action"] = [
         {**offer["action"][0], "code_action": "89393", "complement_intitule": "Session Nantes",
-         "complement_programme": "Programme local.", "objectifs": "Réduire les TMS <b>vite</b> & bien ]]> 👍",
+         "complement_programme": "Programme local 👍.", "objectifs": "Réduire les TMS <b>vite</b> & bien ]]>",
          "plus_formation": "Petits groupes", "url_video": "https://www.youtube.com/watch?v=abc",
          "url_pdf": "https://example.org/a.pdf", "url_action": "https://example.org/a1",
          "type_equipement": "Tenue professionnelle", "cout_equipement": "49,90",
@@ -185,6 +185,18 @@ SAMPLES = Path(__file__).parent.parent / "samples"
 SAMPLE = SAMPLES / "offre-sanitaire-social.xlsx"
 
 
+def published_only(formations):
+    """The records lheo.xml publishes: ended sessions (état I) are not open offers."""
+    out = []
+    for f in formations:
+        for a in f["actions"]:
+            a["sessions"] = [s for s in a["sessions"] if s.get("etat") != "I"]
+        f["actions"] = [a for a in f["actions"] if a["sessions"]]
+        if f["actions"]:
+            out.append(f)
+    return out
+
+
 @pytest.mark.skipif(not SAMPLE.exists(), reason="sample workbook not built yet")
 @pytest.mark.parametrize("name", ["offre-sanitaire-social.xlsx", "offre-sanitaire-social.csv",
                                   "offre-sanitaire-social-erreurs.xlsx"])
@@ -200,7 +212,7 @@ def test_round_trip_of_the_samples(tmp_path, name):
     assert_valid(xml)
     second = run([xml], today=TODAY, reference=reference)
     assert int(first.accepted["formation"].sum()) > 0
-    assert strip(offer_records(second)) == strip(offer_records(first))
+    assert strip(offer_records(second)) == strip(published_only(offer_records(first)))
     new = finding_keys(second) - finding_keys(first)
     assert not new, second.findings[["code", "entity", "key", "field", "message"]]
 

@@ -125,7 +125,7 @@ def test_unknown_date_and_dash_are_empty_element_by_element(tmp_path):
     result = run([path], today=TODAY)
     assert "BAD_FORMAT" not in codes(result)
     session = result.tables["session"].typed.iloc[0]
-    assert [d.isoformat() for d in session["informations_collectives"]] == ["2018-08-01"]
+    assert [d["date"] for d in session["informations_collectives"]] == ["2018-08-01"]
     assert not isinstance(result.tables["action"].typed.iloc[0]["prerequis"], str)   # conditions-specifiques "-"
 
 

@@ -146,3 +146,212 @@ def test_empty_ttc_is_derived_from_ht_and_tva(tmp_path):
     doc = lheo(result, tmp_path)
     assert doc.xpath("string(//l:action[l:session/@numero='S-TUT-NTE-2026-05']/l:prix-total-TTC)",
                      namespaces=NS) == "672.00"
+
+
+# 6. ------------------------------------------------------------- ended sessions
+def test_ended_session_is_kept_inactive_and_not_published(tmp_path):
+    import datetime as dt
+    import json
+
+    from pipeline.writers.output import write_outputs
+    result = run_sample(tmp_path, {
+        ("session", "S-TUT-NTE-2026-05", "date_debut"): dt.datetime(2026, 1, 12),
+        ("session", "S-TUT-NTE-2026-05", "date_fin"): dt.datetime(2026, 2, 9),
+        ("session", "S-DEAS-NTE-2026-01", "date_fin"): dt.datetime(2026, 3, 20)})  # ends within a month
+    assert finding(result, "SESSION_ENDED")["key"] == "S-TUT-NTE-2026-05"
+    out = tmp_path / "out"
+    write_outputs(result, out)
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert summary["sessions"] == {"active": 13, "ended": 1, "ending_within_a_month": 1}
+    records = [json.loads(line) for line in (out / "records.jsonl").read_text(encoding="utf-8").splitlines()]
+    states = {s["ref_session"]: s["etat"] for f in records for a in f["actions"] for s in a["sessions"]}
+    assert states["S-TUT-NTE-2026-05"] == "I" and states["S-DEAS-NTE-2026-01"] == "A"
+    doc = etree.parse(str(out / "lheo.xml"))
+    published = set(doc.xpath("//l:session/@numero", namespaces=NS))
+    assert "S-TUT-NTE-2026-05" not in published and "S-DEAS-NTE-2026-01" in published
+    assert "S-TUT-ANG-2026-10" in published  # the other sessions of the same action still are
+
+
+# 8. ------------------------------------------------- values pasted from SOFI's screens
+def test_site_and_contact_pasted_from_sofi_screens(tmp_path):
+    result = run_sample(tmp_path, {
+        ("action", "A-DEAS-NTE", "code_site_dispensateur"): "77871234900019 - 41201 - Institut Ligéria - IFSI-IFAS de Nantes - Nantes",
+        ("session", "S-DEAS-NTE-2026-09", "code_site_lieu"): "41201 - Institut Ligéria - IFSI-IFAS de Nantes - Principal",
+        ("session", "S-DEAS-NTE-2026-09", "referent_pmr"): "5101, MORVAN - 41201, Institut Ligéria, SIRET 77871234900019"})
+    assert codes(result) == []
+    assert accepted(result, "action", "A-DEAS-NTE", "code_site_dispensateur") == "41201"
+    assert accepted(result, "session", "S-DEAS-NTE-2026-09", "referent_pmr") == "5101"
+
+
+def test_pasted_site_of_an_unknown_code_is_still_an_orphan(tmp_path):
+    result = run_sample(tmp_path, {("action", "A-DEAS-NTE", "code_site_dispensateur"):
+                                   "13000511900032 - 99999 - CARIFOREF DES PAYS DE LA LOIRE - Nantes"})
+    assert finding(result, "ORPHAN")["field"] == "code_site_dispensateur"
+
+
+# 9. ------------------------------------------------------------ lists of the seed
+def test_contradictory_rythmes(tmp_path):
+    result = run_sample(tmp_path, {("session", "S-DEAS-NTE-2026-09", "rythmes"): "continu; discontinu; temps plein"})
+    f = finding(result, "CONTRADICTORY_VALUES")
+    assert f["field"] == "rythmes" and "« continu » et « discontinu »" in f["message"]
+
+
+def test_unknown_parcours_type_of_the_seed_screen_is_accepted(tmp_path):
+    result = run_sample(tmp_path, {("session", "S-DEAS-NTE-2026-09", "types_parcours"): "type de parcours inconnu"})
+    assert codes(result) == []
+    assert accepted(result, "session", "S-DEAS-NTE-2026-09", "types_parcours") == ["type de parcours inconnu"]
+
+
+def test_unknown_parcours_type_goes_alone(tmp_path):
+    result = run_sample(tmp_path, {("session", "S-DEAS-NTE-2026-09", "types_parcours"):
+                                   "collectif; type de parcours inconnu"})
+    assert finding(result, "CONTRADICTORY_VALUES")["field"] == "types_parcours"
+
+
+def test_special_characters_in_objectifs(tmp_path):
+    result = run_sample(tmp_path, {("action", "A-TUT-NTE", "objectifs"): "✓ Accueillir un stagiaire 🙂\u200b"})
+    f = finding(result, "SPECIAL_CHARACTERS")
+    assert f["field"] == "objectifs" and "« ✓ »" in f["message"] and "U+200B" in f["message"]
+
+
+def test_plain_french_punctuation_in_objectifs_is_fine(tmp_path):
+    result = run_sample(tmp_path, {("action", "A-TUT-NTE", "objectifs"):
+                                   "Accueillir l’apprenant – « tuteur » : 50 % du temps…\n- évaluer ; 2 € → ok"})
+    assert codes(result) == []
+
+
+# 7. ------------------------------------- several inscription periods, informations collectives
+def test_several_inscription_periods(tmp_path):
+    import datetime as dt
+    result = run_sample(tmp_path, {
+        ("session", "S-DEAS-NTE-2026-09", "inscription_type"): "candidature individuelle; inscription",
+        ("session", "S-DEAS-NTE-2026-09", "inscription_debut"): "02/02/2026; 15/06/2026",
+        ("session", "S-DEAS-NTE-2026-09", "inscription_fin"): "12/06/2026; 31/07/2026"})
+    assert codes(result) == []
+    assert accepted(result, "session", "S-DEAS-NTE-2026-09", "inscription_debut") == [dt.date(2026, 2, 2),
+                                                                                     dt.date(2026, 6, 15)]
+    doc = lheo(result, tmp_path)
+    period = "//l:session[@numero='S-DEAS-NTE-2026-09']/l:periode-inscription/l:periode"
+    assert doc.xpath(f"string({period}/l:debut)", namespaces=NS) == "20260202"
+    assert doc.xpath(f"string({period}/l:fin)", namespaces=NS) == "20260612"
+
+
+def test_inscription_periods_must_pair(tmp_path):
+    result = run_sample(tmp_path, {
+        ("session", "S-DEAS-NTE-2026-09", "inscription_debut"): "02/02/2026; 15/06/2026",
+        ("session", "S-DEAS-NTE-2026-09", "inscription_fin"): "12/06/2026"})
+    f = finding(result, "INSCRIPTION_PERIODS")
+    assert f["field"] == "inscription_fin" and "2 date(s) de début pour 1" in f["message"]
+
+
+def test_second_inscription_period_in_the_wrong_order(tmp_path):
+    result = run_sample(tmp_path, {
+        ("session", "S-DEAS-NTE-2026-09", "inscription_debut"): "02/02/2026; 15/06/2026",
+        ("session", "S-DEAS-NTE-2026-09", "inscription_fin"): "12/06/2026; 01/06/2026"})
+    f = finding(result, "DATE_ORDER")
+    assert f["field"] == "inscription_fin" and "01/06/2026" in f["message"] and "15/06/2026" in f["message"]
+
+
+def test_informations_collectives_with_their_place(tmp_path):
+    result = run_sample(tmp_path, {("session", "S-DEAS-NTE-2026-09", "informations_collectives"):
+                                   "12/03/2026 à Nantes; 09/04/2026 - Angers, salle 2, 14/05/2026"})
+    assert codes(result) == []
+    assert accepted(result, "session", "S-DEAS-NTE-2026-09", "informations_collectives") == [
+        {"date": "2026-03-12", "lieu": "Nantes"}, {"date": "2026-04-09", "lieu": "Angers, salle 2, 14/05/2026"}]
+    doc = lheo(result, tmp_path)
+    dates = doc.xpath("//l:action[l:session/@numero='S-DEAS-NTE-2026-09']/l:date-information/l:date",
+                      namespaces=NS)
+    assert [d.text for d in dates] == ["20260312", "20260409"]
+
+
+def test_informations_collectives_dates_separated_by_commas(tmp_path):
+    result = run_sample(tmp_path, {("session", "S-DEAS-NTE-2026-09", "informations_collectives"):
+                                   "12/03/2026, 09/04/2026"})
+    assert accepted(result, "session", "S-DEAS-NTE-2026-09", "informations_collectives") == [
+        {"date": "2026-03-12"}, {"date": "2026-04-09"}]
+
+
+def test_information_collective_without_a_date_is_refused(tmp_path):
+    result = run_sample(tmp_path, {("session", "S-DEAS-NTE-2026-09", "informations_collectives"): "à Nantes"})
+    assert finding(result, "BAD_FORMAT")["field"] == "informations_collectives"
+
+
+# 10. ------------------------------------------------------ bloc titles, FAS codes
+def test_bloc_titles_in_records_and_lheo(tmp_path):
+    result = run_sample(tmp_path, {})
+    titles = accepted(result, "formation", "F-DEAS", "libelles_blocs")
+    assert titles[0].startswith("Accompagnement et soins de la personne dans les activités de sa vie quotidienne")
+    assert len(titles) == 4
+    doc = lheo(result, tmp_path)
+    bloc = "(//l:session/l:blocs-competences/l:bloc-competences[l:code-bloc='RNCP35830BC02'])[1]/l:libelle-bloc"
+    assert doc.xpath(f"string({bloc})", namespaces=NS).startswith("Evaluation de l'état clinique")
+
+
+def test_bloc_titles_follow_a_partial_validation(tmp_path):
+    result = run_sample(tmp_path, {})
+    titles = accepted(result, "formation", "F-DEAES-B12", "libelles_blocs")
+    assert len(titles) == 2 and all(t and not t.startswith("RNCP") for t in titles)
+
+
+FAS = {("formation", "F-DEAS", "code_formation"): "19482",
+       ("action", "A-DEAS-NTE", "code_action"): "19482-89393",
+       ("session", "S-DEAS-NTE-2026-09", "code_session"): "19482-89393-143842"}
+
+
+def test_fas_codes_that_agree(tmp_path):
+    result = run_sample(tmp_path, FAS)
+    assert codes(result) == []
+    assert accepted(result, "session", "S-DEAS-NTE-2026-09", "code_session") == "143842"
+    assert accepted(result, "action", "A-DEAS-NTE", "code_action") == "89393"
+
+
+def test_fas_code_of_another_action(tmp_path):
+    result = run_sample(tmp_path, {**FAS, ("session", "S-DEAS-NTE-2026-09", "code_session"): "19482-11111-143842"})
+    f = finding(result, "FAS_MISMATCH")
+    assert f["field"] == "code_session" and "11111" in f["message"] and "89393" in f["message"]
+
+
+def test_fas_code_of_another_formation(tmp_path):
+    result = run_sample(tmp_path, {**FAS, ("session", "S-DEAS-NTE-2026-09", "code_session"): "99999-89393-143842"})
+    f = finding(result, "FAS_MISMATCH")
+    assert "la formation 99999" in f["message"] and "19482" in f["message"]
+
+
+# 11. ------------------------------------------------------- one upload, one organisation
+def test_the_organisation_is_the_only_siren_of_the_offers_sites(tmp_path):
+    result = run_sample(tmp_path, {})
+    assert result.summary()["organisme"] == {"siren": "778712349", "source": "fichier"}
+
+
+def test_sites_of_two_organisations_without_organisme(tmp_path):
+    result = run_sample(tmp_path, {("site", "41204", "siret"): "13000511900032"})
+    found = result.findings[result.findings["code"] == "ORGANISME_MULTIPLE"]
+    assert sorted(found["key"]) == ["41201", "41202", "41203", "41204"]
+    assert "130005119, 778712349" in found.iloc[0]["message"]
+
+
+def test_site_outside_the_organisation_given_with_organisme(tmp_path):
+    result = run_sample(tmp_path, {("site", "41204", "siret"): "13000511900032"}, organisme="778 712 349 00019")
+    f = finding(result, "ORGANISME_AUTRE")
+    assert f["key"] == "41204" and f["field"] == "siret" and "778712349" in f["message"]
+    assert "A-DEAS-LRY" not in set(result.accepted_frame("action")["ref_action"])  # in cascade
+    assert "A-DEAS-NTE" in set(result.accepted_frame("action")["ref_action"])
+
+
+def test_responsible_organisation_outside_it(tmp_path):
+    result = run_sample(tmp_path, {("session", "S-TUT-ANG-2026-10", "code_site_responsable"): "36364"},
+                        organisme="77871234900019")
+    f = finding(result, "ORGANISME_AUTRE")
+    assert f["key"] == "36364"
+    assert "S-TUT-ANG-2026-10" not in set(result.accepted_frame("session")["ref_session"])
+
+
+def test_directory_sites_no_offer_uses_are_not_checked(tmp_path):
+    result = run_sample(tmp_path, {}, organisme="77871234900019")  # 36364 is only the contact 1902's site
+    assert codes(result) == []
+
+
+def test_organisme_option_must_be_a_siret_or_siren(tmp_path):
+    from tests.factory import invoke, SAMPLES
+    out = invoke("check", SAMPLES / "offre-sanitaire-social.xlsx", "--organisme", "1234")
+    assert out.exit_code == 2 and "--organisme" in out.output

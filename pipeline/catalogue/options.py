@@ -13,8 +13,9 @@ _OPTIONS = [
     click.option("--perimetre", type=click.Choice(PERIMETRES), default="partiel", show_default=True,
                  help="Avec --base : « complet » si le fichier est toute l'offre de l'organisme (ses "
                       "enregistrements absents sont retirés, avec une date)."),
-    click.option("--organisme", metavar="SIRET", help="Avec --base : l'organisme (SIRET ou SIREN) ; par défaut "
-                 "celui des sites dispensateurs et responsables du fichier."),
+    click.option("--organisme", metavar="SIRET", help="L'organisme de l'envoi (SIRET ou SIREN) ; par défaut "
+                 "celui des sites dispensateurs et responsables du fichier. Les sites d'un autre organisme "
+                 "sont signalés ; avec --base, l'organisme de la base."),
     click.option("--dry-run", is_flag=True, help="Avec --base : montre les changements sans les appliquer."),
     click.option("--attente", type=click.FloatRange(0), default=DEFAULT_WAIT, show_default=True, metavar="SECONDES",
                  help="Avec --base : combien attendre qu'un autre import dans la même base se termine."),

@@ -73,8 +73,10 @@ def financeur_label(code: str) -> str:
     return choice.label if choice else f"Financeur {code}"
 
 
-def lheo_date(iso: str) -> str:
-    """'2026-09-07' -> '20260907' (LHÉO dates)."""
+def lheo_date(iso) -> str:
+    """'2026-09-07' -> '20260907' (LHÉO dates); an information collective gives its date."""
+    if isinstance(iso, dict):
+        iso = iso.get("date", "")
     return iso.replace("-", "")[:8]
 
 
@@ -101,6 +103,9 @@ def cell_text(value) -> str:
         return "oui" if value else "non"
     if isinstance(value, list):
         return "; ".join(cell_text(v) for v in value)
+    if isinstance(value, dict) and "date" in value:  # an information collective and its place
+        day = dt.date.fromisoformat(value["date"]).strftime("%d/%m/%Y")
+        return f"{day} à {value['lieu']}" if value.get("lieu") else day
     if isinstance(value, float):
         return str(int(value)) if value.is_integer() else repr(value)
     return str(value)

@@ -31,7 +31,7 @@ from .cross import session_formations
 from .fields import flagged_cells
 
 FILLED = ("intitule", "objectif_formation", "contenu_formation", "formacodes", "codes_rome", "niveau_sortie",
-          "type_certification", "code_certifinfo", "code_rncp", "code_rs", "blocs")
+          "type_certification", "code_certifinfo", "code_rncp", "code_rs", "blocs", "libelles_blocs")
 MAX_SUGGESTIONS = 5
 
 
@@ -211,8 +211,12 @@ class Resolver:
         }
         if agree:
             values.update(code_certifinfo=cert.code_certifinfo, code_rncp=cert.code_rncp, code_rs=cert.code_rs)
+        blocs = self.cells["blocs"][idx] if isinstance(self.cells["blocs"][idx], list) else []
         if _text(self.cells["validation"][idx]) == "totale" and cert.blocs:
-            values["blocs"] = [code for code, _ in cert.blocs]
+            values["blocs"] = blocs = [code for code, _ in cert.blocs]
+        if agree and cert.blocs:  # the bloc titles of the reference, in the order of the codes
+            titles = dict(cert.blocs)
+            values["libelles_blocs"] = [(titles.get(b) or b).replace(";", ",") for b in blocs]
         for field, value in values.items():
             if value:
                 self.updates[field][idx] = value

@@ -80,15 +80,34 @@ def check_dates(tables: Tables, findings: Findings) -> None:
     t = sessions.typed
     if t.empty:
         return
-    pairs = [("date_debut", "date_fin"), ("inscription_debut", "inscription_fin")]
-    for start, end in pairs:
-        starts = t[start] if start == "date_debut" else pd.to_datetime(t[start], errors="coerce")
-        ends = t[end] if end == "date_fin" else pd.to_datetime(t[end], errors="coerce")
-        bad = ends < starts
-        start_label = sessions.spec.field(start).label.rstrip(" *")
-        for idx in t.index[bad.fillna(False)]:
-            findings.add(sessions, idx, "DATE_ORDER", end, other_label=start_label,
-                         other_value=str(sessions.raw.at[idx, start]).strip())
+    bad = t["date_fin"] < t["date_debut"]
+    start_label = sessions.spec.field("date_debut").label.rstrip(" *")
+    for idx in t.index[bad.fillna(False)]:
+        findings.add(sessions, idx, "DATE_ORDER", "date_fin", other_label=start_label,
+                     other_value=str(sessions.raw.at[idx, "date_debut"]).strip())
+    check_inscription_periods(sessions, findings)
+
+
+def check_inscription_periods(sessions: Table, findings: Findings) -> None:
+    """Several inscription periods: starts and ends paired in order (INSCRIPTION_PERIODS),
+    one type for all or one per period, each end on or after its start (DATE_ORDER)."""
+    t = sessions.typed
+    start_label = sessions.spec.field("inscription_debut").label
+    columns = [t[c].tolist() for c in ("inscription_type", "inscription_debut", "inscription_fin")]
+    for idx, types, starts, ends in zip(t.index, *columns):
+        types, starts, ends = (v if isinstance(v, list) else [] for v in (types, starts, ends))
+        if len(starts) != len(ends):
+            findings.add(sessions, idx, "INSCRIPTION_PERIODS", "inscription_fin",
+                         problem=f"{len(starts)} date(s) de début pour {len(ends)} date(s) de fin")
+            continue
+        if len(types) > 1 and len(types) != len(starts):
+            findings.add(sessions, idx, "INSCRIPTION_PERIODS", "inscription_type",
+                         problem=f"{len(types)} types pour {len(starts)} période(s)")
+            continue
+        for start, end in zip(starts, ends):
+            if end < start:
+                findings.add(sessions, idx, "DATE_ORDER", "inscription_fin", value=end.strftime("%d/%m/%Y"),
+                             other_label=start_label, other_value=start.strftime("%d/%m/%Y"))
 
 
 def check_places(tables: Tables, findings: Findings) -> None:
@@ -223,9 +242,14 @@ def check_conditional_required(tables: Tables, findings: Findings) -> None:
 def run_cross_checks(tables: Tables, findings: Findings, today: dt.date) -> None:
     from .dispositif import check_publics
     from .formation import check_formations
+    from .fas import check_fas_codes
+    from .session import check_contradictions, check_special_characters
+    check_fas_codes(tables, findings)  # before DUPLICATE_KEY: the typed codes become the own numbers
     check_conditional_required(tables, findings)
     check_formations(tables, findings)
     check_publics(tables, findings)
+    check_contradictions(tables, findings)
+    check_special_characters(tables, findings)
     check_duplicate_keys(tables, findings)
     check_links(tables, findings)
     check_dates(tables, findings)

@@ -19,7 +19,7 @@ from ..tables import Table
 
 CERTIFICATION = "6"          # dict-AIS code of « Certification »
 DEFAULT_VALIDATION = "totale"
-CERTIFICATION_FIELDS = ("code_certifinfo", "code_rncp", "code_rs", "blocs")
+CERTIFICATION_FIELDS = ("code_certifinfo", "code_rncp", "code_rs", "blocs", "libelles_blocs")
 
 
 def _blank(table: Table, name: str) -> pd.Series:

@@ -28,6 +28,7 @@ from ..lheo.order import insert_child
 from ..placeholders import is_placeholder
 from ..lheo.codes import (CONTACT_TYPES, MODALITES_PEDAGOGIQUES, PARCOURS, TOUT_PUBLIC, VALIDATION,
                           VALIDATION_MIXTE, cell_text, financeur_code, integer_text, lheo_date, money_text)
+from ..activity import published
 from ..model import ENTITIES
 from .atomic import atomic_path
 
@@ -54,6 +55,11 @@ def sub(parent, name: str, text=None, **attrs):
     if text is not None:
         el.text = xml_text(text)
     return el
+
+
+def first(value):
+    """The first of a multi-valued field (records of older runs hold a single value)."""
+    return value[0] if isinstance(value, list) else value
 
 
 def fits(value, low: int, high: int) -> bool:
@@ -153,10 +159,11 @@ class Directory:
 
 # -- offers ------------------------------------------------------------------------------
 def formation_element(f: dict, directory: Directory):
-    """One `formation`, or None when it has no session (LHÉO needs one)."""
+    """One `formation`, or None when it has no published session (LHÉO needs one; an
+    ended session is not an open offer: activity.py)."""
     if f.get("lheo_origine"):
         return origin_element(f, directory)
-    pairs = [(a, s) for a in f.get("actions", []) for s in a.get("sessions", [])]
+    pairs = [(a, s) for a in f.get("actions", []) for s in a.get("sessions", []) if published(s)]
     if not pairs:
         return None
     first_action, first_session = pairs[0]
@@ -324,9 +331,10 @@ def session_element(f: dict, s: dict, lieu_site: dict, directory: Directory):
     sub(periode, "fin", lheo_date(s["date_fin"]) if s.get("date_fin") else "99999999")
     directory.block(ses, ("inscription", s.get("code_site_lieu")), lambda: inscription_element(lieu_site))
     if s.get("inscription_debut") and s.get("inscription_fin"):
+        # LHÉO has one periode-inscription: the first; every period travels in the extras
         p = sub(sub(ses, "periode-inscription"), "periode")
-        sub(p, "debut", lheo_date(s["inscription_debut"]))
-        sub(p, "fin", lheo_date(s["inscription_fin"]))
+        sub(p, "debut", lheo_date(first(s["inscription_debut"])))
+        sub(p, "fin", lheo_date(first(s["inscription_fin"])))
     if s.get("etat_recrutement"):
         sub(ses, "etat-recrutement", s["etat_recrutement"])
     for code in s.get("modalites_recrutement", []):
@@ -348,9 +356,11 @@ def session_element(f: dict, s: dict, lieu_site: dict, directory: Directory):
             sub(ref, "reference-code-RNCP", f["code_rncp"])
         elif f.get("code_certifinfo"):
             sub(ref, "reference-code-CERTIFINFO", f["code_certifinfo"])
+        titles = dict(zip(f.get("blocs", []), f.get("libelles_blocs", [])))
         for code in blocs:
             bloc = sub(group, "bloc-competences")
-            sub(bloc, "libelle-bloc", code)  # records carry no bloc titles (see docs/lheo-mapping.md)
+            title = titles.get(code)
+            sub(bloc, "libelle-bloc", title if fits(title, 1, 500) else code)  # the code when no title is known
             sub(bloc, "code-bloc", code)
     extras(ses, "session", s)
     return ses

@@ -1,0 +1,72 @@
+"""Multi-valued lists of SOFI whose values exclude each other, and texts SOFI refuses.
+
+CONTRADICTORY_VALUES: the seed's rythmes are two choices, continu / discontinu and
+temps partiel / temps plein (one of each pair at most); « type de parcours inconnu »
+goes with no other type. SPECIAL_CHARACTERS: SOFI's « Objectifs » takes no special
+characters (seed): symbols and emojis (Unicode So), private-use, unassigned and
+control characters other than tabs and line breaks.
+"""
+from __future__ import annotations
+
+import unicodedata
+
+from ..findings import Findings
+from ..tables import Table
+
+# (entity, field) -> groups of values of which a cell may hold one at most
+EXCLUSIVE = {
+    ("session", "rythmes"): (("continu", "discontinu"), ("temps partiel", "temps plein")),
+}
+# (entity, field) -> a value that goes alone
+ALONE = {("session", "types_parcours"): "type de parcours inconnu"}
+SPECIAL_CHAR_FIELDS = (("action", "objectifs"),)
+REFUSED_CATEGORIES = {"So", "Co", "Cn", "Cs", "Cc", "Cf"}
+ALLOWED_CONTROLS = {"\t", "\n", "\r"}
+
+
+def check_contradictions(tables: dict[str, Table], findings: Findings) -> None:
+    for (entity, field), groups in EXCLUSIVE.items():
+        table = tables[entity]
+        for idx, values in zip(table.typed.index, table.typed[field].tolist()):
+            if not isinstance(values, list):
+                continue
+            for group in groups:
+                present = [v for v in group if v in values]
+                if len(present) > 1:
+                    findings.add(table, idx, "CONTRADICTORY_VALUES", field,
+                                 values=" et ".join(f"« {v} »" for v in present),
+                                 hint=" ou ".join(group))
+    for (entity, field), alone in ALONE.items():
+        table = tables[entity]
+        for idx, values in zip(table.typed.index, table.typed[field].tolist()):
+            if isinstance(values, list) and alone in values and len(set(values)) > 1:
+                others = [v for v in dict.fromkeys(values) if v != alone]
+                findings.add(table, idx, "CONTRADICTORY_VALUES", field,
+                             values=" et ".join(f"« {v} »" for v in [alone, *others]),
+                             hint=f"« {alone} » ou les types connus")
+
+
+def special_characters(text: str) -> list[str]:
+    found = []
+    for ch in text:
+        if ch in ALLOWED_CONTROLS:
+            continue
+        if unicodedata.category(ch) in REFUSED_CATEGORIES and ch not in found:
+            found.append(ch)
+    return found
+
+
+def _shown(ch: str) -> str:
+    if unicodedata.category(ch) in {"Cc", "Cf", "Co", "Cn", "Cs"}:
+        return f"U+{ord(ch):04X} (invisible)"
+    return f"« {ch} »"
+
+
+def check_special_characters(tables: dict[str, Table], findings: Findings) -> None:
+    for entity, field in SPECIAL_CHAR_FIELDS:
+        table = tables[entity]
+        for idx, text in zip(table.typed.index, table.typed[field].tolist()):
+            if isinstance(text, str):
+                found = special_characters(text)
+                if found:
+                    findings.add(table, idx, "SPECIAL_CHARACTERS", field, chars=", ".join(map(_shown, found)))
