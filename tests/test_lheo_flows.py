@@ -445,3 +445,13 @@ def test_bad_element_of_a_spreadsheet_list_is_named_alone(tmp_path):
     result = run_offer(tmp_path, offer)
     assert "« 3177 »" in finding(result, "OPTIONAL_DROPPED")["message"]
     assert result.tables["formation"].typed.iloc[0]["formacodes"] == ["31776"]
+
+
+def test_export_of_the_records_keeps_the_producers_elements(tmp_path):
+    out = import_to(tmp_path, TREFLE)
+    exported = tmp_path / "export.xml"
+    result = CliRunner().invoke(main, ["export", str(out / "records.jsonl"), "--out", str(exported)])
+    assert result.exit_code == 0, result.output
+    assert_valid(exported)
+    share, lost = kept_share(TREFLE, exported)
+    assert share >= 0.95, lost
