@@ -48,7 +48,7 @@ def check_fas_codes(tables: dict[str, Table], findings: Findings) -> None:
     formation_code = _by_key(tables["formation"], "ref_formation", "code_formation")
     action_code = _by_key(tables["action"], "ref_action", "code_action")
     action_formation = _by_key(tables["action"], "ref_action", "ref_formation")
-    for entity, field, parent, parent_field, parent_key in CHAIN:
+    for entity, field, parent, _parent_field, parent_key in CHAIN:
         if entity not in parts:
             continue
         table = tables[entity]

@@ -36,7 +36,7 @@ def organisation_siren(text: str | None) -> str | None:
 def check_organisation(tables: dict[str, Table], findings: Findings, organisme: str | None) -> dict:
     """Report the used sites outside the organisation; returns {"siren", "source"} for summary.json."""
     sites = tables["site"]
-    used = set()
+    used: set[str] = set()
     for entity, field in USED_SITES:
         t = tables[entity].typed
         if not t.empty:
