@@ -272,8 +272,12 @@ def test_informations_collectives_dates_separated_by_commas(tmp_path):
 
 
 def test_information_collective_without_a_date_is_refused(tmp_path):
-    result = run_sample(tmp_path, {("session", "S-DEAS-NTE-2026-09", "informations_collectives"): "à Nantes"})
-    assert finding(result, "BAD_FORMAT")["field"] == "informations_collectives"
+    """An optional field: the bad value is left out with a warning (issue 10), an error with --strict."""
+    change = {("session", "S-DEAS-NTE-2026-09", "informations_collectives"): "à Nantes"}
+    assert finding(run_sample(tmp_path, change), "OPTIONAL_DROPPED")["field"] == "informations_collectives"
+    (tmp_path / "strict").mkdir()
+    strict = run_sample(tmp_path / "strict", change, strict=True)
+    assert finding(strict, "BAD_FORMAT")["field"] == "informations_collectives"
 
 
 # 10. ------------------------------------------------------ bloc titles, FAS codes
