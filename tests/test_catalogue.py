@@ -220,3 +220,17 @@ def test_export_since_a_date_sends_the_formations_changed_since(base, tmp_path):
     offers, _, _ = catalogue.live_offers(base, since=since, today=TODAY)
     assert [(f["ref_formation"], [s["ref_session"] for a in f["actions"] for s in a["sessions"]]) for f in offers] == [
         ("F2", ["S2"])]
+
+
+def test_the_migrations_build_exactly_the_schema_of_schema_py(base):  # noqa: F811
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+    from pipeline.catalogue.schema import metadata
+    assert catalogue.init(base) == (None, "0001")
+    assert catalogue.init(base) == ("0001", "0001")
+    engine = create_engine(base_url(base))
+    try:
+        with engine.connect() as conn:
+            assert compare_metadata(MigrationContext.configure(conn), metadata) == []
+    finally:
+        engine.dispose()
