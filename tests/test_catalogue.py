@@ -234,3 +234,12 @@ def test_the_migrations_build_exactly_the_schema_of_schema_py(base):  # noqa: F8
             assert compare_metadata(MigrationContext.configure(conn), metadata) == []
     finally:
         engine.dispose()
+
+
+def test_a_server_that_does_not_answer_is_one_french_line_and_exit_2(tmp_path):
+    runner = CliRunner()
+    result = runner.invoke(main, ["stats", "--base", "postgresql://fasd@127.0.0.1:1/nowhere"])
+    assert result.exit_code == 2
+    assert "inaccessible" in result.output and "Traceback" not in result.output
+    result = runner.invoke(main, ["stats", "--base", "mysql://x@127.0.0.1/db"])
+    assert result.exit_code == 2 and "seules SQLite et PostgreSQL" in result.output
