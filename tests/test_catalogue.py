@@ -194,3 +194,52 @@ def test_report_xlsx_gets_a_modifications_sheet_that_reimport_skips(tmp_path):
     assert {e: int(a.sum()) for e, a in again.accepted.items()} == {
         "site": 1, "contact": 1, "formation": 1, "action": 1, "session": 1, "dispositif": 1}
     assert "UNKNOWN_COLUMN" not in set(again.findings["code"])
+
+
+def test_export_since_a_date_sends_the_formations_changed_since(base, tmp_path):  # noqa: F811
+    import datetime as dt
+    from sqlalchemy import update
+    from pipeline.catalogue.schema import run as run_table
+    offer = valid_offer()
+    offer["formation"].append(dict(offer["formation"][0], ref_formation="F2"))
+    offer["action"].append(dict(offer["action"][0], ref_action="A2", ref_formation="F2"))
+    offer["session"].append(dict(offer["session"][0], ref_session="S2", ref_action="A2"))
+    offer["session"].append(dict(offer["session"][0], ref_session="S3", ref_action="A2"))
+    offer["dispositif"] += [dict(offer["dispositif"][0], ref_session="S2"), dict(offer["dispositif"][0], ref_session="S3")]
+    catalogue.init(base)
+    apply(tmp_path, base, offer, "a")
+    engine = create_engine(base_url(base))
+    with engine.begin() as conn:   # the first import was long ago
+        conn.execute(update(run_table).values(started_at=dt.datetime(2020, 1, 6, tzinfo=dt.timezone.utc)))
+    engine.dispose()
+    since = dt.date(2021, 1, 1)
+    assert catalogue.export(base, tmp_path / "none.xml", since=since, today=TODAY) == 0
+    offer["session"] = [s for s in offer["session"] if s["ref_session"] != "S3"]
+    offer["dispositif"] = [d for d in offer["dispositif"] if d["ref_session"] != "S3"]
+    apply(tmp_path, base, offer, "b", perimetre="complet")          # S3 withdrawn: F2 changed
+    offers, _, _ = catalogue.live_offers(base, since=since, today=TODAY)
+    assert [(f["ref_formation"], [s["ref_session"] for a in f["actions"] for s in a["sessions"]]) for f in offers] == [
+        ("F2", ["S2"])]
+
+
+def test_the_migrations_build_exactly_the_schema_of_schema_py(base):  # noqa: F811
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+    from pipeline.catalogue.schema import metadata
+    assert catalogue.init(base) == (None, "0001")
+    assert catalogue.init(base) == ("0001", "0001")
+    engine = create_engine(base_url(base))
+    try:
+        with engine.connect() as conn:
+            assert compare_metadata(MigrationContext.configure(conn), metadata) == []
+    finally:
+        engine.dispose()
+
+
+def test_a_server_that_does_not_answer_is_one_french_line_and_exit_2(tmp_path):
+    runner = CliRunner()
+    result = runner.invoke(main, ["stats", "--base", "postgresql://fasd@127.0.0.1:1/nowhere"])
+    assert result.exit_code == 2
+    assert "inaccessible" in result.output and "Traceback" not in result.output
+    result = runner.invoke(main, ["stats", "--base", "mysql://x@127.0.0.1/db"])
+    assert result.exit_code == 2 and "seules SQLite et PostgreSQL" in result.output

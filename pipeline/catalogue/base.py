@@ -52,7 +52,7 @@ def display(value: str) -> str:
     if "://" not in str(value):
         return str(value)
     try:
-        return make_url(base_url(value)).render_as_string(hide_password=True)
+        return make_url(str(value).strip()).render_as_string(hide_password=True)
     except ArgumentError:
         return str(value)
 

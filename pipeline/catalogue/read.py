@@ -41,7 +41,7 @@ def organisation_ids(conn: Connection, code: str | None) -> dict[int, str]:
 def history(conn: Connection, ref: str, org_code: str | None = None) -> list[dict]:
     """Every record whose key (or FAS code) is `ref`, each with its versions and their runs."""
     orgs = organisation_ids(conn, org_code)
-    cond = [record.c.key == ref, record.c.key.like(ref.replace("\x1f", "") + "\x1f%")]
+    cond = [record.c.key == ref, record.c.key.startswith(ref.replace("\x1f", "") + "\x1f", autoescape=True)]
     if FAS_CODE.match(ref):
         parts = ref.split("-")
         cond.append((record.c.entity == FAS_ENTITY[len(parts)]) & (record.c.fas_code == int(parts[-1])))
@@ -130,6 +130,8 @@ class Catalogue:
             tree_runs = {f["updated_run_id"]}
             formation = {**f["content"], "code_formation": str(f["fas_code"]), "actions": []}
             for a, sessions in actions:
+                tree_runs.add(a["updated_run_id"])   # a withdrawal changes the formation too
+                tree_runs.update(r["updated_run_id"] for s, disps in sessions for r in [s, *disps])
                 if a["status"] != "actif":
                     continue
                 action = {**a["content"], "code_action": str(a["fas_code"]), "sessions": []}
@@ -139,7 +141,6 @@ class Catalogue:
                     live = [d["content"] for d in disps if d["status"] == "actif"]
                     if not live:
                         continue
-                    tree_runs.update([a["updated_run_id"], s["updated_run_id"]] + [d["updated_run_id"] for d in disps])
                     action["sessions"].append({**s["content"], "code_session": str(s["fas_code"]), "dispositifs": live})
                 if action["sessions"]:
                     formation["actions"].append(action)
