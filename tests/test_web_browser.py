@@ -204,10 +204,14 @@ def test_apply_to_the_catalogue_with_the_token_then_dashboard(browser, tmp_path)
         page.goto(url + "/")
         upload(page, CLEAN)
         wait_for_result(page)
+        assert page.locator("#etat-catalogue").count() == 1, page.inner_text("main")[:1500]
         assert "Modifications prévues" in page.inner_text("#etat-catalogue")
         page.fill("#form-appliquer input[name=jeton]", "jeton-navigateur")
-        page.click("#form-appliquer button")
-        page.wait_for_selector("text=Modifications appliquées au catalogue", timeout=120_000)
+        with page.expect_navigation():
+            page.click("#form-appliquer button")
+        wait_for_result(page)
+        assert page.locator("#etat-catalogue").count() == 1, page.inner_text("main")[:1500]
+        assert "Modifications appliquées au catalogue" in page.inner_text("#etat-catalogue")
         sessions = page.locator("#modifications tr", has_text="Sessions").inner_text().split()
         assert sessions[1] == "14"      # 14 sessions created (samples/README.md)
         page.click("nav >> text=Tableau de bord du catalogue")

@@ -85,6 +85,7 @@ class Runner:
         self.executor.submit(self._run, folder, apply)
 
     def _run(self, folder: Path, apply: bool = False) -> None:
+        said = False    # the worker wrote its final state itself (exit 0 or 1)
         try:
             if self.processes:
                 child = subprocess.Popen([sys.executable, "-m", "pipeline.web.worker", str(folder)]
@@ -94,14 +95,17 @@ class Runner:
                 code = child.wait()
                 with self.lock:
                     self.running.discard(child)
-                if code not in (0, 1) and not self.stopping:
+                said = code in (0, 1)
+                if not said and not self.stopping:
                     log.error("upload %s: worker exited with %s", folder.name[:8], code)
             else:
                 process_job(str(folder), apply)
+                said = True
         except Exception:
             log.error("upload %s: worker not started:\n%s", folder.name[:8], traceback.format_exc())
-        if folder.is_dir() and read_state(folder).get("status") not in ("done", "failed"):
-            # the worker died (killed, out of memory) before it could say so itself
+        # A worker that said nothing died (killed, out of memory): the page must say so. One
+        # that did may already have a new run queued behind it (the apply button), left alone.
+        if not said and folder.is_dir() and read_state(folder).get("status") not in ("done", "failed"):
             state = read_state(folder)
             state.update(status="failed", message=INTERRUPTED)
             write_json(folder / "state.json", state)
