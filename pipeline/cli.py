@@ -108,9 +108,10 @@ def print_summary(summary: dict, out: Path | None) -> None:
 
 def execute(inputs, out, annuaire, reference, today, with_records: bool, profil=None,
             quiet: bool = False, verbose: bool = False, dispositifs=None, base: dict | None = None,
-            colonnes=None) -> None:
+            colonnes=None, limits: dict | None = None) -> None:
     from .console import print_timings, progress_bars, wants_bars
     from .dispositifs import using
+    from .readers.limits import using as using_limits
     from .run import Stopwatch, run
     from .writers.output import write_outputs
     ref = load_reference(reference)
@@ -121,7 +122,7 @@ def execute(inputs, out, annuaire, reference, today, with_records: bool, profil=
         mapping = load_mapping(Path(colonnes))
     out_path = Path(out) if out is not None else None
     writes = Stopwatch()
-    with using(dispositifs), progress_bars(wants_bars(quiet)) as progress:  # errors go through: FasdGroup says them
+    with using(dispositifs), using_limits(**(limits or {})), progress_bars(wants_bars(quiet)) as progress:  # errors go through: FasdGroup says them
         result = run([Path(p) for p in inputs], annuaire=Path(annuaire) if annuaire else None,
                      reference=ref, today=day, profil=profil, progress=progress, colonnes=mapping)
         if base:  # the catalogue (issue 14): apply before writing, changes.* go with the outputs
@@ -155,6 +156,29 @@ profil_option = click.option(
 dispositifs_option = click.option("--dispositifs", type=click.Path(dir_okay=False),
                                   help="Liste des dispositifs du Carif-Oref (CSV « ; » : libelle, code, "
                                        "code_financeur, publics, source), à la place de la liste fournie.")
+LIMIT_NAMES = ("part_mb", "ratio", "cells", "shared_strings", "text_kb")
+
+
+def limit_options(command):
+    """The reading limits (pipeline/readers/limits.py, docs/limits.md), each with its default."""
+    from .readers.limits import Limits
+    d = Limits()
+    specs = [
+        ("--limite-taille", "part_mb", "MO", d.part_mb,
+         "Taille maximale, une fois décompressée, d'une partie de classeur ou d'un CSV (Mo)."),
+        ("--limite-taux", "ratio", "N", d.ratio,
+         "Taux de compression maximal d'une partie de classeur (contre les bombes zip)."),
+        ("--limite-cellules", "cells", "N", d.cells, "Nombre maximal de cellules d'une feuille."),
+        ("--limite-chaines", "shared_strings", "N", d.shared_strings,
+         "Nombre maximal de textes partagés d'un classeur."),
+        ("--limite-texte", "text_kb", "KO", d.text_kb, "Taille maximale du texte d'une cellule (Ko)."),
+    ]
+    for flag, name, metavar, default, help_text in reversed(specs):
+        command = click.option(flag, name, type=click.IntRange(min=1), metavar=metavar,
+                               help=f"{help_text} Défaut : {default}.")(command)
+    return command
+
+
 today_option = click.option("--today", metavar="AAAA-MM-JJ",
                             help="Date du traitement (par défaut aujourd'hui) : sert à repérer les sessions terminées.")
 quiet_option = click.option("--quiet", "-q", is_flag=True,
@@ -192,11 +216,14 @@ def main():
 @dispositifs_option
 @colonnes_option
 @catalogue_options
+@limit_options
 def import_command(inputs, out, annuaire, reference, today, profil, quiet, verbose, dispositifs, colonnes,
-                   **catalogue):
+                   **options):
     """Importe INPUTS et écrit les offres acceptées et le rapport dans --out."""
+    limits = {name: options.pop(name) for name in LIMIT_NAMES}
     execute(inputs, out, annuaire, reference, today, with_records=True, profil=profil, quiet=quiet,
-            verbose=verbose, dispositifs=dispositifs, base=base_step(**catalogue), colonnes=colonnes)
+            verbose=verbose, dispositifs=dispositifs, base=base_step(**options), colonnes=colonnes,
+            limits=limits)
 
 
 @main.command("check")
@@ -211,10 +238,12 @@ def import_command(inputs, out, annuaire, reference, today, profil, quiet, verbo
 @verbose_option
 @dispositifs_option
 @colonnes_option
-def check_command(inputs, out, annuaire, reference, today, profil, quiet, verbose, dispositifs, colonnes):
+@limit_options
+def check_command(inputs, out, annuaire, reference, today, profil, quiet, verbose, dispositifs, colonnes,
+                  **limits):
     """Contrôle INPUTS sans produire d'offres : à lancer avant l'envoi."""
     execute(inputs, out, annuaire, reference, today, with_records=False, profil=profil, quiet=quiet,
-            verbose=verbose, dispositifs=dispositifs, colonnes=colonnes)
+            verbose=verbose, dispositifs=dispositifs, colonnes=colonnes, limits=limits)
 
 
 def _register_commands() -> None:

@@ -16,6 +16,7 @@ from ..model import ENTITIES
 from ..tables import SourceColumn, Table, conform
 from ..text import column_letter
 from ..errors import InputError
+from .layout import best_header_row
 
 
 def cell_text(value) -> str:
@@ -39,12 +40,9 @@ def cell_text(value) -> str:
     return str(value)
 
 
-def find_header_row(rows: list[list], limit: int = 10) -> int:
-    """Index of the first row with at least two filled cells (a title may sit above)."""
-    for i, row in enumerate(rows[:limit]):
-        if sum(1 for c in row if cell_text(c).strip()) >= 2:
-            return i
-    return 0
+def find_header_row(rows: list[list], entities: tuple[str, ...] | None = None) -> int:
+    """Index of the header row: the one naming the most known fields (readers/layout.py)."""
+    return best_header_row(rows, entities)[0]
 
 
 def grid_to_frame(rows: list[list], *, source: str, sheet: str, entities: tuple[str, ...],
@@ -57,7 +55,7 @@ def grid_to_frame(rows: list[list], *, source: str, sheet: str, entities: tuple[
     """
     if not rows:
         return pd.DataFrame(), {}
-    h = find_header_row(rows)
+    h = find_header_row(rows, entities)
     header = [cell_text(c) for c in rows[h]]
     header_row_number = first_row + h
     body = rows[h + 1:]
