@@ -18,6 +18,7 @@ from .normalise import normalise_table
 from .profiles import apply_profile
 from .progress import Callback, Progress, tracker
 from .readers import read_inputs
+from .sanitise import sanitise
 from .tables import Table
 from .validators.cascade import decide
 from .validators.cross import run_cross_checks
@@ -112,6 +113,7 @@ def _run(inputs, *, annuaire, reference, today, profil, progress, colonnes=None)
     tables = read_inputs([Path(p) for p in inputs], findings, annuaire, progress=steps)
     steps.finish()
     clock.lap("read")
+    sanitise(tables, findings)
     steps.start("check", total=sum(len(t) for t in tables.values()))
     for table in tables.values():
         steps.advance(0, detail=f"formats : {ENTITIES[table.entity].sheet}")

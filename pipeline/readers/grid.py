@@ -57,7 +57,8 @@ def grid_to_frame(rows: list[list], *, source: str, sheet: str, entities: tuple[
         return pd.DataFrame(), {}
     h = find_header_row(rows, entities)
     header = [cell_text(c) for c in rows[h]]
-    header_row_number = first_row + h
+    numbers = getattr(rows, "numbers", None)  # Excel row numbers when empty runs were skipped
+    header_row_number = numbers[h] if numbers else first_row + h
     body = rows[h + 1:]
     shortest = min(map(len, body), default=0)
     letters = [column_letter(first_col + j) for j in range(len(header))]
@@ -82,7 +83,7 @@ def grid_to_frame(rows: list[list], *, source: str, sheet: str, entities: tuple[
     frame = pd.DataFrame(data, dtype=object)
     frame["_source"] = source
     frame["_sheet"] = sheet
-    frame["_row"] = list(range(header_row_number + 1, header_row_number + 1 + len(body)))
+    frame["_row"] = numbers[h + 1:] if numbers else list(range(header_row_number + 1, header_row_number + 1 + len(body)))
     frame["_line"] = None
     if fields:
         frame = frame.iloc[_filled_rows(data, len(body))]

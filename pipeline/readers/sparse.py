@@ -12,6 +12,8 @@ from pathlib import Path
 
 from ..errors import InputError
 
+MAX_GAP = 1000
+
 
 def _blank(value) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
@@ -52,15 +54,30 @@ def read_sheets_sparse(path: Path):
     return sheets, hidden
 
 
+class NumberedRows(list):
+    """Rows with their Excel numbers (`numbers`), when long runs of empty rows were skipped."""
+
+    numbers: list[int]
+
+
 def _grid(filled: dict[int, list]) -> tuple[list, int, int]:
-    """Rows from the first filled one to the last, each as long as its last filled cell."""
+    """Rows from the first filled one to the last, each as long as its last filled cell;
+    a run of more than MAX_GAP empty rows is skipped, the rows keeping their numbers."""
     if not filled:
         return [], 1, 0
-    first, last = min(filled), max(filled)
-    rows: list = [()] * (last - first + 1)
-    for number, values in filled.items():
+    rows, numbers = NumberedRows(), []
+    previous = None
+    for number in sorted(filled):
+        if previous is not None and number - previous <= MAX_GAP:
+            for missing in range(previous + 1, number):
+                rows.append(())
+                numbers.append(missing)
+        values = filled[number]
         row = [None] * max(column for column, _ in values)
         for column, value in values:
             row[column - 1] = value
-        rows[number - first] = row
-    return rows, first, 0
+        rows.append(row)
+        numbers.append(number)
+        previous = number
+    rows.numbers = numbers
+    return rows, numbers[0], 0

@@ -39,7 +39,7 @@ def read_sheets(path: Path) -> Sheets:
     """Every sheet, after the zip checks (readers/zipguard.py) and on the sparse path when
     a sheet's used range is over the cell limit."""
     shapes = inspect_zip(path)
-    if any(shape.area() > limits.current().cells for shape in shapes):
+    if any(shape.sparse() or shape.area() > limits.current().cells for shape in shapes):
         found, hidden = read_sheets_sparse(path)
         sheets = Sheets(found)
         sheets.hidden = hidden

@@ -28,6 +28,7 @@ ROW_NUMBER = re.compile(rb'<(?:\w+:)?row [^>]*?\br="(\d+)"')
 WIDE_CELL = re.compile(rb'<(?:\w+:)?c [^>]*?\br="[A-Z]{3}\d')
 SHARED_COUNT = re.compile(rb'<(?:\w+:)?sst [^>]*?\buniqueCount="(\d+)"')
 MAX_ROWS, MAX_COLUMNS = 1_048_576, 16_384
+SPARSE_ROW_SLACK = 10_000
 
 
 @dataclass
@@ -41,13 +42,24 @@ class SheetShape:
     wide: bool = False  # a cell beyond column ZZ
 
     def area(self) -> int:
-        """Rows × columns of the range a dense reader would allocate (an upper bound)."""
+        """Rows × columns of the range a dense reader would allocate (an upper bound).
+
+        The declared <dimension> gives the columns only when the file agrees with it:
+        rows within it, no cell beyond column ZZ when it says less, no row holding more
+        cells than it has columns on average."""
         rows = max(self.last_row, self.rows, self.declared[0] if self.declared else 0)
-        if self.declared and not (self.wide and self.declared[1] <= 702):
+        trusted = (self.declared is not None and self.declared[0] >= self.last_row
+                   and not (self.wide and self.declared[1] <= 702)
+                   and self.declared[1] * max(self.rows, 1) >= self.cells)
+        if trusted:
             columns = self.declared[1]
         else:
             columns = MAX_COLUMNS if self.wide else 702
         return rows * columns
+
+    def sparse(self) -> bool:
+        """Mostly missing rows (twenty rows and one at 1 048 576): read cell by cell."""
+        return self.last_row > 2 * self.rows + SPARSE_ROW_SLACK
 
 
 def column_number(letters: bytes) -> int:

@@ -7,6 +7,7 @@ A cell that already failed normalisation is not reported twice.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -44,7 +45,7 @@ def _each(test):
 
 
 def _matches(pattern: str):
-    return lambda s: s.astype(str).str.fullmatch(pattern)
+    return lambda s: s.astype(str).str.fullmatch(pattern, flags=re.ASCII)
 
 
 def _format(field: Field, expected: str | None = None) -> Meaning:
@@ -83,8 +84,7 @@ def field_checks(field: Field) -> list[tuple[pa.Check, Meaning]]:
     pattern = field.pattern or PATTERNS.get(field.kind)
     if pattern and field.kind != "enum":
         if field.multi:
-            import re
-            compiled = re.compile(pattern)
+            compiled = re.compile(pattern, re.ASCII)  # \d: ASCII digits only
             checks.append((pa.Check(_each(lambda v: compiled.fullmatch(str(v)) is not None)), _format(field)))
         else:
             checks.append((pa.Check(_matches(pattern)), _format(field)))
