@@ -47,7 +47,8 @@ def decode(data: bytes, name: str, bad_lines: list[int] | None = None) -> str:
     A file that is UTF-8 except for a few bytes keeps UTF-8; the lines of those bytes
     are appended to `bad_lines`.
     """
-    if b"\x00" in data[:4096]:
+    head = data[:4096]
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or head.count(b"\x00") > len(head) // 8:
         raise InputError(f"{name} : ce n'est pas un fichier texte CSV (UTF-16 ou binaire ?). "
                          "Enregistrez-le en « CSV UTF-8 ».")
     try:

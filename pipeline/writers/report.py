@@ -34,7 +34,7 @@ def write_report_csv(findings: pd.DataFrame, path: Path) -> None:
     # utf-8-sig: the BOM makes a French Excel open accents correctly; ';' is its separator.
     frame = ordered(findings)
     for column in frame.columns:
-        if frame[column].dtype == object:
+        if not pd.api.types.is_numeric_dtype(frame[column]):
             frame[column] = frame[column].map(spreadsheet_safe)
     with atomic_open(path, "w", encoding="utf-8-sig", newline="") as fh:
         frame.to_csv(fh, sep=";", index=False, lineterminator="\r\n")
