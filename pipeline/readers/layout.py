@@ -3,8 +3,9 @@
 Producers' files put a hidden empty "Feuil1" or an "Instructions" cover sheet first, a
 title row ("Organisme : | Institut …") above the headers, or no header at all. The
 sheet and the row chosen are the ones whose cells match the most known column names
-(headers.py); when nothing matches, the input is refused with one line that says
-what was looked at, instead of an import of zero offers with exit 0.
+(headers.py); an input with no sheet holding anything, an empty CSV or one with only
+its header is refused with one line that says what was looked at, instead of an
+import of zero offers with exit 0 (headers that name nothing: grid.check_understood).
 """
 from __future__ import annotations
 
@@ -67,26 +68,27 @@ def choose_flat_sheet(sheets: dict, candidates: list[str], hidden: set[str], ent
         score, _, _, name = max(scored)
         if score >= MIN_MATCHES:
             return name
+    filled = [n for n in candidates if _filled(sheets[n][0])]
+    if filled:  # headers not recognised: grid.check_understood says which and what to do
+        return min(filled, key=lambda n: (n in hidden, candidates.index(n)))
     looked = ", ".join(_describe(n, sheets[n][0], n in hidden) for n in candidates) or "aucune feuille"
     raise InputError(f"{source} : aucune feuille d'offres trouvée (ni Formations/Actions/Sessions/Dispositifs, "
-                     f"ni ligne d'en-tête reconnue dans les {HEADER_SEARCH_ROWS} premières lignes) ; "
-                     f"feuilles lues : {looked}.")
+                     f"ni feuille remplie) ; feuilles lues : {looked}.")
+
+
+def _filled(rows: list) -> bool:
+    return any(_text(c) for row in rows[:HEADER_SEARCH_ROWS] for c in row)
 
 
 def _describe(name: str, rows: list, hidden: bool) -> str:
-    state = "masquée, " if hidden else ""
-    filled = any(_text(c) for row in rows[:HEADER_SEARCH_ROWS] for c in row)
-    return f"« {name} » ({state}{'aucun en-tête reconnu' if filled else 'vide'})"
+    return f"« {name} » ({'masquée, ' if hidden else ''}vide)"
 
 
 def require_header(rows: list, entities: tuple[str, ...], source: str) -> None:
-    """A flat CSV must have a header row naming offer fields and at least one row below it."""
+    """A flat CSV must hold something, and rows below its header. (Headers that name no
+    offer field are explained by grid.check_understood.)"""
     if not any(_text(c) for row in rows for c in row):
         raise InputError(f"{source} : fichier vide, aucune offre.")
-    index, score = best_header_row(rows, entities)
-    if score < MIN_MATCHES:
-        raise InputError(f"{source} : aucune ligne d'en-tête reconnue dans les {HEADER_SEARCH_ROWS} premières "
-                         "lignes (attendu : « Référence formation », « Intitulé », « Date début »… comme dans "
-                         "le modèle) ; vérifiez aussi le séparateur.")
+    index, _ = best_header_row(rows, entities)
     if not any(_text(c) for row in rows[index + 1:] for c in row):
         raise InputError(f"{source} : seulement la ligne d'en-tête (ligne {index + 1}), aucune offre dessous.")

@@ -238,6 +238,8 @@ def build(out: Path) -> dict[str, Path]:
                                                   before=[("Instructions", cover)]))
     add("title_row_above_header", flat_workbook(out / "title_row_above_header.xlsx",
                                                 rows=[["Organisme :", "Institut de formation"], []] + flat_table()))
+    add("only_empty_sheets", workbook(out / "only_empty_sheets.xlsx", [("Feuil1", sheet_xml([])),
+                                                                      ("Feuil2", sheet_xml([[" "]]))]))
     add("no_header_row", flat_workbook(out / "no_header_row.xlsx", rows=flat_table()[1:]))
 
     add("tab_separated_csv", flat_csv(out / "tab_separated.csv", flat_table(), delimiter="\t"))
