@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..errors import InputError
+from . import limits
 
 MAX_GAP = 1000
 
@@ -29,6 +30,7 @@ def read_sheets_sparse(path: Path):
     except Exception as exc:  # openpyxl raises many types for a broken file
         raise InputError(f"{path.name} : classeur illisible ({type(exc).__name__}).") from None
     sheets, hidden = {}, set()
+    limit = limits.current().cells
     try:
         for ws in book.worksheets:
             if not isinstance(ws, ReadOnlyWorksheet):
@@ -40,10 +42,15 @@ def read_sheets_sparse(path: Path):
                 parser = WorkSheetParser(src, ws._shared_strings, data_only=True, epoch=book.epoch,
                                          date_formats=book._date_formats,
                                          timedelta_formats=book._timedelta_formats)
+                kept = 0
                 for number, cells in parser.parse():
                     values = [(c["column"], c["value"]) for c in cells if not _blank(c["value"])]
                     if values:
                         filled[number] = values
+                        kept += len(values)
+                        if kept > limit:
+                            raise InputError(f"{path.name} : la feuille « {ws.title} » contient plus de {limit} "
+                                             f"cellules remplies ; {limits.hint('cells')}.")
             sheets[ws.title] = _grid(filled)
     except InputError:
         raise

@@ -39,7 +39,7 @@ CASES = {
     "header_only_csv": ([], 2, "seulement la ligne d'en-tête", 0),
     "mixed_encoding_csv": (["--annuaire", "ANNUAIRE"], 0, "MIXED_ENCODING", 1),
     "tab_row_longer_than_header": (["--annuaire", "ANNUAIRE"], 0, "EXTRA_CELLS", 1),
-    "cells_over_limit": (["--limite-cellules", "50"], 2, "plus que la limite de 50", 0),
+    "cells_over_limit": (["--limite-cellules", "50"], 2, "plus de 50 cellules remplies", 0),
     "csv_over_size_limit": (["--limite-taille", "1"], 2, "plus que la limite de 1 Mo", 0),
 }
 
