@@ -37,7 +37,8 @@ def header_score(row, entities: tuple[str, ...]) -> int:
 
 def best_header_row(rows: list, entities: tuple[str, ...] | None = None,
                     limit: int = HEADER_SEARCH_ROWS) -> tuple[int, int]:
-    """(index, score) of the row naming the most known fields among the first `limit` rows.
+    """(index, score) of the row naming the most known fields among the first `limit` rows
+    (at least a third of its filled cells: a data row under a foreign header is not one).
 
     Without a row of MIN_MATCHES known names, the first row with two filled cells (the
     header of a sheet whose columns are all unknown), with score 0.
@@ -46,7 +47,8 @@ def best_header_row(rows: list, entities: tuple[str, ...] | None = None,
     best, best_score = None, 0
     for i, row in enumerate(rows[:limit]):
         score = header_score(row, entities)
-        if score > best_score:
+        filled = sum(1 for c in row if _text(c))
+        if score > best_score and score * 3 >= filled:  # a data row may hold a few words that are labels
             best, best_score = i, score
     if best is not None and best_score >= MIN_MATCHES:
         return best, best_score
