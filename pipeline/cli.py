@@ -108,9 +108,11 @@ def print_summary(summary: dict, out: Path | None) -> None:
 
 def execute(inputs, out, annuaire, reference, today, with_records: bool, profil=None,
             quiet: bool = False, verbose: bool = False, dispositifs=None, base: dict | None = None,
-            colonnes=None, defauts=None, strict: bool = False, organisme=None) -> None:
+            colonnes=None, defauts=None, strict: bool = False, organisme=None,
+            limits: dict | None = None) -> None:
     from .console import print_timings, progress_bars, wants_bars
     from .dispositifs import using
+    from .readers.limits import using as using_limits
     from .run import Stopwatch, run
     from .writers.output import write_outputs
     ref = load_reference(reference)
@@ -121,7 +123,8 @@ def execute(inputs, out, annuaire, reference, today, with_records: bool, profil=
         mapping = load_mapping(Path(colonnes))
     out_path = Path(out) if out is not None else None
     writes = Stopwatch()
-    with using(dispositifs), progress_bars(wants_bars(quiet)) as progress:  # errors go through: FasdGroup says them
+    # errors go through: FasdGroup says them
+    with using(dispositifs), using_limits(**(limits or {})), progress_bars(wants_bars(quiet)) as progress:
         result = run([Path(p) for p in inputs], annuaire=Path(annuaire) if annuaire else None,
                      reference=ref, today=day, profil=profil, progress=progress, colonnes=mapping,
                      defauts=defauts, strict=strict, organisme=organisme)
@@ -161,6 +164,31 @@ defauts_option = click.option(
     help="Valeurs par défaut des champs qu'un flux ne porte pas (CSV « champ;valeur;siret » ou TOML) : "
          "elles ne remplissent que les cellules vides et sont tracées dans records.jsonl "
          "(voir docs/lheo-mapping.md).")
+
+
+LIMIT_NAMES = ("part_mb", "ratio", "cells", "shared_strings", "text_kb")
+
+
+def limit_options(command):
+    """The reading limits (pipeline/readers/limits.py, docs/limits.md), each with its default."""
+    from .readers.limits import Limits
+    d = Limits()
+    specs = [
+        ("--limite-taille", "part_mb", "MO", d.part_mb,
+         "Taille maximale, une fois décompressée, d'une partie de classeur ou d'un CSV (Mo)."),
+        ("--limite-taux", "ratio", "N", d.ratio,
+         "Taux de compression maximal d'une partie de classeur (contre les bombes zip)."),
+        ("--limite-cellules", "cells", "N", d.cells, "Nombre maximal de cellules d'une feuille."),
+        ("--limite-chaines", "shared_strings", "N", d.shared_strings,
+         "Nombre maximal de textes partagés d'un classeur."),
+        ("--limite-texte", "text_kb", "KO", d.text_kb, "Taille maximale du texte d'une cellule (Ko)."),
+    ]
+    for flag, name, metavar, default, help_text in reversed(specs):
+        command = click.option(flag, name, type=click.IntRange(min=1), metavar=metavar,
+                               help=f"{help_text} Défaut : {default}.")(command)
+    return command
+
+
 today_option = click.option("--today", metavar="AAAA-MM-JJ",
                             help="Date du traitement (par défaut aujourd'hui) : sert à repérer les sessions terminées.")
 quiet_option = click.option("--quiet", "-q", is_flag=True,
@@ -206,12 +234,15 @@ def main():
 @defauts_option
 @strict_option
 @catalogue_options
+@limit_options
 def import_command(inputs, out, annuaire, reference, today, profil, quiet, verbose, dispositifs, colonnes,
-                   defauts, strict, **catalogue):
+                   defauts, strict, **options):
     """Importe INPUTS et écrit les offres acceptées et le rapport dans --out."""
+    limits = {name: options.pop(name) for name in LIMIT_NAMES}
     execute(inputs, out, annuaire, reference, today, with_records=True, profil=profil, quiet=quiet,
-            verbose=verbose, dispositifs=dispositifs, base=base_step(**catalogue), colonnes=colonnes,
-            defauts=defauts, strict=strict, organisme=catalogue.get("organisme"))  # --organisme: the catalogue's option
+            verbose=verbose, dispositifs=dispositifs, base=base_step(**options), colonnes=colonnes,
+            defauts=defauts, strict=strict, organisme=options.get("organisme"),  # --organisme: the catalogue's option
+            limits=limits)
 
 
 @main.command("check")
@@ -229,12 +260,13 @@ def import_command(inputs, out, annuaire, reference, today, profil, quiet, verbo
 @defauts_option
 @strict_option
 @organisme_option
+@limit_options
 def check_command(inputs, out, annuaire, reference, today, profil, quiet, verbose, dispositifs, colonnes,
-                  defauts, strict, organisme):
+                  defauts, strict, organisme, **limits):
     """Contrôle INPUTS sans produire d'offres : à lancer avant l'envoi."""
     execute(inputs, out, annuaire, reference, today, with_records=False, profil=profil, quiet=quiet,
             verbose=verbose, dispositifs=dispositifs, colonnes=colonnes, defauts=defauts, strict=strict,
-            organisme=organisme)
+            organisme=organisme, limits=limits)
 
 
 def _register_commands() -> None:

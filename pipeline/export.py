@@ -85,6 +85,7 @@ def write_workbook(offers, sites: dict, contacts: dict, path: Path) -> int:
     from .model import ENTITIES
     from .template import build_template
     from .writers.atomic import atomic_path
+    from .writers.safe import protect_cell
     offers = list(offers)
     if not offers:
         return 0
@@ -93,7 +94,10 @@ def write_workbook(offers, sites: dict, contacts: dict, path: Path) -> int:
 
     def put(entity: str, record: dict) -> None:
         spec = ENTITIES[entity]
-        sheets[entity].append([_cell(record.get(f.name), f) for f in spec.fields])
+        sheet = sheets[entity]
+        sheet.append([_cell(record.get(f.name), f) for f in spec.fields])
+        for cell in sheet[sheet.max_row]:
+            protect_cell(cell)  # "=HYPERLINK(…)" in a title stays text (writers/safe.py)
 
     for record in sites.values():
         put("site", record)

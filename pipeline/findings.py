@@ -30,6 +30,16 @@ def droppable(field) -> bool:
             and field.name not in KEEP_ERRORS)
 
 
+MAX_SHOWN = 500  # characters of a cell a finding repeats: a 10 MB cell must not make 100 MB of reports
+
+
+def shorten(value):
+    """A long text cut for the report, saying how long it was; records keep the whole value."""
+    if isinstance(value, str) and len(value) > MAX_SHOWN:
+        return f"{value[:MAX_SHOWN]}… [{len(value)} caractères]"
+    return value
+
+
 class _Params(dict):
     """str.format mapping that leaves unknown placeholders visible instead of failing."""
 
@@ -147,6 +157,8 @@ class Findings:
 
     def _append(self, code: str, params: dict, *, suggestion, **where) -> None:
         rule = RULES[code]
+        params = {k: shorten(v) for k, v in params.items()}
+        where["value"] = shorten(where.get("value"))
         values = _Params(params)
         values.update({k: v for k, v in where.items() if k not in values})
         values.setdefault("value", where.get("value"))

@@ -10,6 +10,7 @@ conversions.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 
 import pandas as pd
@@ -26,7 +27,8 @@ MULTI_SPLIT = re.compile(r"\s*[;\n\r|]+\s*")
 MULTI_SPLIT_COMMA = re.compile(r"\s*[;,\n\r|]+\s*")
 URL_SCHEME = re.compile(r"^[a-z][a-z0-9+.\-]*://", re.IGNORECASE)
 BARE_DOMAIN = re.compile(r"(?:[a-z0-9](?:[a-z0-9\-]*[a-z0-9])?\.)+[a-z]{2,24}(?::\d+)?(?:[/?#]\S*)?", re.IGNORECASE)
-FLOAT_ARTIFACT = re.compile(r"^(\d+)\.0+$")
+FLOAT_ARTIFACT = re.compile(r"^(\d+)\.0+$", re.ASCII)
+PLAIN_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]{1,3})?")
 EXCEL_EPOCH = dt.date(1899, 12, 30)
 
 YES = {fold(v) for v in ("oui", "o", "x", "1", "true", "vrai", "yes", "y")}
@@ -55,7 +57,7 @@ def parse_date(text: str, order: str = DAY_FIRST) -> dt.date:
     """One date: jj/mm/aaaa (mm/jj/aaaa when the column is month first, see dates.py),
     aaaa-mm-jj, or an Excel serial number. A bare year (2020) is not a date."""
     t = text.strip()
-    m = re.fullmatch(r"(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{2}|\d{4})(?:[ T]\d{1,2}:\d{2}(?::\d{2})?)?", t)
+    m = re.fullmatch(r"(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{2}|\d{4})(?:[ T]\d{1,2}:\d{2}(?::\d{2})?)?", t, re.ASCII)
     if m:
         d, mth, y = (int(x) for x in m.groups())
         if order == MONTH_FIRST:
@@ -63,11 +65,11 @@ def parse_date(text: str, order: str = DAY_FIRST) -> dt.date:
         if y < 100:
             y += 2000
         return _date(y, mth, d, text)
-    m = re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?", t)
+    m = re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?", t, re.ASCII)
     if m:
         y, mth, d = (int(x) for x in m.groups())
         return _date(y, mth, d, text)
-    m = re.fullmatch(r"(\d{5,6})(?:[.,]\d+)?", t)  # 4 digits or fewer: a year, not a serial
+    m = re.fullmatch(r"(\d{5,6})(?:[.,]\d+)?", t, re.ASCII)  # 4 digits or fewer: a year, not a serial
     if m and int(m.group(1)) <= 2958465:
         return EXCEL_EPOCH + dt.timedelta(days=int(m.group(1)))
     raise Unconvertible(text)
@@ -86,10 +88,12 @@ def parse_number(text: str) -> float:
         t = t.replace(",", ".")
     elif t.count(",") and t.count("."):  # 1.540,50 or 1,540.50
         t = t.replace(".", "").replace(",", ".") if t.rfind(",") > t.rfind(".") else t.replace(",", "")
-    try:
-        return float(t)
-    except ValueError:
-        raise Unconvertible(text) from None
+    if not PLAIN_NUMBER.fullmatch(t):  # float() also takes "1_2", "nan", "inf" and non-ASCII digits
+        raise Unconvertible(text)
+    value = float(t)
+    if not math.isfinite(value):  # 1e400
+        raise Unconvertible(text)
+    return value
 
 
 def parse_bool(text: str) -> bool:

@@ -7,6 +7,7 @@ they would pass a required field or fail a format check. The list is data
 from __future__ import annotations
 
 import csv
+import unicodedata
 from functools import lru_cache
 from importlib import resources
 
@@ -27,8 +28,8 @@ def is_placeholder(text: str) -> bool:
     if not stripped:
         return False
     folded = fold(stripped)
-    if not folded:  # "-", "/", "…": punctuation with nothing to say
-        return True
+    if not folded:  # "-", "/", "…": punctuation with nothing to say (not "١٢" nor "東京")
+        return all(unicodedata.category(c)[0] in "PSZ" for c in stripped)
     return folded in placeholder_values()
 
 

@@ -185,6 +185,16 @@ RULES: dict[str, Rule] = {r.code: r for r in (
          "La session s'est terminée le {value}, avant la date du traitement ({today}) : elle est gardée "
          "inactive (état I) et n'est pas publiée comme offre ouverte (lheo.xml).",
          "Retirez la session de l'envoi, ou corrigez sa date de fin si elle n'est pas terminée."),
+    Rule("MIXED_ENCODING", WARNING, "Caractères d'un autre encodage",
+         "Ligne {row} : des octets ne sont pas de l'UTF-8 ; ils sont lus en Windows-1252 (« é » d'un copier-coller ?).",
+         "Vérifiez les accents de la ligne, puis enregistrez le fichier en « CSV UTF-8 »."),
+    Rule("EXTRA_CELLS", WARNING, "Valeurs au-delà de la dernière colonne",
+         "La ligne {row} a {count} valeur(s) après la dernière colonne d'en-tête (« {value} ») : elles sont ignorées.",
+         "Un séparateur dans un texte non entre guillemets décale la ligne : mettez le texte entre guillemets, "
+         "ou ajoutez l'en-tête de la colonne."),
+    Rule("CONTROL_CHAR", WARNING, "Caractère invisible retiré",
+         "« {field_label} » contenait {count} caractère(s) de contrôle invisible(s) ({names}) : retiré(s).",
+         "Rien à faire si le texte est juste ; ces caractères viennent souvent d'un copier-coller."),
 )}
 
 

@@ -20,6 +20,7 @@ from .defaults import Defaults, apply_defaults, load_defaults
 from .profiles import apply_profile
 from .progress import Callback, Progress, tracker
 from .readers import read_inputs
+from .sanitise import sanitise
 from .tables import Table
 from .validators.cascade import decide
 from .validators.cross import run_cross_checks
@@ -131,6 +132,7 @@ def _run(inputs, *, annuaire, reference, today, profil, progress, colonnes=None,
         defauts = load_defaults(Path(defauts))
     filled = apply_defaults(tables, defauts)
     clock.lap("read")
+    sanitise(tables, findings)
     steps.start("check", total=sum(len(t) for t in tables.values()))
     for table in tables.values():
         steps.advance(0, detail=f"formats : {ENTITIES[table.entity].sheet}")

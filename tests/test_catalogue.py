@@ -15,6 +15,7 @@ from pipeline import catalogue
 from pipeline.catalogue.base import base_url
 from pipeline.catalogue.schema import record, record_version
 from pipeline.cli import main
+from pipeline.errors import InputError
 
 
 def rows(base_value: str) -> list[tuple]:
@@ -127,10 +128,13 @@ def test_complete_upload_of_an_empty_file_is_refused(base, tmp_path):  # noqa: F
     catalogue.init(base)
     apply(tmp_path, base, valid_offer(), "a")
     offer = valid_offer()
-    for entity in ("formation", "action", "session", "dispositif"):
-        offer[entity] = []
+    offer["formation"] = []  # sessions without their formation: read, but no formation
     with pytest.raises(catalogue.BaseError, match="retirerait toute l'offre"):
         apply(tmp_path, base, offer, "b", perimetre="complet")
+    for entity in ("action", "session", "dispositif"):
+        offer[entity] = []
+    with pytest.raises(InputError, match="aucune offre lue"):  # an empty file stops at the reader
+        apply(tmp_path, base, offer, "c", perimetre="complet")
 
 
 def test_a_base_not_initialised_is_one_french_line_and_exit_2(base, tmp_path):  # noqa: F811

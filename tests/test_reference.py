@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import csv
-import os
 import zipfile
 from pathlib import Path
 
@@ -182,35 +181,64 @@ def test_cli_reference_error_exits_2(tmp_path):
 
 def test_cache_is_reused_and_rebuilt_when_the_source_changes(tmp_path, monkeypatch):
     monkeypatch.setattr(cache, "MIN_SIZE", 0)
+    monkeypatch.setenv("FASD_CACHE_DIR", str(tmp_path / "cache"))
     source = write_export(tmp_path / "export-fiches-csv-2026-03-10.zip")
     first = load_reference(source)
-    side = cache.cache_paths(source)[0]
-    assert side.exists()
+    assert [p.name for p in (tmp_path / "cache").iterdir()] == [f"reference-{cache.content_hash(source)}.json.gz"]
     calls = []
     monkeypatch.setattr("pipeline.reference.rncp.pd.read_csv", lambda *a, **k: calls.append(1) or 1 / 0)
     second = load_reference(source)  # from the cache: no CSV parsed
     assert calls == [] and second.lookup("RNCP12345")[0].blocs == first.lookup("RNCP12345")[0].blocs
+    for name in cache.TABLES:
+        assert getattr(second, name).equals(getattr(first, name)), name
     monkeypatch.undo()
     monkeypatch.setattr(cache, "MIN_SIZE", 0)
+    monkeypatch.setenv("FASD_CACHE_DIR", str(tmp_path / "cache"))
     write_export(source, blocs=BLOCS + '"RNCP12345";"RNCP12345BC04";"Quatrième bloc"\r\n')
-    os.utime(source, ns=(side.stat().st_mtime_ns + 10**9,) * 2)
-    assert len(load_reference(source).lookup("RNCP12345")[0].blocs) == 4
+    assert len(load_reference(source).lookup("RNCP12345")[0].blocs) == 4  # new bytes, new cache name
 
 
-def test_cache_falls_back_when_the_source_folder_is_read_only(tmp_path, monkeypatch):
+class _Planted:
+    """What a pickle planted by someone else would run when loaded."""
+
+    def __init__(self, marker):
+        self.marker = marker
+
+    def __reduce__(self):
+        return (Path.touch, (self.marker,))
+
+
+def test_a_pickle_planted_next_to_the_source_or_in_the_cache_is_never_run(tmp_path, monkeypatch):
+    import pickle
     monkeypatch.setattr(cache, "MIN_SIZE", 0)
+    monkeypatch.setenv("FASD_CACHE_DIR", str(tmp_path / "cache"))
     source = write_export(tmp_path / "export-fiches-csv-2026-03-10.zip")
-    user = tmp_path / "user-cache" / "x.pkl"
-    monkeypatch.setattr(cache, "cache_paths", lambda s: [Path("/proc/fasd-no-write/x.pkl"), user])
-    load_reference(source)
-    assert user.exists()
+    marker = tmp_path / "code-ran"
+    planted = pickle.dumps({"key": None, "payload": _Planted(marker)})
+    (tmp_path / f".{source.name}.fasd-cache.pkl").write_bytes(planted)  # where the old cache lived
+    target = cache.cache_path(source, cache.content_hash(source))
+    target.parent.mkdir(parents=True)
+    target.write_bytes(planted)
+    assert load_reference(source).lookup("RNCP12345")
+    assert not marker.exists()
 
 
 def test_corrupt_cache_is_ignored(tmp_path, monkeypatch):
     monkeypatch.setattr(cache, "MIN_SIZE", 0)
+    monkeypatch.setenv("FASD_CACHE_DIR", str(tmp_path / "cache"))
     source = write_export(tmp_path / "export-fiches-csv-2026-03-10.zip")
-    cache.cache_paths(source)[0].write_bytes(b"garbage")
+    target = cache.cache_path(source, cache.content_hash(source))
+    target.parent.mkdir(parents=True)
+    target.write_bytes(b"garbage")
     assert load_reference(source).lookup("RNCP12345")
+
+
+def test_an_unwritable_cache_folder_means_no_cache(tmp_path, monkeypatch):
+    monkeypatch.setattr(cache, "MIN_SIZE", 0)
+    monkeypatch.setenv("FASD_CACHE_DIR", "/proc/fasd-no-write")
+    source = write_export(tmp_path / "export-fiches-csv-2026-03-10.zip")
+    assert load_reference(source).lookup("RNCP12345")
+    assert sorted(p.name for p in tmp_path.iterdir()) == [source.name]
 
 
 # -- the bundled extract and the look-up commands

@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..findings import Findings
-from ..model import ENTITIES
+from ..model import ENTITIES, OFFER_ENTITIES
 from ..tables import Table, concat_tables
 from ..errors import InputError
 
@@ -18,6 +18,15 @@ XML_SUFFIXES = {".xml", ".lheo"}
 
 
 def read_one(path: Path, findings: Findings, *, directory_only: bool = False) -> dict[str, Table]:
+    """The tables of one input; InputError when it cannot be read or holds no offer at all."""
+    tables = _read_format(path, findings, directory_only=directory_only)
+    if not directory_only and not any(len(t) for e, t in tables.items() if e in OFFER_ENTITIES):
+        raise InputError(f"{path.name} : aucune offre lue (aucune ligne de formation, d'action, de session "
+                         "ni de dispositif).")
+    return tables
+
+
+def _read_format(path: Path, findings: Findings, *, directory_only: bool) -> dict[str, Table]:
     if not path.exists():
         raise InputError(f"{path} : fichier introuvable.")
     if path.is_dir():

@@ -1,56 +1,139 @@
-"""Flat CSV exports: UTF-8 (with or without BOM) or Windows-1252, `;` or `,`."""
+"""Flat CSV exports: UTF-8 (with or without BOM) or Windows-1252; `;`, `,`, tab or `|`.
+
+The separator is the one that splits the first lines into a steady number of fields
+(a tab-separated file named .csv is read as such). A UTF-8 file with a few
+Windows-1252 bytes (one pasted "é") is read as UTF-8, those bytes as Windows-1252,
+with a MIXED_ENCODING warning at their line, instead of garbling the whole file.
+"""
 from __future__ import annotations
 
+import codecs
 import csv
 import io
+import itertools
+import re
+from collections import Counter
 from pathlib import Path
 
 import pandas as pd
 
+from ..errors import InputError
 from ..findings import Findings
 from ..model import OFFER_ENTITIES
-from ..errors import InputError
+from . import limits
 from .flat import split_flat
-from .grid import grid_to_frame
+from .grid import find_header_row, grid_to_frame
+from .layout import require_header
+
+DELIMITERS = (";", ",", "\t", "|")
+SNIFF_CHARS = 256 * 1024
+SNIFF_RECORDS = 50
+VALID_UTF8_MULTIBYTE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
+MAX_ENCODING_FINDINGS = 50
 
 
-def decode(data: bytes, name: str) -> str:
-    """UTF-8 first (a BOM is dropped); Windows-1252 when the bytes are not UTF-8."""
-    if b"\x00" in data[:4096]:
+def _cp1252_fallback(error: UnicodeDecodeError):
+    """codecs error handler: an invalid UTF-8 byte read as the Windows-1252 character it is."""
+    bad = error.object[error.start:error.start + 1]
+    return bad.decode("cp1252", errors="replace"), error.start + 1
+
+
+codecs.register_error("fasd-cp1252", _cp1252_fallback)
+
+
+def decode(data: bytes, name: str, bad_lines: list[int] | None = None) -> str:
+    """UTF-8 first (a BOM is dropped); Windows-1252 when the bytes are not UTF-8.
+
+    A file that is UTF-8 except for a few bytes keeps UTF-8; the lines of those bytes
+    are appended to `bad_lines`.
+    """
+    head = data[:4096]
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or head.count(b"\x00") > len(head) // 8:
         raise InputError(f"{name} : ce n'est pas un fichier texte CSV (UTF-16 ou binaire ?). "
                          "Enregistrez-le en « CSV UTF-8 ».")
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
+        pass
+    if VALID_UTF8_MULTIBYTE.search(data):  # real UTF-8 around a few stray bytes
+        if bad_lines is not None:
+            bad_lines.extend(_invalid_utf8_lines(data))
+        body = data[3:] if data.startswith(codecs.BOM_UTF8) else data
+        return body.decode("utf-8", errors="fasd-cp1252")
+    return data.decode("cp1252", errors="fasd-cp1252")
+
+
+def _invalid_utf8_lines(data: bytes) -> list[int]:
+    lines, start = [], 0
+    while len(lines) < MAX_ENCODING_FINDINGS:
         try:
-            return data.decode("cp1252")
+            data[start:].decode("utf-8")
+            break
         except UnicodeDecodeError as exc:
-            raise InputError(f"{name} : encodage inconnu (ni UTF-8 ni Windows-1252).") from exc
+            at = start + exc.start
+            line = data.count(b"\n", 0, at) + 1
+            if not lines or lines[-1] != line:
+                lines.append(line)
+            start = at + 1
+    return lines
 
 
 def sniff_delimiter(text: str) -> str:
-    header = text.split("\n", 1)[0]
-    return ";" if header.count(";") >= header.count(",") else ","
+    """The separator that splits the most records of the file's start into one steady
+    number of fields (quoted line breaks kept inside their field)."""
+    sample = text[:SNIFF_CHARS]
+    best, best_key = ";", (0, 0)
+    for d in DELIMITERS:
+        try:
+            records = list(itertools.islice(csv.reader(io.StringIO(sample, newline=""), delimiter=d), SNIFF_RECORDS))
+        except csv.Error:
+            continue
+        if len(sample) == SNIFF_CHARS and len(records) > 1:
+            records.pop()  # cut by the sample
+        counts = Counter(len(r) for r in records if len(r) > 1)
+        if not counts:
+            continue
+        fields, steady = max(counts.items(), key=lambda kv: (kv[1], kv[0]))
+        key = (steady, fields)
+        if key > best_key:
+            best, best_key = d, key
+    return best
 
 
-def read_csv_rows(path: Path) -> list[list[str]]:
+def read_csv_rows(path: Path, bad_lines: list[int] | None = None) -> list[list[str]]:
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise InputError(f"{path.name} : fichier illisible ({exc.strerror}).") from None
+    limit = limits.current()
+    if size > limit.part_bytes:
+        raise InputError(f"{path.name} : {size // limits.MB} Mo, plus que la limite de {limit.part_mb} Mo ; "
+                         f"{limits.hint('part_mb')}.")
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise InputError(f"{path.name} : fichier illisible ({exc.strerror}).") from exc
-    text = decode(data, path.name)
+        raise InputError(f"{path.name} : fichier illisible ({exc.strerror}).") from None
+    found: list[int] = []
+    text = decode(data, path.name, found)
+    exact_utf8 = not found and (data.isascii() or len(text) != len(data) - (3 if data.startswith(codecs.BOM_UTF8) else 0))
+    if bad_lines is not None:
+        bad_lines.extend(found)
     delimiter = sniff_delimiter(text)
-    rows = _fast_rows(data, text, delimiter)
+    rows = _fast_rows(data if exact_utf8 else text.encode("utf-8"), text, delimiter)
     if rows is not None:
         return rows
+    csv.field_size_limit(max(limit.text_bytes, 1024))
     try:
         return list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
     except csv.Error as exc:
-        raise InputError(f"{path.name} : CSV mal formé ({exc}).") from exc
+        if "field larger than field limit" in str(exc):
+            raise InputError(f"{path.name} : une cellule dépasse {limit.text_kb} Ko (guillemet non refermé ?) ; "
+                             f"{limits.hint('text_kb')}.") from None
+        raise InputError(f"{path.name} : CSV mal formé ({exc}).") from None
 
 
 def _fast_rows(data: bytes, text: str, delimiter: str) -> list[list[str]] | None:
-    """The rows as csv.reader gives them, tokenised by pandas' C parser from the bytes.
+    """The rows as csv.reader gives them, tokenised by pandas' C parser from UTF-8 bytes.
 
     Only for files whose rows all have the width of the first one, without blank
     lines; any other file (ragged rows, blank lines) returns None and goes through
@@ -59,8 +142,6 @@ def _fast_rows(data: bytes, text: str, delimiter: str) -> list[list[str]] | None
     if not text or "\n\n" in text or "\r\n\r\n" in text or text.count("\r") != text.count("\r\n"):
         return None
     utf8 = data[3:] if data.startswith(b"\xef\xbb\xbf") else data
-    if len(utf8) == len(text) and not utf8.isascii():  # decoded as Windows-1252: hand pandas UTF-8
-        utf8 = text.encode("utf-8")
     try:
         frame = pd.read_csv(io.BytesIO(utf8), sep=delimiter, header=None, dtype=object, na_filter=False,
                             skip_blank_lines=False, engine="c", doublequote=True, quotechar='"',
@@ -73,9 +154,29 @@ def _fast_rows(data: bytes, text: str, delimiter: str) -> list[list[str]] | None
 
 
 def read_csv(path: Path, findings: Findings) -> dict:
-    rows = read_csv_rows(path)
+    bad_lines: list[int] = []
+    rows = read_csv_rows(path, bad_lines)
     # Excel names the sheet of an opened CSV after the file: cells read "D14" there too.
     sheet = path.stem
+    require_header(rows, OFFER_ENTITIES, path.name)
+    for line in bad_lines:
+        findings.add_file("MIXED_ENCODING", path.name, sheet, row=line)
+    _report_extra_cells(rows, path.name, sheet, findings)
     frame, columns = grid_to_frame(rows, source=path.name, sheet=sheet, entities=OFFER_ENTITIES,
                                    findings=findings)
     return split_flat(frame, columns, source=path.name, sheet=sheet, findings=findings)
+
+
+def _report_extra_cells(rows: list[list[str]], source: str, sheet: str, findings: Findings) -> None:
+    """EXTRA_CELLS for each row with filled fields beyond the header's last column."""
+    h = find_header_row(rows, OFFER_ENTITIES)
+    header = rows[h]
+    width = len(header)
+    while width and not str(header[width - 1]).strip():
+        width -= 1
+    for i, row in enumerate(rows[h + 1:], start=h + 2):
+        if len(row) <= width:
+            continue
+        extra = [str(v).strip() for v in row[width:] if str(v).strip()]
+        if extra:
+            findings.add_file("EXTRA_CELLS", source, sheet, row=i, value=extra[0][:80], count=len(extra))

@@ -16,6 +16,7 @@ from ..model import ENTITIES
 from ..tables import SourceColumn, Table, conform
 from ..text import column_letter
 from ..errors import InputError
+from .layout import best_header_row
 
 
 def cell_text(value) -> str:
@@ -39,12 +40,9 @@ def cell_text(value) -> str:
     return str(value)
 
 
-def find_header_row(rows: list[list], limit: int = 10) -> int:
-    """Index of the first row with at least two filled cells (a title may sit above)."""
-    for i, row in enumerate(rows[:limit]):
-        if sum(1 for c in row if cell_text(c).strip()) >= 2:
-            return i
-    return 0
+def find_header_row(rows: list[list], entities: tuple[str, ...] | None = None) -> int:
+    """Index of the header row: the one naming the most known fields (readers/layout.py)."""
+    return best_header_row(rows, entities)[0]
 
 
 def grid_to_frame(rows: list[list], *, source: str, sheet: str, entities: tuple[str, ...],
@@ -57,9 +55,10 @@ def grid_to_frame(rows: list[list], *, source: str, sheet: str, entities: tuple[
     """
     if not rows:
         return pd.DataFrame(), {}
-    h = find_header_row(rows)
+    h = find_header_row(rows, entities)
     header = [cell_text(c) for c in rows[h]]
-    header_row_number = first_row + h
+    numbers = getattr(rows, "numbers", None)  # Excel row numbers when empty runs were skipped
+    header_row_number = numbers[h] if numbers else first_row + h
     body = rows[h + 1:]
     shortest = min(map(len, body), default=0)
     letters = [column_letter(first_col + j) for j in range(len(header))]
@@ -84,7 +83,7 @@ def grid_to_frame(rows: list[list], *, source: str, sheet: str, entities: tuple[
     frame = pd.DataFrame(data, dtype=object)
     frame["_source"] = source
     frame["_sheet"] = sheet
-    frame["_row"] = list(range(header_row_number + 1, header_row_number + 1 + len(body)))
+    frame["_row"] = numbers[h + 1:] if numbers else list(range(header_row_number + 1, header_row_number + 1 + len(body)))
     frame["_line"] = None
     if fields:
         frame = frame.iloc[_filled_rows(data, len(body))]

@@ -1,20 +1,26 @@
 """Workbooks (.xlsx, .xlsm, .ods) read with python-calamine, the fastest reader.
 
 Recognises the template workbook by its sheet names (Formations, Actions, Sessions,
-Dispositifs); any other workbook is a flat export, its first data sheet holding one
-row per session × dispositif, optionally with Sites and Contacts sheets beside it.
+Dispositifs); any other workbook is a flat export, the sheet whose header names the
+most offer fields holding one row per session × dispositif (readers/layout.py),
+optionally with Sites and Contacts sheets beside it. The zip is checked against the
+reading limits before calamine opens it (readers/zipguard.py).
 """
 from __future__ import annotations
 
 from pathlib import Path
 
-from python_calamine import CalamineWorkbook
+from python_calamine import CalamineWorkbook, SheetVisibleEnum
 
 from ..findings import Findings
 from ..model import ENTITIES, OFFER_ENTITIES
 from ..text import fold
 from ..errors import InputError
+from . import limits
 from .flat import split_flat
+from .layout import choose_flat_sheet
+from .sparse import read_sheets_sparse
+from .zipguard import inspect as inspect_zip
 from .grid import entity_table, grid_to_frame
 
 # Sheets our own outputs add (report.xlsx) or the template carries: never data.
@@ -23,13 +29,27 @@ SHEET_NAMES = {fold(e.sheet): e.name for e in ENTITIES.values()}
 SHEET_NAMES.update({fold(e.name): e.name for e in ENTITIES.values()})
 
 
-def read_sheets(path: Path) -> dict[str, tuple[list[list], int, int]]:
-    """Every sheet: name -> (rows, Excel number of the first row, 0-based first column)."""
+class Sheets(dict):
+    """name -> (rows, Excel number of the first row, 0-based first column); `.hidden` names."""
+
+    hidden: set = frozenset()
+
+
+def read_sheets(path: Path) -> Sheets:
+    """Every sheet, after the zip checks (readers/zipguard.py) and on the sparse path when
+    a sheet's used range is over the cell limit."""
+    shapes = inspect_zip(path)
+    if any(shape.sparse() or shape.area() > limits.current().cells for shape in shapes):
+        found, hidden = read_sheets_sparse(path)
+        sheets = Sheets(found)
+        sheets.hidden = hidden
+        return sheets
     try:
         book = CalamineWorkbook.from_path(str(path))
     except Exception as exc:  # calamine raises its own error types for every broken file
-        raise InputError(f"{path.name} : classeur illisible ({_short(exc)}).") from exc
-    sheets = {}
+        raise InputError(f"{path.name} : classeur illisible ({_short(exc)}).") from None
+    sheets = Sheets()
+    sheets.hidden = {m.name for m in book.sheets_metadata if m.visible != SheetVisibleEnum.Visible}
     for name in book.sheet_names:
         try:
             sheet = book.get_sheet_by_name(name)
@@ -37,7 +57,7 @@ def read_sheets(path: Path) -> dict[str, tuple[list[list], int, int]]:
             start = sheet.start or (0, 0)
             _fill_merged(rows, start, _merged_ranges(sheet))
         except Exception as exc:
-            raise InputError(f"{path.name} : feuille « {name} » illisible ({_short(exc)}).") from exc
+            raise InputError(f"{path.name} : feuille « {name} » illisible ({_short(exc)}).") from None
         sheets[name] = (rows, start[0] + 1, start[1])
     return sheets
 
@@ -92,10 +112,8 @@ def read_workbook(path: Path, findings: Findings, *, directory_only: bool = Fals
                 findings.add_file("MISSING_SHEET", source, ENTITIES[entity].sheet, entity=entity,
                                   sheet_name=ENTITIES[entity].sheet)
         return tables
-    flat_name = next((n for n in sheets if fold(n) not in NON_DATA_SHEETS and fold(n) not in SHEET_NAMES), None)
-    if flat_name is None:
-        raise InputError(f"{source} : aucune feuille d'offres (ni Formations/Actions/Sessions/Dispositifs, "
-                         "ni feuille à plat).")
+    candidates = [n for n in sheets if fold(n) not in NON_DATA_SHEETS and fold(n) not in SHEET_NAMES]
+    flat_name = choose_flat_sheet(sheets, candidates, sheets.hidden, OFFER_ENTITIES, source)
     rows, first_row, first_col = sheets[flat_name]
     frame, columns = grid_to_frame(rows, source=source, sheet=flat_name, entities=OFFER_ENTITIES,
                                    findings=findings, first_row=first_row, first_col=first_col)

@@ -7,6 +7,7 @@ A cell that already failed normalisation is not reported twice.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Callable
@@ -46,7 +47,7 @@ def _each(test):
 
 
 def _matches(pattern: str):
-    return lambda s: s.astype(str).str.fullmatch(pattern)
+    return lambda s: s.astype(str).str.fullmatch(pattern, flags=re.ASCII)
 
 
 def _format(field: Field, expected: str | None = None) -> Meaning:
@@ -86,8 +87,7 @@ def field_checks(field: Field) -> list[tuple[pa.Check, Meaning]]:
     pattern = field.pattern or PATTERNS.get(field.kind)
     if pattern and field.kind != "enum":
         if field.multi:
-            import re
-            compiled = re.compile(pattern)
+            compiled = re.compile(pattern, re.ASCII)  # \d: ASCII digits only
             shaped = lambda v: compiled.fullmatch(str(v)) is not None  # noqa: E731
             checks.append((pa.Check(_each(shaped)), replace(_format(field), element=shaped)))
         else:

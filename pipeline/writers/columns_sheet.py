@@ -11,6 +11,8 @@ from openpyxl.styles import Font, PatternFill
 
 from ..headers import HOW_DUPLICATE, HOW_UNKNOWN, entity_of
 from ..model import ENTITIES, OFFER_ENTITIES
+from ..sanitise import clean
+from .safe import is_formula_like
 
 SHEET = "Colonnes"
 HEADERS = [("Fichier", 28), ("Feuille", 20), ("Colonne", 9), ("En-tête", 40), ("Lu comme", 34),
@@ -39,9 +41,11 @@ def write_columns_sheet(ws, columns: list[dict]) -> None:
     ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
 
     def cell(value, **style):
+        if isinstance(value, str):
+            value = clean(value)[0]  # samples are read before sanitise.py: no control characters in xlsx
         c = WriteOnlyCell(ws, value=value)
-        if isinstance(value, str) and value.startswith("="):
-            c.data_type = "s"  # a header or sample written like a formula stays text
+        if is_formula_like(value):
+            c.data_type = "s"  # a header or sample written like a formula stays text (writers/safe.py)
         for key, val in style.items():
             setattr(c, key, val)
         return c

@@ -9,6 +9,7 @@ import pandas as pd
 from ..findings import COLUMNS
 from ..model import ENTITIES
 from .atomic import atomic_open
+from .safe import spreadsheet_safe
 
 SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
 CONSEQUENCES = {"PARENT_REJECTED", "NO_CHILD"}
@@ -31,8 +32,12 @@ def ordered(findings: pd.DataFrame) -> pd.DataFrame:
 
 def write_report_csv(findings: pd.DataFrame, path: Path) -> None:
     # utf-8-sig: the BOM makes a French Excel open accents correctly; ';' is its separator.
+    frame = ordered(findings)
+    for column in frame.columns:
+        if not pd.api.types.is_numeric_dtype(frame[column]):
+            frame[column] = frame[column].map(spreadsheet_safe)
     with atomic_open(path, "w", encoding="utf-8-sig", newline="") as fh:
-        ordered(findings).to_csv(fh, sep=";", index=False, lineterminator="\r\n")
+        frame.to_csv(fh, sep=";", index=False, lineterminator="\r\n")
 
 
 def _json_findings(findings: pd.DataFrame) -> list[dict]:

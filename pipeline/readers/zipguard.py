@@ -1,0 +1,211 @@
+"""Inspect a workbook's zip before a spreadsheet library opens it (zip bombs, giant ranges).
+
+calamine and openpyxl trust the file: a 3 MB xlsx holding 3 GB of blanks, 100 million
+shared strings, one 1 GB cell, or one space in cell XFD1048576 (a 16 384 × 1 048 576
+range, allocated whole) exhaust memory before any of our code runs. This module reads
+the zip itself, inflating each XML part in bounded chunks without keeping it, and
+refuses (InputError, exit 2) a part that is too large, inflates too much, lies about
+its size, or holds a text run over the cell limit; it also measures each sheet
+(last row, rows present, columns) so the reader can choose a sparse path for a sheet
+whose used range is far larger than its content or than the cell limit
+(readers/sparse.py, which counts the cells it keeps against that limit). Counting is
+kept to a few byte scans per chunk: the check costs a fraction of calamine's read.
+"""
+from __future__ import annotations
+
+import re
+import struct
+import zipfile
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..errors import InputError
+from . import limits as limits_module
+
+CHUNK = 1 << 20
+LOCAL_HEADER = struct.Struct("<4sHHHHHIIIHH")
+DIMENSION = re.compile(rb'<(?:\w+:)?dimension ref="\$?([A-Z]{1,3})\$?(\d+)(?::\$?([A-Z]{1,3})\$?(\d+))?"')
+ROW_NUMBER = re.compile(rb'<(?:\w+:)?row [^>]*?\br="(\d+)"')
+WIDE_CELL = re.compile(rb'r="[A-Z]{3}[0-9]')  # a cell reference beyond column ZZ
+SHARED_COUNT = re.compile(rb'<(?:\w+:)?sst [^>]*?\buniqueCount="(\d+)"')
+MAX_ROWS, MAX_COLUMNS = 1_048_576, 16_384
+SPARSE_ROW_SLACK = 10_000
+
+
+@dataclass
+class SheetShape:
+    """What a worksheet part holds, measured while inflating it."""
+    member: str
+    declared: tuple[int, int] | None = None  # (last row, last column) of <dimension>
+    last_row: int = 0
+    rows: int = 0
+    wide: bool = False  # a cell beyond column ZZ
+
+    def area(self) -> int:
+        """Rows × columns of the range a dense reader would allocate (an upper bound).
+
+        The declared <dimension> gives the columns only when the file agrees with it:
+        rows within it, no cell beyond column ZZ when it says less."""
+        rows = max(self.last_row, self.rows, self.declared[0] if self.declared else 0)
+        trusted = (self.declared is not None and self.declared[0] >= self.last_row
+                   and not (self.wide and self.declared[1] <= 702))
+        if trusted:
+            columns = self.declared[1]
+        else:
+            columns = MAX_COLUMNS if self.wide else 702
+        return rows * columns
+
+    def sparse(self) -> bool:
+        """Mostly missing rows (twenty rows and one at 1 048 576): read cell by cell."""
+        return self.last_row > 2 * self.rows + SPARSE_ROW_SLACK
+
+
+def column_number(letters: bytes) -> int:
+    n = 0
+    for c in letters:
+        n = n * 26 + c - 64
+    return n
+
+
+def inspect(path: Path) -> list[SheetShape]:
+    """Check every part of the workbook at `path` against the limits; the shapes of its sheets."""
+    limits = limits_module.current()
+    name = path.name
+    try:
+        archive = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return []  # not a zip (.xls, a broken file): the reader reports it
+    shapes = []
+    with archive, open(path, "rb") as raw:
+        infos = archive.infolist()
+        for info in infos:
+            _check_declared(name, info, limits)
+        shared = 0
+        for info in infos:
+            if not info.filename.endswith((".xml", ".rels")) or info.file_size == 0:
+                continue
+            shape = SheetShape(info.filename) if "worksheets/" in info.filename else None
+            counted = _scan(name, raw, info, limits, shape)
+            if info.filename.endswith("sharedStrings.xml"):
+                shared = counted
+            if shape is not None:
+                shapes.append(shape)
+        if shared > limits.shared_strings:
+            raise InputError(f"{name} : {shared} chaînes partagées dans le classeur, plus que la limite de "
+                             f"{limits.shared_strings} ; {limits_module.hint('shared_strings')}.")
+    return shapes
+
+
+def _check_declared(name: str, info: zipfile.ZipInfo, limits) -> None:
+    """Refusals that need no inflating: the sizes the zip directory declares."""
+    if info.flag_bits & 0x1:
+        raise InputError(f"{name} : classeur chiffré (protégé par mot de passe) ; enregistrez-le sans mot de passe.")
+    if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+        raise InputError(f"{name} : compression inattendue dans {info.filename} ; "
+                         "réenregistrez le classeur depuis Excel ou LibreOffice.")
+    if info.file_size > limits.part_bytes:
+        raise InputError(f"{name} : la partie {info.filename} fait {info.file_size // limits_module.MB} Mo une fois "
+                         f"décompressée, plus que la limite de {limits.part_mb} Mo ; "
+                         f"{limits_module.hint('part_mb')}.")
+    if info.file_size > limits_module.RATIO_FLOOR and info.file_size > limits.ratio * max(info.compress_size, 1):
+        _bomb(name, info.filename, info.file_size, info.compress_size, limits)
+
+
+def _bomb(name, member, size, compressed, limits):
+    raise InputError(f"{name} : la partie {member} se décompresse {size // max(compressed, 1)} fois "
+                     f"(plus de {limits.ratio}) : fichier suspect (bombe zip) ; "
+                     f"{limits_module.hint('ratio')}.")
+
+
+def _member_data(raw, info: zipfile.ZipInfo, name: str):
+    """The compressed bytes of one member, in chunks (its local header skipped)."""
+    raw.seek(info.header_offset)
+    header = raw.read(LOCAL_HEADER.size)
+    if len(header) < LOCAL_HEADER.size or header[:4] != b"PK\x03\x04":
+        raise InputError(f"{name} : classeur endommagé (en-tête zip de {info.filename} illisible).")
+    fields = LOCAL_HEADER.unpack(header)
+    raw.seek(fields[9] + fields[10], 1)
+    left = info.compress_size
+    while left > 0:
+        chunk = raw.read(min(CHUNK, left))
+        if not chunk:
+            break
+        left -= len(chunk)
+        yield chunk
+
+
+def _inflated(raw, info, name):
+    """The member inflated in chunks of at most CHUNK bytes, whatever its compression ratio."""
+    if info.compress_type == zipfile.ZIP_STORED:
+        yield from _member_data(raw, info, name)
+        return
+    inflater = zlib.decompressobj(-zlib.MAX_WBITS)
+    try:
+        for data in _member_data(raw, info, name):
+            while data:
+                out = inflater.decompress(data, CHUNK)
+                data = inflater.unconsumed_tail
+                if out:
+                    yield out
+        while not inflater.eof:
+            out = inflater.decompress(b"", CHUNK)
+            if not out:
+                break
+            yield out
+    except zlib.error:
+        raise InputError(f"{name} : classeur endommagé ({info.filename} ne se décompresse pas).") from None
+
+
+def _scan(name: str, raw, info, limits, shape: SheetShape | None) -> int:
+    """Inflate one XML part, checking sizes as they grow; returns its shared-string count."""
+    size = 0
+    run = 0  # bytes since the last '<': a text node (or blanks) being read
+    tail = b""
+    declared_shared = items = 0
+    first = True
+    long_run = re.compile(rb"[^<]{%d}" % (limits.text_bytes + 1)) if limits.text_bytes < CHUNK else None
+    for chunk in _inflated(raw, info, name):
+        size += len(chunk)
+        if size > info.file_size:
+            raise InputError(f"{name} : classeur endommagé ou piégé ({info.filename} se décompresse au-delà "
+                             "de la taille qu'il déclare).")
+        if size > limits_module.RATIO_FLOOR and size > limits.ratio * max(info.compress_size, 1):
+            _bomb(name, info.filename, size, info.compress_size, limits)
+        last_lt = chunk.rfind(b"<")
+        if last_lt < 0:
+            run += len(chunk)
+        else:
+            run += chunk.find(b"<")
+            if run <= limits.text_bytes and long_run is not None and long_run.search(chunk):
+                run = limits.text_bytes + 1
+        if run > limits.text_bytes:
+            raise InputError(f"{name} : {info.filename} contient un texte de plus de {limits.text_kb} Ko "
+                             f"(une cellule géante ou du remplissage) ; {limits_module.hint('text_kb')}.")
+        if last_lt >= 0:
+            run = len(chunk) - last_lt - 1
+        buf = tail + chunk
+        if first:
+            first = False
+            if shape is not None:
+                m = DIMENSION.search(buf)
+                if m and m.group(3):
+                    shape.declared = (int(m.group(4)), column_number(m.group(3)))
+                elif m:
+                    shape.declared = (int(m.group(2)), column_number(m.group(1)))
+            m = SHARED_COUNT.search(buf)
+            if m:
+                declared_shared = int(m.group(1))
+        if shape is not None:
+            shape.rows += chunk.count(b"<row")
+            at = buf.rfind(b"<row ")
+            if at >= 0:
+                m = ROW_NUMBER.match(buf, at)
+                if m:
+                    shape.last_row = max(shape.last_row, int(m.group(1)))
+            if not shape.wide and WIDE_CELL.search(buf):
+                shape.wide = True
+        elif info.filename.endswith("sharedStrings.xml"):
+            items += chunk.count(b"<si>") + chunk.count(b"<si ")
+        tail = buf[-512:]
+    return max(declared_shared, items)
