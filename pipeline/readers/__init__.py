@@ -20,7 +20,8 @@ XML_SUFFIXES = {".xml", ".lheo"}
 def read_one(path: Path, findings: Findings, *, directory_only: bool = False) -> dict[str, Table]:
     """The tables of one input; InputError when it cannot be read or holds no offer at all."""
     tables = _read_format(path, findings, directory_only=directory_only)
-    if not directory_only and not any(len(t) for e, t in tables.items() if e in OFFER_ENTITIES):
+    offers = any(len(t) for e, t in tables.items() if e in OFFER_ENTITIES)
+    if not directory_only and not findings.explore and not offers:  # `fasd colonnes` reads headers only
         raise InputError(f"{path.name} : aucune offre lue (aucune ligne de formation, d'action, de session "
                          "ni de dispositif).")
     return tables

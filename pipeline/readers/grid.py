@@ -40,9 +40,9 @@ def cell_text(value) -> str:
     return str(value)
 
 
-def find_header_row(rows: list[list], entities: tuple[str, ...] | None = None) -> int:
+def find_header_row(rows: list[list], entities: tuple[str, ...] | None = None, mapping=None) -> int:
     """Index of the header row: the one naming the most known fields (readers/layout.py)."""
-    return best_header_row(rows, entities)[0]
+    return best_header_row(rows, entities, mapping=mapping)[0]
 
 
 def grid_to_frame(rows: list[list], *, source: str, sheet: str, entities: tuple[str, ...],
@@ -55,7 +55,8 @@ def grid_to_frame(rows: list[list], *, source: str, sheet: str, entities: tuple[
     """
     if not rows:
         return pd.DataFrame(), {}
-    h = find_header_row(rows, entities)
+    mapping = mapping if mapping is not None else findings.mapping
+    h = find_header_row(rows, entities, mapping)
     header = [cell_text(c) for c in rows[h]]
     numbers = getattr(rows, "numbers", None)  # Excel row numbers when empty runs were skipped
     header_row_number = numbers[h] if numbers else first_row + h
@@ -64,7 +65,7 @@ def grid_to_frame(rows: list[list], *, source: str, sheet: str, entities: tuple[
     letters = [column_letter(first_col + j) for j in range(len(header))]
     decisions = resolve_headers(header, lambda j: column_text(body, j, shortest), entities, source=source,
                                 sheet=sheet, letters=letters,
-                                mapping=mapping if mapping is not None else findings.mapping)
+                                mapping=mapping)
     findings.columns.extend(decisions)
     fields: dict[str, int] = {}
     columns: dict[str, SourceColumn] = {}

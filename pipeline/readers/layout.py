@@ -10,7 +10,7 @@ import of zero offers with exit 0 (headers that name nothing: grid.check_underst
 from __future__ import annotations
 
 from ..errors import InputError
-from ..headers import match_header
+from ..headers import IGNORE, match_header
 from ..model import ENTITIES
 
 HEADER_SEARCH_ROWS = 30  # a header below a long title block is still found
@@ -23,20 +23,24 @@ def _text(cell) -> str:
     return cell.strip() if isinstance(cell, str) else str(cell).strip()
 
 
-def header_score(row, entities: tuple[str, ...]) -> int:
-    """How many distinct known fields the cells of `row` name."""
+def header_score(row, entities: tuple[str, ...], mapping=None) -> int:
+    """How many distinct known fields the cells of `row` name (by label, or by the
+    `--colonnes` mapping when one is given)."""
     names = set()
     for cell in row:
         text = _text(cell)
         if text and len(text) < 200:
             name = match_header(text, entities)
+            if not name and mapping is not None:
+                mapped = mapping.lookup(text, entities)
+                name = mapped if mapped and mapped != IGNORE else None
             if name:
                 names.add(name)
     return len(names)
 
 
 def best_header_row(rows: list, entities: tuple[str, ...] | None = None,
-                    limit: int = HEADER_SEARCH_ROWS) -> tuple[int, int]:
+                    limit: int = HEADER_SEARCH_ROWS, mapping=None) -> tuple[int, int]:
     """(index, score) of the row naming the most known fields among the first `limit` rows
     (at least a third of its filled cells: a data row under a foreign header is not one).
 
@@ -46,7 +50,7 @@ def best_header_row(rows: list, entities: tuple[str, ...] | None = None,
     entities = entities or tuple(ENTITIES)
     best, best_score = None, 0
     for i, row in enumerate(rows[:limit]):
-        score = header_score(row, entities)
+        score = header_score(row, entities, mapping)
         filled = sum(1 for c in row if _text(c))
         if score > best_score and score * 3 >= filled:  # a data row may hold a few words that are labels
             best, best_score = i, score
