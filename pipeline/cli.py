@@ -219,20 +219,19 @@ def main():
     """
 
 
+def run_options(command):
+    """The options import and check share, in the order --help lists them."""
+    for option in reversed((annuaire_option, reference_option, today_option, profil_option, quiet_option,
+                            verbose_option, dispositifs_option, colonnes_option, defauts_option, strict_option)):
+        command = option(command)
+    return command
+
+
 @main.command("import")
 @inputs_argument
 @click.option("--out", required=True, type=click.Path(file_okay=False), callback=refuse_empty,
               help="Dossier où écrire records.jsonl, lheo.xml, report.csv/json/xlsx et summary.json.")
-@annuaire_option
-@reference_option
-@today_option
-@profil_option
-@quiet_option
-@verbose_option
-@dispositifs_option
-@colonnes_option
-@defauts_option
-@strict_option
+@run_options
 @catalogue_options
 @limit_options
 def import_command(inputs, out, annuaire, reference, today, profil, quiet, verbose, dispositifs, colonnes,
@@ -249,16 +248,7 @@ def import_command(inputs, out, annuaire, reference, today, profil, quiet, verbo
 @inputs_argument
 @click.option("--out", type=click.Path(file_okay=False), callback=refuse_empty,
               help="Dossier où écrire le rapport (report.csv, report.json, report.xlsx, summary.json).")
-@annuaire_option
-@reference_option
-@today_option
-@profil_option
-@quiet_option
-@verbose_option
-@dispositifs_option
-@colonnes_option
-@defauts_option
-@strict_option
+@run_options
 @organisme_option
 @limit_options
 def check_command(inputs, out, annuaire, reference, today, profil, quiet, verbose, dispositifs, colonnes,
