@@ -17,7 +17,8 @@ from pathlib import Path
 import click
 
 from . import cli_french
-from .errors import (EXIT_FINDINGS, EXIT_INTERNAL, EXIT_OK, FasdError, Interrupted, UsageError)
+from .errors import (EXIT_FINDINGS, EXIT_INTERNAL, EXIT_OK, EXIT_PIPE_CLOSED, FasdError, Interrupted,
+                     UsageError)
 from .catalogue.options import base_step, import_options as catalogue_options
 from .options import refuse_empty
 
@@ -56,6 +57,13 @@ def termination_as_exception():
 class FasdGroup(click.Group):
     """The command group that turns every stop into one French line and its exit code."""
 
+    def make_context(self, info_name, args, parent=None, **extra):
+        try:
+            return super().make_context(info_name, args, parent=parent, **extra)
+        except BrokenPipeError:  # `fasd --help | head`: click would say 1, an error to fix
+            reader_left()
+            raise click.exceptions.Exit(EXIT_PIPE_CLOSED) from None
+
     def invoke(self, ctx):
         try:
             with termination_as_exception():
@@ -66,6 +74,9 @@ class FasdGroup(click.Group):
         except KeyboardInterrupt:
             say_error("interrompu ; les fichiers temporaires sont supprimés.")
             ctx.exit(Interrupted.exit_code)
+        except BrokenPipeError:  # `fasd ref search … | head`: the reader has what it wanted
+            reader_left()
+            ctx.exit(EXIT_PIPE_CLOSED)
         except (click.exceptions.Exit, click.ClickException, click.Abort):
             raise
         except Exception as exc:  # a bug of ours, not the user's file: still one line
@@ -74,6 +85,15 @@ class FasdGroup(click.Group):
             say_error(f"erreur interne ({type(exc).__name__}: {exc}) ; relancez avec FASD_DEBUG=1 et "
                       "signalez-la avec le fichier en cause.")
             ctx.exit(EXIT_INTERNAL)
+
+
+def reader_left() -> None:
+    """Point stdout at /dev/null so the interpreter's last flush has nowhere to fail."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
 
 
 def parse_today(value: str | None) -> dt.date:

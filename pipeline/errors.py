@@ -11,6 +11,7 @@ EXIT_FINDINGS = 1      # error findings to fix (or nothing to export)
 EXIT_UNREADABLE = 2    # an input that cannot be read, a limit exceeded, a misused command
 EXIT_INTERNAL = 3      # a bug of ours
 EXIT_INTERRUPTED = 130  # Ctrl-C or a termination signal
+EXIT_PIPE_CLOSED = 141  # the reader of our output left (`fasd ref search … | head`): as SIGPIPE gives
 
 
 class FasdError(Exception):

@@ -71,3 +71,20 @@ def test_an_error_raised_anywhere_is_one_line_with_its_exit_code(monkeypatch, tm
 def test_old_import_path_of_input_error_still_works():
     from pipeline.readers.errors import InputError
     assert InputError is errors.InputError and InputError.exit_code == errors.EXIT_UNREADABLE
+
+
+@pytest.mark.parametrize("args", [["colonnes", "samples/offre-sanitaire-social.csv"], ["ref", "search", "aide"],
+                                  ["--help"]])
+def test_a_reader_that_leaves_early_ends_the_command_quietly(args):
+    """`fasd … | head`: no traceback, no message, the exit code a SIGPIPE gives (141)."""
+    import subprocess
+    import sys
+    from pathlib import Path
+    root = Path(__file__).resolve().parent.parent
+    proc = subprocess.Popen([sys.executable, "-m", "pipeline", *args], cwd=root, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE)
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.close()  # the reader is gone before the first line is written
+    stderr = proc.stderr.read().decode()
+    assert proc.wait(timeout=60) == errors.EXIT_PIPE_CLOSED, stderr
+    assert stderr == ""

@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..errors import InputError
+from .unreadable import unreadable_message
 from . import limits
 
 MAX_GAP = 1000
@@ -28,7 +29,7 @@ def read_sheets_sparse(path: Path):
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many types for a broken file
-        raise InputError(f"{path.name} : classeur illisible ({type(exc).__name__}).") from None
+        raise InputError(unreadable_message(path, exc)) from None
     sheets, hidden = {}, set()
     limit = limits.current().cells
     try:
@@ -55,7 +56,7 @@ def read_sheets_sparse(path: Path):
     except InputError:
         raise
     except Exception as exc:
-        raise InputError(f"{path.name} : classeur illisible ({type(exc).__name__}).") from None
+        raise InputError(unreadable_message(path, exc)) from None
     finally:
         book.close()
     return sheets, hidden

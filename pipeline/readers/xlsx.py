@@ -20,6 +20,7 @@ from . import limits
 from .flat import split_flat
 from .layout import choose_flat_sheet
 from .sparse import read_sheets_sparse
+from .unreadable import RESAVE, debug_detail, unreadable_message
 from .zipguard import inspect as inspect_zip
 from .grid import entity_table, grid_to_frame
 
@@ -47,7 +48,7 @@ def read_sheets(path: Path) -> Sheets:
     try:
         book = CalamineWorkbook.from_path(str(path))
     except Exception as exc:  # calamine raises its own error types for every broken file
-        raise InputError(f"{path.name} : classeur illisible ({_short(exc)}).") from None
+        raise InputError(unreadable_message(path, exc)) from None
     sheets = Sheets()
     sheets.hidden = {m.name for m in book.sheets_metadata if m.visible != SheetVisibleEnum.Visible}
     for name in book.sheet_names:
@@ -57,7 +58,8 @@ def read_sheets(path: Path) -> Sheets:
             start = sheet.start or (0, 0)
             _fill_merged(rows, start, _merged_ranges(sheet))
         except Exception as exc:
-            raise InputError(f"{path.name} : feuille « {name} » illisible ({_short(exc)}).") from None
+            raise InputError(f"{path.name} : feuille « {name} » illisible (contenu endommagé) ; {RESAVE}."
+                             + debug_detail(exc)) from None
         sheets[name] = (rows, start[0] + 1, start[1])
     return sheets
 
@@ -82,10 +84,6 @@ def _fill_merged(rows: list[list], start: tuple[int, int], ranges) -> None:
         for r in range(top + 1, min(r1 - start[0] + 1, len(rows))):
             if col < len(rows[r]) and rows[r][col] in ("", None):
                 rows[r][col] = value
-
-
-def _short(exc: Exception) -> str:
-    return str(exc).splitlines()[0][:120] if str(exc) else type(exc).__name__
 
 
 def read_workbook(path: Path, findings: Findings, *, directory_only: bool = False) -> dict:

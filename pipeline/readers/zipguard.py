@@ -75,6 +75,7 @@ def inspect(path: Path) -> list[SheetShape]:
     try:
         archive = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError, ValueError):
+        _check_unzipped(path, limits)
         return []  # not a zip (.xls, a broken file): the reader reports it
     shapes = []
     with archive, open(path, "rb") as raw:
@@ -83,6 +84,9 @@ def inspect(path: Path) -> list[SheetShape]:
             _check_declared(name, info, limits)
         shared = 0
         for info in infos:
+            if info.filename.endswith(".bin") and info.file_size:
+                _scan_binary(name, raw, info, limits)  # .xlsb parts: sizes only, no XML to count
+                continue
             if not info.filename.endswith((".xml", ".rels")) or info.file_size == 0:
                 continue
             shape = SheetShape(info.filename) if "worksheets/" in info.filename else None
@@ -110,6 +114,29 @@ def _check_declared(name: str, info: zipfile.ZipInfo, limits) -> None:
                          f"{limits_module.hint('part_mb')}.")
     if info.file_size > limits_module.RATIO_FLOOR and info.file_size > limits.ratio * max(info.compress_size, 1):
         _bomb(name, info.filename, info.file_size, info.compress_size, limits)
+
+
+def _check_unzipped(path: Path, limits) -> None:
+    """An .xls (one OLE file, read whole by calamine): its size is the only bound to check."""
+    try:
+        size = path.stat().st_size
+    except OSError:
+        return
+    if size > limits.part_bytes:
+        raise InputError(f"{path.name} : le fichier fait {size // limits_module.MB} Mo, plus que la limite de "
+                         f"{limits.part_mb} Mo ; {limits_module.hint('part_mb')}.")
+
+
+def _scan_binary(name: str, raw, info, limits) -> None:
+    """Inflate one binary part (.xlsb) in chunks: it must not lie about its size nor inflate too much."""
+    size = 0
+    for chunk in _inflated(raw, info, name):
+        size += len(chunk)
+        if size > info.file_size:
+            raise InputError(f"{name} : classeur endommagé ou piégé ({info.filename} se décompresse au-delà "
+                             "de la taille qu'il déclare).")
+        if size > limits_module.RATIO_FLOOR and size > limits.ratio * max(info.compress_size, 1):
+            _bomb(name, info.filename, size, info.compress_size, limits)
 
 
 def _bomb(name, member, size, compressed, limits):

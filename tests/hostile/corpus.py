@@ -255,6 +255,22 @@ def build(out: Path) -> dict[str, Path]:
     rows = flat_table()
     rows[1] = rows[1] + ["décalé", "encore"]
     add("tab_row_longer_than_header", flat_csv(out / "tab_row_longer.csv", rows, delimiter="\t"))
+
+    # Careless names and cut files: each gets a French line saying what the file really is.
+    write_zip(out / "lying_xlsb.xlsb", [Member("[Content_Types].xml", b"<Types/>"),
+                                        Member("xl/workbook.bin", b"\x00" * 64),
+                                        Member("xl/worksheets/sheet1.bin", deflated=honest.deflated, size=honest.size,
+                                               crc=honest.crc, declared_size=200)])
+    add("lying_xlsb", out / "lying_xlsb.xlsb")
+    (out / "web_page.xls").write_text("<html><body><table><tr><td>Intitulé</td></tr></table></body></html>",
+                                      encoding="utf-8")
+    add("web_page_as_xls", out / "web_page.xls")
+    add("csv_named_xlsx", flat_csv(out / "csv_named.xlsx", flat_table()))
+    whole = flat_workbook(out / "whole.xlsx")
+    (out / "xlsx_named.xlsb").write_bytes(whole.read_bytes())
+    add("xlsx_named_xlsb", out / "xlsx_named.xlsb")
+    (out / "cut_short.xlsx").write_bytes(whole.read_bytes()[:600])
+    add("cut_short_xlsx", out / "cut_short.xlsx")
     return cases
 
 

@@ -5,6 +5,7 @@ is capped (RLIMIT_AS): a file that makes a reader allocate gigabytes fails the c
 instead of passing. No wall-clock assertion: speed is bench/'s business.
 """
 import json
+import re
 import resource
 import subprocess
 import sys
@@ -41,7 +42,14 @@ CASES = {
     "tab_row_longer_than_header": (["--annuaire", "ANNUAIRE"], 0, "EXTRA_CELLS", 1),
     "cells_over_limit": (["--limite-cellules", "50"], 2, "plus de 50 cellules remplies", 0),
     "csv_over_size_limit": (["--limite-taille", "1"], 2, "plus que la limite de 1 Mo", 0),
+    "lying_xlsb": ([], 2, "au-delà de la taille qu'il déclare", 0),
+    "web_page_as_xls": ([], 2, "mais une page web (HTML)", 0),
+    "csv_named_xlsx": ([], 2, "un CSV renommé en classeur", 0),
+    "xlsx_named_xlsb": ([], 2, "renommez-le en .xlsx", 0),
+    "cut_short_xlsx": ([], 2, "endommagé ou incomplet", 0),
 }
+
+ENGLISH = re.compile(r"\b(invalid|error|not found|could not|file|signature)\b", re.IGNORECASE)
 
 DRIVER = r"""
 import json, sys, traceback
@@ -96,6 +104,7 @@ def test_hostile_case(results, name):
     if code == 2:
         lines = result["output"].strip().splitlines()
         assert len(lines) == 1 and lines[0].startswith("fasd : erreur : ") and words in lines[0], lines
+        assert not ENGLISH.search(lines[0]), lines[0]  # a library's own error text stays out
         assert not out.exists()  # nothing written, not even an empty folder of results
         return
     summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
