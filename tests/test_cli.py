@@ -57,7 +57,7 @@ def test_unreadable_input_exits_2_with_one_line(tmp_path):
     result = invoke("import", bad, "--out", tmp_path / "out")
     assert result.exit_code == 2
     assert "Traceback" not in result.output
-    assert "offre.xlsx" in result.output and "illisible" in result.output
+    assert "offre.xlsx : ce n'est pas un classeur Excel (.xlsx) lisible" in result.output
     assert not (tmp_path / "out" / "summary.json").exists()
 
 
