@@ -69,6 +69,7 @@ bench: $(STAMP)
 
 docs: $(STAMP)
 	$(BIN)/python -m pipeline.rules > docs/codes.md
+	$(BIN)/python -m pipeline.lheo.mapping > docs/lheo-mapping.md
 
 clean:
 	rm -rf $(OUT) .pytest_cache .mypy_cache .ruff_cache mutants

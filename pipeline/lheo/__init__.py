@@ -1,16 +1,17 @@
 """LHÉO 2.3 <-> FASD: the namespaces, the extras convention and the code tables.
 
 Shared by the reader (`pipeline/readers/lheo.py`), the writer
-(`pipeline/writers/lheo.py`) and `fasd export`. The full field mapping is written
-down in `docs/lheo-mapping.md`.
+(`pipeline/writers/lheo.py`) and `fasd export`. The field mapping is the table of
+`pipeline/lheo/mapping.py` (rendered in `docs/lheo-mapping.md`).
 
 Extras convention (what LHÉO cannot express, or not exactly):
   <extras info="fasd"><extra info="FIELD">cell text</extra>...</extras>
 inside the element of the entity (formation, LHÉO action for the FASD action,
 session, organisme-financeur for the dispositif). When an element carries such
-extras, they are authoritative: a field of the entity's EXTRAS list missing from
-them is empty, and an extra naming a standard field overrides the standard element
-(used for required LHÉO elements whose FASD field is empty). The whole directory
+extras, they are authoritative: a field of the entity that is not standard
+(`mapping.STANDARD`) and is missing from them is empty, and an extra naming a
+standard field overrides the standard element (used for required LHÉO elements
+whose FASD field is empty). The whole directory
 (sites and contacts) travels in `<extras info="fasd-annuaire">` under the root.
 """
 from __future__ import annotations
@@ -23,19 +24,6 @@ FASD = "fasd"                   # @info of the extras holding FASD fields
 ORIGIN_REF = "fasd-ref"         # attribute stamped on a producer's elements kept with a record
                                 # (its FASD key); removed when lheo.xml is written
 ANNUAIRE = "fasd-annuaire"      # @info of the root extras holding the directory
-
-# Fields carried by the standard LHÉO elements; every other field of the entity
-# travels in its fasd extras. Parent keys are implied by the nesting.
-STANDARD = {
-    "formation": ("ref_formation", "certifinfo", "code_certifinfo", "code_rncp", "code_rs",
-                  "intitule", "objectif_general", "objectif_formation", "contenu_formation",
-                  "formacodes", "codes_rome", "niveau_sortie"),
-    "action": ("ref_action", "ref_formation", "code_site_dispensateur"),
-    "session": ("ref_session", "ref_action", "code_site_lieu", "date_debut", "date_fin",
-                "entrees_sorties_permanentes", "modalite_enseignement", "etat_recrutement",
-                "modalites_recrutement"),
-    "dispositif": ("ref_session", "nb_places"),
-}
 
 # Values written where LHÉO requires an element and FASD has nothing; the reader
 # reads them back as empty.

@@ -15,12 +15,12 @@ XS = "{http://www.w3.org/2001/XMLSchema}"
 
 
 @lru_cache(maxsize=1)
-def child_order() -> dict[str, dict[str, int]]:
-    """element name -> child name -> rank in the element's sequence."""
+def _sequences() -> dict[str, list]:
+    """element name -> the `xs:element ref` children of its type's sequence, in order."""
     with resources.files("pipeline").joinpath("data/lheo-2.3.xsd").open("rb") as fh:
         xsd = etree.parse(fh).getroot()
     types = {t.get("name"): t for t in xsd.iter(f"{XS}complexType") if t.get("name")}
-    order: dict[str, dict[str, int]] = {}
+    sequences: dict[str, list] = {}
     for element in xsd.iterchildren(f"{XS}element"):
         name = element.get("name")
         type_name = (element.get("type") or "").split(":")[-1]
@@ -28,11 +28,29 @@ def child_order() -> dict[str, dict[str, int]]:
             t = types.get(candidate)
             if t is None:
                 continue
-            refs = [e.get("ref").split(":")[-1] for e in t.iter(f"{XS}element") if e.get("ref")]
+            refs = [e for e in t.iter(f"{XS}element") if e.get("ref")]
             if refs:
-                order[name] = {r: i for i, r in enumerate(dict.fromkeys(refs))}
+                sequences[name] = refs
                 break
-    return order
+    return sequences
+
+
+@lru_cache(maxsize=1)
+def child_order() -> dict[str, dict[str, int]]:
+    """element name -> child name -> rank in the element's sequence."""
+    return {name: {r: i for i, r in enumerate(dict.fromkeys(e.get("ref").split(":")[-1] for e in refs))}
+            for name, refs in _sequences().items()}
+
+
+def occurs(parent: str, child: str) -> str | None:
+    """How many `child` elements the XSD allows in `parent`: "1", "0..1", "1..n"…;
+    None when the sequence of `parent` has no such child (docs/lheo-mapping.md)."""
+    for e in _sequences().get(parent, []):
+        if e.get("ref").split(":")[-1] == child:
+            low, high = e.get("minOccurs", "1"), e.get("maxOccurs", "1")
+            high = "n" if high == "unbounded" else high
+            return low if low == high else f"{low}..{high}"
+    return None
 
 
 def insert_child(parent, child) -> None:

@@ -33,10 +33,11 @@ import pandas as pd
 from lxml import etree
 
 from ..findings import Findings
-from ..lheo import ANNUAIRE, FASD, NAMESPACES, NS_22, NS_23, ORIGIN_REF, PLACEHOLDERS, STANDARD
+from ..lheo import ANNUAIRE, FASD, NAMESPACES, NS_22, NS_23, ORIGIN_REF, PLACEHOLDERS
 from ..lheo.codes import (CONTACT_TYPES_BACK, MODALITES_PEDAGOGIQUES_BACK, PARCOURS_BACK,
                           VALIDATION_MIXTE, financeur_label, iso_date)
 from ..lheo.formacode import public_v12, public_version
+from ..lheo.mapping import ANNUAIRE_PATH, SITE_ELEMENTS, STANDARD, read_paths
 from ..lheo.freetext import read_rythme
 from ..model import ENTITIES
 from ..placeholders import is_placeholder
@@ -342,13 +343,13 @@ class FormationMapper:
             self.contact(c, self.kid(c, "coordonnees"))
             self.kid(c, "type-contact")
         return self.site(el, el.get("numero", ""), self.text(el, "SIRET-organisme-formation", "SIRET"), row,
-                         "formation/organisme-formation-responsable")
+                         SITE_ELEMENTS["responsable"])
 
     def lieu(self, el) -> str:
         row: dict = {}
         self.coordonnees(self.kid(el, "coordonnees"), row)
         return self.site(el, el.get("numero", ""), self.text(el, "SIRET-lieu-formation", "SIRET"), row,
-                         "formation/action/lieu-de-formation")
+                         SITE_ELEMENTS["lieu"])
 
     def formateur(self, el) -> str:
         row = {"nom": self.text(el, "raison-sociale-formateur")}
@@ -356,7 +357,7 @@ class FormationMapper:
             self.contact(c, self.kid(c, "coordonnees"))
             self.kid(c, "type-contact")
         return self.site(el, el.get("numero", ""), self.text(el, "SIRET-formateur", "SIRET"), row,
-                         "formation/action/organisme-formateur")
+                         SITE_ELEMENTS["formateur"])
 
     def contact(self, holder, co) -> str:
         """A contact from `coordonnees`; its code is the holder's numero, or derived."""
@@ -424,19 +425,7 @@ class FormationMapper:
             row["individualisation"] = "oui" if blocs["validation"] == VALIDATION_MIXTE else ""
             row["blocs"] = blocs["blocs"]
         self.apply("formation", row, ex)
-        self.keep("formation", row, base, ex, {
-            "ref_formation": f"{base}/@numero", "formacodes": f"{base}/domaine-formation/code-FORMACODE",
-            "codes_rome": f"{base}/domaine-formation/code-ROME", "codes_nsf": f"{base}/domaine-formation/code-NSF",
-            "intitule": f"{base}/intitule-formation", "objectif_formation": f"{base}/objectif-formation",
-            "contenu_formation": f"{base}/contenu-formation", "certifinfo": f"{base}/certifiante",
-            "code_certifinfo": f"{base}/certification/code-CERTIFINFO",
-            "code_rncp": f"{base}/certification/code-RNCP", "code_rs": f"{base}/certification/code-RS",
-            "objectif_general": f"{base}/objectif-general-formation",
-            "niveau_sortie": f"{base}/code-niveau-sortie", "url_formation": f"{base}/url-formation/urlweb",
-            "validation": f"{base}/action/session/blocs-competences/validation-blocs",
-            "individualisation": f"{base}/action/session/blocs-competences/validation-blocs",
-            "blocs": f"{base}/action/session/blocs-competences/bloc-competences/code-bloc",
-        })
+        self.keep("formation", row, base, ex, read_paths("formation"))
         return self.finish(f)
 
     def action(self, a, ref_formation: str, context: dict, actions: dict, blocs: dict) -> None:
@@ -465,14 +454,7 @@ class FormationMapper:
         if previous is None or {k: v for k, v in previous.items() if k != "_line"} != \
                 {k: v for k, v in row.items() if k != "_line"}:
             actions[ref] = row
-            self.keep("action", row, base, ex, {
-                "ref_action": f"{base}/@numero", "code_site_dispensateur": f"{base}/organisme-formateur/@numero",
-                "niveau_entree": "formation/code-niveau-entree", "resultats_attendus": "formation/resultats-attendus",
-                "niveau_entree_obligatoire": f"{base}/niveau-entree-obligatoire",
-                "prerequis": f"{base}/conditions-specifiques", "url_action": f"{base}/url-action/urlweb",
-                "type_equipement": f"{base}/equipement/type-equipement",
-                "cout_equipement": f"{base}/equipement/cout-indicatif-equipement",
-                "commentaire_equipement": f"{base}/equipement/commentaire"})
+            self.keep("action", row, base, ex, read_paths("action"))
         self.kid(a, "modalites-alternance")  # required by LHÉO, nothing in FASD
         rythme = self.text(a, "rythme-formation")
         read = read_rythme(rythme)
@@ -544,32 +526,15 @@ class FormationMapper:
                 blocs.update(validation=self.text(b, "validation-blocs").strip(), blocs="; ".join(codes))
         self.apply("session", row, ex)
         self.refs[s] = row["ref_session"]
-        self.keep("session", row, base, ex, {
-            "ref_session": f"{base}/@numero", "code_site_lieu": "formation/action/lieu-de-formation/@numero",
-            "code_site_responsable": "formation/organisme-formation-responsable/@numero",
-            "rythmes": "formation/action/rythme-formation", "types_parcours": "formation/parcours-de-formation",
-            "entrees_sorties_permanentes": "formation/action/modalites-entrees-sorties",
-            "modalite_enseignement": "formation/action/modalites-enseignement",
-            "modalites_pedagogiques": "formation/action/code-modalite-pedagogique",
-            "duree_centre_h": "formation/action/nombre-heures-centre",
-            "duree_entreprise_h": "formation/action/nombre-heures-entreprise",
-            "informations_collectives": "formation/action/date-information/date",
-            "date_debut": f"{base}/periode/debut", "date_fin": f"{base}/periode/fin",
-            "etat_recrutement": f"{base}/etat-recrutement",
-            "modalites_recrutement": f"{base}/recrutement/modalite-recrutement",
-            "inscription_debut": f"{base}/periode-inscription/periode/debut",
-            "inscription_fin": f"{base}/periode-inscription/periode/fin",
-            "referent_pmr": f"{base}/contact-session", "referent_mobilite": f"{base}/contact-session",
-            "referent_prf": f"{base}/contact-session"})
+        self.keep("session", row, base, ex, read_paths("session"))
         used: Counter = Counter()
         for of in financeurs:
             self.dispositif(of, row["ref_session"], defaults, used)
         if not financeurs:  # LHÉO does not require a funder: publics and fees still need a home
             self.keep("dispositif", {"_line": s.sourceline, "ref_session": row["ref_session"], "ref_dispositif": "",
                                      "dispositif": "", "nb_places": "", **defaults},
-                      "formation/action/organisme-financeur", None, {
-                          "publics": "formation/action/code-public-vise",
-                          "prise_en_charge_frais": "formation/action/prise-en-charge-frais-possible"})
+                      "formation/action/organisme-financeur", None,
+                      {k: v for k, v in read_paths("dispositif").items() if k in ("publics", "prise_en_charge_frais")})
 
     def dispositif(self, of, ref_session: str, defaults: dict, used: Counter) -> None:
         base = "formation/action/organisme-financeur"
@@ -582,11 +547,7 @@ class FormationMapper:
                "nb_places": self.text(of, "nb-places-financees"), **defaults}
         self.apply("dispositif", row, ex)
         self.refs[of] = row["ref_dispositif"] or ""
-        self.keep("dispositif", row, base, ex, {
-            "ref_dispositif": f"{base}/code-financeur", "dispositif": f"{base}/code-financeur",
-            "nb_places": f"{base}/nb-places-financees", "publics": "formation/action/code-public-vise",
-            "prise_en_charge_frais": "formation/action/prise-en-charge-frais-possible",
-            "frais_ttc": "formation/action/prix-total-TTC", "frais_additionnels": "formation/action/frais-restants"})
+        self.keep("dispositif", row, base, ex, read_paths("dispositif"))
 
     def root_extras(self, x) -> Bundle:
         """`<extras info="fasd-annuaire">`: the exact directory written by this project."""
@@ -603,8 +564,7 @@ class FormationMapper:
                 self.bundle.rows[entity].append(row)
                 for name in row:
                     if not name.startswith("_"):
-                        self.note(entity, name, f"lheo/extras[@info='{ANNUAIRE}']/extras[@info='{entity}']"
-                                                f"/extra[@info='{name}']")
+                        self.note(entity, name, ANNUAIRE_PATH.format(entity=entity, field=name))
         return self.finish(x, where=etree.QName(x.getparent()).localname + "/")
 
 
