@@ -69,7 +69,7 @@ bench: $(STAMP)
 
 docs: $(STAMP)
 	$(BIN)/python -m pipeline.rules > docs/codes.md
-	$(BIN)/python -m pipeline.lheo.mapping > docs/lheo-mapping.md
+	$(BIN)/python -m pipeline.lheo.mapping_doc > docs/lheo-mapping.md
 
 clean:
 	rm -rf $(OUT) .pytest_cache .mypy_cache .ruff_cache mutants

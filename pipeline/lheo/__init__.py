@@ -16,6 +16,10 @@ whose FASD field is empty). The whole directory
 """
 from __future__ import annotations
 
+# The fields carried by the standard LHÉO elements (or the nesting); every other field
+# of the entity travels in its fasd extras. Declared in the mapping table.
+from .mapping import STANDARD as STANDARD
+
 NS_23 = "http://lheo.gouv.fr/2.3"
 NS_22 = "http://www.lheo.org/2.2"
 NAMESPACES = (NS_23, NS_22)

@@ -15,7 +15,7 @@ are in `pipeline/lheo/codes.py`, and what needs logic (one LHÉO action per FASD
 session, the funder of a dispositif name, free-text rythmes) stays in the reader and
 the writer, named in the notes.
 
-    python -m pipeline.lheo.mapping > docs/lheo-mapping.md
+    python -m pipeline.lheo.mapping_doc > docs/lheo-mapping.md
 """
 from __future__ import annotations
 
@@ -276,7 +276,3 @@ def steps(entity: str, field: str, under: str) -> tuple[str, ...]:
         raise ValueError(f"{entity}.{field}: {path} is not under {under}")
     return tuple(path[len(under) + 1:].split("/"))
 
-
-if __name__ == "__main__":
-    from .mapping_doc import mapping_markdown
-    print(mapping_markdown(), end="")

@@ -22,8 +22,7 @@ from typing import Iterable
 from lxml import etree
 
 from ..lheo import (ANNUAIRE, FASD, NS_23, ORIGIN_REF, PLACEHOLDER_NDA, PLACEHOLDER_POSTCODE,
-                    PLACEHOLDER_SIRET, PLACEHOLDER_TEXT, PLACEHOLDERS)
-from ..lheo.mapping import STANDARD
+                    PLACEHOLDER_SIRET, PLACEHOLDER_TEXT, PLACEHOLDERS, STANDARD)
 from ..lheo.formacode import correspondences
 from ..lheo.order import insert_child
 from ..placeholders import is_placeholder
