@@ -20,12 +20,12 @@ from . import cli_french
 from .errors import (EXIT_FINDINGS, EXIT_INTERNAL, EXIT_OK, EXIT_PIPE_CLOSED, FasdError, Interrupted,
                      UsageError)
 from .catalogue.options import base_step, import_options as catalogue_options
+from .model import SHEETS
 from .options import refuse_empty
+from .rules import ERROR
 
 cli_french.install()
 
-ENTITY_LABELS = {"site": "Sites", "contact": "Contacts", "formation": "Formations",
-                 "action": "Actions", "session": "Sessions", "dispositif": "Dispositifs"}
 
 
 def say_error(message: str) -> None:
@@ -115,7 +115,7 @@ def load_reference(path: str | None):
 def print_summary(summary: dict, out: Path | None) -> None:
     click.echo(f"{'':<12}{'lus':>8}{'acceptés':>10}{'rejetés':>9}{'à compléter':>13}")
     for name, counts in summary["entities"].items():
-        click.echo(f"{ENTITY_LABELS[name]:<12}{counts['read']:>8}{counts['accepted']:>10}{counts['rejected']:>9}"
+        click.echo(f"{SHEETS[name]:<12}{counts['read']:>8}{counts['accepted']:>10}{counts['rejected']:>9}"
                    f"{summary.get('a_completer', {}).get(name, 0):>13}")
     sev = summary["findings"]["by_severity"]
     click.echo(f"Constats : {sev['error']} erreur(s), {sev['warning']} avertissement(s), "
@@ -160,7 +160,7 @@ def execute(inputs, out, annuaire, reference, today, with_records: bool, profil=
     if result.catalogue is not None:
         from .catalogue.commands import print_changes
         print_changes(result.catalogue)
-    sys.exit(EXIT_FINDINGS if summary["findings"]["by_severity"]["error"] else EXIT_OK)
+    sys.exit(EXIT_FINDINGS if summary["findings"]["by_severity"][ERROR] else EXIT_OK)
 
 
 inputs_argument = click.argument("inputs", nargs=-1, required=True, type=click.Path(dir_okay=False))

@@ -47,6 +47,13 @@ class Enumeration:
     def match(self, value: str) -> Choice | None:
         return self.lookup.get(fold(value))
 
+    def short_label(self, choice: Choice) -> str:
+        """The label shown in lists and messages: a long LHÉO label's first alias
+        ('Niveau 4' rather than its whole definition)."""
+        if self.short_labels and len(choice.label) > 40 and choice.aliases:
+            return choice.aliases[0]
+        return choice.label
+
     def by_code(self, code: str) -> Choice | None:
         for c in self.choices:
             if c.code == code:

@@ -17,6 +17,7 @@ from typing import Iterator
 import click
 
 from .errors import EXIT_FINDINGS, InputError, OutputError, UsageError
+from .model import Kind
 from .options import refuse_empty
 
 FORMATS = {".xml": "lheo", ".lheo": "lheo", ".xlsx": "xlsx"}
@@ -58,22 +59,22 @@ def _cell(value, field):
     from .enums import enumeration
     if value is None:
         return None
-    if field.kind == "enum":
+    if field.kind is Kind.ENUM:
         enum = enumeration(field.table)
 
         def label(code):
             choice = enum.by_code(code)
             if choice is None:
                 return str(code)
-            return choice.aliases[0] if enum.short_labels and len(choice.label) > 40 and choice.aliases else choice.label
+            return enum.short_label(choice)
         return "; ".join(label(v) for v in value) if isinstance(value, list) else label(value)
-    if field.kind == "date":
+    if field.kind is Kind.DATE:
         if isinstance(value, list):
             from .lheo.codes import cell_text
             return "; ".join(cell_text(v) if isinstance(v, dict) else dt.date.fromisoformat(v).strftime("%d/%m/%Y")
                              for v in value)
         return dt.date.fromisoformat(value)
-    if field.kind == "bool":
+    if field.kind is Kind.BOOL:
         return "oui" if value else "non"
     if isinstance(value, list):
         return "; ".join(str(v) for v in value)

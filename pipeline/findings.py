@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .model import ENTITIES
-from .rules import RULES
+from .model import ENTITIES, Field, Kind
+from .rules import ERROR, RULES
 from .tables import Table
 
 COLUMNS = ["code", "severity", "entity", "key", "field", "source", "sheet", "row", "column",
@@ -19,15 +19,12 @@ COLUMNS = ["code", "severity", "entity", "key", "field", "source", "sheet", "row
 
 # Format findings that an optional value may get without its record being rejected.
 DROPPABLE_CODES = {"BAD_FORMAT", "BAD_ENUM", "TOO_LONG", "TOO_MANY", "OUT_OF_RANGE"}
-# Optional fields whose value is identity, not content: a bad one stays an error.
-KEEP_ERRORS = {"code_certifinfo", "code_rncp", "code_rs", "blocs", "code_formation", "code_action",
-               "code_session", "ref_dispositif"}
+def droppable(field: Field) -> bool:
+    """An optional field whose bad value can be left out of the record (spec: issue 10 §5).
 
-
-def droppable(field) -> bool:
-    """An optional field whose bad value can be left out of the record (spec: issue 10 §5)."""
-    return (not field.required and not field.from_reference and field.kind != "ref"
-            and field.name not in KEEP_ERRORS)
+    Not a reference, nor a value that names the record (`identity`: SOFI codes,
+    certification codes, blocs): a bad one of those stays an error."""
+    return not field.required and not field.from_reference and field.kind is not Kind.REF and not field.identity
 
 
 MAX_SHOWN = 500  # characters of a cell a finding repeats: a 10 MB cell must not make 100 MB of reports
@@ -189,5 +186,5 @@ class Findings:
 
 def errors_by_record(findings: pd.DataFrame, entity: str) -> set:
     """Indexes of the records of `entity` that have at least one error finding."""
-    mask = (findings["entity"] == entity) & (findings["severity"] == "error") & findings["_index"].notna()
+    mask = (findings["entity"] == entity) & (findings["severity"] == ERROR) & findings["_index"].notna()
     return set(findings.loc[mask, "_index"].astype(int))

@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass, field as dc_field
 from functools import lru_cache
 
-from .model import ENTITIES
+from .model import ENTITIES, Kind
 from .text import fold
 
 # Columns our own outputs add to a sheet (report.xlsx): read back without complaint.
@@ -125,7 +125,7 @@ def fits(value: str, f) -> bool:
         typed = convert_cell(value, f)
     except Unconvertible:
         return False
-    if f.pattern and not f.multi and f.kind != "enum":
+    if f.pattern and not f.multi and f.kind is not Kind.ENUM:
         return re.fullmatch(f.pattern, str(typed)) is not None
     return True
 

@@ -21,12 +21,12 @@ from pathlib import Path
 from .errors import InputError
 from .headers import (HOW_CLOSE, HOW_CONTENT, HOW_UNKNOWN, IGNORE, ColumnDecision, closest_headers,
                       entity_of, field_spec, header_index)
-from .model import ENTITIES, OFFER_ENTITIES
+from .model import ENTITIES, OFFER_ENTITIES, Kind
 from .text import fold
 
 FILE_COLUMNS = ["fichier", "feuille", "colonne", "en-tête", "champ", "libellé du champ", "certitude", "exemples"]
 # Kinds whose values say what they are (a column of SIRETs is a SIRET column).
-TELLING_KINDS = {"date", "siret", "email", "url", "postcode"}
+TELLING_KINDS = {Kind.DATE, Kind.SIRET, Kind.EMAIL, Kind.URL, Kind.POSTCODE}
 
 
 @dataclass
@@ -138,7 +138,7 @@ def _telling_fit(value: str, f) -> bool:
         typed = convert_cell(value, f)
     except Unconvertible:
         return False
-    if f.kind == "siret":
+    if f.kind is Kind.SIRET:
         from stdnum.fr import siret
         return siret.is_valid(typed)
     pattern = PATTERNS.get(f.kind)

@@ -18,7 +18,7 @@ import pandas as pd
 from .dates import DAY_FIRST, MONTH_FIRST, SLASHED, column_proof, sheet_order
 from .enums import closest, enumeration
 from .findings import Findings
-from .model import DIRECTORY_LINKS, PROVENANCE, Field
+from .model import PROVENANCE, Field, Kind
 from .placeholders import blank_placeholders
 from .tables import Table
 from .text import fold
@@ -36,16 +36,17 @@ NO = {fold(v) for v in ("non", "n", "0", "false", "faux", "no")}
 
 # What each kind expects, for BAD_FORMAT messages: (expected, how to fix).
 EXPECTED = {
-    "date": ("une date", "écrivez la date au format jj/mm/aaaa, par exemple 07/09/2026."),
-    "int": ("un nombre entier", "saisissez un nombre entier sans décimale, par exemple 12."),
-    "decimal": ("un nombre", "saisissez un nombre, virgule pour les décimales, par exemple 1540,50."),
-    "siret": ("un SIRET valide", "14 chiffres dont le dernier est une clé de contrôle : recopiez-le depuis l'avis de situation Sirene."),
-    "email": ("une adresse électronique", "écrivez une adresse de la forme nom@domaine.fr."),
-    "url": ("une adresse web", "écrivez une adresse complète commençant par https://."),
-    "phone": ("un numéro de téléphone", "10 chiffres commençant par 0, ou +33 suivi de 9 chiffres."),
-    "postcode": ("un code postal", "5 chiffres, par exemple 44000."),
-    "code": ("un code de la forme attendue", "vérifiez le code ; exemple attendu : {example}."),
-    "ref": ("une référence", "recopiez la référence exacte de la ligne visée."),
+    Kind.DATE: ("une date", "écrivez la date au format jj/mm/aaaa, par exemple 07/09/2026."),
+    Kind.INT: ("un nombre entier", "saisissez un nombre entier sans décimale, par exemple 12."),
+    Kind.DECIMAL: ("un nombre", "saisissez un nombre, virgule pour les décimales, par exemple 1540,50."),
+    Kind.SIRET: ("un SIRET valide", "14 chiffres dont le dernier est une clé de contrôle : "
+                                    "recopiez-le depuis l'avis de situation Sirene."),
+    Kind.EMAIL: ("une adresse électronique", "écrivez une adresse de la forme nom@domaine.fr."),
+    Kind.URL: ("une adresse web", "écrivez une adresse complète commençant par https://."),
+    Kind.PHONE: ("un numéro de téléphone", "10 chiffres commençant par 0, ou +33 suivi de 9 chiffres."),
+    Kind.POSTCODE: ("un code postal", "5 chiffres, par exemple 44000."),
+    Kind.CODE: ("un code de la forme attendue", "vérifiez le code ; exemple attendu : {example}."),
+    Kind.REF: ("une référence", "recopiez la référence exacte de la ligne visée."),
 }
 
 
@@ -107,15 +108,15 @@ def parse_bool(text: str) -> bool:
 
 # Values pasted from SOFI's screens (seed): a site as « SIRET - code - nom - ville » (or
 # « code - nom - Principal »), a contact as « code, nom - code site, organisme, SIRET ».
-SITE_REFS = {f for e, f, target in DIRECTORY_LINKS if target == "site"}
-CONTACT_REFS = {f for e, f, target in DIRECTORY_LINKS if target == "contact"}
-SOFI_SITE = re.compile(r"^(?:\d[\d ]{12,17}\d\s+-\s+)?([^\s,]+)\s+-\s+\S.*$")
-SOFI_CONTACT = re.compile(r"^([^\s,]+)\s*,\s+\S.*$")
+SOFI_DISPLAY = {
+    "site": re.compile(r"^(?:\d[\d ]{12,17}\d\s+-\s+)?([^\s,]+)\s+-\s+\S.*$"),
+    "contact": re.compile(r"^([^\s,]+)\s*,\s+\S.*$"),
+}
 
 
 def sofi_reference(text: str, field: Field) -> str:
     """The code inside a site or contact copied as SOFI displays it; other text as given."""
-    pattern = SOFI_SITE if field.name in SITE_REFS else SOFI_CONTACT if field.name in CONTACT_REFS else None
+    pattern = SOFI_DISPLAY.get(field.links_to or "")
     if pattern is None:
         return text
     m = pattern.match(text)
@@ -124,19 +125,17 @@ def sofi_reference(text: str, field: Field) -> str:
 
 def clean_code(text: str, field: Field) -> str:
     t = FLOAT_ARTIFACT.sub(r"\1", text.strip())
-    if field.kind == "ref":
+    if field.kind is Kind.REF:
         t = sofi_reference(t, field)
-    if field.kind in ("siret", "postcode", "phone"):
+    if field.kind.digits:
         t = re.sub(r"[\s.\-\u00a0]", "", t)
-        if field.kind == "postcode" and re.fullmatch(r"\d{4}", t):
+        if field.kind is Kind.POSTCODE and re.fullmatch(r"\d{4}", t):
             t = "0" + t  # Excel drops the leading zero of 01000
         return t
-    if field.name == "code_rncp" or field.name == "code_rs":
+    if field.upper:
         t = re.sub(r"\s", "", t).upper()
-        prefix = "RNCP" if field.name == "code_rncp" else "RS"
-        return prefix + t if t.isdigit() else t
-    if field.name in ("blocs", "codes_rome"):
-        return re.sub(r"\s", "", t).upper()
+    if field.prefix and t.isdigit():
+        return field.prefix + t
     return t
 
 
@@ -164,11 +163,9 @@ def _split_informations(text: str) -> list[str]:
 
 
 def split_multi(text: str, field: Field) -> list[str]:
-    if field.name == "informations_collectives":
+    if field.with_place:
         return _split_informations(text)
-    pattern = MULTI_SPLIT if field.kind in ("text", "decimal") else MULTI_SPLIT_COMMA
-    if field.table == "publics" or field.table == "modalite_recrutement":
-        pattern = MULTI_SPLIT  # labels of these tables contain commas
+    pattern = MULTI_SPLIT if field.kind.free_text or field.comma_in_values else MULTI_SPLIT_COMMA
     return [p for p in pattern.split(text.strip()) if p]
 
 
@@ -184,29 +181,29 @@ def fix_url(text: str) -> str:
 def convert_one(text: str, field: Field, order: str = DAY_FIRST):
     """One non-empty cell -> typed value; raises Unconvertible with the bad part."""
     kind = field.kind
-    if field.name == "informations_collectives":
+    if field.with_place:
         return parse_information(text)
-    if kind == "date":
+    if kind is Kind.DATE:
         return parse_date(text, order)
-    if kind == "url":
+    if kind is Kind.URL:
         return fix_url(text)
-    if kind in ("int", "decimal"):
+    if kind.number:
         value = parse_number(text)
-        if field.name == "taux_tva" and ("%" in text or value > 1):
+        if field.percent and ("%" in text or value > 1):
             value = round(value / 100, 6)
-        if kind == "int":
+        if kind is Kind.INT:
             if not value.is_integer():
                 raise Unconvertible(text)
             return int(value)
         return value
-    if kind == "bool":
+    if kind is Kind.BOOL:
         return parse_bool(text)
-    if kind == "enum":
+    if kind is Kind.ENUM:
         choice = enumeration(field.table).match(text)
         if choice is None:
             raise Unconvertible(text)
         return choice.code
-    if kind in ("code", "ref", "siret", "postcode", "phone"):
+    if kind.coded:
         return clean_code(text, field)
     return text.strip()
 
@@ -230,7 +227,7 @@ def normalise_table(table: Table, findings: Findings) -> None:
     for field in table.spec.fields:
         raw[field.name] = blank_placeholders(raw[field.name])
     proofs = {f.name: column_proof(stripped_text(raw[f.name]).unique()) for f in table.spec.fields
-              if f.kind == "date" and not f.multi}
+              if f.single_date}
     fallback = sheet_order(list(proofs.values()))
     for field in table.spec.fields:
         text = stripped_text(raw[field.name])
@@ -250,10 +247,10 @@ def normalise_table(table: Table, findings: Findings) -> None:
                 failures[value] = exc.args[0]
         if order == MONTH_FIRST:
             _report_month_first(table, field, text, findings, proven=proofs[field.name] == MONTH_FIRST)
-        if field.kind == "url":
+        if field.kind is Kind.URL:
             _report_fixed(table, field, text, results, findings)
         column = text.map(results)
-        if field.kind == "date" and not field.multi:
+        if field.single_date:
             column = pd.to_datetime(column, errors="coerce")
         typed[field.name] = column
         if failures:
@@ -272,7 +269,7 @@ def stripped_text(column: pd.Series) -> pd.Series:
 
 
 def _empty_column(field: Field, index) -> pd.Series:
-    if field.kind == "date" and not field.multi:
+    if field.single_date:
         return pd.Series(pd.NaT, index=index, dtype="datetime64[ns]")
     return pd.Series(None, index=index, dtype=object)
 
@@ -302,15 +299,15 @@ def _report_failures(table, field, text, failures, findings):
     nearest: dict[str, object] = {}  # closest() once per distinct bad value, not per cell (difflib is slow)
     for idx, value in bad.items():
         part = failures[value]
-        if field.kind in ("enum", "bool"):
-            allowed = "oui, non" if field.kind == "bool" else ", ".join(display_labels(field.table))
-            if field.kind == "enum" and part not in nearest:
+        if field.kind.choice:
+            allowed = "oui, non" if field.kind is Kind.BOOL else ", ".join(display_labels(field.table))
+            if field.kind is Kind.ENUM and part not in nearest:
                 nearest[part] = closest(field.table, part)
             near = nearest.get(part)
             findings.add(table, idx, "BAD_ENUM", field.name, value=value, bad=part, allowed=allowed,
                          suggestion=f"Vouliez-vous dire « {near.label} » ?" if near else None)
         else:
-            expected, hint = EXPECTED.get(field.kind, EXPECTED["code"])
+            expected, hint = EXPECTED.get(field.kind, EXPECTED[Kind.CODE])
             findings.add(table, idx, "BAD_FORMAT", field.name, value=value, bad=part,
                          expected=expected, hint=hint.format(example=field.example or "—"))
 
@@ -320,8 +317,7 @@ def display_labels(table_name: str, limit: int = 12) -> list[str]:
     labels = []
     enum = enumeration(table_name)
     for choice in enum.choices:
-        label = choice.aliases[0] if enum.short_labels and len(choice.label) > 40 and choice.aliases else choice.label
-        labels.append(label)
+        labels.append(enum.short_label(choice))
     if len(labels) > limit:
         labels = labels[:limit] + ["… (voir la feuille Listes du modèle)"]
     return labels

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 ERROR = "error"
 WARNING = "warning"
 INFO = "info"
+SEVERITIES = (ERROR, WARNING, INFO)  # most serious first: the order of counts and sorts
+SEVERITY_LABELS = {ERROR: "erreur", WARNING: "avertissement", INFO: "information"}  # French, for people
 
 
 @dataclass(frozen=True)

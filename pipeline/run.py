@@ -20,6 +20,7 @@ from .defaults import Defaults, apply_defaults, load_defaults
 from .profiles import apply_profile
 from .progress import Callback, Progress, tracker
 from .readers import read_inputs
+from .rules import SEVERITIES
 from .sanitise import sanitise
 from .tables import Table
 from .validators.cascade import decide
@@ -75,7 +76,7 @@ class Result:
             "a_completer": {name: self.to_complete(name) for name in ENTITIES},
             "findings": {
                 "total": len(f),
-                "by_severity": {s: int((f["severity"] == s).sum()) for s in ("error", "warning", "info")},
+                "by_severity": {s: int((f["severity"] == s).sum()) for s in SEVERITIES},
                 "by_code": {str(k): int(v) for k, v in f["code"].value_counts().sort_index().items()},
             },
             **catalogue,

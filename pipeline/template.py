@@ -21,7 +21,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from .enums import Enumeration, enumeration
 from .errors import OutputError
-from .model import DIRECTORY_LINKS, ENTITIES, Entity, Field
+from .model import ENTITIES, ENTITY_ORDER, Entity, Field, Kind
 from .options import refuse_empty
 
 DEFAULT_OUT = Path("templates_xlsx/offre-fasd.xlsx")
@@ -29,7 +29,6 @@ ROWS = 5000                  # data rows prepared (validations and formats)
 LAST_ROW = ROWS + 1
 README_SHEET = "Lisez-moi"
 LISTS_SHEET = "Listes"
-SHEET_ORDER = ("site", "contact", "formation", "action", "session", "dispositif")
 MULTI_SEPARATOR = " ; "
 
 # Colours, explained on the Lisez-moi sheet.
@@ -44,7 +43,6 @@ TAB_COLOURS = {"site": "A9D08E", "contact": "A9D08E", "formation": "5B9BD5",
                "action": "5B9BD5", "session": "5B9BD5", "dispositif": "5B9BD5"}
 
 DATE_FORMAT = "DD/MM/YYYY"
-MONEY_FIELDS = {"cout_equipement", "frais_ht", "frais_ttc", "frais_additionnels"}
 EXCEL_2000_01_01, EXCEL_2100_12_31 = 36526, 73415
 
 FASD_TEXT = (
@@ -73,16 +71,6 @@ SHEET_TEXT = {
 }
 
 
-def _links() -> dict[tuple[str, str], str]:
-    """(entity, field) -> entity whose key the field names (parents and directory)."""
-    links = {(e.name, e.parent_field): e.parent for e in ENTITIES.values() if e.parent}
-    links.update({(entity, field): target for entity, field, target in DIRECTORY_LINKS})
-    return links
-
-
-LINKS = _links()
-
-
 def choice_labels(table: str) -> list[str]:
     """Labels offered in a drop-down: short aliases for long LHÉO labels, no obsolete codes."""
     labels = []
@@ -90,17 +78,16 @@ def choice_labels(table: str) -> list[str]:
     for choice in enum.choices:
         if "obsolète" in choice.label.lower():
             continue
-        label = choice.aliases[0] if enum.short_labels and len(choice.label) > 40 and choice.aliases else choice.label
-        labels.append(label)
+        labels.append(enum.short_label(choice))
     return labels
 
 
 def enum_tables() -> list[str]:
     """The enumerations some template field uses, in sheet then column order."""
     seen: list[str] = []
-    for name in SHEET_ORDER:
+    for name in ENTITY_ORDER:
         for f in ENTITIES[name].fields:
-            if f.kind == "enum" and f.table not in seen:
+            if f.kind is Kind.ENUM and f.table not in seen:
                 seen.append(f.table)
     return seen
 
@@ -119,41 +106,41 @@ def _sheet_ref(sheet: str, letter: str, first: int, last: int) -> str:
 def field_rule(entity: Entity, f: Field) -> str:
     """What the importer expects in the column, in French (header comment, Lisez-moi)."""
     kind = f.kind
-    if kind == "enum":
+    if kind is Kind.ENUM:
         labels = choice_labels(f.table)
         shown = ", ".join(labels[:12]) + (" …" if len(labels) > 12 else "")
         rule = f"Valeur de la liste déroulante ({shown})."
         if f.multi:
             rule += (" Plusieurs valeurs possibles, séparées par « ; » : la liste n'en insère "
                      "qu'une, tapez les suivantes à la main (Excel ne bloquera pas).")
-    elif kind == "bool":
+    elif kind is Kind.BOOL:
         rule = "oui ou non (liste déroulante)."
-    elif kind == "ref":
-        target = ENTITIES[LINKS[(entity.name, f.name)]]
+    elif kind is Kind.REF:
+        target = ENTITIES[f.links_to or ""]
         rule = (f"Référence d'une ligne de la feuille « {target.sheet} » "
-                f"(colonne « {target.field(target.key[0]).label.rstrip(' *')} »), au choix dans la liste.")
-    elif kind == "date":
+                f"(colonne « {target.field(target.key[0]).plain_label} »), au choix dans la liste.")
+    elif kind is Kind.DATE:
         rule = ("Dates jj/mm/aaaa séparées par « ; »." if f.multi else "Date jj/mm/aaaa.")
-    elif kind == "int":
+    elif kind is Kind.INT:
         rule = "Nombre entier" + (f" ≥ {f.minimum:g}" if f.minimum is not None else "") + "."
-    elif kind == "decimal":
-        if f.name == "taux_tva":
+    elif kind is Kind.DECIMAL:
+        if f.percent:
             rule = "Taux de TVA : 0,2 ou 20 % (0 si exonéré)."
         else:
             low = "" if f.minimum is None else (f" > {f.minimum:g}" if f.min_exclusive else f" ≥ {f.minimum:g}")
             high = "" if f.maximum is None else f", au plus {f.maximum:g}"
             rule = f"Nombre{low}{high}, virgule pour les décimales."
-    elif kind == "siret":
+    elif kind is Kind.SIRET:
         rule = "SIRET : 14 chiffres, clé de contrôle vérifiée."
-    elif kind == "email":
+    elif kind is Kind.EMAIL:
         rule = "Adresse électronique (nom@domaine.fr)."
-    elif kind == "url":
+    elif kind is Kind.URL:
         rule = "Adresse web complète commençant par https://."
-    elif kind == "phone":
+    elif kind is Kind.PHONE:
         rule = "Téléphone : 10 chiffres commençant par 0, ou +33 suivi de 9 chiffres."
-    elif kind == "postcode":
+    elif kind is Kind.POSTCODE:
         rule = "Code postal : 5 chiffres."
-    elif kind == "code":
+    elif kind is Kind.CODE:
         rule = "Code" + (", plusieurs séparés par « ; »" if f.multi else "") + "."
         if f.max_items:
             rule = rule[:-1] + f" ({f.max_items} au plus)."
@@ -169,9 +156,8 @@ def field_status(f: Field) -> str:
         return "Obligatoire."
     if f.required_if == "certifying":
         return "Obligatoire pour une formation certifiante ; à laisser vide pour une formation non certifiante."
-    if f.name == "objectif_general":
-        return ("Obligatoire pour une formation non certifiante ; « Certification » pour une formation "
-                "certifiante (retenu quand la cellule est vide).")
+    if f.status:
+        return f.status
     if f.from_reference:
         return ("Obligatoire pour une formation non certifiante ; repris de la fiche Certif Info "
                 "quand la formation est certifiante.")
@@ -190,24 +176,23 @@ def header_comment(entity: Entity, f: Field) -> str:
 # ---------------------------------------------------------------- sheets
 
 def _number_format(f: Field) -> str:
-    if f.multi or f.kind in ("text", "code", "ref", "siret", "postcode", "phone", "email", "url",
-                             "enum", "bool"):
+    if f.multi or not f.kind.typed_in_excel:
         return "@"  # text: keeps SIRET, codes and leading zeros as typed
-    if f.kind == "date":
+    if f.kind is Kind.DATE:
         return DATE_FORMAT
-    if f.kind == "int":
+    if f.kind is Kind.INT:
         return "0"
-    if f.name == "taux_tva":
+    if f.percent:
         return "0.0%"
-    if f.name in MONEY_FIELDS:
+    if f.money:
         return "#,##0.00"
     return "General"
 
 
 def _width(f: Field) -> float:
-    if f.kind == "date" and not f.multi:
+    if f.single_date:
         return 13
-    if f.kind == "text" and (f.max_len or 0) >= 1000:
+    if f.kind is Kind.TEXT and (f.max_len or 0) >= 1000:
         return 45
     return float(min(max(len(f.label) * 0.9 + 4, 12), 34))
 
@@ -216,7 +201,7 @@ def _validation(entity: Entity, f: Field, list_ranges: dict[str, str]) -> DataVa
     """The Excel data validation of a column, or None when free text cannot be checked."""
     kind = f.kind
     dv = None
-    if kind == "enum":
+    if kind is Kind.ENUM:
         dv = DataValidation(type="list", formula1=list_ranges[f.table], allow_blank=True)
         if f.multi:
             dv.showErrorMessage = False
@@ -225,23 +210,23 @@ def _validation(entity: Entity, f: Field, list_ranges: dict[str, str]) -> DataVa
             dv.showInputMessage = True
         else:
             dv.error = "Choisissez une valeur de la liste déroulante."
-    elif kind == "bool":
+    elif kind is Kind.BOOL:
         dv = DataValidation(type="list", formula1='"oui,non"', allow_blank=True,
                             error="Répondez oui ou non.")
-    elif kind == "ref":
-        target = ENTITIES[LINKS[(entity.name, f.name)]]
+    elif kind is Kind.REF:
+        target = ENTITIES[f.links_to or ""]
         dv = DataValidation(type="list", allow_blank=True, errorStyle="warning",
                             formula1=_sheet_ref(target.sheet, key_letter(target.name), 2, LAST_ROW),
                             error=f"Cette référence n'est pas dans la feuille « {target.sheet} ». "
                                   "Gardez-la seulement si elle figure dans un autre fichier importé avec celui-ci.")
-    elif kind == "date" and not f.multi:
+    elif f.single_date:
         dv = DataValidation(type="date", operator="between", formula1=str(EXCEL_2000_01_01),
                             formula2=str(EXCEL_2100_12_31), allow_blank=True,
                             error="Saisissez une date jj/mm/aaaa (entre 2000 et 2100).")
-    elif kind in ("int", "decimal") and not f.multi:
-        vtype = "whole" if kind == "int" else "decimal"
+    elif kind.number and not f.multi:
+        vtype = "whole" if kind is Kind.INT else "decimal"
         low = f.minimum if f.minimum is not None else 0
-        if f.maximum is not None and f.name != "taux_tva":  # TVA may be typed as 20 (%)
+        if f.maximum is not None and not f.percent:  # a rate may be typed as 20 (%)
             dv = DataValidation(type=vtype, operator="between", formula1=f"{low:g}",
                                 formula2=f"{f.maximum:g}", allow_blank=True)
         else:
@@ -253,9 +238,9 @@ def _validation(entity: Entity, f: Field, list_ranges: dict[str, str]) -> DataVa
                             allow_blank=True, error=f"{f.max_len} caractères au plus.")
     if dv is None:
         return None
-    title = f.label.rstrip(" *")
+    title = f.plain_label
     dv.errorTitle = title if len(title) <= 32 else title[:31] + "…"  # Excel repairs longer titles
-    dv.showErrorMessage = not (kind == "enum" and f.multi)
+    dv.showErrorMessage = not (kind is Kind.ENUM and f.multi)
     return dv
 
 
@@ -266,7 +251,7 @@ def _entity_sheet(wb: Workbook, entity: Entity, list_ranges: dict[str, str]) -> 
         letter = get_column_letter(j)
         cell = ws.cell(row=1, column=j, value=f.label)
         cell.font = Font(bold=f.required or f.from_reference or bool(f.required_if))
-        cell.fill = LINK_FILL if (entity.name, f.name) in LINKS else HEADER_FILL
+        cell.fill = LINK_FILL if f.links_to else HEADER_FILL
         cell.alignment = Alignment(wrap_text=True, vertical="center", horizontal="center")
         cell.border = HEADER_BORDER
         text = header_comment(entity, f)
@@ -355,7 +340,7 @@ def _readme(wb: Workbook) -> None:
     line("", FAS_CODE)
 
     section("Les feuilles, dans l'ordre de saisie")
-    for name in SHEET_ORDER:
+    for name in ENTITY_ORDER:
         line(ENTITIES[name].sheet, SHEET_TEXT[name])
     line("", "Les feuilles « Lisez-moi » et « Listes » (masquée, elle alimente les listes déroulantes) "
              "sont ignorées à l'import. Ne renommez ni les feuilles ni les en-têtes.")
@@ -405,7 +390,7 @@ def _readme(wb: Workbook) -> None:
         c = ws.cell(row=row, column=j, value=text)
         c.font, c.fill, c.border = Font(bold=True), HEADER_FILL, HEADER_BORDER
     row += 1
-    for name in SHEET_ORDER:
+    for name in ENTITY_ORDER:
         entity = ENTITIES[name]
         ws.cell(row=row, column=1, value=entity.sheet).font = SECTION_FONT
         row += 1
@@ -428,7 +413,7 @@ def build_template() -> Workbook:
     wb = Workbook()
     _readme(wb)
     list_ranges = _lists_sheet(wb)
-    for name in SHEET_ORDER:
+    for name in ENTITY_ORDER:
         _entity_sheet(wb, ENTITIES[name], list_ranges)
     # Lists last, out of the way; Lisez-moi first and active.
     wb.move_sheet(LISTS_SHEET, offset=len(wb.sheetnames) - 1 - wb.sheetnames.index(LISTS_SHEET))

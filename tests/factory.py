@@ -15,7 +15,7 @@ import openpyxl
 from click.testing import CliRunner
 
 from pipeline.cli import main
-from pipeline.model import ENTITIES
+from pipeline.model import ENTITIES, OFFER_ENTITIES
 from pipeline.run import run
 
 TODAY = dt.date(2026, 3, 1)
@@ -85,9 +85,8 @@ def write_workbook(path: Path, offer: dict, entities=None) -> Path:
 
 def flat_rows(offer: dict) -> tuple[list[str], list[list[str]]]:
     """The offer as one row per session × dispositif, parents repeated."""
-    entities = ("formation", "action", "session", "dispositif")
     names = []
-    for e in entities:
+    for e in OFFER_ENTITIES:
         names += [n for n in columns_of(offer, e) if n not in names]
     formations = {r["ref_formation"]: r for r in offer["formation"]}
     actions = {r["ref_action"]: r for r in offer["action"]}
@@ -113,7 +112,7 @@ def write_flat_csv(path: Path, offer: dict, *, encoding="utf-8-sig", delimiter="
 
 
 def _flat_label(name: str) -> str:
-    for e in ("formation", "action", "session", "dispositif"):
+    for e in OFFER_ENTITIES:
         if name in ENTITIES[e].by_name:
             return ENTITIES[e].field(name).label
     raise KeyError(name)

@@ -2,7 +2,7 @@
 import pandas as pd
 import pytest
 
-from pipeline.model import ENTITIES
+from pipeline.model import ENTITIES, SHEETS
 
 from factory import finding, run_offer, valid_offer
 
@@ -40,9 +40,6 @@ CASES = [
     ("dispositif", "nb_places", "0", "PLACES"),
     ("formation", "formacodes", "31776; 31754; 42898; 42868; 31793; 43436", "TOO_MANY"),
 ]
-
-SHEETS = {"site": "Sites", "contact": "Contacts", "formation": "Formations", "action": "Actions",
-          "session": "Sessions", "dispositif": "Dispositifs"}
 
 
 @pytest.mark.parametrize("entity,field,bad,code", CASES)

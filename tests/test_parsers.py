@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from pipeline.headers import closest_header, match_header
-from pipeline.model import ENTITIES
+from pipeline.model import ENTITIES, OFFER_ENTITIES
 from pipeline.normalise import Unconvertible, clean_code, convert_cell, parse_bool, parse_date, parse_number
 from pipeline.placeholders import blank_placeholders, is_placeholder
 from pipeline.text import column_letter, fold
@@ -148,9 +148,8 @@ def test_header_of_another_entity_is_not_matched():
 
 
 def test_flat_layout_matches_the_fields_of_every_entity():
-    entities = ("formation", "action", "session", "dispositif")
-    assert match_header("Date fin", entities) == "date_fin"
-    assert match_header("Nb places", entities) == "nb_places"
+    assert match_header("Date fin", OFFER_ENTITIES) == "date_fin"
+    assert match_header("Nb places", OFFER_ENTITIES) == "nb_places"
 
 
 def test_closest_header_suggests_the_template_label():

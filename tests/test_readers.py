@@ -2,6 +2,7 @@
 import openpyxl
 import pytest
 
+from pipeline.model import OFFER_ENTITIES
 from pipeline.readers.errors import InputError
 from pipeline.run import run
 
@@ -67,7 +68,7 @@ def test_flat_groups_sessions_and_dispositifs(tmp_path):
     path = write_flat_csv(tmp_path / "offre.csv", offer)
     result = run([path], annuaire=directory(tmp_path), today=TODAY)
     assert result.findings.empty
-    assert [len(result.tables[e]) for e in ("formation", "action", "session", "dispositif")] == [1, 1, 1, 2]
+    assert [len(result.tables[e]) for e in OFFER_ENTITIES] == [1, 1, 1, 2]
 
 
 def test_flat_workbook_with_directory_sheets(tmp_path):

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import click
 
+from ..model import SHEETS
 from .changes import KIND_LABELS, KINDS, value_text
 from .options import DEFAULT_WAIT
 
@@ -52,14 +53,13 @@ def apply_to_base(result, base: str, *, organisme=None, perimetre="partiel", dry
 
 def print_changes(report) -> None:
     """The change counts under the import's summary."""
-    from ..cli import ENTITY_LABELS
     verb = "Changements prévus (--dry-run, base inchangée)" if report.dry_run else "Changements appliqués"
     click.echo(f"{verb} dans la base {display(report.base)} (organisme {report.organisation}, "
                f"périmètre {report.perimetre}) :")
     shown = [k for k in KINDS if k != "conflit" or report.summary()["total"]["conflit"]]
     click.echo(f"{'':<12}" + "".join(f"{KIND_LABELS[k]:>14}" for k in shown))
     for entity, counts in report.counts.items():
-        click.echo(f"{ENTITY_LABELS[entity]:<12}" + "".join(f"{counts[k]:>14}" for k in shown))
+        click.echo(f"{SHEETS[entity]:<12}" + "".join(f"{counts[k]:>14}" for k in shown))
 
 
 @click.group("base")

@@ -18,15 +18,13 @@ from pathlib import Path
 from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.engine import Connection
 
-from ..model import ENTITIES
+from ..model import ENTITIES, ENTITY_ORDER, OFFER_ENTITIES as OFFER
 from ..records import frame_records, plain_column
 from .base import BaseError, acquire_lock
 from .changes import Change, ChangeReport
 from .options import PERIMETRES
 from .schema import organisation, record, record_version, run
 
-ENTITY_ORDER = ("site", "contact", "formation", "action", "session", "dispositif")
-OFFER = ("formation", "action", "session", "dispositif")
 SOFI_CODE = {"formation": "code_formation", "action": "code_action", "session": "code_session"}
 PARENT_FIELD = {"contact": "code_site", "action": "ref_formation", "session": "ref_action",
                 "dispositif": "ref_session"}

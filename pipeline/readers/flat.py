@@ -15,11 +15,11 @@ from __future__ import annotations
 import pandas as pd
 
 from ..findings import Findings
-from ..model import ENTITIES
+from ..model import ENTITIES, OFFER_ENTITIES
 from ..placeholders import blank_placeholders
 from ..tables import SourceColumn, Table, conform
 
-FLAT_ENTITIES = ("formation", "action", "session", "dispositif")
+FLAT_ENTITIES = OFFER_ENTITIES  # a flat sheet holds the offer, one row per session × dispositif
 
 
 def split_flat(frame: pd.DataFrame, columns: dict[str, SourceColumn], *, source: str, sheet: str,

@@ -10,10 +10,8 @@ from __future__ import annotations
 import pandas as pd
 
 from ..findings import Findings, errors_by_record
-from ..model import DIRECTORY_LINKS, ENTITIES
+from ..model import DIRECTORY_LINKS, ENTITIES, ENTITY_ORDER
 from ..tables import Table
-
-ORDER = ("site", "contact", "formation", "action", "session", "dispositif")
 
 
 def _accepted_by_key(table: Table, accepted: pd.Series) -> pd.Series:
@@ -36,14 +34,14 @@ def decide(tables: dict[str, Table], findings: Findings) -> dict[str, pd.Series]
     """Accepted mask per entity; appends the cascade findings."""
     frame = findings.frame()
     accepted: dict[str, pd.Series] = {}
-    links = {name: [] for name in ORDER}
+    links: dict[str, list[tuple[str, str]]] = {name: [] for name in ENTITY_ORDER}
     for e in ENTITIES.values():
         if e.parent:
             links[e.name].append((e.parent_field, e.parent))
     for entity, field, target in DIRECTORY_LINKS:
         links[entity].append((field, target))
 
-    for entity in ORDER:
+    for entity in ENTITY_ORDER:
         table = tables[entity]
         errors = errors_by_record(frame, entity) | _in_incomplete_sheets(table, findings)
         ok = pd.Series(~table.typed.index.isin(list(errors)), index=table.typed.index)

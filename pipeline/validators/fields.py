@@ -18,19 +18,20 @@ from stdnum.fr import siret as stdnum_siret
 
 from ..enums import formacode_codes
 from ..findings import Findings
-from ..model import ENTITIES, Field
+from ..model import ENTITIES, Field, Kind, TextCheck
 from ..normalise import EXPECTED
 from ..tables import Table
 
 PATTERNS = {
-    "email": r"[^@\s;,]+@[^@\s;,]+\.[A-Za-z]{2,}",
-    "url": r"https?://[^\s/]+\.[^\s]+",
-    "phone": r"(\+33\d{9}|0\d{9})",
-    "postcode": r"\d{5}",
+    Kind.EMAIL: r"[^@\s;,]+@[^@\s;,]+\.[A-Za-z]{2,}",
+    Kind.URL: r"https?://[^\s/]+\.[^\s]+",
+    Kind.PHONE: r"(\+33\d{9}|0\d{9})",
+    Kind.POSTCODE: r"\d{5}",
 }
-# SOFI's "Objectifs" takes plain text or simple HTML: no tables, images or PDF.
-RICH_CONTENT = r"<\s*(?:table|img|iframe|object|embed)\b|\.pdf\b|data:image/"
-PLACE_FIELDS = {"nb_places", "nb_places_restantes", "effectif_minimal", "capacite_simultanee"}
+# Code lists a field's `known_codes` may name: how to load it, what a value must be.
+KNOWN_CODES: dict[str, tuple[Callable[[], frozenset[str]], str]] = {
+    "formacode": (formacode_codes, "un Formacode V12 de domaine"),
+}
 
 
 @dataclass(frozen=True)
@@ -51,14 +52,14 @@ def _matches(pattern: str):
 
 
 def _format(field: Field, expected: str | None = None) -> Meaning:
-    default_expected, hint = EXPECTED.get(field.kind, EXPECTED["code"])
+    default_expected, hint = EXPECTED.get(field.kind, EXPECTED[Kind.CODE])
     return Meaning("BAD_FORMAT", (("expected", expected or default_expected),
                                   ("hint", hint.format(example=field.example or "—"))))
 
 
 def _range(field: Field) -> list[tuple[pa.Check, Meaning]]:
     checks = []
-    code = "PLACES" if field.name in PLACE_FIELDS else "OUT_OF_RANGE"
+    code = field.range_code
     if field.minimum is not None:
         if field.min_exclusive:
             bound, expected = f"inférieur ou égal à {field.minimum:g}", f"strictement supérieur à {field.minimum:g}"
@@ -75,6 +76,14 @@ def _range(field: Field) -> list[tuple[pa.Check, Meaning]]:
     return checks
 
 
+def _text_check(extra: TextCheck) -> tuple[pa.Check, Meaning]:
+    """A TextCheck of the model as a pandera check and its BAD_FORMAT meaning."""
+    def found(s: pd.Series) -> pd.Series:
+        return s.str.contains(extra.pattern, case=not extra.ignore_case, regex=True)
+    check = pa.Check(found) if extra.present else pa.Check(lambda s: ~found(s))
+    return check, Meaning("BAD_FORMAT", (("expected", extra.expected), ("hint", extra.hint)))
+
+
 def field_checks(field: Field) -> list[tuple[pa.Check, Meaning]]:
     checks: list[tuple[pa.Check, Meaning]] = []
     if field.max_len:
@@ -85,28 +94,21 @@ def field_checks(field: Field) -> list[tuple[pa.Check, Meaning]]:
         else:
             checks.append((pa.Check.str_length(max_value=field.max_len), meaning))
     pattern = field.pattern or PATTERNS.get(field.kind)
-    if pattern and field.kind != "enum":
+    if pattern and field.kind is not Kind.ENUM:
         if field.multi:
             compiled = re.compile(pattern, re.ASCII)  # \d: ASCII digits only
             shaped = lambda v: compiled.fullmatch(str(v)) is not None  # noqa: E731
             checks.append((pa.Check(_each(shaped)), replace(_format(field), element=shaped)))
         else:
             checks.append((pa.Check(_matches(pattern)), _format(field)))
-    if field.kind == "siret":
+    if field.kind is Kind.SIRET:
         checks.append((pa.Check(lambda s: s.map(stdnum_siret.is_valid)), _format(field)))
-    if field.name == "formacodes":
-        known = formacode_codes()
+    if field.known_codes:
+        load, expected = KNOWN_CODES[field.known_codes]
+        known = load()
         checks.append((pa.Check(_each(lambda v: v in known)),
-                       replace(_format(field, "un Formacode V12 de domaine"), element=lambda v: v in known)))
-    if field.name == "url_video":
-        checks.append((pa.Check(lambda s: s.str.contains(r"youtube\.com|youtu\.be|\.mp4(?:\?|$)", regex=True)),
-                       Meaning("BAD_FORMAT", (("expected", "une vidéo YouTube ou un fichier .mp4"),
-                                              ("hint", "donnez un lien YouTube ou un lien vers un fichier .mp4.")))))
-    if field.name == "objectifs":
-        checks.append((pa.Check(lambda s: ~s.str.contains(RICH_CONTENT, case=False, regex=True)),
-                       Meaning("BAD_FORMAT", (("expected", "un texte simple (sans tableau, image ni PDF)"),
-                                              ("hint", "retirez le tableau, l'image ou le lien PDF ; "
-                                                       "mettez la plaquette PDF dans « URL PDF ».")))))
+                       replace(_format(field, expected), element=lambda v: v in known)))
+    checks.extend(_text_check(extra) for extra in field.checks)
     if field.max_items:
         checks.append((pa.Check(lambda s: s.map(len) <= field.max_items),
                        Meaning("TOO_MANY", (("maximum", str(field.max_items)),))))

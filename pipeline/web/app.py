@@ -44,6 +44,8 @@ from .labels import unique_labels
 from .settings import MB, Settings
 from .sniff import WORKBOOK_KINDS, NotAnOffer, sniff
 from ..progress import LABELS, STAGES, UNITS
+from ..model import SHEETS
+from ..rules import ERROR, INFO, WARNING
 from .worker import WEIGHTS, process_job
 
 log = logging.getLogger("fasd.web")
@@ -132,7 +134,7 @@ def create_app(settings: Settings, runner: Runner | None = None) -> Starlette:
     runner = runner or Runner(settings.workers)
     templates = Jinja2Templates(directory=str(HERE / "templates"))
     templates.env.filters["nombre"] = results.number
-    templates.env.globals.update(entity_labels=results.ENTITY_LABELS, base=bool(settings.base),
+    templates.env.globals.update(entity_labels=SHEETS, base=bool(settings.base),
                                  token_required=bool(settings.token),
                                  severity_labels=results.SEVERITY_LABELS, where=results.where,
                                  max_mb=settings.max_upload_bytes // MB,
@@ -498,9 +500,9 @@ def result_context(request: Request, folder: Path, run: results.Run) -> dict:
         "summary": summary,
         "entities": results.entity_rows(summary),
         "records_read": results.records_read(summary),
-        "errors": summary["findings"]["by_severity"].get("error", 0),
-        "warnings": summary["findings"]["by_severity"].get("warning", 0),
-        "infos": summary["findings"]["by_severity"].get("info", 0),
+        "errors": summary["findings"]["by_severity"].get(ERROR, 0),
+        "warnings": summary["findings"]["by_severity"].get(WARNING, 0),
+        "infos": summary["findings"]["by_severity"].get(INFO, 0),
         "bars": results.chart(run.findings),
         "worst": results.worst_rows(run.findings),
         "choices": results.choices(run.findings),

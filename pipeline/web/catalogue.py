@@ -10,7 +10,7 @@ from collections import Counter
 from pathlib import Path
 
 from .jobs import read_json
-from .results import ENTITY_LABELS
+from ..model import SHEETS
 
 MONTHS = ("janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.", "oct.", "nov.", "déc.")
 CHANGES_SHOWN = 200
@@ -24,7 +24,7 @@ def change_view(folder: Path) -> dict | None:
     from ..catalogue.changes import KIND_LABELS, KINDS, key_text, value_text
     summary = data["summary"]
     kinds = [k for k in KINDS if k != "conflit" or summary["total"].get("conflit")]
-    rows = [{"label": ENTITY_LABELS.get(e, e), "counts": [counts.get(k, 0) for k in kinds]}
+    rows = [{"label": SHEETS.get(e, e), "counts": [counts.get(k, 0) for k in kinds]}
             for e, counts in summary["entities"].items()]
     changes = []
     for c in data["changes"]:

@@ -10,14 +10,11 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..model import ENTITIES
-from ..rules import RULES
+from ..model import ENTITIES, SHEETS
+from ..rules import ERROR, RULES, SEVERITY_LABELS, WARNING
 from ..writers.report import CONSEQUENCES
 from .jobs import read_json
 
-ENTITY_LABELS = {"site": "Sites", "contact": "Contacts", "formation": "Formations",
-                 "action": "Actions", "session": "Sessions", "dispositif": "Dispositifs"}
-SEVERITY_LABELS = {"error": "erreur", "warning": "avertissement", "info": "information"}
 PAGE_SIZE = 100
 SORTS = {   # sort key of the findings table -> the fields it orders by
     "gravite": ("severity",),
@@ -65,7 +62,7 @@ def _load(folder: str, _stamp: int) -> Run | None:
 def entity_rows(summary: dict) -> list[dict]:
     """Read / accepted / rejected per entity, and accepted but *à compléter* (profile lheo)."""
     to_complete = summary.get("a_completer", {})
-    return [{"entity": name, "label": ENTITY_LABELS.get(name, name), **counts,
+    return [{"entity": name, "label": SHEETS.get(name, name), **counts,
              "to_complete": to_complete.get(name, 0)}
             for name, counts in summary["entities"].items()]
 
@@ -108,13 +105,13 @@ def worst_rows(findings: list[dict], limit: int = 10) -> list[dict]:
         if f["code"] in CONSEQUENCES or (f.get("row") is None and f.get("line") is None):
             continue
         place = (f.get("source") or "", f.get("sheet") or "", f.get("row"), f.get("line"))
-        if f["severity"] not in ("error", "warning"):
+        if f["severity"] not in (ERROR, WARNING):
             continue
         row = rows.setdefault(place, {"source": place[0], "sheet": place[1], "row": place[2],
                                       "line": place[3], "entity": f.get("entity") or "",
                                       "key": f.get("key") or "", "errors": 0, "warnings": 0,
                                       "codes": Counter()})
-        row["errors" if f["severity"] == "error" else "warnings"] += 1
+        row["errors" if f["severity"] == ERROR else "warnings"] += 1
         row["codes"][f["code"]] += 1
     ranked = sorted(rows.values(), key=lambda r: (-r["errors"], -(r["errors"] + r["warnings"]),
                                                  r["source"], r["sheet"], r["row"] or 0, r["line"] or 0))

@@ -8,10 +8,11 @@ import pandas as pd
 
 from ..findings import COLUMNS
 from ..model import ENTITIES
+from ..rules import SEVERITIES
 from .atomic import atomic_open
 from .safe import spreadsheet_safe
 
-SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
+SEVERITY_ORDER = {s: i for i, s in enumerate(SEVERITIES)}
 CONSEQUENCES = {"PARENT_REJECTED", "NO_CHILD"}
 SHEET_ORDER = {e.sheet: i for i, e in enumerate(ENTITIES.values())}
 

@@ -44,7 +44,8 @@ from openpyxl.utils import column_index_from_string, get_column_letter, quote_sh
 from openpyxl.utils.datetime import to_excel
 from openpyxl.worksheet.hyperlink import Hyperlink
 
-from ..model import ENTITIES
+from ..model import ENTITIES, ENTITY_ORDER
+from ..rules import ERROR, SEVERITY_LABELS, WARNING
 from ..text import fold
 from .atomic import atomic_path
 from .changes_sheet import write_changes_sheet
@@ -53,9 +54,8 @@ from .columns_sheet import SHEET as COLUMNS_SHEET, write_columns_sheet
 REPORT_SHEET = "Rapport"
 CHANGES_SHEET = "Modifications"   # writers/changes_sheet.py, after an import into a base
 STATUS_HEADER = "Statut"
-ENTITY_ORDER = ("site", "contact", "formation", "action", "session", "dispositif")
 CASCADE_CODES = {"PARENT_REJECTED", "NO_CHILD"}
-SEVERITY_FR = {"error": "Erreur", "warning": "Avertissement", "info": "Information"}
+SEVERITY_FR = {s: label.capitalize() for s, label in SEVERITY_LABELS.items()}
 MAX_CELL_TEXT = 32767
 MAX_LINKS = 65_000   # Excel keeps at most 65 530 hyperlinks per sheet
 
@@ -118,7 +118,7 @@ def _comment(findings: list[dict]) -> Comment:
 
 def _fill(findings: list[dict]):
     own = [f for f in findings if f["code"] not in CASCADE_CODES]
-    if any(f["severity"] == "error" for f in own):
+    if any(f["severity"] == ERROR for f in own):
         return ERROR_FILL
     if own:
         return WARNING_FILL
@@ -253,7 +253,7 @@ def locate(result, sheets: list[OutSheet], template_sources: set[str]) -> list[d
         else:  # file-level findings and the annuaire's: first, they are often the cause
             f["out_sheet"], f["out_cell"] = "", ""
             f["_order"] = (0, 0, f["row"] or 0, 0)
-        f["_order"] += (0 if f["severity"] == "error" else 1,)
+        f["_order"] += (0 if f["severity"] == ERROR else 1,)
         located.append(f)
     located.sort(key=lambda f: f["_order"])
     _statuses(result, sheets, template_sources, positions, by_original, by_entity, frame)
@@ -274,7 +274,7 @@ def _statuses(result, sheets, template_sources, positions, by_original, by_entit
     for s in sheets:
         for (row, _col), fs in s.notes.items():
             for f in fs:
-                codes[(s.name, row)][0 if f["severity"] == "error" else 1].add(f["code"])
+                codes[(s.name, row)][0 if f["severity"] == ERROR else 1].add(f["code"])
     rejected_rows: dict[tuple[str, int], bool] = {}
     for entity in ENTITY_ORDER:
         raw = result.tables[entity].raw
@@ -331,7 +331,7 @@ def _write_rapport(ws, data: "SheetData", result, located: list[dict]) -> None:
                                           st.id(alignment=TOP))
     head, head_center = st.id(HEADER_FILL, BOLD), st.id(HEADER_FILL, BOLD, alignment=CENTER)
     center, rejected_center = st.id(alignment=CENTER), st.id(font=REJECTED_FONT, alignment=CENTER)
-    severity_style = {"error": st.id(ERROR_FILL, alignment=TOP), "warning": st.id(WARNING_FILL, alignment=TOP)}
+    severity_style = {ERROR: st.id(ERROR_FILL, alignment=TOP), WARNING: st.id(WARNING_FILL, alignment=TOP)}
     for j, (_, width) in enumerate(FINDING_COLUMNS, 1):
         ws.column_dimensions[get_column_letter(j)].width = width
     longest_source = max((len(Path(p).name) for p in result.inputs), default=0)

@@ -19,7 +19,7 @@ sys.path.insert(0, str(HERE.parent))
 
 from factory import flat_rows, valid_offer  # noqa: E402
 
-from pipeline.model import ENTITIES  # noqa: E402
+from pipeline.model import ENTITIES, OFFER_ENTITIES  # noqa: E402
 from pipeline.text import column_letter  # noqa: E402
 
 MB = 1024 * 1024
@@ -149,7 +149,7 @@ def flat_table(offer=None) -> list[list]:
 
 
 def _label(name: str) -> str:
-    for e in ("formation", "action", "session", "dispositif"):
+    for e in OFFER_ENTITIES:
         if name in ENTITIES[e].by_name:
             return ENTITIES[e].field(name).label
     return name
