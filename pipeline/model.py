@@ -112,6 +112,9 @@ class Field:
     comma_in_values: bool = False   # multi-valued cell whose values contain commas: « ; » separates
     identity: bool = False          # optional but names the record: a bad value stays an error
     checks: tuple[TextCheck, ...] = ()  # extra checks of the field's text (BAD_FORMAT)
+    exclusive: tuple[tuple[str, ...], ...] = ()  # groups of values of which a cell holds one at most
+    alone: str | None = None        # a value that goes with no other (CONTRADICTORY_VALUES)
+    plain_characters: bool = False  # SOFI refuses symbols, emojis, invisible characters (SPECIAL_CHARACTERS)
     status: str = ""                # the template's « obligatoire / facultatif » line, when particular
 
     def __post_init__(self) -> None:
@@ -260,8 +263,8 @@ ACTION = Entity("action", "Actions", "l'action", ("ref_action",), (
       synonyms=["site dispensateur code", "organisme formateur"], example="36364"),
     F("complement_intitule", "Complément intitulé", "text", max_len=255),
     F("complement_programme", "Complément programme", "text", max_len=3000),
-    F("objectifs", "Objectifs", "text", max_len=3000, checks=(TextCheck(  # SOFI: plain text or simple HTML
-        RICH_CONTENT, "un texte simple (sans tableau, image ni PDF)",
+    F("objectifs", "Objectifs", "text", max_len=3000, plain_characters=True, checks=(TextCheck(
+        RICH_CONTENT, "un texte simple (sans tableau, image ni PDF)",  # SOFI: plain text or simple HTML
         "retirez le tableau, l'image ou le lien PDF ; mettez la plaquette PDF dans « URL PDF ».",
         present=False, ignore_case=True),)),
     F("resultats_attendus", "Résultats attendus *", "text", required=True, max_len=3000),
@@ -300,10 +303,11 @@ SESSION = Entity("session", "Sessions", "la session", ("ref_session",), (
     F("entrees_sorties_permanentes", "ESP *", "bool", required=True,
       synonyms=["entrees sorties permanentes", "entree sortie permanente"], example="non"),
     F("rythmes", "Rythmes *", "enum", required=True, multi=True, table="rythmes",
+      exclusive=(("continu", "discontinu"), ("temps partiel", "temps plein")),
       synonyms=["rythme"], example="continu; temps plein"),
     F("periodes", "Périodes de formation *", "enum", required=True, multi=True, table="periodes",
       synonyms=["periodes de formations", "periode"], example="cours de jour"),
-    F("types_parcours", "Type de parcours *", "enum", required=True, multi=True,
+    F("types_parcours", "Type de parcours *", "enum", required=True, multi=True, alone="type de parcours inconnu",
       table="types_parcours", synonyms=["types de parcours", "parcours"], example="collectif"),
     F("modalites_pedagogiques", "Modalités pédagogiques *", "enum", required=True, multi=True,
       table="modalites_pedagogiques", synonyms=["modalite pedagogique"],

@@ -2,7 +2,7 @@
 
 One place for every code, in the spirit of frictionless-py's error classes: checks
 only name a code and give the template's parameters; `docs/codes.md` is generated
-from this module (`python -m pipeline.rules`).
+from this catalogue and the registry of rules (`make docs`, pipeline/codes_doc.py).
 
 Templates are `str.format` strings. Parameters every finding has: {field_label}
 (the column header as written, or the SOFI label), {value} (the cell as given),
@@ -202,25 +202,3 @@ RULES: dict[str, Rule] = {r.code: r for r in (
 
 def rule(code: str) -> Rule:
     return RULES[code]
-
-
-def codes_markdown() -> str:
-    """The catalogue as Markdown, for docs/codes.md."""
-    lines = [
-        "# Codes des constats (findings)",
-        "",
-        "Généré par `python -m pipeline.rules > docs/codes.md` à partir de `pipeline/rules.py` ;",
-        "ne pas modifier à la main. Une erreur (`error`) rejette l'enregistrement, un",
-        "avertissement (`warning`) non.",
-        "",
-        "| code | gravité | titre | message | aide |",
-        "|---|---|---|---|---|",
-    ]
-    for r in RULES.values():
-        cells = [f"`{r.code}`", r.severity, r.title, r.template, r.help]
-        lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
-    return "\n".join(lines) + "\n"
-
-
-if __name__ == "__main__":
-    print(codes_markdown(), end="")

@@ -1,7 +1,9 @@
 """Cross-record rules (spec §4) that need no certification reference.
 
-Each check works on whole columns of the typed tables and reports through
-`Findings`; none loops over rows except to emit the (few) findings.
+Each rule is registered where it is written (see registry.py): one decorated function
+working on whole columns of the typed tables; none loops over rows except to emit the
+(few) findings. The rules of fas.py, formation.py, dispositif.py and session.py run
+first (imported below, in this order), then these, top to bottom.
 """
 from __future__ import annotations
 
@@ -12,6 +14,15 @@ import pandas as pd
 from ..findings import Findings
 from ..model import DIRECTORY_LINKS, ENTITIES
 from ..tables import Table
+from .registry import Context, Hits, check, rule, run_rules
+
+# The modules whose rules run before these, in this order (do not sort): FAS codes first
+# (the typed codes become the records' own numbers before DUPLICATE_KEY), then the
+# formation form, the dispositif list, the session lists.
+from . import fas  # noqa: F401
+from . import formation  # noqa: F401
+from . import dispositif  # noqa: F401
+from . import session  # noqa: F401
 
 Tables = dict[str, Table]
 
@@ -25,9 +36,10 @@ def _key_series(table: Table) -> pd.Series:
     return t[ENTITIES[table.entity].key[0]]
 
 
-def check_duplicate_keys(tables: Tables, findings: Findings) -> None:
-    """DUPLICATE_KEY: a later record reusing a key; the first one keeps it."""
-    for table in tables.values():
+@check("DUPLICATE_KEY")
+def duplicate_keys(ctx: Context, findings: Findings) -> None:
+    """A later record reusing a key (or a SOFI code); the first one keeps it."""
+    for table in ctx.tables.values():
         if table.typed.empty:
             continue
         spec = table.spec
@@ -57,8 +69,10 @@ def _report_duplicates(table: Table, keys: pd.Series, field: str, findings: Find
         findings.add(table, idx, "DUPLICATE_KEY", field_here, other=where)
 
 
-def check_links(tables: Tables, findings: Findings) -> None:
-    """ORPHAN: a parent ref_*, site or contact that no record of the input carries."""
+@check("ORPHAN")
+def links(ctx: Context, findings: Findings) -> None:
+    """A parent ref_*, site or contact that no record of the input carries."""
+    tables = ctx.tables
     links = [(e.name, e.parent_field, e.parent) for e in ENTITIES.values() if e.parent]
     links += list(DIRECTORY_LINKS)
     for entity, field, target in links:
@@ -74,23 +88,21 @@ def check_links(tables: Tables, findings: Findings) -> None:
             findings.add(table, idx, "ORPHAN", field, none_such=spec.none_such, target_sheet=spec.sheet)
 
 
-def check_dates(tables: Tables, findings: Findings) -> None:
-    """DATE_ORDER: a session's end before its start, and the same for inscription."""
-    sessions = tables["session"]
+@rule("DATE_ORDER", "session", "date_fin")
+def date_order(sessions: Table, ctx: Context) -> Hits:
+    """A session's end before its start."""
     t = sessions.typed
-    if t.empty:
-        return
-    bad = t["date_fin"] < t["date_debut"]
-    start_label = sessions.spec.field("date_debut").label.rstrip(" *")
-    for idx in t.index[bad.fillna(False)]:
-        findings.add(sessions, idx, "DATE_ORDER", "date_fin", other_label=start_label,
-                     other_value=str(sessions.raw.at[idx, "date_debut"]).strip())
-    check_inscription_periods(sessions, findings)
+    start_label = sessions.spec.field("date_debut").plain_label
+    return Hits(t["date_fin"] < t["date_debut"],
+                lambda idx: {"other_label": start_label,
+                             "other_value": str(sessions.raw.at[idx, "date_debut"]).strip()})
 
 
-def check_inscription_periods(sessions: Table, findings: Findings) -> None:
-    """Several inscription periods: starts and ends paired in order (INSCRIPTION_PERIODS),
-    one type for all or one per period, each end on or after its start (DATE_ORDER)."""
+@check("INSCRIPTION_PERIODS", "DATE_ORDER", entity="session")
+def inscription_periods(ctx: Context, findings: Findings) -> None:
+    """Several inscription periods: starts and ends paired in order, one type for all or
+    one per period, each end on or after its start."""
+    sessions = ctx.tables["session"]
     t = sessions.typed
     start_label = sessions.spec.field("inscription_debut").label
     columns = [t[c].tolist() for c in ("inscription_type", "inscription_debut", "inscription_fin")]
@@ -110,20 +122,17 @@ def check_inscription_periods(sessions: Table, findings: Findings) -> None:
                              other_label=start_label, other_value=start.strftime("%d/%m/%Y"))
 
 
-def check_places(tables: Tables, findings: Findings) -> None:
-    """PLACES: remaining seats or minimum head-count over the places, minimum over capacity."""
-    table = tables["dispositif"]
+@rule("PLACES", "dispositif")
+def places(table: Table, ctx: Context) -> list[Hits]:
+    """Remaining seats or minimum head-count over the places, minimum over capacity."""
     t = table.typed
-    if t.empty:
-        return
-    rules = [
-        ("nb_places_restantes", t["nb_places_restantes"] > t["nb_places"], "dépasse le nombre de places du dispositif ({other})", "nb_places"),
-        ("effectif_minimal", t["effectif_minimal"] > t["nb_places"], "dépasse le nombre de places du dispositif ({other})", "nb_places"),
-        ("effectif_minimal", t["effectif_minimal"] > t["capacite_simultanee"], "dépasse la capacité simultanée ({other})", "capacite_simultanee"),
-    ]
-    for field, mask, problem, other in rules:
-        for idx in t.index[mask.fillna(False).astype(bool)]:
-            findings.add(table, idx, "PLACES", field, problem=problem.format(other=_num(t.at[idx, other])))
+
+    def over(field: str, other: str, what: str) -> Hits:
+        return Hits(t[field] > t[other], lambda idx: {"problem": f"dépasse {what} ({_num(t.at[idx, other])})"},
+                    field=field)
+    return [over("nb_places_restantes", "nb_places", "le nombre de places du dispositif"),
+            over("effectif_minimal", "nb_places", "le nombre de places du dispositif"),
+            over("effectif_minimal", "capacite_simultanee", "la capacité simultanée")]
 
 
 def _num(value) -> str:
@@ -131,17 +140,19 @@ def _num(value) -> str:
     return f"{value:g}" if value.is_integer() else f"{value:.2f}".replace(".", ",")
 
 
-def check_prices(tables: Tables, findings: Findings) -> None:
-    """PRICE_TTC: TTC = HT × (1 + TVA) to the cent, when all three are given.
-
-    TTC left empty with HT and TVA given is computed (VALUE_DERIVED), so the price
-    reaches lheo.xml (`prix-total-TTC`)."""
-    table = tables["dispositif"]
-    t = table.typed
-    if t.empty:
-        return
+def _prices(t: pd.DataFrame) -> tuple[pd.Series, pd.Series, pd.Series, pd.Series]:
+    """HT, TVA, TTC as numbers, and the TTC they imply (HT × (1 + TVA), to the cent)."""
     ht, tva, ttc = (pd.to_numeric(t[c], errors="coerce") for c in ("frais_ht", "taux_tva", "frais_ttc"))
-    expected = (ht * (1 + tva)).round(2)
+    return ht, tva, ttc, (ht * (1 + tva)).round(2)
+
+
+@check("VALUE_DERIVED", entity="dispositif")
+def derived_ttc(ctx: Context, findings: Findings) -> None:
+    """TTC left empty with HT and TVA given is computed, so the price reaches lheo.xml
+    (`prix-total-TTC`)."""
+    table = ctx.tables["dispositif"]
+    t = table.typed
+    ht, tva, ttc, expected = _prices(t)
     derive = ttc.isna() & expected.notna() & (table.raw["frais_ttc"].fillna("").astype(str).str.strip() == "")
     if derive.any():
         column = t["frais_ttc"].astype(object)
@@ -151,11 +162,15 @@ def check_prices(tables: Tables, findings: Findings) -> None:
             findings.add(table, idx, "VALUE_DERIVED", "frais_ttc", derived=f"{_money(value)} € retenu",
                          how=f"frais HT {_money(ht[idx])} € × (1 + TVA {tva[idx] * 100:g} %)")
         t["frais_ttc"] = column
-        ttc = pd.to_numeric(t["frais_ttc"], errors="coerce")
-    bad = (expected - ttc.round(2)).abs() > 0.005
-    for idx in t.index[bad.fillna(False)]:
-        findings.add(table, idx, "PRICE_TTC", "frais_ttc", ht=_money(ht[idx]), tva=f"{tva[idx] * 100:g} %",
-                     expected=_money(expected[idx]))
+
+
+@rule("PRICE_TTC", "dispositif", "frais_ttc")
+def price_ttc(table: Table, ctx: Context) -> Hits:
+    """TTC = HT × (1 + TVA) to the cent, when all three are given."""
+    ht, tva, ttc, expected = _prices(table.typed)
+    return Hits((expected - ttc.round(2)).abs() > 0.005,
+                lambda idx: {"ht": _money(ht[idx]), "tva": f"{tva[idx] * 100:g} %",
+                             "expected": _money(expected[idx])})
 
 
 def _money(value: float) -> str:
@@ -172,89 +187,41 @@ def session_formations(tables: Tables) -> pd.Series:
     return ref_formation.map(formation_index)
 
 
-def check_parcours(tables: Tables, findings: Findings) -> None:
-    """PARCOURS_INDIVIDUALISATION: an individualised formation needs modulaire + individualisé."""
-    sessions = tables["session"]
+@rule("PARCOURS_INDIVIDUALISATION", "session", "types_parcours", needs=("formation", "action"))
+def parcours(sessions: Table, ctx: Context) -> Hits:
+    """An individualised formation needs the types de parcours modulaire and individualisé."""
     t = sessions.typed
-    if t.empty or tables["formation"].typed.empty or tables["action"].typed.empty:
-        return
-    formations = tables["formation"].typed
-    f_idx = session_formations(tables)
+    formations = ctx.tables["formation"].typed
+    f_idx = session_formations(ctx.tables)
     individual = f_idx.map(formations["individualisation"]) == True  # noqa: E712 - NaN is not True
     parcours = t["types_parcours"]
     has = parcours.map(lambda v: set(v) if isinstance(v, list) else set())
     missing = has.map(lambda s: [p for p in ("modulaire", "individualisé") if p not in s])
-    bad = individual & parcours.notna() & missing.map(bool)
-    for idx in t.index[bad]:
-        findings.add(sessions, idx, "PARCOURS_INDIVIDUALISATION", "types_parcours",
-                     formation=formations.at[int(f_idx[idx]), "ref_formation"],
-                     missing=" et ".join(f"« {m} »" for m in missing[idx]))
+    return Hits(individual & parcours.notna() & missing.map(bool),
+                lambda idx: {"formation": formations.at[int(f_idx[idx]), "ref_formation"],
+                             "missing": " et ".join(f"« {m} »" for m in missing[idx])})
 
 
-def check_durations(tables: Tables, findings: Findings) -> None:
-    """DURATION_EXCEEDS_PERIOD: more than 10 h in centre per calendar day of the session."""
-    sessions = tables["session"]
+@rule("DURATION_EXCEEDS_PERIOD", "session", "duree_centre_h")
+def duration_exceeds_period(sessions: Table, ctx: Context) -> Hits:
+    """More than 10 h in centre per calendar day of the session."""
     t = sessions.typed
-    if t.empty:
-        return
     days = (t["date_fin"] - t["date_debut"]).dt.days + 1
     hours = pd.to_numeric(t["duree_centre_h"], errors="coerce")
-    bad = (days > 0) & (hours > 10 * days)
-    for idx in t.index[bad.fillna(False)]:
-        findings.add(sessions, idx, "DURATION_EXCEEDS_PERIOD", "duree_centre_h",
-                     debut=t.at[idx, "date_debut"].strftime("%d/%m/%Y"),
-                     fin=t.at[idx, "date_fin"].strftime("%d/%m/%Y"), days=int(days[idx]))
+    return Hits((days > 0) & (hours > 10 * days),
+                lambda idx: {"debut": t.at[idx, "date_debut"].strftime("%d/%m/%Y"),
+                             "fin": t.at[idx, "date_fin"].strftime("%d/%m/%Y"), "days": int(days[idx])})
 
 
-def check_ended(tables: Tables, findings: Findings, today: dt.date) -> None:
-    """SESSION_ENDED: the session's end date is already past on the run date."""
-    sessions = tables["session"]
+@rule("SESSION_ENDED", "session", "date_fin")
+def session_ended(sessions: Table, ctx: Context) -> Hits:
+    """The session's end date is already past on the run date."""
     t = sessions.typed
-    if t.empty:
-        return
-    bad = t["date_fin"] < pd.Timestamp(today)
-    for idx in t.index[bad.fillna(False)]:
-        findings.add(sessions, idx, "SESSION_ENDED", "date_fin", value=t.at[idx, "date_fin"].strftime("%d/%m/%Y"),
-                     today=today.strftime("%d/%m/%Y"))
-
-
-def check_conditional_required(tables: Tables, findings: Findings) -> None:
-    """REQUIRED that depends on « Référence Certif Info ».
-
-    Certifiante (oui): a Certif Info or RNCP code is needed; title, objective and
-    programme then come from the reference. Not certifiante: those three are required.
-    """
-    table = tables["formation"]
-    t = table.typed
-    if t.empty:
-        return
-    blank = {name: table.raw[name].fillna("").astype(str).str.strip() == "" for name in table.raw.columns
-             if not name.startswith("_")}
-    certified = t["certifinfo"] == True  # noqa: E712 - NA stays False
-    not_certified = t["certifinfo"] == False  # noqa: E712
-    for idx in t.index[certified & blank["code_certifinfo"] & blank["code_rncp"]]:
-        findings.add(table, idx, "REQUIRED", "code_certifinfo")
-    for field in (f for f in table.spec.fields if f.from_reference):
-        for idx in t.index[not_certified & blank[field.name]]:
-            findings.add(table, idx, "REQUIRED", field.name)
+    return Hits(t["date_fin"] < pd.Timestamp(ctx.today),
+                lambda idx: {"value": t.at[idx, "date_fin"].strftime("%d/%m/%Y"),
+                             "today": ctx.today.strftime("%d/%m/%Y")})
 
 
 def run_cross_checks(tables: Tables, findings: Findings, today: dt.date) -> None:
-    from .dispositif import check_publics
-    from .formation import check_formations
-    from .fas import check_fas_codes
-    from .session import check_contradictions, check_special_characters
-    check_fas_codes(tables, findings)  # before DUPLICATE_KEY: the typed codes become the own numbers
-    check_conditional_required(tables, findings)
-    check_formations(tables, findings)
-    check_publics(tables, findings)
-    check_contradictions(tables, findings)
-    check_special_characters(tables, findings)
-    check_duplicate_keys(tables, findings)
-    check_links(tables, findings)
-    check_dates(tables, findings)
-    check_places(tables, findings)
-    check_prices(tables, findings)
-    check_parcours(tables, findings)
-    check_durations(tables, findings)
-    check_ended(tables, findings, today)
+    """Every registered rule, in registration order (registry.py)."""
+    run_rules(tables, findings, today)

@@ -9,14 +9,14 @@ from __future__ import annotations
 from ..dispositifs import current
 from ..enums import enumeration
 from ..findings import Findings
-from ..tables import Table
+from .registry import Context, check
 
 
-def check_publics(tables: dict[str, Table], findings: Findings) -> None:
-    table = tables["dispositif"]
+@check("DISPOSITIF_PUBLICS", entity="dispositif")
+def publics_of_dispositif(ctx: Context, findings: Findings) -> None:
+    """Each public of a dispositif must be one its entry of the dispositif list admits."""
+    table = ctx.tables["dispositif"]
     t = table.typed
-    if t.empty:
-        return
     dispositifs = current()
     publics = enumeration("publics")
     for idx, name, values in zip(t.index, t["dispositif"].tolist(), t["publics"].tolist()):

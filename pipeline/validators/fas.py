@@ -12,6 +12,7 @@ import pandas as pd
 
 from ..findings import Findings
 from ..tables import Table
+from .registry import Context, check
 
 # entity, its SOFI code, parent entity, parent's SOFI code, parent key field
 CHAIN = (("action", "code_action", "formation", "code_formation", "ref_formation"),
@@ -39,7 +40,12 @@ def _by_key(table: Table, key: str, field: str) -> dict:
     return dict(zip(t.loc[first, key], t.loc[first, field]))
 
 
-def check_fas_codes(tables: dict[str, Table], findings: Findings) -> None:
+@check("FAS_MISMATCH")
+def fas_codes(ctx: Context, findings: Findings) -> None:
+    """A FAS code whose leading numbers are not its action's and formation's SOFI codes.
+
+    Runs first: the typed codes become the records' own numbers before DUPLICATE_KEY."""
+    tables = ctx.tables
     if any(tables[e].typed.empty for e in ("formation", "action")):
         return
     parts = {"action": _codes(tables["action"], "code_action")}

@@ -16,6 +16,7 @@ import pandas as pd
 
 from ..findings import Findings
 from ..tables import Table
+from .registry import Context, Hits, check, rule
 
 CERTIFICATION = "6"          # dict-AIS code of « Certification »
 DEFAULT_VALIDATION = "totale"
@@ -32,11 +33,27 @@ def _set(table: Table, idx, name: str, value) -> None:
     table.typed[name] = column
 
 
-def check_formations(tables: dict[str, Table], findings: Findings) -> None:
-    table = tables["formation"]
+@rule("REQUIRED", "formation")
+def required_by_certification(table: Table, ctx: Context) -> list[Hits]:
+    """Required or not depending on « Référence Certif Info ».
+
+    Certifiante (oui): a Certif Info or RNCP code is needed; title, objective and
+    programme then come from the reference. Not certifiante: those three are required.
+    """
     t = table.typed
-    if t.empty:
-        return
+    blank = {name: _blank(table, name) for name in table.raw.columns if not name.startswith("_")}
+    certified = t["certifinfo"] == True  # noqa: E712 - NA stays False
+    not_certified = t["certifinfo"] == False  # noqa: E712
+    return [Hits(certified & blank["code_certifinfo"] & blank["code_rncp"], field="code_certifinfo"),
+            *(Hits(not_certified & blank[f.name], field=f.name) for f in table.spec.fields if f.from_reference)]
+
+
+@check("REQUIRED", "DEFAULT_APPLIED", "VALIDATION_INDIVIDUALISATION", "OBJECTIF_CERTIFICATION", "NOT_CERTIFYING",
+       entity="formation")
+def certifying_form(ctx: Context, findings: Findings) -> None:
+    """What « Référence Certif Info » oui / non implies for the other fields of the form."""
+    table = ctx.tables["formation"]
+    t = table.typed
     certifying = (t["certifinfo"] == True).fillna(False).astype(bool)  # noqa: E712 - NA stays False
     not_certifying = (t["certifinfo"] == False).fillna(False).astype(bool)  # noqa: E712
     blank = {name: _blank(table, name) for name in ("individualisation", "validation", "objectif_general",

@@ -11,20 +11,23 @@ from __future__ import annotations
 import unicodedata
 
 from ..findings import Findings
-from ..tables import Table
+from ..model import ENTITIES
+from .registry import Context, check
 
-# (entity, field) -> groups of values of which a cell may hold one at most
-EXCLUSIVE = {
-    ("session", "rythmes"): (("continu", "discontinu"), ("temps partiel", "temps plein")),
-}
-# (entity, field) -> a value that goes alone
-ALONE = {("session", "types_parcours"): "type de parcours inconnu"}
-SPECIAL_CHAR_FIELDS = (("action", "objectifs"),)
+# (entity, field) -> groups of values of which a cell may hold one at most (Field.exclusive)
+EXCLUSIVE = {(e.name, f.name): f.exclusive for e in ENTITIES.values() for f in e.fields if f.exclusive}
+# (entity, field) -> a value that goes alone (Field.alone)
+ALONE = {(e.name, f.name): f.alone for e in ENTITIES.values() for f in e.fields if f.alone}
+# fields whose text SOFI refuses with special characters (Field.plain_characters)
+SPECIAL_CHAR_FIELDS = tuple((e.name, f.name) for e in ENTITIES.values() for f in e.fields if f.plain_characters)
 REFUSED_CATEGORIES = {"So", "Co", "Cn", "Cs", "Cc", "Cf"}
 ALLOWED_CONTROLS = {"\t", "\n", "\r"}
 
 
-def check_contradictions(tables: dict[str, Table], findings: Findings) -> None:
+@check("CONTRADICTORY_VALUES")
+def contradictions(ctx: Context, findings: Findings) -> None:
+    """Values of a multi-valued cell that exclude each other."""
+    tables = ctx.tables
     for (entity, field), groups in EXCLUSIVE.items():
         table = tables[entity]
         for idx, values in zip(table.typed.index, table.typed[field].tolist()):
@@ -62,9 +65,11 @@ def _shown(ch: str) -> str:
     return f"« {ch} »"
 
 
-def check_special_characters(tables: dict[str, Table], findings: Findings) -> None:
+@check("SPECIAL_CHARACTERS")
+def special_characters_refused(ctx: Context, findings: Findings) -> None:
+    """Symbols, emojis and invisible characters that SOFI refuses in a text."""
     for entity, field in SPECIAL_CHAR_FIELDS:
-        table = tables[entity]
+        table = ctx.tables[entity]
         for idx, text in zip(table.typed.index, table.typed[field].tolist()):
             if isinstance(text, str):
                 found = special_characters(text)
