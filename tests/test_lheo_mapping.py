@@ -3,7 +3,8 @@
 The reader reads at the table's paths by construction (readers/lheo_rows.py); the
 writer builds its elements by hand, so this checks that a file written from an offer
 filling every field (and the bundled sample, for certifications and blocs) holds an
-element at every path of the table.
+element at every path of the table, and that a "std" field is read back from its
+element alone.
 """
 from __future__ import annotations
 
@@ -13,10 +14,13 @@ import pytest
 
 from factory import SAMPLES, TODAY, write_workbook
 from pipeline.lheo import NS_23
+from pipeline.findings import Findings
 from pipeline.lheo import mapping
+from pipeline.model import ENTITIES
+from pipeline.readers.lheo import read_lheo
 from pipeline.run import run
 from pipeline.records import directory_records, offer_records
-from pipeline.writers.lheo import write_offers
+from pipeline.writers.lheo import write_lheo, write_offers
 from test_lheo import rich_offer
 
 
@@ -63,3 +67,26 @@ def test_every_site_and_contact_path_is_written(files):
         for r in mapping.rows(entity):
             if r.path:
                 assert any(h.xpath(xpath(r.path), namespaces=NS) for h in holders), (entity, r.field, r.path)
+
+
+def test_standard_fields_are_read_without_the_fasd_extras(tmp_path):
+    """A field the table calls "std" is read from its LHÉO element alone: the file
+    without FASD's extras gives the same value as with them."""
+    result = run([write_workbook(tmp_path / "offre.xlsx", rich_offer())], today=TODAY)
+    xml = tmp_path / "lheo.xml"
+    write_lheo(result, xml)
+    tree = etree.parse(str(xml))
+    for x in tree.xpath("//l:extras[@info='fasd' or @info='fasd-annuaire']", namespaces=NS):
+        x.getparent().remove(x)
+    bare = tmp_path / "sans-extras.xml"
+    tree.write(str(bare), encoding="utf-8", xml_declaration=True)
+    full, foreign = (read_lheo(p, Findings()) for p in (xml, bare))
+    for entity in ("formation", "action", "session"):
+        key = ENTITIES[entity].key[0]
+        standard = [r.field for r in mapping.rows(entity) if r.how == mapping.STD]
+        expected = full[entity].raw.drop_duplicates(key).set_index(key)[standard[1:]]
+        got = foreign[entity].raw.drop_duplicates(key).set_index(key)[standard[1:]]
+        assert len(expected) and (expected != "").any().sum() >= len(standard) - 4, entity
+        assert got.sort_index().equals(expected.sort_index()), entity
+    places = {(r.ref_session, r.nb_places) for r in foreign["dispositif"].raw.itertuples()}
+    assert places and places <= {(r.ref_session, r.nb_places) for r in full["dispositif"].raw.itertuples()}
