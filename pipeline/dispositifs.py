@@ -15,7 +15,7 @@ import contextlib
 import contextvars
 import csv
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 from .enums import DATA, Choice, Enumeration, enumerations
@@ -40,27 +40,23 @@ class DispositifList:
     entries: tuple[Dispositif, ...]
     path: str
 
-    @property
+    # Built once per list and kept on the instance: an lru_cache keyed by the list
+    # hashed every entry on each look-up (one look-up per dispositif written).
+    @cached_property
     def enumeration(self) -> Enumeration:
-        return _enumeration(self)
+        choices = tuple(Choice(d.label, d.label, (d.code,)) for d in self.entries)
+        return Enumeration("dispositifs", choices, f"liste des dispositifs ({self.path})", short_labels=False)
+
+    @cached_property
+    def _by_label(self) -> dict[str, Dispositif]:
+        table: dict[str, Dispositif] = {}
+        for d in self.entries:
+            table.setdefault(fold(d.label), d)
+            table.setdefault(fold(d.code), d)
+        return table
 
     def get(self, label: str) -> Dispositif | None:
-        return _by_label(self).get(fold(label))
-
-
-@lru_cache(maxsize=None)
-def _enumeration(dl: DispositifList) -> Enumeration:
-    choices = tuple(Choice(d.label, d.label, (d.code,)) for d in dl.entries)
-    return Enumeration("dispositifs", choices, f"liste des dispositifs ({dl.path})", short_labels=False)
-
-
-@lru_cache(maxsize=None)
-def _by_label(dl: DispositifList) -> dict[str, Dispositif]:
-    table = {}
-    for d in dl.entries:
-        table.setdefault(fold(d.label), d)
-        table.setdefault(fold(d.code), d)
-    return table
+        return self._by_label.get(fold(label))
 
 
 @lru_cache(maxsize=8)

@@ -7,14 +7,29 @@ import unicodedata
 _NON_ALNUM = re.compile(r"[^a-z0-9+]+")
 
 
+class _NonCombining(dict):
+    """str.translate table that drops combining marks, filled as characters are met
+    (one `unicodedata.combining` per distinct character instead of per character)."""
+
+    def __missing__(self, code: int):
+        kept = None if unicodedata.combining(chr(code)) else code
+        self[code] = kept
+        return kept
+
+
+_DROP_COMBINING = _NonCombining()
+
+
 def fold(text: str) -> str:
     """Lower-case, strip accents, turn punctuation into single spaces.
 
     "Date début *" and "date_debut" both fold to "date debut"; used wherever a
     person's spelling must meet a canonical name.
     """
-    text = unicodedata.normalize("NFKD", str(text))
-    text = "".join(c for c in text if not unicodedata.combining(c))
+    text = str(text)
+    if text.isascii():  # nothing to decompose: the same result, without the per-character work
+        return _NON_ALNUM.sub(" ", text.lower()).strip()
+    text = unicodedata.normalize("NFKD", text).translate(_DROP_COMBINING)
     text = text.replace("œ", "oe").replace("Œ", "oe").lower()
     return _NON_ALNUM.sub(" ", text).strip()
 

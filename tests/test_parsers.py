@@ -10,6 +10,8 @@ import datetime as dt
 
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from pipeline.headers import closest_header, match_header
 from pipeline.model import ENTITIES, OFFER_ENTITIES
@@ -135,6 +137,22 @@ def test_neither_yes_nor_no(text):
 ])
 def test_fold(text, folded):
     assert fold(text) == folded
+
+
+def _fold_by_character(text) -> str:
+    """fold() as first written: one unicodedata call per character (the reference)."""
+    import re
+    import unicodedata
+    text = unicodedata.normalize("NFKD", str(text))
+    text = "".join(c for c in text if not unicodedata.combining(c))
+    text = text.replace("œ", "oe").replace("Œ", "oe").lower()
+    return re.sub(r"[^a-z0-9+]+", " ", text).strip()
+
+
+@given(st.text(alphabet=st.characters(codec="utf-8"), max_size=40)
+       | st.text(alphabet="aéÉèœŒ İK -_*+0ﬁ\u0301\u0327ß東", max_size=40))
+def test_fold_same_as_per_character_reference(text):
+    assert fold(text) == _fold_by_character(text)
 
 
 # ----------------------------------------------------------------------- headers
