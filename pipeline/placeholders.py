@@ -22,15 +22,33 @@ def placeholder_values() -> frozenset[str]:
         return frozenset(fold(row["valeur"]) for row in rows if fold(row["valeur"]))
 
 
+@lru_cache(maxsize=1)
+def _longest() -> int:
+    return max((len(v) for v in placeholder_values()), default=0)
+
+
+HEAD = 64  # characters folded first: a long text is told apart from a placeholder by its start
+
+
 def is_placeholder(text: str) -> bool:
     """True for a cell that means "no value": a listed placeholder or punctuation alone."""
     stripped = text.strip()
     if not stripped:
         return False
+    if len(stripped) > HEAD and _too_long(stripped[:HEAD]):
+        return False
     folded = fold(stripped)
     if not folded:  # "-", "/", "…": punctuation with nothing to say (not "١٢" nor "東京")
         return all(unicodedata.category(c)[0] in "PSZ" for c in stripped)
     return folded in placeholder_values()
+
+
+def _too_long(head: str) -> bool:
+    """True when the folded text is surely longer than every placeholder, judged on its
+    first characters: folding keeps, in order, each letter and digit (accents removed,
+    ligatures split), so the letters and digits of a beginning are at least those of
+    the whole. Spares folding the whole of long texts (objectives, programmes)."""
+    return len(fold(head).replace(" ", "")) > _longest()
 
 
 def blank_placeholders(column):

@@ -237,3 +237,38 @@ def test_not_placeholders(text):
 def test_blank_placeholders_keeps_the_other_cells():
     column = pd.Series(["-", "Nantes", None, "NC", "0"], dtype=object)
     assert blank_placeholders(column).tolist() == ["", "Nantes", None, "", "0"]
+
+
+def _is_placeholder_whole(text: str) -> bool:
+    """is_placeholder() folding the whole text (the reference for its shortcut)."""
+    import unicodedata
+    from pipeline.placeholders import placeholder_values
+    stripped = text.strip()
+    if not stripped:
+        return False
+    folded = fold(stripped)
+    if not folded:
+        return all(unicodedata.category(c)[0] in "PSZ" for c in stripped)
+    return folded in placeholder_values()
+
+
+@given(st.lists(st.sampled_from(["-", " ", ".", "…", "NC", "n/a", "Non", "renseigné", "é", "\u0301", "ﬁ", "œ",
+                                 "a", "1", "+", "東", "- - - -", "x" * 30, "   "]), max_size=40).map("".join))
+def test_placeholder_shortcut_for_long_texts_gives_the_same_answer(text):
+    assert is_placeholder(text) == _is_placeholder_whole(text)
+
+
+def test_long_punctuation_before_a_placeholder_is_still_one():
+    assert is_placeholder("-" * 100 + " NC")
+    assert not is_placeholder("Objectif : " + "former des aides-soignants " * 5)
+
+
+@given(st.text(max_size=80) | st.text(alphabet="ab\t\n\r\x00\u200b☺€\ue000", max_size=80))
+def test_special_characters_each_once_in_order(text):
+    import unicodedata
+    from pipeline.validators.session import ALLOWED_CONTROLS, REFUSED_CATEGORIES, special_characters
+    expected: list[str] = []
+    for ch in text:
+        if ch not in ALLOWED_CONTROLS and unicodedata.category(ch) in REFUSED_CATEGORIES and ch not in expected:
+            expected.append(ch)
+    assert special_characters(text) == expected

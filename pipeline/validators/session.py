@@ -9,6 +9,7 @@ control characters other than tabs and line breaks.
 from __future__ import annotations
 
 import unicodedata
+from functools import lru_cache
 
 from ..findings import Findings
 from ..model import ENTITIES
@@ -50,13 +51,16 @@ def contradictions(ctx: Context, findings: Findings) -> None:
 
 
 def special_characters(text: str) -> list[str]:
-    found = []
-    for ch in text:
-        if ch in ALLOWED_CONTROLS:
-            continue
-        if unicodedata.category(ch) in REFUSED_CATEGORIES and ch not in found:
-            found.append(ch)
-    return found
+    """The refused characters of `text`, each once, in the order they first appear.
+
+    Each distinct character is looked at once (`dict.fromkeys` keeps the first
+    occurrence): objectives are long texts of few distinct characters."""
+    return [ch for ch in dict.fromkeys(text) if ch not in ALLOWED_CONTROLS and _refused(ch)]
+
+
+@lru_cache(maxsize=4096)
+def _refused(ch: str) -> bool:
+    return unicodedata.category(ch) in REFUSED_CATEGORIES
 
 
 def _shown(ch: str) -> str:
