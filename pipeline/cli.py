@@ -282,7 +282,7 @@ def check_command(inputs, out, annuaire, reference, today, profil, quiet, verbos
 def _register_commands() -> None:
     """Commands that live in their own modules (reference look-up, LHÉO export, template)."""
     import importlib
-    for module in ("pipeline.reference.commands", "pipeline.export", "pipeline.template",
+    for module in ("pipeline.reference.commands", "pipeline.export", "pipeline.template_command",
                    "pipeline.web.serve", "pipeline.catalogue.commands", "pipeline.mapping"):
         try:
             commands = importlib.import_module(module)

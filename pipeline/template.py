@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import click
 from openpyxl import Workbook
 from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
@@ -20,11 +19,9 @@ from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from .enums import Enumeration, enumeration
-from .errors import OutputError
 from .model import ENTITIES, ENTITY_ORDER, Entity, Field, Kind
-from .options import refuse_empty
+from .template_command import DEFAULT_OUT  # noqa: F401  (re-exported: tests and callers import it from here)
 
-DEFAULT_OUT = Path("templates_xlsx/offre-fasd.xlsx")
 ROWS = 5000                  # data rows prepared (validations and formats)
 LAST_ROW = ROWS + 1
 README_SHEET = "Lisez-moi"
@@ -428,19 +425,3 @@ def write_template(path: Path) -> Path:
     wb.properties.creator = "fasd template"
     wb.save(path)
     return path
-
-
-@click.command("template")
-@click.option("--out", type=click.Path(dir_okay=False), default=str(DEFAULT_OUT), show_default=True,
-              callback=refuse_empty,
-              help="Fichier .xlsx à écrire.")
-def template(out):
-    """Écrit le classeur modèle à remplir (feuilles Sites à Dispositifs, listes déroulantes, aide)."""
-    try:
-        path = write_template(Path(out))
-    except OSError as exc:
-        raise OutputError(f"impossible d'écrire {out} ({exc.strerror or exc}).") from None
-    click.echo(f"Modèle écrit : {path}")
-
-
-COMMANDS = [template]
