@@ -2,17 +2,16 @@
 
 A person whose column was not taken sees it here (« non reconnue », with the nearest
 label), as well as the header decided by its content or by the --colonnes mapping.
-Small (one row per header): written with openpyxl's write-only cells, not spliced.
+Its rows go through report_xlsx's SheetData like every other sheet (the workbook has
+one shared string table, written there).
 """
 from __future__ import annotations
 
-from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font, PatternFill
 
 from ..headers import HOW_DUPLICATE, HOW_UNKNOWN, entity_of
 from ..model import ENTITIES, OFFER_ENTITIES
 from ..sanitise import clean
-from .safe import is_formula_like
 
 SHEET = "Colonnes"
 HEADERS = [("Fichier", 28), ("Feuille", 20), ("Colonne", 9), ("En-tête", 40), ("Lu comme", 34),
@@ -28,8 +27,9 @@ def label_of(field: str, entity: str) -> str:
     return ENTITIES[name].field(field).label.rstrip(" *") if name else field
 
 
-def write_columns_sheet(ws, columns: list[dict]) -> None:
-    """Fill write-only worksheet `ws` with one row per header decision (result.columns)."""
+def write_columns_sheet(ws, data, columns: list[dict]) -> None:
+    """Fill write-only worksheet `ws` (its layout) and `data` (report_xlsx.SheetData, its
+    rows) with one row per header decision (result.columns)."""
     longest = [max([len(h)] + [len(str(v)) for v in values]) for h, values in
                zip([h for h, _ in HEADERS], zip(*[_row(d) for d in columns]) if columns else [[]] * len(HEADERS))]
     for j, ((_, cap), size) in enumerate(zip(HEADERS, longest)):
@@ -40,21 +40,16 @@ def write_columns_sheet(ws, columns: list[dict]) -> None:
     ws.sheet_properties.pageSetUpPr.fitToPage = True  # one page wide when printed
     ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
 
-    def cell(value, **style):
+    def cell(r: int, j: int, value, style: int = 0) -> str:
         if isinstance(value, str):
             value = clean(value)[0]  # samples are read before sanitise.py: no control characters in xlsx
-        c = WriteOnlyCell(ws, value=value)
-        if is_formula_like(value):
-            c.data_type = "s"  # a header or sample written like a formula stays text (writers/safe.py)
-        for key, val in style.items():
-            setattr(c, key, val)
-        return c
+        return data.cell(r, j, value, style)  # a text cell: one written like a formula stays text
 
-    ws.append([cell(h, font=BOLD, fill=HEADER_FILL) for h, _ in HEADERS])
-    for d in columns:
-        fill = {"fill": IGNORED_FILL} if d["how"] in (HOW_UNKNOWN, HOW_DUPLICATE) else {}
-        values = _row(d)
-        ws.append([cell(v, **(fill if j in (3, 4) else {})) for j, v in enumerate(values)])
+    head, ignored = data.styles.id(HEADER_FILL, BOLD), data.styles.id(IGNORED_FILL)
+    data.row(1, [cell(1, j, h, head) for j, (h, _) in enumerate(HEADERS, 1)])
+    for r, d in enumerate(columns, 2):
+        style = ignored if d["how"] in (HOW_UNKNOWN, HOW_DUPLICATE) else 0
+        data.row(r, [cell(r, j, v, style if j in (4, 5) else 0) for j, v in enumerate(_row(d), 1)])
 
 
 def _row(d: dict) -> list[str]:

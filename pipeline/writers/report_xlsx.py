@@ -13,35 +13,27 @@ whole job. `fasd import report.xlsx` reads the corrected file back: the Rapport 
 (readers/xlsx.py NON_DATA_SHEETS) and the Statut column (headers.IGNORED_HEADERS)
 are skipped.
 
-Speed: the input workbook is re-read with python-calamine (the reader's own fast
-path), never loaded with openpyxl. openpyxl's write-only mode writes the structure
-(styles, comments, links, widths, panes); the rows themselves are streamed as
-SpreadsheetML text (SheetData) and spliced into its package, ~10x faster per cell.
-See docs/report-xlsx.md for the measurements.
+Three modules: report_plan.py (the layout: sheets, where each finding goes, the
+statuses), xlsx_stream.py (the engine: rows as SpreadsheetML text, one shared string
+table, spliced into openpyxl's package) and this one (the rendering: what each sheet
+looks like). The input workbook is re-read with python-calamine (the reader's own
+fast path), never loaded with openpyxl. See docs/report-xlsx.md.
 """
 from __future__ import annotations
 
 import datetime as dt
 import gc
-import math
-import re
-import shutil
 import tempfile
 import textwrap
-import zipfile
-from collections import defaultdict
-from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
-from xml.sax.saxutils import escape as xml_escape
 
 import pandas as pd
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import column_index_from_string, get_column_letter, quote_sheetname
-from openpyxl.utils.datetime import to_excel
+from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.worksheet.hyperlink import Hyperlink
 
 from ..model import ENTITIES, ENTITY_ORDER
@@ -50,13 +42,13 @@ from ..text import fold
 from .atomic import atomic_path
 from .changes_sheet import write_changes_sheet
 from .columns_sheet import SHEET as COLUMNS_SHEET, write_columns_sheet
+from .report_plan import (ACCEPTED, CASCADE_CODES, CHANGES_SHEET, REJECTED, REPORT_SHEET, STATUS_HEADER, WARNED,
+                          OutSheet, locate, plan_sheets, unique_name)
+from .xlsx_stream import SharedStrings, SheetData, Styles, clean_text, splice
 
-REPORT_SHEET = "Rapport"
-CHANGES_SHEET = "Modifications"   # writers/changes_sheet.py, after an import into a base
-STATUS_HEADER = "Statut"
-CASCADE_CODES = {"PARENT_REJECTED", "NO_CHILD"}
+__all__ = ["write_report_xlsx", "SharedStrings", "SheetData", "Styles", "OutSheet", "ENTITY_ORDER"]
+
 SEVERITY_FR = {s: label.capitalize() for s, label in SEVERITY_LABELS.items()}
-MAX_CELL_TEXT = 32767
 MAX_LINKS = 65_000   # Excel keeps at most 65 530 hyperlinks per sheet
 
 ERROR_FILL = PatternFill("solid", fgColor="FFC7CE")
@@ -68,39 +60,10 @@ LINK_FONT = Font(color="0563C1", underline="single")
 REJECTED_FONT = Font(bold=True, color="9C0006")
 ACCEPTED_FONT = Font(color="006100")
 WARNED_FONT = Font(color="9C5700")
+STATUS_FONTS = {REJECTED: REJECTED_FONT, WARNED: WARNED_FONT, ACCEPTED: ACCEPTED_FONT}
 WRAP = Alignment(wrap_text=True, vertical="top")
 TOP = Alignment(vertical="top")
 LINE_HEIGHT = 15.0   # points per line of 11-point text, Excel's default row height
-DATE_FORMAT = "DD/MM/YYYY"
-DATETIME_FORMAT = "DD/MM/YYYY HH:MM"
-
-
-@dataclass
-class OutSheet:
-    """One sheet of the report after Rapport, and what goes on its cells."""
-    name: str
-    source: str = ""            # original layout: the input file name
-    sheet: str = ""             # original layout: the sheet name in that file
-    entity: str = ""            # template layout: the entity laid out
-    grid: list | None = None    # original layout: rows of cells as read
-    first_row: int = 1
-    first_col: int = 0
-    header_row: int = 1         # Excel row of the header line
-    status_col: int = 0         # 1-based column of Statut
-    notes: dict = field(default_factory=lambda: defaultdict(list))    # (row, col) -> [finding]
-    status: dict = field(default_factory=dict)                         # row -> (text, font)
-    noted_rows: set = field(default_factory=set)                       # rows with a finding
-    appended: int = 0                                                  # rows given to openpyxl
-
-
-# ---------------------------------------------------------------- cells
-
-NON_XML = re.compile("[\ufffe\uffff]")
-
-
-def _clean(text: str) -> str:
-    text = NON_XML.sub("", ILLEGAL_CHARACTERS_RE.sub("", text))
-    return text if len(text) <= MAX_CELL_TEXT else text[:MAX_CELL_TEXT - 1] + "…"
 
 
 def _comment(findings: list[dict]) -> Comment:
@@ -109,7 +72,7 @@ def _comment(findings: list[dict]) -> Comment:
         parts.append(f"{SEVERITY_FR.get(f['severity'], f['severity'])} {f['code']} : {f['message']}")
         if f.get("suggestion"):
             parts.append(f"→ {f['suggestion']}")
-    text = _clean("\n".join(parts))
+    text = clean_text("\n".join(parts))
     comment = Comment(text, "fasd")
     comment.width = 340
     comment.height = min(600, 30 + 16 * sum(1 + len(p) // 50 for p in parts))
@@ -125,177 +88,6 @@ def _fill(findings: list[dict]):
     return None
 
 
-# ---------------------------------------------------------------- plan
-
-def _input_paths(result) -> dict[str, Path]:
-    if result.files:
-        return {name: Path(p) for name, p in result.files.items()}
-    paths = {}
-    for p in result.inputs:
-        path = Path(p)
-        paths.setdefault(path.name, path)
-    return paths
-
-
-def _unique(name: str, taken: set[str]) -> str:
-    base, n = name[:31], 2
-    candidate = base
-    while fold(candidate) in taken:
-        suffix = f" ({n})"
-        candidate = base[:31 - len(suffix)] + suffix
-        n += 1
-    taken.add(fold(candidate))
-    return candidate
-
-
-def plan_sheets(result) -> tuple[list[OutSheet], set[str]]:
-    """The report's sheets after Rapport, and the sources laid out as the template."""
-    from ..readers import WORKBOOK_SUFFIXES
-    from ..readers.grid import find_header_row
-    from ..readers.xlsx import NON_DATA_SHEETS, read_sheets
-
-    paths = _input_paths(result)
-    sources: list[str] = []
-    for entity in ENTITY_ORDER:
-        for s in result.tables[entity].raw["_source"].dropna().unique():
-            if s not in sources:
-                sources.append(s)
-    for p in result.inputs:
-        if Path(p).name not in sources:
-            sources.append(Path(p).name)
-    taken = {fold(REPORT_SHEET), fold(CHANGES_SHEET)}
-    sheets: list[OutSheet] = []
-    template_sources: set[str] = set()
-    for source in sources:
-        path = paths.get(source)
-        if path is None:
-            continue  # a directory workbook (--annuaire): not re-imported with the offers
-        if path.suffix.lower() not in WORKBOOK_SUFFIXES:
-            template_sources.add(source)
-            continue
-        for name, (rows, first_row, first_col) in read_sheets(path).items():
-            if fold(name) in NON_DATA_SHEETS:
-                continue
-            out = OutSheet(_unique(name, taken), source=source, sheet=name, grid=rows,
-                           first_row=first_row, first_col=first_col)
-            out.header_row = first_row + find_header_row(rows) if rows else 1
-            sheets.append(out)
-    for entity in ENTITY_ORDER:
-        raw = result.tables[entity].raw
-        if raw["_source"].isin(template_sources).any():
-            sheets.append(OutSheet(_unique(ENTITIES[entity].sheet, taken), entity=entity))
-    return sheets, template_sources
-
-
-def _status_column(out: OutSheet) -> int:
-    """An existing Statut column (a report read back) is reused; otherwise one after the last."""
-    if out.entity:
-        return len(ENTITIES[out.entity].fields) + 1
-    rows = out.grid or []
-    width = max((len(r) for r in rows), default=0)
-    h = out.header_row - out.first_row
-    if 0 <= h < len(rows):
-        for j, cell in enumerate(rows[h]):
-            if isinstance(cell, str) and fold(cell) == fold(STATUS_HEADER):
-                return out.first_col + j + 1
-    return out.first_col + width + 1
-
-
-# ---------------------------------------------------------------- locate
-
-def _records(result, template_sources: set[str]):
-    """Template layout: per entity, record index -> Excel row of the report sheet."""
-    positions: dict[str, dict[int, int]] = {}
-    for entity in ENTITY_ORDER:
-        raw = result.tables[entity].raw
-        mine = raw.index[raw["_source"].isin(template_sources)]
-        positions[entity] = {int(idx): k + 2 for k, idx in enumerate(mine)}
-    return positions
-
-
-def locate(result, sheets: list[OutSheet], template_sources: set[str]) -> list[dict]:
-    """Findings in reading order, each with `out_sheet`/`out_cell` where it shows in the report."""
-    by_original = {(s.source, s.sheet): s for s in sheets if not s.entity}
-    by_entity = {s.entity: s for s in sheets if s.entity}
-    order = {s.name: i for i, s in enumerate(sheets)}
-    positions = _records(result, template_sources)
-    for s in sheets:
-        s.status_col = _status_column(s)
-    located = []
-    frame = result.findings
-    for f in frame.to_dict("records"):
-        f = {k: (None if v is None or v is pd.NA or (isinstance(v, float) and pd.isna(v)) else v)
-             for k, v in f.items()}
-        out, row, col = None, None, None
-        if f["source"] in template_sources:
-            out = by_entity.get(f["entity"])
-            if out is not None and f["_index"] is not None:
-                row = positions[f["entity"]].get(int(f["_index"]))
-                names = ENTITIES[f["entity"]].names
-                if f["field"] in names and f["code"] not in CASCADE_CODES:
-                    col = names.index(f["field"]) + 1
-            if row is None:
-                out = None
-        else:
-            out = by_original.get((f["source"], f["sheet"]))
-            if out is not None and f["row"] is not None:
-                row = int(f["row"])
-                if f["cell"] and f["code"] not in CASCADE_CODES:
-                    col = column_index_from_string("".join(ch for ch in f["cell"] if ch.isalpha()))
-            if row is None:
-                out = None
-        if out is not None:
-            col = col or out.status_col
-            out.notes[(row, col)].append(f)
-            out.noted_rows.add(row)
-            f["out_sheet"], f["out_cell"] = out.name, f"{get_column_letter(col)}{row}"
-            f["_order"] = (1, order[out.name], row, col)
-        else:  # file-level findings and the annuaire's: first, they are often the cause
-            f["out_sheet"], f["out_cell"] = "", ""
-            f["_order"] = (0, 0, f["row"] or 0, 0)
-        f["_order"] += (0 if f["severity"] == ERROR else 1,)
-        located.append(f)
-    located.sort(key=lambda f: f["_order"])
-    _statuses(result, sheets, template_sources, positions, by_original, by_entity, frame)
-    return located
-
-
-def _status_text(accepted: bool, errors: set[str], warnings: set[str]) -> tuple[str, Font]:
-    if not accepted or errors:
-        return ("rejeté : " + ", ".join(sorted(errors)) if errors else "rejeté"), REJECTED_FONT
-    if warnings:
-        return "accepté (avertissement : " + ", ".join(sorted(warnings)) + ")", WARNED_FONT
-    return "accepté", ACCEPTED_FONT
-
-
-def _statuses(result, sheets, template_sources, positions, by_original, by_entity, frame) -> None:
-    """Status per row: rejected when a record on the row is, with the codes of its findings."""
-    codes = defaultdict(lambda: (set(), set()))   # (out name, row) -> (errors, warnings)
-    for s in sheets:
-        for (row, _col), fs in s.notes.items():
-            for f in fs:
-                codes[(s.name, row)][0 if f["severity"] == ERROR else 1].add(f["code"])
-    rejected_rows: dict[tuple[str, int], bool] = {}
-    for entity in ENTITY_ORDER:
-        raw = result.tables[entity].raw
-        ok = result.accepted[entity]
-        for idx, source, sheet, row in zip(raw.index, raw["_source"], raw["_sheet"], raw["_row"]):
-            if source in template_sources:
-                out, r = by_entity.get(entity), positions[entity].get(int(idx))
-            else:
-                out, r = by_original.get((source, sheet or "")), (None if pd.isna(row) else int(row))
-            if out is None or r is None:
-                continue
-            key = (out.name, r)
-            rejected_rows[key] = rejected_rows.get(key, False) or not bool(ok.at[idx])
-    for (name, r), rejected in rejected_rows.items():
-        errors, warnings = codes[(name, r)]
-        text_font = _status_text(not rejected, errors, warnings)
-        next(s for s in sheets if s.name == name).status[r] = text_font
-
-
-# ---------------------------------------------------------------- write
-
 FINDING_COLUMNS = (("Feuille", 14), ("Cellule", 10), ("Gravité", 14), ("Code", 30), ("Colonne", 24),
                    ("Valeur", 24), ("Message", 60), ("Suggestion", 60), ("Fichier d'origine", 24),
                    ("Emplacement d'origine", 22))
@@ -306,6 +98,7 @@ HOW_TO_FIX = ("Cliquez sur une cellule de la colonne « Cellule » pour l'attein
               "fasd import report.xlsx --out … La feuille Rapport et la colonne Statut sont ignorées à l'import.")
 
 
+@lru_cache(maxsize=1 << 14)
 def _wrapped_height(text: str, width: float) -> float:
     """Row height (points) that shows all of `text` wrapped in a column `width` characters wide.
 
@@ -400,162 +193,79 @@ def _write_rapport(ws, data: "SheetData", result, located: list[dict]) -> None:
     ws.page_setup.orientation = "landscape"
 
 
-class Styles:
-    """Style ids of the workbook, registered through openpyxl so styles.xml lists them."""
+def _data_row(ws, data: SheetData, out: OutSheet, r: int, values: list, header_style: int,
+              noted_cols: list[int] | None = None) -> int:
+    """One row: values as given, faulty cells filled, the status cell; returns its last comment row.
 
-    def __init__(self, ws) -> None:
-        self.ws = ws
-        self._ids: dict[tuple, int] = {}
-
-    def id(self, fill=None, font=None, number_format=None, alignment=None) -> int:
-        key = (id(fill), id(font), number_format, id(alignment))
-        if key not in self._ids:
-            cell = WriteOnlyCell(self.ws)
-            if alignment is not None:
-                cell.alignment = alignment
-            if fill is not None:
-                cell.fill = fill
-            if font is not None:
-                cell.font = font
-            if number_format is not None:
-                cell.number_format = number_format
-            self._ids[key] = cell.style_id
-        return self._ids[key]
-
-
-class SheetData:
-    """The <sheetData> rows of one sheet as SpreadsheetML text, streamed to a file.
-
-    openpyxl spends ~25 µs per cell (an lxml element per cell, a Cell object per
-    value); plain text here costs ~2 µs, which is what makes 100 000 rows with 80
-    columns fit in a minute. Styles, comments, column widths, frozen panes and links
-    stay openpyxl's job: its sheet is spliced around these rows (see _splice).
-    """
-
-    def __init__(self, path: Path, styles: Styles) -> None:
-        self.path = path
-        self.fh = open(path, "w", encoding="utf-8")
-        self.styles = styles
-        self.letters: list[str] = []
-        self._texts: dict[str, str] = {}
-        self.date_style = styles.id(number_format=DATE_FORMAT)
-        self.datetime_style = styles.id(number_format=DATETIME_FORMAT)
-
-    def letter(self, col: int) -> str:
-        while len(self.letters) < col:
-            self.letters.append(get_column_letter(len(self.letters) + 1))
-        return self.letters[col - 1]
-
-    def text(self, value: str) -> str:
-        """Escaped cell text, memoised: a flat export repeats the same long texts on every row."""
-        cached = self._texts.get(value)
-        if cached is None:
-            cached = xml_escape(_clean(value))
-            if len(self._texts) < 200_000:
-                self._texts[value] = cached
-        return cached
-
-    def cell(self, r: int, col: int, value, style: int = 0, fill=None, font=None) -> str:
-        ref = f"{self.letter(col)}{r}"
-        if isinstance(value, (dt.datetime, dt.date)):
-            plain = not isinstance(value, dt.datetime) or value.time() == dt.time()
-            fmt = DATE_FORMAT if plain else DATETIME_FORMAT
-            style = self.styles.id(fill, font, fmt) if (fill or font) else (
-                self.date_style if plain else self.datetime_style)
-            try:
-                value = to_excel(value)
-            except (ValueError, OverflowError):
-                value = value.isoformat()
-        s = f' s="{style}"' if style else ""
-        if value is None or value == "":
-            return f'<c r="{ref}"{s}/>' if style else ""
-        if isinstance(value, str):  # strings stay strings: never a formula
-            return f'<c r="{ref}"{s} t="inlineStr"><is><t xml:space="preserve">{self.text(value)}</t></is></c>'
-        if isinstance(value, bool):
-            return f'<c r="{ref}"{s} t="b"><v>{int(value)}</v></c>'
-        if isinstance(value, int) or (isinstance(value, float) and math.isfinite(value)):
-            return f'<c r="{ref}"{s}><v>{value!r}</v></c>'
-        return f'<c r="{ref}"{s} t="inlineStr"><is><t xml:space="preserve">{self.text(str(value))}</t></is></c>'
-
-    def plain_row(self, r: int, values: list, first: int = 0) -> list[str]:
-        """Cells without decoration, from 0-based column `first`: the hot path, one f-string per cell."""
-        letters = self.letters
-        if len(letters) < len(values):
-            self.letter(len(values))
-        cells = []
-        append = cells.append
-        text = self.text
-        for j in range(first, len(values)):
-            value = values[j]
-            if value is None or value == "":
-                continue
-            if value.__class__ is str:
-                append(f'<c r="{letters[j]}{r}" t="inlineStr"><is><t xml:space="preserve">{text(value)}</t></is></c>')
-            elif value.__class__ is float and math.isfinite(value) or value.__class__ is int:
-                append(f'<c r="{letters[j]}{r}"><v>{value!r}</v></c>')
-            else:
-                append(self.cell(r, j + 1, value))
-        return cells
-
-    def row(self, r: int, cells: list[str], height: float | None = None) -> None:
-        """One <row>; `height` in points, when the row must be taller than the default."""
-        body = "".join(cells)
-        if body and height:
-            self.fh.write(f'<row r="{r}" ht="{height:g}" customHeight="1">{body}</row>')
-        elif body:
-            self.fh.write(f'<row r="{r}">{body}</row>')
-
-    def close(self) -> None:
-        self.fh.close()
+    `noted_cols`: the row's columns that carry findings (sorted); the other cells are
+    written by the plain path."""
+    if r == out.header_row:
+        return _header_row(ws, data, out, r, values, header_style)
+    styles = data.styles
+    width = max(len(values), out.status_col)  # a finding past the row's last cell is not shown
+    special = sorted({c for c in noted_cols or () if c <= width} | {out.status_col})
+    cells: list[str] = []
+    commented = []
+    start = 0
+    for col in special:
+        if col - 1 > start:
+            cells += data.plain_row(r, values, start, col - 1)
+        start = max(start, col)
+        notes = out.notes.get((r, col)) if noted_cols else None
+        if col == out.status_col:
+            status = out.status.get(r)
+            if status:
+                cells.append(data.cell(r, col, status[0], styles.id(font=STATUS_FONTS[status[1]])))
+            elif notes:
+                cells.append(data.cell(r, col, ""))
+        else:
+            value = values[col - 1] if col <= len(values) else None
+            fill = _fill(notes) if notes else None
+            cells.append(data.cell(r, col, value, styles.id(fill) if fill else 0, fill))
+        if notes:
+            commented.append((col, notes))
+    if start < len(values):
+        cells += data.plain_row(r, values, start)
+    data.row(r, cells)
+    if commented:
+        _comments(ws, out, r, commented)
+    return r
 
 
-def _data_row(ws, data: SheetData, out: OutSheet, r: int, values: list, header_style: int) -> int:
-    """One row: values as given, faulty cells filled, the status cell; returns its last comment row."""
+def _header_row(ws, data: SheetData, out: OutSheet, r: int, values: list, header_style: int) -> int:
+    """The header line: bold, filled, `Statut` at its column; its own findings as comments."""
     width = max(len(values), out.status_col)
     styles = data.styles
-    header = r == out.header_row
-    if not header and r not in out.noted_rows:
-        cells = data.plain_row(r, values[:out.status_col - 1])
-        status = out.status.get(r)
-        if status:
-            cells.append(data.cell(r, out.status_col, status[0], styles.id(font=status[1])))
-        if len(values) > out.status_col:  # columns after a reused Statut column
-            cells += data.plain_row(r, values, out.status_col)
-        data.row(r, cells)
-        return r
     cells = []
     commented = []
     for col in range(1, width + 1):
         value = values[col - 1] if col <= len(values) else None
         notes = out.notes.get((r, col))
         if col == out.status_col:
-            text_font = out.status.get(r)
-            if header:
-                value, font = STATUS_HEADER, BOLD
-            else:
-                value, font = (text_font if text_font else (None, None))
-            if value is None and not notes:
-                continue
-            cells.append(data.cell(r, col, value or "", styles.id(font=font) if font else 0))
+            cells.append(data.cell(r, col, STATUS_HEADER, styles.id(font=BOLD)))
         elif notes:
             fill = _fill(notes)
-            font = BOLD if header else None
-            cells.append(data.cell(r, col, value, styles.id(fill, font) if (fill or font) else 0, fill, font))
-        elif header and value not in (None, ""):
+            cells.append(data.cell(r, col, value, styles.id(fill, BOLD), fill, BOLD))
+        elif value not in (None, ""):
             cells.append(data.cell(r, col, value, header_style))
         else:
             cells.append(data.cell(r, col, value))
         if notes:
             commented.append((col, notes))
     data.row(r, cells)
-    if commented:  # openpyxl writes the comments (and their VML) at the same cells
-        row = [None] * commented[-1][0]
-        for col, notes in commented:
-            cell = WriteOnlyCell(ws)
-            cell.comment = _comment(notes)
-            row[col - 1] = cell
-        _append_at(ws, out, r, row)
+    if commented:
+        _comments(ws, out, r, commented)
     return r
+
+
+def _comments(ws, out: OutSheet, r: int, commented: list) -> None:
+    """openpyxl writes the comments (and their VML) at the same cells."""
+    row = [None] * commented[-1][0]
+    for col, notes in commented:
+        cell = WriteOnlyCell(ws)
+        cell.comment = _comment(notes)
+        row[col - 1] = cell
+    _append_at(ws, out, r, row)
 
 
 def _append_at(ws, out: OutSheet, r: int, row: list) -> None:
@@ -602,12 +312,13 @@ def _write_original(ws, data: SheetData, out: OutSheet, progress=None) -> None:
     header_style = data.styles.id(HEADER_FILL, BOLD)
     last = _last_row(out)
     pad = [None] * out.first_col
+    noted = out.noted_columns()
     for r in range(1, last + 1):
         k = r - out.first_row
         values = pad + list(rows[k]) if 0 <= k < len(rows) else []
         if out.status_col <= len(values):  # an old Statut column: replaced, not kept
             values[out.status_col - 1] = None
-        _data_row(ws, data, out, r, values, header_style)
+        _data_row(ws, data, out, r, values, header_style, noted.get(r))
         if progress is not None:
             progress.advance(1)
 
@@ -621,38 +332,20 @@ def _write_template_layout(ws, data: SheetData, out: OutSheet, raw: pd.DataFrame
     ws.freeze_panes = "B2"
     ws.page_setup.orientation = "landscape"
     header_style = data.styles.id(HEADER_FILL, BOLD)
+    noted = out.noted_columns()
     _data_row(ws, data, out, 1, [f.label for f in spec.fields], header_style)
     mine = raw[raw["_source"].isin(template_sources)]
-    columns = [mine[name].tolist() for name in spec.names]
-    for k in range(len(mine)):
-        values = [col[k] if isinstance(col[k], str) else ("" if col[k] is None or pd.isna(col[k]) else str(col[k]))
-                  for col in columns]
-        _data_row(ws, data, out, k + 2, values, header_style)
+    columns = [_cell_texts(mine[name]) for name in spec.names]
+    for k, row in enumerate(zip(*columns)):
+        _data_row(ws, data, out, k + 2, list(row), header_style, noted.get(k + 2))
         if progress is not None:
             progress.advance(1)
 
 
-SHEET_DATA = re.compile(r"<sheetData\s*/>|<sheetData>.*?</sheetData>", re.S)
-
-
-def _splice(saved: Path, target: Path, rows_of: dict[str, Path]) -> None:
-    """Copy openpyxl's package, replacing each data sheet's <sheetData> by our rows."""
-    with zipfile.ZipFile(saved) as src, \
-            zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as dst:
-        for info in src.infolist():
-            if info.filename not in rows_of:
-                dst.writestr(info, src.read(info.filename))
-                continue
-            xml = src.read(info.filename).decode("utf-8")
-            match = SHEET_DATA.search(xml)
-            # Level 1: the rows are most of the file; speed matters more than a few MB.
-            with dst.open(info.filename, "w", force_zip64=True) as out, \
-                    open(rows_of[info.filename], "rb") as rows:
-                out.write(xml[:match.start()].encode("utf-8"))
-                out.write(b"<sheetData>")
-                shutil.copyfileobj(rows, out, 1 << 20)
-                out.write(b"</sheetData>")
-                out.write(xml[match.end():].encode("utf-8"))
+def _cell_texts(column: pd.Series) -> list[str]:
+    """A raw column as cell texts: missing values empty, anything else as its text."""
+    present = column.notna().tolist()
+    return [v if v.__class__ is str else (str(v) if ok else "") for v, ok in zip(column.tolist(), present)]
 
 
 def write_report_xlsx(result, path: Path, progress=None) -> None:
@@ -679,20 +372,22 @@ def _write(result, path: Path, progress=None) -> None:
     rapport = wb.create_sheet(REPORT_SHEET)
     changes = wb.create_sheet(CHANGES_SHEET) if getattr(result, "catalogue", None) is not None else None
     data_sheets = [(wb.create_sheet(s.name), s) for s in sheets]
+    columns = None
     if getattr(result, "columns", None):  # what each header was read as (columns_sheet.py)
-        write_columns_sheet(wb.create_sheet(_unique(COLUMNS_SHEET, {fold(s.name) for s in sheets} | {fold(REPORT_SHEET), fold(CHANGES_SHEET)})),
-                            result.columns)
+        taken = {fold(s.name) for s in sheets} | {fold(REPORT_SHEET), fold(CHANGES_SHEET)}
+        columns = wb.create_sheet(unique_name(COLUMNS_SHEET, taken))
     styles = Styles(rapport)
     with tempfile.TemporaryDirectory(prefix="fasd-report-") as tmp:
+        strings = SharedStrings(Path(tmp) / "strings.xml")
         rows = []
-        data = SheetData(Path(tmp) / "rapport.xml", styles)
+        data = SheetData(Path(tmp) / "rapport.xml", styles, strings)
         try:
             _write_rapport(rapport, data, result, located)
         finally:
             data.close()
         rows.append((rapport, data.path))
         if changes is not None:  # imported into a catalogue base (issue 14)
-            data = SheetData(Path(tmp) / "changes.xml", styles)
+            data = SheetData(Path(tmp) / "changes.xml", styles, strings)
             try:
                 write_changes_sheet(changes, data, result.catalogue, title_font=TITLE_FONT, bold=BOLD,
                                     header_fill=HEADER_FILL, center=CENTER)
@@ -700,7 +395,7 @@ def _write(result, path: Path, progress=None) -> None:
                 data.close()
             rows.append((changes, data.path))
         for k, (ws, out) in enumerate(data_sheets):
-            data = SheetData(Path(tmp) / f"rows{k}.xml", styles)
+            data = SheetData(Path(tmp) / f"rows{k}.xml", styles, strings)
             try:
                 if out.entity:
                     _write_template_layout(ws, data, out, result.tables[out.entity].raw, template_sources,
@@ -710,8 +405,16 @@ def _write(result, path: Path, progress=None) -> None:
             finally:
                 data.close()
             rows.append((ws, data.path))
+        if columns is not None:
+            data = SheetData(Path(tmp) / "columns.xml", styles, strings)
+            try:
+                write_columns_sheet(columns, data, result.columns)
+            finally:
+                data.close()
+            rows.append((columns, data.path))
+        strings.close()
         saved = Path(tmp) / "openpyxl.xlsx"
         wb.save(saved)
         rows_of = {ws.path.lstrip("/"): p for ws, p in rows}  # sheet paths are numbered at save
         with atomic_path(path) as target:
-            _splice(saved, target, rows_of)
+            splice(saved, target, rows_of, strings)
