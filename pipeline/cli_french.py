@@ -81,9 +81,9 @@ def install() -> None:
     for name in CLICK_MODULES:
         module = importlib.import_module(f"click.{name}")
         if hasattr(module, "_"):
-            module._ = gettext
+            module.__dict__["_"] = gettext
         if hasattr(module, "ngettext"):
-            module.ngettext = ngettext
+            module.__dict__["ngettext"] = ngettext
 
 
 def french_metavars(command) -> None:

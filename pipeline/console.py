@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sys
 from contextlib import contextmanager
-from typing import Iterator, Optional
+from typing import Any, Callable, Iterator, Optional
 
 from .progress import LABELS, Step
 
@@ -25,7 +25,7 @@ def wants_bars(quiet: bool, stream=None) -> bool:
 
 
 @contextmanager
-def progress_bars(enabled: bool, stream=None) -> Iterator[Optional[callable]]:
+def progress_bars(enabled: bool, stream=None) -> Iterator[Optional[Callable[[Step], None]]]:
     """Yield a progress callback drawing bars on `stream` (stderr), or None when disabled."""
     if not enabled:
         yield None
@@ -38,7 +38,7 @@ def progress_bars(enabled: bool, stream=None) -> Iterator[Optional[callable]]:
     bars = Progress(SpinnerColumn(finished_text="✓"), TextColumn("{task.description:<20}"), BarColumn(),
                     MofNCompleteColumn(), TextColumn("{task.fields[unit]}"), TimeElapsedColumn(),
                     TextColumn("[dim]{task.fields[detail]}"), console=console, transient=False)
-    tasks: dict[str, int] = {}
+    tasks: dict[str, Any] = {}  # stage -> rich TaskID
 
     def show(step: Step) -> None:
         task = tasks.get(step.stage)

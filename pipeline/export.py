@@ -139,7 +139,8 @@ def template_available() -> bool:
 @click.option("--base", metavar="URL", help="Au lieu de RECORDS : l'offre en ligne de la base du catalogue "
               "(sans les enregistrements retirés ni les sessions terminées), en LHÉO 2.3.")
 @click.option("--organisme", metavar="SIRET", help="Avec --base : l'offre d'un seul organisme (SIRET ou SIREN).")
-@click.option("--depuis", metavar="AAAA-MM-JJ", help="Avec --base : seulement les formations modifiées depuis cette date.")
+@click.option("--depuis", metavar="AAAA-MM-JJ",
+              help="Avec --base : seulement les formations modifiées depuis cette date.")
 @click.option("--today", metavar="AAAA-MM-JJ", help="Avec --base : date de l'export (par défaut aujourd'hui).")
 def export(records, out, fmt, annuaire, base, organisme, depuis, today):
     """Exporte les offres acceptées (records.jsonl de fasd import, ou --base) en LHÉO 2.3 ou en classeur modèle."""

@@ -7,6 +7,8 @@ value as written, and the record's key.
 """
 from __future__ import annotations
 
+from typing import Any
+
 import pandas as pd
 
 from .model import ENTITIES, Field, Kind
@@ -62,7 +64,7 @@ class _Cells:
 
     def __init__(self, raw: pd.DataFrame) -> None:
         self.raw = raw
-        self.arrays: dict[str, object] = {}
+        self.arrays: dict[str, Any] = {}
 
     def __call__(self, idx, column: str):
         array = self.arrays.get(column)

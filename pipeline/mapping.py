@@ -72,7 +72,8 @@ def load_mapping(path: Path) -> ColumnMapping:
     except UnicodeDecodeError:
         text = data.decode("cp1252", errors="replace")
     first = text.split("\n", 1)[0]
-    rows = list(csv.DictReader(io.StringIO(text, newline=""), delimiter=";" if first.count(";") >= first.count(",") else ","))
+    delimiter = ";" if first.count(";") >= first.count(",") else ","
+    rows = list(csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter))
     headers = {fold(h): h for h in (rows[0].keys() if rows else [])}
     if fold("en-tête") not in headers or fold("champ") not in headers:
         raise InputError(f"{path.name} : fichier de correspondance sans colonnes « en-tête » et « champ » ; "
@@ -105,8 +106,8 @@ def propose(decisions: list[ColumnDecision]) -> list[ColumnDecision]:
             entities = _entities_of(d)
             taken = {x.field for x in decisions if x.source == d.source and x.sheet == d.sheet and x.field}
             near = [n for n in closest_headers(d.header, entities, n=3, cutoff=0.6)]
-            names = [header_index(entities).get(fold(n)) for n in near]
-            names = [n for n in names if n and n not in taken]
+            known = [header_index(entities).get(fold(n)) for n in near]
+            names = [n for n in known if n and n not in taken]
             if names:
                 d.field, d.how = names[0], HOW_CLOSE
                 d.why = "en-tête proche de « " + field_spec(names[0], entities).label.rstrip(" *") + " »"

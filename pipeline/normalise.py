@@ -199,7 +199,7 @@ def convert_one(text: str, field: Field, order: str = DAY_FIRST):
     if kind is Kind.BOOL:
         return parse_bool(text)
     if kind is Kind.ENUM:
-        choice = enumeration(field.table).match(text)
+        choice = enumeration(field.table or "").match(text)
         if choice is None:
             raise Unconvertible(text)
         return choice.code

@@ -37,7 +37,7 @@ FREE_TEXT_CODES = {"BAD_FORMAT", "BAD_ENUM"}
 
 def _never_relaxed() -> set[tuple[str, str]]:
     """Keys, parent links and directory links: what makes a record a record."""
-    fields = set()
+    fields: set[tuple[str, str]] = set()
     for e in ENTITIES.values():
         fields.update((e.name, k) for k in e.key)
         if e.parent_field:

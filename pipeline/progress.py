@@ -70,7 +70,7 @@ class Progress:
     def advance(self, n: int = 1, detail: Optional[str] = None) -> None:
         self._done += n
         changed = detail is not None and detail != self._detail
-        if changed:
+        if changed and detail is not None:
             self._detail = detail
         if self.callback is not None and (changed or time.perf_counter() - self._sent >= self.interval):
             self._send()

@@ -80,8 +80,8 @@ def frame_records(frame: pd.DataFrame, entity: str, missing: dict | None = None,
     return out
 
 
-def _group(records: list[dict], key: str) -> dict[str, list[dict]]:
-    groups: dict[str, list[dict]] = defaultdict(list)
+def _group(records: list[dict], key: str) -> dict[str | None, list[dict]]:
+    groups: dict[str | None, list[dict]] = defaultdict(list)
     for r in records:
         groups[r.get(key)].append(r)
     return groups

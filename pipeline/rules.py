@@ -57,19 +57,23 @@ RULES: dict[str, Rule] = {r.code: r for r in (
          "Cette ligne est rejetée car {target} « {value} », dont elle dépend, est {rejected}.",
          "Corrigez d'abord les erreurs signalées pour {target} « {value} » ; cette ligne sera alors acceptée."),
     Rule("INCONSISTENT_REPEAT", ERROR, "Valeurs différentes pour un même enregistrement",
-         "« {field_label} » vaut « {value} » ici mais « {other_value} » ligne {other_row} pour la même {group_field} « {group_key} ».",
-         "Dans un fichier à plat, les colonnes de la formation et de l'action doivent être identiques sur toutes les lignes de la même référence : alignez les valeurs."),
+         "« {field_label} » vaut « {value} » ici mais « {other_value} » ligne {other_row} pour la même "
+         "{group_field} « {group_key} ».",
+         "Dans un fichier à plat, les colonnes de la formation et de l'action doivent être identiques sur "
+         "toutes les lignes de la même référence : alignez les valeurs."),
     Rule("DATE_ORDER", ERROR, "Dates dans le désordre",
          "« {field_label} » ({value}) est antérieure à « {other_label} » ({other_value}).",
          "La date de fin doit être égale ou postérieure à la date de début : corrigez l'une des deux."),
     Rule("PLACES", ERROR, "Nombre de places incohérent",
          "« {field_label} » ({value}) {problem}.",
-         "Vérifiez les nombres de places du dispositif : restantes et effectif minimal ne peuvent dépasser le nombre de places, ni l'effectif minimal la capacité simultanée."),
+         "Vérifiez les nombres de places du dispositif : restantes et effectif minimal ne peuvent dépasser "
+         "le nombre de places, ni l'effectif minimal la capacité simultanée."),
     Rule("PRICE_TTC", ERROR, "Prix TTC incohérent",
          "Frais TTC {value} € ≠ frais HT {ht} € × (1 + TVA {tva}) = {expected} €.",
          "Corrigez le prix TTC, le prix HT ou le taux de TVA pour que TTC = HT × (1 + TVA), au centime près."),
     Rule("PARCOURS_INDIVIDUALISATION", ERROR, "Parcours incompatible avec l'individualisation",
-         "La formation « {formation} » individualise le parcours par bloc, mais la session n'a pas {missing} dans « {field_label} ».",
+         "La formation « {formation} » individualise le parcours par bloc, mais la session n'a pas {missing} "
+         "dans « {field_label} ».",
          "Ajoutez « modulaire » et « individualisé » aux types de parcours, ou répondez non à l'individualisation."),
     Rule("VALIDATION_INDIVIDUALISATION", ERROR, "Validation partielle sans individualisation",
          "Sans individualisation du parcours par bloc, la validation de la formation est totale : "
@@ -136,7 +140,8 @@ RULES: dict[str, Rule] = {r.code: r for r in (
          "Les dates de la colonne « {field_label} » sont lues au format américain mois/jour/année ({reason}).",
          "Vérifiez les dates de cette colonne ; écrivez-les au format jj/mm/aaaa pour lever le doute."),
     Rule("MISSING_COLUMN", ERROR, "Colonne obligatoire absente",
-         "La colonne obligatoire « {field_label} » est absente de la feuille : aucune de ses lignes ne peut être acceptée.",
+         "La colonne obligatoire « {field_label} » est absente de la feuille : aucune de ses lignes ne peut "
+         "être acceptée.",
          "Ajoutez la colonne « {field_label} » (voir le modèle de classeur), ou indiquez quelle colonne la contient "
          "dans un fichier de correspondance (fasd colonnes FICHIER, puis --colonnes)."),
     Rule("UNKNOWN_COLUMN", WARNING, "Colonne non reconnue",
@@ -147,7 +152,8 @@ RULES: dict[str, Rule] = {r.code: r for r in (
          "conservés tels quels avec l'offre et réécrits dans lheo.xml.",
          "Rien à faire : ils ne sont pas contrôlés (voir docs/lheo-mapping.md)."),
     Rule("PUBLIC_VERSION", INFO, "Code public d'une autre version du Formacode",
-         "Code public « {value} » ({count} fois) lu en Formacode {version} : remplacé par son équivalent V12 « {v12} ».",
+         "Code public « {value} » ({count} fois) lu en Formacode {version} : remplacé par son équivalent V12 "
+         "« {v12} ».",
          "Rien à faire : la version vient de l'attribut ref et de la date du flux ; la correspondance de "
          "pipeline/data/formacode-publics-correspondance.csv donne le code V12."),
     Rule("PUBLIC_UNMAPPED", WARNING, "Code public sans équivalent V12",
@@ -164,7 +170,8 @@ RULES: dict[str, Rule] = {r.code: r for r in (
          "Vérifiez le code ; pour retrouver une certification : fasd ref search « mots de l'intitulé » ou « code »."),
     Rule("CERTIFINFO_INACTIVE", ERROR, "Certification inactive",
          "La certification « {certification} » {reason}.",
-         "Choisissez la certification qui la remplace, ou retirez les sessions qui commencent après sa fin de validité."),
+         "Choisissez la certification qui la remplace, ou retirez les sessions qui commencent après sa fin "
+         "de validité."),
     Rule("CERTIFINFO_AMBIGUOUS", ERROR, "Certification ambiguë",
          "« {field_label} » : « {value} » correspond à plusieurs fiches Certif Info : {candidates}.",
          "Indiquez le code Certif Info de la certification préparée dans la colonne « Code Certif Info »."),

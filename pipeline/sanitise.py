@@ -48,7 +48,12 @@ def sanitise_table(table: Table, findings: Findings) -> None:
             count = len(CONTROL.findall(column.at[idx]))
             findings.add(table, idx, "CONTROL_CHAR", field.name, value=text, count=count,
                          names=", ".join(names))
-        raw[field.name] = column.map(lambda v: cleaned[v][0] if v in cleaned else v)
+        raw[field.name] = column.map(_cleaner(cleaned))
+
+
+def _cleaner(cleaned: dict):
+    """cell -> its cleaned text (cells without control characters unchanged)."""
+    return lambda v: cleaned[v][0] if v in cleaned else v
 
 
 def sanitise(tables: dict[str, Table], findings: Findings) -> None:

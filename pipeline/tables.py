@@ -54,7 +54,8 @@ def conform(entity: str, frame: pd.DataFrame) -> pd.DataFrame:
     out = {}
     n = len(frame)
     for name in spec.names:
-        out[name] = frame[name].astype(object) if name in frame else pd.Series([""] * n, index=frame.index, dtype=object)
+        out[name] = (frame[name].astype(object) if name in frame
+                     else pd.Series([""] * n, index=frame.index, dtype=object))
     for name in PROVENANCE:
         out[name] = frame[name] if name in frame else pd.Series([None] * n, index=frame.index, dtype=object)
     return pd.DataFrame(out, index=frame.index)

@@ -84,7 +84,7 @@ def enum_tables() -> list[str]:
     seen: list[str] = []
     for name in ENTITY_ORDER:
         for f in ENTITIES[name].fields:
-            if f.kind is Kind.ENUM and f.table not in seen:
+            if f.kind is Kind.ENUM and f.table and f.table not in seen:
                 seen.append(f.table)
     return seen
 
@@ -104,7 +104,7 @@ def field_rule(entity: Entity, f: Field) -> str:
     """What the importer expects in the column, in French (header comment, Lisez-moi)."""
     kind = f.kind
     if kind is Kind.ENUM:
-        labels = choice_labels(f.table)
+        labels = choice_labels(f.table or "")
         shown = ", ".join(labels[:12]) + (" …" if len(labels) > 12 else "")
         rule = f"Valeur de la liste déroulante ({shown})."
         if f.multi:
@@ -199,7 +199,7 @@ def _validation(entity: Entity, f: Field, list_ranges: dict[str, str]) -> DataVa
     kind = f.kind
     dv = None
     if kind is Kind.ENUM:
-        dv = DataValidation(type="list", formula1=list_ranges[f.table], allow_blank=True)
+        dv = DataValidation(type="list", formula1=list_ranges[f.table or ""], allow_blank=True)
         if f.multi:
             dv.showErrorMessage = False
             dv.prompt = "Plusieurs valeurs possibles : choisissez-en une, puis tapez les autres, séparées par « ; »."
@@ -291,7 +291,7 @@ def _lists_sheet(wb: Workbook) -> dict[str, str]:
 def text_height(text: str, chars_per_line: int, label: str | bool = False) -> float:
     """Row height (points) for wrapped text: openpyxl cannot autofit and LibreOffice does not."""
     lines = sum(max(1, -(-len(part) // chars_per_line)) for part in (text or "").split("\n"))
-    if label:
+    if isinstance(label, str) and label:
         lines = max(lines, -(-len(label) // 24))
     return 15.0 * lines + 2
 

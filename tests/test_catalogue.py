@@ -120,7 +120,8 @@ def test_dry_run_reports_the_changes_and_writes_nothing(base, tmp_path):  # noqa
     offer = valid_offer()
     offer["session"][0]["duree_centre_h"] = "30"
     report = apply(tmp_path, base, offer, "b", dry_run=True)
-    assert [(c.key, c.change, c.fields) for c in report.changes] == [("S1", "modification", {"duree_centre_h": [35, 30]})]
+    assert ([(c.key, c.change, c.fields) for c in report.changes]
+            == [("S1", "modification", {"duree_centre_h": [35, 30]})])
     assert rows(base) == before
 
 
@@ -209,7 +210,8 @@ def test_export_since_a_date_sends_the_formations_changed_since(base, tmp_path):
     offer["action"].append(dict(offer["action"][0], ref_action="A2", ref_formation="F2"))
     offer["session"].append(dict(offer["session"][0], ref_session="S2", ref_action="A2"))
     offer["session"].append(dict(offer["session"][0], ref_session="S3", ref_action="A2"))
-    offer["dispositif"] += [dict(offer["dispositif"][0], ref_session="S2"), dict(offer["dispositif"][0], ref_session="S3")]
+    offer["dispositif"] += [dict(offer["dispositif"][0], ref_session="S2"),
+                            dict(offer["dispositif"][0], ref_session="S3")]
     catalogue.init(base)
     apply(tmp_path, base, offer, "a")
     engine = create_engine(base_url(base))

@@ -62,7 +62,8 @@ def dump(base_value: str) -> dict:
     engine = create_engine(base_url(base_value))
     try:
         with engine.connect() as conn:
-            return {t.name: sorted(tuple(map(str, r)) for r in conn.execute(select(t))) for t in (record, record_version, run)}
+            return {t.name: sorted(tuple(map(str, r)) for r in conn.execute(select(t)))
+                    for t in (record, record_version, run)}
     finally:
         engine.dispose()
 

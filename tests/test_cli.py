@@ -17,7 +17,8 @@ def test_clean_import_exits_0_and_writes_outputs(tmp_path):
     lines = (out / "records.jsonl").read_text(encoding="utf-8").splitlines()
     record = json.loads(lines[0])
     session = record["actions"][0]["sessions"][0]
-    assert (record["ref_formation"], session["date_debut"], session["dispositifs"][0]["nb_places"]) == ("F1", "2026-09-07", 12)
+    places = session["dispositifs"][0]["nb_places"]
+    assert (record["ref_formation"], session["date_debut"], places) == ("F1", "2026-09-07", 12)
     assert session["provenance"] == {"source": "offre.xlsx", "sheet": "Sessions", "row": 2}
     raw = (out / "report.csv").read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf") and raw[3:].decode("utf-8").splitlines() == [HEADER]

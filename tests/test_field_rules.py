@@ -127,7 +127,8 @@ def test_yes_no_spellings(tmp_path, text, expected):
     assert bool(result.tables["session"].typed.iloc[0]["entrees_sorties_permanentes"]) is expected
 
 
-@pytest.mark.parametrize("text,expected", [("1 000,50", 1000.5), ("1000.5", 1000.5), ("1.000,50", 1000.5), ("1000 €", 1000.0)])
+@pytest.mark.parametrize("text,expected", [("1 000,50", 1000.5), ("1000.5", 1000.5), ("1.000,50", 1000.5),
+                                           ("1000 €", 1000.0)])
 def test_number_spellings(tmp_path, text, expected):
     offer = valid_offer()
     offer["dispositif"][0].update(frais_ht=text, taux_tva="", frais_ttc="")

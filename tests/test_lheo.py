@@ -378,7 +378,8 @@ def test_cli_refuses_xxe_with_exit_code_2(tmp_path):
 def test_reader_streams_formation_by_formation(tmp_path):
     """A file broken after its first formation still hands that formation over first."""
     good = FOREIGN.format(ns=NS_23, encoding="UTF-8")
-    broken = good.replace("</formation>\n</offres>", "</formation>\n<formation numero=\"X\"><oops></formation>\n</offres>")
+    broken = good.replace("</formation>\n</offres>",
+                          "</formation>\n<formation numero=\"X\"><oops></formation>\n</offres>")
     path = tmp_path / "broken.xml"
     path.write_text(broken, encoding="utf-8")
     stream = stream_lheo(path)

@@ -195,7 +195,8 @@ def test_v10_public_of_a_2018_flow_is_translated():
 
 
 def test_v12_public_of_a_recent_flow_is_kept(tmp_path):
-    path = variant(tmp_path, TREFLE, ('datecrea="20180601" datemaj="20180601"', 'datecrea="20200601" datemaj="20200601"'))
+    path = variant(tmp_path, TREFLE,
+                   ('datecrea="20180601" datemaj="20180601"', 'datecrea="20200601" datemaj="20200601"'))
     assert publics(run([path], today=TODAY)) == ["80006"]
 
 

@@ -102,9 +102,10 @@ def test_bare_number_finds_rncp_and_rs_fiches():
     assert shown.exit_code == 0 and "RS5000" in shown.output
 
 
-def _reexport(path: Path, fmt, override: dict[str, str] = {}) -> Path:
+def _reexport(path: Path, fmt, override: dict[str, str] | None = None) -> Path:
     """The real sample export with every jj/mm/aaaa date of its Standard file rewritten
     by `fmt(day, month, year)` (a re-export by another tool); `override`: fiche -> end date."""
+    override = override or {}
     with zipfile.ZipFile(FC_ZIP) as src, zipfile.ZipFile(path, "w") as dst:
         for info in src.infolist():
             data = src.read(info)

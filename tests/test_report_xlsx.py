@@ -195,7 +195,8 @@ def test_csv_records_are_laid_out_as_the_template(tmp_path):
     row = next(r for r in rapport_rows(wb) if r["Code"].value == "BAD_FORMAT")
     assert row["Cellule"].hyperlink.location == "'Sessions'!E2"
     assert row["Fichier d'origine"].value == "offre.csv"
-    assert row["Emplacement d'origine"].value == "offre cellule P2"   # flat CSV: formation, action, then session columns
+    # flat CSV: formation, action, then session columns
+    assert row["Emplacement d'origine"].value == "offre cellule P2"
     formations = wb["Formations"]
     texts = {formations.cell(2, j).value: formations.cell(2, j).data_type for j in range(1, 25)}
     for value in ("=1+2", "+33 objectifs", "-5 jours @SUM(A1)"):

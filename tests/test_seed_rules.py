@@ -72,7 +72,7 @@ def test_a_carif_oref_list_replaces_the_bundled_one(tmp_path):
     result = run_sample(tmp_path, change, dispositifs=own)
     bad = result.findings[result.findings["code"] == "BAD_ENUM"]
     assert "S-DEAS-NTE-2026-09 / AUTRES" not in set(bad["key"])
-    assert set(bad["field"]) == {"dispositif"} and f"S-DEAS-NTE-2026-09 / PRF" in set(bad["key"])
+    assert set(bad["field"]) == {"dispositif"} and "S-DEAS-NTE-2026-09 / PRF" in set(bad["key"])
 
 
 # 9. publics inconsistent with the dispositif
@@ -175,9 +175,12 @@ def test_ended_session_is_kept_inactive_and_not_published(tmp_path):
 # 8. ------------------------------------------------- values pasted from SOFI's screens
 def test_site_and_contact_pasted_from_sofi_screens(tmp_path):
     result = run_sample(tmp_path, {
-        ("action", "A-DEAS-NTE", "code_site_dispensateur"): "77871234900019 - 41201 - Institut Ligéria - IFSI-IFAS de Nantes - Nantes",
-        ("session", "S-DEAS-NTE-2026-09", "code_site_lieu"): "41201 - Institut Ligéria - IFSI-IFAS de Nantes - Principal",
-        ("session", "S-DEAS-NTE-2026-09", "referent_pmr"): "5101, MORVAN - 41201, Institut Ligéria, SIRET 77871234900019"})
+        ("action", "A-DEAS-NTE", "code_site_dispensateur"):
+            "77871234900019 - 41201 - Institut Ligéria - IFSI-IFAS de Nantes - Nantes",
+        ("session", "S-DEAS-NTE-2026-09", "code_site_lieu"):
+            "41201 - Institut Ligéria - IFSI-IFAS de Nantes - Principal",
+        ("session", "S-DEAS-NTE-2026-09", "referent_pmr"):
+            "5101, MORVAN - 41201, Institut Ligéria, SIRET 77871234900019"})
     assert codes(result) == []
     assert accepted(result, "action", "A-DEAS-NTE", "code_site_dispensateur") == "41201"
     assert accepted(result, "session", "S-DEAS-NTE-2026-09", "referent_pmr") == "5101"

@@ -109,8 +109,8 @@ def test_worst_rows_count_own_findings_not_cascades():
 
 
 def test_select_filters_then_sorts():
-    findings = [finding("REQUIRED", sheet="Sessions", key="S2"), finding("UNKNOWN_COLUMN", key=""), finding("BAD_FORMAT", sheet="Actions", key="A1",
-                                                                       entity="action"),
+    findings = [finding("REQUIRED", sheet="Sessions", key="S2"), finding("UNKNOWN_COLUMN", key=""),
+                finding("BAD_FORMAT", sheet="Actions", key="A1", entity="action"),
                 finding("REQUIRED", "warning", sheet="Actions", key="A3", entity="action")]
     for i, f in enumerate(findings):
         f["_order"] = i

@@ -119,7 +119,8 @@ def test_flawed_sample_counts_finding_and_report(page, tmp_path):
     for _ in range(2):
         with page.expect_navigation():
             page.click("#table-constats th >> text=Enregistrement")
-    shown = [(cell.split(" ", 1) + [""])[:2] for cell in page.locator("#table-constats tbody td:nth-child(3)").all_inner_texts()]
+    cells = page.locator("#table-constats tbody td:nth-child(3)").all_inner_texts()
+    shown = [(cell.split(" ", 1) + [""])[:2] for cell in cells]
     order = list(ENTITIES)
     records = [(order.index(entity), key.casefold()) for entity, key in shown if entity]
     assert len(records) > 10 and records == sorted(records, reverse=True)

@@ -26,7 +26,7 @@ from .options import DEFAULT_WAIT
 from .read import Catalogue, history as _history
 
 
-def init(base: str) -> tuple[str | None, str]:
+def init(base: str) -> tuple[str | None, str | None]:
     """Create the base or bring its schema to the current revision: (revision before, after)."""
     return init_base(base)
 

@@ -90,7 +90,6 @@ def open_engine(value: str, *, wait: float = DEFAULT_WAIT, must_exist: bool = Tr
         engine = create_engine(url, connect_args={"connect_timeout": 10})
     else:
         raise BaseError(f"--base {display(value)} : seules SQLite et PostgreSQL sont prises en charge.")
-    engine.info_wait = wait  # the bounded wait for the lock
     return engine
 
 
@@ -108,7 +107,7 @@ def _alembic_config(connection: Connection):
     return cfg
 
 
-def head_revision() -> str:
+def head_revision() -> str | None:
     from alembic.script import ScriptDirectory
     from alembic.config import Config
     cfg = Config()
@@ -121,7 +120,7 @@ def current_revision(connection: Connection) -> str | None:
     return MigrationContext.configure(connection).get_current_revision()
 
 
-def init_base(value: str) -> tuple[str | None, str]:
+def init_base(value: str) -> tuple[str | None, str | None]:
     """Create the base, or upgrade its schema to the current revision: (before, after)."""
     from alembic import command
     engine = open_engine(value, must_exist=False)

@@ -66,7 +66,8 @@ def history(conn: Connection, ref: str, org_code: str | None = None) -> list[dic
             .join(run, run.c.id == record_version.c.run_id)
             .where(record_version.c.record_id == row["id"]).order_by(record_version.c.version)).mappings().all()
         out.append({
-            "entity": row["entity"], "key": row["key"].replace("\x1f", " / "), "organisation": orgs[row["organisation_id"]],
+            "entity": row["entity"], "key": row["key"].replace("\x1f", " / "),
+            "organisation": orgs[row["organisation_id"]],
             "fas_code": row["fas_code"], "code_fas": "-".join(reversed(chain)) or None, "status": row["status"],
             "withdrawn_on": row["withdrawn_on"].isoformat() if row["withdrawn_on"] else None,
             "versions": [{"version": v["version"], "change": v["change"], "status": v["status"],
@@ -97,8 +98,8 @@ class Catalogue:
         cols = (record.c.id, record.c.organisation_id, record.c.entity, record.c.key, record.c.parent_key,
                 record.c.fas_code, record.c.status, record.c.content, record.c.updated_run_id)
         query = select(*cols).where(record.c.organisation_id.in_(list(self.orgs))).order_by(record.c.id)
-        for row in conn.execute(query):
-            row = row._asdict()
+        for found in conn.execute(query):
+            row = found._asdict()
             row["content"] = json.loads(row["content"])
             self.rows[row["entity"]].append(row)
         self.conn = conn
@@ -156,7 +157,8 @@ class Catalogue:
 
     def directory(self, entity: str) -> dict[str, dict]:
         """Sites or contacts by code; BaseError when two organisations use one code differently."""
-        out, owner = {}, {}
+        out: dict[str, dict] = {}
+        owner: dict[str, int] = {}
         for row in self.rows[entity]:
             code = row["key"]
             if code in out and owner[code] != row["organisation_id"] and out[code] != row["content"]:
@@ -203,7 +205,8 @@ class Catalogue:
         ids = {f["id"]: (f["organisation_id"], f["key"]) for f in self.rows["formation"]}
         out = set()
         query = select(record_version.c.record_id, record_version.c.fields).where(
-            record_version.c.change.in_(("modification", "reactivation")), record_version.c.fields.like("%code_certifinfo%"))
+            record_version.c.change.in_(("modification", "reactivation")),
+            record_version.c.fields.like("%code_certifinfo%"))
         for rid, fields in self.conn.execute(query):
             if rid in ids and "code_certifinfo" in json.loads(fields):
                 old, new = json.loads(fields)["code_certifinfo"]

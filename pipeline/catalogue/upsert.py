@@ -60,7 +60,7 @@ def derive_organisation(result) -> str:
     sites = result.tables["site"].typed
     if sites is None or sites.empty:
         raise BaseError("impossible de savoir de quel organisme est l'offre (aucun site) ; indiquez --organisme SIRET.")
-    used = set()
+    used: set[str] = set()
     for entity, name in (("action", "code_site_dispensateur"), ("session", "code_site_responsable")):
         typed = result.tables[entity].typed
         if typed is not None and not typed.empty:
@@ -87,7 +87,7 @@ def input_files(result) -> list[dict]:
     files = []
     for name in result.inputs:
         path = Path(name)
-        entry = {"name": path.name}
+        entry: dict[str, object] = {"name": path.name}
         if path.is_file():
             digest = hashlib.sha256()
             with open(path, "rb") as fh:
@@ -145,19 +145,19 @@ class Apply:
         self.conn, self.result, self.report = conn, result, report
         self.org_id, self.run_id, self.today = org_id, run_id, today
         self.existing: dict[tuple[str, str], dict] = {}
-        self.fas: dict[tuple[str, str], int] = {}
-        self.parent: dict[tuple[str, str], str | None] = {}
+        self.fas: dict[tuple[str, str | None], int] = {}
+        self.parent: dict[tuple[str, str | None], str | None] = {}
         self.present: set[int] = set()
         self.creates: list[dict] = []
         self.updates: list[dict] = []
         self.versions: list[dict] = []
-        self.pending: list[tuple[dict, dict, Change]] = []   # (existing row, new values, change) to diff
+        self.pending: list[tuple[dict, dict, Change, dict]] = []   # (existing row, new values, change, fields)
 
     def load(self) -> None:
         cols = (record.c.id, record.c.entity, record.c.key, record.c.parent_key, record.c.fas_code,
                 record.c.status, record.c.digest, record.c.version)
-        for row in self.conn.execute(select(*cols).where(record.c.organisation_id == self.org_id)):
-            row = row._asdict()
+        for found in self.conn.execute(select(*cols).where(record.c.organisation_id == self.org_id)):
+            row = found._asdict()
             k = (row["entity"], row["key"])
             self.existing[k] = row
             self.fas[k] = row["fas_code"]
@@ -175,7 +175,9 @@ class Apply:
         return out
 
     def code_fas(self, entity: str, key: str) -> str | None:
-        chain, e, k = [], entity, key
+        chain: list[str] = []
+        e: str = entity
+        k: str | None = key
         if e == "dispositif":
             e, k = "session", self.parent.get((entity, key))
         order = ("session", "action", "formation")
@@ -201,7 +203,8 @@ class Apply:
             if code is not None:
                 owner = owners.get(code)
                 if owner is not None and owner["organisation_id"] != self.org_id:
-                    self.conflict(entity, key, f"le code SOFI {code} est celui d'un enregistrement d'un autre organisme")
+                    self.conflict(entity, key,
+                                  f"le code SOFI {code} est celui d'un enregistrement d'un autre organisme")
                     continue
                 if owner is not None and owner["key"] != key:
                     if row is not None:
@@ -284,11 +287,11 @@ class Apply:
                                   "status": "actif", "content": row["content"], "fields": None}
                                  for rid, row in zip(ids, self.creates))
         if self.updates:
-            stmt = update(record).where(record.c.id == bindparam("b_id")).values(
+            change = update(record).where(record.c.id == bindparam("b_id")).values(
                 key=bindparam("key"), parent_key=bindparam("parent_key"), status=bindparam("status"),
                 withdrawn_on=bindparam("withdrawn_on"), version=bindparam("version"), digest=bindparam("digest"),
                 content=bindparam("content"), updated_run_id=bindparam("updated_run_id"))
-            self.conn.execute(stmt, self.updates)
+            self.conn.execute(change, self.updates)
         if self.versions:
             self.conn.execute(insert(record_version), self.versions)
 

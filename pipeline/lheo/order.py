@@ -60,7 +60,7 @@ def insert_child(parent, child) -> None:
     if rank is None:
         parent.append(child)
         return
-    for i, existing in enumerate(parent.iterchildren(tag=etree.Element)):
+    for existing in parent.iterchildren(tag=etree.Element):
         other = ranks.get(etree.QName(existing).localname)
         if other is not None and other > rank:
             existing.addprevious(child)

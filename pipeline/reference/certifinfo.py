@@ -95,7 +95,9 @@ def read_frame(path: Path) -> tuple[pd.DataFrame, list[str]]:
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
         raise InputError(f"{path.name} : CSV Certif Info illisible ({str(exc).splitlines()[0]}).") from None
     spellings = _spellings()
-    rename, unused, romes = {}, [], []
+    rename: dict[str, str] = {}
+    unused: list[str] = []
+    romes: list[str] = []
     for col in frame.columns:
         folded = fold(col)
         name = spellings.get(folded)

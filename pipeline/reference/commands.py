@@ -106,7 +106,8 @@ def _show(cert: Certification, reference_data) -> None:
         ("Successeur(s)", "; ".join(_successor(reference_data, c) for c in cert.successeurs)),
         ("Dernière session", cert.derniere_session),
         ("Formacodes", ", ".join(cert.formacodes)),
-        ("Codes ROME", ", ".join(cert.codes_rome)), ("Codes NSF", ", ".join(cert.codes_nsf)), ("Objectif", cert.objectif), ("Programme", cert.programme),
+        ("Codes ROME", ", ".join(cert.codes_rome)), ("Codes NSF", ", ".join(cert.codes_nsf)),
+        ("Objectif", cert.objectif), ("Programme", cert.programme),
         ("Illustratif", cert.illustratif),
     ]
     for label, value in rows:

@@ -36,7 +36,7 @@ def decide(tables: dict[str, Table], findings: Findings) -> dict[str, pd.Series]
     accepted: dict[str, pd.Series] = {}
     links: dict[str, list[tuple[str, str]]] = {name: [] for name in ENTITY_ORDER}
     for e in ENTITIES.values():
-        if e.parent:
+        if e.parent and e.parent_field:
             links[e.name].append((e.parent_field, e.parent))
     for entity, field, target in DIRECTORY_LINKS:
         links[entity].append((field, target))
@@ -64,7 +64,8 @@ def decide(tables: dict[str, Table], findings: Findings) -> dict[str, pd.Series]
         key = table.typed[ENTITIES[entity].key[0]]
         bad = accepted[entity] & ~key.isin(with_child)
         for idx in table.typed.index[bad]:
-            findings.add(table, idx, "NO_CHILD", None, none_accepted=f"{child.none_such} {'acceptée' if child.feminine else 'accepté'}",
+            accepted_word = "acceptée" if child.feminine else "accepté"
+            findings.add(table, idx, "NO_CHILD", None, none_accepted=f"{child.none_such} {accepted_word}",
                          child_sheet=child.sheet)
         accepted[entity] = accepted[entity] & ~bad
     return accepted

@@ -85,8 +85,8 @@ def replacements(reference: Reference, cert: Certification) -> str | None:
         names.append(f"{numero} « {new.intitule} »"
                      + (f" (Certif Info {new.code_certifinfo})" if new.code_certifinfo else ""))
     for code in cert.successeurs:
-        new = reference.by_certifinfo(code)
-        names.append(f"Certif Info {code}" + (f" « {new.intitule} »" if new else ""))
+        successor = reference.by_certifinfo(code)
+        names.append(f"Certif Info {code}" + (f" « {successor.intitule} »" if successor else ""))
     return "Remplacée par " + " ; ".join(names) if names else None
 
 
@@ -189,7 +189,8 @@ class Resolver:
                        f"il manque {', '.join(missing)}")
         elif validation == "partielle":
             if not known:
-                problem = f"la certification {cert.fiche} n'a pas de blocs de compétences : choisissez la validation totale"
+                problem = (f"la certification {cert.fiche} n'a pas de blocs de compétences : "
+                           "choisissez la validation totale")
             elif not given:
                 problem = "aucun bloc de compétences indiqué : indiquez au moins un bloc de la certification"
             elif set(given) == set(known):

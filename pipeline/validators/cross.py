@@ -61,7 +61,8 @@ def _report_duplicates(table: Table, keys: pd.Series, field: str, findings: Find
     first_line = dict(zip(first_of, table.raw.loc[first_of.index, "_line"]))
     for idx in keys[dup].index:
         k = keys[idx]
-        if table.entity == "dispositif" and field == "ref_dispositif" and pd.isna(table.typed.at[idx, "ref_dispositif"]):
+        no_ref = table.entity == "dispositif" and field == "ref_dispositif"
+        if no_ref and pd.isna(table.typed.at[idx, "ref_dispositif"]):
             field_here = "dispositif"
         else:
             field_here = field

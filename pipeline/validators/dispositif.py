@@ -7,9 +7,17 @@ publics admits every public.
 from __future__ import annotations
 
 from ..dispositifs import current
-from ..enums import enumeration
+from ..enums import Enumeration, enumeration
 from ..findings import Findings
 from .registry import Context, check
+
+
+def _public_label(publics: Enumeration, code: str) -> str:
+    """A public as the list of allowed ones names it: its short alias, else its label."""
+    choice = publics.by_code(code)
+    if choice is None:
+        return code
+    return choice.aliases[0] if choice.aliases else choice.label
 
 
 @check("DISPOSITIF_PUBLICS", entity="dispositif")
@@ -28,7 +36,6 @@ def publics_of_dispositif(ctx: Context, findings: Findings) -> None:
         for code in values:
             if code not in entry.publics:
                 choice = publics.by_code(code)
-                allowed = ", ".join(sorted(publics.by_code(c).aliases[0] if publics.by_code(c).aliases
-                                           else publics.by_code(c).label for c in entry.publics))
+                allowed = ", ".join(sorted(_public_label(publics, c) for c in entry.publics))
                 findings.add(table, idx, "DISPOSITIF_PUBLICS", "publics", dispositif=entry.label,
                              public=choice.label if choice else code, allowed=allowed)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 from functools import lru_cache
-from typing import Callable
+from typing import Any, Callable
 
 import pandas as pd
 import pandera.pandas as pa
@@ -71,8 +71,9 @@ def _range(field: Field) -> list[tuple[pa.Check, Meaning]]:
                                              ("problem", f"doit être au moins {field.minimum:g}")))))
     if field.maximum is not None:
         bound, expected = f"supérieur à {field.maximum:g}", f"inférieur ou égal à {field.maximum:g}"
-        checks.append((pa.Check.le(field.maximum), Meaning(code, (("bound", bound), ("expected", expected),
-                                                                  ("problem", f"doit valoir au plus {field.maximum:g}")))))
+        problem = f"doit valoir au plus {field.maximum:g}"
+        checks.append((pa.Check.le(field.maximum),
+                       Meaning(code, (("bound", bound), ("expected", expected), ("problem", problem)))))
     return checks
 
 
@@ -149,7 +150,7 @@ def validate_fields(table: Table, findings: Findings, already: set[tuple[str, in
         cases = errors.failure_cases
         absent = {(src, sheet, name) for entity, src, sheet, name in findings.missing_columns
                   if entity == table.entity}
-        dropped: list[tuple[int, str]] = []
+        dropped: list[tuple[int, str, Callable | None]] = []
         for case in cases.itertuples(index=False):
             if case.index is None or pd.isna(case.index):
                 continue
@@ -162,7 +163,7 @@ def validate_fields(table: Table, findings: Findings, already: set[tuple[str, in
                 meaning = Meaning("REQUIRED")
             else:
                 meaning = meanings[(case.column, int(case.check_number))]
-            params = dict(meaning.params)
+            params: dict[str, Any] = dict(meaning.params)
             value = table.typed.at[idx, case.column]
             if meaning.code == "TOO_LONG":
                 params["length"] = len(str(table.raw.at[idx, case.column]).strip())

@@ -26,6 +26,7 @@ import traceback
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any, Callable
 from urllib.parse import urlencode
 
 from starlette.applications import Starlette
@@ -130,7 +131,7 @@ INTERRUPTED = ("Le traitement a été interrompu (manque de mémoire ou arrêt d
                "Réessayez avec un fichier plus petit, ou signalez-le à l'équipe qui gère l'outil.")
 
 
-def create_app(settings: Settings, runner: Runner | None = None) -> Starlette:
+def create_app(settings: Settings, runner: Runner | None = None) -> SecurityHeaders:
     runner = runner or Runner(settings.workers)
     templates = Jinja2Templates(directory=str(HERE / "templates"))
     templates.env.filters["nombre"] = results.number
@@ -199,8 +200,9 @@ def create_app(settings: Settings, runner: Runner | None = None) -> Starlette:
             if isinstance(f, UploadFile) and f.filename:
                 extras[name] = f
         every = uploads + list(extras.values())
-        labels = unique_labels([f.filename for f in every])
-        errors, kinds = [], []
+        labels = unique_labels([f.filename or "" for f in every])
+        errors: list[str] = []
+        kinds: list[str | None] = []
         for f, label in zip(every, labels):
             try:
                 kinds.append(await run_in_threadpool(sniff, f.file, label))
@@ -210,14 +212,15 @@ def create_app(settings: Settings, runner: Runner | None = None) -> Starlette:
         extra_kinds = dict(zip(extras, kinds[len(uploads):]))
         extra_labels = dict(zip(extras, labels[len(uploads):]))
         if extra_kinds.get("annuaire") and extra_kinds["annuaire"] not in WORKBOOK_KINDS:
-            errors.append(f"L'annuaire « {extra_labels['annuaire']} » doit être un classeur (feuilles Sites et Contacts).")
+            errors.append(f"L'annuaire « {extra_labels['annuaire']} » doit être un classeur "
+                          "(feuilles Sites et Contacts).")
         if extra_kinds.get("colonnes") and extra_kinds["colonnes"] != "csv":
             errors.append(f"La correspondance des colonnes « {extra_labels['colonnes']} » doit être un fichier CSV.")
         if errors:
             return form_page(request, errors, 422, today)
         job_id = new_id()
         folder = settings.data_dir / job_id
-        meta = {"created": time.time(), "today": today, "reference": settings.reference,
+        meta: dict[str, Any] = {"created": time.time(), "today": today, "reference": settings.reference,
                 "profil": profil or None, "files": [], "annuaire": None, "colonnes": None,
                 "dispositifs": settings.dispositifs,
                 "base": settings.base, "perimetre": perimetre if settings.base else None}
@@ -244,7 +247,8 @@ def create_app(settings: Settings, runner: Runner | None = None) -> Starlette:
         folder = job_or_404(request)
         meta = read_json(folder / "meta.json") or {}
         state = read_state(folder)
-        context = {"job_id": folder.name, "meta": meta, "state": state, "progress": progress_view(state)}
+        context: dict[str, Any] = {"job_id": folder.name, "meta": meta, "state": state,
+                                   "progress": progress_view(state)}
         if state["status"] in ("queued", "running"):
             return render(request, "progress.html", context)
         if state["status"] == "failed":
@@ -365,6 +369,7 @@ def create_app(settings: Settings, runner: Runner | None = None) -> Starlette:
             task.cancel()
             runner.shutdown()
 
+    handlers: dict[Any, Callable[..., Any]] = {HTTPException: http_error, Exception: server_error}
     app = Starlette(
         routes=[
             Route("/", index),
@@ -377,7 +382,7 @@ def create_app(settings: Settings, runner: Runner | None = None) -> Starlette:
             Route("/modele.xlsx", template_workbook),
             Mount("/static", StaticFiles(directory=str(HERE / "static")), name="static"),
         ],
-        exception_handlers={HTTPException: http_error, Exception: server_error},
+        exception_handlers=handlers,
         lifespan=lifespan,
     )
     app.state.settings = settings

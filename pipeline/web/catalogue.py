@@ -42,7 +42,7 @@ def change_view(folder: Path) -> dict | None:
 
 def sessions_by_month(offers: list[dict]) -> list[dict]:
     """Live sessions per start month, every month between the first and the last."""
-    months = Counter()
+    months: Counter[str] = Counter()
     for formation in offers:
         for action in formation.get("actions", []):
             for session in action.get("sessions", []):
@@ -53,7 +53,7 @@ def sessions_by_month(offers: list[dict]) -> list[dict]:
         return []
     first, last = min(months), max(months)
     year, month = int(first[:4]), int(first[5:7])
-    out = []
+    out: list[dict] = []
     while f"{year:04d}-{month:02d}" <= last:
         key = f"{year:04d}-{month:02d}"
         out.append({"month": key, "label": f"{MONTHS[month - 1]} {year}", "count": months.get(key, 0)})

@@ -39,8 +39,9 @@ class Progress:
     def __init__(self, folder: Path, labels: dict[str, str] | None = None, applying: bool = False) -> None:
         self.folder = folder
         self.labels = labels or {}     # the stage detail names the file being read
-        self.state = {"status": "running", "stages": {}, "current": None, "started": time.time(),
-                      "applying": applying}
+        self.stages: dict[str, dict] = {}
+        self.state: dict[str, object] = {"status": "running", "stages": self.stages, "current": None,
+                                         "started": time.time(), "applying": applying}
         self.save()
 
     def save(self) -> None:
@@ -50,7 +51,7 @@ class Progress:
         if step.stage not in WEIGHTS:
             return
         detail = relabel_message(step.detail, self.labels) if step.detail else ""
-        self.state["stages"][step.stage] = {"done": step.done, "total": step.total,
+        self.stages[step.stage] = {"done": step.done, "total": step.total,
                                             "detail": detail, "finished": step.finished}
         self.state["current"] = None if step.finished else step.stage
         self.save()
@@ -60,14 +61,14 @@ class Progress:
         self.save()
 
 
-def process_job(folder: str, apply: bool = False) -> str:
+def process_job(job: str | Path, apply: bool = False) -> str:
     """Run the upload in `folder`; return its final status. Never raises.
 
     With a base (meta["base"]), the run is applied to it: as a dry run first (the page
     shows the changes it would make), for real when `apply` (the page's button): the
     same inputs and options run again through the same core, then catalogue.apply.
     """
-    folder = Path(folder)
+    folder = Path(job)
     meta = read_json(folder / "meta.json") or {}
     inputs = [folder / "inputs" / f["stored"] for f in meta.get("files", [])]
     annuaire = meta.get("annuaire")

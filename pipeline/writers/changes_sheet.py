@@ -32,7 +32,8 @@ def write_changes_sheet(ws, data, report, *, title_font, bold, header_fill, cent
     ]
     for entity, counts in report.counts.items():
         rows.append([(ENTITIES[entity].sheet, 0)] + [(counts[k], center_id) for k in KINDS])
-    rows += [[], [("Détail", bold_id), ("une ligne par champ modifié, par enregistrement créé, retiré ou en conflit", 0)],
+    detail = "une ligne par champ modifié, par enregistrement créé, retiré ou en conflit"
+    rows += [[], [("Détail", bold_id), (detail, 0)],
              [(h, head) for h in HEADERS]]
     header_row = len(rows)
     for line in report.csv_rows():
