@@ -202,7 +202,8 @@ def _statuses(result, sheets, template_sources, positions, by_original, by_entit
     rejected_rows: dict[tuple[str, int], bool] = {}
     for entity in ENTITY_ORDER:
         raw = result.tables[entity].raw
-        ok = result.accepted[entity]
+        series = result.accepted[entity]
+        ok = dict(zip(series.index, series.tolist()))  # one look-up per row, not a pandas .at each
         for idx, source, sheet, row in zip(raw.index, raw["_source"], raw["_sheet"], raw["_row"]):
             if source in template_sources:
                 out, r = by_entity.get(entity), positions[entity].get(int(idx))
@@ -211,7 +212,7 @@ def _statuses(result, sheets, template_sources, positions, by_original, by_entit
             if out is None or r is None:
                 continue
             key = (out.name, r)
-            rejected_rows[key] = rejected_rows.get(key, False) or not bool(ok.at[idx])
+            rejected_rows[key] = rejected_rows.get(key, False) or not bool(ok[idx])
     for (name, r), rejected in rejected_rows.items():
         errors, warnings = codes[(name, r)]
         text_font = _status_text(not rejected, errors, warnings)
