@@ -20,7 +20,10 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from .enums import Enumeration, enumeration
 from .model import ENTITIES, ENTITY_ORDER, Entity, Field, Kind
+from .rules import INFO, RULES
 from .template_command import DEFAULT_OUT  # noqa: F401  (re-exported: tests and callers import it from here)
+from .validators.cross import run_cross_checks  # noqa: F401 - imports every module that registers rules
+from .validators.registry import rules_on
 
 ROWS = 5000                  # data rows prepared (validations and formats)
 LAST_ROW = ROWS + 1
@@ -161,8 +164,17 @@ def field_status(f: Field) -> str:
     return "Facultatif."
 
 
+def cross_checks(entity: Entity, f: Field) -> str:
+    """The registered cross-record rules whose findings point to this column, by title."""
+    titles = dict.fromkeys(RULES[code].title for r in rules_on(entity.name, f.name) for code in r.codes
+                           if RULES[code].severity != INFO)
+    return f"Autres contrôles : {' ; '.join(titles)}." if titles else ""
+
+
 def header_comment(entity: Entity, f: Field) -> str:
     lines = [f.label, field_status(f), field_rule(entity, f)]
+    if cross_checks(entity, f):
+        lines.append(cross_checks(entity, f))
     if f.help:
         lines.append(f.help)
     if f.example:
@@ -393,6 +405,8 @@ def _readme(wb: Workbook) -> None:
         row += 1
         for f in entity.fields:
             parts = [field_status(f), field_rule(entity, f)]
+            if cross_checks(entity, f):
+                parts.append(cross_checks(entity, f))
             if f.help:
                 parts.append(f.help)
             if f.example:

@@ -42,3 +42,11 @@ def test_entity_order_and_links_come_from_the_model():
         for f in e.fields:
             assert isinstance(f.kind, Kind)
             assert (f.links_to is not None) == (f.kind is Kind.REF), (e.name, f.name)
+
+
+def test_template_help_names_the_registered_rules_of_a_column():
+    from pipeline.template import header_comment
+    session = ENTITIES["session"]
+    text = header_comment(session, session.field("date_fin"))
+    assert "Autres contrôles : Dates dans le désordre ; Session terminée." in text
+    assert "Autres contrôles" not in header_comment(session, session.field("ref_session"))

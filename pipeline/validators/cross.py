@@ -99,7 +99,8 @@ def date_order(sessions: Table, ctx: Context) -> Hits:
                              "other_value": str(sessions.raw.at[idx, "date_debut"]).strip()})
 
 
-@check("INSCRIPTION_PERIODS", "DATE_ORDER", entity="session")
+@check("INSCRIPTION_PERIODS", "DATE_ORDER", entity="session",
+       fields=("inscription_type", "inscription_debut", "inscription_fin"))
 def inscription_periods(ctx: Context, findings: Findings) -> None:
     """Several inscription periods: starts and ends paired in order, one type for all or
     one per period, each end on or after its start."""
@@ -123,7 +124,7 @@ def inscription_periods(ctx: Context, findings: Findings) -> None:
                              other_label=start_label, other_value=start.strftime("%d/%m/%Y"))
 
 
-@rule("PLACES", "dispositif")
+@rule("PLACES", "dispositif", fields=("nb_places_restantes", "effectif_minimal"))
 def places(table: Table, ctx: Context) -> list[Hits]:
     """Remaining seats or minimum head-count over the places, minimum over capacity."""
     t = table.typed
@@ -147,7 +148,7 @@ def _prices(t: pd.DataFrame) -> tuple[pd.Series, pd.Series, pd.Series, pd.Series
     return ht, tva, ttc, (ht * (1 + tva)).round(2)
 
 
-@check("VALUE_DERIVED", entity="dispositif")
+@check("VALUE_DERIVED", entity="dispositif", fields=("frais_ttc",))
 def derived_ttc(ctx: Context, findings: Findings) -> None:
     """TTC left empty with HT and TVA given is computed, so the price reaches lheo.xml
     (`prix-total-TTC`)."""

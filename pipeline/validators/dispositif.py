@@ -20,7 +20,7 @@ def _public_label(publics: Enumeration, code: str) -> str:
     return choice.aliases[0] if choice.aliases else choice.label
 
 
-@check("DISPOSITIF_PUBLICS", entity="dispositif")
+@check("DISPOSITIF_PUBLICS", entity="dispositif", fields=("publics",))
 def publics_of_dispositif(ctx: Context, findings: Findings) -> None:
     """Each public of a dispositif must be one its entry of the dispositif list admits."""
     table = ctx.tables["dispositif"]

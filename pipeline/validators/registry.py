@@ -58,6 +58,11 @@ class Registered:
     function: Callable
     needs: tuple[str, ...] = ()  # other entities that must have records for the rule to apply
     masked: bool = True          # @rule (mask) or @check (adds its findings)
+    fields: tuple[str, ...] = ()  # the cells its findings may point to, besides `field`
+
+    def checks(self, entity: str, field: str) -> bool:
+        """True when this rule's findings may point to `field` of `entity` (the template's help)."""
+        return self.entity == entity and (field == self.field or field in self.fields)
 
     @property
     def name(self) -> str:
@@ -82,20 +87,28 @@ class Registered:
 REGISTRY: list[Registered] = []
 
 
-def rule(code: str, entity: str, field: str | None = None, *, needs: tuple[str, ...] = ()):
-    """Register `function(table, ctx) -> mask | Hits | [Hits…]` as the rule `code`."""
+def rule(code: str, entity: str, field: str | None = None, *, fields: tuple[str, ...] = (),
+         needs: tuple[str, ...] = ()):
+    """Register `function(table, ctx) -> mask | Hits | [Hits…]` as the rule `code`; `fields`:
+    the other cells its Hits point to."""
     def register(function: Callable[[Table, Context], RuleResult]):
-        REGISTRY.append(Registered((code,), entity, field, function, needs))
+        REGISTRY.append(Registered((code,), entity, field, function, needs, fields=fields))
         return function
     return register
 
 
-def check(*codes: str, entity: str | None = None):
-    """Register `function(ctx, findings)`, which adds findings of `codes` itself."""
+def check(*codes: str, entity: str | None = None, fields: tuple[str, ...] = ()):
+    """Register `function(ctx, findings)`, which adds findings of `codes` itself (at `fields`
+    of `entity`, when it names them)."""
     def register(function: Callable[[Context, Findings], None]):
-        REGISTRY.append(Registered(codes, entity, None, function, masked=False))
+        REGISTRY.append(Registered(codes, entity, None, function, masked=False, fields=fields))
         return function
     return register
+
+
+def rules_on(entity: str, field: str) -> list[Registered]:
+    """The registered rules whose findings may point to `field` of `entity`."""
+    return [r for r in REGISTRY if r.checks(entity, field)]
 
 
 def run_rules(tables: Tables, findings: Findings, today: dt.date) -> None:
