@@ -147,7 +147,11 @@ def execute(inputs, out, annuaire, reference, today, with_records: bool, profil=
     with using(dispositifs), using_limits(**(limits or {})), progress_bars(wants_bars(quiet)) as progress:
         result = run([Path(p) for p in inputs], annuaire=Path(annuaire) if annuaire else None,
                      reference=ref, today=day, profil=profil, progress=progress, colonnes=mapping,
-                     defauts=defauts, strict=strict, organisme=organisme)
+                     defauts=defauts, strict=strict, organisme=organisme,
+                     stream=False if base else None)  # the base reads the whole run's tables
+        if not quiet:
+            for note in result.notes:
+                click.echo(note, err=True)
         if base:  # the catalogue (issue 14): apply before writing, changes.* go with the outputs
             from .catalogue.commands import apply_to_base
             result.catalogue = apply_to_base(result, **base)

@@ -103,6 +103,8 @@ class Findings:
         # --strict: a bad optional value is an error (its own code) instead of being left
         # out of the record with an OPTIONAL_DROPPED warning.
         self.strict = False
+        # Keys of the earlier chunks when a file is checked in chunks (stream.py; validators/cross.py).
+        self.seen_keys: dict | None = None
 
     def _cell_reader(self, table: Table) -> _Cells:
         cells = self._cells.get(id(table))

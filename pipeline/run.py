@@ -45,6 +45,8 @@ class Result:
     files: dict[str, Path] = field(default_factory=dict)
     # entity -> record index -> fields filled from --defauts (defaults.py)
     filled: dict[str, dict[int, list[str]]] = field(default_factory=dict)
+    # Lines for the person, in French, about how the run went (stream.py: a file read whole)
+    notes: list[str] = field(default_factory=list)
 
     def to_complete(self, entity: str) -> int:
         """Accepted records of `entity` that are *à compléter*."""
@@ -99,7 +101,8 @@ class Stopwatch:
 def run(inputs: list[Path], *, annuaire: Path | None = None, reference=None,
         today: dt.date | None = None, profil: str | None = None,
         progress: Progress | Callback | None = None, dispositifs: Path | None = None,
-        colonnes=None, defauts=None, strict: bool = False, organisme: str | None = None) -> Result:
+        colonnes=None, defauts=None, strict: bool = False, organisme: str | None = None,
+        stream: bool | None = False, chunk_rows: int | None = None) -> Result:
     """Read, normalise, validate, resolve and decide. Raises InputError for unreadable inputs.
 
     `profil`: "sofi" or "lheo" for every record; None = lheo for records read from
@@ -110,11 +113,33 @@ def run(inputs: list[Path], *, annuaire: Path | None = None, reference=None,
     of each header. `defauts`: a defaults file (or a loaded defaults.Defaults) filling
     the empty cells it covers (defaults.py). `strict`: a bad optional value is an error,
     not a warning that leaves it out of the record. `organisme`: the SIRET or SIREN the
-    upload is for (`--organisme`; default: the only SIREN of the sites the offers use)."""
+    upload is for (`--organisme`; default: the only SIREN of the sites the offers use).
+    `stream`: True reads a flat CSV in chunks of whole formations (stream.py, same
+    results, memory of the largest chunk), None does so for a large CSV, False never;
+    `chunk_rows`: the rows of a chunk (tests force small ones). A streamed run's offers
+    are already written when it returns (a StreamResult)."""
     with using_dispositifs(dispositifs):
-        return _run(inputs, annuaire=annuaire, reference=reference, today=today, profil=profil,
-                    progress=progress, colonnes=colonnes, defauts=defauts, strict=strict,
-                    organisme=organisme)
+        notes = []
+        if stream is not False:
+            from . import stream as streaming
+            path = streaming.streamable(inputs, annuaire=annuaire, profil=profil, defauts=defauts, stream=stream)
+            if path is not None:
+                organisation_siren(organisme)  # a bad --organisme stops before reading
+                clock = Stopwatch()
+                try:
+                    result = streaming.stream_run(path, annuaire=annuaire, reference=reference,
+                                                  today=today or dt.date.today(), profil=profil, progress=progress,
+                                                  colonnes=colonnes, strict=strict, organisme=organisme,
+                                                  chunk_rows=chunk_rows or streaming.CHUNK_ROWS, clock=clock)
+                    result.timings = clock.times
+                    return result
+                except streaming.StreamFallback as exc:
+                    notes.append(str(exc))
+        result = _run(inputs, annuaire=annuaire, reference=reference, today=today, profil=profil,
+                      progress=progress, colonnes=colonnes, defauts=defauts, strict=strict,
+                      organisme=organisme)
+        result.notes.extend(notes)
+        return result
 
 
 def _run(inputs, *, annuaire, reference, today, profil, progress, colonnes=None, defauts=None,

@@ -6,6 +6,7 @@ canonical fields, keep every cell as text with its Excel row number and column l
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from operator import itemgetter
 
 import pandas as pd
@@ -55,6 +56,34 @@ def grid_to_frame(rows: list[list], *, source: str, sheet: str, entities: tuple[
     """
     if not rows:
         return pd.DataFrame(), {}
+    header = read_header(rows, source=source, sheet=sheet, entities=entities, findings=findings,
+                         first_row=first_row, first_col=first_col, mapping=mapping)
+    numbers = getattr(rows, "numbers", None)  # Excel row numbers when empty runs were skipped
+    h = header.index
+    body = rows[h + 1:]
+    row_numbers = numbers[h + 1:] if numbers else range(header.row + 1, header.row + 1 + len(body))
+    return body_frame(body, header, row_numbers), header.columns
+
+
+@dataclass
+class Header:
+    """What the header row of a sheet says: where it is, which column holds which field.
+
+    Read once per sheet; `body_frame` then turns any run of the rows below it into a
+    frame (the whole sheet, or one chunk of a large CSV read as a stream: stream.py)."""
+    index: int                       # position of the header row in the rows given
+    row: int                         # its Excel row number
+    fields: dict[str, int]           # field -> 0-based position of its column in a row
+    columns: dict[str, SourceColumn]
+    decisions: list
+    source: str
+    sheet: str
+
+
+def read_header(rows: list[list], *, source: str, sheet: str, entities: tuple[str, ...], findings: Findings,
+                first_row: int = 1, first_col: int = 0, mapping=None) -> Header:
+    """Find and resolve the header row (UNKNOWN_COLUMN, MISSING_COLUMN findings; InputError
+    for a sheet not understood). Content decisions look at the rows given below it."""
     mapping = mapping if mapping is not None else findings.mapping
     h = find_header_row(rows, entities, mapping)
     header = [cell_text(c) for c in rows[h]]
@@ -80,19 +109,26 @@ def grid_to_frame(rows: list[list], *, source: str, sheet: str, entities: tuple[
             continue
         fields[d.field] = j
         columns[d.field] = SourceColumn(d.letter, d.header)
-    data = {name: column_text(body, j, shortest) for name, j in fields.items()}
+    check_understood(decisions, entities, source=source, sheet=sheet, findings=findings,
+                     has_rows=bool(body), header_row=header_row_number)
+    return Header(h, header_row_number, fields, columns, decisions, source, sheet)
+
+
+def body_frame(body: list[list], header: Header, row_numbers) -> pd.DataFrame:
+    """The rows below a header as a frame of field text columns plus provenance, blank rows
+    left out; `row_numbers`: the Excel number of each row of `body`."""
+    shortest = min(map(len, body), default=0)
+    data = {name: column_text(body, j, shortest) for name, j in header.fields.items()}
     frame = pd.DataFrame(data, dtype=object)
-    frame["_source"] = source
-    frame["_sheet"] = sheet
-    frame["_row"] = numbers[h + 1:] if numbers else list(range(header_row_number + 1, header_row_number + 1 + len(body)))
+    frame["_source"] = header.source
+    frame["_sheet"] = header.sheet
+    frame["_row"] = list(row_numbers)
     frame["_line"] = None
-    if fields:
+    if header.fields:
         frame = frame.iloc[_filled_rows(data, len(body))]
     else:
         frame = frame.iloc[0:0]
-    check_understood(decisions, entities, source=source, sheet=sheet, findings=findings,
-                     has_rows=bool(body), header_row=header_row_number)
-    return frame.reset_index(drop=True), columns
+    return frame.reset_index(drop=True)
 
 
 def _names(labels: list[str], limit: int = 8, quote: bool = True) -> str:

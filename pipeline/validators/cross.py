@@ -38,27 +38,41 @@ def _key_series(table: Table) -> pd.Series:
 
 @check("DUPLICATE_KEY")
 def duplicate_keys(ctx: Context, findings: Findings) -> None:
-    """A later record reusing a key (or a SOFI code); the first one keeps it."""
+    """A later record reusing a key (or a SOFI code); the first one keeps it.
+
+    `findings.seen_keys` (a dict, when the input is checked in chunks: stream.py)
+    carries the keys of the earlier chunks and where their first record is."""
+    seen = findings.seen_keys
     for table in ctx.tables.values():
         if table.typed.empty:
             continue
         spec = table.spec
         keys = _key_series(table)
         field = spec.key[0] if table.entity != "dispositif" else "ref_dispositif"
-        _report_duplicates(table, keys, field, findings)
+        _report_duplicates(table, keys, field, findings, seen)
         for sofi in ("code_formation", "code_action", "code_session"):
             if sofi in spec.by_name:
-                _report_duplicates(table, table.typed[sofi], sofi, findings)
+                _report_duplicates(table, table.typed[sofi], sofi, findings, seen)
 
 
-def _report_duplicates(table: Table, keys: pd.Series, field: str, findings: Findings) -> None:
+def _report_duplicates(table: Table, keys: pd.Series, field: str, findings: Findings, seen=None) -> None:
     present = keys.notna() & (keys != "") & ~keys.astype(str).str.endswith("\x1f")
     dup = keys.duplicated() & present
+    known: dict = {}
+    if seen is not None:
+        known = seen.setdefault((table.entity, field), {})
+        if known:
+            dup = dup | (present & ~dup & _known(keys, known))
     if not dup.any():
+        if seen is not None:
+            _remember(table, keys, present, known)
         return
     first_of = keys[present & ~keys.duplicated()]
     first_row = dict(zip(first_of, table.raw.loc[first_of.index, "_row"]))
     first_line = dict(zip(first_of, table.raw.loc[first_of.index, "_line"]))
+    for k in set(keys[dup].tolist()) if known else ():
+        if k in known:  # first met in an earlier chunk
+            first_row[k], first_line[k] = known[k]
     for idx in keys[dup].index:
         k = keys[idx]
         no_ref = table.entity == "dispositif" and field == "ref_dispositif"
@@ -68,6 +82,19 @@ def _report_duplicates(table: Table, keys: pd.Series, field: str, findings: Find
             field_here = field
         where = (f"ligne {first_row[k]}" if pd.notna(first_row[k]) else f"ligne XML {first_line[k]}")
         findings.add(table, idx, "DUPLICATE_KEY", field_here, other=where)
+    if seen is not None:
+        _remember(table, keys, present, known)
+
+
+def _known(keys: pd.Series, known: dict) -> pd.Series:
+    return pd.Series([k in known for k in keys.tolist()], index=keys.index, dtype=bool)
+
+
+def _remember(table: Table, keys: pd.Series, present: pd.Series, known: dict) -> None:
+    """Add the keys first met in this chunk, with the row and XML line of their record."""
+    new = keys[present & ~keys.duplicated()]
+    new = new[~_known(new, known)] if known else new
+    known.update(zip(new, zip(table.raw.loc[new.index, "_row"], table.raw.loc[new.index, "_line"])))
 
 
 @check("ORPHAN")

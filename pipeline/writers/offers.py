@@ -27,11 +27,21 @@ def _as_lines(records: Iterable[dict], fh, progress) -> Iterator[dict]:
 
 def write_offer_files(result, records_path: Path, lheo_path: Path | None, progress=None) -> None:
     """records.jsonl, and lheo.xml when `lheo_path` is given, from the same records."""
+    write_offer_stream(offer_records(result), directory_records(result, "site"),
+                       directory_records(result, "contact"), records_path, lheo_path, progress)
+
+
+def write_offer_stream(offers: Iterable[dict], sites: dict[str, dict], contacts: dict[str, dict],
+                       records_path: Path, lheo_path: Path | None, progress=None) -> None:
+    """records.jsonl (and lheo.xml) from any iterable of offer records.
+
+    `offers` may be a generator that reads and checks the input chunk by chunk
+    (stream.py): each formation is written as soon as it is yielded. `sites` and
+    `contacts` are read when a formation names them and, for lheo.xml's annuaire,
+    once `offers` is exhausted: a generator may fill them as it goes."""
     with atomic_open(records_path, "w", encoding="utf-8", newline="\n") as fh:
-        records = _as_lines(offer_records(result), fh, progress)
+        records = _as_lines(offers, fh, progress)
         if lheo_path is not None:
-            write_offers(records, directory_records(result, "site"), directory_records(result, "contact"),
-                         Path(lheo_path))
+            write_offers(records, sites, contacts, Path(lheo_path))
         for _ in records:  # whatever the LHÉO writer did not consume still goes to records.jsonl
             pass
-

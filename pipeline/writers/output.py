@@ -8,6 +8,7 @@ fails to import is an internal error, not a run without lheo.xml.
 """
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 from ..progress import tracker
@@ -42,7 +43,13 @@ def write_run(result, folder: Path, *, with_records: bool = True, clock=None, pr
         if clock is not None:
             clock.lap(stage)
 
-    if with_records:
+    spool = getattr(result, "spool", None)  # a streamed run (stream.py) wrote its offers already
+    if with_records and spool is not None:
+        for name, path in (("records.jsonl", spool.records), ("lheo.xml", spool.lheo)):
+            if path.exists():
+                shutil.move(str(path), str(folder / name))
+        lap("write_records+lheo.xml", "records.jsonl", "lheo.xml")
+    elif with_records:
         # records.jsonl and lheo.xml in one pass: each offer record is built once.
         steps.start("write", total=int(result.accepted["formation"].sum()), detail="records.jsonl, lheo.xml")
         write_offer_files(result, folder / "records.jsonl", folder / "lheo.xml", progress=steps)
@@ -62,6 +69,8 @@ def write_run(result, folder: Path, *, with_records: bool = True, clock=None, pr
         for path in write_changes(result.catalogue, folder):
             lap(f"write_{path.name}", path.name)
     steps.advance(0, detail="report.xlsx")
+    if hasattr(result, "load_tables"):  # a streamed run: its raw cells, read back for the workbook
+        result.load_tables()
     write_report_xlsx(result, folder / "report.xlsx", progress=steps)
     lap("write_report.xlsx", "report.xlsx")
     write_summary(summary, folder / "summary.json")

@@ -1,0 +1,666 @@
+"""A large flat CSV read, checked and written in chunks of whole formations (issue 15).
+
+The whole-file run (run.py) holds every row of the file at once: memory grows with
+the file. Formations are independent once the sites, contacts and the keys already
+seen are known, so this run reads the CSV as a stream, cuts it where a new formation
+starts, runs the same stages on each chunk (the same functions: readers/flat.py,
+normalise, validators, cascade), and hands each chunk's accepted offers to the
+writers before reading on. What it keeps between chunks is small: the directory
+tables (sites, contacts), the keys already seen (duplicates across chunks), the sites
+used (the organisation of the upload), the findings (few), counters, and the raw
+cells of each chunk spilled to a temporary file for report.xlsx.
+
+The results are those of the whole-file run, byte for byte; where a chunk could see
+something else than the whole file would, the run says so and the caller reads the
+whole file instead (`StreamFallback`, a French line for the person):
+- a formation, action or session whose rows are not contiguous (its key seen again
+  in a later chunk);
+- a date column proven month first in a chunk (the order is decided per column over
+  the whole file, normalise.py);
+- a header decided by its content whose sample the first chunk does not hold;
+- a CSV that csv.reader refuses (the whole-file reader may still read it).
+The organisation of the upload (validators/organisation.py) depends on every site
+the file uses: each chunk is decided with the sites used so far; when the final
+answer differs from one a chunk was decided with, the stream runs again with the
+final answer known from the start (exact, twice the time; only a file with sites of
+several SIRENs can cause it).
+"""
+from __future__ import annotations
+
+import codecs
+import csv
+import datetime as dt
+import io
+import pickle
+import shutil
+import tempfile
+import weakref
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterator
+
+import pandas as pd
+
+from .dates import MONTH_FIRST, column_proof
+from .errors import InputError
+from .findings import Findings
+from .model import ENTITIES, OFFER_ENTITIES
+from .normalise import normalise_table, stripped_text
+from .placeholders import is_placeholder
+from .profiles import apply_profile
+from .readers import limits
+from .readers.csv import MAX_ENCODING_FINDINGS, SNIFF_CHARS, VALID_UTF8_MULTIBYTE, sniff_delimiter
+from .readers.flat import split_flat
+from .run import Result
+from .readers.grid import Header, body_frame, find_header_row, read_header
+from .readers.layout import HEADER_SEARCH_ROWS, require_header
+from .sanitise import sanitise_table
+from .tables import Table, concat_tables, empty_table
+from .text import column_letter
+from .validators.cascade import decide
+from .validators.cross import run_cross_checks
+from .validators.fields import flagged_cells, validate_fields
+from .validators.organisation import check_organisation
+
+CHUNK_ROWS = 20_000          # rows of a chunk, at least (cut at the next formation)
+HEAD_ROWS = 1_000            # rows read before the header is decided (content decisions, samples)
+STREAM_MIN_BYTES = 32 * 1024 * 1024   # `stream=None`: a CSV this large is streamed
+BLOCK_BYTES = 8 * 1024 * 1024
+DIRECTORY = ("site", "contact")
+KEYS = {e: ENTITIES[e].key[0] for e in ("formation", "action", "session")}
+USED_SITES = (("action", "code_site_dispensateur"), ("session", "code_site_responsable"))
+CONTENT_SAMPLE = 200         # headers.decide_by_content looks at this many non-blank values
+SAMPLES = 3                  # headers.samples_of
+
+
+class StreamFallback(Exception):
+    """The stream cannot promise the whole-file results; the message says why, in French."""
+
+
+def streamable(inputs, *, annuaire=None, profil=None, defauts=None, stream=None) -> Path | None:
+    """The CSV to stream, or None for the whole-file run.
+
+    One flat CSV (plus an optional directory workbook), the sofi profile, no
+    `--defauts`; `stream=None` streams it from STREAM_MIN_BYTES, True always."""
+    if stream is False or len(inputs) != 1 or profil == "lheo" or defauts is not None:
+        return None
+    path = Path(inputs[0])
+    if path.suffix.lower() not in (".csv", ".txt") or not path.is_file():
+        return None
+    if stream is None and path.stat().st_size < STREAM_MIN_BYTES:
+        return None
+    return path
+
+
+# -- reading the CSV as a stream -----------------------------------------------------------
+_bad_positions: list[int] = []
+
+
+def _cp1252_tracked(error):
+    """readers/csv.py's fallback (an invalid UTF-8 byte read as Windows-1252), noting where."""
+    _bad_positions.append(error.start)
+    bad = error.object[error.start:error.start + 1]
+    return bad.decode("cp1252", errors="replace"), error.start + 1
+
+
+codecs.register_error("fasd-cp1252-tracked", _cp1252_tracked)
+
+
+@dataclass
+class Decoding:
+    """What readers/csv.decode decides from the whole file, gathered block by block."""
+    bad_lines: list[int] = field(default_factory=list)
+    multibyte: bool = False   # VALID_UTF8_MULTIBYTE found somewhere
+    invalid: bool = False     # some byte is not UTF-8
+
+    def mixed_lines(self) -> list[int]:
+        """The MIXED_ENCODING lines readers/csv.py reports (none for a Windows-1252 file)."""
+        return self.bad_lines if self.invalid and self.multibyte else []
+
+
+def _blocks(path: Path, decoding: Decoding) -> Iterator[str]:
+    """The file's text in blocks cut after a line break, decoded as readers/csv.decode does."""
+    lines_before = 0
+    first = True
+    with open(path, "rb") as fh:
+        pending = b""
+        while True:
+            want = 4 * SNIFF_CHARS if first else BLOCK_BYTES
+            data = pending + fh.read(max(want - len(pending), 1))
+            more = fh.read(1) if data else b""
+            if more:
+                cut = data.rfind(b"\n") + 1
+                if cut == 0:  # a very long line: read on to its end
+                    pending = data + more
+                    continue
+                block, pending = data[:cut], data[cut:] + more
+            else:
+                block, pending = data, b""
+            if first:
+                head = block[:4096]
+                if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or \
+                        head.count(b"\x00") > len(head) // 8:
+                    raise InputError(f"{path.name} : ce n'est pas un fichier texte CSV (UTF-16 ou binaire ?). "
+                                     "Enregistrez-le en « CSV UTF-8 ».")
+                body = block[3:] if block.startswith(codecs.BOM_UTF8) else block
+                offset = len(block) - len(body)
+            else:
+                body, offset = block, 0
+            try:
+                text = body.decode("utf-8")
+                decoding.multibyte |= len(text) != len(body)
+            except UnicodeDecodeError:
+                decoding.invalid = True
+                decoding.multibyte |= VALID_UTF8_MULTIBYTE.search(block) is not None
+                del _bad_positions[:]
+                text = body.decode("utf-8", errors="fasd-cp1252-tracked")
+                for pos in _bad_positions:
+                    if len(decoding.bad_lines) >= MAX_ENCODING_FINDINGS:
+                        break
+                    line = lines_before + block.count(b"\n", 0, pos + offset) + 1
+                    if not decoding.bad_lines or decoding.bad_lines[-1] != line:
+                        decoding.bad_lines.append(line)
+            lines_before += block.count(b"\n")
+            first = False
+            if text:
+                yield text
+            if not more:
+                return
+
+
+def _rows(path: Path, decoding: Decoding) -> tuple[Iterator[list[str]], str]:
+    """csv.reader's rows of the file, and the separator (sniffed from the file's start)."""
+    blocks = _blocks(path, decoding)
+    first = next(blocks, "")
+    delimiter = sniff_delimiter(first[:SNIFF_CHARS])
+
+    def lines():
+        yield from io.StringIO(first, newline="")
+        for block in blocks:
+            yield from io.StringIO(block, newline="")
+
+    limit = limits.current()
+    csv.field_size_limit(max(limit.text_bytes, 1024))
+    reader = csv.reader(lines(), delimiter=delimiter)
+
+    def rows():
+        try:
+            yield from reader
+        except csv.Error as exc:
+            raise StreamFallback(f"{path.name} : lecture en flux impossible ({exc}) ; fichier lu en entier.") \
+                from None
+    return rows(), delimiter
+
+
+# -- the run ------------------------------------------------------------------------------
+@dataclass
+class Spool:
+    """Temporary files of a streamed run: the offers, and each chunk's raw cells for report.xlsx."""
+    folder: Path
+    records: Path
+    lheo: Path
+    raw: Path
+
+    @classmethod
+    def create(cls) -> "Spool":
+        folder = Path(tempfile.mkdtemp(prefix="fasd-stream-"))
+        return cls(folder, folder / "records.jsonl", folder / "lheo.xml", folder / "raw.pickle")
+
+    def remove(self) -> None:
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+class Stream:
+    """One pass over the CSV: a generator of offer records plus what the report needs."""
+
+    def __init__(self, path: Path, *, annuaire, reference, today, profil, strict, organisme, mapping,
+                 chunk_rows: int, clock, steps, spool: Spool, known_used: set | None = None) -> None:
+        self.path = path
+        self.annuaire = annuaire
+        self.reference = reference
+        self.today = today
+        self.profil = profil
+        self.strict = strict
+        self.organisme = organisme
+        self.mapping = mapping
+        self.chunk_rows = max(1, chunk_rows)
+        self.clock = clock
+        self.steps = steps
+        self.spool = spool
+        self.known_used = known_used
+        self.findings = Findings()           # the run's findings, chunk after chunk
+        self.findings.mapping = mapping
+        self.findings.strict = strict
+        self.sites: dict[str, dict] = {}     # accepted directory records, for lheo.xml
+        self.contacts: dict[str, dict] = {}
+        self.read: Counter[str] = Counter()
+        self.accepted: Counter[str] = Counter()
+        self.complete: Counter[str] = Counter()  # accepted records à compléter
+        self.sessions: Counter[str] = Counter()
+        self.seen_keys: dict = {}            # check_duplicate_keys across chunks
+        self.chunk_keys: dict[str, set] = {e: set() for e in KEYS}
+        self.used: set = set()
+        self.flagged: list[frozenset] = []   # the sites the organisation check rejected, per chunk
+        self.organisation: dict = {}
+        self.mixed: list[dict] = []
+        self.header: Header  # set by _head, before any chunk
+        self.decoding = Decoding()
+        self.directory_accepted: dict[str, pd.Series] = {}
+
+    # -- directory ------------------------------------------------------------------------
+    def _read_directory(self, findings: Findings) -> dict[str, Table]:
+        from .readers import read_one
+        tables: dict[str, list[Table]] = {e: [] for e in DIRECTORY}
+        if self.annuaire is not None:
+            for entity, table in read_one(Path(self.annuaire), findings, directory_only=True).items():
+                tables[entity].append(table)
+        return {e: concat_tables(e, tables[e]) for e in DIRECTORY}
+
+    def _empty_offers(self) -> dict[str, Table]:
+        tables = {}
+        scratch = Findings()
+        for entity in OFFER_ENTITIES:
+            tables[entity] = empty_table(entity)
+            normalise_table(tables[entity], scratch)
+        return tables
+
+    def _check_directory(self, tables: dict[str, Table], findings: Findings) -> None:
+        """The stages of run.py on the sites and contacts, once (their findings)."""
+        for entity in DIRECTORY:
+            sanitise_table(tables[entity], findings)
+        for entity in DIRECTORY:
+            normalise_table(tables[entity], findings)
+        already = flagged_cells(findings.frame())
+        for entity in DIRECTORY:
+            validate_fields(tables[entity], findings, already)
+        everything = {**tables, **self._empty_offers()}
+        findings.seen_keys = None
+        run_cross_checks(everything, findings, self.today)
+
+    def _organisation(self, used: set, findings: Findings | None = None) -> tuple[frozenset, dict]:
+        """The sites the organisation check rejects when the file uses `used` (and the
+        summary entry); the findings go to `findings` when given."""
+        scratch = findings if findings is not None else Findings()
+        before = len(scratch)
+        stub = {"site": self.directory["site"]}
+        for entity, name in USED_SITES:
+            t = Table(entity, pd.DataFrame())
+            t.typed = pd.DataFrame({name: pd.Series(sorted(used), dtype=object)})
+            stub[entity] = t
+        outcome = check_organisation(stub, scratch, self.organisme)
+        rows = scratch._rows[before:]
+        return frozenset(int(r["_index"]) for r in rows if r["severity"] == "error"), outcome
+
+    # -- the stream -----------------------------------------------------------------------
+    def offers(self) -> Iterator[dict]:
+        """Read, check and decide chunk after chunk, yielding each accepted formation record."""
+        findings = self.findings
+        rows, _ = _rows(self.path, self.decoding)
+        head = self._head(rows)
+        if self.clock:
+            self.clock.lap("read")
+        directory_findings = Findings()
+        directory_findings.mapping = self.mapping
+        directory_findings.strict = self.strict
+        self.directory = self._read_directory(directory_findings)
+        findings._rows.extend(directory_findings._rows)
+        findings.columns.extend(directory_findings.columns)
+        findings.missing_columns |= directory_findings.missing_columns
+        directory_findings._rows.clear()
+        self._check_directory(self.directory, directory_findings)
+        self.directory_rows = list(directory_findings._rows)
+        findings._rows.extend(self.directory_rows)
+        if self.clock:
+            self.clock.lap("validate")
+        for chunk in self._chunks(head, rows):
+            yield from self._chunk(chunk)
+        self._finish()
+
+    def _head(self, rows: Iterator[list[str]]) -> list[list[str]]:
+        """The first rows, enough to find and resolve the header as the whole file would."""
+        head: list[list[str]] = []
+        for row in rows:
+            head.append(row)
+            if len(head) >= max(HEAD_ROWS, HEADER_SEARCH_ROWS + 1):
+                break
+        self.head_is_all = len(head) < max(HEAD_ROWS, HEADER_SEARCH_ROWS + 1)
+        source, sheet = self.path.name, self.path.stem
+        try:
+            require_header(head, OFFER_ENTITIES, source)
+        except InputError:
+            if self.head_is_all:
+                raise
+            raise StreamFallback(f"{source} : début de fichier sans offre ; fichier lu en entier.") from None
+        self.extra_header = find_header_row(head, OFFER_ENTITIES)
+        self._header_cells = head[self.extra_header]
+        header_findings = Findings()
+        header_findings.mapping = self.mapping
+        self.header = read_header(head, source=source, sheet=sheet, entities=OFFER_ENTITIES,
+                                  findings=header_findings)
+        self.findings.columns.extend(header_findings.columns)
+        self.findings.missing_columns |= header_findings.missing_columns
+        self.header_rows = header_findings._rows
+        if self.extra_header != self.header.index:
+            raise StreamFallback(f"{source} : ligne d'en-tête ambiguë ; fichier lu en entier.")
+        self.letters = [column_letter(j) for j in range(len(head[self.header.index]))]
+        self._samples_pending(head[self.header.index + 1:])
+        return head
+
+    def _samples_pending(self, body: list[list[str]]) -> None:
+        """Decisions whose samples (or content sample) the head may not hold in full."""
+        self.pending = []
+        for d in self.findings.columns[:len(self.header.decisions)]:
+            j = [i for i, letter in enumerate(self.letters) if letter == d.letter]
+            if not j:
+                continue
+            values = [r[j[0]] if j[0] < len(r) else "" for r in body]
+            filled = sum(1 for v in values if v and v.strip())
+            if d.how == "contenu" and filled < CONTENT_SAMPLE and not self.head_is_all:
+                raise StreamFallback(f"{self.path.name} : en-tête « {d.header} » décidé par son contenu, "
+                                     "trop peu de valeurs en tête de fichier ; fichier lu en entier.")
+            if len(d.samples) < SAMPLES:
+                self.pending.append((d, j[0]))
+
+    def _more_samples(self, body: list[list[str]]) -> None:
+        from .headers import samples_of
+        still = []
+        for d, j in self.pending:
+            values = d.samples + [r[j] if j < len(r) else "" for r in body]
+            d.samples = samples_of(values)
+            if len(d.samples) < SAMPLES:
+                still.append((d, j))
+        self.pending = still
+
+    def _chunks(self, head: list[list[str]], rows: Iterator[list[str]]) -> Iterator[tuple[list, int]]:
+        """(body rows, Excel number of the first) cut before a row that starts a new formation."""
+        header = self.header
+        h = header.index
+        fields = header.fields
+        cols = [fields.get(KEYS[e]) for e in ("formation", "action", "session")]
+        can_cut = None not in cols
+        jf, ja, js = cols if can_cut else (0, 0, 0)
+        number = header.row + 1
+        chunk: list[list[str]] = []
+        first_number = number
+        previous = ""
+
+        def key(row, j) -> str:
+            text = row[j].strip() if j < len(row) else ""
+            return "" if is_placeholder(text) else text
+
+        body = iter(head[h + 1:])
+        for source in (body, rows):
+            for row in source:
+                if can_cut and len(chunk) >= self.chunk_rows:
+                    here = key(row, jf)
+                    if here and previous and here != previous and key(row, ja) and key(row, js):
+                        yield chunk, first_number
+                        chunk, first_number = [], number
+                if can_cut:
+                    previous = key(row, jf)
+                chunk.append(row)
+                number += 1
+        if chunk or first_number == header.row + 1:
+            yield chunk, first_number
+
+    def _chunk(self, part: tuple[list, int]) -> Iterator[dict]:
+        body, first_number = part
+        header = self.header
+        source, sheet = header.source, header.sheet
+        findings = Findings()
+        findings.mapping = self.mapping
+        findings.strict = self.strict
+        findings.missing_columns = self.findings.missing_columns
+        if first_number == header.row + 1:
+            findings._rows.extend(self.header_rows)
+        self._extra_cells(body, first_number, findings)
+        self._more_samples(body)
+        frame = body_frame(body, header, range(first_number, first_number + len(body)))
+        del body
+        offers = split_flat(frame, header.columns, source=source, sheet=sheet, findings=findings)
+        del frame
+        self._check_contiguous(offers)
+        if self.clock:
+            self.clock.lap("read")
+        for entity in OFFER_ENTITIES:
+            sanitise_table(offers[entity], findings)
+        for entity in OFFER_ENTITIES:
+            self._check_dates(offers[entity])
+            normalise_table(offers[entity], findings)
+        if self.clock:
+            self.clock.lap("normalise")
+        already = flagged_cells(findings.frame())
+        for entity in OFFER_ENTITIES:
+            validate_fields(offers[entity], findings, already)
+        tables = {**self.directory, **offers}
+        findings.seen_keys = self.seen_keys
+        run_cross_checks(tables, findings, self.today)
+        findings._rows = [r for r in findings._rows if r["entity"] not in DIRECTORY]
+        for entity, name in USED_SITES:
+            t = offers[entity].typed
+            self.used.update(v for v in t[name].dropna().tolist() if v)
+        flagged, _ = self._organisation(self.known_used if self.known_used is not None else self.used)
+        self.flagged.append(flagged)
+        if self.clock:
+            self.clock.lap("validate")
+        if self.reference is not None:
+            from .validators.certification import resolve_certifications
+            resolve_certifications(tables, findings, self.reference, self.today)
+        if self.clock:
+            self.clock.lap("resolve")
+        incomplete = apply_profile(offers, findings, self.profil)
+        accepted = self._decide(tables, findings, flagged)
+        if self.clock:
+            self.clock.lap("decide")
+        self._account(offers, accepted, incomplete, findings)
+        result = Result([str(self.path)], tables, accepted, pd.DataFrame(), self.today, incomplete=incomplete)
+        from .records import offer_records
+        yield from offer_records(result)
+        if self.clock:
+            self.clock.lap("write_records+lheo.xml")
+
+    def _extra_cells(self, body: list[list[str]], first_number: int, findings: Findings) -> None:
+        """EXTRA_CELLS as readers/csv.py reports them (its header row found without --colonnes)."""
+        head = self.header
+        row0 = self._header_cells
+        width = len(row0)
+        while width and not str(row0[width - 1]).strip():
+            width -= 1
+        for i, row in enumerate(body, start=first_number):
+            if len(row) <= width:
+                continue
+            extra = [str(v).strip() for v in row[width:] if str(v).strip()]
+            if extra:
+                findings.add_file("EXTRA_CELLS", head.source, head.sheet, row=i, value=extra[0][:80],
+                                  count=len(extra))
+
+    def _check_contiguous(self, offers: dict[str, Table]) -> None:
+        for entity, key in KEYS.items():
+            keys = set(offers[entity].raw[key].astype(str).str.strip()) - {""}
+            if keys & self.chunk_keys[entity]:
+                raise StreamFallback(f"{self.path.name} : les lignes d'une même {entity} ne se suivent pas ; "
+                                     "fichier lu en entier.")
+            self.chunk_keys[entity] |= keys
+
+    def _check_dates(self, table: Table) -> None:
+        """A chunk proving a date column month first may not read as the whole file would."""
+        for f in table.spec.fields:
+            if f.kind == "date" and not f.multi:
+                if column_proof(stripped_text(table.raw[f.name]).unique()) == MONTH_FIRST:
+                    raise StreamFallback(f"{self.path.name} : dates au format mois/jour ; fichier lu en entier.")
+
+    def _decide(self, tables: dict[str, Table], findings: Findings, flagged: frozenset) -> dict[str, pd.Series]:
+        """cascade.decide on the chunk, the directory's own errors (and the sites the
+        organisation rejects) given to it, the directory's cascade findings left out."""
+        org = [{"entity": "site", "severity": "error", "_index": idx, "code": "ORGANISME_AUTRE"} for idx in flagged]
+        injected = [r for r in self.directory_rows if r["severity"] == "error"] + org
+        before = len(findings._rows)
+        findings._rows.extend(injected)
+        accepted = decide(tables, findings)
+        new = findings._rows[before + len(injected):]
+        findings._rows = findings._rows[:before] + [r for r in new if r["entity"] not in DIRECTORY]
+        if not self.directory_accepted:
+            from .records import frame_records
+            for entity, target in (("site", self.sites), ("contact", self.contacts)):
+                self.directory_accepted[entity] = accepted[entity]
+                key = ENTITIES[entity].key[0]
+                frame = tables[entity].typed[accepted[entity]]
+                target.update({r[key]: r for r in frame_records(frame, entity)})
+        return accepted
+
+    def _account(self, offers: dict[str, Table], accepted: dict, incomplete: dict, findings: Findings) -> None:
+        """Counters, the chunk's findings (record indexes made global) and its raw cells spilled."""
+        offsets = {e: self.read[e] for e in OFFER_ENTITIES}
+        for r in findings._rows:
+            if r.get("_index") is not None and r["entity"] in offsets:
+                r["_index"] = int(r["_index"]) + offsets[r["entity"]]
+        self.findings._rows.extend(findings._rows)
+        from .activity import session_counts
+        sessions = offers["session"].typed[accepted["session"]]["date_fin"]
+        self.sessions.update(session_counts(sessions, self.today))
+        spill = {}
+        for entity in OFFER_ENTITIES:
+            n = len(offers[entity])
+            ok = accepted[entity]
+            self.read[entity] += n
+            self.accepted[entity] += int(ok.sum())
+            missing = incomplete.get(entity, {})
+            self.complete[entity] += sum(1 for idx in missing if bool(ok.get(idx, False)))
+            raw = offers[entity].raw
+            spill[entity] = (raw.set_axis(raw.index + offsets[entity]), ok.set_axis(ok.index + offsets[entity]),
+                             offers[entity].columns, offers[entity].origins)
+        with open(self.spool.raw, "ab") as fh:
+            pickle.dump(spill, fh, protocol=pickle.HIGHEST_PROTOCOL)
+
+    def _finish(self) -> None:
+        """After the last chunk: the organisation, the directory's cascade, MIXED_ENCODING."""
+        if not any(self.read[e] for e in OFFER_ENTITIES):
+            raise InputError(f"{self.path.name} : aucune offre lue (aucune ligne de formation, d'action, de session "
+                             "ni de dispositif).")
+        findings = self.findings
+        final_used = self.known_used if self.known_used is not None else self.used
+        flagged, self.organisation = self._organisation(final_used, findings)
+        self.final_flagged = flagged
+        directory = Findings()
+        directory.missing_columns = findings.missing_columns
+        directory._rows = list(self.directory_rows) + [r for r in findings._rows
+                                                       if r["entity"] == "site" and r["code"].startswith("ORGANISME")]
+        before = len(directory._rows)
+        tables = {**self.directory, **self._empty_offers()}
+        incomplete = apply_profile(self.directory, directory, self.profil)
+        accepted = decide(tables, directory)
+        findings._rows.extend(directory._rows[before:])
+        for entity in DIRECTORY:
+            ok = accepted[entity]
+            self.read[entity] = len(self.directory[entity])
+            self.accepted[entity] = int(ok.sum())
+            missing = incomplete.get(entity, {})
+            self.complete[entity] = sum(1 for idx in missing if bool(ok.get(idx, False)))
+        self.directory_final = accepted
+        mixed = Findings()
+        for line in self.decoding.mixed_lines():
+            mixed.add_file("MIXED_ENCODING", self.path.name, self.path.stem, row=line)
+        findings._rows[:0] = mixed._rows
+
+    def exact(self) -> bool:
+        """Whether every chunk was decided with the final organisation answer."""
+        return all(f == self.final_flagged for f in self.flagged)
+
+
+def stream_run(path: Path, *, annuaire=None, reference=None, today: dt.date, profil=None, progress=None,
+               colonnes=None, strict: bool = False, organisme: str | None = None,
+               chunk_rows: int = CHUNK_ROWS, clock=None, steps=None):
+    """The streamed run of `path`; a StreamResult whose offers are already written (spooled)."""
+    from .writers.offers import write_offer_stream
+    known_used = None
+    for _ in range(2):
+        spool = Spool.create()
+        try:
+            stream = Stream(path, annuaire=annuaire, reference=reference, today=today, profil=profil,
+                            strict=strict, organisme=organisme, mapping=colonnes, chunk_rows=chunk_rows,
+                            clock=clock, steps=steps, spool=spool, known_used=known_used)
+            write_offer_stream(stream.offers(), stream.sites, stream.contacts, spool.records, spool.lheo)
+        except BaseException:
+            spool.remove()
+            raise
+        if stream.exact():
+            return StreamResult.of(stream)
+        known_used = set(stream.used)
+        spool.remove()
+    raise AssertionError("a stream with the organisation known cannot change its answer")
+
+
+@dataclass
+class StreamResult(Result):
+    """A streamed run: the findings and counts of the whole file; the offers already written
+    (spooled, moved into the output folder by writers/output.py); the raw cells of each
+    chunk spilled, read back only for report.xlsx (`load_tables`)."""
+    spool: Spool | None = None
+    counts: dict = field(default_factory=dict)
+    directory: dict = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, stream: Stream) -> "StreamResult":
+        entities = {}
+        for name in ENTITIES:
+            read, ok = stream.read[name], stream.accepted[name]
+            entities[name] = {"read": read, "accepted": ok, "rejected": read - ok}
+        counts = {
+            "entities": entities,
+            "sessions": {k: int(stream.sessions[k]) for k in ("active", "ended", "ending_within_a_month")},
+            "a_completer": {name: int(stream.complete[name]) for name in ENTITIES},
+        }
+        result = cls([str(stream.path)], {}, {}, stream.findings.frame(), stream.today,
+                     columns=[d.as_dict() for d in stream.findings.columns], spool=stream.spool, counts=counts,
+                     directory={e: (stream.directory[e], stream.directory_final[e]) for e in DIRECTORY})
+        result.organisme = stream.organisation
+        weakref.finalize(result, stream.spool.remove)
+        return result
+
+    def summary(self) -> dict:
+        f = self.findings
+        catalogue = {} if self.catalogue is None else {"catalogue": self.catalogue.summary()}  # type: ignore
+        return {
+            "inputs": self.inputs,
+            "today": self.today.isoformat(),
+            "organisme": self.organisme,
+            "entities": self.counts["entities"],
+            "sessions": self.counts["sessions"],
+            "a_completer": self.counts["a_completer"],
+            "findings": {
+                "total": len(f),
+                "by_severity": {s: int((f["severity"] == s).sum()) for s in ("error", "warning", "info")},
+                "by_code": {str(k): int(v) for k, v in f["code"].value_counts().sort_index().items()},
+            },
+            **catalogue,
+        }
+
+    def load_tables(self) -> None:
+        """The raw cells and decisions of every record, read back from the spill (report.xlsx)."""
+        if self.tables or self.spool is None:
+            return
+        parts: dict[str, list] = {e: [] for e in OFFER_ENTITIES}
+        with open(self.spool.raw, "rb") as fh:
+            while True:
+                try:
+                    spill = pickle.load(fh)
+                except EOFError:
+                    break
+                for entity, part in spill.items():
+                    parts[entity].append(part)
+        tables, accepted = {}, {}
+        for entity in ENTITIES:
+            if entity in DIRECTORY:
+                tables[entity], accepted[entity] = self.directory[entity]
+                continue
+            chunks = parts[entity]
+            raw = pd.concat([p[0] for p in chunks])
+            columns: dict = {}
+            origins: dict = {}
+            for p in chunks:
+                columns.update(p[2])
+                origins.update(p[3])
+            tables[entity] = Table(entity, raw, columns, origins=origins)
+            accepted[entity] = pd.concat([p[1] for p in chunks])
+        self.tables, self.accepted = tables, accepted
