@@ -11,6 +11,7 @@ Prints one JSON line on stdout: the times measured inside the process.
 from __future__ import annotations
 
 import argparse
+import inspect
 import datetime as dt
 import json
 import sys
@@ -67,8 +68,11 @@ def measure_pipeline(args, with_records: bool) -> dict:
     cpu_imported = time.process_time()
     reference, reference_note = load_reference(args.reference)
     t_ref = time.perf_counter()
+    options = {}
+    if "stream" in inspect.signature(pipeline.run.run).parameters:  # what the CLI does (issue 15)
+        options = {"stream": None, "write_offers": with_records and bool(args.out)}
     result = pipeline.run.run([Path(args.input)], annuaire=Path(args.annuaire) if args.annuaire else None,
-                              reference=reference, today=TODAY)
+                              reference=reference, today=TODAY, **options)
     run_clock = CpuStopwatch.last
     measure_pipeline.result = result
     clock = CpuStopwatch()

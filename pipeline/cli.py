@@ -148,7 +148,8 @@ def execute(inputs, out, annuaire, reference, today, with_records: bool, profil=
         result = run([Path(p) for p in inputs], annuaire=Path(annuaire) if annuaire else None,
                      reference=ref, today=day, profil=profil, progress=progress, colonnes=mapping,
                      defauts=defauts, strict=strict, organisme=organisme,
-                     stream=False if base else None)  # the base reads the whole run's tables
+                     stream=False if base else None,  # the base reads the whole run's tables
+                     write_offers=with_records and out_path is not None)
         if not quiet:
             for note in result.notes:
                 click.echo(note, err=True)

@@ -102,7 +102,7 @@ def run(inputs: list[Path], *, annuaire: Path | None = None, reference=None,
         today: dt.date | None = None, profil: str | None = None,
         progress: Progress | Callback | None = None, dispositifs: Path | None = None,
         colonnes=None, defauts=None, strict: bool = False, organisme: str | None = None,
-        stream: bool | None = False, chunk_rows: int | None = None) -> Result:
+        stream: bool | None = False, chunk_rows: int | None = None, write_offers: bool = True) -> Result:
     """Read, normalise, validate, resolve and decide. Raises InputError for unreadable inputs.
 
     `profil`: "sofi" or "lheo" for every record; None = lheo for records read from
@@ -117,7 +117,7 @@ def run(inputs: list[Path], *, annuaire: Path | None = None, reference=None,
     `stream`: True reads a flat CSV in chunks of whole formations (stream.py, same
     results, memory of the largest chunk), None does so for a large CSV, False never;
     `chunk_rows`: the rows of a chunk (tests force small ones). A streamed run's offers
-    are already written when it returns (a StreamResult)."""
+    are already written when it returns (a StreamResult), unless `write_offers` is False."""
     with using_dispositifs(dispositifs):
         notes = []
         if stream is not False:
@@ -130,7 +130,8 @@ def run(inputs: list[Path], *, annuaire: Path | None = None, reference=None,
                     result = streaming.stream_run(path, annuaire=annuaire, reference=reference,
                                                   today=today or dt.date.today(), profil=profil, progress=progress,
                                                   colonnes=colonnes, strict=strict, organisme=organisme,
-                                                  chunk_rows=chunk_rows or streaming.CHUNK_ROWS, clock=clock)
+                                                  chunk_rows=chunk_rows or streaming.CHUNK_ROWS, clock=clock,
+                                                  with_offers=write_offers)
                     result.timings = clock.times
                     return result
                 except streaming.StreamFallback as exc:

@@ -70,6 +70,7 @@ BLOCK_BYTES = 8 * 1024 * 1024
 DIRECTORY = ("site", "contact")
 KEYS = {e: ENTITIES[e].key[0] for e in ("formation", "action", "session")}
 USED_SITES = (("action", "code_site_dispensateur"), ("session", "code_site_responsable"))
+SHEET_ROWS = 1_048_575       # records one sheet of report.xlsx holds below its header
 CONTENT_SAMPLE = 200         # headers.decide_by_content looks at this many non-blank values
 SAMPLES = 3                  # headers.samples_of
 
@@ -215,7 +216,8 @@ class Stream:
     """One pass over the CSV: a generator of offer records plus what the report needs."""
 
     def __init__(self, path: Path, *, annuaire, reference, today, profil, strict, organisme, mapping,
-                 chunk_rows: int, clock, steps, spool: Spool, known_used: set | None = None) -> None:
+                 chunk_rows: int, clock, steps, spool: Spool, known_used: set | None = None,
+                 with_offers: bool = True) -> None:
         self.path = path
         self.annuaire = annuaire
         self.reference = reference
@@ -229,6 +231,8 @@ class Stream:
         self.steps = steps
         self.spool = spool
         self.known_used = known_used
+        self.with_offers = with_offers
+        self.chunks = 0
         self.findings = Findings()           # the run's findings, chunk after chunk
         self.findings.mapping = mapping
         self.findings.strict = strict
@@ -454,9 +458,14 @@ class Stream:
         if self.clock:
             self.clock.lap("decide")
         self._account(offers, accepted, incomplete, findings)
-        result = Result([str(self.path)], tables, accepted, pd.DataFrame(), self.today, incomplete=incomplete)
-        from .records import offer_records
-        yield from offer_records(result)
+        self.chunks += 1
+        if self.steps is not None:
+            self.steps.advance(sum(len(offers[e]) for e in OFFER_ENTITIES),
+                               detail=f"{self.path.name}, lot {self.chunks} (contrôle et écriture par lots)")
+        if self.with_offers:
+            result = Result([str(self.path)], tables, accepted, pd.DataFrame(), self.today, incomplete=incomplete)
+            from .records import offer_records
+            yield from offer_records(result)
         if self.clock:
             self.clock.lap("write_records+lheo.xml")
 
@@ -570,20 +579,31 @@ class Stream:
 
 def stream_run(path: Path, *, annuaire=None, reference=None, today: dt.date, profil=None, progress=None,
                colonnes=None, strict: bool = False, organisme: str | None = None,
-               chunk_rows: int = CHUNK_ROWS, clock=None, steps=None):
-    """The streamed run of `path`; a StreamResult whose offers are already written (spooled)."""
+               chunk_rows: int = CHUNK_ROWS, clock=None, steps=None, with_offers: bool = True):
+    """The streamed run of `path`; a StreamResult whose offers are already written (spooled),
+    unless `with_offers` is False (`fasd check`: no records.jsonl nor lheo.xml)."""
+    from .progress import tracker
     from .writers.offers import write_offer_stream
+    steps = tracker(progress) if steps is None else steps
     known_used = None
     for _ in range(2):
         spool = Spool.create()
+        steps.start("read", detail=path.name)
         try:
             stream = Stream(path, annuaire=annuaire, reference=reference, today=today, profil=profil,
                             strict=strict, organisme=organisme, mapping=colonnes, chunk_rows=chunk_rows,
-                            clock=clock, steps=steps, spool=spool, known_used=known_used)
-            write_offer_stream(stream.offers(), stream.sites, stream.contacts, spool.records, spool.lheo)
+                            clock=clock, steps=steps, spool=spool, known_used=known_used,
+                            with_offers=with_offers)
+            if with_offers:
+                write_offer_stream(stream.offers(), stream.sites, stream.contacts, spool.records, spool.lheo)
+            else:
+                for _ in stream.offers():
+                    pass
         except BaseException:
             spool.remove()
             raise
+        finally:
+            steps.finish()
         if stream.exact():
             return StreamResult.of(stream)
         known_used = set(stream.used)
@@ -599,6 +619,7 @@ class StreamResult(Result):
     spool: Spool | None = None
     counts: dict = field(default_factory=dict)
     directory: dict = field(default_factory=dict)
+    report_note: str | None = None
 
     @classmethod
     def of(cls, stream: Stream) -> "StreamResult":
@@ -637,8 +658,19 @@ class StreamResult(Result):
         }
 
     def load_tables(self) -> None:
-        """The raw cells and decisions of every record, read back from the spill (report.xlsx)."""
+        """The raw cells and decisions of every record, read back from the spill (report.xlsx).
+
+        More records of an entity than a sheet holds: none are read back, report.xlsx then
+        holds the Rapport and Colonnes sheets only, and says why (`report_note`)."""
         if self.tables or self.spool is None:
+            return
+        too_many = [ENTITIES[e].sheet for e in OFFER_ENTITIES if self.counts["entities"][e]["read"] > SHEET_ROWS]
+        if too_many:
+            self.report_note = (f"Trop d'enregistrements pour les recopier dans ce classeur ({', '.join(too_many)} : "
+                                f"plus de {SHEET_ROWS} lignes, le maximum d'une feuille) : seuls les constats "
+                                "sont listés ; report.csv et report.json donnent le même détail.")
+            self.tables = {e: empty_table(e) for e in ENTITIES}
+            self.accepted = {e: pd.Series([], dtype=bool) for e in ENTITIES}
             return
         parts: dict[str, list] = {e: [] for e in OFFER_ENTITIES}
         with open(self.spool.raw, "rb") as fh:

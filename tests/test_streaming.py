@@ -223,3 +223,20 @@ def test_generated_10000_sessions(tmp_path):
     generate.write_annuaire_xlsx(ds, annuaire)
     _, streamed = same_outputs(tmp_path, [path], annuaire, chunk_rows=1_000)
     assert isinstance(streamed, StreamResult)
+
+
+def test_more_records_than_a_sheet_holds(tmp_path, monkeypatch):
+    """report.xlsx of a run too large for a sheet: the Rapport (every finding) and Colonnes
+    sheets only, with a French line saying why; the other files as ever."""
+    import pipeline.stream
+    rows = csv_rows(SAMPLE_CSV)
+    rows[1][rows[0].index("Code session SOFI")] = "abc"  # one finding at least
+    path = write_rows(tmp_path / "offres.csv", rows)
+    monkeypatch.setattr(pipeline.stream, "SHEET_ROWS", 5)
+    whole, streamed = same_outputs(tmp_path, [path], ANNUAIRE, chunk_rows=2, xlsx=False)
+    wb = openpyxl.load_workbook(tmp_path / "stream" / "report.xlsx")
+    assert wb.sheetnames == ["Rapport", "Colonnes"]
+    texts = [c.value for row in wb["Rapport"].iter_rows() for c in row if isinstance(c.value, str)]
+    assert any("Trop d'enregistrements" in t and "Sessions" in t for t in texts)
+    for message in whole.findings["message"]:
+        assert message in texts

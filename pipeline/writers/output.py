@@ -45,6 +45,8 @@ def write_run(result, folder: Path, *, with_records: bool = True, clock=None, pr
 
     spool = getattr(result, "spool", None)  # a streamed run (stream.py) wrote its offers already
     if with_records and spool is not None:
+        if not spool.records.exists():
+            raise ValueError("run(write_offers=False): this streamed run wrote no offers")
         for name, path in (("records.jsonl", spool.records), ("lheo.xml", spool.lheo)):
             if path.exists():
                 shutil.move(str(path), str(folder / name))

@@ -139,6 +139,7 @@ def _write_rapport(ws, data: "SheetData", result, located: list[dict]) -> None:
     rows: list[list[tuple]] = [
         [("Rapport d'import de l'offre de formation", title)],
         [(f"Fichier(s) : {inputs} — date du traitement : {result.today.strftime('%d/%m/%Y')}", 0)],
+        *([(note, 0)] for note in [getattr(result, "report_note", None)] if note),  # a streamed huge run
         [],
         [("Feuille", head), ("Lus", head_center), ("Acceptés", head_center), ("Rejetés", head_center),
          ("À compléter", head_center)],
