@@ -63,6 +63,8 @@ from .validators.cross import run_cross_checks
 from .validators.fields import flagged_cells, validate_fields
 from .validators.organisation import check_organisation
 
+CSV_SUFFIXES = {".csv", ".txt"}   # readers/__init__.py
+LHEO_SUFFIXES = {".xml", ".lheo"}
 CHUNK_ROWS = 20_000          # rows of a chunk, at least (cut at the next formation)
 HEAD_ROWS = 1_000            # rows read before the header is decided (content decisions, samples)
 STREAM_MIN_BYTES = 32 * 1024 * 1024   # `stream=None`: a CSV this large is streamed
@@ -80,14 +82,14 @@ class StreamFallback(Exception):
 
 
 def streamable(inputs, *, annuaire=None, profil=None, defauts=None, stream=None) -> Path | None:
-    """The CSV to stream, or None for the whole-file run.
+    """The CSV or LHÉO flow to stream, or None for the whole-file run.
 
-    One flat CSV (plus an optional directory workbook), the sofi profile, no
-    `--defauts`; `stream=None` streams it from STREAM_MIN_BYTES, True always."""
-    if stream is False or len(inputs) != 1 or profil == "lheo" or defauts is not None:
+    One flat CSV or LHÉO file (plus an optional directory workbook), no `--defauts`;
+    `stream=None` streams it from STREAM_MIN_BYTES, True always."""
+    if stream is False or len(inputs) != 1 or defauts is not None:
         return None
     path = Path(inputs[0])
-    if path.suffix.lower() not in (".csv", ".txt") or not path.is_file():
+    if path.suffix.lower() not in CSV_SUFFIXES | LHEO_SUFFIXES or not path.is_file():
         return None
     if stream is None and path.stat().st_size < STREAM_MIN_BYTES:
         return None
@@ -247,20 +249,14 @@ class Stream:
         self.used: set = set()
         self.flagged: list[frozenset] = []   # the sites the organisation check rejected, per chunk
         self.organisation: dict = {}
-        self.mixed: list[dict] = []
+        self.input_rows: list[dict] = []     # findings of reading the offer input (file-level)
+        self.offer_rows: list[dict] = []     # findings of the chunks' records
+        self.lheo = path.suffix.lower() in LHEO_SUFFIXES
         self.header: Header  # set by _head, before any chunk
         self.decoding = Decoding()
         self.directory_accepted: dict[str, pd.Series] = {}
 
     # -- directory ------------------------------------------------------------------------
-    def _read_directory(self, findings: Findings) -> dict[str, Table]:
-        from .readers import read_one
-        tables: dict[str, list[Table]] = {e: [] for e in DIRECTORY}
-        if self.annuaire is not None:
-            for entity, table in read_one(Path(self.annuaire), findings, directory_only=True).items():
-                tables[entity].append(table)
-        return {e: concat_tables(e, tables[e]) for e in DIRECTORY}
-
     def _empty_offers(self) -> dict[str, Table]:
         tables = {}
         scratch = Findings()
@@ -299,27 +295,45 @@ class Stream:
     # -- the stream -----------------------------------------------------------------------
     def offers(self) -> Iterator[dict]:
         """Read, check and decide chunk after chunk, yielding each accepted formation record."""
-        findings = self.findings
-        rows, _ = _rows(self.path, self.decoding)
-        head = self._head(rows)
+        chunks: Iterator[tuple[dict[str, Table], Findings]]
+        if self.lheo:
+            from .stream_lheo import LheoChunks
+            source = LheoChunks(self.path, self.spool.folder / "chunks.pickle", self.chunk_rows)
+            chunks = ((tables, self._chunk_findings()) for tables, _ in source.chunks())
+            inline = source.read(self.input_rows)  # the whole flow, spilled in chunks: its sites and contacts
+        else:
+            rows, _ = _rows(self.path, self.decoding)
+            head = self._head(rows)
+            chunks = self._csv_chunks(head, rows)
+            inline = {}
         if self.clock:
             self.clock.lap("read")
-        directory_findings = Findings()
-        directory_findings.mapping = self.mapping
-        directory_findings.strict = self.strict
-        self.directory = self._read_directory(directory_findings)
-        findings._rows.extend(directory_findings._rows)
-        findings.columns.extend(directory_findings.columns)
-        findings.missing_columns |= directory_findings.missing_columns
-        directory_findings._rows.clear()
-        self._check_directory(self.directory, directory_findings)
-        self.directory_rows = list(directory_findings._rows)
-        findings._rows.extend(self.directory_rows)
+        self._directory(inline)
         if self.clock:
             self.clock.lap("validate")
-        for chunk in self._chunks(head, rows):
-            yield from self._chunk(chunk)
+        for offers, findings in chunks:
+            yield from self._check_chunk(offers, findings)
         self._finish()
+
+    def _directory(self, inline: dict[str, Table]) -> None:
+        """The sites and contacts of the run (the flow's, then --annuaire's, as read_inputs
+        joins them), checked once; their findings and the records they reject."""
+        from .readers import _without_keys, read_one
+        findings = Findings()
+        findings.mapping = self.mapping
+        findings.strict = self.strict
+        parts: dict[str, list[Table]] = {e: [inline[e]] if e in inline else [] for e in DIRECTORY}
+        if self.annuaire is not None:
+            for entity, table in read_one(Path(self.annuaire), findings, directory_only=True).items():
+                parts[entity] = [_without_keys(t, table) for t in parts[entity]] + [table]
+        self.directory = {e: concat_tables(e, parts[e]) for e in DIRECTORY}
+        self.directory_read_rows = list(findings._rows)
+        self.findings.columns.extend(findings.columns)
+        self.findings.missing_columns |= findings.missing_columns
+        findings._rows.clear()
+        self._check_directory(self.directory, findings)
+        self.directory_incomplete = apply_profile(self.directory, findings, self.profil)
+        self.directory_rows = list(findings._rows)
 
     def _head(self, rows: Iterator[list[str]]) -> list[list[str]]:
         """The first rows, enough to find and resolve the header as the whole file would."""
@@ -344,7 +358,7 @@ class Stream:
                                   findings=header_findings)
         self.findings.columns.extend(header_findings.columns)
         self.findings.missing_columns |= header_findings.missing_columns
-        self.header_rows = header_findings._rows
+        self.input_rows.extend(header_findings._rows)
         if self.extra_header != self.header.index:
             raise StreamFallback(f"{source} : ligne d'en-tête ambiguë ; fichier lu en entier.")
         self.letters = [column_letter(j) for j in range(len(head[self.header.index]))]
@@ -408,23 +422,30 @@ class Stream:
         if chunk or first_number == header.row + 1:
             yield chunk, first_number
 
-    def _chunk(self, part: tuple[list, int]) -> Iterator[dict]:
-        body, first_number = part
+    def _csv_chunks(self, head: list[list[str]], rows: Iterator[list[str]]) -> Iterator[tuple[dict, Findings]]:
+        """The offer tables of each chunk of the CSV, with the findings of reading it."""
         header = self.header
-        source, sheet = header.source, header.sheet
+        for body, first_number in self._chunks(head, rows):
+            findings = self._chunk_findings()
+            extra = Findings()
+            self._extra_cells(body, first_number, extra)
+            self.input_rows.extend(extra._rows)
+            self._more_samples(body)
+            frame = body_frame(body, header, range(first_number, first_number + len(body)))
+            del body
+            offers = split_flat(frame, header.columns, source=header.source, sheet=header.sheet, findings=findings)
+            del frame
+            yield offers, findings
+
+    def _chunk_findings(self) -> Findings:
         findings = Findings()
         findings.mapping = self.mapping
         findings.strict = self.strict
         findings.missing_columns = self.findings.missing_columns
-        if first_number == header.row + 1:
-            findings._rows.extend(self.header_rows)
-        self._extra_cells(body, first_number, findings)
-        self._more_samples(body)
-        frame = body_frame(body, header, range(first_number, first_number + len(body)))
-        del body
-        offers = split_flat(frame, header.columns, source=source, sheet=sheet, findings=findings)
-        del frame
-        self._check_contiguous(offers)
+        return findings
+
+    def _check_chunk(self, offers: dict[str, Table], findings: Findings) -> Iterator[dict]:
+        """run.py's stages on one chunk of offers, the directory beside it; its accepted offers."""
         if self.clock:
             self.clock.lap("read")
         for entity in OFFER_ENTITIES:
@@ -432,6 +453,7 @@ class Stream:
         for entity in OFFER_ENTITIES:
             self._check_dates(offers[entity])
             normalise_table(offers[entity], findings)
+        self._check_contiguous(offers)
         if self.clock:
             self.clock.lap("normalise")
         already = flagged_cells(findings.frame())
@@ -485,11 +507,15 @@ class Stream:
                                   count=len(extra))
 
     def _check_contiguous(self, offers: dict[str, Table]) -> None:
+        """A formation, action or session key (typed: as the checks compare them) met in an
+        earlier chunk: its records would be linked and decided across chunks."""
         for entity, key in KEYS.items():
-            keys = set(offers[entity].raw[key].astype(str).str.strip()) - {""}
+            keys = set(offers[entity].typed[key].dropna().tolist()) - {""}
             if keys & self.chunk_keys[entity]:
-                raise StreamFallback(f"{self.path.name} : les lignes d'une même {entity} ne se suivent pas ; "
-                                     "fichier lu en entier.")
+                what = {"formation": "d'une même formation", "action": "d'une même action",
+                        "session": "d'une même session"}[entity]
+                raise StreamFallback(f"{self.path.name} : les lignes {what} ne se suivent pas (ou sa référence "
+                                     "est reprise plus loin) ; fichier lu en entier.")
             self.chunk_keys[entity] |= keys
 
     def _check_dates(self, table: Table) -> None:
@@ -524,7 +550,7 @@ class Stream:
         for r in findings._rows:
             if r.get("_index") is not None and r["entity"] in offsets:
                 r["_index"] = int(r["_index"]) + offsets[r["entity"]]
-        self.findings._rows.extend(findings._rows)
+        self.offer_rows.extend(findings._rows)
         from .activity import session_counts
         sessions = offers["session"].typed[accepted["session"]]["date_fin"]
         self.sessions.update(session_counts(sessions, self.today))
@@ -543,34 +569,33 @@ class Stream:
             pickle.dump(spill, fh, protocol=pickle.HIGHEST_PROTOCOL)
 
     def _finish(self) -> None:
-        """After the last chunk: the organisation, the directory's cascade, MIXED_ENCODING."""
+        """After the last chunk: the organisation, the directory's cascade, then every finding
+        in the order the whole-file run adds them (reading, directory, chunks, organisation, cascade)."""
         if not any(self.read[e] for e in OFFER_ENTITIES):
             raise InputError(f"{self.path.name} : aucune offre lue (aucune ligne de formation, d'action, de session "
                              "ni de dispositif).")
-        findings = self.findings
         final_used = self.known_used if self.known_used is not None else self.used
-        flagged, self.organisation = self._organisation(final_used, findings)
+        organisation = Findings()
+        flagged, self.organisation = self._organisation(final_used, organisation)
         self.final_flagged = flagged
         directory = Findings()
-        directory.missing_columns = findings.missing_columns
-        directory._rows = list(self.directory_rows) + [r for r in findings._rows
-                                                       if r["entity"] == "site" and r["code"].startswith("ORGANISME")]
+        directory.missing_columns = self.findings.missing_columns
+        directory._rows = list(self.directory_rows) + organisation._rows
         before = len(directory._rows)
         tables = {**self.directory, **self._empty_offers()}
-        incomplete = apply_profile(self.directory, directory, self.profil)
         accepted = decide(tables, directory)
-        findings._rows.extend(directory._rows[before:])
         for entity in DIRECTORY:
             ok = accepted[entity]
             self.read[entity] = len(self.directory[entity])
             self.accepted[entity] = int(ok.sum())
-            missing = incomplete.get(entity, {})
+            missing = self.directory_incomplete.get(entity, {})
             self.complete[entity] = sum(1 for idx in missing if bool(ok.get(idx, False)))
         self.directory_final = accepted
         mixed = Findings()
         for line in self.decoding.mixed_lines():
             mixed.add_file("MIXED_ENCODING", self.path.name, self.path.stem, row=line)
-        findings._rows[:0] = mixed._rows
+        self.findings._rows = (mixed._rows + self.input_rows + self.directory_read_rows + self.directory_rows
+                               + self.offer_rows + organisation._rows + directory._rows[before:])
 
     def exact(self) -> bool:
         """Whether every chunk was decided with the final organisation answer."""

@@ -190,15 +190,7 @@ def test_windows_1252_and_mixed_bytes(tmp_path):
 def test_every_record_accepted_or_reported(tmp_path):
     """Accounting of a streamed run: read = accepted + rejected per entity, and each rejected
     record has an error finding naming it (its key) in report.json."""
-    sys.path.insert(0, str(ROOT / "bench"))
-    try:
-        import generate
-    finally:
-        sys.path.remove(str(ROOT / "bench"))
-    ds = generate.build(1_000, 1)
-    path, annuaire = tmp_path / "offres.csv", tmp_path / "annuaire.xlsx"
-    generate.write_flat_csv(ds, path)
-    generate.write_annuaire_xlsx(ds, annuaire)
+    _, path, annuaire = _generated(tmp_path, 1_000)
     whole, streamed = same_outputs(tmp_path, [path], annuaire, chunk_rows=200, xlsx=False)
     assert isinstance(streamed, StreamResult)
     summary = streamed.summary()
@@ -212,15 +204,7 @@ def test_every_record_accepted_or_reported(tmp_path):
 
 def test_generated_10000_sessions(tmp_path):
     """The national-style workload of the benchmark (bench/generate.py, seed 1), in chunks of 1 000 rows."""
-    sys.path.insert(0, str(ROOT / "bench"))
-    try:
-        import generate
-    finally:
-        sys.path.remove(str(ROOT / "bench"))
-    ds = generate.build(10_000, 1)
-    path, annuaire = tmp_path / "offres.csv", tmp_path / "annuaire.xlsx"
-    generate.write_flat_csv(ds, path)
-    generate.write_annuaire_xlsx(ds, annuaire)
+    _, path, annuaire = _generated(tmp_path, 10_000)
     _, streamed = same_outputs(tmp_path, [path], annuaire, chunk_rows=1_000)
     assert isinstance(streamed, StreamResult)
 
@@ -240,3 +224,45 @@ def test_more_records_than_a_sheet_holds(tmp_path, monkeypatch):
     assert any("Trop d'enregistrements" in t and "Sessions" in t for t in texts)
     for message in whole.findings["message"]:
         assert message in texts
+
+
+REAL = ROOT / "tests" / "data" / "real"
+
+
+@pytest.mark.parametrize("name", ["trefle-poec.xml", "onisep-exemple-bts.xml"])
+@pytest.mark.parametrize("profil", [None, "sofi"])
+def test_real_lheo_flows(tmp_path, name, profil):
+    """Flows of other producers (elements FASD does not model kept as written, the lheo
+    profile's records à compléter), one formation a chunk."""
+    _, streamed = same_outputs(tmp_path, [REAL / name], None, chunk_rows=1, profil=profil)
+    assert isinstance(streamed, StreamResult)
+
+
+def _generated(tmp_path: Path, sessions: int):
+    sys.path.insert(0, str(ROOT / "bench"))
+    try:
+        import generate
+    finally:
+        sys.path.remove(str(ROOT / "bench"))
+    ds = generate.build(sessions, 1)
+    path, annuaire = tmp_path / "offres.csv", tmp_path / "annuaire.xlsx"
+    generate.write_flat_csv(ds, path)
+    generate.write_annuaire_xlsx(ds, annuaire)
+    return ds, path, annuaire
+
+
+def test_generated_lheo_flow(tmp_path):
+    """A flow written by the project (sites and contacts inline and in its fasd-annuaire
+    extras), alone and with --annuaire (which wins over the flow's own directory)."""
+    from pipeline.writers.lheo import write_lheo
+    _, path, annuaire = _generated(tmp_path, 2_000)
+    flow = tmp_path / "flux.xml"
+    write_lheo(run([path], annuaire=annuaire, today=TODAY), flow)
+    _, streamed = same_outputs(tmp_path / "a", [flow], None, chunk_rows=300)
+    assert isinstance(streamed, StreamResult)
+    same_outputs(tmp_path / "b", [flow], annuaire, chunk_rows=300)
+
+
+def test_sample_csv_lheo_profile(tmp_path):
+    """--profil lheo on a CSV: the directory's records are relaxed too, before any chunk is decided."""
+    same_outputs(tmp_path, [SAMPLE_CSV], ANNUAIRE, chunk_rows=2, profil="lheo")
