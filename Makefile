@@ -46,6 +46,7 @@ screenshot: $(STAMP) browser
 # ruff (lint rules in pyproject.toml) and mypy over pipeline/.
 lint: $(STAMP)
 	$(BIN)/ruff check pipeline tests bench
+	$(BIN)/ruff format --check pipeline tests bench samples
 	$(BIN)/mypy
 
 # Mutation testing of pipeline/validators/ (tens of minutes, never in CI); stop and rerun

@@ -12,6 +12,7 @@ generating 100 000 sessions takes about a minute, reading them is what we measur
 
     python bench/generate.py --sessions 10000 100000 --seed 1
 """
+
 from __future__ import annotations
 
 import argparse
@@ -40,15 +41,36 @@ MISTAKE_RATE = 0.01
 # Certifications of the sample reference (see the reference extract). DEAS is a real
 # fact; DEAP and DEAES are illustrative and marked so in the reference files.
 CERTIFICATIONS = [
-    {"certifinfo": "111669", "rncp": "RNCP35830", "level": "Niveau 4",
-     "title": "Diplôme d'État d'aide-soignant - DEAS", "blocs": 4, "formacodes": "43436; 43412",
-     "rome": "J1501", "nsf": "331t"},
-    {"certifinfo": "111670", "rncp": "RNCP35832", "level": "Niveau 4",
-     "title": "Diplôme d'État d'auxiliaire de puériculture - DEAP", "blocs": 5,
-     "formacodes": "43439; 44041", "rome": "J1304", "nsf": "331t"},
-    {"certifinfo": "109868", "rncp": "RNCP36004", "level": "Niveau 3",
-     "title": "Diplôme d'État d'accompagnant éducatif et social - DEAES", "blocs": 4,
-     "formacodes": "44030; 43414", "rome": "K1302", "nsf": "332t"},
+    {
+        "certifinfo": "111669",
+        "rncp": "RNCP35830",
+        "level": "Niveau 4",
+        "title": "Diplôme d'État d'aide-soignant - DEAS",
+        "blocs": 4,
+        "formacodes": "43436; 43412",
+        "rome": "J1501",
+        "nsf": "331t",
+    },
+    {
+        "certifinfo": "111670",
+        "rncp": "RNCP35832",
+        "level": "Niveau 4",
+        "title": "Diplôme d'État d'auxiliaire de puériculture - DEAP",
+        "blocs": 5,
+        "formacodes": "43439; 44041",
+        "rome": "J1304",
+        "nsf": "331t",
+    },
+    {
+        "certifinfo": "109868",
+        "rncp": "RNCP36004",
+        "level": "Niveau 3",
+        "title": "Diplôme d'État d'accompagnant éducatif et social - DEAES",
+        "blocs": 4,
+        "formacodes": "44030; 43414",
+        "rome": "K1302",
+        "nsf": "332t",
+    },
 ]
 NON_CERTIFYING = [
     ("Prévention des troubles musculo-squelettiques en établissement de santé", "43412"),
@@ -57,16 +79,58 @@ NON_CERTIFYING = [
     ("Hygiène hospitalière et prévention des infections associées aux soins", "43412"),
     ("Accueil du jeune enfant en situation de handicap", "44041"),
 ]
-CITIES = [("Nantes", "44000", "44109"), ("Angers", "49000", "49007"), ("Le Mans", "72000", "72181"),
-          ("Laval", "53000", "53130"), ("La Roche-sur-Yon", "85000", "85191"),
-          ("Saint-Nazaire", "44600", "44184"), ("Cholet", "49300", "49099"),
-          ("Saumur", "49400", "49328")]
-STREETS = ["rue de la Paix", "boulevard des Anglais", "avenue du Général de Gaulle", "rue Jean Jaurès",
-           "quai de la Fosse", "rue de Strasbourg", "allée des Tilleuls", "place du Commerce"]
-FIRST_NAMES = ["Marie", "Jean", "Sophie", "Pierre", "Camille", "Nathalie", "Thomas", "Isabelle",
-               "Julien", "Claire", "Nicolas", "Aurélie"]
-LAST_NAMES = ["Martin", "Bernard", "Dubois", "Thomas", "Robert", "Richard", "Petit", "Durand",
-              "Leroy", "Moreau", "Simon", "Laurent", "Lefèvre", "Michel", "Garcia", "Guérin"]
+CITIES = [
+    ("Nantes", "44000", "44109"),
+    ("Angers", "49000", "49007"),
+    ("Le Mans", "72000", "72181"),
+    ("Laval", "53000", "53130"),
+    ("La Roche-sur-Yon", "85000", "85191"),
+    ("Saint-Nazaire", "44600", "44184"),
+    ("Cholet", "49300", "49099"),
+    ("Saumur", "49400", "49328"),
+]
+STREETS = [
+    "rue de la Paix",
+    "boulevard des Anglais",
+    "avenue du Général de Gaulle",
+    "rue Jean Jaurès",
+    "quai de la Fosse",
+    "rue de Strasbourg",
+    "allée des Tilleuls",
+    "place du Commerce",
+]
+FIRST_NAMES = [
+    "Marie",
+    "Jean",
+    "Sophie",
+    "Pierre",
+    "Camille",
+    "Nathalie",
+    "Thomas",
+    "Isabelle",
+    "Julien",
+    "Claire",
+    "Nicolas",
+    "Aurélie",
+]
+LAST_NAMES = [
+    "Martin",
+    "Bernard",
+    "Dubois",
+    "Thomas",
+    "Robert",
+    "Richard",
+    "Petit",
+    "Durand",
+    "Leroy",
+    "Moreau",
+    "Simon",
+    "Laurent",
+    "Lefèvre",
+    "Michel",
+    "Garcia",
+    "Guérin",
+]
 DISPOSITIFS = [
     ("PROGRAMME REGION - Formations sanitaires et sociales", "demandeur d'emploi"),
     ("Formation avec autres financements (entreprise, individuel)", "salarié; particulier"),
@@ -76,35 +140,61 @@ DISPOSITIFS = [
 ]
 
 # Sentence material for texts of real length (objectives, programmes, results).
-SUBJECTS = ["L'apprenant", "Le stagiaire", "Le futur professionnel", "La personne en formation",
-            "Le candidat", "L'élève aide-soignant", "Le participant"]
-VERBS = ["sera capable d'", "apprend à", "met en œuvre les moyens d'", "développe les compétences pour",
-         "acquiert les savoirs nécessaires pour", "s'exerce à", "sait"]
-ACTIONS = ["accompagner la personne dans les actes essentiels de la vie quotidienne",
-           "évaluer l'état clinique d'une personne à partir d'observations pertinentes",
-           "mettre en œuvre des soins adaptés en collaboration avec l'infirmier",
-           "identifier les situations à risque et alerter l'équipe pluriprofessionnelle",
-           "transmettre les informations utiles à la continuité des soins",
-           "entretenir l'environnement immédiat de la personne et les matériels de soins",
-           "établir une communication adaptée avec la personne et son entourage",
-           "organiser son travail au sein d'une équipe en tenant compte des priorités",
-           "respecter les règles d'hygiène, de sécurité et d'ergonomie",
-           "participer à l'accueil et à l'accompagnement des nouveaux professionnels",
-           "repérer les signes de maltraitance et y répondre de façon appropriée",
-           "adapter sa posture professionnelle aux situations de handicap et de dépendance"]
-CONTEXTS = ["en établissement de santé", "à domicile", "en structure médico-sociale", "en EHPAD",
-            "en service de pédiatrie", "en maternité", "dans le respect du projet de vie de la personne",
-            "en lien avec les familles", "dans le cadre réglementaire de la profession"]
-MODULES = ["Module {n} - Accompagnement de la personne dans les activités de sa vie quotidienne ({h} h)",
-           "Module {n} - Repérage et prévention des situations à risque ({h} h)",
-           "Module {n} - Évaluation de l'état clinique d'une personne ({h} h)",
-           "Module {n} - Mise en œuvre des soins adaptés, évaluation et réajustement ({h} h)",
-           "Module {n} - Accompagnement de la mobilité de la personne aidée ({h} h)",
-           "Module {n} - Relation et communication avec les personnes et leur entourage ({h} h)",
-           "Module {n} - Accompagnement des personnes en formation et communication avec les pairs ({h} h)",
-           "Module {n} - Entretien des locaux et des matériels et prévention des risques associés ({h} h)",
-           "Module {n} - Traitement des informations ({h} h)",
-           "Module {n} - Travail en équipe pluri-professionnelle, qualité et gestion des risques ({h} h)"]
+SUBJECTS = [
+    "L'apprenant",
+    "Le stagiaire",
+    "Le futur professionnel",
+    "La personne en formation",
+    "Le candidat",
+    "L'élève aide-soignant",
+    "Le participant",
+]
+VERBS = [
+    "sera capable d'",
+    "apprend à",
+    "met en œuvre les moyens d'",
+    "développe les compétences pour",
+    "acquiert les savoirs nécessaires pour",
+    "s'exerce à",
+    "sait",
+]
+ACTIONS = [
+    "accompagner la personne dans les actes essentiels de la vie quotidienne",
+    "évaluer l'état clinique d'une personne à partir d'observations pertinentes",
+    "mettre en œuvre des soins adaptés en collaboration avec l'infirmier",
+    "identifier les situations à risque et alerter l'équipe pluriprofessionnelle",
+    "transmettre les informations utiles à la continuité des soins",
+    "entretenir l'environnement immédiat de la personne et les matériels de soins",
+    "établir une communication adaptée avec la personne et son entourage",
+    "organiser son travail au sein d'une équipe en tenant compte des priorités",
+    "respecter les règles d'hygiène, de sécurité et d'ergonomie",
+    "participer à l'accueil et à l'accompagnement des nouveaux professionnels",
+    "repérer les signes de maltraitance et y répondre de façon appropriée",
+    "adapter sa posture professionnelle aux situations de handicap et de dépendance",
+]
+CONTEXTS = [
+    "en établissement de santé",
+    "à domicile",
+    "en structure médico-sociale",
+    "en EHPAD",
+    "en service de pédiatrie",
+    "en maternité",
+    "dans le respect du projet de vie de la personne",
+    "en lien avec les familles",
+    "dans le cadre réglementaire de la profession",
+]
+MODULES = [
+    "Module {n} - Accompagnement de la personne dans les activités de sa vie quotidienne ({h} h)",
+    "Module {n} - Repérage et prévention des situations à risque ({h} h)",
+    "Module {n} - Évaluation de l'état clinique d'une personne ({h} h)",
+    "Module {n} - Mise en œuvre des soins adaptés, évaluation et réajustement ({h} h)",
+    "Module {n} - Accompagnement de la mobilité de la personne aidée ({h} h)",
+    "Module {n} - Relation et communication avec les personnes et leur entourage ({h} h)",
+    "Module {n} - Accompagnement des personnes en formation et communication avec les pairs ({h} h)",
+    "Module {n} - Entretien des locaux et des matériels et prévention des risques associés ({h} h)",
+    "Module {n} - Traitement des informations ({h} h)",
+    "Module {n} - Travail en équipe pluri-professionnelle, qualité et gestion des risques ({h} h)",
+]
 
 
 def sentence(rng: random.Random) -> str:
@@ -141,6 +231,7 @@ def programme(rng: random.Random, low: int, high: int) -> str:
 def siret(rng: random.Random, siren: str | None = None) -> str:
     """A 14-digit SIRET whose SIREN (9 digits) and whole number both pass Luhn."""
     from stdnum import luhn
+
     if siren is None:
         siren = "".join(str(rng.randint(0, 9)) for _ in range(8))
         siren += luhn.calc_check_digit(siren)
@@ -159,6 +250,7 @@ def fr_number(x: float) -> str:
 @dataclass
 class Dataset:
     """Records as a person would type them: field name -> text (or number / date)."""
+
     sessions: int
     seed: int
     sites: list[dict] = field(default_factory=list)
@@ -182,22 +274,35 @@ def build(sessions: int, seed: int) -> Dataset:
     organisation = siret(rng)[:9]  # one upload, one organisation: every site shares its SIREN
     for i in range(n_sites):
         city, cp, insee = rng.choice(CITIES)
-        ds.sites.append({
-            "code_site": str(36000 + i), "siret": siret(rng, organisation),
-            "nom": f"IFSI-IFAS {city} site {i + 1}", "numero_activite": f"52{rng.randint(10**8, 10**9 - 1)}",
-            "adresse": f"{rng.randint(1, 120)} {rng.choice(STREETS)}", "code_postal": cp, "ville": city,
-            "code_insee_commune": insee, "telephone": f"02{rng.randint(10**7, 10**8 - 1)}",
-            "courriel": f"contact.site{i + 1}@ifsi-pdl.fr", "web": "https://www.ifsi-pdl.fr",
-        })
+        ds.sites.append(
+            {
+                "code_site": str(36000 + i),
+                "siret": siret(rng, organisation),
+                "nom": f"IFSI-IFAS {city} site {i + 1}",
+                "numero_activite": f"52{rng.randint(10**8, 10**9 - 1)}",
+                "adresse": f"{rng.randint(1, 120)} {rng.choice(STREETS)}",
+                "code_postal": cp,
+                "ville": city,
+                "code_insee_commune": insee,
+                "telephone": f"02{rng.randint(10**7, 10**8 - 1)}",
+                "courriel": f"contact.site{i + 1}@ifsi-pdl.fr",
+                "web": "https://www.ifsi-pdl.fr",
+            }
+        )
     n_contacts = n_sites * 4
     for i in range(n_contacts):
         first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
-        ds.contacts.append({
-            "code_contact": str(1900 + i), "nom": last, "prenom": first, "civilite": rng.choice(["M.", "Mme"]),
-            "telephone": f"02{rng.randint(10**7, 10**8 - 1)}",
-            "courriel": f"{first.lower()}.{last.lower()}@ifsi-pdl.fr".replace("è", "e").replace("é", "e"),
-            "code_site": ds.sites[i % n_sites]["code_site"],
-        })
+        ds.contacts.append(
+            {
+                "code_contact": str(1900 + i),
+                "nom": last,
+                "prenom": first,
+                "civilite": rng.choice(["M.", "Mme"]),
+                "telephone": f"02{rng.randint(10**7, 10**8 - 1)}",
+                "courriel": f"{first.lower()}.{last.lower()}@ifsi-pdl.fr".replace("è", "e").replace("é", "e"),
+                "code_site": ds.sites[i % n_sites]["code_site"],
+            }
+        )
     site_codes = [s["code_site"] for s in ds.sites]
     contact_codes = [c["code_contact"] for c in ds.contacts]
 
@@ -212,11 +317,19 @@ def build(sessions: int, seed: int) -> Dataset:
             n_blocs = cert["blocs"] if total else rng.randint(1, cert["blocs"] - 1)
             prefix = cert["rncp"]
             formation = {
-                "ref_formation": ref_f, "certifinfo": "oui", "code_certifinfo": int(cert["certifinfo"]),
-                "code_rncp": prefix, "intitule": cert["title"], "objectif_general": "Certification",
-                "objectif_formation": paragraph(rng, 500, 1400), "contenu_formation": programme(rng, 900, 2800),
-                "formacodes": cert["formacodes"], "codes_rome": cert["rome"], "codes_nsf": cert["nsf"],
-                "niveau_sortie": cert["level"], "individualisation": "oui" if (not total or rng.random() < 0.3) else "non",
+                "ref_formation": ref_f,
+                "certifinfo": "oui",
+                "code_certifinfo": int(cert["certifinfo"]),
+                "code_rncp": prefix,
+                "intitule": cert["title"],
+                "objectif_general": "Certification",
+                "objectif_formation": paragraph(rng, 500, 1400),
+                "contenu_formation": programme(rng, 900, 2800),
+                "formacodes": cert["formacodes"],
+                "codes_rome": cert["rome"],
+                "codes_nsf": cert["nsf"],
+                "niveau_sortie": cert["level"],
+                "individualisation": "oui" if (not total or rng.random() < 0.3) else "non",
                 "validation": "totale" if total else "partielle",
                 "blocs": "; ".join(f"{prefix}BC{k:02d}" for k in range(1, n_blocs + 1)),
                 "url_formation": f"https://www.ifsi-pdl.fr/formations/{ref_f.lower()}",
@@ -224,10 +337,15 @@ def build(sessions: int, seed: int) -> Dataset:
         else:
             title, codes = rng.choice(NON_CERTIFYING)
             formation = {
-                "ref_formation": ref_f, "certifinfo": "non", "intitule": title,
+                "ref_formation": ref_f,
+                "certifinfo": "non",
+                "intitule": title,
                 "objectif_general": "Perfectionnement, élargissement des compétences",
-                "objectif_formation": paragraph(rng, 300, 900), "contenu_formation": programme(rng, 500, 1500),
-                "formacodes": codes, "individualisation": "non", "validation": "totale",
+                "objectif_formation": paragraph(rng, 300, 900),
+                "contenu_formation": programme(rng, 500, 1500),
+                "formacodes": codes,
+                "individualisation": "non",
+                "validation": "totale",
                 "url_formation": f"https://www.ifsi-pdl.fr/formations/{ref_f.lower()}",
             }
         ds.formations.append(formation)
@@ -238,17 +356,28 @@ def build(sessions: int, seed: int) -> Dataset:
             ref_a = f"{ref_f}-A{a_no:02d}"
             site = rng.choice(site_codes)
             action = {
-                "ref_action": ref_a, "ref_formation": ref_f, "code_site_dispensateur": site,
+                "ref_action": ref_a,
+                "ref_formation": ref_f,
+                "code_site_dispensateur": site,
                 "complement_intitule": f"Promotion {2026 + a_no % 2} - site {site}",
-                "complement_programme": paragraph(rng, 200, 700), "objectifs": paragraph(rng, 200, 800),
-                "resultats_attendus": paragraph(rng, 300, 900), "plus_formation": paragraph(rng, 80, 240),
+                "complement_programme": paragraph(rng, 200, 700),
+                "objectifs": paragraph(rng, 200, 800),
+                "resultats_attendus": paragraph(rng, 300, 900),
+                "plus_formation": paragraph(rng, 80, 240),
                 "url_action": f"https://www.ifsi-pdl.fr/actions/{ref_a.lower()}",
-                "niveau_entree": "sans niveau spécifique", "niveau_entree_obligatoire": "non",
-                "prerequis": paragraph(rng, 100, 400), "commentaire_prerequis": "Sélection sur dossier et entretien.",
+                "niveau_entree": "sans niveau spécifique",
+                "niveau_entree_obligatoire": "non",
+                "prerequis": paragraph(rng, 100, 400),
+                "commentaire_prerequis": "Sélection sur dossier et entretien.",
             }
             if rng.random() < 0.3:
-                action.update({"type_equipement": "Tenue professionnelle", "cout_equipement": 85.0,
-                               "commentaire_equipement": "Deux tenues fournies par l'institut."})
+                action.update(
+                    {
+                        "type_equipement": "Tenue professionnelle",
+                        "cout_equipement": 85.0,
+                        "commentaire_equipement": "Deux tenues fournies par l'institut.",
+                    }
+                )
             ds.actions.append(action)
             for s_no in range(1, rng.randint(5, 15) + 1):
                 if len(ds.session_rows) >= sessions:
@@ -259,25 +388,39 @@ def build(sessions: int, seed: int) -> Dataset:
                 fin = debut + dt.timedelta(weeks=weeks)
                 centre = weeks * rng.choice([17, 21, 28, 35]) // 2
                 session = {
-                    "ref_session": ref_s, "ref_action": ref_a, "code_site_lieu": site,
-                    "date_debut": debut, "date_fin": fin, "entrees_sorties_permanentes": "non",
+                    "ref_session": ref_s,
+                    "ref_action": ref_a,
+                    "code_site_lieu": site,
+                    "date_debut": debut,
+                    "date_fin": fin,
+                    "entrees_sorties_permanentes": "non",
                     "rythmes": rng.choice(["continu; temps plein", "discontinu; temps partiel", "continu"]),
                     "periodes": rng.choice(["cours de jour", "cours de jour; week-end"]),
-                    "types_parcours": "modulaire; individualisé" if individual else
-                    rng.choice(["collectif", "collectif; modulaire"]),
-                    "modalites_pedagogiques": rng.choice(["en organisme de formation; alternance",
-                                                          "en organisme de formation",
-                                                          "en organisme de formation; à distance"]),
+                    "types_parcours": "modulaire; individualisé"
+                    if individual
+                    else rng.choice(["collectif", "collectif; modulaire"]),
+                    "modalites_pedagogiques": rng.choice(
+                        [
+                            "en organisme de formation; alternance",
+                            "en organisme de formation",
+                            "en organisme de formation; à distance",
+                        ]
+                    ),
                     "modalite_enseignement": rng.choice(["présentiel", "présentiel", "hybride"]),
-                    "duree_centre_h": float(centre), "duree_entreprise_h": float(rng.choice([0, 245, 490, 770])),
-                    "duree_hebdo_h": 35.0, "commentaire_duree": "Stages cliniques répartis sur la formation.",
+                    "duree_centre_h": float(centre),
+                    "duree_entreprise_h": float(rng.choice([0, 245, 490, 770])),
+                    "duree_hebdo_h": 35.0,
+                    "commentaire_duree": "Stages cliniques répartis sur la formation.",
                     "cycle_annee": f"{debut.year}-{debut.year + 1}",
-                    "code_site_responsable": site_codes[0], "etat_recrutement": "ouvert",
+                    "code_site_responsable": site_codes[0],
+                    "etat_recrutement": "ouvert",
                     "modalites_recrutement": "dossier; entretien ou RDV individuel",
                     "informations_collectives": "; ".join(fr_date(debut - dt.timedelta(days=d)) for d in (60, 30)),
-                    "inscription_type": "inscription", "inscription_debut": debut - dt.timedelta(days=120),
+                    "inscription_type": "inscription",
+                    "inscription_debut": debut - dt.timedelta(days=120),
                     "inscription_fin": debut - dt.timedelta(days=15),
-                    "referent_pmr": rng.choice(contact_codes), "referent_mobilite": rng.choice(contact_codes),
+                    "referent_pmr": rng.choice(contact_codes),
+                    "referent_mobilite": rng.choice(contact_codes),
                     "mail_liaison": f"inscriptions.{site}@ifsi-pdl.fr",
                 }
                 ds.session_rows.append(session)
@@ -286,13 +429,23 @@ def build(sessions: int, seed: int) -> Dataset:
                     places = rng.choice([10, 12, 15, 20, 25, 30, 40])
                     ht = float(rng.choice([0, 1200, 3500, 6200, 7450.5]))
                     tva = 0.2 if rng.random() < 0.2 else 0.0
-                    ds.dispositifs.append({
-                        "ref_dispositif": f"D{d_no}", "ref_session": ref_s, "dispositif": name, "publics": publics,
-                        "nb_places": places, "nb_places_restantes": rng.randint(0, places),
-                        "effectif_minimal": min(places, 8), "capacite_simultanee": places,
-                        "frais_ht": ht, "taux_tva": tva, "frais_ttc": round(ht * (1 + tva), 2),
-                        "frais_certification": "oui", "prise_en_charge_frais": rng.choice(["oui", "non"]),
-                    })
+                    ds.dispositifs.append(
+                        {
+                            "ref_dispositif": f"D{d_no}",
+                            "ref_session": ref_s,
+                            "dispositif": name,
+                            "publics": publics,
+                            "nb_places": places,
+                            "nb_places_restantes": rng.randint(0, places),
+                            "effectif_minimal": min(places, 8),
+                            "capacite_simultanee": places,
+                            "frais_ht": ht,
+                            "taux_tva": tva,
+                            "frais_ttc": round(ht * (1 + tva), 2),
+                            "frais_certification": "oui",
+                            "prise_en_charge_frais": rng.choice(["oui", "non"]),
+                        }
+                    )
     plant_mistakes(ds, rng)
     return ds
 
@@ -330,8 +483,12 @@ def plant_mistakes(ds: Dataset, rng: random.Random) -> None:
         ("CERTIFINFO_UNKNOWN", lambda f: f.update(code_certifinfo=999999) if f.get("code_certifinfo") else None),
         ("BAD_ENUM objectif", lambda f: f.update(objectif_general="Diplômante")),
     ]
-    for records, kinds in ((ds.session_rows, session_kinds), (ds.dispositifs, dispositif_kinds),
-                           (ds.actions, action_kinds), (ds.formations, formation_kinds)):
+    for records, kinds in (
+        (ds.session_rows, session_kinds),
+        (ds.dispositifs, dispositif_kinds),
+        (ds.actions, action_kinds),
+        (ds.formations, formation_kinds),
+    ):
         count = max(1, round(len(records) * MISTAKE_RATE))
         for i in rng.sample(range(len(records)), count):
             name, apply = rng.choice(kinds)
@@ -361,6 +518,7 @@ def plant_mistakes(ds: Dataset, rng: random.Random) -> None:
 
 
 # ---- layouts -------------------------------------------------------------------
+
 
 def flat_fields() -> list:
     """Flat columns: every offer field once, in model order (shared refs once)."""
@@ -416,6 +574,7 @@ def _write_sheet(book, title: str, fields: list, records) -> None:
 def write_flat_xlsx(ds: Dataset, path: Path) -> None:
     """The export of a large organisation: one flat sheet plus Sites and Contacts."""
     from openpyxl import Workbook
+
     book = Workbook(write_only=True)
     _write_sheet(book, "Offre", flat_fields(), flat_rows(ds))
     _write_sheet(book, "Sites", list(ENTITIES["site"].fields), ds.sites)
@@ -425,6 +584,7 @@ def write_flat_xlsx(ds: Dataset, path: Path) -> None:
 
 def write_annuaire_xlsx(ds: Dataset, path: Path) -> None:
     from openpyxl import Workbook
+
     book = Workbook(write_only=True)
     _write_sheet(book, "Sites", list(ENTITIES["site"].fields), ds.sites)
     _write_sheet(book, "Contacts", list(ENTITIES["contact"].fields), ds.contacts)
@@ -434,10 +594,16 @@ def write_annuaire_xlsx(ds: Dataset, path: Path) -> None:
 def write_template_xlsx(ds: Dataset, path: Path) -> None:
     """The project's template workbook: one sheet per entity, Field.label headers."""
     from openpyxl import Workbook
+
     book = Workbook(write_only=True)
-    for entity, records in (("site", ds.sites), ("contact", ds.contacts), ("formation", ds.formations),
-                            ("action", ds.actions), ("session", ds.session_rows),
-                            ("dispositif", ds.dispositifs)):
+    for entity, records in (
+        ("site", ds.sites),
+        ("contact", ds.contacts),
+        ("formation", ds.formations),
+        ("action", ds.actions),
+        ("session", ds.session_rows),
+        ("dispositif", ds.dispositifs),
+    ):
         _write_sheet(book, ENTITIES[entity].sheet, list(ENTITIES[entity].fields), records)
     _save(book, path)
 
@@ -481,6 +647,7 @@ def write_lheo_xml(ds: Dataset, path: Path) -> None:
         return
     from pipeline.run import run
     from pipeline.writers.lheo import write_lheo
+
     template = workload_path("template", ds.sessions, ds.seed)
     result = run([template], today=dt.date.fromisoformat(TODAY))
     tmp = path.with_name(path.name + ".part")
@@ -525,6 +692,7 @@ def write_lheo_by_chunks(ds: Dataset, path: Path, sessions_per_chunk: int = 50_0
     from pipeline.records import directory_records, offer_records
     from pipeline.run import run
     from pipeline.writers.lheo import write_offers
+
     today = dt.date.fromisoformat(TODAY)
     with tempfile.TemporaryDirectory(prefix="fasd-lheo-gen-") as tmp:
         annuaire = Path(tmp) / "annuaire.xlsx"
@@ -549,9 +717,13 @@ def write_lheo_by_chunks(ds: Dataset, path: Path, sessions_per_chunk: int = 50_0
         tmp_xml.replace(path)
 
 
-WRITERS = {"flat": ("xlsx", write_flat_xlsx), "csv": ("csv", write_flat_csv),
-           "template": ("xlsx", write_template_xlsx), "annuaire": ("xlsx", write_annuaire_xlsx),
-           "lheo": ("xml", write_lheo_xml)}
+WRITERS = {
+    "flat": ("xlsx", write_flat_xlsx),
+    "csv": ("csv", write_flat_csv),
+    "template": ("xlsx", write_template_xlsx),
+    "annuaire": ("xlsx", write_annuaire_xlsx),
+    "lheo": ("xml", write_lheo_xml),
+}
 
 
 def workload_path(kind: str, sessions: int, seed: int) -> Path:
@@ -576,13 +748,25 @@ def ensure(kinds: list[str], sessions: int, seed: int, log=print) -> dict[str, P
         return paths
     t0 = time.perf_counter()
     ds = build(sessions, seed)
-    log(f"  données {sessions} sessions générées en {time.perf_counter() - t0:.1f} s "
-        f"({len(ds.formations)} formations, {len(ds.actions)} actions, {len(ds.dispositifs)} dispositifs)")
-    manifest = {"sessions": sessions, "seed": seed, "version": VERSION,
-                "counts": {"site": len(ds.sites), "contact": len(ds.contacts), "formation": len(ds.formations),
-                           "action": len(ds.actions), "session": len(ds.session_rows),
-                           "dispositif": len(ds.dispositifs), "flat_rows": len(ds.dispositifs)},
-                "planted": dict(sorted(ds.planted.items()))}
+    log(
+        f"  données {sessions} sessions générées en {time.perf_counter() - t0:.1f} s "
+        f"({len(ds.formations)} formations, {len(ds.actions)} actions, {len(ds.dispositifs)} dispositifs)"
+    )
+    manifest = {
+        "sessions": sessions,
+        "seed": seed,
+        "version": VERSION,
+        "counts": {
+            "site": len(ds.sites),
+            "contact": len(ds.contacts),
+            "formation": len(ds.formations),
+            "action": len(ds.actions),
+            "session": len(ds.session_rows),
+            "dispositif": len(ds.dispositifs),
+            "flat_rows": len(ds.dispositifs),
+        },
+        "planted": dict(sorted(ds.planted.items())),
+    }
     manifest_path(sessions, seed).write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
     order = [k for k in ("flat", "csv", "template", "annuaire", "lheo") if k in missing]
     for kind in order:
@@ -600,8 +784,7 @@ def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description="Génère les jeux de données du banc d'essai.")
     parser.add_argument("--sessions", type=int, nargs="+", default=[10000])
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--kinds", nargs="+", default=["flat", "csv", "template", "annuaire"],
-                        choices=sorted(WRITERS))
+    parser.add_argument("--kinds", nargs="+", default=["flat", "csv", "template", "annuaire"], choices=sorted(WRITERS))
     args = parser.parse_args(argv)
     for n in args.sessions:
         ensure(args.kinds, n, args.seed)

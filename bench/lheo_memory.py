@@ -18,6 +18,7 @@ as they are.
 Never run by the tests: the 200 000-session file is about 400 MB and the import
 stage takes minutes.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -122,6 +123,7 @@ def child(stage: str, path: str) -> None:
     from pipeline.findings import Findings
     from pipeline.readers.lheo import read_lheo, stream_lheo
     from pipeline.run import run
+
     start = time.perf_counter()
     sessions = 0
     if stage == "stream":
@@ -134,22 +136,35 @@ def child(stage: str, path: str) -> None:
         sessions = int(result.accepted["session"].sum())
     usage = resource.getrusage(resource.RUSAGE_SELF)
     peak_kb = usage.ru_maxrss  # kilobytes on Linux
-    print(json.dumps({"stage": stage, "sessions": sessions, "peak_mb": round(peak_kb / 1024, 1),
-                      "seconds": round(time.perf_counter() - start, 1),
-                      "cpu": round(usage.ru_utime + usage.ru_stime, 1)}))
+    print(
+        json.dumps(
+            {
+                "stage": stage,
+                "sessions": sessions,
+                "peak_mb": round(peak_kb / 1024, 1),
+                "seconds": round(time.perf_counter() - start, 1),
+                "cpu": round(usage.ru_utime + usage.ru_stime, 1),
+            }
+        )
+    )
 
 
 def measure(stage: str, path: Path) -> dict:
-    out = subprocess.run([sys.executable, __file__, "--child", stage, str(path)],
-                         check=True, capture_output=True, text=True)
+    out = subprocess.run(
+        [sys.executable, __file__, "--child", stage, str(path)], check=True, capture_output=True, text=True
+    )
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sessions", type=int, nargs="+", default=[20_000, 200_000])
-    parser.add_argument("--stages", nargs="+", default=["baseline", "stream", "read", "import"],
-                        choices=["baseline", "stream", "read", "import"])
+    parser.add_argument(
+        "--stages",
+        nargs="+",
+        default=["baseline", "stream", "read", "import"],
+        choices=["baseline", "stream", "read", "import"],
+    )
     parser.add_argument("--dir", type=Path, help="where to write the generated files (default: a temp dir)")
     parser.add_argument("--child", nargs=2, metavar=("STAGE", "FILE"), help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -165,9 +180,11 @@ def main() -> None:
                 r = measure(stage, path)
                 r.update(n=n, file_mb=round(size, 1))
                 rows.append(r)
-                print(f"{n:>8} sessions  {size:7.1f} MB  {stage:<8} peak {r['peak_mb']:8.1f} MB  "
-                      f"{r['seconds']:6.1f} s wall  {r.get('cpu', 0):6.1f} s CPU  ({r['sessions']} sessions)",
-                      flush=True)
+                print(
+                    f"{n:>8} sessions  {size:7.1f} MB  {stage:<8} peak {r['peak_mb']:8.1f} MB  "
+                    f"{r['seconds']:6.1f} s wall  {r.get('cpu', 0):6.1f} s CPU  ({r['sessions']} sessions)",
+                    flush=True,
+                )
             path.unlink()
     if len(args.sessions) >= 2:
         small, large = min(args.sessions), max(args.sessions)

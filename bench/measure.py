@@ -8,6 +8,7 @@ Prints one JSON line on stdout: the times measured inside the process.
     python bench/measure.py floor FILE
     python bench/measure.py peer FILE.csv
 """
+
 from __future__ import annotations
 
 import argparse
@@ -30,6 +31,7 @@ def load_reference(path):
     """The certification reference as `fasd` loads it; (None, why) when not available."""
     from pipeline.readers.errors import InputError
     import importlib.util
+
     try:
         from pipeline.reference import load_reference as loader
     except ImportError:
@@ -49,6 +51,7 @@ def measure_pipeline(args, with_records: bool) -> dict:
 
     class CpuStopwatch(pipeline.run.Stopwatch):
         """Wall laps as the pipeline's Stopwatch, plus CPU seconds per stage."""
+
         last = None
 
         def __init__(self):
@@ -71,8 +74,13 @@ def measure_pipeline(args, with_records: bool) -> dict:
     options = {}
     if "stream" in inspect.signature(pipeline.run.run).parameters:  # what the CLI does (issue 15)
         options = {"stream": None, "write_offers": with_records and bool(args.out)}
-    result = pipeline.run.run([Path(args.input)], annuaire=Path(args.annuaire) if args.annuaire else None,
-                              reference=reference, today=TODAY, **options)
+    result = pipeline.run.run(
+        [Path(args.input)],
+        annuaire=Path(args.annuaire) if args.annuaire else None,
+        reference=reference,
+        today=TODAY,
+        **options,
+    )
     run_clock = CpuStopwatch.last
     measure_pipeline.result = result
     clock = CpuStopwatch()
@@ -81,11 +89,17 @@ def measure_pipeline(args, with_records: bool) -> dict:
     t_end = time.perf_counter()
     summary = result.summary()
     return {
-        "startup": t_imported - T_START, "load_reference": t_ref - t_imported, "startup_cpu": cpu_imported,
-        "stages": dict(result.timings), "writes": dict(clock.times), "in_process": t_end - T_START,
-        "stages_cpu": dict(run_clock.cpu), "writes_cpu": dict(clock.cpu),
+        "startup": t_imported - T_START,
+        "load_reference": t_ref - t_imported,
+        "startup_cpu": cpu_imported,
+        "stages": dict(result.timings),
+        "writes": dict(clock.times),
+        "in_process": t_end - T_START,
+        "stages_cpu": dict(run_clock.cpu),
+        "writes_cpu": dict(clock.cpu),
         "counts": {k: v for k, v in summary["entities"].items()},
-        "findings": summary["findings"]["total"], "by_code": summary["findings"]["by_code"],
+        "findings": summary["findings"]["total"],
+        "by_code": summary["findings"]["by_code"],
         "reference": reference_note,
     }
 
@@ -102,6 +116,7 @@ def measure_base(args) -> dict:
     from pipeline import catalogue
     from pipeline.catalogue.base import base_url
     from pipeline.catalogue.schema import record, record_version
+
     row = measure_pipeline(args, True)
     result = measure_pipeline.result
     import_cpu = time.process_time()
@@ -112,8 +127,10 @@ def measure_base(args) -> dict:
     def rows() -> tuple[int, int]:
         engine = create_engine(base_url(str(base)))
         with engine.connect() as conn:
-            counted = (conn.execute(select(func.count()).select_from(record)).scalar(),
-                       conn.execute(select(func.count()).select_from(record_version)).scalar())
+            counted = (
+                conn.execute(select(func.count()).select_from(record)).scalar(),
+                conn.execute(select(func.count()).select_from(record_version)).scalar(),
+            )
         engine.dispose()
         return counted
 
@@ -125,9 +142,14 @@ def measure_base(args) -> dict:
         c0, t0 = time.process_time(), time.perf_counter()
         report = catalogue.apply(result, str(base), organisation=organisation)
         catalogue.write_changes(report, Path(args.out))
-        out[name] = {"cpu": time.process_time() - c0, "wall": time.perf_counter() - t0,
-                     "rows_written": report.rows_written, "totals": report.summary()["total"],
-                     "record_rows": [before[0], rows()[0]], "version_rows": [before[1], rows()[1]]}
+        out[name] = {
+            "cpu": time.process_time() - c0,
+            "wall": time.perf_counter() - t0,
+            "rows_written": report.rows_written,
+            "totals": report.summary()["total"],
+            "record_rows": [before[0], rows()[0]],
+            "version_rows": [before[1], rows()[1]],
+        }
     row.update(import_cpu_in_process=import_cpu, base=out, base_bytes=base.stat().st_size)
     return row
 
@@ -139,6 +161,7 @@ def measure_floor(args) -> dict:
     cells = 0
     if path.suffix == ".xlsx":
         from python_calamine import CalamineWorkbook
+
         book = CalamineWorkbook.from_path(str(path))
         for name in book.sheet_names:
             rows = book.get_sheet_by_name(name).to_python()
@@ -146,11 +169,13 @@ def measure_floor(args) -> dict:
         how = "python-calamine to_python, every sheet"
     elif path.suffix == ".csv":
         import pandas as pd
+
         frame = pd.read_csv(path, sep=";", dtype=str, keep_default_na=False)
         cells = frame.size
         how = "pandas.read_csv(dtype=str)"
     else:
         from lxml import etree
+
         for _, elem in etree.iterparse(str(path), events=("end",)):
             cells += 1
             elem.clear()
@@ -162,25 +187,39 @@ def measure_peer(args) -> dict:
     """frictionless validate on the CSV with the Table Schema of our rules it can express."""
     from frictionless import Dialect, Resource, Schema, formats
     from peer_schema import table_schema
+
     schema = Schema.from_descriptor(table_schema(args.input))
     t0, c0 = time.perf_counter(), time.process_time()
     path = Path(args.input).resolve()
     # frictionless refuses absolute paths unless given a base path.
-    resource = Resource(path.name, basepath=str(path.parent), schema=schema,
-                        dialect=Dialect(controls=[formats.CsvControl(delimiter=";")]))
+    resource = Resource(
+        path.name,
+        basepath=str(path.parent),
+        schema=schema,
+        dialect=Dialect(controls=[formats.CsvControl(delimiter=";")]),
+    )
     report = resource.validate(limit_errors=0)  # 0: no limit, every error of the file
     elapsed, cpu = time.perf_counter() - t0, time.process_time() - c0
     task = report.tasks[0]
-    fatal = [e for e in task.errors if e.type in ("resource-error", "scheme-error", "format-error",
-                                                   "encoding-error", "schema-error", "field-error")]
+    fatal = [
+        e
+        for e in task.errors
+        if e.type in ("resource-error", "scheme-error", "format-error", "encoding-error", "schema-error", "field-error")
+    ]
     if fatal:
         raise SystemExit(f"frictionless n'a pas validé le fichier : {fatal[0].message}")
     types: dict[str, int] = {}
     for error in task.errors:
         types[error.type] = types.get(error.type, 0) + 1
-    return {"validate": elapsed, "validate_cpu": cpu, "rows": task.stats.get("rows"), "errors": len(task.errors),
-            "error_types": types, "fields": len(schema.fields),
-            "constraints": sum(len(f.constraints) for f in schema.fields)}
+    return {
+        "validate": elapsed,
+        "validate_cpu": cpu,
+        "rows": task.stats.get("rows"),
+        "errors": len(task.errors),
+        "error_types": types,
+        "fields": len(schema.fields),
+        "constraints": sum(len(f.constraints) for f in schema.fields),
+    }
 
 
 def main() -> None:
@@ -193,12 +232,17 @@ def main() -> None:
     parser.add_argument("--base", help="the SQLite base of `base` (replaced)")
     parser.add_argument("--profile", help="write cProfile statistics to this file")
     args = parser.parse_args()
-    work = {"import": lambda: measure_pipeline(args, True), "check": lambda: measure_pipeline(args, False),
-            "base": lambda: measure_base(args),
-            "floor": lambda: measure_floor(args), "peer": lambda: measure_peer(args)}[args.what]
+    work = {
+        "import": lambda: measure_pipeline(args, True),
+        "check": lambda: measure_pipeline(args, False),
+        "base": lambda: measure_base(args),
+        "floor": lambda: measure_floor(args),
+        "peer": lambda: measure_peer(args),
+    }[args.what]
     if args.profile:
         import cProfile
         import pstats
+
         profiler = cProfile.Profile()
         out = profiler.runcall(work)
         with open(args.profile, "w") as fh:
@@ -221,6 +265,7 @@ def peak_rss() -> int:
         if line.startswith("VmHWM:"):
             return int(line.split()[1]) * 1024
     import resource
+
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
 

@@ -3,6 +3,7 @@ that a Table Schema can express (types, required, enumerations, ranges, patterns
 lengths). What it cannot express is left out and listed in RESULTS.md: checksums
 (SIRET), lenient spellings, cross-record rules, the certification reference.
 """
+
 from __future__ import annotations
 
 import re
@@ -18,9 +19,17 @@ from pipeline.normalise import NO, YES  # noqa: E402
 from pipeline.validators.fields import PATTERNS  # noqa: E402
 
 NOT_EXPRESSIBLE = [
-    "clé de contrôle du SIRET", "borne stricte (durée en centre > 0)", "libellés sans accents ni casse / synonymes", "cohérence des lignes répétées",
-    "doublons de clé composée", "liens parent / site / contact", "dates fin ≥ début", "places, TTC = HT × (1 + TVA)",
-    "référentiel Certif Info / RNCP / blocs", "Formacodes existants", "cascade de rejet",
+    "clé de contrôle du SIRET",
+    "borne stricte (durée en centre > 0)",
+    "libellés sans accents ni casse / synonymes",
+    "cohérence des lignes répétées",
+    "doublons de clé composée",
+    "liens parent / site / contact",
+    "dates fin ≥ début",
+    "places, TTC = HT × (1 + TVA)",
+    "référentiel Certif Info / RNCP / blocs",
+    "Formacodes existants",
+    "cascade de rejet",
 ]
 
 
@@ -49,8 +58,11 @@ def field_descriptor(f) -> dict:
     elif f.kind == "date" and not f.multi:
         d.update(type="date", format="%d/%m/%Y")
     elif f.kind == "bool":
-        d.update(type="boolean", trueValues=sorted(YES | {"oui", "Oui", "OUI"}),
-                 falseValues=sorted(NO | {"non", "Non", "NON"}))
+        d.update(
+            type="boolean",
+            trueValues=sorted(YES | {"oui", "Oui", "OUI"}),
+            falseValues=sorted(NO | {"non", "Non", "NON"}),
+        )
     else:
         d["type"] = "string"
     if f.kind in ("int", "decimal") and not f.multi:

@@ -13,6 +13,7 @@ per fiche; then loads the folder in fresh processes:
 Prints the figures; the target is under 5 s for 20 000 fiches and 120 000 blocs.
 Not a test: timings depend on the machine.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -29,9 +30,11 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
-WORDS = ("agent assistant technicien responsable conducteur gestionnaire opérateur chargé animateur "
-         "installateur maintenance réseaux logistique santé social éducatif commerce comptabilité "
-         "numérique bâtiment énergie sécurité transport restauration hôtellerie paie industrie").split()
+WORDS = (
+    "agent assistant technicien responsable conducteur gestionnaire opérateur chargé animateur "
+    "installateur maintenance réseaux logistique santé social éducatif commerce comptabilité "
+    "numérique bâtiment énergie sécurité transport restauration hôtellerie paie industrie"
+).split()
 
 PROBE = r"""
 import json, sys, time
@@ -70,38 +73,110 @@ def build(folder: Path, fiches: int, per_fiche: int, seed: int = 7) -> None:
         old.unlink()
     numbers = [f"RNCP{10000 + i}" for i in range(fiches)]
     titles = [title(rng) for _ in numbers]
-    standard = [[str(i), n, t, "", "", f"NIV{rng.randint(3, 7)}", "", "Non", "Non", "", "",
-                 f"{rng.randint(1, 28):02d}/{rng.randint(1, 12):02d}/{rng.randint(2020, 2031)}", "",
-                 "Enregistrement sur demande", "", rng.choice(["ACTIVE", "ACTIVE", "INACTIVE"])]
-                for i, (n, t) in enumerate(zip(numbers, titles))]
+    standard = [
+        [
+            str(i),
+            n,
+            t,
+            "",
+            "",
+            f"NIV{rng.randint(3, 7)}",
+            "",
+            "Non",
+            "Non",
+            "",
+            "",
+            f"{rng.randint(1, 28):02d}/{rng.randint(1, 12):02d}/{rng.randint(2020, 2031)}",
+            "",
+            "Enregistrement sur demande",
+            "",
+            rng.choice(["ACTIVE", "ACTIVE", "INACTIVE"]),
+        ]
+        for i, (n, t) in enumerate(zip(numbers, titles))
+    ]
     blocs = [[n, f"{n}BC{k:02d}", title(rng)] for n in numbers for k in range(1, per_fiche + 1)]
     certifiers = [[n, "11000007200014", "MINISTERE DU TRAVAIL"] for n in numbers]
     with zipfile.ZipFile(folder / "export-fiches-csv-2026-03-10.zip", "w", zipfile.ZIP_DEFLATED) as zf:
-        zf.writestr("export_fiches_CSV_Standard_2026_03_09.csv", csv_bytes(
-            ["Id_Fiche", "Numero_Fiche", "Intitule", "Abrege_Libelle", "Abrege_Intitule",
-             "Nomenclature_Europe_Niveau", "Nomenclature_Europe_Intitule", "Accessible_Nouvelle_Caledonie",
-             "Accessible_Polynesie_Francaise", "Date_dernier_jo", "Date_Decision", "Date_Fin_Enregistrement",
-             "Date_Effet", "Type_Enregistrement", "Validation_Partielle", "Actif"], standard))
-        zf.writestr("export_fiches_CSV_Blocs_De_Compétences_2026_03_09.csv",
-                    csv_bytes(["Numero_Fiche", "Bloc_Competences_Code", "Bloc_Competences_Libelle"], blocs))
-        zf.writestr("export_fiches_CSV_Certificateurs_2026_03_09.csv",
-                    csv_bytes(["Numero_Fiche", "Siret_Certificateur", "Nom_Certificateur"], certifiers))
-    rows = [[str(100000 + i), t, n, "", str(rng.randint(3, 7)), "Titre professionnel", "Ministère du travail",
-             "31734", "M1607", rng.choice(["non"] * 9 + ["oui"]), "", "", "", "oui"]
-            for i, (n, t) in enumerate(zip(numbers, titles))]
+        zf.writestr(
+            "export_fiches_CSV_Standard_2026_03_09.csv",
+            csv_bytes(
+                [
+                    "Id_Fiche",
+                    "Numero_Fiche",
+                    "Intitule",
+                    "Abrege_Libelle",
+                    "Abrege_Intitule",
+                    "Nomenclature_Europe_Niveau",
+                    "Nomenclature_Europe_Intitule",
+                    "Accessible_Nouvelle_Caledonie",
+                    "Accessible_Polynesie_Francaise",
+                    "Date_dernier_jo",
+                    "Date_Decision",
+                    "Date_Fin_Enregistrement",
+                    "Date_Effet",
+                    "Type_Enregistrement",
+                    "Validation_Partielle",
+                    "Actif",
+                ],
+                standard,
+            ),
+        )
+        zf.writestr(
+            "export_fiches_CSV_Blocs_De_Compétences_2026_03_09.csv",
+            csv_bytes(["Numero_Fiche", "Bloc_Competences_Code", "Bloc_Competences_Libelle"], blocs),
+        )
+        zf.writestr(
+            "export_fiches_CSV_Certificateurs_2026_03_09.csv",
+            csv_bytes(["Numero_Fiche", "Siret_Certificateur", "Nom_Certificateur"], certifiers),
+        )
+    rows = [
+        [
+            str(100000 + i),
+            t,
+            n,
+            "",
+            str(rng.randint(3, 7)),
+            "Titre professionnel",
+            "Ministère du travail",
+            "31734",
+            "M1607",
+            rng.choice(["non"] * 9 + ["oui"]),
+            "",
+            "",
+            "",
+            "oui",
+        ]
+        for i, (n, t) in enumerate(zip(numbers, titles))
+    ]
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";", lineterminator="\n")
-    writer.writerow(["code", "intitule", "code_rncp", "code_rs", "niveau_europeen", "type_certification",
-                     "certificateur", "formacodes", "codes_rome", "archive", "date_fin_validite", "objectif",
-                     "programme", "illustratif"])
+    writer.writerow(
+        [
+            "code",
+            "intitule",
+            "code_rncp",
+            "code_rs",
+            "niveau_europeen",
+            "type_certification",
+            "certificateur",
+            "formacodes",
+            "codes_rome",
+            "archive",
+            "date_fin_validite",
+            "objectif",
+            "programme",
+            "illustratif",
+        ]
+    )
     writer.writerows(rows)
     (folder / "certifinfo.csv").write_text(buffer.getvalue(), encoding="utf-8")
 
 
 def probe(folder: Path, env: dict) -> dict:
     start = time.perf_counter()
-    out = subprocess.run([sys.executable, "-c", PROBE, str(folder)], capture_output=True, text=True,
-                         env=env, cwd=ROOT, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", PROBE, str(folder)], capture_output=True, text=True, env=env, cwd=ROOT, check=True
+    )
     figures = json.loads(out.stdout)
     figures["process"] = time.perf_counter() - start
     return figures
@@ -117,22 +192,29 @@ def main() -> None:
     started = time.perf_counter()
     build(args.dir, args.fiches, args.blocs_per_fiche)
     sizes = {p.name: p.stat().st_size for p in args.dir.iterdir()}
-    print(f"Référentiel synthétique : {args.fiches} fiches, {args.fiches * args.blocs_per_fiche} blocs, "
-          f"{args.fiches} fiches Certif Info ({time.perf_counter() - started:.1f} s pour le construire)")
+    print(
+        f"Référentiel synthétique : {args.fiches} fiches, {args.fiches * args.blocs_per_fiche} blocs, "
+        f"{args.fiches} fiches Certif Info ({time.perf_counter() - started:.1f} s pour le construire)"
+    )
     for name, size in sorted(sizes.items()):
         print(f"  {name:<40}{size / 1e6:8.1f} Mo")
 
     env = dict(os.environ, FASD_CACHE_DIR=str(args.dir / "user-cache"))
     cold = probe(args.dir, dict(env, FASD_REFERENCE_CACHE="0"))
-    first = probe(args.dir, env)   # parses and writes the cache
-    warm = probe(args.dir, env)    # reads the cache
+    first = probe(args.dir, env)  # parses and writes the cache
+    warm = probe(args.dir, env)  # reads the cache
     print(f"\n{'':<34}{'chargement':>12}{'processus':>12}")
-    for label, f in (("à froid, sans cache", cold), ("à froid, écrit le cache", first),
-                     ("à chaud, depuis le cache", warm)):
+    for label, f in (
+        ("à froid, sans cache", cold),
+        ("à froid, écrit le cache", first),
+        ("à chaud, depuis le cache", warm),
+    ):
         print(f"{label:<34}{f['load']:>10.2f} s{f['process']:>10.2f} s")
     print(f"\nimport de pipeline.reference (pandas compris) : {warm['import']:.2f} s")
-    print(f"à chaud : une certification et ses blocs {warm['lookup'] * 1000:.1f} ms "
-          f"(blocs : {warm['blocs_of_one']}), une recherche par intitulé {warm['search'] * 1000:.0f} ms")
+    print(
+        f"à chaud : une certification et ses blocs {warm['lookup'] * 1000:.1f} ms "
+        f"(blocs : {warm['blocs_of_one']}), une recherche par intitulé {warm['search'] * 1000:.0f} ms"
+    )
     print(f"chargé : {warm['certifs']} fiches Certif Info, {warm['fiches']} fiches RNCP, {warm['blocs']} blocs")
     verdict = "OK" if max(cold["load"], warm["load"]) < 5 else "TROP LENT"
     print(f"\nobjectif < 5 s pour charger : {verdict}")

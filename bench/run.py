@@ -6,6 +6,7 @@
 
 Never run by CI or `make test`: the 100 000-session runs take minutes.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -65,16 +66,25 @@ def measure(kind: str, paths: dict, sessions: int, args, log) -> dict:
     path = paths[kind]
     extra = ["--annuaire", str(paths["annuaire"])] if kind == "csv" else []
     out_dir = generate.WORK / f"out-{kind}-{sessions}"
-    row: dict = {"workload": kind, "sessions": sessions, "file": path.name,
-                 "file_mb": path.stat().st_size / 1e6}
+    row: dict = {"workload": kind, "sessions": sessions, "file": path.name, "file_mb": path.stat().st_size / 1e6}
     floor, _, _, floor_rss = child(["floor", str(path)])
     row.update(floor=floor["read"], floor_cpu=floor["read_cpu"], floor_how=floor["how"], floor_rss=floor_rss)
     log(f"    plancher {floor['read_cpu']:.1f} s CPU")
     pipe, wall, cpu, rss = child(["import", str(path), "--out", str(out_dir), *extra])
-    row.update(import_wall=wall, import_cpu=cpu, import_rss=rss, stages=pipe["stages"], writes=pipe["writes"],
-               stages_cpu=pipe["stages_cpu"], writes_cpu=pipe["writes_cpu"],
-               startup=pipe["startup"] + pipe["load_reference"], counts=pipe["counts"],
-               findings=pipe["findings"], by_code=pipe["by_code"], reference=pipe["reference"])
+    row.update(
+        import_wall=wall,
+        import_cpu=cpu,
+        import_rss=rss,
+        stages=pipe["stages"],
+        writes=pipe["writes"],
+        stages_cpu=pipe["stages_cpu"],
+        writes_cpu=pipe["writes_cpu"],
+        startup=pipe["startup"] + pipe["load_reference"],
+        counts=pipe["counts"],
+        findings=pipe["findings"],
+        by_code=pipe["by_code"],
+        reference=pipe["reference"],
+    )
     log(f"    import {cpu:.1f} s CPU ({wall:.1f} s mural), {rss / 2**20:.0f} Mio")
     if kind == "csv":
         _, chk_wall, chk_cpu, chk_rss = child(["check", str(path), *extra])
@@ -82,18 +92,31 @@ def measure(kind: str, paths: dict, sessions: int, args, log) -> dict:
         log(f"    check {chk_cpu:.1f} s CPU")
         if not args.no_peer:
             peer, _, _, peer_rss = child(["peer", str(path)])
-            row.update(peer=peer["validate"], peer_cpu=peer["validate_cpu"], peer_rss=peer_rss,
-                       peer_errors=peer["errors"], peer_error_types=peer["error_types"], peer_rows=peer["rows"],
-                       peer_constraints=peer["constraints"], peer_fields=peer["fields"])
+            row.update(
+                peer=peer["validate"],
+                peer_cpu=peer["validate_cpu"],
+                peer_rss=peer_rss,
+                peer_errors=peer["errors"],
+                peer_error_types=peer["error_types"],
+                peer_rows=peer["rows"],
+                peer_constraints=peer["constraints"],
+                peer_fields=peer["fields"],
+            )
             log(f"    frictionless {peer['validate_cpu']:.1f} s CPU")
     if kind in args.base_workloads:
         db = generate.WORK / f"base-{kind}-{sessions}.sqlite"
         based, _, _, based_rss = child(["base", str(path), "--out", str(out_dir) + "-base", "--base", str(db), *extra])
-        row.update(base=based["base"], base_import_cpu=based["import_cpu_in_process"], base_bytes=based["base_bytes"],
-                   base_rss=based_rss)
+        row.update(
+            base=based["base"],
+            base_import_cpu=based["import_cpu_in_process"],
+            base_bytes=based["base_bytes"],
+            base_rss=based_rss,
+        )
         db.unlink(missing_ok=True)
-        log(f"    base : application {based['base']['first']['cpu']:.1f} s CPU, réapplication "
-            f"{based['base']['again']['cpu']:.1f} s CPU, import {based['import_cpu_in_process']:.1f} s CPU")
+        log(
+            f"    base : application {based['base']['first']['cpu']:.1f} s CPU, réapplication "
+            f"{based['base']['again']['cpu']:.1f} s CPU, import {based['import_cpu_in_process']:.1f} s CPU"
+        )
     if args.profile is not None and (not args.profile or kind in args.profile) and sessions == args.profile_sessions:
         prof = generate.WORK / f"profile-{kind}-{sessions}.txt"
         child(["import", str(path), "--out", str(out_dir) + "-prof", *extra, "--profile", str(prof)])
@@ -104,10 +127,14 @@ def measure(kind: str, paths: dict, sessions: int, args, log) -> dict:
 
 # ---- figures -------------------------------------------------------------------
 
+
 def rows_of(row: dict) -> int:
     c = row["counts"]
-    return c["dispositif"]["read"] if row["workload"] in ("flat", "csv") else sum(
-        c[e]["read"] for e in ("formation", "action", "session", "dispositif"))
+    return (
+        c["dispositif"]["read"]
+        if row["workload"] in ("flat", "csv")
+        else sum(c[e]["read"] for e in ("formation", "action", "session", "dispositif"))
+    )
 
 
 def import_core(row: dict) -> float:
@@ -124,9 +151,11 @@ def fmt_mb(b) -> str:
 
 
 def main_table(rows: list[dict]) -> list[str]:
-    out = ["| charge | sessions | lignes | Mo | plancher CPU (s) | import CPU (s) | import mural (s) | import / plancher | "
-           "check CPU (s) | frictionless CPU (s) | débit check / frictionless | lignes/s import | RSS import (Mio) | RSS plancher (Mio) |",
-           "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    out = [
+        "| charge | sessions | lignes | Mo | plancher CPU (s) | import CPU (s) | import mural (s) | import / plancher | "
+        "check CPU (s) | frictionless CPU (s) | débit check / frictionless | lignes/s import | RSS import (Mio) | RSS plancher (Mio) |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
     for r in rows:
         n = rows_of(r)
         chk, peer = r.get("check_cpu"), r.get("peer_cpu")
@@ -134,13 +163,13 @@ def main_table(rows: list[dict]) -> list[str]:
             f"| {WORKLOAD_LABELS[r['workload']]} | {r['sessions']} | {n} | {r['file_mb']:.0f} | {fmt_s(r['floor_cpu'])} | "
             f"{fmt_s(r['import_cpu'])} | {fmt_s(r['import_wall'])} | {r['import_cpu'] / r['floor_cpu']:.1f} × | "
             f"{fmt_s(chk)} | {fmt_s(peer)} | {(f'{peer / chk:.2f} ×' if chk and peer else '—')} | "
-            f"{n / r['import_cpu']:,.0f} | {fmt_mb(r['import_rss'])} | {fmt_mb(r['floor_rss'])} |".replace(",", " "))
+            f"{n / r['import_cpu']:,.0f} | {fmt_mb(r['import_rss'])} | {fmt_mb(r['floor_rss'])} |".replace(",", " ")
+        )
     return out
 
 
 STAGES = ("read", "normalise", "validate", "resolve", "decide")
-WRITES = ("write_records+lheo.xml", "write_report_csv", "write_report_json", "write_report.xlsx",
-          "write_summary")
+WRITES = ("write_records+lheo.xml", "write_report_csv", "write_report_json", "write_report.xlsx", "write_summary")
 
 
 def stage_table(rows: list[dict]) -> list[str]:
@@ -160,28 +189,51 @@ def targets(rows: list[dict], sizes: list[int]) -> list[tuple[str, str, str]]:
     flat = by.get(("flat", 100000))
     if flat:
         ratio = import_core(flat) / flat["floor_cpu"]
-        out.append(("xlsx à plat 100 000 sessions : import (records.jsonl, lheo.xml, report.csv, report.json) ≤ 3 × lecture calamine",
-                    "atteinte" if ratio <= 3 else "manquée",
-                    f"{fmt_s(import_core(flat))} s / {fmt_s(flat['floor_cpu'])} s = {ratio:.2f} ×"
-                    + ("" if generate.lheo_available() else " (lheo.xml non disponible, non compté)")))
+        out.append(
+            (
+                "xlsx à plat 100 000 sessions : import (records.jsonl, lheo.xml, report.csv, report.json) ≤ 3 × lecture calamine",
+                "atteinte" if ratio <= 3 else "manquée",
+                f"{fmt_s(import_core(flat))} s / {fmt_s(flat['floor_cpu'])} s = {ratio:.2f} ×"
+                + ("" if generate.lheo_available() else " (lheo.xml non disponible, non compté)"),
+            )
+        )
         x = flat["writes_cpu"].get("write_report.xlsx")
         if x is None:
-            out.append(("report.xlsx seul ≤ 2 × lecture calamine", "non mesurable",
-                        "pipeline/writers/report_xlsx.py absent lors de ce passage"))
+            out.append(
+                (
+                    "report.xlsx seul ≤ 2 × lecture calamine",
+                    "non mesurable",
+                    "pipeline/writers/report_xlsx.py absent lors de ce passage",
+                )
+            )
         else:
-            out.append(("report.xlsx seul ≤ 2 × lecture calamine", "atteinte" if x <= 2 * flat["floor_cpu"] else "manquée",
-                        f"{fmt_s(x)} s / {fmt_s(flat['floor_cpu'])} s = {x / flat['floor_cpu']:.2f} ×"))
-        out.append(("mémoire xlsx à plat 100 000 sessions < 2 Go", "atteinte" if flat["import_rss"] < 2e9 else "manquée",
-                    f"pic RSS {fmt_mb(flat['import_rss'])} Mio"))
+            out.append(
+                (
+                    "report.xlsx seul ≤ 2 × lecture calamine",
+                    "atteinte" if x <= 2 * flat["floor_cpu"] else "manquée",
+                    f"{fmt_s(x)} s / {fmt_s(flat['floor_cpu'])} s = {x / flat['floor_cpu']:.2f} ×",
+                )
+            )
+        out.append(
+            (
+                "mémoire xlsx à plat 100 000 sessions < 2 Go",
+                "atteinte" if flat["import_rss"] < 2e9 else "manquée",
+                f"pic RSS {fmt_mb(flat['import_rss'])} Mio",
+            )
+        )
     else:
         out.append(("cibles xlsx 100 000 sessions", "non mesurées", "taille 100000 absente de ce passage"))
     csv = by.get(("csv", 100000))
     if csv and csv.get("peer_cpu"):
         n = rows_of(csv)
         ours, theirs = n / csv["check_cpu"], n / csv["peer_cpu"]
-        out.append(("CSV 100 000 sessions : débit de `fasd check` ≥ 2 × frictionless",
-                    "atteinte" if ours >= 2 * theirs else "manquée",
-                    f"{ours:,.0f} lignes/s contre {theirs:,.0f} lignes/s = {ours / theirs:.2f} ×".replace(",", " ")))
+        out.append(
+            (
+                "CSV 100 000 sessions : débit de `fasd check` ≥ 2 × frictionless",
+                "atteinte" if ours >= 2 * theirs else "manquée",
+                f"{ours:,.0f} lignes/s contre {theirs:,.0f} lignes/s = {ours / theirs:.2f} ×".replace(",", " "),
+            )
+        )
     else:
         out.append(("CSV 100 000 sessions ≥ 2 × frictionless", "non mesurée", "taille 100000 ou pair absents"))
     small, big = by.get(("lheo", 20000)), by.get(("lheo", 200000))
@@ -190,13 +242,26 @@ def targets(rows: list[dict], sizes: list[int]) -> list[tuple[str, str, str]]:
         out.append(memory)
     elif small and big:
         growth = big["import_rss"] / small["import_rss"] - 1
-        out.append(("LHÉO : pic mémoire à 200 000 sessions ≤ 1,25 × celui à 20 000", "atteinte" if growth <= 0.25 else "manquée",
-                    f"{fmt_mb(big['import_rss'])} Mio contre {fmt_mb(small['import_rss'])} Mio (+{growth:.0%})"))
+        out.append(
+            (
+                "LHÉO : pic mémoire à 200 000 sessions ≤ 1,25 × celui à 20 000",
+                "atteinte" if growth <= 0.25 else "manquée",
+                f"{fmt_mb(big['import_rss'])} Mio contre {fmt_mb(small['import_rss'])} Mio (+{growth:.0%})",
+            )
+        )
     else:
-        why = ("lecteur/écrivain LHÉO non disponibles lors de ce passage" if not generate.lheo_available()
-               else "passer --lheo-sessions 20000 200000")
-        out.append(("LHÉO : pic mémoire 200 000 ≤ 1,25 × 20 000", "non mesurée ici",
-                    f"{why} ; voir aussi bench/lheo_memory.py (ticket 4)"))
+        why = (
+            "lecteur/écrivain LHÉO non disponibles lors de ce passage"
+            if not generate.lheo_available()
+            else "passer --lheo-sessions 20000 200000"
+        )
+        out.append(
+            (
+                "LHÉO : pic mémoire 200 000 ≤ 1,25 × 20 000",
+                "non mesurée ici",
+                f"{why} ; voir aussi bench/lheo_memory.py (ticket 4)",
+            )
+        )
     return out
 
 
@@ -204,37 +269,59 @@ def base_targets(rows: list[dict]) -> list[tuple[str, str, str]]:
     """Issue 14: applying to an empty SQLite base ≤ +30 % of the import's CPU; re-applying ≤ +10 %, no row."""
     based = [r for r in rows if r.get("base") and r["sessions"] == 100000]
     if not based:
-        return [("catalogue 100 000 sessions (ticket 14)", "non mesurée", "taille 100000 absente ou --base-workloads vide")]
+        return [
+            ("catalogue 100 000 sessions (ticket 14)", "non mesurée", "taille 100000 absente ou --base-workloads vide")
+        ]
     out = []
     for r in based:
         first, again, cpu = r["base"]["first"], r["base"]["again"], r["base_import_cpu"]
         label = WORKLOAD_LABELS[r["workload"]]
-        out.append((f"{label} 100 000 sessions : application à une base SQLite vide ≤ +30 % du CPU de l'import",
-                    "atteinte" if first["cpu"] <= 0.30 * cpu else "manquée",
-                    f"{fmt_s(first['cpu'])} s / {fmt_s(cpu)} s = +{first['cpu'] / cpu:.0%} "
-                    f"({first['rows_written']} enregistrements écrits)"))
-        written = again["rows_written"] + (again["record_rows"][1] - again["record_rows"][0]) + \
-            (again["version_rows"][1] - again["version_rows"][0])
-        out.append((f"{label} 100 000 sessions : réapplication du même fichier ≤ +10 % et aucune ligne écrite",
-                    "atteinte" if again["cpu"] <= 0.10 * cpu and written == 0 else "manquée",
-                    f"{fmt_s(again['cpu'])} s / {fmt_s(cpu)} s = +{again['cpu'] / cpu:.0%} ; "
-                    f"{written} ligne(s) d'enregistrement écrite(s)"))
+        out.append(
+            (
+                f"{label} 100 000 sessions : application à une base SQLite vide ≤ +30 % du CPU de l'import",
+                "atteinte" if first["cpu"] <= 0.30 * cpu else "manquée",
+                f"{fmt_s(first['cpu'])} s / {fmt_s(cpu)} s = +{first['cpu'] / cpu:.0%} "
+                f"({first['rows_written']} enregistrements écrits)",
+            )
+        )
+        written = (
+            again["rows_written"]
+            + (again["record_rows"][1] - again["record_rows"][0])
+            + (again["version_rows"][1] - again["version_rows"][0])
+        )
+        out.append(
+            (
+                f"{label} 100 000 sessions : réapplication du même fichier ≤ +10 % et aucune ligne écrite",
+                "atteinte" if again["cpu"] <= 0.10 * cpu and written == 0 else "manquée",
+                f"{fmt_s(again['cpu'])} s / {fmt_s(cpu)} s = +{again['cpu'] / cpu:.0%} ; "
+                f"{written} ligne(s) d'enregistrement écrite(s)",
+            )
+        )
     return out
 
 
 def base_table(rows: list[dict]) -> list[str]:
-    out = ["| charge | sessions | import CPU (s) | application CPU (s) | + % | enregistrements créés | "
-           "réapplication CPU (s) | + % | lignes écrites | base (Mio) |",
-           "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    out = [
+        "| charge | sessions | import CPU (s) | application CPU (s) | + % | enregistrements créés | "
+        "réapplication CPU (s) | + % | lignes écrites | base (Mio) |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
     for r in rows:
         if not r.get("base"):
             continue
         first, again, cpu = r["base"]["first"], r["base"]["again"], r["base_import_cpu"]
-        written = again["rows_written"] + again["record_rows"][1] - again["record_rows"][0] + \
-            again["version_rows"][1] - again["version_rows"][0]
-        out.append(f"| {WORKLOAD_LABELS[r['workload']]} | {r['sessions']} | {fmt_s(cpu)} | {fmt_s(first['cpu'])} | "
-                   f"{first['cpu'] / cpu:.0%} | {first['totals']['creation']} | {fmt_s(again['cpu'])} | "
-                   f"{again['cpu'] / cpu:.0%} | {written} | {fmt_mb(r['base_bytes'])} |")
+        written = (
+            again["rows_written"]
+            + again["record_rows"][1]
+            - again["record_rows"][0]
+            + again["version_rows"][1]
+            - again["version_rows"][0]
+        )
+        out.append(
+            f"| {WORKLOAD_LABELS[r['workload']]} | {r['sessions']} | {fmt_s(cpu)} | {fmt_s(first['cpu'])} | "
+            f"{first['cpu'] / cpu:.0%} | {first['totals']['creation']} | {fmt_s(again['cpu'])} | "
+            f"{again['cpu'] / cpu:.0%} | {written} | {fmt_mb(r['base_bytes'])} |"
+        )
     return out
 
 
@@ -249,9 +336,11 @@ def lheo_memory_verdict(output: str | None):
                 ratio = float(parts[1])
             except ValueError:
                 return None
-            return ("LHÉO : pic mémoire de la lecture en flux à 200 000 sessions ≤ 1,25 × celui à 20 000",
-                    "atteinte" if ratio <= 1.25 else "manquée",
-                    f"rapport {ratio:.2f} (bench/lheo_memory.py, étape stream ; détail plus bas)")
+            return (
+                "LHÉO : pic mémoire de la lecture en flux à 200 000 sessions ≤ 1,25 × celui à 20 000",
+                "atteinte" if ratio <= 1.25 else "manquée",
+                f"rapport {ratio:.2f} (bench/lheo_memory.py, étape stream ; détail plus bas)",
+            )
     return None
 
 
@@ -274,9 +363,11 @@ def machine() -> list[str]:
             libs.append(f"{name} {metadata.version(name)}")
         except metadata.PackageNotFoundError:
             libs.append(f"{name} absent")
-    return [f"- processeur : {cpu}, {os.cpu_count()} cœurs ; mémoire {mem}",
-            f"- {platform.system()} {platform.release()} ; Python {platform.python_version()}",
-            f"- {', '.join(libs)}"]
+    return [
+        f"- processeur : {cpu}, {os.cpu_count()} cœurs ; mémoire {mem}",
+        f"- {platform.system()} {platform.release()} ; Python {platform.python_version()}",
+        f"- {', '.join(libs)}",
+    ]
 
 
 def profile_excerpt(path: str, lines: int = 22) -> list[str]:
@@ -285,7 +376,7 @@ def profile_excerpt(path: str, lines: int = 22) -> list[str]:
     starts = [i for i, l in enumerate(text) if "Ordered by: internal time" in l]
     if not starts:
         return []
-    body = text[starts[0] + 1:]
+    body = text[starts[0] + 1 :]
     body = [l for l in body if l.strip()][: lines + 1]
     return ["```"] + [l[:160] for l in body] + ["```"]
 
@@ -316,74 +407,132 @@ def command(args) -> str:
 def write_results(rows, skipped, args, started, elapsed, path: Path) -> None:
     sizes = sorted(set(args.sessions))
     cmd = command(args)
-    md = ["# Banc d'essai : résultats", "",
-          f"Écrit par `bench/run.py` le {started:%Y-%m-%d %H:%M} UTC (passage de {elapsed / 60:.0f} min). "
-          "Aucun chiffre de ce fichier n'est saisi à la main.", "",
-          f"Code mesuré par ce passage : commit `{args.commit}` (arbre de travail partagé avec d'autres "
-          "sessions pendant le passage) ; les tailles qu'il n'a pas mesurées viennent de passages antérieurs, "
-          "nommés dans « Passages ».", "",
-          "Reproduire : `make bench` ou", "", f"    .venv/bin/{cmd}", "",
-          "## Machine", "", *machine(), "",
-          *scale.section(rows),
-          "## Cibles (ticket 6)", "", "| cible | verdict | mesure |", "|---|---|---|"]
+    md = [
+        "# Banc d'essai : résultats",
+        "",
+        f"Écrit par `bench/run.py` le {started:%Y-%m-%d %H:%M} UTC (passage de {elapsed / 60:.0f} min). "
+        "Aucun chiffre de ce fichier n'est saisi à la main.",
+        "",
+        f"Code mesuré par ce passage : commit `{args.commit}` (arbre de travail partagé avec d'autres "
+        "sessions pendant le passage) ; les tailles qu'il n'a pas mesurées viennent de passages antérieurs, "
+        "nommés dans « Passages ».",
+        "",
+        "Reproduire : `make bench` ou",
+        "",
+        f"    .venv/bin/{cmd}",
+        "",
+        "## Machine",
+        "",
+        *machine(),
+        "",
+        *scale.section(rows),
+        "## Cibles (ticket 6)",
+        "",
+        "| cible | verdict | mesure |",
+        "|---|---|---|",
+    ]
     for name, verdict, figures in targets(rows, sizes) + base_targets(rows):
         md.append(f"| {name} | **{verdict}** | {figures} |")
-    md += ["", "## Import contre plancher et pair", "",
-           "Chaque mesure tourne dans un processus neuf ; RSS = pic `VmHWM` de ce processus. "
-           "« import » = processus entier (démarrage de Python et imports compris) qui fait ce que fait "
-           "`fasd import` (`bench/measure.py import`) ; « check » = `fasd check` sans `--out` (contrôle et résumé, "
-           "aucun fichier écrit : comme frictionless, qui ne fait que valider). "
-           "Les temps sont des secondes CPU (utilisateur + système, `getrusage`) : la machine à 2 cœurs est partagée "
-           "pendant le passage, le temps mural y dépend des autres processus ; le plancher et le pair sont "
-           "chronométrés dans leur processus autour de la seule lecture / validation. Les verdicts portent sur le CPU. "
-           + (f"Mesures lancées {args.jobs} à la fois (`--jobs`) : le temps mural s'en ressent, pas le CPU de chacune. "
-              if args.jobs > 1 else "")
-           + "Lignes = lignes du fichier à plat (session × dispositif) ou enregistrements du modèle.", "",
-           *main_table(rows), "",
-           "Plancher : " + "; ".join(sorted({f"{WORKLOAD_LABELS[r['workload']]} = {r['floor_how']}" for r in rows})) + ".",
-           "", "## Temps par étape (s)", "",
-           "Secondes CPU par étape, relevées aux mêmes points que `Result.timings` de `pipeline.run.run` et "
-           "`write_outputs(clock=Stopwatch())` ; n/d = écrivain absent.", "",
-           *stage_table(rows), ""]
+    md += [
+        "",
+        "## Import contre plancher et pair",
+        "",
+        "Chaque mesure tourne dans un processus neuf ; RSS = pic `VmHWM` de ce processus. "
+        "« import » = processus entier (démarrage de Python et imports compris) qui fait ce que fait "
+        "`fasd import` (`bench/measure.py import`) ; « check » = `fasd check` sans `--out` (contrôle et résumé, "
+        "aucun fichier écrit : comme frictionless, qui ne fait que valider). "
+        "Les temps sont des secondes CPU (utilisateur + système, `getrusage`) : la machine à 2 cœurs est partagée "
+        "pendant le passage, le temps mural y dépend des autres processus ; le plancher et le pair sont "
+        "chronométrés dans leur processus autour de la seule lecture / validation. Les verdicts portent sur le CPU. "
+        + (
+            f"Mesures lancées {args.jobs} à la fois (`--jobs`) : le temps mural s'en ressent, pas le CPU de chacune. "
+            if args.jobs > 1
+            else ""
+        )
+        + "Lignes = lignes du fichier à plat (session × dispositif) ou enregistrements du modèle.",
+        "",
+        *main_table(rows),
+        "",
+        "Plancher : " + "; ".join(sorted({f"{WORKLOAD_LABELS[r['workload']]} = {r['floor_how']}" for r in rows})) + ".",
+        "",
+        "## Temps par étape (s)",
+        "",
+        "Secondes CPU par étape, relevées aux mêmes points que `Result.timings` de `pipeline.run.run` et "
+        "`write_outputs(clock=Stopwatch())` ; n/d = écrivain absent.",
+        "",
+        *stage_table(rows),
+        "",
+    ]
     if any(r.get("base") for r in rows):
-        md += ["## Catalogue : application à une base SQLite (ticket 14)", "",
-               "`bench/measure.py base` : l'import mesuré comme plus haut, puis dans le même processus "
-               "`catalogue.apply` et `write_changes` (changes.csv/json) sur une base SQLite qui vient d'être "
-               "initialisée, puis la même application une seconde fois (rien ne doit changer). "
-               "« import CPU » = CPU du processus à la fin des écritures de l'import (démarrage compris) ; "
-               "« lignes écrites » = enregistrements et versions ajoutés ou modifiés par la réapplication.", "",
-               *base_table(rows), ""]
+        md += [
+            "## Catalogue : application à une base SQLite (ticket 14)",
+            "",
+            "`bench/measure.py base` : l'import mesuré comme plus haut, puis dans le même processus "
+            "`catalogue.apply` et `write_changes` (changes.csv/json) sur une base SQLite qui vient d'être "
+            "initialisée, puis la même application une seconde fois (rien ne doit changer). "
+            "« import CPU » = CPU du processus à la fin des écritures de l'import (démarrage compris) ; "
+            "« lignes écrites » = enregistrements et versions ajoutés ou modifiés par la réapplication.",
+            "",
+            *base_table(rows),
+            "",
+        ]
     if args.lheo_memory_output:
-        md += ["## Mémoire de la lecture LHÉO (bench/lheo_memory.py, ticket 4)", "",
-               "Sortie du script, lancé par ce passage (pic RSS de chaque étape dans un processus neuf) :", "",
-               "```", args.lheo_memory_output, "```", ""]
+        md += [
+            "## Mémoire de la lecture LHÉO (bench/lheo_memory.py, ticket 4)",
+            "",
+            "Sortie du script, lancé par ce passage (pic RSS de chaque étape dans un processus neuf) :",
+            "",
+            "```",
+            args.lheo_memory_output,
+            "```",
+            "",
+        ]
     if skipped:
         md += ["## Charges non disponibles", ""] + [f"- {s}" for s in skipped] + [""]
-    md += ["## Contrôles", "", "| charge | sessions | référentiel | constats pipeline | erreurs frictionless |",
-           "|---|---:|---|---:|---:|"]
+    md += [
+        "## Contrôles",
+        "",
+        "| charge | sessions | référentiel | constats pipeline | erreurs frictionless |",
+        "|---|---:|---|---:|---:|",
+    ]
     for r in rows:
-        md.append(f"| {WORKLOAD_LABELS[r['workload']]} | {r['sessions']} | {r['reference']} | {r['findings']} | "
-                  f"{r.get('peer_errors', '—')} |")
+        md.append(
+            f"| {WORKLOAD_LABELS[r['workload']]} | {r['sessions']} | {r['reference']} | {r['findings']} | "
+            f"{r.get('peer_errors', '—')} |"
+        )
     peer_rows = [r for r in rows if r.get("peer_error_types")]
     if peer_rows:
         from peer_schema import NOT_EXPRESSIBLE
+
         r = peer_rows[-1]
-        md += ["", f"Schéma du pair : {r['peer_fields']} champs, {r['peer_constraints']} contraintes "
-               "(types, obligatoires, listes, bornes, motifs, longueurs) ; ce qu'il ne sait pas exprimer : "
-               + ", ".join(NOT_EXPRESSIBLE) + ".",
-               f"Constats pipeline par code ({WORKLOAD_LABELS[r['workload']]}, {r['sessions']}) : "
-               + ", ".join(f"{k} {v}" for k, v in r["by_code"].items()) + ".",
-               "Erreurs frictionless par type : " + ", ".join(f"{k} {v}" for k, v in r["peer_error_types"].items()) + "."]
+        md += [
+            "",
+            f"Schéma du pair : {r['peer_fields']} champs, {r['peer_constraints']} contraintes "
+            "(types, obligatoires, listes, bornes, motifs, longueurs) ; ce qu'il ne sait pas exprimer : "
+            + ", ".join(NOT_EXPRESSIBLE)
+            + ".",
+            f"Constats pipeline par code ({WORKLOAD_LABELS[r['workload']]}, {r['sessions']}) : "
+            + ", ".join(f"{k} {v}" for k, v in r["by_code"].items())
+            + ".",
+            "Erreurs frictionless par type : " + ", ".join(f"{k} {v}" for k, v in r["peer_error_types"].items()) + ".",
+        ]
     try:
         planted = generate.manifest(max(sizes), args.seed)["planted"]
-        md += ["", f"Erreurs semées ({max(sizes)} sessions) : " + ", ".join(f"{k} {v}" for k, v in planted.items()) + "."]
+        md += [
+            "",
+            f"Erreurs semées ({max(sizes)} sessions) : " + ", ".join(f"{k} {v}" for k, v in planted.items()) + ".",
+        ]
     except OSError:
         pass
     profiled = [r for r in rows if r.get("profile")]
     if profiled:
         md += ["", f"## Profils (cProfile, temps propre, {args.profile_sessions} sessions)", ""]
         for r in profiled:
-            md += [f"### {WORKLOAD_LABELS[r['workload']]}, {r['sessions']} sessions", ""] + profile_excerpt(r["profile"]) + [""]
+            md += (
+                [f"### {WORKLOAD_LABELS[r['workload']]}, {r['sessions']} sessions", ""]
+                + profile_excerpt(r["profile"])
+                + [""]
+            )
     if ANALYSIS.exists():
         md += ["", ANALYSIS.read_text(encoding="utf-8").strip(), ""]
     path.write_text("\n".join(md) + "\n", encoding="utf-8")
@@ -394,24 +543,47 @@ def main(argv=None) -> None:
     parser.add_argument("--sessions", type=int, nargs="+", default=[10000, 100000])
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--workloads", nargs="+", default=list(WORKLOADS), choices=WORKLOADS)
-    parser.add_argument("--lheo-sessions", type=int, nargs="*", default=[],
-                        help="tailles supplémentaires pour la cible mémoire LHÉO (ex. 20000 200000)")
+    parser.add_argument(
+        "--lheo-sessions",
+        type=int,
+        nargs="*",
+        default=[],
+        help="tailles supplémentaires pour la cible mémoire LHÉO (ex. 20000 200000)",
+    )
     parser.add_argument("--no-peer", action="store_true", help="sans frictionless")
-    parser.add_argument("--lheo-memory", action="store_true",
-                        help="lancer aussi bench/lheo_memory.py (ticket 4) à 20 000 et 200 000 sessions")
-    parser.add_argument("--profile", nargs="*", choices=WORKLOADS, default=None,
-                        help="profil cProfile de ces charges (toutes si aucune) à la plus grande taille")
+    parser.add_argument(
+        "--lheo-memory",
+        action="store_true",
+        help="lancer aussi bench/lheo_memory.py (ticket 4) à 20 000 et 200 000 sessions",
+    )
+    parser.add_argument(
+        "--profile",
+        nargs="*",
+        choices=WORKLOADS,
+        default=None,
+        help="profil cProfile de ces charges (toutes si aucune) à la plus grande taille",
+    )
     parser.add_argument("--profile-sessions", type=int, help="taille profilée (par défaut la plus grande)")
-    parser.add_argument("--jobs", type=int, default=1,
-                        help="mesures lancées en même temps (le CPU de chacune reste le sien)")
-    parser.add_argument("--base-workloads", nargs="*", choices=WORKLOADS, default=["template"],
-                        help="charges appliquées aussi à une base SQLite (ticket 14) ; aucune : rien")
+    parser.add_argument(
+        "--jobs", type=int, default=1, help="mesures lancées en même temps (le CPU de chacune reste le sien)"
+    )
+    parser.add_argument(
+        "--base-workloads",
+        nargs="*",
+        choices=WORKLOADS,
+        default=["template"],
+        help="charges appliquées aussi à une base SQLite (ticket 14) ; aucune : rien",
+    )
     parser.add_argument("--out", type=Path, default=HERE / "RESULTS.md")
     args = parser.parse_args(argv)
     args.profile_sessions = args.profile_sessions or max(args.sessions)
     started = dt.datetime.now(dt.timezone.utc)
-    args.commit = subprocess.run(["git", "describe", "--always", "--dirty"], cwd=ROOT, capture_output=True,
-                                 text=True).stdout.strip() or "?"
+    args.commit = (
+        subprocess.run(
+            ["git", "describe", "--always", "--dirty"], cwd=ROOT, capture_output=True, text=True
+        ).stdout.strip()
+        or "?"
+    )
     args.load_start = os.getloadavg()[0]  # the machine is shared: how busy it was, in RESULTS.md
     t0 = time.perf_counter()
     log = lambda m: print(m, flush=True)  # noqa: E731
@@ -419,8 +591,10 @@ def main(argv=None) -> None:
     workloads = list(args.workloads)
     if "lheo" in workloads and not generate.lheo_available():
         workloads.remove("lheo")
-        skipped.append("LHÉO XML : non disponible (pipeline/writers/lheo.py ou pipeline/readers/lheo.py absent "
-                       "lors de ce passage).")
+        skipped.append(
+            "LHÉO XML : non disponible (pipeline/writers/lheo.py ou pipeline/readers/lheo.py absent "
+            "lors de ce passage)."
+        )
         log("LHÉO : non disponible (écrivain ou lecteur LHÉO absent), charge ignorée.")
     plan = []
     for n in sorted(set(args.sessions)):
@@ -444,14 +618,30 @@ def main(argv=None) -> None:
                 try:
                     rows.append(future.result())
                 except Failed as exc:
-                    skipped.append(f"{WORKLOAD_LABELS[kind]} {sessions} : échec de la mesure ({str(exc).splitlines()[0]})")
+                    skipped.append(
+                        f"{WORKLOAD_LABELS[kind]} {sessions} : échec de la mesure ({str(exc).splitlines()[0]})"
+                    )
                     log(f"    ÉCHEC : {exc}")
     args.lheo_memory_output = None
     if args.lheo_memory and (HERE / "lheo_memory.py").exists():
         log("LHÉO, mémoire (bench/lheo_memory.py, 20 000 et 200 000 sessions)")
-        done = subprocess.run([PYTHON, str(HERE / "lheo_memory.py"), "--sessions", "20000", "200000",
-                               "--stages", "stream", "read", "--dir", str(generate.WORK)],
-                              cwd=ROOT, capture_output=True, text=True)
+        done = subprocess.run(
+            [
+                PYTHON,
+                str(HERE / "lheo_memory.py"),
+                "--sessions",
+                "20000",
+                "200000",
+                "--stages",
+                "stream",
+                "read",
+                "--dir",
+                str(generate.WORK),
+            ],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+        )
         args.lheo_memory_output = done.stdout.strip() if done.returncode == 0 else f"échec : {done.stderr[-500:]}"
         log(args.lheo_memory_output)
     targets.lheo_memory_output = args.lheo_memory_output
@@ -466,8 +656,12 @@ def main(argv=None) -> None:
         print()
     for name, verdict, figures in targets(rows, args.sessions) + base_targets(rows):
         print(f"- {name} : {verdict} ({figures})")
-    run = {"started": f"{started:%Y-%m-%d %H:%M}", "commit": args.commit, "command": command(args),
-           "load": f"{args.load_start:.1f} → {os.getloadavg()[0]:.1f}"}
+    run = {
+        "started": f"{started:%Y-%m-%d %H:%M}",
+        "commit": args.commit,
+        "command": command(args),
+        "load": f"{args.load_start:.1f} → {os.getloadavg()[0]:.1f}",
+    }
     rows = [dict(r, run=run) for r in rows]
     scale.save_run(rows, run)
     rows += scale.earlier_rows(rows)  # other sizes and workloads, from their own runs

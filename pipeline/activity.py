@@ -6,6 +6,7 @@ but is not published as an open offer, so lheo.xml leaves it out. An active sess
 (état A) ending within ENDING_SOON_DAYS becomes inactive soon: summary.json counts
 those, as the dashboard's « Sessions de formation inactives dans moins d'un mois ».
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -13,8 +14,8 @@ import datetime as dt
 import pandas as pd
 
 ACTIVE, INACTIVE = "A", "I"
-ENDING_SOON_DAYS = 30        # « dans moins d'un mois »
-PUBLISH_ENDED = False        # True: ended sessions are written to lheo.xml as well
+ENDING_SOON_DAYS = 30  # « dans moins d'un mois »
+PUBLISH_ENDED = False  # True: ended sessions are written to lheo.xml as well
 
 
 def etat(date_fin: str | None, today: dt.date) -> str:

@@ -5,6 +5,7 @@ findings, 2 an input that cannot be read at all or a misused command, 3 an inter
 error, 130 interrupted. Every stop is one French line on stderr, never a traceback:
 any `FasdError` raised below is turned into that line here, in `FasdGroup.invoke`.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -17,15 +18,13 @@ from pathlib import Path
 import click
 
 from . import cli_french
-from .errors import (EXIT_FINDINGS, EXIT_INTERNAL, EXIT_OK, EXIT_PIPE_CLOSED, FasdError, Interrupted,
-                     UsageError)
+from .errors import EXIT_FINDINGS, EXIT_INTERNAL, EXIT_OK, EXIT_PIPE_CLOSED, FasdError, Interrupted, UsageError
 from .catalogue.options import base_step, import_options as catalogue_options
 from .model import SHEETS
 from .options import refuse_empty
 from .rules import ERROR
 
 cli_french.install()
-
 
 
 def say_error(message: str) -> None:
@@ -82,8 +81,10 @@ class FasdGroup(click.Group):
         except Exception as exc:  # a bug of ours, not the user's file: still one line
             if os.environ.get("FASD_DEBUG"):
                 raise
-            say_error(f"erreur interne ({type(exc).__name__}: {exc}) ; relancez avec FASD_DEBUG=1 et "
-                      "signalez-la avec le fichier en cause.")
+            say_error(
+                f"erreur interne ({type(exc).__name__}: {exc}) ; relancez avec FASD_DEBUG=1 et "
+                "signalez-la avec le fichier en cause."
+            )
             ctx.exit(EXIT_INTERNAL)
 
 
@@ -109,52 +110,82 @@ def load_reference(path: str | None):
     """The certification reference, or the bundled illustrative extract by default."""
     from .reference import load_reference as loader
     from .reference.commands import warn_notes
+
     return warn_notes(loader(Path(path) if path else None))
 
 
 def print_summary(summary: dict, out: Path | None) -> None:
     click.echo(f"{'':<12}{'lus':>8}{'acceptés':>10}{'rejetés':>9}{'à compléter':>13}")
     for name, counts in summary["entities"].items():
-        click.echo(f"{SHEETS[name]:<12}{counts['read']:>8}{counts['accepted']:>10}{counts['rejected']:>9}"
-                   f"{summary.get('a_completer', {}).get(name, 0):>13}")
+        click.echo(
+            f"{SHEETS[name]:<12}{counts['read']:>8}{counts['accepted']:>10}{counts['rejected']:>9}"
+            f"{summary.get('a_completer', {}).get(name, 0):>13}"
+        )
     sev = summary["findings"]["by_severity"]
-    click.echo(f"Constats : {sev['error']} erreur(s), {sev['warning']} avertissement(s), "
-               f"{sev.get('info', 0)} information(s).")
+    click.echo(
+        f"Constats : {sev['error']} erreur(s), {sev['warning']} avertissement(s), {sev.get('info', 0)} information(s)."
+    )
     for code, n in summary["findings"]["by_code"].items():
         click.echo(f"  {code:<28}{n:>6}")
     if out is not None:
         click.echo(f"Résultats écrits dans {out}")
 
 
-def execute(inputs, out, annuaire, reference, today, with_records: bool, profil=None,
-            quiet: bool = False, verbose: bool = False, dispositifs=None, base: dict | None = None,
-            colonnes=None, defauts=None, strict: bool = False, organisme=None,
-            limits: dict | None = None) -> None:
+def execute(
+    inputs,
+    out,
+    annuaire,
+    reference,
+    today,
+    with_records: bool,
+    profil=None,
+    quiet: bool = False,
+    verbose: bool = False,
+    dispositifs=None,
+    base: dict | None = None,
+    colonnes=None,
+    defauts=None,
+    strict: bool = False,
+    organisme=None,
+    limits: dict | None = None,
+) -> None:
     from .console import print_timings, progress_bars, wants_bars
     from .dispositifs import using
     from .readers.limits import using as using_limits
     from .run import Stopwatch, run
     from .writers.output import write_outputs
+
     ref = load_reference(reference)
     day = parse_today(today)
     mapping = None
     if colonnes:
         from .mapping import load_mapping
+
         mapping = load_mapping(Path(colonnes))
     out_path = Path(out) if out is not None else None
     writes = Stopwatch()
     # errors go through: FasdGroup says them
     with using(dispositifs), using_limits(**(limits or {})), progress_bars(wants_bars(quiet)) as progress:
-        result = run([Path(p) for p in inputs], annuaire=Path(annuaire) if annuaire else None,
-                     reference=ref, today=day, profil=profil, progress=progress, colonnes=mapping,
-                     defauts=defauts, strict=strict, organisme=organisme,
-                     stream=False if base else None,  # the base reads the whole run's tables
-                     write_offers=with_records and out_path is not None)
+        result = run(
+            [Path(p) for p in inputs],
+            annuaire=Path(annuaire) if annuaire else None,
+            reference=ref,
+            today=day,
+            profil=profil,
+            progress=progress,
+            colonnes=mapping,
+            defauts=defauts,
+            strict=strict,
+            organisme=organisme,
+            stream=False if base else None,  # the base reads the whole run's tables
+            write_offers=with_records and out_path is not None,
+        )
         if not quiet:
             for note in result.notes:
                 click.echo(note, err=True)
         if base:  # the catalogue (issue 14): apply before writing, changes.* go with the outputs
             from .catalogue.commands import apply_to_base
+
             result.catalogue = apply_to_base(result, **base)
         if out_path is not None:
             write_outputs(result, out_path, with_records=with_records, clock=writes, progress=progress)
@@ -164,31 +195,45 @@ def execute(inputs, out, annuaire, reference, today, with_records: bool, profil=
     print_summary(summary, out_path)
     if result.catalogue is not None:
         from .catalogue.commands import print_changes
+
         print_changes(result.catalogue)
     sys.exit(EXIT_FINDINGS if summary["findings"]["by_severity"][ERROR] else EXIT_OK)
 
 
 inputs_argument = click.argument("inputs", nargs=-1, required=True, type=click.Path(dir_okay=False))
-annuaire_option = click.option("--annuaire", type=click.Path(dir_okay=False),
-                               help="Classeur des sites et contacts (feuilles Sites et Contacts), "
-                                    "si les fichiers d'offres ne les contiennent pas.")
-reference_option = click.option("--reference", type=click.Path(),
-                                help="Référentiel des certifications : CSV Certif Info, export RNCP "
-                                     "de France Compétences (.zip) ou dossier les contenant. "
-                                     "Par défaut, l'extrait d'exemple fourni.")
+annuaire_option = click.option(
+    "--annuaire",
+    type=click.Path(dir_okay=False),
+    help="Classeur des sites et contacts (feuilles Sites et Contacts), "
+    "si les fichiers d'offres ne les contiennent pas.",
+)
+reference_option = click.option(
+    "--reference",
+    type=click.Path(),
+    help="Référentiel des certifications : CSV Certif Info, export RNCP "
+    "de France Compétences (.zip) ou dossier les contenant. "
+    "Par défaut, l'extrait d'exemple fourni.",
+)
 profil_option = click.option(
-    "--profil", type=click.Choice(["sofi", "lheo"]),
+    "--profil",
+    type=click.Choice(["sofi", "lheo"]),
     help="sofi : tous les champs obligatoires de SOFI sont exigés (défaut pour les classeurs et CSV) ; "
-         "lheo : une offre valide en LHÉO à laquelle il ne manque que des champs propres à SOFI est "
-         "acceptée « à compléter » (défaut pour les flux LHÉO).")
-dispositifs_option = click.option("--dispositifs", type=click.Path(dir_okay=False),
-                                  help="Liste des dispositifs du Carif-Oref (CSV « ; » : libelle, code, "
-                                       "code_financeur, publics, source), à la place de la liste fournie.")
+    "lheo : une offre valide en LHÉO à laquelle il ne manque que des champs propres à SOFI est "
+    "acceptée « à compléter » (défaut pour les flux LHÉO).",
+)
+dispositifs_option = click.option(
+    "--dispositifs",
+    type=click.Path(dir_okay=False),
+    help="Liste des dispositifs du Carif-Oref (CSV « ; » : libelle, code, "
+    "code_financeur, publics, source), à la place de la liste fournie.",
+)
 defauts_option = click.option(
-    "--defauts", type=click.Path(dir_okay=False),
+    "--defauts",
+    type=click.Path(dir_okay=False),
     help="Valeurs par défaut des champs qu'un flux ne porte pas (CSV « champ;valeur;siret » ou TOML) : "
-         "elles ne remplissent que les cellules vides et sont tracées dans records.jsonl "
-         "(voir docs/lheo-mapping.md).")
+    "elles ne remplissent que les cellules vides et sont tracées dans records.jsonl "
+    "(voir docs/lheo-mapping.md).",
+)
 
 
 LIMIT_NAMES = ("part_mb", "ratio", "cells", "shared_strings", "text_kb")
@@ -197,38 +242,69 @@ LIMIT_NAMES = ("part_mb", "ratio", "cells", "shared_strings", "text_kb")
 def limit_options(command):
     """The reading limits (pipeline/readers/limits.py, docs/limits.md), each with its default."""
     from .readers.limits import Limits
+
     d = Limits()
     specs = [
-        ("--limite-taille", "part_mb", "MO", d.part_mb,
-         "Taille maximale, une fois décompressée, d'une partie de classeur ou d'un CSV (Mo)."),
-        ("--limite-taux", "ratio", "N", d.ratio,
-         "Taux de compression maximal d'une partie de classeur (contre les bombes zip)."),
+        (
+            "--limite-taille",
+            "part_mb",
+            "MO",
+            d.part_mb,
+            "Taille maximale, une fois décompressée, d'une partie de classeur ou d'un CSV (Mo).",
+        ),
+        (
+            "--limite-taux",
+            "ratio",
+            "N",
+            d.ratio,
+            "Taux de compression maximal d'une partie de classeur (contre les bombes zip).",
+        ),
         ("--limite-cellules", "cells", "N", d.cells, "Nombre maximal de cellules d'une feuille."),
-        ("--limite-chaines", "shared_strings", "N", d.shared_strings,
-         "Nombre maximal de textes partagés d'un classeur."),
+        (
+            "--limite-chaines",
+            "shared_strings",
+            "N",
+            d.shared_strings,
+            "Nombre maximal de textes partagés d'un classeur.",
+        ),
         ("--limite-texte", "text_kb", "KO", d.text_kb, "Taille maximale du texte d'une cellule (Ko)."),
     ]
     for flag, name, metavar, default, help_text in reversed(specs):
-        command = click.option(flag, name, type=click.IntRange(min=1), metavar=metavar,
-                               help=f"{help_text} Défaut : {default}.")(command)
+        command = click.option(
+            flag, name, type=click.IntRange(min=1), metavar=metavar, help=f"{help_text} Défaut : {default}."
+        )(command)
     return command
 
 
-today_option = click.option("--today", metavar="AAAA-MM-JJ",
-                            help="Date du traitement (par défaut aujourd'hui) : sert à repérer les sessions terminées.")
-quiet_option = click.option("--quiet", "-q", is_flag=True,
-                            help="Sans barres de progression (elles ne s'affichent déjà que dans un terminal).")
-organisme_option = click.option("--organisme", metavar="SIRET",
-                                 help="SIRET (ou SIREN) de l'organisme de l'envoi ; par défaut le seul SIREN "
-                                      "des sites des offres. Les sites d'un autre organisme sont signalés.")
-colonnes_option = click.option("--colonnes", type=click.Path(dir_okay=False),
-                                help="Fichier de correspondance des en-têtes (produit par « fasd colonnes », "
-                                     "puis corrigé) : le champ où lire chaque colonne, ou « ignorer ».")
-strict_option = click.option("--strict", is_flag=True,
-                              help="Une valeur facultative mal formée (site web, téléphone…) est une erreur qui "
-                                   "rejette la ligne, au lieu d'être laissée de côté avec un avertissement.")
-verbose_option = click.option("--verbose", "-v", is_flag=True,
-                              help="Affiche en plus la durée de chaque étape (sur la sortie d'erreur).")
+today_option = click.option(
+    "--today",
+    metavar="AAAA-MM-JJ",
+    help="Date du traitement (par défaut aujourd'hui) : sert à repérer les sessions terminées.",
+)
+quiet_option = click.option(
+    "--quiet", "-q", is_flag=True, help="Sans barres de progression (elles ne s'affichent déjà que dans un terminal)."
+)
+organisme_option = click.option(
+    "--organisme",
+    metavar="SIRET",
+    help="SIRET (ou SIREN) de l'organisme de l'envoi ; par défaut le seul SIREN "
+    "des sites des offres. Les sites d'un autre organisme sont signalés.",
+)
+colonnes_option = click.option(
+    "--colonnes",
+    type=click.Path(dir_okay=False),
+    help="Fichier de correspondance des en-têtes (produit par « fasd colonnes », "
+    "puis corrigé) : le champ où lire chaque colonne, ou « ignorer ».",
+)
+strict_option = click.option(
+    "--strict",
+    is_flag=True,
+    help="Une valeur facultative mal formée (site web, téléphone…) est une erreur qui "
+    "rejette la ligne, au lieu d'être laissée de côté avec un avertissement.",
+)
+verbose_option = click.option(
+    "--verbose", "-v", is_flag=True, help="Affiche en plus la durée de chaque étape (sur la sortie d'erreur)."
+)
 
 
 @click.group(cls=FasdGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -246,49 +322,120 @@ def main():
 
 def run_options(command):
     """The options import and check share, in the order --help lists them."""
-    for option in reversed((annuaire_option, reference_option, today_option, profil_option, quiet_option,
-                            verbose_option, dispositifs_option, colonnes_option, defauts_option, strict_option)):
+    for option in reversed(
+        (
+            annuaire_option,
+            reference_option,
+            today_option,
+            profil_option,
+            quiet_option,
+            verbose_option,
+            dispositifs_option,
+            colonnes_option,
+            defauts_option,
+            strict_option,
+        )
+    ):
         command = option(command)
     return command
 
 
 @main.command("import")
 @inputs_argument
-@click.option("--out", required=True, type=click.Path(file_okay=False), callback=refuse_empty,
-              help="Dossier où écrire records.jsonl, lheo.xml, report.csv/json/xlsx et summary.json.")
+@click.option(
+    "--out",
+    required=True,
+    type=click.Path(file_okay=False),
+    callback=refuse_empty,
+    help="Dossier où écrire records.jsonl, lheo.xml, report.csv/json/xlsx et summary.json.",
+)
 @run_options
 @catalogue_options
 @limit_options
-def import_command(inputs, out, annuaire, reference, today, profil, quiet, verbose, dispositifs, colonnes,
-                   defauts, strict, **options):
+def import_command(
+    inputs, out, annuaire, reference, today, profil, quiet, verbose, dispositifs, colonnes, defauts, strict, **options
+):
     """Importe INPUTS et écrit les offres acceptées et le rapport dans --out."""
     limits = {name: options.pop(name) for name in LIMIT_NAMES}
-    execute(inputs, out, annuaire, reference, today, with_records=True, profil=profil, quiet=quiet,
-            verbose=verbose, dispositifs=dispositifs, base=base_step(**options), colonnes=colonnes,
-            defauts=defauts, strict=strict, organisme=options.get("organisme"),  # --organisme: the catalogue's option
-            limits=limits)
+    execute(
+        inputs,
+        out,
+        annuaire,
+        reference,
+        today,
+        with_records=True,
+        profil=profil,
+        quiet=quiet,
+        verbose=verbose,
+        dispositifs=dispositifs,
+        base=base_step(**options),
+        colonnes=colonnes,
+        defauts=defauts,
+        strict=strict,
+        organisme=options.get("organisme"),  # --organisme: the catalogue's option
+        limits=limits,
+    )
 
 
 @main.command("check")
 @inputs_argument
-@click.option("--out", type=click.Path(file_okay=False), callback=refuse_empty,
-              help="Dossier où écrire le rapport (report.csv, report.json, report.xlsx, summary.json).")
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False),
+    callback=refuse_empty,
+    help="Dossier où écrire le rapport (report.csv, report.json, report.xlsx, summary.json).",
+)
 @run_options
 @organisme_option
 @limit_options
-def check_command(inputs, out, annuaire, reference, today, profil, quiet, verbose, dispositifs, colonnes,
-                  defauts, strict, organisme, **limits):
+def check_command(
+    inputs,
+    out,
+    annuaire,
+    reference,
+    today,
+    profil,
+    quiet,
+    verbose,
+    dispositifs,
+    colonnes,
+    defauts,
+    strict,
+    organisme,
+    **limits,
+):
     """Contrôle INPUTS sans produire d'offres : à lancer avant l'envoi."""
-    execute(inputs, out, annuaire, reference, today, with_records=False, profil=profil, quiet=quiet,
-            verbose=verbose, dispositifs=dispositifs, colonnes=colonnes, defauts=defauts, strict=strict,
-            organisme=organisme, limits=limits)
+    execute(
+        inputs,
+        out,
+        annuaire,
+        reference,
+        today,
+        with_records=False,
+        profil=profil,
+        quiet=quiet,
+        verbose=verbose,
+        dispositifs=dispositifs,
+        colonnes=colonnes,
+        defauts=defauts,
+        strict=strict,
+        organisme=organisme,
+        limits=limits,
+    )
 
 
 def _register_commands() -> None:
     """Commands that live in their own modules (reference look-up, LHÉO export, template)."""
     import importlib
-    for module in ("pipeline.reference.commands", "pipeline.export", "pipeline.template_command",
-                   "pipeline.web.serve", "pipeline.catalogue.commands", "pipeline.mapping"):
+
+    for module in (
+        "pipeline.reference.commands",
+        "pipeline.export",
+        "pipeline.template_command",
+        "pipeline.web.serve",
+        "pipeline.catalogue.commands",
+        "pipeline.mapping",
+    ):
         try:
             commands = importlib.import_module(module)
         except ModuleNotFoundError as exc:

@@ -6,6 +6,7 @@ process-wide gettext catalogue, `install()` gives click's modules a `_` and an
 wrote it. tests/test_cli_french.py checks that every key still exists in click's
 sources, so an upgrade that rewords a message is noticed.
 """
+
 from __future__ import annotations
 
 import importlib
@@ -61,8 +62,7 @@ FRENCH = {
     "Argument {name!r} takes {nargs} values.": "L'argument {name!r} prend {nargs} valeurs.",
     "Takes {nargs} values but 1 was given.": "Attend {nargs} valeurs, 1 donnée.",
     "Takes {nargs} values but {len} were given.": "Attend {nargs} valeurs, {len} données.",
-    "{value!r} is not a valid boolean. Recognized values: {states}":
-        "{value!r} n'est pas un booléen valide. Valeurs reconnues : {states}",
+    "{value!r} is not a valid boolean. Recognized values: {states}": "{value!r} n'est pas un booléen valide. Valeurs reconnues : {states}",
 }
 
 CLICK_MODULES = ("core", "exceptions", "formatting", "decorators", "types", "parser", "termui", "utils")
@@ -87,7 +87,7 @@ def install() -> None:
 
 
 def french_metavars(command) -> None:
-    """"[OPTIONS]" and "COMMAND [ARGS]..." in the usage lines of `command` and its subcommands."""
+    """ "[OPTIONS]" and "COMMAND [ARGS]..." in the usage lines of `command` and its subcommands."""
     command.options_metavar = "[OPTIONS]"
     if hasattr(command, "commands"):
         command.subcommand_metavar = "COMMANDE [ARGUMENTS]..."

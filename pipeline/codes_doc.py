@@ -5,6 +5,7 @@ fails when the committed file is stale. The catalogue (pipeline/rules.py) says w
 person reads; the registry (pipeline/validators/registry.py) says which rule checks
 what, in the order the rules run.
 """
+
 from __future__ import annotations
 
 from .model import ENTITIES

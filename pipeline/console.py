@@ -5,6 +5,7 @@ rich progress bar per stage, drawn on stderr, and only when stderr is a terminal
 `--quiet` is not given: a nightly job's logs stay exactly as they were. rich redraws
 the elapsed time by itself, so a long stage still shows that the run is alive.
 """
+
 from __future__ import annotations
 
 import sys
@@ -31,20 +32,28 @@ def progress_bars(enabled: bool, stream=None) -> Iterator[Optional[Callable[[Ste
         yield None
         return
     from rich.console import Console
-    from rich.progress import (BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn,
-                               TimeElapsedColumn)
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
     console = Console(file=stream if stream is not None else sys.stderr)
-    bars = Progress(SpinnerColumn(finished_text="✓"), TextColumn("{task.description:<20}"), BarColumn(),
-                    MofNCompleteColumn(), TextColumn("{task.fields[unit]}"), TimeElapsedColumn(),
-                    TextColumn("[dim]{task.fields[detail]}"), console=console, transient=False)
+    bars = Progress(
+        SpinnerColumn(finished_text="✓"),
+        TextColumn("{task.description:<20}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[unit]}"),
+        TimeElapsedColumn(),
+        TextColumn("[dim]{task.fields[detail]}"),
+        console=console,
+        transient=False,
+    )
     tasks: dict[str, Any] = {}  # stage -> rich TaskID
 
     def show(step: Step) -> None:
         task = tasks.get(step.stage)
         if task is None:
-            task = tasks[step.stage] = bars.add_task(LABELS.get(step.stage, step.stage), total=step.total,
-                                                     unit=step.unit, detail=step.detail)
+            task = tasks[step.stage] = bars.add_task(
+                LABELS.get(step.stage, step.stage), total=step.total, unit=step.unit, detail=step.detail
+            )
         detail = "" if step.finished else step.detail
         bars.update(task, completed=step.done, total=step.total, detail=detail)
         if step.finished:
@@ -57,10 +66,18 @@ def progress_bars(enabled: bool, stream=None) -> Iterator[Optional[Callable[[Ste
 def print_timings(timings: dict[str, float], stream=None) -> None:
     """`--verbose`: wall seconds of each stage, one line each, on stderr."""
     stream = stream if stream is not None else sys.stderr
-    names = {"read": "lecture", "normalise": "formats", "validate": "règles", "resolve": "certifications",
-             "decide": "décision", "write_records+lheo.xml": "écriture records.jsonl + lheo.xml",
-             "write_report_csv": "écriture report.csv", "write_report_json": "écriture report.json",
-             "write_report.xlsx": "écriture report.xlsx", "write_summary": "écriture summary.json"}
+    names = {
+        "read": "lecture",
+        "normalise": "formats",
+        "validate": "règles",
+        "resolve": "certifications",
+        "decide": "décision",
+        "write_records+lheo.xml": "écriture records.jsonl + lheo.xml",
+        "write_report_csv": "écriture report.csv",
+        "write_report_json": "écriture report.json",
+        "write_report.xlsx": "écriture report.xlsx",
+        "write_summary": "écriture summary.json",
+    }
     print("Durées par étape :", file=stream)
     for stage, seconds in timings.items():
         print(f"  {names.get(stage, stage):<40}{seconds:>9.2f} s", file=stream)

@@ -8,6 +8,7 @@ same table prove month first (a re-exported file is month first throughout). A
 column holding both proofs is read day first, and its month-first values fail as
 they should.
 """
+
 from __future__ import annotations
 
 import re

@@ -13,6 +13,7 @@ Two shapes, documented in docs/lheo-mapping.md:
 A field is named as in the model (`individualisation`, `periodes`), or
 `entité.champ` (`session.periodes`) when several entities have it.
 """
+
 from __future__ import annotations
 
 import csv
@@ -36,6 +37,7 @@ ALL = ""  # the organisation key of a default for every organisation
 @dataclass
 class Defaults:
     """(entity, field) -> organisation SIRET (or ALL) -> cell text."""
+
     values: dict[tuple[str, str], dict[str, str]] = field(default_factory=dict)
     source: str = ""
 
@@ -63,10 +65,12 @@ def resolve_field(name: str, source: str) -> list[tuple[str, str]]:
             return found
         if len(found) > 1:
             choices = ", ".join(f"{e}.{f}" for e, f in found)
-            raise InputError(f"{source} : le champ « {name} » existe pour plusieurs entités ; "
-                             f"précisez-en une : {choices}.")
-    raise InputError(f"{source} : « {name} » n'est pas un champ du modèle FASD "
-                     "(voir docs/lheo-mapping.md, valeurs par défaut).")
+            raise InputError(
+                f"{source} : le champ « {name} » existe pour plusieurs entités ; précisez-en une : {choices}."
+            )
+    raise InputError(
+        f"{source} : « {name} » n'est pas un champ du modèle FASD (voir docs/lheo-mapping.md, valeurs par défaut)."
+    )
 
 
 def load_defaults(path: Path) -> Defaults:
@@ -96,8 +100,10 @@ def load_defaults(path: Path) -> Defaults:
     delimiter = ";" if sample.count(";") >= sample.count(",") else ","
     rows = list(csv.DictReader(io.StringIO(text), delimiter=delimiter))
     if not rows or "champ" not in rows[0] or "valeur" not in rows[0]:
-        raise InputError(f"{path.name} : un fichier de valeurs par défaut a les colonnes « champ » et "
-                         "« valeur » (et, si besoin, « siret »).")
+        raise InputError(
+            f"{path.name} : un fichier de valeurs par défaut a les colonnes « champ » et "
+            "« valeur » (et, si besoin, « siret »)."
+        )
     for row in rows:
         if (row.get("champ") or "").strip():
             defaults.add(row["champ"], row.get("valeur") or "", row.get("siret") or ALL)

@@ -9,6 +9,7 @@ the whole list with its own file of the same shape (`--dispositifs FILE`).
 The list in use is a context variable: `run(..., dispositifs=PATH)` sets it for
 one run, so two runs with different lists do not mix.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -28,10 +29,10 @@ COLUMNS = ("libelle", "code", "code_financeur", "publics", "source")
 
 @dataclass(frozen=True)
 class Dispositif:
-    label: str                  # SOFI label, the value stored in records
-    code: str                   # short code, accepted in a cell
-    financeur: str              # LHÉO dict-financeurs code
-    publics: frozenset[str]     # admitted Formacode publics; empty = all
+    label: str  # SOFI label, the value stored in records
+    code: str  # short code, accepted in a cell
+    financeur: str  # LHÉO dict-financeurs code
+    publics: frozenset[str]  # admitted Formacode publics; empty = all
     source: str
 
 
@@ -71,8 +72,9 @@ def load(path: str | None = None) -> DispositifList:
     except UnicodeDecodeError:
         raise InputError(f"liste des dispositifs {file} : le fichier doit être en UTF-8.") from None
     if not rows or any(c not in rows[0] for c in ("libelle", "code_financeur")):
-        raise InputError(f"liste des dispositifs {file} : colonnes attendues {', '.join(COLUMNS)} "
-                         "(séparées par « ; »).")
+        raise InputError(
+            f"liste des dispositifs {file} : colonnes attendues {', '.join(COLUMNS)} (séparées par « ; »)."
+        )
     publics = enumerations()["publics"]
     financeurs = {c.code for c in enumerations()["financeurs"].choices}
     entries = []
@@ -82,19 +84,30 @@ def load(path: str | None = None) -> DispositifList:
             continue
         financeur = (row.get("code_financeur") or "").strip()
         if financeur not in financeurs:
-            raise InputError(f"liste des dispositifs {file}, ligne {n} : code financeur « {financeur} » "
-                             "absent de la table LHÉO dict-financeurs.")
+            raise InputError(
+                f"liste des dispositifs {file}, ligne {n} : code financeur « {financeur} » "
+                "absent de la table LHÉO dict-financeurs."
+            )
         admitted = set()
         for part in (row.get("publics") or "").split("|"):
             if not part.strip():
                 continue
             choice = publics.match(part.strip())
             if choice is None:
-                raise InputError(f"liste des dispositifs {file}, ligne {n} : public « {part.strip()} » "
-                                 "inconnu (code ou libellé Formacode de type public attendu).")
+                raise InputError(
+                    f"liste des dispositifs {file}, ligne {n} : public « {part.strip()} » "
+                    "inconnu (code ou libellé Formacode de type public attendu)."
+                )
             admitted.add(choice.code)
-        entries.append(Dispositif(label, (row.get("code") or "").strip() or label, financeur,
-                                  frozenset(admitted), (row.get("source") or "").strip()))
+        entries.append(
+            Dispositif(
+                label,
+                (row.get("code") or "").strip() or label,
+                financeur,
+                frozenset(admitted),
+                (row.get("source") or "").strip(),
+            )
+        )
     if not entries:
         raise InputError(f"liste des dispositifs {file} : aucun dispositif.")
     return DispositifList(tuple(entries), str(path) if path else "pipeline/data/dispositifs.csv")

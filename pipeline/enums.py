@@ -5,6 +5,7 @@ LHÉO tables (`dict-*`) are read from the copy of `lheo-2.3-definition.xml` in
 exist in neither file (rythmes, périodes, types de parcours, modalités pédagogiques,
 validation, inscription) are written here, from the seed procedure.
 """
+
 from __future__ import annotations
 
 import csv
@@ -24,8 +25,8 @@ FORMACODE = DATA / "formacode-v12.csv"
 
 @dataclass(frozen=True)
 class Choice:
-    code: str       # the LHÉO / Formacode code, or the canonical label for SOFI lists
-    label: str      # French label shown to people
+    code: str  # the LHÉO / Formacode code, or the canonical label for SOFI lists
+    label: str  # French label shown to people
     aliases: tuple[str, ...] = ()
 
 
@@ -34,7 +35,7 @@ class Enumeration:
     name: str
     choices: tuple[Choice, ...]
     source: str
-    short_labels: bool = True   # show a long label's first alias in lists and messages
+    short_labels: bool = True  # show a long label's first alias in lists and messages
 
     @property
     def labels(self) -> list[str]:
@@ -100,8 +101,9 @@ def _first_part(label: str) -> tuple[str, ...]:
     return (label.split(", ", 1)[0],) if ", " in label else ()
 
 
-def _from_lheo(name: str, dict_name: str, extra: dict[str, tuple[str, ...]] | None = None,
-               alias_rule=None) -> Enumeration:
+def _from_lheo(
+    name: str, dict_name: str, extra: dict[str, tuple[str, ...]] | None = None, alias_rule=None
+) -> Enumeration:
     extra = extra or {}
     choices = []
     for code, label in lheo_dicts()[dict_name]:
@@ -149,65 +151,99 @@ def _publics() -> Enumeration:
 
 @lru_cache(maxsize=None)
 def enumerations() -> dict[str, Enumeration]:
-    return {e.name: e for e in (
-        _from_lheo("objectif_general", "dict-AIS", alias_rule=_first_part),
-        _from_lheo("niveaux", "dict-niveaux", alias_rule=_level_aliases),
-        _from_lheo("type_equipement", "dict-type-equipement"),
-        _from_lheo("modalite_enseignement", "dict-modalites-enseignement", extra={
-            "0": ("présentiel", "formation en présentiel", "en présentiel", "entièrement présentielle"),
-            "1": ("hybride", "mixte", "formation hybride"),
-            "2": ("entièrement à distance", "à distance", "distance", "formation à distance"),
-        }),
-        _from_lheo("etat_recrutement", "dict-etat-recrutement", extra={"2": ("ferme",)}),
-        _from_lheo("modalite_recrutement", "dict-modalite-recrutement"),
-        _from_lheo("validation_blocs", "dict-type-validation-blocs"),
-        _from_lheo("financeurs", "dict-financeurs"),
-        _publics(),
-        _sofi("rythmes", [
-            ("continu", "continu", ()), ("discontinu", "discontinu", ()),
-            ("temps partiel", "temps partiel", ()), ("temps plein", "temps plein", ()),
-        ]),
-        _sofi("periodes", [
-            ("cours de jour", "cours de jour", ("jour",)),
-            ("cours du soir", "cours du soir", ("soir",)),
-            ("week-end", "week-end", ("le week-end", "weekend")),
-            ("hors temps de travail", "hors temps de travail", ()),
-        ]),
-        _sofi("types_parcours", [
-            ("collectif", "collectif", ("en groupe",)),
-            ("individualisé", "individualisé", ("individualise", "individuel")),
-            ("mixte", "mixte", ()),
-            ("modulaire", "modulaire", ("modularisé",)),
-            ("type de parcours inconnu", "type de parcours inconnu", ("inconnu", "parcours inconnu")),
-        ]),
-        _sofi("modalites_pedagogiques", [
-            ("alternance", "alternance", ("en alternance",)),
-            ("à distance", "à distance", ("distance", "FOAD")),
-            ("AFEST", "AFEST", ("action de formation en situation de travail",)),
-            ("pédagogie adaptée aux personnes handicapées", "pédagogie adaptée aux personnes handicapées",
-             ("pedagogie adaptee",)),
-            ("en entreprise", "en entreprise", ("entreprise",)),
-            ("en organisme de formation", "en organisme de formation", ("en centre", "organisme de formation")),
-        ]),
-        _sofi("validation", [
-            ("partielle", "partielle", ("partiel",)),
-            ("totale", "totale", ("total",)),
-        ]),
-        _sofi("inscription_type", [
-            ("candidature individuelle", "candidature individuelle", ()),
-            ("recrutement", "recrutement", ()),
-            ("inscription", "inscription", ()),
-        ]),
-        _sofi("civilite", [
-            ("M.", "M.", ("monsieur", "m", "mr")),
-            ("Mme", "Mme", ("madame", "mme.")),
-        ]),
-    )}
+    return {
+        e.name: e
+        for e in (
+            _from_lheo("objectif_general", "dict-AIS", alias_rule=_first_part),
+            _from_lheo("niveaux", "dict-niveaux", alias_rule=_level_aliases),
+            _from_lheo("type_equipement", "dict-type-equipement"),
+            _from_lheo(
+                "modalite_enseignement",
+                "dict-modalites-enseignement",
+                extra={
+                    "0": ("présentiel", "formation en présentiel", "en présentiel", "entièrement présentielle"),
+                    "1": ("hybride", "mixte", "formation hybride"),
+                    "2": ("entièrement à distance", "à distance", "distance", "formation à distance"),
+                },
+            ),
+            _from_lheo("etat_recrutement", "dict-etat-recrutement", extra={"2": ("ferme",)}),
+            _from_lheo("modalite_recrutement", "dict-modalite-recrutement"),
+            _from_lheo("validation_blocs", "dict-type-validation-blocs"),
+            _from_lheo("financeurs", "dict-financeurs"),
+            _publics(),
+            _sofi(
+                "rythmes",
+                [
+                    ("continu", "continu", ()),
+                    ("discontinu", "discontinu", ()),
+                    ("temps partiel", "temps partiel", ()),
+                    ("temps plein", "temps plein", ()),
+                ],
+            ),
+            _sofi(
+                "periodes",
+                [
+                    ("cours de jour", "cours de jour", ("jour",)),
+                    ("cours du soir", "cours du soir", ("soir",)),
+                    ("week-end", "week-end", ("le week-end", "weekend")),
+                    ("hors temps de travail", "hors temps de travail", ()),
+                ],
+            ),
+            _sofi(
+                "types_parcours",
+                [
+                    ("collectif", "collectif", ("en groupe",)),
+                    ("individualisé", "individualisé", ("individualise", "individuel")),
+                    ("mixte", "mixte", ()),
+                    ("modulaire", "modulaire", ("modularisé",)),
+                    ("type de parcours inconnu", "type de parcours inconnu", ("inconnu", "parcours inconnu")),
+                ],
+            ),
+            _sofi(
+                "modalites_pedagogiques",
+                [
+                    ("alternance", "alternance", ("en alternance",)),
+                    ("à distance", "à distance", ("distance", "FOAD")),
+                    ("AFEST", "AFEST", ("action de formation en situation de travail",)),
+                    (
+                        "pédagogie adaptée aux personnes handicapées",
+                        "pédagogie adaptée aux personnes handicapées",
+                        ("pedagogie adaptee",),
+                    ),
+                    ("en entreprise", "en entreprise", ("entreprise",)),
+                    ("en organisme de formation", "en organisme de formation", ("en centre", "organisme de formation")),
+                ],
+            ),
+            _sofi(
+                "validation",
+                [
+                    ("partielle", "partielle", ("partiel",)),
+                    ("totale", "totale", ("total",)),
+                ],
+            ),
+            _sofi(
+                "inscription_type",
+                [
+                    ("candidature individuelle", "candidature individuelle", ()),
+                    ("recrutement", "recrutement", ()),
+                    ("inscription", "inscription", ()),
+                ],
+            ),
+            _sofi(
+                "civilite",
+                [
+                    ("M.", "M.", ("monsieur", "m", "mr")),
+                    ("Mme", "Mme", ("madame", "mme.")),
+                ],
+            ),
+        )
+    }
 
 
 def enumeration(name: str) -> Enumeration:
     if name == "dispositifs":  # replaceable per run (--dispositifs): see dispositifs.py
         from .dispositifs import current
+
         return current().enumeration
     return enumerations()[name]
 

@@ -4,12 +4,13 @@ Raised anywhere (readers, reference, export, writers, the CLI itself); the comma
 turns them into one line of French on stderr and their exit code (pipeline/cli.py).
 Findings about a record are not errors: they go to the report.
 """
+
 from __future__ import annotations
 
-EXIT_OK = 0            # no error finding
-EXIT_FINDINGS = 1      # error findings to fix (or nothing to export)
-EXIT_UNREADABLE = 2    # an input that cannot be read, a limit exceeded, a misused command
-EXIT_INTERNAL = 3      # a bug of ours
+EXIT_OK = 0  # no error finding
+EXIT_FINDINGS = 1  # error findings to fix (or nothing to export)
+EXIT_UNREADABLE = 2  # an input that cannot be read, a limit exceeded, a misused command
+EXIT_INTERNAL = 3  # a bug of ours
 EXIT_INTERRUPTED = 130  # Ctrl-C or a termination signal
 EXIT_PIPE_CLOSED = 141  # the reader of our output left (`fasd ref search … | head`): as SIGPIPE gives
 

@@ -6,6 +6,7 @@ Without it, the LHÉO elements of the sites carry only their codes and placehold
 Two formats: LHÉO 2.3 (the writer of `fasd import`) and the template workbook of
 `fasd template` filled with the offers (when pipeline/template.py is installed).
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -36,8 +37,10 @@ def read_records(path: Path) -> Iterator[dict]:
             try:
                 record = json.loads(line)
             except json.JSONDecodeError as exc:
-                raise InputError(f"{path.name} : ligne {number} illisible ({exc.msg}) ; "
-                                 "attendu : une offre JSON par ligne (records.jsonl de fasd import).") from None
+                raise InputError(
+                    f"{path.name} : ligne {number} illisible ({exc.msg}) ; "
+                    "attendu : une offre JSON par ligne (records.jsonl de fasd import)."
+                ) from None
             if not isinstance(record, dict) or "ref_formation" not in record:
                 raise InputError(f"{path.name} : ligne {number} : ce n'est pas une formation de records.jsonl.")
             yield record
@@ -49,6 +52,7 @@ def load_directory(annuaire: Path | None) -> tuple[dict, dict]:
         return {}, {}
     from .records import directory_records
     from .run import run
+
     result = run([], annuaire=Path(annuaire))
     return directory_records(result, "site"), directory_records(result, "contact")
 
@@ -57,6 +61,7 @@ def load_directory(annuaire: Path | None) -> tuple[dict, dict]:
 def _cell(value, field):
     """A record value as the template cell a person would type (labels, not codes)."""
     from .enums import enumeration
+
     if value is None:
         return None
     if field.kind is Kind.ENUM:
@@ -67,12 +72,15 @@ def _cell(value, field):
             if choice is None:
                 return str(code)
             return enum.short_label(choice)
+
         return "; ".join(label(v) for v in value) if isinstance(value, list) else label(value)
     if field.kind is Kind.DATE:
         if isinstance(value, list):
             from .lheo.codes import cell_text
-            return "; ".join(cell_text(v) if isinstance(v, dict) else dt.date.fromisoformat(v).strftime("%d/%m/%Y")
-                             for v in value)
+
+            return "; ".join(
+                cell_text(v) if isinstance(v, dict) else dt.date.fromisoformat(v).strftime("%d/%m/%Y") for v in value
+            )
         return dt.date.fromisoformat(value)
     if field.kind is Kind.BOOL:
         return "oui" if value else "non"
@@ -87,6 +95,7 @@ def write_workbook(offers, sites: dict, contacts: dict, path: Path) -> int:
     from .template import build_template
     from .writers.atomic import atomic_path
     from .writers.safe import protect_cell
+
     offers = list(offers)
     if not offers:
         return 0
@@ -129,23 +138,41 @@ def template_available() -> bool:
 
 @click.command("export")
 @click.argument("records", required=False, type=click.Path(dir_okay=False))
-@click.option("--out", required=True, type=click.Path(dir_okay=False), callback=refuse_empty,
-              help="Fichier à écrire : .xml (LHÉO 2.3) ou .xlsx (classeur modèle).")
-@click.option("--format", "fmt", type=click.Choice(["lheo", "xlsx"]),
-              help="Format de sortie ; par défaut déduit de l'extension de --out.")
-@click.option("--annuaire", type=click.Path(dir_okay=False),
-              help="Classeur des sites et contacts (feuilles Sites et Contacts) : sans lui, les "
-                   "organismes et lieux ne portent que leur code.")
-@click.option("--base", metavar="URL", help="Au lieu de RECORDS : l'offre en ligne de la base du catalogue "
-              "(sans les enregistrements retirés ni les sessions terminées), en LHÉO 2.3.")
+@click.option(
+    "--out",
+    required=True,
+    type=click.Path(dir_okay=False),
+    callback=refuse_empty,
+    help="Fichier à écrire : .xml (LHÉO 2.3) ou .xlsx (classeur modèle).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["lheo", "xlsx"]),
+    help="Format de sortie ; par défaut déduit de l'extension de --out.",
+)
+@click.option(
+    "--annuaire",
+    type=click.Path(dir_okay=False),
+    help="Classeur des sites et contacts (feuilles Sites et Contacts) : sans lui, les "
+    "organismes et lieux ne portent que leur code.",
+)
+@click.option(
+    "--base",
+    metavar="URL",
+    help="Au lieu de RECORDS : l'offre en ligne de la base du catalogue "
+    "(sans les enregistrements retirés ni les sessions terminées), en LHÉO 2.3.",
+)
 @click.option("--organisme", metavar="SIRET", help="Avec --base : l'offre d'un seul organisme (SIRET ou SIREN).")
-@click.option("--depuis", metavar="AAAA-MM-JJ",
-              help="Avec --base : seulement les formations modifiées depuis cette date.")
+@click.option(
+    "--depuis", metavar="AAAA-MM-JJ", help="Avec --base : seulement les formations modifiées depuis cette date."
+)
 @click.option("--today", metavar="AAAA-MM-JJ", help="Avec --base : date de l'export (par défaut aujourd'hui).")
 def export(records, out, fmt, annuaire, base, organisme, depuis, today):
     """Exporte les offres acceptées (records.jsonl de fasd import, ou --base) en LHÉO 2.3 ou en classeur modèle."""
     if base:
         from .catalogue.export_command import export_base
+
         export_base(records, out, fmt, annuaire, base, organisme, depuis, today)
         return
     if records is None:
@@ -164,14 +191,14 @@ def export(records, out, fmt, annuaire, base, organisme, depuis, today):
     try:
         if fmt == "lheo":
             from .writers.lheo import write_offers
+
             count = write_offers(offers, sites, contacts, out_path)
         else:
             count = write_workbook(offers, sites, contacts, out_path)
     except OSError as exc:
         raise OutputError(f"impossible d'écrire {out_path} ({exc.strerror or exc}).") from None
     if count == 0:
-        click.echo(f"Aucune formation à exporter dans {records_path.name} : {out_path.name} n'est pas écrit.",
-                   err=True)
+        click.echo(f"Aucune formation à exporter dans {records_path.name} : {out_path.name} n'est pas écrit.", err=True)
         sys.exit(EXIT_FINDINGS)
     if not sites and annuaire is None:
         click.echo("Sans --annuaire, les sites et contacts ne portent que leur code.", err=True)

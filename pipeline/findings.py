@@ -5,6 +5,7 @@ and gives the message parameters; `Findings.add` looks up everything a person ne
 to find the cell: file, sheet, Excel row, column header and letter, XML line, the
 value as written, and the record's key.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -15,12 +16,28 @@ from .model import ENTITIES, Field, Kind
 from .rules import ERROR, RULES
 from .tables import Table
 
-COLUMNS = ["code", "severity", "entity", "key", "field", "source", "sheet", "row", "column",
-           "cell", "line", "value", "message", "suggestion"]
+COLUMNS = [
+    "code",
+    "severity",
+    "entity",
+    "key",
+    "field",
+    "source",
+    "sheet",
+    "row",
+    "column",
+    "cell",
+    "line",
+    "value",
+    "message",
+    "suggestion",
+]
 
 
 # Format findings that an optional value may get without its record being rejected.
 DROPPABLE_CODES = {"BAD_FORMAT", "BAD_ENUM", "TOO_LONG", "TOO_MANY", "OUT_OF_RANGE"}
+
+
 def droppable(field: Field) -> bool:
     """An optional field whose bad value can be left out of the record (spec: issue 10 §5).
 
@@ -115,8 +132,18 @@ class Findings:
     def __len__(self) -> int:
         return len(self._rows)
 
-    def add(self, table: Table, idx, code: str, field: str | None = None, *,
-            value=None, row: int | None = None, suggestion: str | None = None, **params) -> str:
+    def add(
+        self,
+        table: Table,
+        idx,
+        code: str,
+        field: str | None = None,
+        *,
+        value=None,
+        row: int | None = None,
+        suggestion: str | None = None,
+        **params,
+    ) -> str:
         """One finding on record `idx` of `table`, located at `field`'s cell; returns its code.
 
         `row` overrides the record's own row (a flat file repeats a formation on many
@@ -138,23 +165,63 @@ class Findings:
         if not self.strict and code in DROPPABLE_CODES and field in spec.by_name and droppable(spec.field(field)):
             original = _Params(params)
             original.update(field_label=label.rstrip(" *"), value=value)
-            params = {"problem": RULES[code].template.format_map(original).rstrip("."),
-                      "hint": RULES[code].help.format_map(original).rstrip("."), "original": code}
+            params = {
+                "problem": RULES[code].template.format_map(original).rstrip("."),
+                "hint": RULES[code].help.format_map(original).rstrip("."),
+                "original": code,
+            }
             code = "OPTIONAL_DROPPED"
-        self._append(code, params, entity=table.entity, key=record_key(table, idx, cell), field=field or "",
-                     source=source, sheet=sheet, row=row,
-                     column=column.header if column else "",
-                     cell=f"{column.letter}{row}" if column and row and line is None else "",
-                     line=line, value=value, suggestion=suggestion, _index=idx,
-                     field_label=label.rstrip(" *"), entity_label=spec.label.capitalize())
+        self._append(
+            code,
+            params,
+            entity=table.entity,
+            key=record_key(table, idx, cell),
+            field=field or "",
+            source=source,
+            sheet=sheet,
+            row=row,
+            column=column.header if column else "",
+            cell=f"{column.letter}{row}" if column and row and line is None else "",
+            line=line,
+            value=value,
+            suggestion=suggestion,
+            _index=idx,
+            field_label=label.rstrip(" *"),
+            entity_label=spec.label.capitalize(),
+        )
         return code
 
-    def add_file(self, code: str, source: str, sheet: str = "", *, entity: str = "", row=None,
-                 column: str = "", letter: str = "", value="", suggestion: str | None = None, **params) -> None:
+    def add_file(
+        self,
+        code: str,
+        source: str,
+        sheet: str = "",
+        *,
+        entity: str = "",
+        row=None,
+        column: str = "",
+        letter: str = "",
+        value="",
+        suggestion: str | None = None,
+        **params,
+    ) -> None:
         """A finding about the file itself (a missing sheet, an unknown column)."""
-        self._append(code, params, entity=entity, key="", field="", source=source, sheet=sheet, row=row,
-                     column=column, cell=f"{letter}{row}" if letter and row else "", line=None,
-                     value=value, suggestion=suggestion, _index=None)
+        self._append(
+            code,
+            params,
+            entity=entity,
+            key="",
+            field="",
+            source=source,
+            sheet=sheet,
+            row=row,
+            column=column,
+            cell=f"{letter}{row}" if letter and row else "",
+            line=None,
+            value=value,
+            suggestion=suggestion,
+            _index=None,
+        )
 
     def _append(self, code: str, params: dict, *, suggestion, **where) -> None:
         rule = RULES[code]
@@ -166,12 +233,16 @@ class Findings:
         help_text = rule.help.format_map(values)
         where.pop("field_label", None)
         where.pop("entity_label", None)
-        self._rows.append({
-            "code": code, "severity": rule.severity, **where,
-            "value": "" if where.get("value") is None else str(where["value"]),
-            "message": rule.template.format_map(values),
-            "suggestion": f"{suggestion} — {help_text}" if suggestion else help_text,
-        })
+        self._rows.append(
+            {
+                "code": code,
+                "severity": rule.severity,
+                **where,
+                "value": "" if where.get("value") is None else str(where["value"]),
+                "message": rule.template.format_map(values),
+                "suggestion": f"{suggestion} — {help_text}" if suggestion else help_text,
+            }
+        )
 
     def take(self, keep_out) -> list[dict]:
         """Remove and return the findings for which `keep_out(row)` is true (a profile

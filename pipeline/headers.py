@@ -8,6 +8,7 @@ by the column's content (digits -> the code, oui/non -> the yes/no field). A map
 file (`fasd colonnes`, `--colonnes`) overrides all of this. Every decision is kept
 (`ColumnDecision`) for the report's `Colonnes` sheet and `report.json`.
 """
+
 from __future__ import annotations
 
 import difflib
@@ -37,6 +38,7 @@ IGNORE = "ignorer"
 @dataclass
 class ColumnDecision:
     """What one header of one sheet was read as (field None: ignored)."""
+
     source: str
     sheet: str
     letter: str
@@ -46,13 +48,21 @@ class ColumnDecision:
     how: str = ""
     why: str = ""
     samples: list[str] = dc_field(default_factory=list)
-    suggestion: str | None = None   # nearest known label, for an unrecognised header
+    suggestion: str | None = None  # nearest known label, for an unrecognised header
     content: list[str] = dc_field(default_factory=list, repr=False)  # first non-blank cells, for guesses
 
     def as_dict(self) -> dict:
-        return {"source": self.source, "sheet": self.sheet, "column": self.letter, "header": self.header,
-                "field": self.field or "", "entity": self.entity, "how": self.how, "why": self.why,
-                "samples": list(self.samples)}
+        return {
+            "source": self.source,
+            "sheet": self.sheet,
+            "column": self.letter,
+            "header": self.header,
+            "field": self.field or "",
+            "entity": self.entity,
+            "how": self.how,
+            "why": self.why,
+            "samples": list(self.samples),
+        }
 
 
 @lru_cache(maxsize=None)
@@ -65,14 +75,15 @@ def header_candidates(entities: tuple[str, ...]) -> dict[str, tuple[tuple[str, s
     ranked: dict[str, dict[str, tuple[int, str]]] = {}
     for name in entities:
         for f in ENTITIES[name].fields:
-            spellings = [(0, HOW_LABEL, f.label)] + [(1, HOW_SYNONYM, s) for s in f.synonyms] \
-                + [(2, HOW_NAME, f.name)]
+            spellings = [(0, HOW_LABEL, f.label)] + [(1, HOW_SYNONYM, s) for s in f.synonyms] + [(2, HOW_NAME, f.name)]
             for rank, how, spelling in spellings:
                 options = ranked.setdefault(fold(spelling), {})
                 if f.name not in options or rank < options[f.name][0]:
                     options[f.name] = (rank, how)
-    return {spelling: tuple((name, how) for name, (_, how) in sorted(options.items(), key=lambda kv: kv[1][0]))
-            for spelling, options in ranked.items()}
+    return {
+        spelling: tuple((name, how) for name, (_, how) in sorted(options.items(), key=lambda kv: kv[1][0]))
+        for spelling, options in ranked.items()
+    }
 
 
 @lru_cache(maxsize=None)
@@ -121,6 +132,7 @@ def closest_header(header: str, entities: tuple[str, ...]) -> str | None:
 def fits(value: str, f) -> bool:
     """True when `value` reads as a value of field `f` (converts, and has its code shape)."""
     from .normalise import Unconvertible, convert_cell
+
     try:
         typed = convert_cell(value, f)
     except Unconvertible:
@@ -130,8 +142,9 @@ def fits(value: str, f) -> bool:
     return True
 
 
-def decide_by_content(options: tuple[tuple[str, str], ...], values: list[str],
-                      entities: tuple[str, ...]) -> tuple[str, str]:
+def decide_by_content(
+    options: tuple[tuple[str, str], ...], values: list[str], entities: tuple[str, ...]
+) -> tuple[str, str]:
     """Among the fields a header may mean, the one its values fit best (ties: the label's).
 
     Returns (field, why)."""
@@ -146,8 +159,10 @@ def decide_by_content(options: tuple[tuple[str, str], ...], values: list[str],
     name = next(n for score, n in scores if score == best)
     spec = field_spec(name, entities)
     others = " ou ".join(f"« {field_spec(n, entities).label.rstrip(' *')} »" for n, _ in options)
-    return name, (f"en-tête ambigu ({others}) : son contenu ({best}/{len(sample)} valeur(s) lisibles) "
-                  f"désigne « {spec.label.rstrip(' *')} »")
+    return name, (
+        f"en-tête ambigu ({others}) : son contenu ({best}/{len(sample)} valeur(s) lisibles) "
+        f"désigne « {spec.label.rstrip(' *')} »"
+    )
 
 
 def samples_of(values: list[str], n: int = 3) -> list[str]:
@@ -162,8 +177,16 @@ def samples_of(values: list[str], n: int = 3) -> list[str]:
     return out
 
 
-def resolve_headers(header: list[str], column_values, entities: tuple[str, ...], *, source: str,
-                    sheet: str, letters: list[str], mapping=None) -> list[ColumnDecision]:
+def resolve_headers(
+    header: list[str],
+    column_values,
+    entities: tuple[str, ...],
+    *,
+    source: str,
+    sheet: str,
+    letters: list[str],
+    mapping=None,
+) -> list[ColumnDecision]:
     """One decision per non-blank header cell, in sheet order.
 
     `column_values(j)` gives the text cells of column j (for content decisions and
@@ -181,8 +204,11 @@ def resolve_headers(header: list[str], column_values, entities: tuple[str, ...],
         mapped = mapping.lookup(text, entities, sheet) if mapping is not None else None
         if mapped is not None:
             d.field, d.how = (None if mapped == IGNORE else mapped), HOW_MAPPING
-            d.why = "ignorée à la demande du fichier de correspondance" if mapped == IGNORE else \
-                "indiquée par le fichier de correspondance"
+            d.why = (
+                "ignorée à la demande du fichier de correspondance"
+                if mapped == IGNORE
+                else "indiquée par le fichier de correspondance"
+            )
         elif fold(text) in IGNORED_HEADERS:
             d.how, d.why = HOW_OURS, "colonne ajoutée par le rapport de fasd"
         else:
@@ -193,8 +219,11 @@ def resolve_headers(header: list[str], column_values, entities: tuple[str, ...],
                     d.how = HOW_CONTENT
                 else:
                     d.field, d.how = options[0]
-                    d.why = {HOW_LABEL: "libellé du modèle ou de SOFI", HOW_SYNONYM: "autre nom connu du champ",
-                             HOW_NAME: "nom interne du champ"}[d.how]
+                    d.why = {
+                        HOW_LABEL: "libellé du modèle ou de SOFI",
+                        HOW_SYNONYM: "autre nom connu du champ",
+                        HOW_NAME: "nom interne du champ",
+                    }[d.how]
             else:
                 d.how = HOW_UNKNOWN
                 d.content = [v for v in values[:500] if v and v.strip()][:50]

@@ -11,6 +11,7 @@ fichier;feuille;colonne;en-tête;champ;libellé du champ;certitude;exemples
 Only « en-tête » and « champ » are read back; « feuille », when filled, restricts the
 entry to that sheet.
 """
+
 from __future__ import annotations
 
 import csv
@@ -19,8 +20,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import InputError
-from .headers import (HOW_CLOSE, HOW_CONTENT, HOW_UNKNOWN, IGNORE, ColumnDecision, closest_headers,
-                      entity_of, field_spec, header_index)
+from .headers import (
+    HOW_CLOSE,
+    HOW_CONTENT,
+    HOW_UNKNOWN,
+    IGNORE,
+    ColumnDecision,
+    closest_headers,
+    entity_of,
+    field_spec,
+    header_index,
+)
 from .model import ENTITIES, OFFER_ENTITIES, Kind
 from .text import fold
 
@@ -32,6 +42,7 @@ TELLING_KINDS = {Kind.DATE, Kind.SIRET, Kind.EMAIL, Kind.URL, Kind.POSTCODE}
 @dataclass
 class ColumnMapping:
     """Header (folded) -> field name or IGNORE; per sheet first, then for any sheet."""
+
     path: str
     by_sheet: dict[tuple[str, str], str] = field(default_factory=dict)
     anywhere: dict[str, str] = field(default_factory=dict)
@@ -76,8 +87,10 @@ def load_mapping(path: Path) -> ColumnMapping:
     rows = list(csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter))
     headers = {fold(h): h for h in (rows[0].keys() if rows else [])}
     if fold("en-tête") not in headers or fold("champ") not in headers:
-        raise InputError(f"{path.name} : fichier de correspondance sans colonnes « en-tête » et « champ » ; "
-                         "produisez-le avec fasd colonnes FICHIER --out correspondance.csv.")
+        raise InputError(
+            f"{path.name} : fichier de correspondance sans colonnes « en-tête » et « champ » ; "
+            "produisez-le avec fasd colonnes FICHIER --out correspondance.csv."
+        )
     header_col, field_col = headers[fold("en-tête")], headers[fold("champ")]
     sheet_col = headers.get(fold("feuille"))
     mapping = ColumnMapping(path.name)
@@ -87,9 +100,11 @@ def load_mapping(path: Path) -> ColumnMapping:
             continue
         name = _field_name(wanted)
         if name is None:
-            raise InputError(f"{path.name}, ligne {number} : champ « {wanted} » inconnu pour l'en-tête "
-                             f"« {header} » ; indiquez un champ du modèle (voir docs/codes.md et le modèle "
-                             "de classeur) ou « ignorer ».")
+            raise InputError(
+                f"{path.name}, ligne {number} : champ « {wanted} » inconnu pour l'en-tête "
+                f"« {header} » ; indiquez un champ du modèle (voir docs/codes.md et le modèle "
+                "de classeur) ou « ignorer »."
+            )
         sheet = (row.get(sheet_col) or "").strip() if sheet_col else ""
         if sheet:
             mapping.by_sheet[(fold(sheet), fold(header))] = name
@@ -115,8 +130,11 @@ def propose(decisions: list[ColumnDecision]) -> list[ColumnDecision]:
                 guess = _by_content(d.content, entities, taken)
                 if guess:
                     d.field, d.how = guess, HOW_CONTENT
-                    d.why = "valeurs de la forme attendue par « " + field_spec(guess, entities).label.rstrip(" *") \
+                    d.why = (
+                        "valeurs de la forme attendue par « "
+                        + field_spec(guess, entities).label.rstrip(" *")
                         + " » (à vérifier)"
+                    )
             if d.field:
                 d.entity = entity_of(d.field, entities)
         out.append(d)
@@ -125,6 +143,7 @@ def propose(decisions: list[ColumnDecision]) -> list[ColumnDecision]:
 
 def _entities_of(d: ColumnDecision) -> tuple[str, ...]:
     from .readers.xlsx import SHEET_NAMES
+
     entity = SHEET_NAMES.get(fold(d.sheet))
     return (entity,) if entity else OFFER_ENTITIES
 
@@ -135,12 +154,14 @@ def _telling_fit(value: str, f) -> bool:
 
     from .normalise import Unconvertible, convert_cell
     from .validators.fields import PATTERNS
+
     try:
         typed = convert_cell(value, f)
     except Unconvertible:
         return False
     if f.kind is Kind.SIRET:
         from stdnum.fr import siret
+
         return siret.is_valid(typed)
     pattern = PATTERNS.get(f.kind)
     return pattern is None or re.fullmatch(pattern, str(typed)) is not None
@@ -166,8 +187,9 @@ def write_mapping(decisions: list[ColumnDecision], out) -> None:
         entities = _entities_of(d)
         label = field_spec(d.field, entities).label.rstrip(" *") if d.field else ""
         certainty = d.how + (f" : {d.why}" if d.why and d.how in (HOW_CLOSE, HOW_CONTENT) else "")
-        writer.writerow([d.source, d.sheet, d.letter, d.header, d.field or IGNORE, label, certainty,
-                         " | ".join(d.samples)])
+        writer.writerow(
+            [d.source, d.sheet, d.letter, d.header, d.field or IGNORE, label, certainty, " | ".join(d.samples)]
+        )
 
 
 def read_headers(paths: list[Path]) -> list[ColumnDecision]:
@@ -175,6 +197,7 @@ def read_headers(paths: list[Path]) -> list[ColumnDecision]:
     that is not understood (that is what the mapping is for)."""
     from .findings import Findings
     from .readers import read_one
+
     findings = Findings()
     findings.explore = True
     for path in paths:
@@ -189,8 +212,11 @@ def _command():
 
     @click.command("colonnes")
     @click.argument("inputs", nargs=-1, required=True, type=click.Path(dir_okay=False))
-    @click.option("--out", type=click.Path(dir_okay=False),
-                  help="Fichier de correspondance à écrire (CSV « ; »). Par défaut, sur la sortie standard.")
+    @click.option(
+        "--out",
+        type=click.Path(dir_okay=False),
+        help="Fichier de correspondance à écrire (CSV « ; »). Par défaut, sur la sortie standard.",
+    )
     def colonnes_command(inputs, out):
         """Propose, pour chaque en-tête de INPUTS, le champ où il sera lu.
 
@@ -207,8 +233,10 @@ def _command():
                 target = d.field or IGNORE
                 click.echo(f"{d.sheet}!{d.letter:<3} {d.header[:40]:<40} -> {target:<24} ({d.how})")
             unsure = sum(1 for d in decisions if d.how in (HOW_CLOSE, HOW_CONTENT, HOW_UNKNOWN))
-            click.echo(f"{len(decisions)} en-tête(s), dont {unsure} à vérifier ; correspondance écrite dans {out}. "
-                       f"Corrigez la colonne « champ », puis relancez avec --colonnes {out}.")
+            click.echo(
+                f"{len(decisions)} en-tête(s), dont {unsure} à vérifier ; correspondance écrite dans {out}. "
+                f"Corrigez la colonne « champ », puis relancez avec --colonnes {out}."
+            )
         else:
             write_mapping(decisions, sys.stdout)
 

@@ -7,6 +7,7 @@ crash and never a silent blank. Each distinct cell text is converted once, so a
 column of 100 000 sessions with a few hundred distinct dates costs a few hundred
 conversions.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -39,8 +40,10 @@ EXPECTED = {
     Kind.DATE: ("une date", "écrivez la date au format jj/mm/aaaa, par exemple 07/09/2026."),
     Kind.INT: ("un nombre entier", "saisissez un nombre entier sans décimale, par exemple 12."),
     Kind.DECIMAL: ("un nombre", "saisissez un nombre, virgule pour les décimales, par exemple 1540,50."),
-    Kind.SIRET: ("un SIRET valide", "14 chiffres dont le dernier est une clé de contrôle : "
-                                    "recopiez-le depuis l'avis de situation Sirene."),
+    Kind.SIRET: (
+        "un SIRET valide",
+        "14 chiffres dont le dernier est une clé de contrôle : recopiez-le depuis l'avis de situation Sirene.",
+    ),
     Kind.EMAIL: ("une adresse électronique", "écrivez une adresse de la forme nom@domaine.fr."),
     Kind.URL: ("une adresse web", "écrivez une adresse complète commençant par https://."),
     Kind.PHONE: ("un numéro de téléphone", "10 chiffres commençant par 0, ou +33 suivi de 9 chiffres."),
@@ -149,7 +152,7 @@ def parse_information(text: str) -> dict:
     if not m:
         return {"date": parse_date(text).isoformat()}  # an Excel date cell or serial number
     day = parse_date(m.group(1)).isoformat()
-    place = PLACE_SEPARATOR.sub("", text[m.end():], count=1).strip()
+    place = PLACE_SEPARATOR.sub("", text[m.end() :], count=1).strip()
     return {"date": day, "lieu": place} if place else {"date": day}
 
 
@@ -226,8 +229,7 @@ def normalise_table(table: Table, findings: Findings) -> None:
     typed = {}
     for field in table.spec.fields:
         raw[field.name] = blank_placeholders(raw[field.name])
-    proofs = {f.name: column_proof(stripped_text(raw[f.name]).unique()) for f in table.spec.fields
-              if f.single_date}
+    proofs = {f.name: column_proof(stripped_text(raw[f.name]).unique()) for f in table.spec.fields if f.single_date}
     fallback = sheet_order(list(proofs.values()))
     for field in table.spec.fields:
         text = stripped_text(raw[field.name])
@@ -263,8 +265,7 @@ def normalise_table(table: Table, findings: Findings) -> None:
 def stripped_text(column: pd.Series) -> pd.Series:
     """column.fillna("").astype(str).str.strip() in one pass over the cells: pandas'
     string accessor costs several times more on columns of text cells."""
-    cells = [v.strip() if v.__class__ is str else ("" if pd.isna(v) else str(v).strip())
-             for v in column.tolist()]
+    cells = [v.strip() if v.__class__ is str else ("" if pd.isna(v) else str(v).strip()) for v in column.tolist()]
     return pd.Series(cells, index=column.index, dtype="str")
 
 
@@ -279,8 +280,9 @@ def _report_month_first(table, field, text, findings, proven: bool) -> None:
     for idx, value in text.items():
         m = SLASHED.match(value)
         if m and (int(m.group(2)) > 12 or not proven):
-            reason = (f"« {value} » n'existe pas autrement" if proven else
-                      "comme les autres colonnes de dates du fichier")
+            reason = (
+                f"« {value} » n'existe pas autrement" if proven else "comme les autres colonnes de dates du fichier"
+            )
             findings.add(table, idx, "DATES_MONTH_FIRST", field.name, value=value, reason=reason)
             return
 
@@ -304,12 +306,28 @@ def _report_failures(table, field, text, failures, findings):
             if field.kind is Kind.ENUM and part not in nearest:
                 nearest[part] = closest(field.table, part)
             near = nearest.get(part)
-            findings.add(table, idx, "BAD_ENUM", field.name, value=value, bad=part, allowed=allowed,
-                         suggestion=f"Vouliez-vous dire « {near.label} » ?" if near else None)
+            findings.add(
+                table,
+                idx,
+                "BAD_ENUM",
+                field.name,
+                value=value,
+                bad=part,
+                allowed=allowed,
+                suggestion=f"Vouliez-vous dire « {near.label} » ?" if near else None,
+            )
         else:
             expected, hint = EXPECTED.get(field.kind, EXPECTED[Kind.CODE])
-            findings.add(table, idx, "BAD_FORMAT", field.name, value=value, bad=part,
-                         expected=expected, hint=hint.format(example=field.example or "—"))
+            findings.add(
+                table,
+                idx,
+                "BAD_FORMAT",
+                field.name,
+                value=value,
+                bad=part,
+                expected=expected,
+                hint=hint.format(example=field.example or "—"),
+            )
 
 
 def display_labels(table_name: str, limit: int = 12) -> list[str]:

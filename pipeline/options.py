@@ -1,4 +1,5 @@
 """Option pieces shared by the commands (import, check, export, template)."""
+
 from __future__ import annotations
 
 import click

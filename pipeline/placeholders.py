@@ -4,6 +4,7 @@ Exports and LHÉO flows fill unknown cells with `-`, `NC`, `00000000`…; read a
 they would pass a required field or fail a format check. The list is data
 (`data/placeholders.csv`, with why each value is there) so a Carif-Oref can extend it.
 """
+
 from __future__ import annotations
 
 import csv

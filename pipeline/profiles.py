@@ -10,6 +10,7 @@ warning per record. A web address without `http://` is accepted as LHÉO has it.
 Keys and links are never relaxed: a record without a key, or pointing nowhere, is
 still wrong.
 """
+
 from __future__ import annotations
 
 import re
@@ -25,8 +26,7 @@ PROFILES = ("sofi", "lheo")
 
 # Fields LHÉO carries as free text (or an unchecked string): a value SOFI cannot read
 # is "to complete", not an error of the flow. rythmes: `rythme-formation`; URLs: `urlweb`.
-FREE_TEXT = {("session", "rythmes"), ("formation", "url_formation"), ("action", "url_action"),
-             ("site", "web")}
+FREE_TEXT = {("session", "rythmes"), ("formation", "url_formation"), ("action", "url_action"), ("site", "web")}
 URL_FIELDS = {("formation", "url_formation"), ("action", "url_action"), ("site", "web")}
 # A web address without its scheme ("lyceedekerneuzec.fr", "www2.cndp.fr/…"): what LHÉO
 # producers write in `urlweb`, and an address a person opens as it is.
@@ -42,8 +42,7 @@ def _never_relaxed() -> set[tuple[str, str]]:
         fields.update((e.name, k) for k in e.key)
         if e.parent_field:
             fields.add((e.name, e.parent_field))
-    fields.update((entity, field) for entity, field, _ in DIRECTORY_LINKS
-                  if not field.startswith("referent_"))
+    fields.update((entity, field) for entity, field, _ in DIRECTORY_LINKS if not field.startswith("referent_"))
     return fields
 
 
@@ -59,8 +58,11 @@ def record_profile(table: Table, profil: str | None) -> pd.Series:
 
 def acceptable(row: dict) -> bool:
     """A finding the lheo profile drops outright: a web address without http://."""
-    return (row.get("code") == "BAD_FORMAT" and (row.get("entity"), row.get("field")) in URL_FIELDS
-            and BARE_URL.fullmatch(str(row.get("value") or "").strip()) is not None)
+    return (
+        row.get("code") == "BAD_FORMAT"
+        and (row.get("entity"), row.get("field")) in URL_FIELDS
+        and BARE_URL.fullmatch(str(row.get("value") or "").strip()) is not None
+    )
 
 
 def relaxable(row: dict) -> bool:
@@ -88,6 +90,7 @@ def apply_profile(tables: dict[str, Table], findings: Findings, profil: str | No
     lheo = {name: set(t.raw.index[record_profile(t, profil)]) for name, t in tables.items()}
     if not any(lheo.values()):
         return {name: {} for name in tables}
+
     def in_lheo(r) -> bool:
         return r.get("_index") is not None and int(r["_index"]) in lheo.get(r["entity"], ())
 

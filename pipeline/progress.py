@@ -9,6 +9,7 @@ Stages, in order: `read` (records read, per input file and sheet), `check` (reco
 checked, per entity), `write` (accepted formations written to records.jsonl and
 lheo.xml, `fasd import` only), `report` (rows of the report files).
 """
+
 from __future__ import annotations
 
 import time
@@ -23,12 +24,13 @@ UNITS = {"read": "enregistrements", "check": "enregistrements", "write": "format
 @dataclass(frozen=True)
 class Step:
     """One report of a stage: `done` of `total` (None while unknown), what it is on now."""
+
     stage: str
     done: int
     total: Optional[int]
     detail: str = ""
     finished: bool = False
-    elapsed: float = 0.0      # wall seconds since the stage started
+    elapsed: float = 0.0  # wall seconds since the stage started
 
     @property
     def label(self) -> str:
@@ -50,6 +52,7 @@ class Progress:
     detail changes and ends), so a callback costs nothing next to the work even when the
     core advances per record.
     """
+
     callback: Optional[Callback] = None
     interval: float = 0.1
     timings: dict[str, float] = field(default_factory=dict)
@@ -97,8 +100,7 @@ class Progress:
     def _send(self, finished: bool = False) -> None:
         self._sent = now = time.perf_counter()
         if self.callback is not None:
-            self.callback(Step(self._stage, self._done, self._total, self._detail, finished,
-                               now - self._started))
+            self.callback(Step(self._stage, self._done, self._total, self._detail, finished, now - self._started))
 
 
 def tracker(progress: Progress | Callback | None) -> Progress:

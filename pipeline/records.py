@@ -5,6 +5,7 @@ line, and the LHÉO writer and `fasd export` read them. Fields are named as in t
 spec's dictionary; values are typed (ISO dates, numbers, booleans, lists; enumerations
 as their LHÉO / Formacode code); empty fields are left out.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -57,8 +58,9 @@ def plain_column(series: pd.Series) -> list:
     return [v if v.__class__ is str else plain(v) for v in series.tolist()]
 
 
-def frame_records(frame: pd.DataFrame, entity: str, missing: dict | None = None,
-                  filled: dict | None = None) -> list[dict]:
+def frame_records(
+    frame: pd.DataFrame, entity: str, missing: dict | None = None, filled: dict | None = None
+) -> list[dict]:
     """Records of a typed frame; with `missing` (index -> fields SOFI still needs, see
     profiles.py) each record says whether it is complete; with `filled` (index ->
     fields given by --defauts) its provenance names them under "defaut"."""

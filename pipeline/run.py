@@ -2,6 +2,7 @@
 
 Pure core: no output files, no printing. The CLI and the tests call `run`.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -52,7 +53,8 @@ class Result:
         """Accepted records of `entity` that are *à compléter*."""
         missing = self.incomplete.get(entity, {})
         return sum(1 for idx in missing if bool(self.accepted[entity].get(idx, False)))
-    catalogue: object = None   # the ChangeReport when the run was applied to a base (issue 14)
+
+    catalogue: object = None  # the ChangeReport when the run was applied to a base (issue 14)
     organisme: dict = field(default_factory=dict)  # the organisation of the upload (validators/organisation.py)
 
     def accepted_frame(self, entity: str) -> pd.DataFrame:
@@ -98,11 +100,23 @@ class Stopwatch:
         self._last = now
 
 
-def run(inputs: list[Path], *, annuaire: Path | None = None, reference=None,
-        today: dt.date | None = None, profil: str | None = None,
-        progress: Progress | Callback | None = None, dispositifs: Path | None = None,
-        colonnes=None, defauts=None, strict: bool = False, organisme: str | None = None,
-        stream: bool | None = False, chunk_rows: int | None = None, write_offers: bool = True) -> Result:
+def run(
+    inputs: list[Path],
+    *,
+    annuaire: Path | None = None,
+    reference=None,
+    today: dt.date | None = None,
+    profil: str | None = None,
+    progress: Progress | Callback | None = None,
+    dispositifs: Path | None = None,
+    colonnes=None,
+    defauts=None,
+    strict: bool = False,
+    organisme: str | None = None,
+    stream: bool | None = False,
+    chunk_rows: int | None = None,
+    write_offers: bool = True,
+) -> Result:
     """Read, normalise, validate, resolve and decide. Raises InputError for unreadable inputs.
 
     `profil`: "sofi" or "lheo" for every record; None = lheo for records read from
@@ -122,29 +136,49 @@ def run(inputs: list[Path], *, annuaire: Path | None = None, reference=None,
         notes = []
         if stream is not False:
             from . import stream as streaming
+
             path = streaming.streamable(inputs, annuaire=annuaire, profil=profil, defauts=defauts, stream=stream)
             if path is not None:
                 organisation_siren(organisme)  # a bad --organisme stops before reading
                 clock = Stopwatch()
                 try:
-                    result = streaming.stream_run(path, annuaire=annuaire, reference=reference,
-                                                  today=today or dt.date.today(), profil=profil, progress=progress,
-                                                  colonnes=colonnes, strict=strict, organisme=organisme,
-                                                  chunk_rows=chunk_rows or streaming.CHUNK_ROWS, clock=clock,
-                                                  with_offers=write_offers)
+                    result = streaming.stream_run(
+                        path,
+                        annuaire=annuaire,
+                        reference=reference,
+                        today=today or dt.date.today(),
+                        profil=profil,
+                        progress=progress,
+                        colonnes=colonnes,
+                        strict=strict,
+                        organisme=organisme,
+                        chunk_rows=chunk_rows or streaming.CHUNK_ROWS,
+                        clock=clock,
+                        with_offers=write_offers,
+                    )
                     result.timings = clock.times
                     return result
                 except streaming.StreamFallback as exc:
                     notes.append(str(exc))
-        result = _run(inputs, annuaire=annuaire, reference=reference, today=today, profil=profil,
-                      progress=progress, colonnes=colonnes, defauts=defauts, strict=strict,
-                      organisme=organisme)
+        result = _run(
+            inputs,
+            annuaire=annuaire,
+            reference=reference,
+            today=today,
+            profil=profil,
+            progress=progress,
+            colonnes=colonnes,
+            defauts=defauts,
+            strict=strict,
+            organisme=organisme,
+        )
         result.notes.extend(notes)
         return result
 
 
-def _run(inputs, *, annuaire, reference, today, profil, progress, colonnes=None, defauts=None,
-         strict=False, organisme=None) -> Result:
+def _run(
+    inputs, *, annuaire, reference, today, profil, progress, colonnes=None, defauts=None, strict=False, organisme=None
+) -> Result:
     organisation_siren(organisme)  # a bad --organisme stops before reading
     today = today or dt.date.today()
     clock = Stopwatch()
@@ -176,6 +210,7 @@ def _run(inputs, *, annuaire, reference, today, profil, progress, colonnes=None,
     clock.lap("validate")
     if reference is not None:
         from .validators.certification import resolve_certifications
+
         steps.advance(0, detail="certifications")
         resolve_certifications(tables, findings, reference, today)
     clock.lap("resolve")
@@ -185,7 +220,16 @@ def _run(inputs, *, annuaire, reference, today, profil, progress, colonnes=None,
     clock.lap("decide")
     steps.finish()
     frame = findings.frame()
-    result = Result([str(p) for p in inputs], tables, accepted, frame, today, clock.times, incomplete,
-                    [d.as_dict() for d in findings.columns], filled=filled)
+    result = Result(
+        [str(p) for p in inputs],
+        tables,
+        accepted,
+        frame,
+        today,
+        clock.times,
+        incomplete,
+        [d.as_dict() for d in findings.columns],
+        filled=filled,
+    )
     result.organisme = organisation
     return result

@@ -6,6 +6,7 @@ two outputs disagreed, and a bidi override can make a text read differently from
 it holds. They are removed from the raw cell before normalisation, with a
 CONTROL_CHAR warning naming them; tab and line breaks stay (multi-line cells).
 """
+
 from __future__ import annotations
 
 import re
@@ -16,8 +17,7 @@ from .tables import Table
 
 # C0 and C1 controls except tab, LF, CR; DEL; bidi embeddings, overrides and isolates;
 # the BOM / zero-width no-break space; line and paragraph separators (invalid in LHÉO text).
-CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ufeff\u2028\u2029"
-                     "\ufffe\uffff]")
+CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ufeff\u2028\u2029\ufffe\uffff]")
 
 
 def _name(char: str) -> str:
@@ -46,8 +46,7 @@ def sanitise_table(table: Table, findings: Findings) -> None:
         for idx in column.index[column.isin(dirty)]:
             text, names = cleaned[column.at[idx]]
             count = len(CONTROL.findall(column.at[idx]))
-            findings.add(table, idx, "CONTROL_CHAR", field.name, value=text, count=count,
-                         names=", ".join(names))
+            findings.add(table, idx, "CONTROL_CHAR", field.name, value=text, count=count, names=", ".join(names))
         raw[field.name] = column.map(_cleaner(cleaned))
 
 

@@ -25,6 +25,7 @@ answer differs from one a chunk was decided with, the stream runs again with the
 final answer known from the start (exact, twice the time; only a file with sites of
 several SIRENs can cause it).
 """
+
 from __future__ import annotations
 
 import codecs
@@ -63,18 +64,18 @@ from .validators.cross import run_cross_checks
 from .validators.fields import flagged_cells, validate_fields
 from .validators.organisation import check_organisation
 
-CSV_SUFFIXES = {".csv", ".txt"}   # readers/__init__.py
+CSV_SUFFIXES = {".csv", ".txt"}  # readers/__init__.py
 LHEO_SUFFIXES = {".xml", ".lheo"}
-CHUNK_ROWS = 20_000          # rows of a chunk, at least (cut at the next formation)
-HEAD_ROWS = 1_000            # rows read before the header is decided (content decisions, samples)
-STREAM_MIN_BYTES = 32 * 1024 * 1024   # `stream=None`: a CSV this large is streamed
+CHUNK_ROWS = 20_000  # rows of a chunk, at least (cut at the next formation)
+HEAD_ROWS = 1_000  # rows read before the header is decided (content decisions, samples)
+STREAM_MIN_BYTES = 32 * 1024 * 1024  # `stream=None`: a CSV this large is streamed
 BLOCK_BYTES = 8 * 1024 * 1024
 DIRECTORY = ("site", "contact")
 KEYS = {e: ENTITIES[e].key[0] for e in ("formation", "action", "session")}
 USED_SITES = (("action", "code_site_dispensateur"), ("session", "code_site_responsable"))
-SHEET_ROWS = 1_048_575       # records one sheet of report.xlsx holds below its header
-CONTENT_SAMPLE = 200         # headers.decide_by_content looks at this many non-blank values
-SAMPLES = 3                  # headers.samples_of
+SHEET_ROWS = 1_048_575  # records one sheet of report.xlsx holds below its header
+CONTENT_SAMPLE = 200  # headers.decide_by_content looks at this many non-blank values
+SAMPLES = 3  # headers.samples_of
 
 
 class StreamFallback(Exception):
@@ -103,7 +104,7 @@ _bad_positions: list[int] = []
 def _cp1252_tracked(error):
     """readers/csv.py's fallback (an invalid UTF-8 byte read as Windows-1252), noting where."""
     _bad_positions.append(error.start)
-    bad = error.object[error.start:error.start + 1]
+    bad = error.object[error.start : error.start + 1]
     return bad.decode("cp1252", errors="replace"), error.start + 1
 
 
@@ -113,9 +114,10 @@ codecs.register_error("fasd-cp1252-tracked", _cp1252_tracked)
 @dataclass
 class Decoding:
     """What readers/csv.decode decides from the whole file, gathered block by block."""
+
     bad_lines: list[int] = field(default_factory=list)
-    multibyte: bool = False   # VALID_UTF8_MULTIBYTE found somewhere
-    invalid: bool = False     # some byte is not UTF-8
+    multibyte: bool = False  # VALID_UTF8_MULTIBYTE found somewhere
+    invalid: bool = False  # some byte is not UTF-8
 
     def mixed_lines(self) -> list[int]:
         """The MIXED_ENCODING lines readers/csv.py reports (none for a Windows-1252 file)."""
@@ -142,10 +144,11 @@ def _blocks(path: Path, decoding: Decoding) -> Iterator[str]:
                 block, pending = data, b""
             if first:
                 head = block[:4096]
-                if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or \
-                        head.count(b"\x00") > len(head) // 8:
-                    raise InputError(f"{path.name} : ce n'est pas un fichier texte CSV (UTF-16 ou binaire ?). "
-                                     "Enregistrez-le en « CSV UTF-8 ».")
+                if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or head.count(b"\x00") > len(head) // 8:
+                    raise InputError(
+                        f"{path.name} : ce n'est pas un fichier texte CSV (UTF-16 ou binaire ?). "
+                        "Enregistrez-le en « CSV UTF-8 »."
+                    )
                 body = block[3:] if block.startswith(codecs.BOM_UTF8) else block
                 offset = len(block) - len(body)
             else:
@@ -191,8 +194,8 @@ def _rows(path: Path, decoding: Decoding) -> tuple[Iterator[list[str]], str]:
         try:
             yield from reader
         except csv.Error as exc:
-            raise StreamFallback(f"{path.name} : lecture en flux impossible ({exc}) ; fichier lu en entier.") \
-                from None
+            raise StreamFallback(f"{path.name} : lecture en flux impossible ({exc}) ; fichier lu en entier.") from None
+
     return rows(), delimiter
 
 
@@ -200,6 +203,7 @@ def _rows(path: Path, decoding: Decoding) -> tuple[Iterator[list[str]], str]:
 @dataclass
 class Spool:
     """Temporary files of a streamed run: the offers, and each chunk's raw cells for report.xlsx."""
+
     folder: Path
     records: Path
     lheo: Path
@@ -217,9 +221,24 @@ class Spool:
 class Stream:
     """One pass over the CSV: a generator of offer records plus what the report needs."""
 
-    def __init__(self, path: Path, *, annuaire, reference, today, profil, strict, organisme, mapping,
-                 chunk_rows: int, clock, steps, spool: Spool, known_used: set | None = None,
-                 with_offers: bool = True) -> None:
+    def __init__(
+        self,
+        path: Path,
+        *,
+        annuaire,
+        reference,
+        today,
+        profil,
+        strict,
+        organisme,
+        mapping,
+        chunk_rows: int,
+        clock,
+        steps,
+        spool: Spool,
+        known_used: set | None = None,
+        with_offers: bool = True,
+    ) -> None:
         self.path = path
         self.annuaire = annuaire
         self.reference = reference
@@ -235,22 +254,22 @@ class Stream:
         self.known_used = known_used
         self.with_offers = with_offers
         self.chunks = 0
-        self.findings = Findings()           # the run's findings, chunk after chunk
+        self.findings = Findings()  # the run's findings, chunk after chunk
         self.findings.mapping = mapping
         self.findings.strict = strict
-        self.sites: dict[str, dict] = {}     # accepted directory records, for lheo.xml
+        self.sites: dict[str, dict] = {}  # accepted directory records, for lheo.xml
         self.contacts: dict[str, dict] = {}
         self.read: Counter[str] = Counter()
         self.accepted: Counter[str] = Counter()
         self.complete: Counter[str] = Counter()  # accepted records à compléter
         self.sessions: Counter[str] = Counter()
-        self.seen_keys: dict = {}            # check_duplicate_keys across chunks
+        self.seen_keys: dict = {}  # check_duplicate_keys across chunks
         self.chunk_keys: dict[str, set] = {e: set() for e in KEYS}
         self.used: set = set()
-        self.flagged: list[frozenset] = []   # the sites the organisation check rejected, per chunk
+        self.flagged: list[frozenset] = []  # the sites the organisation check rejected, per chunk
         self.organisation: dict = {}
-        self.input_rows: list[dict] = []     # findings of reading the offer input (file-level)
-        self.offer_rows: list[dict] = []     # findings of the chunks' records
+        self.input_rows: list[dict] = []  # findings of reading the offer input (file-level)
+        self.offer_rows: list[dict] = []  # findings of the chunks' records
         self.lheo = path.suffix.lower() in LHEO_SUFFIXES
         self.header: Header  # set by _head, before any chunk
         self.decoding = Decoding()
@@ -298,6 +317,7 @@ class Stream:
         chunks: Iterator[tuple[dict[str, Table], Findings]]
         if self.lheo:
             from .stream_lheo import LheoChunks
+
             source = LheoChunks(self.path, self.spool.folder / "chunks.pickle", self.chunk_rows)
             chunks = ((tables, self._chunk_findings()) for tables, _ in source.chunks())
             inline = source.read(self.input_rows)  # the whole flow, spilled in chunks: its sites and contacts
@@ -319,6 +339,7 @@ class Stream:
         """The sites and contacts of the run (the flow's, then --annuaire's, as read_inputs
         joins them), checked once; their findings and the records they reject."""
         from .readers import _without_keys, read_one
+
         findings = Findings()
         findings.mapping = self.mapping
         findings.strict = self.strict
@@ -354,34 +375,36 @@ class Stream:
         self._header_cells = head[self.extra_header]
         header_findings = Findings()
         header_findings.mapping = self.mapping
-        self.header = read_header(head, source=source, sheet=sheet, entities=OFFER_ENTITIES,
-                                  findings=header_findings)
+        self.header = read_header(head, source=source, sheet=sheet, entities=OFFER_ENTITIES, findings=header_findings)
         self.findings.columns.extend(header_findings.columns)
         self.findings.missing_columns |= header_findings.missing_columns
         self.input_rows.extend(header_findings._rows)
         if self.extra_header != self.header.index:
             raise StreamFallback(f"{source} : ligne d'en-tête ambiguë ; fichier lu en entier.")
         self.letters = [column_letter(j) for j in range(len(head[self.header.index]))]
-        self._samples_pending(head[self.header.index + 1:])
+        self._samples_pending(head[self.header.index + 1 :])
         return head
 
     def _samples_pending(self, body: list[list[str]]) -> None:
         """Decisions whose samples (or content sample) the head may not hold in full."""
         self.pending = []
-        for d in self.findings.columns[:len(self.header.decisions)]:
+        for d in self.findings.columns[: len(self.header.decisions)]:
             j = [i for i, letter in enumerate(self.letters) if letter == d.letter]
             if not j:
                 continue
             values = [r[j[0]] if j[0] < len(r) else "" for r in body]
             filled = sum(1 for v in values if v and v.strip())
             if d.how == "contenu" and filled < CONTENT_SAMPLE and not self.head_is_all:
-                raise StreamFallback(f"{self.path.name} : en-tête « {d.header} » décidé par son contenu, "
-                                     "trop peu de valeurs en tête de fichier ; fichier lu en entier.")
+                raise StreamFallback(
+                    f"{self.path.name} : en-tête « {d.header} » décidé par son contenu, "
+                    "trop peu de valeurs en tête de fichier ; fichier lu en entier."
+                )
             if len(d.samples) < SAMPLES:
                 self.pending.append((d, j[0]))
 
     def _more_samples(self, body: list[list[str]]) -> None:
         from .headers import samples_of
+
         still = []
         for d, j in self.pending:
             values = d.samples + [r[j] if j < len(r) else "" for r in body]
@@ -407,7 +430,7 @@ class Stream:
             text = row[j].strip() if j < len(row) else ""
             return "" if is_placeholder(text) else text
 
-        body = iter(head[h + 1:])
+        body = iter(head[h + 1 :])
         for source in (body, rows):
             for row in source:
                 if can_cut and len(chunk) >= self.chunk_rows:
@@ -472,6 +495,7 @@ class Stream:
             self.clock.lap("validate")
         if self.reference is not None:
             from .validators.certification import resolve_certifications
+
             resolve_certifications(tables, findings, self.reference, self.today)
         if self.clock:
             self.clock.lap("resolve")
@@ -482,11 +506,14 @@ class Stream:
         self._account(offers, accepted, incomplete, findings)
         self.chunks += 1
         if self.steps is not None:
-            self.steps.advance(sum(len(offers[e]) for e in OFFER_ENTITIES),
-                               detail=f"{self.path.name}, lot {self.chunks} (contrôle et écriture par lots)")
+            self.steps.advance(
+                sum(len(offers[e]) for e in OFFER_ENTITIES),
+                detail=f"{self.path.name}, lot {self.chunks} (contrôle et écriture par lots)",
+            )
         if self.with_offers:
             result = Result([str(self.path)], tables, accepted, pd.DataFrame(), self.today, incomplete=incomplete)
             from .records import offer_records
+
             yield from offer_records(result)
         if self.clock:
             self.clock.lap("write_records+lheo.xml")
@@ -503,8 +530,7 @@ class Stream:
                 continue
             extra = [str(v).strip() for v in row[width:] if str(v).strip()]
             if extra:
-                findings.add_file("EXTRA_CELLS", head.source, head.sheet, row=i, value=extra[0][:80],
-                                  count=len(extra))
+                findings.add_file("EXTRA_CELLS", head.source, head.sheet, row=i, value=extra[0][:80], count=len(extra))
 
     def _check_contiguous(self, offers: dict[str, Table]) -> None:
         """A formation, action or session key (typed: as the checks compare them) met in an
@@ -512,10 +538,15 @@ class Stream:
         for entity, key in KEYS.items():
             keys = set(offers[entity].typed[key].dropna().tolist()) - {""}
             if keys & self.chunk_keys[entity]:
-                what = {"formation": "d'une même formation", "action": "d'une même action",
-                        "session": "d'une même session"}[entity]
-                raise StreamFallback(f"{self.path.name} : les lignes {what} ne se suivent pas (ou sa référence "
-                                     "est reprise plus loin) ; fichier lu en entier.")
+                what = {
+                    "formation": "d'une même formation",
+                    "action": "d'une même action",
+                    "session": "d'une même session",
+                }[entity]
+                raise StreamFallback(
+                    f"{self.path.name} : les lignes {what} ne se suivent pas (ou sa référence "
+                    "est reprise plus loin) ; fichier lu en entier."
+                )
             self.chunk_keys[entity] |= keys
 
     def _check_dates(self, table: Table) -> None:
@@ -533,10 +564,11 @@ class Stream:
         before = len(findings._rows)
         findings._rows.extend(injected)
         accepted = decide(tables, findings)
-        new = findings._rows[before + len(injected):]
+        new = findings._rows[before + len(injected) :]
         findings._rows = findings._rows[:before] + [r for r in new if r["entity"] not in DIRECTORY]
         if not self.directory_accepted:
             from .records import frame_records
+
             for entity, target in (("site", self.sites), ("contact", self.contacts)):
                 self.directory_accepted[entity] = accepted[entity]
                 key = ENTITIES[entity].key[0]
@@ -552,6 +584,7 @@ class Stream:
                 r["_index"] = int(r["_index"]) + offsets[r["entity"]]
         self.offer_rows.extend(findings._rows)
         from .activity import session_counts
+
         sessions = offers["session"].typed[accepted["session"]]["date_fin"]
         self.sessions.update(session_counts(sessions, self.today))
         spill = {}
@@ -563,8 +596,12 @@ class Stream:
             missing = incomplete.get(entity, {})
             self.complete[entity] += sum(1 for idx in missing if bool(ok.get(idx, False)))
             raw = offers[entity].raw
-            spill[entity] = (raw.set_axis(raw.index + offsets[entity]), ok.set_axis(ok.index + offsets[entity]),
-                             offers[entity].columns, offers[entity].origins)
+            spill[entity] = (
+                raw.set_axis(raw.index + offsets[entity]),
+                ok.set_axis(ok.index + offsets[entity]),
+                offers[entity].columns,
+                offers[entity].origins,
+            )
         with open(self.spool.raw, "ab") as fh:
             pickle.dump(spill, fh, protocol=pickle.HIGHEST_PROTOCOL)
 
@@ -572,8 +609,10 @@ class Stream:
         """After the last chunk: the organisation, the directory's cascade, then every finding
         in the order the whole-file run adds them (reading, directory, chunks, organisation, cascade)."""
         if not any(self.read[e] for e in OFFER_ENTITIES):
-            raise InputError(f"{self.path.name} : aucune offre lue (aucune ligne de formation, d'action, de session "
-                             "ni de dispositif).")
+            raise InputError(
+                f"{self.path.name} : aucune offre lue (aucune ligne de formation, d'action, de session "
+                "ni de dispositif)."
+            )
         final_used = self.known_used if self.known_used is not None else self.used
         organisation = Findings()
         flagged, self.organisation = self._organisation(final_used, organisation)
@@ -594,31 +633,64 @@ class Stream:
         mixed = Findings()
         for line in self.decoding.mixed_lines():
             mixed.add_file("MIXED_ENCODING", self.path.name, self.path.stem, row=line)
-        self.findings._rows = (mixed._rows + self.input_rows + self.directory_read_rows + self.directory_rows
-                               + self.offer_rows + organisation._rows + directory._rows[before:])
+        self.findings._rows = (
+            mixed._rows
+            + self.input_rows
+            + self.directory_read_rows
+            + self.directory_rows
+            + self.offer_rows
+            + organisation._rows
+            + directory._rows[before:]
+        )
 
     def exact(self) -> bool:
         """Whether every chunk was decided with the final organisation answer."""
         return all(f == self.final_flagged for f in self.flagged)
 
 
-def stream_run(path: Path, *, annuaire=None, reference=None, today: dt.date, profil=None, progress=None,
-               colonnes=None, strict: bool = False, organisme: str | None = None,
-               chunk_rows: int = CHUNK_ROWS, clock=None, steps=None, with_offers: bool = True):
+def stream_run(
+    path: Path,
+    *,
+    annuaire=None,
+    reference=None,
+    today: dt.date,
+    profil=None,
+    progress=None,
+    colonnes=None,
+    strict: bool = False,
+    organisme: str | None = None,
+    chunk_rows: int = CHUNK_ROWS,
+    clock=None,
+    steps=None,
+    with_offers: bool = True,
+):
     """The streamed run of `path`; a StreamResult whose offers are already written (spooled),
     unless `with_offers` is False (`fasd check`: no records.jsonl nor lheo.xml)."""
     from .progress import tracker
     from .writers.offers import write_offer_stream
+
     steps = tracker(progress) if steps is None else steps
     known_used = None
     for _ in range(2):
         spool = Spool.create()
         steps.start("read", detail=path.name)
         try:
-            stream = Stream(path, annuaire=annuaire, reference=reference, today=today, profil=profil,
-                            strict=strict, organisme=organisme, mapping=colonnes, chunk_rows=chunk_rows,
-                            clock=clock, steps=steps, spool=spool, known_used=known_used,
-                            with_offers=with_offers)
+            stream = Stream(
+                path,
+                annuaire=annuaire,
+                reference=reference,
+                today=today,
+                profil=profil,
+                strict=strict,
+                organisme=organisme,
+                mapping=colonnes,
+                chunk_rows=chunk_rows,
+                clock=clock,
+                steps=steps,
+                spool=spool,
+                known_used=known_used,
+                with_offers=with_offers,
+            )
             if with_offers:
                 write_offer_stream(stream.offers(), stream.sites, stream.contacts, spool.records, spool.lheo)
             else:
@@ -641,6 +713,7 @@ class StreamResult(Result):
     """A streamed run: the findings and counts of the whole file; the offers already written
     (spooled, moved into the output folder by writers/output.py); the raw cells of each
     chunk spilled, read back only for report.xlsx (`load_tables`)."""
+
     spool: Spool | None = None
     counts: dict = field(default_factory=dict)
     directory: dict = field(default_factory=dict)
@@ -657,9 +730,17 @@ class StreamResult(Result):
             "sessions": {k: int(stream.sessions[k]) for k in ("active", "ended", "ending_within_a_month")},
             "a_completer": {name: int(stream.complete[name]) for name in ENTITIES},
         }
-        result = cls([str(stream.path)], {}, {}, stream.findings.frame(), stream.today,
-                     columns=[d.as_dict() for d in stream.findings.columns], spool=stream.spool, counts=counts,
-                     directory={e: (stream.directory[e], stream.directory_final[e]) for e in DIRECTORY})
+        result = cls(
+            [str(stream.path)],
+            {},
+            {},
+            stream.findings.frame(),
+            stream.today,
+            columns=[d.as_dict() for d in stream.findings.columns],
+            spool=stream.spool,
+            counts=counts,
+            directory={e: (stream.directory[e], stream.directory_final[e]) for e in DIRECTORY},
+        )
         result.organisme = stream.organisation
         weakref.finalize(result, stream.spool.remove)
         return result
@@ -691,9 +772,11 @@ class StreamResult(Result):
             return
         too_many = [ENTITIES[e].sheet for e in OFFER_ENTITIES if self.counts["entities"][e]["read"] > SHEET_ROWS]
         if too_many:
-            self.report_note = (f"Trop d'enregistrements pour les recopier dans ce classeur ({', '.join(too_many)} : "
-                                f"plus de {SHEET_ROWS} lignes, le maximum d'une feuille) : seuls les constats "
-                                "sont listés ; report.csv et report.json donnent le même détail.")
+            self.report_note = (
+                f"Trop d'enregistrements pour les recopier dans ce classeur ({', '.join(too_many)} : "
+                f"plus de {SHEET_ROWS} lignes, le maximum d'une feuille) : seuls les constats "
+                "sont listés ; report.csv et report.json donnent le même détail."
+            )
             self.tables = {e: empty_table(e) for e in ENTITIES}
             self.accepted = {e: pd.Series([], dtype=bool) for e in ENTITIES}
             return

@@ -9,6 +9,7 @@ but writes the offer rows of every CHUNK_ROWS records to a temporary file instea
 keeping them; the checks then take the chunks back one by one, with the directory
 complete. Memory holds the directory and one chunk, not the flow.
 """
+
 from __future__ import annotations
 
 import pickle
@@ -62,15 +63,15 @@ class LheoChunks:
                 for k, v in bundle.paths.items():
                     paths.setdefault(k, v)
                 if held >= self.chunk_rows:  # a chunk ends with a whole formation
-                    pickle.dump(({e: c.data for e, c in offers.items()}, origins), fh,
-                                protocol=pickle.HIGHEST_PROTOCOL)
+                    pickle.dump(({e: c.data for e, c in offers.items()}, origins), fh, protocol=pickle.HIGHEST_PROTOCOL)
                     pool = {}
                     offers = {e: Columns(e, pool) for e in OFFERS}
                     origins, held = {}, 0
             if held or any(c.data[c.names[0]] for c in offers.values()):
                 pickle.dump(({e: c.data for e, c in offers.items()}, origins), fh, protocol=pickle.HIGHEST_PROTOCOL)
-        self.columns = {entity: {name: SourceColumn(p, p) for (e, name), p in paths.items() if e == entity}
-                        for entity in ENTITIES}
+        self.columns = {
+            entity: {name: SourceColumn(p, p) for (e, name), p in paths.items() if e == entity} for entity in ENTITIES
+        }
         tables = {}
         for entity, d in directory.items():
             found = Columns(entity, pool)
@@ -81,13 +82,15 @@ class LheoChunks:
         for (code, version, v12), count in sorted(publics.items()):
             where = "formation/action/code-public-vise"
             if v12:
-                findings.add_file("PUBLIC_VERSION", source, column=where, value=code, count=count, version=version,
-                                  v12=v12)
+                findings.add_file(
+                    "PUBLIC_VERSION", source, column=where, value=code, count=count, version=version, v12=v12
+                )
             else:
                 findings.add_file("PUBLIC_UNMAPPED", source, column=where, value=code, count=count, version=version)
         for element_path, count in sorted(unused.items()):
-            findings.add_file("LHEO_UNUSED", source, column=element_path, value=str(count), count=count,
-                              path=element_path)
+            findings.add_file(
+                "LHEO_UNUSED", source, column=element_path, value=str(count), count=count, path=element_path
+            )
         input_rows.extend(findings._rows)
         return tables
 
@@ -96,12 +99,17 @@ class LheoChunks:
         frame["_source"] = source
         frame["_sheet"] = ""
         frame["_row"] = None
-        return Table(entity, conform(entity, frame), {(source, ""): self.columns[entity]},
-                     origins=origins if entity == "formation" else {})
+        return Table(
+            entity,
+            conform(entity, frame),
+            {(source, ""): self.columns[entity]},
+            origins=origins if entity == "formation" else {},
+        )
 
     def chunks(self) -> Iterator[tuple[dict[str, Table], Findings]]:
         """The offer tables of each spilled chunk (index from 0), with an empty findings table."""
         import pandas as pd
+
         with open(self.spill, "rb") as fh:
             while True:
                 try:

@@ -6,6 +6,7 @@ given (the report shows it back), plus the provenance columns `_source`, `_sheet
 vary by row, so they are kept once per (source, sheet) in `columns`.
 Normalisation adds `typed`, same index, one typed column per field.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -17,8 +18,8 @@ from .model import ENTITIES, PROVENANCE
 
 @dataclass(frozen=True)
 class SourceColumn:
-    letter: str   # "D" for a sheet; an element path for XML
-    header: str   # the header as written in the file
+    letter: str  # "D" for a sheet; an element path for XML
+    header: str  # the header as written in the file
 
 
 @dataclass
@@ -54,8 +55,9 @@ def conform(entity: str, frame: pd.DataFrame) -> pd.DataFrame:
     out = {}
     n = len(frame)
     for name in spec.names:
-        out[name] = (frame[name].astype(object) if name in frame
-                     else pd.Series([""] * n, index=frame.index, dtype=object))
+        out[name] = (
+            frame[name].astype(object) if name in frame else pd.Series([""] * n, index=frame.index, dtype=object)
+        )
     for name in PROVENANCE:
         out[name] = frame[name] if name in frame else pd.Series([None] * n, index=frame.index, dtype=object)
     return pd.DataFrame(out, index=frame.index)

@@ -8,6 +8,7 @@ templates_xlsx/offre-fasd.xlsx and a test regenerates it to check it is current.
 Drop-downs are Excel data validations applied once per column range (A2:A5001), never
 per cell, so 5 000 rows per sheet cost nothing; formats are column styles.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -25,44 +26,62 @@ from .template_command import DEFAULT_OUT  # noqa: F401  (re-exported: tests and
 from .validators.cross import run_cross_checks  # noqa: F401 - imports every module that registers rules
 from .validators.registry import rules_on
 
-ROWS = 5000                  # data rows prepared (validations and formats)
+ROWS = 5000  # data rows prepared (validations and formats)
 LAST_ROW = ROWS + 1
 README_SHEET = "Lisez-moi"
 LISTS_SHEET = "Listes"
 MULTI_SEPARATOR = " ; "
 
 # Colours, explained on the Lisez-moi sheet.
-HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")      # a field to fill in
-LINK_FILL = PatternFill("solid", fgColor="E2EFDA")        # a link to another sheet
+HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")  # a field to fill in
+LINK_FILL = PatternFill("solid", fgColor="E2EFDA")  # a link to another sheet
 TITLE_FONT = Font(bold=True, size=16, color="1F4E78")
 SECTION_FONT = Font(bold=True, size=12, color="1F4E78")
 THIN = Side(style="thin", color="9BC2E6")
 HEADER_BORDER = Border(bottom=Side(style="medium", color="1F4E78"), right=THIN)
-ERROR_FILL_HEX, WARNING_FILL_HEX = "FFC7CE", "FFD9A0"     # shared with the report
-TAB_COLOURS = {"site": "A9D08E", "contact": "A9D08E", "formation": "5B9BD5",
-               "action": "5B9BD5", "session": "5B9BD5", "dispositif": "5B9BD5"}
+ERROR_FILL_HEX, WARNING_FILL_HEX = "FFC7CE", "FFD9A0"  # shared with the report
+TAB_COLOURS = {
+    "site": "A9D08E",
+    "contact": "A9D08E",
+    "formation": "5B9BD5",
+    "action": "5B9BD5",
+    "session": "5B9BD5",
+    "dispositif": "5B9BD5",
+}
 
 DATE_FORMAT = "DD/MM/YYYY"
 EXCEL_2000_01_01, EXCEL_2100_12_31 = 36526, 73415
 
 FASD_TEXT = (
-    ("F — Formation", "La formation précise la finalité, les objectifs et le programme, "
-     "indépendamment d'un organisme de formation, d'un lieu ou d'une date."),
-    ("A — Action", "L'action complète l'intitulé et le descriptif de la formation, et indique "
-     "l'organisme dispensateur."),
+    (
+        "F — Formation",
+        "La formation précise la finalité, les objectifs et le programme, "
+        "indépendamment d'un organisme de formation, d'un lieu ou d'une date.",
+    ),
+    (
+        "A — Action",
+        "L'action complète l'intitulé et le descriptif de la formation, et indique l'organisme dispensateur.",
+    ),
     ("S — Session", "La session permet de décliner le lieu et les dates de déroulement de l'action."),
-    ("D — Dispositif", "Le dispositif affiche les types de financements de la session de formation, "
-     "associés à un ou plusieurs publics."),
+    (
+        "D — Dispositif",
+        "Le dispositif affiche les types de financements de la session de formation, "
+        "associés à un ou plusieurs publics.",
+    ),
 )
-FASD_EXAMPLE = ("Exemple : la formation présentée vise la certification de CAP ébéniste (F). Elle est "
-                "organisée par l'organisme Auboisveillant (A) du 27 septembre 2016 au 13 juin 2017 à "
-                "Mayenne (S) et bénéficie d'un financement privé pour les salariés d'entreprise (D).")
-FAS_CODE = ("Dans SOFI, le code FAS 19482-89393-143842 se lit : formation 19482, action 89393, "
-            "session 143842. Une formation a une ou plusieurs actions, une action une ou plusieurs "
-            "sessions, une session un ou plusieurs dispositifs.")
+FASD_EXAMPLE = (
+    "Exemple : la formation présentée vise la certification de CAP ébéniste (F). Elle est "
+    "organisée par l'organisme Auboisveillant (A) du 27 septembre 2016 au 13 juin 2017 à "
+    "Mayenne (S) et bénéficie d'un financement privé pour les salariés d'entreprise (D)."
+)
+FAS_CODE = (
+    "Dans SOFI, le code FAS 19482-89393-143842 se lit : formation 19482, action 89393, "
+    "session 143842. Une formation a une ou plusieurs actions, une action une ou plusieurs "
+    "sessions, une session un ou plusieurs dispositifs."
+)
 SHEET_TEXT = {
     "site": "Vos établissements (SIRET, adresse). Un site est cité par son code dans les actions "
-            "(site dispensateur) et les sessions (site lieu, organisme responsable).",
+    "(site dispensateur) et les sessions (site lieu, organisme responsable).",
     "contact": "Les personnes référentes (PMR, mobilité, PRF), citées par leur code dans les sessions.",
     "formation": "Une ligne par formation : intitulé, objectifs, programme, certification préparée.",
     "action": "Une ligne par action : la formation telle que la dispense un de vos sites.",
@@ -103,6 +122,7 @@ def _sheet_ref(sheet: str, letter: str, first: int, last: int) -> str:
 
 # ---------------------------------------------------------------- field texts
 
+
 def field_rule(entity: Entity, f: Field) -> str:
     """What the importer expects in the column, in French (header comment, Lisez-moi)."""
     kind = f.kind
@@ -111,16 +131,20 @@ def field_rule(entity: Entity, f: Field) -> str:
         shown = ", ".join(labels[:12]) + (" …" if len(labels) > 12 else "")
         rule = f"Valeur de la liste déroulante ({shown})."
         if f.multi:
-            rule += (" Plusieurs valeurs possibles, séparées par « ; » : la liste n'en insère "
-                     "qu'une, tapez les suivantes à la main (Excel ne bloquera pas).")
+            rule += (
+                " Plusieurs valeurs possibles, séparées par « ; » : la liste n'en insère "
+                "qu'une, tapez les suivantes à la main (Excel ne bloquera pas)."
+            )
     elif kind is Kind.BOOL:
         rule = "oui ou non (liste déroulante)."
     elif kind is Kind.REF:
         target = ENTITIES[f.links_to or ""]
-        rule = (f"Référence d'une ligne de la feuille « {target.sheet} » "
-                f"(colonne « {target.field(target.key[0]).plain_label} »), au choix dans la liste.")
+        rule = (
+            f"Référence d'une ligne de la feuille « {target.sheet} » "
+            f"(colonne « {target.field(target.key[0]).plain_label} »), au choix dans la liste."
+        )
     elif kind is Kind.DATE:
-        rule = ("Dates jj/mm/aaaa séparées par « ; »." if f.multi else "Date jj/mm/aaaa.")
+        rule = "Dates jj/mm/aaaa séparées par « ; »." if f.multi else "Date jj/mm/aaaa."
     elif kind is Kind.INT:
         rule = "Nombre entier" + (f" ≥ {f.minimum:g}" if f.minimum is not None else "") + "."
     elif kind is Kind.DECIMAL:
@@ -159,15 +183,18 @@ def field_status(f: Field) -> str:
     if f.status:
         return f.status
     if f.from_reference:
-        return ("Obligatoire pour une formation non certifiante ; repris de la fiche Certif Info "
-                "quand la formation est certifiante.")
+        return (
+            "Obligatoire pour une formation non certifiante ; repris de la fiche Certif Info "
+            "quand la formation est certifiante."
+        )
     return "Facultatif."
 
 
 def cross_checks(entity: Entity, f: Field) -> str:
     """The registered cross-record rules whose findings point to this column, by title."""
-    titles = dict.fromkeys(RULES[code].title for r in rules_on(entity.name, f.name) for code in r.codes
-                           if RULES[code].severity != INFO)
+    titles = dict.fromkeys(
+        RULES[code].title for r in rules_on(entity.name, f.name) for code in r.codes if RULES[code].severity != INFO
+    )
     return f"Autres contrôles : {' ; '.join(titles)}." if titles else ""
 
 
@@ -183,6 +210,7 @@ def header_comment(entity: Entity, f: Field) -> str:
 
 
 # ---------------------------------------------------------------- sheets
+
 
 def _number_format(f: Field) -> str:
     if f.multi or not f.kind.typed_in_excel:
@@ -220,31 +248,45 @@ def _validation(entity: Entity, f: Field, list_ranges: dict[str, str]) -> DataVa
         else:
             dv.error = "Choisissez une valeur de la liste déroulante."
     elif kind is Kind.BOOL:
-        dv = DataValidation(type="list", formula1='"oui,non"', allow_blank=True,
-                            error="Répondez oui ou non.")
+        dv = DataValidation(type="list", formula1='"oui,non"', allow_blank=True, error="Répondez oui ou non.")
     elif kind is Kind.REF:
         target = ENTITIES[f.links_to or ""]
-        dv = DataValidation(type="list", allow_blank=True, errorStyle="warning",
-                            formula1=_sheet_ref(target.sheet, key_letter(target.name), 2, LAST_ROW),
-                            error=f"Cette référence n'est pas dans la feuille « {target.sheet} ». "
-                                  "Gardez-la seulement si elle figure dans un autre fichier importé avec celui-ci.")
+        dv = DataValidation(
+            type="list",
+            allow_blank=True,
+            errorStyle="warning",
+            formula1=_sheet_ref(target.sheet, key_letter(target.name), 2, LAST_ROW),
+            error=f"Cette référence n'est pas dans la feuille « {target.sheet} ». "
+            "Gardez-la seulement si elle figure dans un autre fichier importé avec celui-ci.",
+        )
     elif f.single_date:
-        dv = DataValidation(type="date", operator="between", formula1=str(EXCEL_2000_01_01),
-                            formula2=str(EXCEL_2100_12_31), allow_blank=True,
-                            error="Saisissez une date jj/mm/aaaa (entre 2000 et 2100).")
+        dv = DataValidation(
+            type="date",
+            operator="between",
+            formula1=str(EXCEL_2000_01_01),
+            formula2=str(EXCEL_2100_12_31),
+            allow_blank=True,
+            error="Saisissez une date jj/mm/aaaa (entre 2000 et 2100).",
+        )
     elif kind.number and not f.multi:
         vtype = "whole" if kind is Kind.INT else "decimal"
         low = f.minimum if f.minimum is not None else 0
         if f.maximum is not None and not f.percent:  # a rate may be typed as 20 (%)
-            dv = DataValidation(type=vtype, operator="between", formula1=f"{low:g}",
-                                formula2=f"{f.maximum:g}", allow_blank=True)
+            dv = DataValidation(
+                type=vtype, operator="between", formula1=f"{low:g}", formula2=f"{f.maximum:g}", allow_blank=True
+            )
         else:
             operator = "greaterThan" if f.min_exclusive else "greaterThanOrEqual"
             dv = DataValidation(type=vtype, operator=operator, formula1=f"{low:g}", allow_blank=True)
         dv.error = field_rule(entity, f)
     elif f.max_len and not f.multi:
-        dv = DataValidation(type="textLength", operator="lessThanOrEqual", formula1=str(f.max_len),
-                            allow_blank=True, error=f"{f.max_len} caractères au plus.")
+        dv = DataValidation(
+            type="textLength",
+            operator="lessThanOrEqual",
+            formula1=str(f.max_len),
+            allow_blank=True,
+            error=f"{f.max_len} caractères au plus.",
+        )
     if dv is None:
         return None
     title = f.plain_label
@@ -334,13 +376,17 @@ def _readme(wb: Workbook) -> None:
         ws.cell(row=row, column=1, value=title).font = SECTION_FONT
         row += 1
 
-    ws.cell(row=1, column=1, value="Modèle de saisie de l'offre de formation (Formation, Action, Session, "
-                                   "Dispositif)").font = TITLE_FONT
+    ws.cell(
+        row=1, column=1, value="Modèle de saisie de l'offre de formation (Formation, Action, Session, Dispositif)"
+    ).font = TITLE_FONT
     ws.row_dimensions[1].height = 24
     row = 2
-    line("", "Remplissez les feuilles de ce classeur, enregistrez-le, puis importez-le : "
-             "fasd import mon-offre.xlsx --out resultat/ . Le rapport (resultat/report.xlsx) vous "
-             "renvoie votre classeur avec chaque cellule à corriger en couleur.")
+    line(
+        "",
+        "Remplissez les feuilles de ce classeur, enregistrez-le, puis importez-le : "
+        "fasd import mon-offre.xlsx --out resultat/ . Le rapport (resultat/report.xlsx) vous "
+        "renvoie votre classeur avec chaque cellule à corriger en couleur.",
+    )
 
     section("Le modèle F A S D")
     for title, text in FASD_TEXT:
@@ -351,47 +397,87 @@ def _readme(wb: Workbook) -> None:
     section("Les feuilles, dans l'ordre de saisie")
     for name in ENTITY_ORDER:
         line(ENTITIES[name].sheet, SHEET_TEXT[name])
-    line("", "Les feuilles « Lisez-moi » et « Listes » (masquée, elle alimente les listes déroulantes) "
-             "sont ignorées à l'import. Ne renommez ni les feuilles ni les en-têtes.")
+    line(
+        "",
+        "Les feuilles « Lisez-moi » et « Listes » (masquée, elle alimente les listes déroulantes) "
+        "sont ignorées à l'import. Ne renommez ni les feuilles ni les en-têtes.",
+    )
 
     section("Relier les lignes entre elles")
-    line("Réf. *", "Donnez à chaque formation, action et session une référence de votre choix, unique "
-                   "dans sa feuille (par exemple F-DEAS, A-DEAS-NANTES, S-DEAS-2026-09).")
-    line("Liaison", "Chaque action indique la « Réf. formation » de sa formation, chaque session la "
-                    "« Réf. action » de son action, chaque dispositif la « Réf. session » de sa session. "
-                    "Les colonnes de liaison (en-tête vert) proposent la liste des références déjà saisies "
-                    "dans la feuille parente.")
-    line("Sites, contacts", "Les colonnes Site dispensateur, Site lieu, Organisme responsable et Référent "
-                            "citent un « Code site » de la feuille Sites ou un « Code contact » de la "
-                            "feuille Contacts (ou d'un annuaire importé avec --annuaire).")
-    line("Codes SOFI", "Les colonnes « Code formation / action / session SOFI » sont facultatives : "
-                       "remplies, elles demandent la mise à jour de l'offre existante de ce numéro.")
+    line(
+        "Réf. *",
+        "Donnez à chaque formation, action et session une référence de votre choix, unique "
+        "dans sa feuille (par exemple F-DEAS, A-DEAS-NANTES, S-DEAS-2026-09).",
+    )
+    line(
+        "Liaison",
+        "Chaque action indique la « Réf. formation » de sa formation, chaque session la "
+        "« Réf. action » de son action, chaque dispositif la « Réf. session » de sa session. "
+        "Les colonnes de liaison (en-tête vert) proposent la liste des références déjà saisies "
+        "dans la feuille parente.",
+    )
+    line(
+        "Sites, contacts",
+        "Les colonnes Site dispensateur, Site lieu, Organisme responsable et Référent "
+        "citent un « Code site » de la feuille Sites ou un « Code contact » de la "
+        "feuille Contacts (ou d'un annuaire importé avec --annuaire).",
+    )
+    line(
+        "Codes SOFI",
+        "Les colonnes « Code formation / action / session SOFI » sont facultatives : "
+        "remplies, elles demandent la mise à jour de l'offre existante de ce numéro.",
+    )
 
     section("Saisir les cellules")
-    line("En-têtes", "Passez la souris sur un en-tête : sa note donne la règle, le format et un exemple. "
-                     "Les données commencent ligne 2 ; une ligne par enregistrement.")
-    line("Listes déroulantes", "Les colonnes à valeurs fixes proposent une liste déroulante ; une valeur hors "
-                               "liste est refusée, sauf dans les colonnes à plusieurs valeurs.")
-    line("Plusieurs valeurs", "Rythmes, périodes, types de parcours, modalités, publics… acceptent plusieurs "
-                              "valeurs dans la même cellule, séparées par un point-virgule : "
-                              "« continu ; temps plein ». La liste déroulante n'en insère qu'une : "
-                              "tapez les suivantes.")
+    line(
+        "En-têtes",
+        "Passez la souris sur un en-tête : sa note donne la règle, le format et un exemple. "
+        "Les données commencent ligne 2 ; une ligne par enregistrement.",
+    )
+    line(
+        "Listes déroulantes",
+        "Les colonnes à valeurs fixes proposent une liste déroulante ; une valeur hors "
+        "liste est refusée, sauf dans les colonnes à plusieurs valeurs.",
+    )
+    line(
+        "Plusieurs valeurs",
+        "Rythmes, périodes, types de parcours, modalités, publics… acceptent plusieurs "
+        "valeurs dans la même cellule, séparées par un point-virgule : "
+        "« continu ; temps plein ». La liste déroulante n'en insère qu'une : "
+        "tapez les suivantes.",
+    )
     line("Oui / non", "Répondez oui ou non (o/n, x/vide et 1/0 sont aussi compris).")
-    line("Dates et nombres", "Dates au format jj/mm/aaaa ; nombres avec une virgule décimale (1540,50) ; "
-                             "taux de TVA en fraction (0,2) ou en pourcentage (20 %).")
+    line(
+        "Dates et nombres",
+        "Dates au format jj/mm/aaaa ; nombres avec une virgule décimale (1540,50) ; "
+        "taux de TVA en fraction (0,2) ou en pourcentage (20 %).",
+    )
 
     section("Les couleurs")
-    line("Réf. formation *", "En-tête en gras, avec * : colonne obligatoire.", fill=HEADER_FILL,
-         font=Font(bold=True))
+    line("Réf. formation *", "En-tête en gras, avec * : colonne obligatoire.", fill=HEADER_FILL, font=Font(bold=True))
     line("Intitulé", "En-tête bleu : colonne à saisir.", fill=HEADER_FILL, font=Font())
-    line("Réf. action *", "En-tête vert : colonne de liaison vers une autre feuille.", fill=LINK_FILL,
-         font=Font(bold=True))
-    line("Erreur", "Dans le rapport (report.xlsx) : cellule en rouge = erreur, la ligne est rejetée ; "
-                   "sa note explique quoi corriger.", fill=PatternFill("solid", fgColor=ERROR_FILL_HEX))
-    line("Avertissement", "Dans le rapport : cellule en orange = avertissement, la ligne est acceptée "
-                          "mais mérite une vérification.", fill=PatternFill("solid", fgColor=WARNING_FILL_HEX))
-    line("Statut", "Dans le rapport, la dernière colonne « Statut » indique « accepté » ou « rejeté » "
-                   "avec les codes ; elle est ignorée à l'import : corrigez puis réimportez le rapport.")
+    line(
+        "Réf. action *",
+        "En-tête vert : colonne de liaison vers une autre feuille.",
+        fill=LINK_FILL,
+        font=Font(bold=True),
+    )
+    line(
+        "Erreur",
+        "Dans le rapport (report.xlsx) : cellule en rouge = erreur, la ligne est rejetée ; "
+        "sa note explique quoi corriger.",
+        fill=PatternFill("solid", fgColor=ERROR_FILL_HEX),
+    )
+    line(
+        "Avertissement",
+        "Dans le rapport : cellule en orange = avertissement, la ligne est acceptée mais mérite une vérification.",
+        fill=PatternFill("solid", fgColor=WARNING_FILL_HEX),
+    )
+    line(
+        "Statut",
+        "Dans le rapport, la dernière colonne « Statut » indique « accepté » ou « rejeté » "
+        "avec les codes ; elle est ignorée à l'import : corrigez puis réimportez le rapport.",
+    )
 
     section("Dictionnaire des colonnes")
     header_row = row

@@ -1,4 +1,5 @@
 """Text folding shared by header matching and enumeration look-up."""
+
 from __future__ import annotations
 
 import re

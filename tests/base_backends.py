@@ -5,6 +5,7 @@ Where none answers the PostgreSQL cases skip with a message, except under CI=tru
 where they fail: CI must test both backends. Each test gets its own schema (through
 libpq's search_path option in the URL), dropped afterwards, so runs never collide.
 """
+
 from __future__ import annotations
 
 import os
@@ -23,6 +24,7 @@ def pg_url() -> str:
 def _engine():
     from sqlalchemy import create_engine
     from pipeline.catalogue.base import base_url
+
     return create_engine(base_url(pg_url()), connect_args={"connect_timeout": 5})
 
 

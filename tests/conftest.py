@@ -4,6 +4,7 @@ Plain helpers (the valid offer and its writers, `finding`, `codes`, `invoke`, th
 paths ROOT and SAMPLES, TODAY) live in factory.py and are imported by name; what
 needs pytest's caching or hooks lives here.
 """
+
 from __future__ import annotations
 
 import os

@@ -4,6 +4,7 @@
 writers turn it into a template workbook or a flat CSV with the labels of the model
 as headers, so a test states exactly which cell it spoils.
 """
+
 from __future__ import annotations
 
 import copy
@@ -24,36 +25,72 @@ SAMPLES = ROOT / "samples"
 
 VALID = {
     "site": [
-        {"code_site": "36364", "siret": "130 005 119 00032", "nom": "CARIFOREF DES PAYS DE LA LOIRE",
-         "adresse": "2 rue de la Loire", "code_postal": "44000", "ville": "Nantes",
-         "courriel": "offre@cariforef-pdl.org"},
+        {
+            "code_site": "36364",
+            "siret": "130 005 119 00032",
+            "nom": "CARIFOREF DES PAYS DE LA LOIRE",
+            "adresse": "2 rue de la Loire",
+            "code_postal": "44000",
+            "ville": "Nantes",
+            "courriel": "offre@cariforef-pdl.org",
+        },
     ],
     "contact": [
         {"code_contact": "1902", "nom": "auto saisie", "code_site": "36364"},
     ],
     "formation": [
-        {"ref_formation": "F1", "certifinfo": "non", "intitule": "Prévention des TMS en établissement de santé",
-         "objectif_general": "Professionnalisation", "objectif_formation": "Prévenir les TMS.",
-         "contenu_formation": "Anatomie, gestes et postures.", "individualisation": "non",
-         "validation": "totale", "formacodes": "31776"},
+        {
+            "ref_formation": "F1",
+            "certifinfo": "non",
+            "intitule": "Prévention des TMS en établissement de santé",
+            "objectif_general": "Professionnalisation",
+            "objectif_formation": "Prévenir les TMS.",
+            "contenu_formation": "Anatomie, gestes et postures.",
+            "individualisation": "non",
+            "validation": "totale",
+            "formacodes": "31776",
+        },
     ],
     "action": [
-        {"ref_action": "A1", "ref_formation": "F1", "code_site_dispensateur": "36364",
-         "resultats_attendus": "Attestation de formation.", "niveau_entree": "sans niveau spécifique"},
+        {
+            "ref_action": "A1",
+            "ref_formation": "F1",
+            "code_site_dispensateur": "36364",
+            "resultats_attendus": "Attestation de formation.",
+            "niveau_entree": "sans niveau spécifique",
+        },
     ],
     "session": [
-        {"ref_session": "S1", "ref_action": "A1", "code_site_lieu": "36364", "date_debut": "07/09/2026",
-         "date_fin": "30/10/2026", "entrees_sorties_permanentes": "non", "rythmes": "continu; temps plein",
-         "periodes": "cours de jour", "types_parcours": "collectif",
-         "modalites_pedagogiques": "en organisme de formation", "modalite_enseignement": "présentiel",
-         "duree_centre_h": "35", "code_site_responsable": "36364", "etat_recrutement": "ouvert",
-         "referent_pmr": "1902", "referent_mobilite": "1902"},
+        {
+            "ref_session": "S1",
+            "ref_action": "A1",
+            "code_site_lieu": "36364",
+            "date_debut": "07/09/2026",
+            "date_fin": "30/10/2026",
+            "entrees_sorties_permanentes": "non",
+            "rythmes": "continu; temps plein",
+            "periodes": "cours de jour",
+            "types_parcours": "collectif",
+            "modalites_pedagogiques": "en organisme de formation",
+            "modalite_enseignement": "présentiel",
+            "duree_centre_h": "35",
+            "code_site_responsable": "36364",
+            "etat_recrutement": "ouvert",
+            "referent_pmr": "1902",
+            "referent_mobilite": "1902",
+        },
     ],
     "dispositif": [
-        {"ref_session": "S1", "ref_dispositif": "D1",
-         "dispositif": "PROGRAMME REGION - Formations sanitaires et sociales",
-         "publics": "demandeur d'emploi", "nb_places": "12", "frais_ht": "1000", "taux_tva": "20 %",
-         "frais_ttc": "1200"},
+        {
+            "ref_session": "S1",
+            "ref_dispositif": "D1",
+            "dispositif": "PROGRAMME REGION - Formations sanitaires et sociales",
+            "publics": "demandeur d'emploi",
+            "nb_places": "12",
+            "frais_ht": "1000",
+            "taux_tva": "20 %",
+            "frais_ttc": "1200",
+        },
     ],
 }
 
@@ -158,8 +195,7 @@ def sample_with(tmp_path: Path, changes: dict, name: str = "offre.xlsx") -> Path
         key_fields = ("ref_session", "ref_dispositif") if entity == "dispositif" else spec.key
         keys = key if isinstance(key, tuple) else (key,)
         key_columns = [headers[spec.field(k).label] for k in key_fields]
-        rows = [r for r in range(2, ws.max_row + 1)
-                if tuple(str(ws.cell(r, c).value) for c in key_columns) == keys]
+        rows = [r for r in range(2, ws.max_row + 1) if tuple(str(ws.cell(r, c).value) for c in key_columns) == keys]
         assert len(rows) == 1, (entity, key)
         label = spec.field(field).label
         if label not in headers:
@@ -185,5 +221,6 @@ def bundled_reference():
     """The bundled certification reference, loaded once for the whole test session."""
     if not _REFERENCE:
         from pipeline.reference import load_reference
+
         _REFERENCE.append(load_reference(None))
     return _REFERENCE[0]

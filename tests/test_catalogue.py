@@ -1,6 +1,7 @@
 """The catalogue's rules on small hand-made offers (tests/factory.py), on both backends:
 SOFI codes honoured, conflicts left aside, rejected records untouched, dry runs,
 partial and complete uploads, reactivation, and the errors a person gets."""
+
 from __future__ import annotations
 
 import json
@@ -22,8 +23,9 @@ def rows(base_value: str) -> list[tuple]:
     engine = create_engine(base_url(base_value))
     try:
         with engine.connect() as conn:
-            return sorted(tuple(map(str, r)) for r in conn.execute(select(record))) + \
-                sorted(tuple(map(str, r)) for r in conn.execute(select(record_version)))
+            return sorted(tuple(map(str, r)) for r in conn.execute(select(record))) + sorted(
+                tuple(map(str, r)) for r in conn.execute(select(record_version))
+            )
     finally:
         engine.dispose()
 
@@ -79,14 +81,15 @@ def test_a_sofi_code_names_the_record_even_under_a_new_ref(base, tmp_path):  # n
     report = apply(tmp_path, base, offer, "b")
     session = [c for c in report.changes if c.entity == "session"]
     assert [(c.key, c.change, c.fields) for c in session] == [
-        ("S1-bis", "modification", {"cle": ["S1", "S1-bis"], "ref_session": ["S1", "S1-bis"]})]
+        ("S1-bis", "modification", {"cle": ["S1", "S1-bis"], "ref_session": ["S1", "S1-bis"]})
+    ]
 
 
 def test_a_rejected_record_keeps_what_the_base_holds_even_in_a_complete_upload(base, tmp_path):  # noqa: F811
     catalogue.init(base)
     offer = two_sessions()
     apply(tmp_path, base, offer, "a")
-    offer["session"][1]["date_fin"] = "01/01/2026"        # DATE_ORDER: S2 and its dispositif rejected
+    offer["session"][1]["date_fin"] = "01/01/2026"  # DATE_ORDER: S2 and its dispositif rejected
     offer["session"][1]["duree_centre_h"] = "20"
     report = apply(tmp_path, base, offer, "b", perimetre="complet")
     assert report.changes == []
@@ -99,16 +102,20 @@ def test_a_rejected_record_keeps_what_the_base_holds_even_in_a_complete_upload(b
 def test_partial_leaves_absent_records_complete_withdraws_them_and_a_return_reactivates(base, tmp_path):  # noqa: F811
     catalogue.init(base)
     apply(tmp_path, base, two_sessions(), "a")
-    report = apply(tmp_path, base, valid_offer(), "b")                      # S2 absent, partial
+    report = apply(tmp_path, base, valid_offer(), "b")  # S2 absent, partial
     assert report.changes == []
     report = apply(tmp_path, base, valid_offer(), "c", perimetre="complet")  # S2 absent, complete
     assert {(c.entity, c.key, c.change) for c in report.changes} == {
-        ("session", "S2", "retrait"), ("dispositif", "S2\x1fD1", "retrait")}
+        ("session", "S2", "retrait"),
+        ("dispositif", "S2\x1fD1", "retrait"),
+    }
     offers, _, _ = catalogue.live_offers(base, today=TODAY)
     assert [s["ref_session"] for s in offers[0]["actions"][0]["sessions"]] == ["S1"]
     report = apply(tmp_path, base, two_sessions(), "d")
     assert {(c.entity, c.key, c.change) for c in report.changes} == {
-        ("session", "S2", "reactivation"), ("dispositif", "S2\x1fD1", "reactivation")}
+        ("session", "S2", "reactivation"),
+        ("dispositif", "S2\x1fD1", "reactivation"),
+    }
     versions = catalogue.history(base, "S2")
     assert [v["change"] for v in versions[0]["versions"]] == ["creation", "retrait", "reactivation"]
 
@@ -120,8 +127,9 @@ def test_dry_run_reports_the_changes_and_writes_nothing(base, tmp_path):  # noqa
     offer = valid_offer()
     offer["session"][0]["duree_centre_h"] = "30"
     report = apply(tmp_path, base, offer, "b", dry_run=True)
-    assert ([(c.key, c.change, c.fields) for c in report.changes]
-            == [("S1", "modification", {"duree_centre_h": [35, 30]})])
+    assert [(c.key, c.change, c.fields) for c in report.changes] == [
+        ("S1", "modification", {"duree_centre_h": [35, 30]})
+    ]
     assert rows(base) == before
 
 
@@ -140,6 +148,7 @@ def test_complete_upload_of_an_empty_file_is_refused(base, tmp_path):  # noqa: F
 
 def test_a_base_not_initialised_is_one_french_line_and_exit_2(base, tmp_path):  # noqa: F811
     from factory import write_workbook
+
     book = write_workbook(tmp_path / "offre.xlsx", valid_offer())
     result = CliRunner().invoke(main, ["import", str(book), "--out", str(tmp_path / "o"), "--base", base])
     assert result.exit_code == 2
@@ -149,6 +158,7 @@ def test_a_base_not_initialised_is_one_french_line_and_exit_2(base, tmp_path):  
 
 def test_organisation_is_derived_or_asked_for(tmp_path):
     from pipeline.catalogue.upsert import derive_organisation, organisation_code
+
     offer = valid_offer()
     assert derive_organisation(run_offer(tmp_path, offer)) == "130005119"
     assert organisation_code("130 005 119 00032") == "130005119"
@@ -162,12 +172,25 @@ def test_organisation_is_derived_or_asked_for(tmp_path):
 
 def test_import_summary_and_changes_json_carry_the_counts(tmp_path):
     from factory import write_workbook
+
     base_value = str(tmp_path / "c.sqlite")
     runner = CliRunner()
     assert runner.invoke(main, ["base", "init", "--base", base_value]).exit_code == 0
     book = write_workbook(tmp_path / "offre.xlsx", valid_offer())
-    result = runner.invoke(main, ["import", str(book), "--out", str(tmp_path / "o"), "--base", base_value,
-                                  "--today", TODAY.isoformat(), "--dry-run"])
+    result = runner.invoke(
+        main,
+        [
+            "import",
+            str(book),
+            "--out",
+            str(tmp_path / "o"),
+            "--base",
+            base_value,
+            "--today",
+            TODAY.isoformat(),
+            "--dry-run",
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert "--dry-run, base inchangée" in result.output
     payload = json.loads((tmp_path / "o" / "changes.json").read_text(encoding="utf-8"))
@@ -182,14 +205,16 @@ def test_report_xlsx_gets_a_modifications_sheet_that_reimport_skips(tmp_path):
     import openpyxl
     from factory import write_workbook
     from pipeline.run import run
+
     base_value = str(tmp_path / "c.sqlite")
     catalogue.init(base_value)
     apply(tmp_path, base_value, valid_offer(), "a")
     offer = valid_offer()
     offer["session"][0]["duree_centre_h"] = "30"
     book = write_workbook(tmp_path / "offre.xlsx", offer)
-    result = CliRunner().invoke(main, ["import", str(book), "--out", str(tmp_path / "o"), "--base", base_value,
-                                       "--today", TODAY.isoformat()])
+    result = CliRunner().invoke(
+        main, ["import", str(book), "--out", str(tmp_path / "o"), "--base", base_value, "--today", TODAY.isoformat()]
+    )
     assert result.exit_code == 0, result.output
     wb = openpyxl.load_workbook(tmp_path / "o" / "report.xlsx")
     assert wb.sheetnames[:2] == ["Rapport", "Modifications"]
@@ -197,7 +222,13 @@ def test_report_xlsx_gets_a_modifications_sheet_that_reimport_skips(tmp_path):
     assert ["Sessions", "S1", "1-1-1", "modification", "duree_centre_h", "35", "30", None] in lines
     again = run([tmp_path / "o" / "report.xlsx"], today=TODAY)
     assert {e: int(a.sum()) for e, a in again.accepted.items()} == {
-        "site": 1, "contact": 1, "formation": 1, "action": 1, "session": 1, "dispositif": 1}
+        "site": 1,
+        "contact": 1,
+        "formation": 1,
+        "action": 1,
+        "session": 1,
+        "dispositif": 1,
+    }
     assert "UNKNOWN_COLUMN" not in set(again.findings["code"])
 
 
@@ -205,33 +236,38 @@ def test_export_since_a_date_sends_the_formations_changed_since(base, tmp_path):
     import datetime as dt
     from sqlalchemy import update
     from pipeline.catalogue.schema import run as run_table
+
     offer = valid_offer()
     offer["formation"].append(dict(offer["formation"][0], ref_formation="F2"))
     offer["action"].append(dict(offer["action"][0], ref_action="A2", ref_formation="F2"))
     offer["session"].append(dict(offer["session"][0], ref_session="S2", ref_action="A2"))
     offer["session"].append(dict(offer["session"][0], ref_session="S3", ref_action="A2"))
-    offer["dispositif"] += [dict(offer["dispositif"][0], ref_session="S2"),
-                            dict(offer["dispositif"][0], ref_session="S3")]
+    offer["dispositif"] += [
+        dict(offer["dispositif"][0], ref_session="S2"),
+        dict(offer["dispositif"][0], ref_session="S3"),
+    ]
     catalogue.init(base)
     apply(tmp_path, base, offer, "a")
     engine = create_engine(base_url(base))
-    with engine.begin() as conn:   # the first import was long ago
+    with engine.begin() as conn:  # the first import was long ago
         conn.execute(update(run_table).values(started_at=dt.datetime(2020, 1, 6, tzinfo=dt.timezone.utc)))
     engine.dispose()
     since = dt.date(2021, 1, 1)
     assert catalogue.export(base, tmp_path / "none.xml", since=since, today=TODAY) == 0
     offer["session"] = [s for s in offer["session"] if s["ref_session"] != "S3"]
     offer["dispositif"] = [d for d in offer["dispositif"] if d["ref_session"] != "S3"]
-    apply(tmp_path, base, offer, "b", perimetre="complet")          # S3 withdrawn: F2 changed
+    apply(tmp_path, base, offer, "b", perimetre="complet")  # S3 withdrawn: F2 changed
     offers, _, _ = catalogue.live_offers(base, since=since, today=TODAY)
     assert [(f["ref_formation"], [s["ref_session"] for a in f["actions"] for s in a["sessions"]]) for f in offers] == [
-        ("F2", ["S2"])]
+        ("F2", ["S2"])
+    ]
 
 
 def test_the_migrations_build_exactly_the_schema_of_schema_py(base):  # noqa: F811
     from alembic.autogenerate import compare_metadata
     from alembic.runtime.migration import MigrationContext
     from pipeline.catalogue.schema import metadata
+
     assert catalogue.init(base) == (None, "0001")
     assert catalogue.init(base) == ("0001", "0001")
     engine = create_engine(base_url(base))

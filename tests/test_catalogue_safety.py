@@ -6,6 +6,7 @@ makes an import leave FILE.lock before it asks for the lock and FILE.half once h
 its writes are done, then wait while FILE exists: the test acts at those points, never
 after a sleep.
 """
+
 from __future__ import annotations
 
 import json
@@ -34,8 +35,14 @@ def start(*args, hold: Path | None = None) -> subprocess.Popen:
     env.pop("FASD_BASE_TEST_HOLD", None)
     if hold is not None:
         env["FASD_BASE_TEST_HOLD"] = str(hold)
-    return subprocess.Popen([sys.executable, "-m", "pipeline", *map(str, args)], cwd=ROOT, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [sys.executable, "-m", "pipeline", *map(str, args)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def import_args(book, out, base_value, *more):
@@ -62,8 +69,10 @@ def dump(base_value: str) -> dict:
     engine = create_engine(base_url(base_value))
     try:
         with engine.connect() as conn:
-            return {t.name: sorted(tuple(map(str, r)) for r in conn.execute(select(t)))
-                    for t in (record, record_version, run)}
+            return {
+                t.name: sorted(tuple(map(str, r)) for r in conn.execute(select(t)))
+                for t in (record, record_version, run)
+            }
     finally:
         engine.dispose()
 
@@ -73,7 +82,8 @@ def prepared(base_value) -> None:
     from pipeline import catalogue
     from pipeline.cli import load_reference
     from pipeline.run import run as run_pipeline
-    catalogue.init(base_value)   # as `fasd import` does it: with the bundled reference
+
+    catalogue.init(base_value)  # as `fasd import` does it: with the bundled reference
     result = run_pipeline([SAMPLE], today=dt.date.fromisoformat(TODAY), reference=load_reference(None))
     catalogue.apply(result, base_value)
 
@@ -81,13 +91,15 @@ def prepared(base_value) -> None:
 def test_killed_import_leaves_the_base_unchanged(base, tmp_path):  # noqa: F811
     prepared(base)
     before = dump(base)
-    book = edited_sample(tmp_path / "corrigee.xlsx", edits=[
-        ("Sessions", "S-DEAS-NTE-2026-09", "Durée en centre (en h) *", 735)],
-        drop=[("Sessions", "S-TUT-ANG-2026-10"), ("Dispositifs", "S-TUT-ANG-2026-10")])
+    book = edited_sample(
+        tmp_path / "corrigee.xlsx",
+        edits=[("Sessions", "S-DEAS-NTE-2026-09", "Durée en centre (en h) *", 735)],
+        drop=[("Sessions", "S-TUT-ANG-2026-10"), ("Dispositifs", "S-TUT-ANG-2026-10")],
+    )
     hold = tmp_path / "hold"
     hold.write_text("")
     child = start(*import_args(book, tmp_path / "killed", base, "--perimetre", "complet"), hold=hold)
-    wait_for(Path(f"{hold}.half"), child)   # its update and withdrawals are written, not committed
+    wait_for(Path(f"{hold}.half"), child)  # its update and withdrawals are written, not committed
     os.kill(child.pid, signal.SIGKILL)
     child.communicate(timeout=BOUND)
     assert child.returncode == -signal.SIGKILL
@@ -101,14 +113,15 @@ def test_killed_import_leaves_the_base_unchanged(base, tmp_path):  # noqa: F811
 
 def test_two_imports_at_once_are_serialised(base, tmp_path):  # noqa: F811
     from pipeline import catalogue
+
     catalogue.init(base)
     hold_a, hold_b = tmp_path / "hold-a", tmp_path / "hold-b"
     hold_a.write_text("")
     first = start(*import_args(SAMPLE, tmp_path / "a", base), hold=hold_a)
-    wait_for(Path(f"{hold_a}.half"), first)          # A holds the lock, half its rows written
+    wait_for(Path(f"{hold_a}.half"), first)  # A holds the lock, half its rows written
     second = start(*import_args(SAMPLE, tmp_path / "b", base, "--attente", str(BOUND)), hold=hold_b)
-    wait_for(Path(f"{hold_b}.lock"), second)          # B asks for the lock (hold-b absent: B never pauses)
-    if base.startswith("postgresql"):                 # the server shows B waiting on A's lock
+    wait_for(Path(f"{hold_b}.lock"), second)  # B asks for the lock (hold-b absent: B never pauses)
+    if base.startswith("postgresql"):  # the server shows B waiting on A's lock
         engine = create_engine(base_url(base))
         deadline = time.monotonic() + BOUND
         with engine.connect() as conn:
@@ -124,7 +137,7 @@ def test_two_imports_at_once_are_serialised(base, tmp_path):  # noqa: F811
     a = json.loads((tmp_path / "a" / "summary.json").read_text(encoding="utf-8"))["catalogue"]
     b = json.loads((tmp_path / "b" / "summary.json").read_text(encoding="utf-8"))["catalogue"]
     assert a["total"]["creation"] == 59
-    assert b["total"]["creation"] == 0 and b["total"]["inchange"] == 59   # B saw A's committed offer
+    assert b["total"]["creation"] == 0 and b["total"]["inchange"] == 59  # B saw A's committed offer
     engine = create_engine(base_url(base))
     with engine.connect() as conn:
         rows = {r.id: r for r in conn.execute(select(run.c.id, run.c.locked_at, run.c.finished_at))}
@@ -134,6 +147,7 @@ def test_two_imports_at_once_are_serialised(base, tmp_path):  # noqa: F811
 
 def test_second_import_gives_up_after_its_wait(base, tmp_path):  # noqa: F811
     from pipeline import catalogue
+
     catalogue.init(base)
     hold = tmp_path / "hold"
     hold.write_text("")
@@ -145,4 +159,5 @@ def test_second_import_gives_up_after_its_wait(base, tmp_path):  # noqa: F811
     assert code == 2
     assert err.strip().splitlines() == [
         "fasd : erreur : la base est occupée par un autre import depuis plus de 1 s ; "
-        "réessayez quand il sera terminé (ou allongez --attente)."]
+        "réessayez quand il sera terminé (ou allongez --attente)."
+    ]

@@ -5,6 +5,7 @@ records updated, codes unchanged, changes.csv lists exactly those fields; import
 --perimetre complet a copy without one session → that session withdrawn; export →
 XSD-valid LHÉO without it; fasd stats → the counts worked out by hand below.
 """
+
 from __future__ import annotations
 
 import csv
@@ -39,8 +40,12 @@ def edited_sample(target: Path, edits=(), drop=()) -> Path:
     for sheet, key, header, value in edits:
         ws = wb[sheet]
         col = [c.value for c in ws[1]].index(header) + 1
-        rows = [r for r in range(2, ws.max_row + 1) if ws.cell(r, 1).value == key or
-                (sheet == "Dispositifs" and f"{ws.cell(r, 2).value}/{ws.cell(r, 1).value}" == key)]
+        rows = [
+            r
+            for r in range(2, ws.max_row + 1)
+            if ws.cell(r, 1).value == key
+            or (sheet == "Dispositifs" and f"{ws.cell(r, 2).value}/{ws.cell(r, 1).value}" == key)
+        ]
         assert len(rows) == 1, (sheet, key)
         ws.cell(rows[0], col).value = value
     for sheet, key in drop:  # a session, or the dispositifs of a session (column B)
@@ -78,29 +83,46 @@ def test_scenario(base, tmp_path):  # noqa: F811
     fasd("import", SAMPLE, "--out", out1, "--today", TODAY, "--base", base)
     summary = json.loads((out1 / "summary.json").read_text(encoding="utf-8"))
     assert {e: c["creation"] for e, c in summary["catalogue"]["entities"].items()} == {
-        "site": 5, "contact": 7, "formation": 5, "action": 7, "session": 14, "dispositif": 21}
+        "site": 5,
+        "contact": 7,
+        "formation": 5,
+        "action": 7,
+        "session": 14,
+        "dispositif": 21,
+    }
     first = codes(base)
     assert len(first) == 5 + 7 + 14
     assert len({c.split("-")[-1] for r, c in first.items() if r.startswith("S-")}) == 14
     assert {row["changement"] for row in changes(out1)} == {"création"}
 
     # 2. a corrected copy: only the corrected records change, codes stay
-    corrected = edited_sample(tmp_path / "corrigee.xlsx", edits=[
-        ("Sessions", "S-DEAS-NTE-2026-09", "Durée en centre (en h) *", 735),
-        ("Dispositifs", "S-DEAS-NTE-2026-09/PRF", "Nb places dispositif *", 45),
-        ("Actions", "A-TUT-NTE", "Mon + formation", "Tutorat en binôme avec un cadre de santé."),
-    ])
+    corrected = edited_sample(
+        tmp_path / "corrigee.xlsx",
+        edits=[
+            ("Sessions", "S-DEAS-NTE-2026-09", "Durée en centre (en h) *", 735),
+            ("Dispositifs", "S-DEAS-NTE-2026-09/PRF", "Nb places dispositif *", 45),
+            ("Actions", "A-TUT-NTE", "Mon + formation", "Tutorat en binôme avec un cadre de santé."),
+        ],
+    )
     out2 = tmp_path / "run2"
     fasd("import", corrected, "--out", out2, "--today", TODAY, "--base", base)
     rows = changes(out2)
-    assert sorted((r["entite"], r["cle"], r["changement"], r["champ"], r["ancienne_valeur"], r["nouvelle_valeur"])
-                  for r in rows) == sorted([
-        ("Sessions", "S-DEAS-NTE-2026-09", "modification", "duree_centre_h", "770", "735"),
-        ("Dispositifs", "S-DEAS-NTE-2026-09 / PRF", "modification", "nb_places", "40", "45"),
-        ("Actions", "A-TUT-NTE", "modification", "plus_formation",
-         "Animée par des cadres formateurs d'IFSI et d'IFAS ; études de cas issues de vos services.",
-         "Tutorat en binôme avec un cadre de santé."),
-    ])
+    assert sorted(
+        (r["entite"], r["cle"], r["changement"], r["champ"], r["ancienne_valeur"], r["nouvelle_valeur"]) for r in rows
+    ) == sorted(
+        [
+            ("Sessions", "S-DEAS-NTE-2026-09", "modification", "duree_centre_h", "770", "735"),
+            ("Dispositifs", "S-DEAS-NTE-2026-09 / PRF", "modification", "nb_places", "40", "45"),
+            (
+                "Actions",
+                "A-TUT-NTE",
+                "modification",
+                "plus_formation",
+                "Animée par des cadres formateurs d'IFSI et d'IFAS ; études de cas issues de vos services.",
+                "Tutorat en binôme avec un cadre de santé.",
+            ),
+        ]
+    )
     summary = json.loads((out2 / "summary.json").read_text(encoding="utf-8"))["catalogue"]
     assert summary["total"]["modification"] == 3 and summary["total"]["creation"] == 0
     assert summary["entities"]["session"]["inchange"] == 13
@@ -108,16 +130,22 @@ def test_scenario(base, tmp_path):  # noqa: F811
     assert next(r for r in rows if r["cle"] == "S-DEAS-NTE-2026-09")["code_fas"] == first["S-DEAS-NTE-2026-09"]
 
     # 3. the whole offer without one session: that session (and its dispositif) withdrawn
-    complete = edited_sample(tmp_path / "complet.xlsx", edits=[
-        ("Sessions", "S-DEAS-NTE-2026-09", "Durée en centre (en h) *", 735),
-        ("Dispositifs", "S-DEAS-NTE-2026-09/PRF", "Nb places dispositif *", 45),
-        ("Actions", "A-TUT-NTE", "Mon + formation", "Tutorat en binôme avec un cadre de santé."),
-    ], drop=[("Sessions", "S-TUT-ANG-2026-10"), ("Dispositifs", "S-TUT-ANG-2026-10")])
+    complete = edited_sample(
+        tmp_path / "complet.xlsx",
+        edits=[
+            ("Sessions", "S-DEAS-NTE-2026-09", "Durée en centre (en h) *", 735),
+            ("Dispositifs", "S-DEAS-NTE-2026-09/PRF", "Nb places dispositif *", 45),
+            ("Actions", "A-TUT-NTE", "Mon + formation", "Tutorat en binôme avec un cadre de santé."),
+        ],
+        drop=[("Sessions", "S-TUT-ANG-2026-10"), ("Dispositifs", "S-TUT-ANG-2026-10")],
+    )
     out3 = tmp_path / "run3"
     fasd("import", complete, "--out", out3, "--today", TODAY, "--base", base, "--perimetre", "complet")
     rows = changes(out3)
     assert {(r["entite"], r["cle"], r["changement"]) for r in rows} == {
-        ("Sessions", "S-TUT-ANG-2026-10", "retrait"), ("Dispositifs", "S-TUT-ANG-2026-10 / PLAN", "retrait")}
+        ("Sessions", "S-TUT-ANG-2026-10", "retrait"),
+        ("Dispositifs", "S-TUT-ANG-2026-10 / PLAN", "retrait"),
+    }
     shown = fasd("historique", "--base", base, "S-TUT-ANG-2026-10").output
     assert "retiré le 2026-03-01" in shown and "v2" in shown and "complet.xlsx" in shown
 
@@ -135,10 +163,18 @@ def test_scenario(base, tmp_path):  # noqa: F811
     # dispositif; à distance: S-DEAES-LM-2027-03 (hybride); every action keeps a live session.
     counts = json.loads(fasd("stats", "--base", base, "--today", "2026-06-01", "--json").output)
     assert counts == {
-        "sessions_actives": 12, "sessions_inactives_dans_moins_d_un_mois": 1, "sessions_inactives": 2,
-        "sessions_programme_region": 8, "sessions_apprentissage": 0, "sessions_professionnalisation": 0,
-        "sessions_a_distance": 1, "actions_actives": 7, "actions_inactives": 0,
-        "actions_certifinfo_remplace": 0, "formations": 5}
+        "sessions_actives": 12,
+        "sessions_inactives_dans_moins_d_un_mois": 1,
+        "sessions_inactives": 2,
+        "sessions_programme_region": 8,
+        "sessions_apprentissage": 0,
+        "sessions_professionnalisation": 0,
+        "sessions_a_distance": 1,
+        "actions_actives": 7,
+        "actions_inactives": 0,
+        "actions_certifinfo_remplace": 0,
+        "formations": 5,
+    }
 
     # running the same file again changes nothing
     out4 = tmp_path / "run4"

@@ -4,6 +4,7 @@ Each test spoils one cell of the valid offer, runs the whole pipeline with the
 bundled illustrative extract (or a small hand-made reference) and checks the one
 finding the rule must give, so each test fails when its rule is missing.
 """
+
 from __future__ import annotations
 
 import pytest
@@ -18,8 +19,14 @@ def certifying(**cells) -> dict:
     """The valid offer with a certifying formation: title, objective, programme left to the reference."""
     offer = valid_offer()
     formation = offer["formation"][0]
-    formation.update(certifinfo="oui", objectif_general="Certification", intitule="", objectif_formation="",
-                     contenu_formation="", formacodes="")
+    formation.update(
+        certifinfo="oui",
+        objectif_general="Certification",
+        intitule="",
+        objectif_formation="",
+        contenu_formation="",
+        formacodes="",
+    )
     formation.update(cells)
     if cells.get("validation") == "partielle":
         # SOFI: a partial validation goes with an individualised parcours (modulaire, individualisé)
@@ -86,8 +93,9 @@ def test_archived_certification_rejects_the_formation(tmp_path, reference):
 def test_registration_ended_rejects_sessions_starting_after_it(tmp_path, reference):
     # RNCP99901 (illustrative): registration ended 31/12/2025.
     offer = certifying(code_certifinfo="99901")
-    before = dict(offer["session"][0], ref_session="S0", date_debut="01/12/2025", date_fin="19/12/2025",
-                  duree_centre_h="35")
+    before = dict(
+        offer["session"][0], ref_session="S0", date_debut="01/12/2025", date_fin="19/12/2025", duree_centre_h="35"
+    )
     offer["session"].insert(0, before)
     offer["dispositif"].append(dict(offer["dispositif"][0], ref_session="S0", ref_dispositif="D0"))
     result = run_offer(tmp_path, offer, reference=reference)
@@ -144,11 +152,14 @@ def test_bloc_of_another_certification(tmp_path, reference):
     assert "RNCP35830BC04" in f["suggestion"] and "RNCP35832" in f["suggestion"]
 
 
-@pytest.mark.parametrize("validation, blocs, problem", [
-    ("totale", "RNCP35830BC01; RNCP35830BC02", "il manque RNCP35830BC03, RNCP35830BC04"),
-    ("partielle", "", "aucun bloc"),
-    ("partielle", "; ".join(DEAS_BLOCS), "tous les blocs"),
-])
+@pytest.mark.parametrize(
+    "validation, blocs, problem",
+    [
+        ("totale", "RNCP35830BC01; RNCP35830BC02", "il manque RNCP35830BC03, RNCP35830BC04"),
+        ("partielle", "", "aucun bloc"),
+        ("partielle", "; ".join(DEAS_BLOCS), "tous les blocs"),
+    ],
+)
 def test_blocs_must_agree_with_validation(tmp_path, reference, validation, blocs, problem):
     offer = certifying(code_certifinfo="111669", validation=validation, blocs=blocs)
     result = run_offer(tmp_path, offer, reference=reference)
@@ -184,7 +195,9 @@ def test_rncp_code_shared_by_two_current_records_is_ambiguous(tmp_path):
         "1001;Titre A option 1;RNCP1234;4;non\n"
         "1002;Titre A option 2;RNCP1234;4;non\n"
         "1003;Titre B;RNCP5678;4;oui\n"
-        "1004;Titre B nouvelle version;RNCP5678;4;non\n", encoding="utf-8")
+        "1004;Titre B nouvelle version;RNCP5678;4;non\n",
+        encoding="utf-8",
+    )
     reference = load_reference(csv_path)
     result = run_offer(tmp_path, certifying(code_rncp="RNCP1234"), reference=reference)
     f = finding(result, "CERTIFINFO_AMBIGUOUS")

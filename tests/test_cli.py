@@ -1,4 +1,5 @@
 """The `fasd` command as a script sees it: exit codes, output files, their formats."""
+
 import csv
 import json
 
@@ -36,7 +37,12 @@ def test_errors_exit_1_and_are_reported(tmp_path):
         rows = list(csv.DictReader(fh, delimiter=";"))
     first = rows[0]
     assert (first["code"], first["sheet"], first["row"], first["cell"], first["value"]) == (
-        "BAD_FORMAT", "Sessions", "2", "E2", "32/13/2026")
+        "BAD_FORMAT",
+        "Sessions",
+        "2",
+        "E2",
+        "32/13/2026",
+    )
     report = json.loads((out / "report.json").read_text(encoding="utf-8"))
     assert report["summary"]["findings"]["by_code"]["BAD_FORMAT"] == 1
     assert len(report["findings"]) == len(rows)
@@ -71,6 +77,7 @@ def test_misuse_exits_2(tmp_path):
 
 def test_failed_write_leaves_no_partial_file(tmp_path, monkeypatch):
     from pipeline.writers import report as report_writer
+
     book = write_workbook(tmp_path / "offre.xlsx", valid_offer())
     out = tmp_path / "out"
     out.mkdir()

@@ -1,4 +1,5 @@
 """click's texts in French, and one error model: every stop is one French line."""
+
 import inspect
 
 import click
@@ -8,8 +9,19 @@ from click.testing import CliRunner
 from pipeline import cli_french, errors
 from pipeline.cli import main
 
-ENGLISH = ("Usage:", "Show this message", "[required]", "Error:", "Try '", "Missing argument",
-           "No such", "Invalid value", "default:", "Commands:", "COMMAND [ARGS]")
+ENGLISH = (
+    "Usage:",
+    "Show this message",
+    "[required]",
+    "Error:",
+    "Try '",
+    "Missing argument",
+    "No such",
+    "Invalid value",
+    "default:",
+    "Commands:",
+    "COMMAND [ARGS]",
+)
 
 
 def invoke(*args):
@@ -33,13 +45,16 @@ def test_help_has_no_english_from_click(path):
     assert not [w for w in ENGLISH if w in result.output], result.output
 
 
-@pytest.mark.parametrize("args, french", [
-    (("import",), "Argument manquant"),
-    (("import", "x.xlsx"), "Option manquante"),
-    (("imprt",), "Commande inconnue"),
-    (("import", "x.xlsx", "--out", "o", "--bogus"), "Option inconnue"),
-    (("export", "r.jsonl", "--out", "o.xml", "--format", "pdf"), "n'est pas l'une des valeurs"),
-])
+@pytest.mark.parametrize(
+    "args, french",
+    [
+        (("import",), "Argument manquant"),
+        (("import", "x.xlsx"), "Option manquante"),
+        (("imprt",), "Commande inconnue"),
+        (("import", "x.xlsx", "--out", "o", "--bogus"), "Option inconnue"),
+        (("export", "r.jsonl", "--out", "o.xml", "--format", "pdf"), "n'est pas l'une des valeurs"),
+    ],
+)
 def test_misuse_is_french_and_exit_2(args, french):
     result = invoke(*args)
     assert result.exit_code == 2
@@ -48,14 +63,14 @@ def test_misuse_is_french_and_exit_2(args, french):
 
 
 def test_every_translated_text_still_exists_in_click():
-    sources = "".join(inspect.getsource(__import__(f"click.{m}", fromlist=["_"]))
-                      for m in cli_french.CLICK_MODULES)
+    sources = "".join(inspect.getsource(__import__(f"click.{m}", fromlist=["_"])) for m in cli_french.CLICK_MODULES)
     missing = [k for k in cli_french.FRENCH if repr(k)[1:-1] not in sources and k not in sources]
     assert missing == []
 
 
-@pytest.mark.parametrize("error, code", [
-    (errors.InputError, 2), (errors.UsageError, 2), (errors.OutputError, 2), (errors.Interrupted, 130)])
+@pytest.mark.parametrize(
+    "error, code", [(errors.InputError, 2), (errors.UsageError, 2), (errors.OutputError, 2), (errors.Interrupted, 130)]
+)
 def test_an_error_raised_anywhere_is_one_line_with_its_exit_code(monkeypatch, tmp_path, error, code):
     from pipeline import run as run_module
 
@@ -70,19 +85,23 @@ def test_an_error_raised_anywhere_is_one_line_with_its_exit_code(monkeypatch, tm
 
 def test_old_import_path_of_input_error_still_works():
     from pipeline.readers.errors import InputError
+
     assert InputError is errors.InputError and InputError.exit_code == errors.EXIT_UNREADABLE
 
 
-@pytest.mark.parametrize("args", [["colonnes", "samples/offre-sanitaire-social.csv"], ["ref", "search", "aide"],
-                                  ["--help"]])
+@pytest.mark.parametrize(
+    "args", [["colonnes", "samples/offre-sanitaire-social.csv"], ["ref", "search", "aide"], ["--help"]]
+)
 def test_a_reader_that_leaves_early_ends_the_command_quietly(args):
     """`fasd … | head`: no traceback, no message, the exit code a SIGPIPE gives (141)."""
     import subprocess
     import sys
     from pathlib import Path
+
     root = Path(__file__).resolve().parent.parent
-    proc = subprocess.Popen([sys.executable, "-m", "pipeline", *args], cwd=root, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "pipeline", *args], cwd=root, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
     assert proc.stdout is not None and proc.stderr is not None
     proc.stdout.close()  # the reader is gone before the first line is written
     stderr = proc.stderr.read().decode()

@@ -1,5 +1,6 @@
 """Header resolution users can see and steer: a file not understood stops with exit 2,
 an absent required column is one finding, `fasd colonnes` and `--colonnes`."""
+
 from __future__ import annotations
 
 import json
@@ -13,9 +14,11 @@ from pipeline.run import run
 from factory import TODAY, valid_offer, write_flat_csv, write_workbook
 
 # A Carif-Oref export: its own headers, `;`, Windows-1252.
-FOREIGN = ("Numéro offre;Intitulé de la formation;Organisme;Date de démarrage;Ville\r\n"
-           "123;Aide-soignant;IFSI Nantes;01/09/2026;Nantes\r\n"
-           "124;Auxiliaire de puériculture;IFSI Nantes;05/01/2027;Nantes\r\n")
+FOREIGN = (
+    "Numéro offre;Intitulé de la formation;Organisme;Date de démarrage;Ville\r\n"
+    "123;Aide-soignant;IFSI Nantes;01/09/2026;Nantes\r\n"
+    "124;Auxiliaire de puériculture;IFSI Nantes;05/01/2027;Nantes\r\n"
+)
 
 
 def invoke(*args):
@@ -67,19 +70,41 @@ def test_missing_required_column_is_one_finding(tmp_path):
 
 # The valid offer as an organisation's tool exports it: none of its headers is ours.
 FOREIGN_HEADERS = {
-    "ref_formation": "N° produit", "certifinfo": "Diplômant", "intitule": "Titre du produit",
-    "objectif_general": "But", "objectif_formation": "Finalité", "contenu_formation": "Déroulé",
-    "individualisation": "Parcours à la carte", "validation": "Sanction", "formacodes": "FC",
-    "ref_action": "N° déclinaison", "code_site_dispensateur": "Établissement",
-    "resultats_attendus": "Sortie", "niveau_entree": "Prérequis niveau",
-    "ref_session": "N° groupe", "code_site_lieu": "Salle", "date_debut": "Ouverture",
-    "date_fin": "Clôture", "entrees_sorties_permanentes": "Flux continu", "rythmes": "Cadence",
-    "periodes": "Créneau", "types_parcours": "Organisation", "modalites_pedagogiques": "Pédagogie",
-    "modalite_enseignement": "Présence", "duree_centre_h": "Heures salle",
-    "code_site_responsable": "Gestionnaire", "etat_recrutement": "Inscriptions",
-    "referent_pmr": "Correspondant accessibilité", "referent_mobilite": "Correspondant mobilité",
-    "ref_dispositif": "Ligne financement", "dispositif": "Financeur", "publics": "Cible",
-    "nb_places": "Capacité", "frais_ht": "Coût HT", "taux_tva": "TVA", "frais_ttc": "Coût TTC",
+    "ref_formation": "N° produit",
+    "certifinfo": "Diplômant",
+    "intitule": "Titre du produit",
+    "objectif_general": "But",
+    "objectif_formation": "Finalité",
+    "contenu_formation": "Déroulé",
+    "individualisation": "Parcours à la carte",
+    "validation": "Sanction",
+    "formacodes": "FC",
+    "ref_action": "N° déclinaison",
+    "code_site_dispensateur": "Établissement",
+    "resultats_attendus": "Sortie",
+    "niveau_entree": "Prérequis niveau",
+    "ref_session": "N° groupe",
+    "code_site_lieu": "Salle",
+    "date_debut": "Ouverture",
+    "date_fin": "Clôture",
+    "entrees_sorties_permanentes": "Flux continu",
+    "rythmes": "Cadence",
+    "periodes": "Créneau",
+    "types_parcours": "Organisation",
+    "modalites_pedagogiques": "Pédagogie",
+    "modalite_enseignement": "Présence",
+    "duree_centre_h": "Heures salle",
+    "code_site_responsable": "Gestionnaire",
+    "etat_recrutement": "Inscriptions",
+    "referent_pmr": "Correspondant accessibilité",
+    "referent_mobilite": "Correspondant mobilité",
+    "ref_dispositif": "Ligne financement",
+    "dispositif": "Financeur",
+    "publics": "Cible",
+    "nb_places": "Capacité",
+    "frais_ht": "Coût HT",
+    "taux_tva": "TVA",
+    "frais_ttc": "Coût TTC",
 }
 
 
@@ -87,6 +112,7 @@ def test_colonnes_edited_and_passed_back_imports_the_file(tmp_path):
     import csv
 
     from factory import flat_rows
+
     names, _ = flat_rows(valid_offer())
     path = write_flat_csv(tmp_path / "export.csv", valid_offer(), headers=[FOREIGN_HEADERS[n] for n in names])
     out = tmp_path / "out"
@@ -112,8 +138,9 @@ def test_colonnes_edited_and_passed_back_imports_the_file(tmp_path):
         writer.writeheader()
         writer.writerows(rows)
 
-    result = invoke("import", path, "--annuaire", directory(tmp_path), "--colonnes", mapping,
-                    "--out", out, "--today", "2026-03-01")
+    result = invoke(
+        "import", path, "--annuaire", directory(tmp_path), "--colonnes", mapping, "--out", out, "--today", "2026-03-01"
+    )
     assert result.exit_code == 0, result.output
     records = [json.loads(line) for line in (out / "records.jsonl").read_text(encoding="utf-8").splitlines()]
     session = records[0]["actions"][0]["sessions"][0]
@@ -134,6 +161,7 @@ def test_colonnes_edited_and_passed_back_imports_the_file(tmp_path):
 
 def test_colonnes_sheet_says_why_a_column_is_not_read(tmp_path):
     from factory import flat_rows
+
     names, _ = flat_rows(valid_offer())
     headers = [("Date débutt" if n == "date_debut" else n) for n in names] + ["Remarques internes"]
     path = write_flat_csv(tmp_path / "offre.csv", valid_offer(), headers=headers[:-1])

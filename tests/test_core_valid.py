@@ -1,4 +1,5 @@
 """The valid hand-made offer passes cleanly, in every input shape."""
+
 from pipeline.run import run
 
 from factory import TODAY, run_offer, valid_offer, write_flat_csv, write_workbook
@@ -8,7 +9,13 @@ def test_valid_offer_has_no_finding(tmp_path):
     result = run_offer(tmp_path, valid_offer())
     assert result.findings.empty, result.findings[["code", "field", "message"]]
     assert {e: int(m.sum()) for e, m in result.accepted.items()} == {
-        "site": 1, "contact": 1, "formation": 1, "action": 1, "session": 1, "dispositif": 1}
+        "site": 1,
+        "contact": 1,
+        "formation": 1,
+        "action": 1,
+        "session": 1,
+        "dispositif": 1,
+    }
 
 
 def test_typed_values(tmp_path):
@@ -37,8 +44,12 @@ def test_flat_csv_gives_same_records_as_workbook(tmp_path):
 
     def strip(records):
         def clean(r):
-            return {k: ([clean(x) for x in v] if isinstance(v, list) and v and isinstance(v[0], dict) else v)
-                    for k, v in r.items() if k != "provenance"}
+            return {
+                k: ([clean(x) for x in v] if isinstance(v, list) and v and isinstance(v[0], dict) else v)
+                for k, v in r.items()
+                if k != "provenance"
+            }
+
         return [clean(r) for r in records]
 
     assert strip(offer_records(from_csv)) == strip(offer_records(from_book))

@@ -1,4 +1,5 @@
 """Cross-record rules of spec §4 and the rejection cascade, on hand-made offers."""
+
 import copy
 
 from factory import finding, run_offer, valid_offer
@@ -47,8 +48,9 @@ def test_date_order(tmp_path):
 
 def test_inscription_date_order(tmp_path):
     offer = valid_offer()
-    offer["session"][0].update(inscription_type="inscription", inscription_debut="30/06/2026",
-                               inscription_fin="01/03/2026")
+    offer["session"][0].update(
+        inscription_type="inscription", inscription_debut="30/06/2026", inscription_fin="01/03/2026"
+    )
     f = finding(run_offer(tmp_path, offer), "DATE_ORDER")
     assert f["field"] == "inscription_fin"
 
@@ -123,8 +125,12 @@ def test_cascade_down_and_up(tmp_path):
     result = run_offer(tmp_path, offer)
     f = result.findings
     by = {(e, c) for e, c in zip(f["entity"], f["code"])}
-    assert by == {("action", "BAD_ENUM"), ("session", "PARENT_REJECTED"),
-                  ("dispositif", "PARENT_REJECTED"), ("formation", "NO_CHILD")}
+    assert by == {
+        ("action", "BAD_ENUM"),
+        ("session", "PARENT_REJECTED"),
+        ("dispositif", "PARENT_REJECTED"),
+        ("formation", "NO_CHILD"),
+    }
     assert sum(len(result.tables[e]) - result.accepted[e].sum() for e in result.tables) == 1 + 2 + 2 + 1
 
 

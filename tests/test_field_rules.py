@@ -1,4 +1,5 @@
 """Field rules of spec §3: one spoiled cell, one finding, at that cell."""
+
 import pandas as pd
 import pytest
 
@@ -107,10 +108,16 @@ def test_unconvertible_cell_is_not_also_required(tmp_path):
     assert list(own["code"]) == ["BAD_FORMAT"]
 
 
-@pytest.mark.parametrize("text,expected", [
-    ("07/09/2026", "2026-09-07"), ("2026-09-07", "2026-09-07"), ("7/9/26", "2026-09-07"),
-    ("46272", "2026-09-07"), ("07.09.2026", "2026-09-07"),
-])
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("07/09/2026", "2026-09-07"),
+        ("2026-09-07", "2026-09-07"),
+        ("7/9/26", "2026-09-07"),
+        ("46272", "2026-09-07"),
+        ("07.09.2026", "2026-09-07"),
+    ],
+)
 def test_date_spellings(tmp_path, text, expected):
     offer = valid_offer()
     offer["session"][0]["date_debut"] = text
@@ -118,8 +125,20 @@ def test_date_spellings(tmp_path, text, expected):
     assert result.tables["session"].typed.iloc[0]["date_debut"].date().isoformat() == expected
 
 
-@pytest.mark.parametrize("text,expected", [("oui", True), ("O", True), ("x", True), ("1", True), ("Vrai", True),
-                                           ("non", False), ("n", False), ("0", False), ("false", False)])
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("oui", True),
+        ("O", True),
+        ("x", True),
+        ("1", True),
+        ("Vrai", True),
+        ("non", False),
+        ("n", False),
+        ("0", False),
+        ("false", False),
+    ],
+)
 def test_yes_no_spellings(tmp_path, text, expected):
     offer = valid_offer()
     offer["session"][0]["entrees_sorties_permanentes"] = text
@@ -127,8 +146,9 @@ def test_yes_no_spellings(tmp_path, text, expected):
     assert bool(result.tables["session"].typed.iloc[0]["entrees_sorties_permanentes"]) is expected
 
 
-@pytest.mark.parametrize("text,expected", [("1 000,50", 1000.5), ("1000.5", 1000.5), ("1.000,50", 1000.5),
-                                           ("1000 €", 1000.0)])
+@pytest.mark.parametrize(
+    "text,expected", [("1 000,50", 1000.5), ("1000.5", 1000.5), ("1.000,50", 1000.5), ("1000 €", 1000.0)]
+)
 def test_number_spellings(tmp_path, text, expected):
     offer = valid_offer()
     offer["dispositif"][0].update(frais_ht=text, taux_tva="", frais_ttc="")

@@ -4,6 +4,7 @@ A rich hand-made offer fills every FASD field, so a field the mapping forgets sh
 up as a difference between the workbook records and the records read back from
 lheo.xml.
 """
+
 from __future__ import annotations
 
 from functools import lru_cache
@@ -40,74 +41,162 @@ def rich_offer() -> dict:
     """Every field of every entity filled, with the awkward cases of the mapping."""
     offer = valid_offer()
     offer["site"] = [
-        {"code_site": "36364", "siret": "130 005 119 00032", "nom": "CARIFOREF DES PAYS DE LA LOIRE",
-         "numero_activite": "52440000044",
-         "adresse": "2 rue de la Loire, bâtiment B, troisième étage, porte gauche au fond du couloir",
-         "code_postal": "44000", "ville": "Nantes", "code_insee_commune": "44109",
-         "telephone": "02 40 00 00 00", "courriel": "offre@cariforef-pdl.org", "web": "https://www.cariforef-pdl.org"},
-        {"code_site": "LIEU2", "siret": "13000511900040", "nom": "Salle de formation Angers",
-         "adresse": "1 place du Ralliement", "code_postal": "49000", "ville": "Angers"},
+        {
+            "code_site": "36364",
+            "siret": "130 005 119 00032",
+            "nom": "CARIFOREF DES PAYS DE LA LOIRE",
+            "numero_activite": "52440000044",
+            "adresse": "2 rue de la Loire, bâtiment B, troisième étage, porte gauche au fond du couloir",
+            "code_postal": "44000",
+            "ville": "Nantes",
+            "code_insee_commune": "44109",
+            "telephone": "02 40 00 00 00",
+            "courriel": "offre@cariforef-pdl.org",
+            "web": "https://www.cariforef-pdl.org",
+        },
+        {
+            "code_site": "LIEU2",
+            "siret": "13000511900040",
+            "nom": "Salle de formation Angers",
+            "adresse": "1 place du Ralliement",
+            "code_postal": "49000",
+            "ville": "Angers",
+        },
     ]
     offer["contact"] = [
         {"code_contact": "1902", "nom": "auto saisie", "code_site": "36364"},
-        {"code_contact": "2001", "civilite": "Madame", "nom": "Durand", "prenom": "Anne",
-         "telephone": "06 12 34 56 78", "courriel": "anne.durand@example.org", "code_site": "LIEU2"},
+        {
+            "code_contact": "2001",
+            "civilite": "Madame",
+            "nom": "Durand",
+            "prenom": "Anne",
+            "telephone": "06 12 34 56 78",
+            "courriel": "anne.durand@example.org",
+            "code_site": "LIEU2",
+        },
     ]
-    offer["formation"][0].update({
-        "code_formation": "19482", "type_certification": "Attestation de formation",
-        "contenu_formation": "Anatomie.\nGestes et postures ; « manutention » & ergonomie.",
-        "codes_rome": "J1501; J1301", "codes_nsf": "331; 331t", "niveau_sortie": "Niveau 4",
-        "url_formation": "https://example.org/formations/tms"})
+    offer["formation"][0].update(
+        {
+            "code_formation": "19482",
+            "type_certification": "Attestation de formation",
+            "contenu_formation": "Anatomie.\nGestes et postures ; « manutention » & ergonomie.",
+            "codes_rome": "J1501; J1301",
+            "codes_nsf": "331; 331t",
+            "niveau_sortie": "Niveau 4",
+            "url_formation": "https://example.org/formations/tms",
+        }
+    )
     offer["action"] = [
-        {**offer["action"][0], "code_action": "89393", "complement_intitule": "Session Nantes",
-         "complement_programme": "Programme local 👍.", "objectifs": "Réduire les TMS <b>vite</b> & bien ]]>",
-         "plus_formation": "Petits groupes", "url_video": "https://www.youtube.com/watch?v=abc",
-         "url_pdf": "https://example.org/a.pdf", "url_action": "https://example.org/a1",
-         "type_equipement": "Tenue professionnelle", "cout_equipement": "49,90",
-         "commentaire_equipement": "Chaussures de sécurité", "niveau_entree_obligatoire": "oui",
-         "prerequis": "Être en poste", "commentaire_prerequis": "Sur attestation employeur"},
-        {"ref_action": "A2", "ref_formation": "F1", "code_site_dispensateur": "LIEU2",
-         "resultats_attendus": "Attestation.", "niveau_entree": "Niveau 3"},
+        {
+            **offer["action"][0],
+            "code_action": "89393",
+            "complement_intitule": "Session Nantes",
+            "complement_programme": "Programme local 👍.",
+            "objectifs": "Réduire les TMS <b>vite</b> & bien ]]>",
+            "plus_formation": "Petits groupes",
+            "url_video": "https://www.youtube.com/watch?v=abc",
+            "url_pdf": "https://example.org/a.pdf",
+            "url_action": "https://example.org/a1",
+            "type_equipement": "Tenue professionnelle",
+            "cout_equipement": "49,90",
+            "commentaire_equipement": "Chaussures de sécurité",
+            "niveau_entree_obligatoire": "oui",
+            "prerequis": "Être en poste",
+            "commentaire_prerequis": "Sur attestation employeur",
+        },
+        {
+            "ref_action": "A2",
+            "ref_formation": "F1",
+            "code_site_dispensateur": "LIEU2",
+            "resultats_attendus": "Attestation.",
+            "niveau_entree": "Niveau 3",
+        },
     ]
-    s1 = {**offer["session"][0], "code_session": "143842", "duree_centre_h": "35,5", "duree_entreprise_h": "70",
-          "duree_hebdo_h": "35", "commentaire_duree": "Hors examens", "cycle_annee": "2026",
-          "unite_entreprise": "semaines", "modalites_recrutement": "dossier; épreuves orales",
-          "informations_collectives": "15/05/2026; 12/06/2026; 03/07/2026; 21/08/2026",
-          "inscription_type": "inscription", "inscription_debut": "01/03/2026", "inscription_fin": "30/06/2026",
-          "referent_prf": "2001", "mail_liaison": "liaison@example.org",
-          "periodes": "cours de jour; week-end", "types_parcours": "collectif; mixte",
-          "modalites_pedagogiques": "en organisme de formation; alternance; AFEST",
-          "modalite_enseignement": "hybride", "entrees_sorties_permanentes": "oui"}
-    s2 = {**offer["session"][0], "ref_session": "S2", "ref_action": "A2", "code_site_lieu": "LIEU2",
-          "referent_pmr": "2001", "etat_recrutement": "suspendu", "rythmes": "discontinu"}
-    s3 = {**s2, "ref_session": "S3", "date_debut": "04/01/2027", "date_fin": "26/02/2027",
-          "code_site_responsable": "LIEU2"}
+    s1 = {
+        **offer["session"][0],
+        "code_session": "143842",
+        "duree_centre_h": "35,5",
+        "duree_entreprise_h": "70",
+        "duree_hebdo_h": "35",
+        "commentaire_duree": "Hors examens",
+        "cycle_annee": "2026",
+        "unite_entreprise": "semaines",
+        "modalites_recrutement": "dossier; épreuves orales",
+        "informations_collectives": "15/05/2026; 12/06/2026; 03/07/2026; 21/08/2026",
+        "inscription_type": "inscription",
+        "inscription_debut": "01/03/2026",
+        "inscription_fin": "30/06/2026",
+        "referent_prf": "2001",
+        "mail_liaison": "liaison@example.org",
+        "periodes": "cours de jour; week-end",
+        "types_parcours": "collectif; mixte",
+        "modalites_pedagogiques": "en organisme de formation; alternance; AFEST",
+        "modalite_enseignement": "hybride",
+        "entrees_sorties_permanentes": "oui",
+    }
+    s2 = {
+        **offer["session"][0],
+        "ref_session": "S2",
+        "ref_action": "A2",
+        "code_site_lieu": "LIEU2",
+        "referent_pmr": "2001",
+        "etat_recrutement": "suspendu",
+        "rythmes": "discontinu",
+    }
+    s3 = {
+        **s2,
+        "ref_session": "S3",
+        "date_debut": "04/01/2027",
+        "date_fin": "26/02/2027",
+        "code_site_responsable": "LIEU2",
+    }
     offer["session"] = [s1, s2, s3]
-    d1 = {**offer["dispositif"][0], "publics": "demandeur d'emploi; demandeur d'emploi longue durée",
-          "codes_externes": "PRF-1; AIF",
-          "nb_places_restantes": "4", "effectif_minimal": "6", "capacite_simultanee": "12",
-          "annee_cycle": "2026", "frais_additionnels": "150", "frais_certification": "oui",
-          "prise_en_charge_frais": "oui"}
-    d2 = {"ref_session": "S1", "ref_dispositif": "D2",
-          "dispositif": "Formation avec autres financements (entreprise, individuel)", "nb_places": "3",
-          "frais_ht": "1000", "taux_tva": "0", "frais_ttc": "1000"}
+    d1 = {
+        **offer["dispositif"][0],
+        "publics": "demandeur d'emploi; demandeur d'emploi longue durée",
+        "codes_externes": "PRF-1; AIF",
+        "nb_places_restantes": "4",
+        "effectif_minimal": "6",
+        "capacite_simultanee": "12",
+        "annee_cycle": "2026",
+        "frais_additionnels": "150",
+        "frais_certification": "oui",
+        "prise_en_charge_frais": "oui",
+    }
+    d2 = {
+        "ref_session": "S1",
+        "ref_dispositif": "D2",
+        "dispositif": "Formation avec autres financements (entreprise, individuel)",
+        "nb_places": "3",
+        "frais_ht": "1000",
+        "taux_tva": "0",
+        "frais_ttc": "1000",
+    }
     names = [d.label for d in current_dispositifs().entries][:10]
-    many = [{"ref_session": "S2", "ref_dispositif": f"D{i}", "dispositif": name, "nb_places": str(i)}
-            for i, name in enumerate(names, 1)]  # 10 > the 8 organisme-financeur LHÉO allows per action
-    d3 = {"ref_session": "S3", "dispositif": "Formation avec autres financements (entreprise, individuel)",
-          "nb_places": "10", "publics": "particulier"}
+    many = [
+        {"ref_session": "S2", "ref_dispositif": f"D{i}", "dispositif": name, "nb_places": str(i)}
+        for i, name in enumerate(names, 1)
+    ]  # 10 > the 8 organisme-financeur LHÉO allows per action
+    d3 = {
+        "ref_session": "S3",
+        "dispositif": "Formation avec autres financements (entreprise, individuel)",
+        "nb_places": "10",
+        "publics": "particulier",
+    }
     offer["dispositif"] = [d1, d2, *many, d3]
     return offer
 
 
 def strip(records):
     """Records without provenance, for comparing two runs."""
+
     def clean(value):
         if isinstance(value, dict):
             return {k: clean(v) for k, v in value.items() if k != "provenance"}
         if isinstance(value, list):
             return [clean(v) for v in value]
         return value
+
     return clean(list(records))
 
 
@@ -162,8 +251,10 @@ def test_writer_uses_lheo_codes(tmp_path):
     assert action.findtext("l:modalites-entrees-sorties", namespaces=ns) == "1"
     assert action.findtext("l:session/l:periode/l:debut", namespaces=ns) == "20260907"
     assert [e.text for e in action.findall("l:session/l:recrutement/l:modalite-recrutement", ns)] == ["3", "6"]
-    assert action.findtext("l:session/l:contact-session[l:type-contact='1']/l:coordonnees/l:nom",
-                           namespaces=ns) == "auto saisie"
+    assert (
+        action.findtext("l:session/l:contact-session[l:type-contact='1']/l:coordonnees/l:nom", namespaces=ns)
+        == "auto saisie"
+    )
     assert doc.xpath("string(//l:formation/l:code-niveau-sortie)", namespaces=ns) == "14"
     # 10 dispositifs on S2: 8 organisme-financeur, the rest in the action's extras.
     s2 = doc.xpath("//l:action[l:session/@numero='S2']", namespaces=ns)[0]
@@ -198,12 +289,14 @@ def published_only(formations):
 
 
 @pytest.mark.skipif(not SAMPLE.exists(), reason="sample workbook not built yet")
-@pytest.mark.parametrize("name", ["offre-sanitaire-social.xlsx", "offre-sanitaire-social.csv",
-                                  "offre-sanitaire-social-erreurs.xlsx"])
+@pytest.mark.parametrize(
+    "name", ["offre-sanitaire-social.xlsx", "offre-sanitaire-social.csv", "offre-sanitaire-social-erreurs.xlsx"]
+)
 def test_round_trip_of_the_samples(tmp_path, name):
     """The samples' lheo.xml validate and read back to the same accepted records,
     without a finding the sample did not already have (the flawed one included)."""
     from pipeline.reference import load_reference
+
     reference = load_reference(None)
     annuaire = SAMPLES / "annuaire.xlsx" if name.endswith(".csv") else None
     first = run([SAMPLES / name], today=TODAY, reference=reference, annuaire=annuaire)
@@ -314,34 +407,51 @@ def test_foreign_file_is_read(tmp_path, ns, encoding):
 
 def test_foreign_file_findings_carry_line_and_path(tmp_path):
     path = foreign(tmp_path)
-    path.write_text(path.read_text(encoding="utf-8").replace("<debut>20270104</debut>", "<debut>20271304</debut>"),
-                    encoding="utf-8")
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("<debut>20270104</debut>", "<debut>20271304</debut>"), encoding="utf-8"
+    )
     result = run([path], today=TODAY)
     bad = result.findings[result.findings["code"] == "BAD_FORMAT"]
     assert len(bad) == 1
     row = bad.iloc[0]
     assert row["column"] == "formation/action/session/periode/debut"
-    assert row["line"] == FOREIGN.splitlines().index("    <session numero=\"S23\">") + 1
+    assert row["line"] == FOREIGN.splitlines().index('    <session numero="S23">') + 1
     assert row["value"] == "20271304"
 
 
 # -- hostile and broken files -------------------------------------------------------------
 LOL = "".join(f'<!ENTITY lol{i} "{("&lol%d;" % (i - 1)) * 10}">' for i in range(1, 10))
 HOSTILE = {
-    "xxe": ('<?xml version="1.0"?>\n<!DOCTYPE lheo [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>\n'
-            f'<lheo xmlns="{NS_23}"><offres><formation>&xxe;</formation></offres></lheo>', "XXE"),
-    "bomb": (f'<?xml version="1.0"?>\n<!DOCTYPE lheo [<!ENTITY lol0 "lol">{LOL}]>\n'
-             f'<lheo xmlns="{NS_23}"><offres><formation>&lol9;</formation></offres></lheo>', "expansion"),
-    "network_dtd": ('<?xml version="1.0"?>\n<!DOCTYPE lheo SYSTEM "http://example.invalid/lheo.dtd">\n'
-                    f'<lheo xmlns="{NS_23}"><offres/></lheo>', "DTD externe"),
-    "parameter_entity": ('<?xml version="1.0"?>\n<!DOCTYPE lheo [<!ENTITY % ext SYSTEM '
-                         '"http://example.invalid/x.dtd"> %ext;]>\n'
-                         f'<lheo xmlns="{NS_23}"><offres/></lheo>', "XXE"),
-    "not_well_formed": (f'<?xml version="1.0"?>\n<lheo xmlns="{NS_23}">\n<offres>\n<formation>\n</offres>\n</lheo>',
-                        "ligne 5"),
+    "xxe": (
+        '<?xml version="1.0"?>\n<!DOCTYPE lheo [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>\n'
+        f'<lheo xmlns="{NS_23}"><offres><formation>&xxe;</formation></offres></lheo>',
+        "XXE",
+    ),
+    "bomb": (
+        f'<?xml version="1.0"?>\n<!DOCTYPE lheo [<!ENTITY lol0 "lol">{LOL}]>\n'
+        f'<lheo xmlns="{NS_23}"><offres><formation>&lol9;</formation></offres></lheo>',
+        "expansion",
+    ),
+    "network_dtd": (
+        '<?xml version="1.0"?>\n<!DOCTYPE lheo SYSTEM "http://example.invalid/lheo.dtd">\n'
+        f'<lheo xmlns="{NS_23}"><offres/></lheo>',
+        "DTD externe",
+    ),
+    "parameter_entity": (
+        '<?xml version="1.0"?>\n<!DOCTYPE lheo [<!ENTITY % ext SYSTEM '
+        '"http://example.invalid/x.dtd"> %ext;]>\n'
+        f'<lheo xmlns="{NS_23}"><offres/></lheo>',
+        "XXE",
+    ),
+    "not_well_formed": (
+        f'<?xml version="1.0"?>\n<lheo xmlns="{NS_23}">\n<offres>\n<formation>\n</offres>\n</lheo>',
+        "ligne 5",
+    ),
     "wrong_root": ('<?xml version="1.0"?>\n<catalogue><formation/></catalogue>', "racine « catalogue »"),
-    "wrong_namespace": ('<?xml version="1.0"?>\n<lheo xmlns="http://example.org/autre"><offres/></lheo>',
-                        "espace de noms"),
+    "wrong_namespace": (
+        '<?xml version="1.0"?>\n<lheo xmlns="http://example.org/autre"><offres/></lheo>',
+        "espace de noms",
+    ),
     "empty": ("", "XML"),
     "latin1_undeclared": (None, "ligne 2"),
 }
@@ -350,6 +460,7 @@ HOSTILE = {
 @pytest.mark.parametrize("case", sorted(HOSTILE))
 def test_hostile_or_broken_file_is_refused_in_one_line(tmp_path, case):
     import time
+
     text, expected = HOSTILE[case]
     path = tmp_path / f"{case}.xml"
     if text is None:  # Latin-1 bytes in a file that says nothing, hence UTF-8
@@ -368,6 +479,7 @@ def test_hostile_or_broken_file_is_refused_in_one_line(tmp_path, case):
 def test_cli_refuses_xxe_with_exit_code_2(tmp_path):
     from click.testing import CliRunner
     from pipeline.cli import main
+
     path = tmp_path / "xxe.xml"
     path.write_text(HOSTILE["xxe"][0], encoding="utf-8")
     result = CliRunner().invoke(main, ["import", str(path), "--out", str(tmp_path / "out")])
@@ -378,8 +490,9 @@ def test_cli_refuses_xxe_with_exit_code_2(tmp_path):
 def test_reader_streams_formation_by_formation(tmp_path):
     """A file broken after its first formation still hands that formation over first."""
     good = FOREIGN.format(ns=NS_23, encoding="UTF-8")
-    broken = good.replace("</formation>\n</offres>",
-                          "</formation>\n<formation numero=\"X\"><oops></formation>\n</offres>")
+    broken = good.replace(
+        "</formation>\n</offres>", '</formation>\n<formation numero="X"><oops></formation>\n</offres>'
+    )
     path = tmp_path / "broken.xml"
     path.write_text(broken, encoding="utf-8")
     stream = stream_lheo(path)
@@ -393,7 +506,8 @@ def test_unused_extras_of_other_producers_are_counted(tmp_path):
     path = foreign(tmp_path)
     text = path.read_text(encoding="utf-8").replace(
         "</formation>\n</offres>",
-        '<extras info="autre"><extra info="x">1</extra><extra info="y">2</extra></extras>\n</formation>\n</offres>')
+        '<extras info="autre"><extra info="x">1</extra><extra info="y">2</extra></extras>\n</formation>\n</offres>',
+    )
     path.write_text(text, encoding="utf-8")
     findings = Findings()
     read_lheo(path, findings)
@@ -404,8 +518,10 @@ def test_unused_extras_of_other_producers_are_counted(tmp_path):
 def test_extras_outside_formations_are_counted(tmp_path):
     path = foreign(tmp_path)
     text = path.read_text(encoding="utf-8").replace(
-        "</offres>\n</lheo>", '<extras info="autre"><extra>1</extra></extras>\n</offres>\n'
-        '<extras info="autre"><extra>2</extra><extra>3</extra></extras>\n</lheo>')
+        "</offres>\n</lheo>",
+        '<extras info="autre"><extra>1</extra></extras>\n</offres>\n'
+        '<extras info="autre"><extra>2</extra><extra>3</extra></extras>\n</lheo>',
+    )
     path.write_text(text, encoding="utf-8")
     findings = Findings()
     read_lheo(path, findings)

@@ -1,4 +1,5 @@
 """`fasd export`: records.jsonl back to LHÉO (same file as the import's) and to the template."""
+
 from __future__ import annotations
 
 import json
@@ -23,8 +24,9 @@ def imported(tmp_path):
 def test_export_lheo_gives_the_import_file(tmp_path):
     book, out = imported(tmp_path)
     target = tmp_path / "export.xml"
-    result = CliRunner().invoke(main, ["export", str(out / "records.jsonl"), "--out", str(target),
-                                       "--annuaire", str(book)])
+    result = CliRunner().invoke(
+        main, ["export", str(out / "records.jsonl"), "--out", str(target), "--annuaire", str(book)]
+    )
     assert result.exit_code == 0, result.output
     assert "1 formation(s) exportée(s)" in result.output
     assert_valid(target)
@@ -43,8 +45,9 @@ def test_export_without_directory_is_still_valid(tmp_path):
 def test_export_xlsx_reimports_to_the_same_records(tmp_path):
     book, out = imported(tmp_path)
     target = tmp_path / "export.xlsx"
-    result = CliRunner().invoke(main, ["export", str(out / "records.jsonl"), "--out", str(target),
-                                       "--annuaire", str(book)])
+    result = CliRunner().invoke(
+        main, ["export", str(out / "records.jsonl"), "--out", str(target), "--annuaire", str(book)]
+    )
     assert result.exit_code == 0, result.output
     again = run([target], today=TODAY)
     assert again.findings.empty, again.findings[["code", "entity", "field", "message"]]

@@ -3,6 +3,7 @@
 The real files are in tests/data/real/ (see its README); each variant below changes
 one thing in one of them, so the test says what it is about.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -88,7 +89,7 @@ def test_sofi_profile_rejects_the_same_flow():
 def test_a_malformed_date_stays_an_error(tmp_path):
     path = variant(tmp_path, TREFLE, ("<debut>20180910</debut>", "<debut>2018-13-45</debut>"))
     result = run([path], today=TODAY)
-    assert "BAD_FORMAT" in codes(result, "session", "error")   # a date that is no date stays an error
+    assert "BAD_FORMAT" in codes(result, "session", "error")  # a date that is no date stays an error
 
 
 def test_cli_import_names_what_sofi_needs_and_exits_0(tmp_path):
@@ -109,6 +110,7 @@ def test_cli_import_names_what_sofi_needs_and_exits_0(tmp_path):
 
 def test_spreadsheet_records_are_complete(tmp_path):
     from factory import valid_offer, write_workbook
+
     out = tmp_path / "out"
     book = write_workbook(tmp_path / "offre.xlsx", valid_offer())
     CliRunner().invoke(main, ["import", str(book), "--out", str(out), "--today", TODAY.isoformat()])
@@ -118,32 +120,46 @@ def test_spreadsheet_records_are_complete(tmp_path):
 
 # -- placeholders -----------------------------------------------------------------------
 def test_unknown_date_and_dash_are_empty_element_by_element(tmp_path):
-    path = variant(tmp_path, TREFLE, (
-        "<url-action>",
-        "<date-information><date>00000000</date></date-information>"
-        "<date-information><date>20180801</date></date-information><url-action>"))
+    path = variant(
+        tmp_path,
+        TREFLE,
+        (
+            "<url-action>",
+            "<date-information><date>00000000</date></date-information>"
+            "<date-information><date>20180801</date></date-information><url-action>",
+        ),
+    )
     result = run([path], today=TODAY)
     assert "BAD_FORMAT" not in codes(result)
     session = result.tables["session"].typed.iloc[0]
     assert [d["date"] for d in session["informations_collectives"]] == ["2018-08-01"]
-    assert not isinstance(result.tables["action"].typed.iloc[0]["prerequis"], str)   # conditions-specifiques "-"
+    assert not isinstance(result.tables["action"].typed.iloc[0]["prerequis"], str)  # conditions-specifiques "-"
 
 
 # -- free-text rythmes -------------------------------------------------------------------
-@pytest.mark.parametrize("text,expected", [
-    ("Continu temps plein, Modulaire", {"rythmes": ["continu", "temps plein"]}),
-    ("Temps partiel", {"rythmes": ["temps partiel"]}),
-    ("FOAD", {"modalites_pedagogiques": ["à distance"]}),
-    ("continu ou discontinu", {}),          # both: nothing is sure
-    ("Entrées/sorties à dates fixes", {}),
-])
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("Continu temps plein, Modulaire", {"rythmes": ["continu", "temps plein"]}),
+        ("Temps partiel", {"rythmes": ["temps partiel"]}),
+        ("FOAD", {"modalites_pedagogiques": ["à distance"]}),
+        ("continu ou discontinu", {}),  # both: nothing is sure
+        ("Entrées/sorties à dates fixes", {}),
+    ],
+)
 def test_free_text_rythme(text, expected):
     assert read_rythme(text) == expected
 
 
 def test_free_text_rythme_fills_the_session(tmp_path):
-    path = variant(tmp_path, TREFLE, ("<rythme-formation>FOAD</rythme-formation>",
-                                      "<rythme-formation>Continu temps plein, Modulaire</rythme-formation>"))
+    path = variant(
+        tmp_path,
+        TREFLE,
+        (
+            "<rythme-formation>FOAD</rythme-formation>",
+            "<rythme-formation>Continu temps plein, Modulaire</rythme-formation>",
+        ),
+    )
     result = run([path], today=TODAY)
     assert result.tables["session"].typed.iloc[0]["rythmes"] == ["continu", "temps plein"]
     assert not any("Rythmes" in m for m in incomplete(result, "session"))
@@ -157,8 +173,11 @@ def test_foad_is_a_modalite_not_a_rythme():
 
 
 def test_unreadable_rythme_is_to_complete_in_lheo_and_an_error_in_sofi(tmp_path):
-    path = variant(tmp_path, TREFLE, ("<rythme-formation>FOAD</rythme-formation>",
-                                      "<rythme-formation>Selon planning</rythme-formation>"))
+    path = variant(
+        tmp_path,
+        TREFLE,
+        ("<rythme-formation>FOAD</rythme-formation>", "<rythme-formation>Selon planning</rythme-formation>"),
+    )
     lheo = run([path], today=TODAY)
     assert any("Rythmes (« Selon planning » non reconnu)" in m for m in incomplete(lheo, "session"))
     sofi = run([path], today=TODAY, profil="sofi")
@@ -178,7 +197,7 @@ def test_web_address_without_scheme_is_accepted_as_lheo_has_it():
 # -- Formacode versions of publics --------------------------------------------------------
 def test_public_version_from_ref_and_date():
     assert public_version("V10", dt.date(2024, 1, 1)) == "V10"
-    assert public_version("V12", dt.date(2018, 6, 1)) == "V10"      # 2017-2018 flows: V10 tagged V12
+    assert public_version("V12", dt.date(2018, 6, 1)) == "V10"  # 2017-2018 flows: V10 tagged V12
     assert public_version("V12", dt.date(2020, 6, 1)) == "V12"
     assert public_version(None, None) == "V12"
     assert public_v12("80006", "V12") == "80006"
@@ -189,26 +208,33 @@ def publics(result) -> list:
 
 
 def test_v10_public_of_a_2018_flow_is_translated():
-    result = run([TREFLE], today=TODAY)              # ref="V12" 80006, datecrea 2018
-    assert publics(result) == ["80011"]              # V12 DEMANDEUR D'EMPLOI, not 80006 CADRE D'ENTREPRISE
+    result = run([TREFLE], today=TODAY)  # ref="V12" 80006, datecrea 2018
+    assert publics(result) == ["80011"]  # V12 DEMANDEUR D'EMPLOI, not 80006 CADRE D'ENTREPRISE
     assert "PUBLIC_VERSION" in codes(result)
 
 
 def test_v12_public_of_a_recent_flow_is_kept(tmp_path):
-    path = variant(tmp_path, TREFLE,
-                   ('datecrea="20180601" datemaj="20180601"', 'datecrea="20200601" datemaj="20200601"'))
+    path = variant(
+        tmp_path, TREFLE, ('datecrea="20180601" datemaj="20180601"', 'datecrea="20200601" datemaj="20200601"')
+    )
     assert publics(run([path], today=TODAY)) == ["80006"]
 
 
 def test_explicit_v10_tout_public(tmp_path):
-    path = variant(tmp_path, TREFLE, ('<code-public-vise ref="V12">80006</code-public-vise>',
-                                      '<code-public-vise ref="V10">83056</code-public-vise>'))
+    path = variant(
+        tmp_path,
+        TREFLE,
+        (
+            '<code-public-vise ref="V12">80006</code-public-vise>',
+            '<code-public-vise ref="V10">83056</code-public-vise>',
+        ),
+    )
     assert publics(run([path], today=TODAY)) == ["80056"]
 
 
 def test_public_without_correspondence_is_not_misread():
-    result = run([ONISEP], today=TODAY)              # ref="V11" 81061
-    assert not isinstance(publics(result), list)     # empty: no public at all
+    result = run([ONISEP], today=TODAY)  # ref="V11" 81061
+    assert not isinstance(publics(result), list)  # empty: no public at all
     f = result.findings
     [row] = f[f["code"] == "PUBLIC_UNMAPPED"].to_dict("records")
     assert row["value"] == "81061" and "V11" in row["message"]
@@ -246,8 +272,9 @@ def kept_share(source: Path, written: Path) -> tuple[float, list]:
 
 def import_to(tmp_path: Path, source: Path, *options: str) -> Path:
     out = tmp_path / "out"
-    result = CliRunner().invoke(main, ["import", str(source), "--out", str(out), "--today", TODAY.isoformat(),
-                                       *options])
+    result = CliRunner().invoke(
+        main, ["import", str(source), "--out", str(out), "--today", TODAY.isoformat(), *options]
+    )
     assert result.exit_code == 0, result.output
     return out
 
@@ -279,8 +306,15 @@ def test_registration_address_names_and_contacts_stay_distinct(tmp_path):
     trefle = element_values(import_to(tmp_path / "t", TREFLE) / "lheo.xml")
     assert trefle[("/lheo/offres/formation/action/organisme-financeur/extras/extra", "POEC")] == 1
     assert trefle[("/lheo/offres/formation/action/nombre-heures-total", "400")] == 1
-    assert trefle[("/lheo/offres/formation/contact-formation/coordonnees/adresse/geolocalisation/latitude",
-                   "48.8815994262695")] == 1
+    assert (
+        trefle[
+            (
+                "/lheo/offres/formation/contact-formation/coordonnees/adresse/geolocalisation/latitude",
+                "48.8815994262695",
+            )
+        ]
+        == 1
+    )
 
 
 def test_records_carry_the_producers_formation_and_read_back_the_same(tmp_path):
@@ -303,14 +337,21 @@ def test_records_carry_the_producers_formation_and_read_back_the_same(tmp_path):
 
 
 def test_rejected_session_is_left_out_of_the_written_formation(tmp_path):
-    two = variant(tmp_path, TREFLE, ("</session>", "</session><session numero=\"S2\"><periode><debut>20181210</debut>"
-                                     "<fin>20180910</fin></periode><adresse-inscription><adresse><ligne>x</ligne>"
-                                     "<codepostal>06130</codepostal><ville>Grasse</ville></adresse>"
-                                     "</adresse-inscription></session>"))
+    two = variant(
+        tmp_path,
+        TREFLE,
+        (
+            "</session>",
+            '</session><session numero="S2"><periode><debut>20181210</debut>'
+            "<fin>20180910</fin></periode><adresse-inscription><adresse><ligne>x</ligne>"
+            "<codepostal>06130</codepostal><ville>Grasse</ville></adresse>"
+            "</adresse-inscription></session>",
+        ),
+    )
     out = tmp_path / "out"
     CliRunner().invoke(main, ["import", str(two), "--out", str(out), "--today", TODAY.isoformat()])
     text = (out / "lheo.xml").read_text(encoding="utf-8")
-    assert 'numero="197649"' in text and 'numero="S2"' not in text   # S2 ends before it starts
+    assert 'numero="197649"' in text and 'numero="S2"' not in text  # S2 ends before it starts
     assert "fasd-ref" not in text
     assert_valid(out / "lheo.xml")
 
@@ -357,8 +398,12 @@ def test_defaults_complete_a_flow_and_are_traced(tmp_path):
     [formation] = [json.loads(x) for x in (out / "records.jsonl").read_text(encoding="utf-8").splitlines()]
     assert formation["complet"] is True
     assert formation["individualisation"] is False
-    assert formation["provenance"]["defaut"] == ["individualisation", "validation", "objectif_formation",
-                                                 "contenu_formation"]
+    assert formation["provenance"]["defaut"] == [
+        "individualisation",
+        "validation",
+        "objectif_formation",
+        "contenu_formation",
+    ]
     session = formation["actions"][0]["sessions"][0]
     assert session["referent_pmr"] == "97965" and "referent_pmr" in session["provenance"]["defaut"]
     assert_valid(out / "lheo.xml")
@@ -368,11 +413,14 @@ def test_defaults_complete_a_flow_and_are_traced(tmp_path):
 
 def test_defaults_fill_only_empty_cells_and_the_organisation_wins(tmp_path):
     defaults = tmp_path / "defauts.csv"
-    defaults.write_text("champ;valeur;siret\n"
-                        "periodes;cours du soir;\n"
-                        "periodes;week-end;49386136300064\n"
-                        "modalite_enseignement;0;\n"            # the flow says 2: kept
-                        "session.duree_hebdo_h;35;11111111111111\n", encoding="utf-8")   # another organisation
+    defaults.write_text(
+        "champ;valeur;siret\n"
+        "periodes;cours du soir;\n"
+        "periodes;week-end;49386136300064\n"
+        "modalite_enseignement;0;\n"  # the flow says 2: kept
+        "session.duree_hebdo_h;35;11111111111111\n",
+        encoding="utf-8",
+    )  # another organisation
     result = run([TREFLE], today=TODAY, defauts=defaults)
     session = result.tables["session"].typed.iloc[0]
     assert session["periodes"] == ["week-end"]
@@ -381,54 +429,77 @@ def test_defaults_fill_only_empty_cells_and_the_organisation_wins(tmp_path):
     assert result.filled["session"] == {0: ["periodes"]}
 
 
-@pytest.mark.parametrize("content,message", [
-    ("champ;valeur\ncouleur;bleu\n", "« couleur » n'est pas un champ"),
-    ("champ;valeur\nnom;X\n", "plusieurs entités"),
-    ("nom,valeur\nx,y\n", "« champ » et « valeur »"),
-])
+@pytest.mark.parametrize(
+    "content,message",
+    [
+        ("champ;valeur\ncouleur;bleu\n", "« couleur » n'est pas un champ"),
+        ("champ;valeur\nnom;X\n", "plusieurs entités"),
+        ("nom,valeur\nx,y\n", "« champ » et « valeur »"),
+    ],
+)
 def test_a_defaults_file_that_cannot_be_used_is_one_french_line(tmp_path, content, message):
     defaults = tmp_path / "defauts.csv"
     defaults.write_text(content, encoding="utf-8")
-    result = CliRunner().invoke(main, ["import", str(TREFLE), "--out", str(tmp_path / "out"),
-                                       "--defauts", str(defaults)])
+    result = CliRunner().invoke(
+        main, ["import", str(TREFLE), "--out", str(tmp_path / "out"), "--defauts", str(defaults)]
+    )
     assert result.exit_code == 2 and message in result.output, result.output
 
 
 def test_onisep_with_defaults_needs_only_its_certification(tmp_path):
     defaults = tmp_path / "defauts.csv"
-    defaults.write_text("champ;valeur;siret\n"
-                        "objectif_general;Certification;19290076900014\n"
-                        "individualisation;non;19290076900014\n"
-                        "validation;totale;19290076900014\n"
-                        "periodes;cours de jour;19290076900014\n"
-                        "modalites_pedagogiques;en organisme de formation;19290076900014\n"
-                        "duree_centre_h;1100;19290076900014\n"
-                        "etat_recrutement;ouvert;19290076900014\n"
-                        "referent_pmr;C1;19290076900014\n"
-                        "referent_mobilite;C1;19290076900014\n"
-                        "dispositif;Etat - Ministère de l'éducation nationale;19290076900014\n"
-                        "nb_places;24;19290076900014\n"
-                        "site.siret;19290076900014;19290076900014\n"
-                        "site.nom;Lycée Kerneuzec;19290076900014\n", encoding="utf-8")
+    defaults.write_text(
+        "champ;valeur;siret\n"
+        "objectif_general;Certification;19290076900014\n"
+        "individualisation;non;19290076900014\n"
+        "validation;totale;19290076900014\n"
+        "periodes;cours de jour;19290076900014\n"
+        "modalites_pedagogiques;en organisme de formation;19290076900014\n"
+        "duree_centre_h;1100;19290076900014\n"
+        "etat_recrutement;ouvert;19290076900014\n"
+        "referent_pmr;C1;19290076900014\n"
+        "referent_mobilite;C1;19290076900014\n"
+        "dispositif;Etat - Ministère de l'éducation nationale;19290076900014\n"
+        "nb_places;24;19290076900014\n"
+        "site.siret;19290076900014;19290076900014\n"
+        "site.nom;Lycée Kerneuzec;19290076900014\n",
+        encoding="utf-8",
+    )
     annuaire = tmp_path / "annuaire.xlsx"
     from factory import write_workbook
-    write_workbook(annuaire, {"site": [], "contact": [{"code_contact": "C1", "nom": "Accueil du lycée"}],
-                              "formation": [], "action": [], "session": [], "dispositif": []})
+
+    write_workbook(
+        annuaire,
+        {
+            "site": [],
+            "contact": [{"code_contact": "C1", "nom": "Accueil du lycée"}],
+            "formation": [],
+            "action": [],
+            "session": [],
+            "dispositif": [],
+        },
+    )
     out = import_to(tmp_path, ONISEP, "--defauts", str(defaults), "--annuaire", str(annuaire))
     report = (out / "report.csv").read_text(encoding="utf-8-sig")
     incompletes = [line for line in report.splitlines() if line.startswith("SOFI_INCOMPLETE")]
     assert len(incompletes) == 1 and "Code Certif Info (« 19004 » absent du référentiel chargé)" in incompletes[0]
     assert_valid(out / "lheo.xml")
     text = (out / "lheo.xml").read_text(encoding="utf-8")
-    assert "<nb-places-financees>24</nb-places-financees>" in text   # the funder given by the defaults
+    assert "<nb-places-financees>24</nb-places-financees>" in text  # the funder given by the defaults
 
 
 # -- a bad element of a list is reported alone -------------------------------------------
 def test_bad_formacode_of_a_list_is_named_alone(tmp_path):
-    path = variant(tmp_path, TREFLE, ('<code-FORMACODE ref="V12" tag="principal">32688</code-FORMACODE>',
-                                      '<code-FORMACODE ref="V12" tag="principal">32688</code-FORMACODE>'
-                                      '<code-FORMACODE ref="V12">21001</code-FORMACODE>'
-                                      '<code-FORMACODE ref="V12">21538</code-FORMACODE>'))
+    path = variant(
+        tmp_path,
+        TREFLE,
+        (
+            '<code-FORMACODE ref="V12" tag="principal">32688</code-FORMACODE>',
+            '<code-FORMACODE ref="V12" tag="principal">32688</code-FORMACODE>'
+            '<code-FORMACODE ref="V12">21001</code-FORMACODE>'
+            '<code-FORMACODE ref="V12">21538</code-FORMACODE>',
+        ),
+    )
     result = run([path], today=TODAY)
     f = result.findings
     # an optional field: the bad element is left out with a warning, the others kept (issue 10)
@@ -439,6 +510,7 @@ def test_bad_formacode_of_a_list_is_named_alone(tmp_path):
 
 def test_bad_element_of_a_spreadsheet_list_is_named_alone(tmp_path):
     from factory import finding, run_offer, valid_offer
+
     offer = valid_offer()
     offer["formation"][0]["formacodes"] = "31776; 3177"
     f = finding(run_offer(tmp_path, offer, strict=True), "BAD_FORMAT")

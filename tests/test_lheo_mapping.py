@@ -6,6 +6,7 @@ filling every field (and the bundled sample, for certifications and blocs) holds
 element at every path of the table, and that a "std" field is read back from its
 element alone.
 """
+
 from __future__ import annotations
 
 from lxml import etree
@@ -37,21 +38,26 @@ def files(tmp_path_factory):
     """The `offres` of lheo.xml written from the rich offer and from the sample."""
     tmp = tmp_path_factory.mktemp("mapping")
     out = []
-    for name, source in (("riche", write_workbook(tmp / "offre.xlsx", rich_offer())),
-                         ("exemple", SAMPLES / "offre-sanitaire-social.xlsx")):
+    for name, source in (
+        ("riche", write_workbook(tmp / "offre.xlsx", rich_offer())),
+        ("exemple", SAMPLES / "offre-sanitaire-social.xlsx"),
+    ):
         result = run([source], today=TODAY)
         offers = list(offer_records(result))
         offers[0].setdefault("code_rs", "RS5001")  # no certification of the reference has one
         xml = tmp / f"{name}.xml"
-        assert write_offers(offers, directory_records(result, "site"), directory_records(result, "contact"),
-                            xml) >= 1
+        assert write_offers(offers, directory_records(result, "site"), directory_records(result, "contact"), xml) >= 1
         out.append(etree.parse(str(xml)).getroot().find("l:offres", NS))
     return out
 
 
 def test_every_path_of_the_table_is_written(files):
-    missing = [(r.entity, r.field, r.path) for e in mapping.OFFER_ENTITIES for r in mapping.rows(e)
-               if r.path and not any(f.xpath(xpath(r.path), namespaces=NS) for f in files)]
+    missing = [
+        (r.entity, r.field, r.path)
+        for e in mapping.OFFER_ENTITIES
+        for r in mapping.rows(e)
+        if r.path and not any(f.xpath(xpath(r.path), namespaces=NS) for f in files)
+    ]
     assert missing == [], missing
 
 
@@ -60,8 +66,10 @@ def test_every_site_and_contact_path_is_written(files):
     coordinates in `coordonnees-organisme`), contact paths inside `contact-*`."""
     offers = files[0]
     sites = [el for path in mapping.SITE_ELEMENTS.values() for el in offers.xpath(xpath(path), namespaces=NS)]
-    sites += [el.find("l:coordonnees-organisme", NS)
-              for el in offers.xpath(xpath(mapping.SITE_ELEMENTS["responsable"]), namespaces=NS)]
+    sites += [
+        el.find("l:coordonnees-organisme", NS)
+        for el in offers.xpath(xpath(mapping.SITE_ELEMENTS["responsable"]), namespaces=NS)
+    ]
     contacts = offers.xpath("//l:contact-formation | //l:contact-organisme | //l:contact-session", namespaces=NS)
     for entity, holders in (("site", sites), ("contact", contacts)):
         for r in mapping.rows(entity):

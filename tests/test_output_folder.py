@@ -1,4 +1,5 @@
 """The output step: one run per folder, swapped in whole, under a lock, no leftovers."""
+
 import fcntl
 import os
 import signal
@@ -66,6 +67,7 @@ def test_a_second_writer_is_refused_while_the_lock_is_held(tmp_path, book):
 
 def test_sigterm_while_writing_keeps_the_earlier_run_and_removes_the_temporary_folder(tmp_path, book, monkeypatch):
     from pipeline.writers import output
+
     out = tmp_path / "out"
     assert invoke("import", book, "--out", out, "--today", "2026-03-01").exit_code == 0
     before = {p.name: p.read_bytes() for p in out.iterdir()}
@@ -96,8 +98,7 @@ def test_kill_9_keeps_the_earlier_run_and_the_next_run_cleans_up(tmp_path, book)
     out = tmp_path / "out"
     assert invoke("import", book, "--out", out, "--today", "2026-03-01").exit_code == 0
     before = {p.name: p.read_bytes() for p in out.iterdir()}
-    proc = subprocess.run([sys.executable, "-c", KILLED_RUN, str(book), str(out)], cwd=ROOT,
-                          capture_output=True)
+    proc = subprocess.run([sys.executable, "-c", KILLED_RUN, str(book), str(out)], cwd=ROOT, capture_output=True)
     assert proc.returncode == -signal.SIGKILL
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before  # never a mixed folder
     assert leftovers(out)  # the killed run's temporary folder…
@@ -105,9 +106,15 @@ def test_kill_9_keeps_the_earlier_run_and_the_next_run_cleans_up(tmp_path, book)
     assert leftovers(out) == []  # …is removed by the next run
 
 
-@pytest.mark.parametrize("command", [
-    ("import", "BOOK", "--out", ""), ("check", "BOOK", "--out", ""),
-    ("export", "records.jsonl", "--out", ""), ("template", "--out", "")])
+@pytest.mark.parametrize(
+    "command",
+    [
+        ("import", "BOOK", "--out", ""),
+        ("check", "BOOK", "--out", ""),
+        ("export", "records.jsonl", "--out", ""),
+        ("template", "--out", ""),
+    ],
+)
 def test_empty_out_is_refused(tmp_path, book, command, monkeypatch):
     monkeypatch.chdir(tmp_path)
     result = invoke(*[str(book) if a == "BOOK" else a for a in command])
@@ -127,8 +134,13 @@ entry_point()
 
 def test_a_writer_that_fails_to_import_is_an_internal_error(tmp_path, book):
     out = tmp_path / "out"
-    proc = subprocess.run([sys.executable, "-c", BROKEN_WRITER, str(book), str(out)], cwd=ROOT,
-                          capture_output=True, text=True, env={**os.environ, "FASD_DEBUG": ""})
+    proc = subprocess.run(
+        [sys.executable, "-c", BROKEN_WRITER, str(book), str(out)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "FASD_DEBUG": ""},
+    )
     assert proc.returncode == 3, proc.stderr
     assert "erreur interne" in proc.stderr and "Traceback" not in proc.stderr
     assert not out.exists()

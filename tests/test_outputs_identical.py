@@ -2,6 +2,7 @@
 building its own records: records.jsonl as one json.dumps per offer_records() item,
 lheo.xml as writers/lheo.write_lheo(result). On the samples and on a generated
 10 000-session workload (bench/generate.py, seed 1), byte for byte."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -43,11 +44,14 @@ def assert_same_offers(result, tmp_path: Path) -> None:
     assert (shared / "records.jsonl").stat().st_size > 0
 
 
-@pytest.mark.parametrize("inputs, annuaire", [
-    (["offre-sanitaire-social.xlsx"], None),
-    (["offre-sanitaire-social.csv"], "annuaire.xlsx"),
-    (["offre-sanitaire-social-erreurs.xlsx"], None),
-])
+@pytest.mark.parametrize(
+    "inputs, annuaire",
+    [
+        (["offre-sanitaire-social.xlsx"], None),
+        (["offre-sanitaire-social.csv"], "annuaire.xlsx"),
+        (["offre-sanitaire-social-erreurs.xlsx"], None),
+    ],
+)
 def test_samples(tmp_path, inputs, annuaire):
     result = run([SAMPLES / p for p in inputs], annuaire=SAMPLES / annuaire if annuaire else None, today=TODAY)
     assert_same_offers(result, tmp_path)

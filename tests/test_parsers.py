@@ -4,6 +4,7 @@ Each case is written by hand with its right answer worked out from the rule it
 checks (a French date is day first, a decimal comma, Excel's day 1 is 1900-01-01…),
 so a change of behaviour shows here before it shows in a whole workbook.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -27,14 +28,25 @@ def field(entity: str, name: str):
 
 
 # ------------------------------------------------------------------------ dates
-@pytest.mark.parametrize("text", [
-    "07/09/2026", "7/9/2026", "07.09.2026", "07-09-2026", "07/09/26",
-    "07/09/2026 00:00", "07/09/2026 08:30:00",
-    "2026-09-07", "2026-9-7", "2026-09-07T00:00:00", "2026-09-07 08:30:00.250",
-    " 07/09/2026 ",
-    "46272",      # Excel serial: 2026-01-01 is 46023, plus 249 days
-    "46272,5",    # a serial with a time of day
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "07/09/2026",
+        "7/9/2026",
+        "07.09.2026",
+        "07-09-2026",
+        "07/09/26",
+        "07/09/2026 00:00",
+        "07/09/2026 08:30:00",
+        "2026-09-07",
+        "2026-9-7",
+        "2026-09-07T00:00:00",
+        "2026-09-07 08:30:00.250",
+        " 07/09/2026 ",
+        "46272",  # Excel serial: 2026-01-01 is 46023, plus 249 days
+        "46272,5",  # a serial with a time of day
+    ],
+)
 def test_date_spellings(text):
     assert parse_date(text) == SEPT_7
 
@@ -68,19 +80,22 @@ def test_impossible_dates(text):
 
 
 # ---------------------------------------------------------------------- numbers
-@pytest.mark.parametrize("text, value", [
-    ("12", 12.0),
-    ("12,5", 12.5),
-    ("12.5", 12.5),
-    ("1 540,50", 1540.5),
-    ("1\u00a0540,50", 1540.5),
-    ("1\u202f540,50", 1540.5),
-    ("1.540,50", 1540.5),
-    ("1,540.50", 1540.5),
-    ("1 200 €", 1200.0),
-    ("20 %", 20.0),
-    ("-3", -3.0),
-])
+@pytest.mark.parametrize(
+    "text, value",
+    [
+        ("12", 12.0),
+        ("12,5", 12.5),
+        ("12.5", 12.5),
+        ("1 540,50", 1540.5),
+        ("1\u00a0540,50", 1540.5),
+        ("1\u202f540,50", 1540.5),
+        ("1.540,50", 1540.5),
+        ("1,540.50", 1540.5),
+        ("1 200 €", 1200.0),
+        ("20 %", 20.0),
+        ("-3", -3.0),
+    ],
+)
 def test_number_spellings(text, value):
     assert parse_number(text) == value
 
@@ -124,17 +139,20 @@ def test_neither_yes_nor_no(text):
 
 
 # ----------------------------------------------------------------------- folding
-@pytest.mark.parametrize("text, folded", [
-    ("Date début *", "date debut"),
-    ("date_debut", "date debut"),
-    ("  DATE   DÉBUT  ", "date debut"),
-    ("Cœur de métier", "coeur de metier"),
-    ("ŒUVRE", "oeuvre"),
-    ("Niveau 4 (CAP, BEP)", "niveau 4 cap bep"),
-    ("+33 2 40", "+33 2 40"),
-    ("-", ""),
-    (12, "12"),
-])
+@pytest.mark.parametrize(
+    "text, folded",
+    [
+        ("Date début *", "date debut"),
+        ("date_debut", "date debut"),
+        ("  DATE   DÉBUT  ", "date debut"),
+        ("Cœur de métier", "coeur de metier"),
+        ("ŒUVRE", "oeuvre"),
+        ("Niveau 4 (CAP, BEP)", "niveau 4 cap bep"),
+        ("+33 2 40", "+33 2 40"),
+        ("-", ""),
+        (12, "12"),
+    ],
+)
 def test_fold(text, folded):
     assert fold(text) == folded
 
@@ -143,14 +161,17 @@ def _fold_by_character(text) -> str:
     """fold() as first written: one unicodedata call per character (the reference)."""
     import re
     import unicodedata
+
     text = unicodedata.normalize("NFKD", str(text))
     text = "".join(c for c in text if not unicodedata.combining(c))
     text = text.replace("œ", "oe").replace("Œ", "oe").lower()
     return re.sub(r"[^a-z0-9+]+", " ", text).strip()
 
 
-@given(st.text(alphabet=st.characters(codec="utf-8"), max_size=40)
-       | st.text(alphabet="aéÉèœŒ İK -_*+0ﬁ\u0301\u0327ß東", max_size=40))
+@given(
+    st.text(alphabet=st.characters(codec="utf-8"), max_size=40)
+    | st.text(alphabet="aéÉèœŒ İK -_*+0ﬁ\u0301\u0327ß東", max_size=40)
+)
 def test_fold_same_as_per_character_reference(text):
     assert fold(text) == _fold_by_character(text)
 
@@ -176,31 +197,39 @@ def test_closest_header_suggests_the_template_label():
 
 
 # ---------------------------------------------------------------- column letters
-@pytest.mark.parametrize("index, letter", [(0, "A"), (1, "B"), (25, "Z"), (26, "AA"), (27, "AB"), (51, "AZ"),
-                                           (52, "BA"), (701, "ZZ"), (702, "AAA")])
+@pytest.mark.parametrize(
+    "index, letter",
+    [(0, "A"), (1, "B"), (25, "Z"), (26, "AA"), (27, "AB"), (51, "AZ"), (52, "BA"), (701, "ZZ"), (702, "AAA")],
+)
 def test_column_letter(index, letter):
     assert column_letter(index) == letter
 
 
 # ----------------------------------------------------------------- code cleaning
-@pytest.mark.parametrize("text, clean", [
-    ("130 005 119 00032", "13000511900032"),
-    ("130.005.119.00032", "13000511900032"),
-    ("130-005-119-00032", "13000511900032"),
-    ("13000511900032.0", "13000511900032"),  # a number cell read as a float
-])
+@pytest.mark.parametrize(
+    "text, clean",
+    [
+        ("130 005 119 00032", "13000511900032"),
+        ("130.005.119.00032", "13000511900032"),
+        ("130-005-119-00032", "13000511900032"),
+        ("13000511900032.0", "13000511900032"),  # a number cell read as a float
+    ],
+)
 def test_siret_cleaning(text, clean):
     assert clean_code(text, field("site", "siret")) == clean
 
 
-@pytest.mark.parametrize("text, clean", [
-    ("44000", "44000"),
-    ("44 000", "44000"),
-    ("44000.0", "44000"),
-    ("1000", "01000"),     # Excel dropped the leading zero of 01000
-    ("1000.0", "01000"),
-    ("440", "440"),        # too short to guess: left for the format check
-])
+@pytest.mark.parametrize(
+    "text, clean",
+    [
+        ("44000", "44000"),
+        ("44 000", "44000"),
+        ("44000.0", "44000"),
+        ("1000", "01000"),  # Excel dropped the leading zero of 01000
+        ("1000.0", "01000"),
+        ("440", "440"),  # too short to guess: left for the format check
+    ],
+)
 def test_postcode_cleaning(text, clean):
     assert clean_code(text, field("site", "code_postal")) == clean
 
@@ -210,21 +239,48 @@ def test_phone_cleaning():
     assert clean_code("+33 2 40 20 30 40", field("site", "telephone")) == "+33240203040"
 
 
-@pytest.mark.parametrize("name, text, clean", [
-    ("code_rncp", "35830", "RNCP35830"),
-    ("code_rncp", "rncp 35830", "RNCP35830"),
-    ("code_rncp", "35830.0", "RNCP35830"),
-    ("code_rs", "5678", "RS5678"),
-    ("code_rs", "rs5678", "RS5678"),
-])
+@pytest.mark.parametrize(
+    "name, text, clean",
+    [
+        ("code_rncp", "35830", "RNCP35830"),
+        ("code_rncp", "rncp 35830", "RNCP35830"),
+        ("code_rncp", "35830.0", "RNCP35830"),
+        ("code_rs", "5678", "RS5678"),
+        ("code_rs", "rs5678", "RS5678"),
+    ],
+)
 def test_certification_codes_get_their_prefix(name, text, clean):
     assert clean_code(text, field("formation", name)) == clean
 
 
 # ------------------------------------------------------------------ placeholders
-@pytest.mark.parametrize("text", ["-", "--", "/", "?", "…", " - ", "NC", "nc", "N/C", "n.c.", "NR", "N/A", "#N/A",
-                                  "00000000", "00/00/0000", "0000-00-00", "NULL", "nan", "Non communiqué",
-                                  "NON RENSEIGNÉ", "à compléter", "A COMPLETER"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "-",
+        "--",
+        "/",
+        "?",
+        "…",
+        " - ",
+        "NC",
+        "nc",
+        "N/C",
+        "n.c.",
+        "NR",
+        "N/A",
+        "#N/A",
+        "00000000",
+        "00/00/0000",
+        "0000-00-00",
+        "NULL",
+        "nan",
+        "Non communiqué",
+        "NON RENSEIGNÉ",
+        "à compléter",
+        "A COMPLETER",
+    ],
+)
 def test_placeholders(text):
     assert is_placeholder(text)
 
@@ -243,6 +299,7 @@ def _is_placeholder_whole(text: str) -> bool:
     """is_placeholder() folding the whole text (the reference for its shortcut)."""
     import unicodedata
     from pipeline.placeholders import placeholder_values
+
     stripped = text.strip()
     if not stripped:
         return False
@@ -252,8 +309,34 @@ def _is_placeholder_whole(text: str) -> bool:
     return folded in placeholder_values()
 
 
-@given(st.lists(st.sampled_from(["-", " ", ".", "…", "NC", "n/a", "Non", "renseigné", "é", "\u0301", "ﬁ", "œ",
-                                 "a", "1", "+", "東", "- - - -", "x" * 30, "   "]), max_size=40).map("".join))
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                "-",
+                " ",
+                ".",
+                "…",
+                "NC",
+                "n/a",
+                "Non",
+                "renseigné",
+                "é",
+                "\u0301",
+                "ﬁ",
+                "œ",
+                "a",
+                "1",
+                "+",
+                "東",
+                "- - - -",
+                "x" * 30,
+                "   ",
+            ]
+        ),
+        max_size=40,
+    ).map("".join)
+)
 def test_placeholder_shortcut_for_long_texts_gives_the_same_answer(text):
     assert is_placeholder(text) == _is_placeholder_whole(text)
 
@@ -267,6 +350,7 @@ def test_long_punctuation_before_a_placeholder_is_still_one():
 def test_special_characters_each_once_in_order(text):
     import unicodedata
     from pipeline.validators.session import ALLOWED_CONTROLS, REFUSED_CATEGORIES, special_characters
+
     expected: list[str] = []
     for ch in text:
         if ch not in ALLOWED_CONTROLS and unicodedata.category(ch) in REFUSED_CATEGORIES and ch not in expected:

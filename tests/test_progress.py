@@ -1,4 +1,5 @@
 """Progress: the core reports its stages to a callback; the CLI draws bars only on a terminal."""
+
 import os
 import pty
 import select
@@ -94,8 +95,9 @@ def fasd(args, *, terminal: bool, tmp_path) -> tuple[int, str, str]:
 
 def test_terminal_shows_a_bar_per_stage(tmp_path):
     book = write_workbook(tmp_path / "offre.xlsx", two_offers())
-    code, out, err = fasd(["import", book, "--out", tmp_path / "out", "--today", "2026-03-01"],
-                          terminal=True, tmp_path=tmp_path)
+    code, out, err = fasd(
+        ["import", book, "--out", tmp_path / "out", "--today", "2026-03-01"], terminal=True, tmp_path=tmp_path
+    )
     assert code == 0, err
     for label in ("Lecture", "Contrôle", "Écriture des offres", "Rapport"):
         assert label in err
@@ -115,8 +117,11 @@ def test_quiet_terminal_and_piped_stderr_stay_silent(tmp_path):
 
 def test_verbose_prints_stage_times_on_stderr(tmp_path):
     book = write_workbook(tmp_path / "offre.xlsx", valid_offer())
-    code, out, err = fasd(["check", book, "--out", tmp_path / "out", "--today", "2026-03-01", "--verbose"],
-                          terminal=False, tmp_path=tmp_path)
+    code, out, err = fasd(
+        ["check", book, "--out", tmp_path / "out", "--today", "2026-03-01", "--verbose"],
+        terminal=False,
+        tmp_path=tmp_path,
+    )
     assert code == 0
     assert err.startswith("Durées par étape :")
     for stage in ("lecture", "règles", "écriture report.csv", "total"):

@@ -1,4 +1,5 @@
 """Readers: layouts, encodings, separators, lenient headers, provenance."""
+
 import openpyxl
 import pytest
 
@@ -25,8 +26,14 @@ def test_csv_encodings_and_separators(tmp_path, encoding, delimiter):
 
 def test_lenient_headers(tmp_path):
     names, _ = flat_rows(valid_offer())
-    spellings = {"date_debut": "date de début", "date_fin": "DATE_FIN", "duree_centre_h": "Durée en centre (en h) *",
-                 "nb_places": "nb places", "ref_formation": "Référence formation", "rythmes": "Rythmes*"}
+    spellings = {
+        "date_debut": "date de début",
+        "date_fin": "DATE_FIN",
+        "duree_centre_h": "Durée en centre (en h) *",
+        "nb_places": "nb places",
+        "ref_formation": "Référence formation",
+        "rythmes": "Rythmes*",
+    }
     headers = [spellings.get(n, n) for n in names]
     path = write_flat_csv(tmp_path / "offre.csv", valid_offer(), headers=headers)
     result = run([path], annuaire=directory(tmp_path), today=TODAY)
@@ -88,6 +95,7 @@ def test_flat_workbook_with_directory_sheets(tmp_path):
 
 def test_excel_date_cells_and_title_row(tmp_path):
     import datetime as dt
+
     path = write_workbook(tmp_path / "offre.xlsx", valid_offer())
     wb = openpyxl.load_workbook(path)
     ws = wb["Sessions"]
@@ -104,8 +112,9 @@ def test_excel_date_cells_and_title_row(tmp_path):
 
 
 def test_missing_sheet(tmp_path):
-    path = write_workbook(tmp_path / "offre.xlsx", valid_offer(),
-                          entities=("site", "contact", "formation", "action", "session"))
+    path = write_workbook(
+        tmp_path / "offre.xlsx", valid_offer(), entities=("site", "contact", "formation", "action", "session")
+    )
     result = run([path], today=TODAY)
     f = finding(result, "MISSING_SHEET")
     assert f["sheet"] == "Dispositifs"
@@ -119,14 +128,23 @@ def test_provenance_of_a_finding(tmp_path):
     result = run([write_workbook(tmp_path / "offre.xlsx", offer)], today=TODAY)
     f = finding(result, "BAD_FORMAT")
     assert (f["source"], f["sheet"], f["row"], f["column"], f["cell"], f["value"]) == (
-        "offre.xlsx", "Sessions", 2, "Date début *", "D2", "bientôt")
+        "offre.xlsx",
+        "Sessions",
+        2,
+        "Date début *",
+        "D2",
+        "bientôt",
+    )
 
 
-@pytest.mark.parametrize("name,content", [
-    ("offre.xlsx", b"not a zip"),
-    ("offre.csv", b"\xff\xfe" + "a;b\n".encode("utf-16-le")),
-    ("offre.pdf", b"%PDF-1.4"),
-])
+@pytest.mark.parametrize(
+    "name,content",
+    [
+        ("offre.xlsx", b"not a zip"),
+        ("offre.csv", b"\xff\xfe" + "a;b\n".encode("utf-16-le")),
+        ("offre.pdf", b"%PDF-1.4"),
+    ],
+)
 def test_unreadable_inputs_raise_input_error(tmp_path, name, content):
     path = tmp_path / name
     path.write_bytes(content)

@@ -3,6 +3,7 @@ once per group (blank below, or merged), placeholders in repeated cells.
 
 Each variant is made from the bundled flat CSV, so the right answer is known: the
 same accepted records as the CSV itself, and no finding."""
+
 from __future__ import annotations
 
 import csv
@@ -53,6 +54,7 @@ def records(result) -> list[dict]:
         if isinstance(value, list):
             return [strip(v) for v in value]
         return value
+
     return strip(list(offer_records(result)))
 
 
@@ -190,8 +192,11 @@ def test_merged_range_across_sessions_is_one_value_per_row(tmp_path, expected):
     rows = sample_rows()
     header = rows[0]
     col, session = header.index("Dispositif *"), header.index("Référence session")
-    i = next(i for i in range(1, len(rows) - 1)
-             if rows[i][col] == rows[i + 1][col] and rows[i][session] != rows[i + 1][session])
+    i = next(
+        i
+        for i in range(1, len(rows) - 1)
+        if rows[i][col] == rows[i + 1][col] and rows[i][session] != rows[i + 1][session]
+    )
     path = write_xlsx(tmp_path / "offre.xlsx", rows, [(col + 1, i + 1, i + 2)])
     assert openpyxl.load_workbook(path).active.cell(i + 2, col + 1).value is None
     result = run([path], annuaire=ANNUAIRE, today=TODAY)

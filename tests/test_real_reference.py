@@ -3,6 +3,7 @@ CSV, the continuity extract, France Compétences exports whatever their date for
 
 Inputs: rows copied unchanged from the published files (tests/data/real/README.md),
 and small hand-made variants of them built here."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -57,6 +58,7 @@ def test_show_and_search_on_the_opendata_file():
 
 def test_archived_code_in_an_offer_names_the_successor(tmp_path):
     from factory import run_offer, valid_offer
+
     offer = valid_offer()
     offer["formation"][0].update(certifinfo="oui", code_certifinfo="54913", objectif_general="Certification")
     result = run_offer(tmp_path, offer, reference=load_reference(OPENDATA))
@@ -122,10 +124,13 @@ def _reexport(path: Path, fmt, override: dict[str, str] | None = None) -> Path:
     return path
 
 
-@pytest.mark.parametrize("fmt, note", [
-    (lambda d, m, y: f"{y}-{m}-{d}", False),                                  # ISO dates
-    (lambda d, m, y: f"{int(m)}/{int(d)}/{y[2:]}", True),                     # US dates, 2-digit years
-])
+@pytest.mark.parametrize(
+    "fmt, note",
+    [
+        (lambda d, m, y: f"{y}-{m}-{d}", False),  # ISO dates
+        (lambda d, m, y: f"{int(m)}/{int(d)}/{y[2:]}", True),  # US dates, 2-digit years
+    ],
+)
 def test_export_end_dates_whatever_their_format(tmp_path, fmt, note):
     ref = load_reference(_reexport(tmp_path / "export-fiches-csv-2024-02-22.zip", fmt))
     assert ref.lookup("RS5000")[0].date_fin == dt.date(2024, 5, 24)

@@ -1,4 +1,5 @@
 """Reference loaders (Certif Info CSV, France Compétences zip, folder), cache, search and `fasd ref`."""
+
 from __future__ import annotations
 
 import csv
@@ -60,8 +61,11 @@ def test_zip_in_the_published_shape_is_read(export):
     assert cert.niveau == "5" and cert.niveau_lheo == "15"
     assert cert.fiche_active is True and cert.date_fin.isoformat() == "2029-02-01"
     assert cert.certificateur == "MINISTERE DU TRAVAIL"
-    assert cert.blocs == [("RNCP12345BC01", "Premier bloc; avec point-virgule"),
-                          ("RNCP12345BC02", "Deuxième bloc"), ("RNCP12345BC03", "Troisième bloc")]
+    assert cert.blocs == [
+        ("RNCP12345BC01", "Premier bloc; avec point-virgule"),
+        ("RNCP12345BC02", "Deuxième bloc"),
+        ("RNCP12345BC03", "Troisième bloc"),
+    ]
     [rs] = ref.lookup("RS777")
     assert rs.code_rs == "RS777" and rs.blocs == []
 
@@ -69,16 +73,21 @@ def test_zip_in_the_published_shape_is_read(export):
 def test_pipeline_resolves_blocs_from_the_zip(tmp_path, export):
     ref = load_reference(export)
     offer = valid_offer()
-    offer["formation"][0].update(certifinfo="oui", code_rncp="RNCP12345", intitule="", objectif_formation="",
-                                 contenu_formation="", objectif_general="Certification")
+    offer["formation"][0].update(
+        certifinfo="oui",
+        code_rncp="RNCP12345",
+        intitule="",
+        objectif_formation="",
+        contenu_formation="",
+        objectif_general="Certification",
+    )
     result = run_offer(tmp_path, offer, reference=ref)
     assert codes(result) == []
     formation = result.accepted_frame("formation").iloc[0]
     assert formation["blocs"] == ["RNCP12345BC01", "RNCP12345BC02", "RNCP12345BC03"]
     assert formation["niveau_sortie"] == "15"
 
-    offer["formation"][0].update(validation="partielle", individualisation="oui",
-                                 blocs="RNCP12345BC01; RNCP12345BC09")
+    offer["formation"][0].update(validation="partielle", individualisation="oui", blocs="RNCP12345BC01; RNCP12345BC09")
     offer["session"][0]["types_parcours"] = "collectif; modulaire; individualisé"
     result = run_offer(tmp_path, offer, reference=ref)
     assert finding(result, "BLOC_UNKNOWN")["value"] == "RNCP12345BC09"
@@ -93,8 +102,9 @@ def test_certifinfo_code_with_zip_only_is_unknown_and_says_why(tmp_path, export)
 
 def test_zip_only_reference_resolves_by_rncp_and_keeps_the_certifinfo_code(tmp_path, export):
     offer = valid_offer()
-    offer["formation"][0].update(certifinfo="oui", code_certifinfo="4242", code_rncp="RNCP12345",
-                                 objectif_general="Certification")
+    offer["formation"][0].update(
+        certifinfo="oui", code_certifinfo="4242", code_rncp="RNCP12345", objectif_general="Certification"
+    )
     result = run_offer(tmp_path, offer, reference=load_reference(export))
     assert codes(result) == ["TITLE_OVERRIDDEN"]
     formation = result.accepted_frame("formation").iloc[0]
@@ -108,8 +118,8 @@ def test_member_names_without_utf8_flag_are_recognised(tmp_path):
     for signature, offset in ((b"PK\x03\x04", 6), (b"PK\x01\x02", 8)):  # clear flag bit 11 everywhere
         i = data.find(signature)
         while i != -1:
-            flags = int.from_bytes(data[i + offset:i + offset + 2], "little") & ~0x800
-            data[i + offset:i + offset + 2] = flags.to_bytes(2, "little")
+            flags = int.from_bytes(data[i + offset : i + offset + 2], "little") & ~0x800
+            data[i + offset : i + offset + 2] = flags.to_bytes(2, "little")
             i = data.find(signature, i + 4)
     path.write_bytes(bytes(data))
     with zipfile.ZipFile(path) as zf:
@@ -125,7 +135,9 @@ def test_canonical_csv_and_folder_join(tmp_path, export):
         "\ufeffCode;Intitulé;Code RNCP;Code RS;Niveau européen;Type certification;Certificateur;Formacodes;"
         "Codes ROME;Archive;Date fin validité;Objectif;Programme\n"
         "4242;Titre de test;RNCP 12345;;5;Titre professionnel;Ministère;31734, 32154;m1607;non;2028-06-30;"
-        "Objectif de test;Programme de test\n", encoding="utf-8")
+        "Objectif de test;Programme de test\n",
+        encoding="utf-8",
+    )
     ref = load_reference(folder)
     cert = ref.by_certifinfo("4242")
     assert cert.code_rncp == "RNCP12345" and cert.niveau == "5" and cert.date_fin.isoformat() == "2028-06-30"
@@ -138,7 +150,9 @@ def test_canonical_csv_fields(tmp_path, export):
     export.rename(folder / export.name)
     (folder / "certifinfo.csv").write_text(
         "code;intitule;code_rncp;niveau_europeen;archive;date_fin_validite;formacodes\n"
-        "4242;Titre de test;RNCP12345;5;non;2028-06-30;31734|32154\n", encoding="utf-8")
+        "4242;Titre de test;RNCP12345;5;non;2028-06-30;31734|32154\n",
+        encoding="utf-8",
+    )
     cert = load_reference(folder).by_certifinfo("4242")
     # the earliest end wins: Certif Info 30/06/2028 before the fiche's 01/02/2029
     assert cert.date_fin.isoformat() == "2028-06-30"
@@ -147,11 +161,14 @@ def test_canonical_csv_fields(tmp_path, export):
     assert load_reference(folder).by_fiche("RNCP12345")[0].code_certifinfo == "4242"
 
 
-@pytest.mark.parametrize("name, content, words", [
-    ("export-fiches-csv-2026-03-10.zip", b"not a zip", "impossible d'ouvrir"),
-    ("certifinfo.csv", "numero;nom\n1;x\n".encode(), "colonne(s) code, intitule absente(s)"),
-    ("missing.csv", None, "introuvable"),
-])
+@pytest.mark.parametrize(
+    "name, content, words",
+    [
+        ("export-fiches-csv-2026-03-10.zip", b"not a zip", "impossible d'ouvrir"),
+        ("certifinfo.csv", "numero;nom\n1;x\n".encode(), "colonne(s) code, intitule absente(s)"),
+        ("missing.csv", None, "introuvable"),
+    ],
+)
 def test_unreadable_reference_is_one_french_line(tmp_path, name, content, words):
     path = tmp_path / name
     if content is not None:
@@ -178,6 +195,7 @@ def test_cli_reference_error_exits_2(tmp_path):
 
 
 # -- cache
+
 
 def test_cache_is_reused_and_rebuilt_when_the_source_changes(tmp_path, monkeypatch):
     monkeypatch.setattr(cache, "MIN_SIZE", 0)
@@ -210,6 +228,7 @@ class _Planted:
 
 def test_a_pickle_planted_next_to_the_source_or_in_the_cache_is_never_run(tmp_path, monkeypatch):
     import pickle
+
     monkeypatch.setattr(cache, "MIN_SIZE", 0)
     monkeypatch.setenv("FASD_CACHE_DIR", str(tmp_path / "cache"))
     source = write_export(tmp_path / "export-fiches-csv-2026-03-10.zip")
@@ -243,6 +262,7 @@ def test_an_unwritable_cache_folder_means_no_cache(tmp_path, monkeypatch):
 
 # -- the bundled extract and the look-up commands
 
+
 def test_bundled_extract_is_the_samples_copy():
     for name in ("certifinfo-extrait.csv", "export-fiches-csv-2026-01-15.zip"):
         assert (DEFAULT / name).read_bytes() == (ROOT / "samples" / "reference" / name).read_bytes(), name
@@ -264,8 +284,7 @@ def test_bundled_formacodes_exist():
     with open(ROOT / "pipeline" / "data" / "formacode-v12.csv", encoding="utf-8") as fh:
         formacodes = {row[0] for row in csv.reader(fh, delimiter=";") if row}
     ref = load_reference(None)
-    used = {c for key in list(ref.certifs.index) + list(ref.fiches.index)
-            for c in ref._entry(key).formacodes}
+    used = {c for key in list(ref.certifs.index) + list(ref.fiches.index) for c in ref._entry(key).formacodes}
     assert used and used <= formacodes
 
 

@@ -1,5 +1,6 @@
 """The registry of cross-record rules (pipeline/validators/registry.py) and the model
 attributes that replaced branches on field names."""
+
 import pandas as pd
 
 from pipeline.model import DIRECTORY_LINKS, ENTITIES, ENTITY_ORDER, OFFER_ENTITIES, Kind
@@ -46,6 +47,7 @@ def test_entity_order_and_links_come_from_the_model():
 
 def test_template_help_names_the_registered_rules_of_a_column():
     from pipeline.template import header_comment
+
     session = ENTITIES["session"]
     text = header_comment(session, session.field("date_fin"))
     assert "Autres contrôles : Dates dans le désordre ; Session terminée." in text

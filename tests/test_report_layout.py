@@ -1,5 +1,6 @@
 """report.xlsx reads whole in LibreOffice Calc: rows of wrapped text have a height (Calc
 does not fit them itself), and printed, the Rapport sheet fits the page width."""
+
 from __future__ import annotations
 
 import math
@@ -27,7 +28,7 @@ def test_every_finding_row_is_tall_enough_for_its_wrapped_texts(tmp_path):
     header = [c.value for c in rows[start]]
     width = {name: ws.column_dimensions[c.column_letter].width for name, c in zip(header, rows[start])}
     tall = 0
-    for row in rows[start + 1:]:
+    for row in rows[start + 1 :]:
         cells = dict(zip(header, row))
         r = row[0].row
         height = ws.row_dimensions[r].height or DEFAULT_HEIGHT

@@ -1,4 +1,5 @@
 """report.xlsx's shared string table (writers/xlsx_stream.py SharedStrings)."""
+
 from __future__ import annotations
 
 import zipfile
@@ -18,8 +19,10 @@ def test_each_distinct_text_is_written_once(tmp_path):
         strings.write_part(out)
     xml = zipfile.ZipFile(tmp_path / "p.zip").read("sst.xml").decode()
     assert 'count="5" uniqueCount="3"' in xml
-    assert xml.endswith('<si><t xml:space="preserve">a</t></si><si><t xml:space="preserve">b &amp; &lt;c&gt;</t></si>'
-                        '<si><t xml:space="preserve">é</t></si></sst>')
+    assert xml.endswith(
+        '<si><t xml:space="preserve">a</t></si><si><t xml:space="preserve">b &amp; &lt;c&gt;</t></si>'
+        '<si><t xml:space="preserve">é</t></si></sst>'
+    )
 
 
 def test_past_the_bound_a_text_is_added_again(tmp_path):
@@ -37,5 +40,5 @@ def test_cell_texts_of_a_raw_column():
 
 def test_wrapped_height_counts_lines():
     assert _wrapped_height("", 60) == 15.0
-    assert _wrapped_height("mot " * 30, 60) == 30.0   # 119 characters wrap into two lines of 60
+    assert _wrapped_height("mot " * 30, 60) == 30.0  # 119 characters wrap into two lines of 60
     assert _wrapped_height("a\nb", 60) == 30.0

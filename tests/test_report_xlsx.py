@@ -1,5 +1,6 @@
 """report.xlsx: the person's own sheets back, faulty cells coloured and commented,
 findings linked from the Rapport sheet, values kept as text, and the re-import loop."""
+
 from __future__ import annotations
 
 import json
@@ -42,7 +43,7 @@ def rapport_rows(wb) -> list[dict]:
     rows = list(ws.iter_rows())
     start = next(i for i, r in enumerate(rows) if r[0].value == "Feuille" and r[1].value == "Cellule")
     header = [c.value for c in rows[start]]
-    return [dict(zip(header, r)) for r in rows[start + 1:]]
+    return [dict(zip(header, r)) for r in rows[start + 1 :]]
 
 
 def cli_import(path: Path, out: Path, *extra: str) -> dict:
@@ -57,8 +58,8 @@ def cli_import(path: Path, out: Path, *extra: str) -> dict:
 # Dispositifs A ref_dispositif, B ref_session, C dispositif, D publics, E nb_places, F-H frais, I = Statut
 def planted_offer() -> dict:
     offer = valid_offer()
-    offer["session"][0]["duree_centre_h"] = "600"          # > 10 h a day: warning at Sessions!L2
-    offer["dispositif"][0]["nb_places"] = ""               # REQUIRED at Dispositifs!E2
+    offer["session"][0]["duree_centre_h"] = "600"  # > 10 h a day: warning at Sessions!L2
+    offer["dispositif"][0]["nb_places"] = ""  # REQUIRED at Dispositifs!E2
     second = dict(offer["dispositif"][0], ref_dispositif="D2", nb_places="dix")  # BAD_FORMAT at E3
     offer["dispositif"].append(second)
     return offer
@@ -69,7 +70,7 @@ def planted(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("planted")
     path = write_workbook(tmp / "offre.xlsx", planted_offer())
     wb = openpyxl.load_workbook(path)
-    cell = wb["Contacts"]["B2"]            # a name that looks like a formation but is text
+    cell = wb["Contacts"]["B2"]  # a name that looks like a formation but is text
     cell.value = '=HYPERLINK("http://exemple.invalid","x")'
     cell.data_type = "s"
     wb.save(path)
@@ -82,8 +83,16 @@ def planted(tmp_path_factory):
 def test_sheets_are_rapport_then_the_users_own(planted):
     _, _, wb = planted
     # Colonnes last: what each header was read as (writers/columns_sheet.py)
-    assert wb.sheetnames == ["Rapport", "Sites", "Contacts", "Formations", "Actions", "Sessions", "Dispositifs",
-                             "Colonnes"]
+    assert wb.sheetnames == [
+        "Rapport",
+        "Sites",
+        "Contacts",
+        "Formations",
+        "Actions",
+        "Sessions",
+        "Dispositifs",
+        "Colonnes",
+    ]
 
 
 def test_exactly_the_faulty_cells_are_coloured(planted):
@@ -112,8 +121,8 @@ def test_status_column_per_row(planted):
     assert dispositifs["I2"].value == "rejeté : REQUIRED"
     assert dispositifs["I3"].value == "rejeté : BAD_FORMAT"
     assert sessions["Q1"].value == "Statut"
-    assert sessions["Q2"].value == "rejeté : NO_CHILD"          # its dispositifs are all rejected
-    assert "NO_CHILD" in sessions["Q2"].comment.text           # cascade: on the status, not red
+    assert sessions["Q2"].value == "rejeté : NO_CHILD"  # its dispositifs are all rejected
+    assert "NO_CHILD" in sessions["Q2"].comment.text  # cascade: on the status, not red
     assert wb["Sites"]["H2"].value == "accepté"
 
 
@@ -151,7 +160,7 @@ def test_corrected_report_reimports_without_error(planted, tmp_path):
     wb.save(fixed)
     summary = cli_import(fixed, tmp_path / "out")
     assert summary["findings"]["by_severity"]["error"] == 0
-    assert summary["findings"]["by_code"] == {"DURATION_EXCEEDS_PERIOD": 1}   # the warning stays
+    assert summary["findings"]["by_code"] == {"DURATION_EXCEEDS_PERIOD": 1}  # the warning stays
     assert summary["entities"]["dispositif"] == {"read": 2, "accepted": 2, "rejected": 0}
 
 
@@ -159,7 +168,7 @@ def test_report_of_a_report_replaces_the_status_column(planted, tmp_path):
     _, report, _ = planted
     wb = openpyxl.load_workbook(report)
     wb["Dispositifs"]["I2"] = "vieux statut"
-    wb["Sites"]["I1"] = "Remarque"                  # a column the person added after Statut
+    wb["Sites"]["I1"] = "Remarque"  # a column the person added after Statut
     wb["Sites"]["I2"] = "à voir"
     wb.save(tmp_path / "annote.xlsx")
     again = tmp_path / "report2.xlsx"
@@ -169,7 +178,7 @@ def test_report_of_a_report_replaces_the_status_column(planted, tmp_path):
     assert ws["I2"].value == "rejeté : REQUIRED"
     sites = openpyxl.load_workbook(again)["Sites"]
     assert sites["H2"].value == "accepté"
-    assert sites["I2"].value == "à voir" and colour(sites["I1"]) == ORANGE   # UNKNOWN_COLUMN
+    assert sites["I2"].value == "à voir" and colour(sites["I1"]) == ORANGE  # UNKNOWN_COLUMN
 
 
 # ------------------------------------------------------------------ CSV: template layout
@@ -189,7 +198,12 @@ def test_csv_records_are_laid_out_as_the_template(tmp_path):
     assert wb.sheetnames == ["Rapport", "Formations", "Actions", "Sessions", "Dispositifs", "Colonnes"]
     sessions = wb["Sessions"]
     assert [sessions.cell(1, j).value for j in range(1, 6)] == [
-        "Réf. session *", "Réf. action *", "Code session SOFI", "Site lieu *", "Date début *"]
+        "Réf. session *",
+        "Réf. action *",
+        "Code session SOFI",
+        "Site lieu *",
+        "Date début *",
+    ]
     assert coloured(wb) == {("Sessions", "E2"): RED}
     assert sessions["E2"].value == "31/02/2026"
     row = next(r for r in rapport_rows(wb) if r["Code"].value == "BAD_FORMAT")
@@ -222,16 +236,19 @@ def test_clean_csv_sample_round_trips_through_the_report(tmp_path):
 # ------------------------------------------------------------------ the flawed sample
 def _build_samples():
     import importlib.util
+
     spec = importlib.util.spec_from_file_location("build_samples", SAMPLES / "build_samples.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
 
 
-@pytest.mark.skipif(not (SAMPLES / "offre-sanitaire-social-erreurs.xlsx").exists(),
-                    reason="échantillon à erreurs absent")
+@pytest.mark.skipif(
+    not (SAMPLES / "offre-sanitaire-social-erreurs.xlsx").exists(), reason="échantillon à erreurs absent"
+)
 def test_flawed_sample_fixed_in_its_red_cells_imports_without_error(tmp_path):
     from pipeline.rules import RULES
+
     samples = _build_samples()
     flawed = samples.flawed_data()
     cli_import(SAMPLES / "offre-sanitaire-social-erreurs.xlsx", tmp_path / "a")
@@ -278,7 +295,7 @@ def test_lheo_records_are_laid_out_as_the_template_and_reimport(tmp_path):
     xml = (tmp_path / "a" / "lheo.xml").read_text(encoding="utf-8")
     first = xml.index("<debut>", xml.index("<session "))
     end = xml.index("</debut>", first)
-    good = xml[first + len("<debut>"):end]                      # e.g. 20260105
+    good = xml[first + len("<debut>") : end]  # e.g. 20260105
     (tmp_path / "bad.xml").write_text(xml[:first] + "<debut>=2026-99-99" + xml[end:], encoding="utf-8")
     cli_import(tmp_path / "bad.xml", tmp_path / "b")
     wb = openpyxl.load_workbook(tmp_path / "b" / "report.xlsx")

@@ -4,6 +4,7 @@ outside, so that moving a limit by one day or one cent fails a test.
 These are the mutations that once survived the suite (issue 13): DATE_ORDER with
 `<=` for `<`, PRICE_TTC's half-cent tolerance widened, SESSION_ENDED moved by a day.
 """
+
 from __future__ import annotations
 
 import pytest
@@ -30,14 +31,24 @@ def test_session_ending_the_day_before_it_starts(tmp_path):
 
 
 def test_one_day_inscription_period_is_in_order(tmp_path):
-    offer = session_dates("07/09/2026", "30/10/2026", inscription_type="inscription",
-                          inscription_debut="01/07/2026", inscription_fin="01/07/2026")
+    offer = session_dates(
+        "07/09/2026",
+        "30/10/2026",
+        inscription_type="inscription",
+        inscription_debut="01/07/2026",
+        inscription_fin="01/07/2026",
+    )
     assert codes(run_offer(tmp_path, offer)) == []
 
 
 def test_inscription_ending_the_day_before_it_opens(tmp_path):
-    offer = session_dates("07/09/2026", "30/10/2026", inscription_type="inscription",
-                          inscription_debut="01/07/2026", inscription_fin="30/06/2026")
+    offer = session_dates(
+        "07/09/2026",
+        "30/10/2026",
+        inscription_type="inscription",
+        inscription_debut="01/07/2026",
+        inscription_fin="30/06/2026",
+    )
     assert finding(run_offer(tmp_path, offer), "DATE_ORDER")["field"] == "inscription_fin"
 
 

@@ -1,6 +1,7 @@
 """The bundled samples: the clean offer imports with no finding in both layouts, the
 flawed copy produces exactly the findings listed in samples/README.md, and every
 input record is accounted for."""
+
 from __future__ import annotations
 
 import re
@@ -71,8 +72,9 @@ def test_workbook_and_csv_give_the_same_records(clean_workbook, clean_csv):
     assert len(from_workbook) == 5
     assert from_csv == from_workbook
     for entity in ("site", "contact"):
-        assert (_without_provenance(directory_records(clean_csv, entity))
-                == _without_provenance(directory_records(clean_workbook, entity)))
+        assert _without_provenance(directory_records(clean_csv, entity)) == _without_provenance(
+            directory_records(clean_workbook, entity)
+        )
 
 
 def test_same_records_before_the_reference_fills_them():
@@ -97,12 +99,22 @@ def test_csv_is_a_french_export():
 def test_seed_facts_are_in_the_clean_offer(clean_workbook):
     records = {r["ref_formation"]: r for r in offer_records(clean_workbook)}
     deas = records["F-DEAS"]
-    assert (deas["code_certifinfo"], deas["code_rncp"], deas["validation"], deas["individualisation"]) == \
-        ("111669", "RNCP35830", "totale", False)
+    assert (deas["code_certifinfo"], deas["code_rncp"], deas["validation"], deas["individualisation"]) == (
+        "111669",
+        "RNCP35830",
+        "totale",
+        False,
+    )
     dispositifs = {d["dispositif"]: d for a in deas["actions"] for s in a["sessions"] for d in s["dispositifs"]}
     assert dispositifs["PROGRAMME REGION - Formations sanitaires et sociales"]["publics"] == ["80011"]
-    assert set(dispositifs["Formation avec autres financements (entreprise, individuel)"]["publics"]) == \
-        {"80047", "80011", "80050", "80038", "80044", "80055"}
+    assert set(dispositifs["Formation avec autres financements (entreprise, individuel)"]["publics"]) == {
+        "80047",
+        "80011",
+        "80050",
+        "80038",
+        "80044",
+        "80055",
+    }
     deap_sessions = [s for a in records["F-DEAP"]["actions"] for s in a["sessions"]]
     assert deap_sessions and all({"modulaire", "individualisé"} <= set(s["types_parcours"]) for s in deap_sessions)
 
@@ -133,9 +145,23 @@ def test_readme_lists_the_planted_mistakes():
     rows = readme_table()
     assert len(rows) >= 30
     codes = {r["code"] for r in rows}
-    for code in ("REQUIRED", "TOO_LONG", "BAD_FORMAT", "BAD_ENUM", "DUPLICATE_KEY", "ORPHAN", "DATE_ORDER",
-                 "PLACES", "PRICE_TTC", "PARCOURS_INDIVIDUALISATION", "DURATION_EXCEEDS_PERIOD",
-                 "SESSION_ENDED", "PARENT_REJECTED", "NO_CHILD", "UNKNOWN_COLUMN"):
+    for code in (
+        "REQUIRED",
+        "TOO_LONG",
+        "BAD_FORMAT",
+        "BAD_ENUM",
+        "DUPLICATE_KEY",
+        "ORPHAN",
+        "DATE_ORDER",
+        "PLACES",
+        "PRICE_TTC",
+        "PARCOURS_INDIVIDUALISATION",
+        "DURATION_EXCEEDS_PERIOD",
+        "SESSION_ENDED",
+        "PARENT_REJECTED",
+        "NO_CHILD",
+        "UNKNOWN_COLUMN",
+    ):
         assert code in codes, code
 
 
@@ -184,7 +210,13 @@ def test_build_script_reproduces_the_committed_samples(tmp_path):
     finally:
         sys.path.remove(str(SAMPLES))
     build_samples.main(tmp_path)
-    for name in ("offre-sanitaire-social.xlsx", "offre-sanitaire-social.csv", "annuaire.xlsx",
-                 "offre-sanitaire-social-erreurs.xlsx", "README.md"):
-        assert (tmp_path / name).read_bytes() == (SAMPLES / name).read_bytes(), \
+    for name in (
+        "offre-sanitaire-social.xlsx",
+        "offre-sanitaire-social.csv",
+        "annuaire.xlsx",
+        "offre-sanitaire-social-erreurs.xlsx",
+        "README.md",
+    ):
+        assert (tmp_path / name).read_bytes() == (SAMPLES / name).read_bytes(), (
             f"samples/{name} is out of date: run .venv/bin/python samples/build_samples.py"
+        )

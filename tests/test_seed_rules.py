@@ -4,6 +4,7 @@ Every test starts from samples/offre-sanitaire-social.xlsx (which imports with n
 finding), changes the cell(s) the rule is about, and checks the finding, its
 absence, or the derived value.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -34,8 +35,9 @@ def lheo(result, tmp_path: Path):
 
 # 1. ------------------------------------------------------------- dispositif list
 def test_unknown_dispositif_is_refused(tmp_path):
-    result = run_sample(tmp_path, {("dispositif", ("S-DEAS-NTE-2026-09", "AUTRES"), "dispositif"):
-                                   "Financement magique 2099"})
+    result = run_sample(
+        tmp_path, {("dispositif", ("S-DEAS-NTE-2026-09", "AUTRES"), "dispositif"): "Financement magique 2099"}
+    )
     f = finding(result, "BAD_ENUM")
     assert f["field"] == "dispositif" and "Vouliez-vous dire" not in f["suggestion"]
 
@@ -47,13 +49,18 @@ def test_misspelt_dispositif_gets_the_closest_value(tmp_path):
 
 
 def test_apprenticeship_is_a_dispositif_with_its_lheo_funder(tmp_path):
-    result = run_sample(tmp_path, {
-        ("dispositif", ("S-DEAS-NTE-2026-09", "AUTRES"), "dispositif"): "Contrat d'apprentissage",
-        ("dispositif", ("S-DEAS-NTE-2026-09", "AUTRES"), "publics"): "jeune sous contrat d'apprentissage"})
+    result = run_sample(
+        tmp_path,
+        {
+            ("dispositif", ("S-DEAS-NTE-2026-09", "AUTRES"), "dispositif"): "Contrat d'apprentissage",
+            ("dispositif", ("S-DEAS-NTE-2026-09", "AUTRES"), "publics"): "jeune sous contrat d'apprentissage",
+        },
+    )
     assert codes(result) == []
     doc = lheo(result, tmp_path)
-    funders = doc.xpath("//l:action[l:session/@numero='S-DEAS-NTE-2026-09']/l:organisme-financeur/l:code-financeur",
-                        namespaces=NS)
+    funders = doc.xpath(
+        "//l:action[l:session/@numero='S-DEAS-NTE-2026-09']/l:organisme-financeur/l:code-financeur", namespaces=NS
+    )
     assert [e.text for e in funders] == ["2", "16"]  # Conseil régional, OPCO
 
 
@@ -66,8 +73,9 @@ def test_short_code_is_read_as_the_sofi_label(tmp_path):
 
 def test_a_carif_oref_list_replaces_the_bundled_one(tmp_path):
     own = tmp_path / "dispositifs.csv"
-    own.write_text("libelle;code;code_financeur;publics;source\n"
-                   "Financement magique 2099;FM;0;;test\n", encoding="utf-8")
+    own.write_text(
+        "libelle;code;code_financeur;publics;source\nFinancement magique 2099;FM;0;;test\n", encoding="utf-8"
+    )
     change = {("dispositif", ("S-DEAS-NTE-2026-09", "AUTRES"), "dispositif"): "Financement magique 2099"}
     result = run_sample(tmp_path, change, dispositifs=own)
     bad = result.findings[result.findings["code"] == "BAD_ENUM"]
@@ -84,15 +92,16 @@ def test_programme_region_is_not_for_employees(tmp_path):
 
 # 2. -------------------------------------------------- individualisation, validation
 def test_no_individualisation_means_total_validation(tmp_path):
-    result = run_sample(tmp_path, {("formation", "F-DEAS", "validation"): "partielle",
-                                   ("formation", "F-DEAS", "blocs"): "RNCP35830BC01"})
+    result = run_sample(
+        tmp_path,
+        {("formation", "F-DEAS", "validation"): "partielle", ("formation", "F-DEAS", "blocs"): "RNCP35830BC01"},
+    )
     assert finding(result, "VALIDATION_INDIVIDUALISATION")["field"] == "validation"
     assert "F-DEAS" not in set(result.accepted_frame("formation")["ref_formation"])
 
 
 def test_individualised_formation_defaults_to_total_validation(tmp_path):
-    result = run_sample(tmp_path, {("formation", "F-DEAP", "validation"): None,
-                                   ("formation", "F-DEAP", "blocs"): None})
+    result = run_sample(tmp_path, {("formation", "F-DEAP", "validation"): None, ("formation", "F-DEAP", "blocs"): None})
     f = finding(result, "DEFAULT_APPLIED")
     assert f["field"] == "validation" and "totale" in f["message"]
     assert accepted(result, "formation", "F-DEAP", "validation") == "totale"
@@ -100,8 +109,10 @@ def test_individualised_formation_defaults_to_total_validation(tmp_path):
 
 
 def test_non_certifying_formation_needs_neither_individualisation_nor_validation(tmp_path):
-    result = run_sample(tmp_path, {("formation", "F-TUTORAT", "individualisation"): None,
-                                   ("formation", "F-TUTORAT", "validation"): None})
+    result = run_sample(
+        tmp_path,
+        {("formation", "F-TUTORAT", "individualisation"): None, ("formation", "F-TUTORAT", "validation"): None},
+    )
     assert codes(result) == []
 
 
@@ -112,8 +123,10 @@ def test_certifying_formation_still_needs_individualisation(tmp_path):
 
 # 3. ------------------------------------------------------------ non-certifying
 def test_non_certifying_formation_cannot_carry_a_certification(tmp_path):
-    result = run_sample(tmp_path, {("formation", "F-TUTORAT", "code_certifinfo"): "111669",
-                                   ("formation", "F-TUTORAT", "blocs"): "RNCP35830BC01"})
+    result = run_sample(
+        tmp_path,
+        {("formation", "F-TUTORAT", "code_certifinfo"): "111669", ("formation", "F-TUTORAT", "blocs"): "RNCP35830BC01"},
+    )
     found = result.findings[result.findings["code"] == "NOT_CERTIFYING"]
     assert sorted(found["field"]) == ["blocs", "code_certifinfo"]
     assert "F-TUTORAT" not in set(result.accepted_frame("formation")["ref_formation"])
@@ -144,8 +157,10 @@ def test_empty_ttc_is_derived_from_ht_and_tva(tmp_path):
     frame = result.accepted_frame("dispositif")
     assert list(frame.loc[frame["ref_session"] == "S-TUT-NTE-2026-05", "frais_ttc"]) == [672]
     doc = lheo(result, tmp_path)
-    assert doc.xpath("string(//l:action[l:session/@numero='S-TUT-NTE-2026-05']/l:prix-total-TTC)",
-                     namespaces=NS) == "672.00"
+    assert (
+        doc.xpath("string(//l:action[l:session/@numero='S-TUT-NTE-2026-05']/l:prix-total-TTC)", namespaces=NS)
+        == "672.00"
+    )
 
 
 # 6. ------------------------------------------------------------- ended sessions
@@ -154,10 +169,15 @@ def test_ended_session_is_kept_inactive_and_not_published(tmp_path):
     import json
 
     from pipeline.writers.output import write_outputs
-    result = run_sample(tmp_path, {
-        ("session", "S-TUT-NTE-2026-05", "date_debut"): dt.datetime(2026, 1, 12),
-        ("session", "S-TUT-NTE-2026-05", "date_fin"): dt.datetime(2026, 2, 9),
-        ("session", "S-DEAS-NTE-2026-01", "date_fin"): dt.datetime(2026, 3, 20)})  # ends within a month
+
+    result = run_sample(
+        tmp_path,
+        {
+            ("session", "S-TUT-NTE-2026-05", "date_debut"): dt.datetime(2026, 1, 12),
+            ("session", "S-TUT-NTE-2026-05", "date_fin"): dt.datetime(2026, 2, 9),
+            ("session", "S-DEAS-NTE-2026-01", "date_fin"): dt.datetime(2026, 3, 20),
+        },
+    )  # ends within a month
     assert finding(result, "SESSION_ENDED")["key"] == "S-TUT-NTE-2026-05"
     out = tmp_path / "out"
     write_outputs(result, out)
@@ -174,21 +194,42 @@ def test_ended_session_is_kept_inactive_and_not_published(tmp_path):
 
 # 8. ------------------------------------------------- values pasted from SOFI's screens
 def test_site_and_contact_pasted_from_sofi_screens(tmp_path):
-    result = run_sample(tmp_path, {
-        ("action", "A-DEAS-NTE", "code_site_dispensateur"):
-            "77871234900019 - 41201 - Institut Ligéria - IFSI-IFAS de Nantes - Nantes",
-        ("session", "S-DEAS-NTE-2026-09", "code_site_lieu"):
-            "41201 - Institut Ligéria - IFSI-IFAS de Nantes - Principal",
-        ("session", "S-DEAS-NTE-2026-09", "referent_pmr"):
-            "5101, MORVAN - 41201, Institut Ligéria, SIRET 77871234900019"})
+    result = run_sample(
+        tmp_path,
+        {
+            (
+                "action",
+                "A-DEAS-NTE",
+                "code_site_dispensateur",
+            ): "77871234900019 - 41201 - Institut Ligéria - IFSI-IFAS de Nantes - Nantes",
+            (
+                "session",
+                "S-DEAS-NTE-2026-09",
+                "code_site_lieu",
+            ): "41201 - Institut Ligéria - IFSI-IFAS de Nantes - Principal",
+            (
+                "session",
+                "S-DEAS-NTE-2026-09",
+                "referent_pmr",
+            ): "5101, MORVAN - 41201, Institut Ligéria, SIRET 77871234900019",
+        },
+    )
     assert codes(result) == []
     assert accepted(result, "action", "A-DEAS-NTE", "code_site_dispensateur") == "41201"
     assert accepted(result, "session", "S-DEAS-NTE-2026-09", "referent_pmr") == "5101"
 
 
 def test_pasted_site_of_an_unknown_code_is_still_an_orphan(tmp_path):
-    result = run_sample(tmp_path, {("action", "A-DEAS-NTE", "code_site_dispensateur"):
-                                   "13000511900032 - 99999 - CARIFOREF DES PAYS DE LA LOIRE - Nantes"})
+    result = run_sample(
+        tmp_path,
+        {
+            (
+                "action",
+                "A-DEAS-NTE",
+                "code_site_dispensateur",
+            ): "13000511900032 - 99999 - CARIFOREF DES PAYS DE LA LOIRE - Nantes"
+        },
+    )
     assert finding(result, "ORPHAN")["field"] == "code_site_dispensateur"
 
 
@@ -206,8 +247,9 @@ def test_unknown_parcours_type_of_the_seed_screen_is_accepted(tmp_path):
 
 
 def test_unknown_parcours_type_goes_alone(tmp_path):
-    result = run_sample(tmp_path, {("session", "S-DEAS-NTE-2026-09", "types_parcours"):
-                                   "collectif; type de parcours inconnu"})
+    result = run_sample(
+        tmp_path, {("session", "S-DEAS-NTE-2026-09", "types_parcours"): "collectif; type de parcours inconnu"}
+    )
     assert finding(result, "CONTRADICTORY_VALUES")["field"] == "types_parcours"
 
 
@@ -218,21 +260,36 @@ def test_special_characters_in_objectifs(tmp_path):
 
 
 def test_plain_french_punctuation_in_objectifs_is_fine(tmp_path):
-    result = run_sample(tmp_path, {("action", "A-TUT-NTE", "objectifs"):
-                                   "Accueillir l’apprenant – « tuteur » : 50 % du temps…\n- évaluer ; 2 € → ok"})
+    result = run_sample(
+        tmp_path,
+        {
+            (
+                "action",
+                "A-TUT-NTE",
+                "objectifs",
+            ): "Accueillir l’apprenant – « tuteur » : 50 % du temps…\n- évaluer ; 2 € → ok"
+        },
+    )
     assert codes(result) == []
 
 
 # 7. ------------------------------------- several inscription periods, informations collectives
 def test_several_inscription_periods(tmp_path):
     import datetime as dt
-    result = run_sample(tmp_path, {
-        ("session", "S-DEAS-NTE-2026-09", "inscription_type"): "candidature individuelle; inscription",
-        ("session", "S-DEAS-NTE-2026-09", "inscription_debut"): "02/02/2026; 15/06/2026",
-        ("session", "S-DEAS-NTE-2026-09", "inscription_fin"): "12/06/2026; 31/07/2026"})
+
+    result = run_sample(
+        tmp_path,
+        {
+            ("session", "S-DEAS-NTE-2026-09", "inscription_type"): "candidature individuelle; inscription",
+            ("session", "S-DEAS-NTE-2026-09", "inscription_debut"): "02/02/2026; 15/06/2026",
+            ("session", "S-DEAS-NTE-2026-09", "inscription_fin"): "12/06/2026; 31/07/2026",
+        },
+    )
     assert codes(result) == []
-    assert accepted(result, "session", "S-DEAS-NTE-2026-09", "inscription_debut") == [dt.date(2026, 2, 2),
-                                                                                     dt.date(2026, 6, 15)]
+    assert accepted(result, "session", "S-DEAS-NTE-2026-09", "inscription_debut") == [
+        dt.date(2026, 2, 2),
+        dt.date(2026, 6, 15),
+    ]
     doc = lheo(result, tmp_path)
     period = "//l:session[@numero='S-DEAS-NTE-2026-09']/l:periode-inscription/l:periode"
     assert doc.xpath(f"string({period}/l:debut)", namespaces=NS) == "20260202"
@@ -240,38 +297,58 @@ def test_several_inscription_periods(tmp_path):
 
 
 def test_inscription_periods_must_pair(tmp_path):
-    result = run_sample(tmp_path, {
-        ("session", "S-DEAS-NTE-2026-09", "inscription_debut"): "02/02/2026; 15/06/2026",
-        ("session", "S-DEAS-NTE-2026-09", "inscription_fin"): "12/06/2026"})
+    result = run_sample(
+        tmp_path,
+        {
+            ("session", "S-DEAS-NTE-2026-09", "inscription_debut"): "02/02/2026; 15/06/2026",
+            ("session", "S-DEAS-NTE-2026-09", "inscription_fin"): "12/06/2026",
+        },
+    )
     f = finding(result, "INSCRIPTION_PERIODS")
     assert f["field"] == "inscription_fin" and "2 date(s) de début pour 1" in f["message"]
 
 
 def test_second_inscription_period_in_the_wrong_order(tmp_path):
-    result = run_sample(tmp_path, {
-        ("session", "S-DEAS-NTE-2026-09", "inscription_debut"): "02/02/2026; 15/06/2026",
-        ("session", "S-DEAS-NTE-2026-09", "inscription_fin"): "12/06/2026; 01/06/2026"})
+    result = run_sample(
+        tmp_path,
+        {
+            ("session", "S-DEAS-NTE-2026-09", "inscription_debut"): "02/02/2026; 15/06/2026",
+            ("session", "S-DEAS-NTE-2026-09", "inscription_fin"): "12/06/2026; 01/06/2026",
+        },
+    )
     f = finding(result, "DATE_ORDER")
     assert f["field"] == "inscription_fin" and "01/06/2026" in f["message"] and "15/06/2026" in f["message"]
 
 
 def test_informations_collectives_with_their_place(tmp_path):
-    result = run_sample(tmp_path, {("session", "S-DEAS-NTE-2026-09", "informations_collectives"):
-                                   "12/03/2026 à Nantes; 09/04/2026 - Angers, salle 2, 14/05/2026"})
+    result = run_sample(
+        tmp_path,
+        {
+            (
+                "session",
+                "S-DEAS-NTE-2026-09",
+                "informations_collectives",
+            ): "12/03/2026 à Nantes; 09/04/2026 - Angers, salle 2, 14/05/2026"
+        },
+    )
     assert codes(result) == []
     assert accepted(result, "session", "S-DEAS-NTE-2026-09", "informations_collectives") == [
-        {"date": "2026-03-12", "lieu": "Nantes"}, {"date": "2026-04-09", "lieu": "Angers, salle 2, 14/05/2026"}]
+        {"date": "2026-03-12", "lieu": "Nantes"},
+        {"date": "2026-04-09", "lieu": "Angers, salle 2, 14/05/2026"},
+    ]
     doc = lheo(result, tmp_path)
-    dates = doc.xpath("//l:action[l:session/@numero='S-DEAS-NTE-2026-09']/l:date-information/l:date",
-                      namespaces=NS)
+    dates = doc.xpath("//l:action[l:session/@numero='S-DEAS-NTE-2026-09']/l:date-information/l:date", namespaces=NS)
     assert [d.text for d in dates] == ["20260312", "20260409"]
 
 
 def test_informations_collectives_dates_separated_by_commas(tmp_path):
-    result = run_sample(tmp_path, {("session", "S-DEAS-NTE-2026-09", "informations_collectives"):
-                                   "12/03/2026, 09/04/2026"})
+    result = run_sample(
+        tmp_path, {("session", "S-DEAS-NTE-2026-09", "informations_collectives"): "12/03/2026, 09/04/2026"}
+    )
     assert accepted(result, "session", "S-DEAS-NTE-2026-09", "informations_collectives") == [
-        {"date": "2026-03-12"}, {"date": "2026-04-09"}]
+        {"date": "2026-03-12"},
+        {"date": "2026-04-09"},
+    ]
 
 
 def test_information_collective_without_a_date_is_refused(tmp_path):
@@ -300,9 +377,11 @@ def test_bloc_titles_follow_a_partial_validation(tmp_path):
     assert len(titles) == 2 and all(t and not t.startswith("RNCP") for t in titles)
 
 
-FAS = {("formation", "F-DEAS", "code_formation"): "19482",
-       ("action", "A-DEAS-NTE", "code_action"): "19482-89393",
-       ("session", "S-DEAS-NTE-2026-09", "code_session"): "19482-89393-143842"}
+FAS = {
+    ("formation", "F-DEAS", "code_formation"): "19482",
+    ("action", "A-DEAS-NTE", "code_action"): "19482-89393",
+    ("session", "S-DEAS-NTE-2026-09", "code_session"): "19482-89393-143842",
+}
 
 
 def test_fas_codes_that_agree(tmp_path):
@@ -346,8 +425,9 @@ def test_site_outside_the_organisation_given_with_organisme(tmp_path):
 
 
 def test_responsible_organisation_outside_it(tmp_path):
-    result = run_sample(tmp_path, {("session", "S-TUT-ANG-2026-10", "code_site_responsable"): "36364"},
-                        organisme="77871234900019")
+    result = run_sample(
+        tmp_path, {("session", "S-TUT-ANG-2026-10", "code_site_responsable"): "36364"}, organisme="77871234900019"
+    )
     f = finding(result, "ORGANISME_AUTRE")
     assert f["key"] == "36364"
     assert "S-TUT-ANG-2026-10" not in set(result.accepted_frame("session")["ref_session"])
@@ -360,5 +440,6 @@ def test_directory_sites_no_offer_uses_are_not_checked(tmp_path):
 
 def test_organisme_option_must_be_a_siret_or_siren(tmp_path):
     from tests.factory import invoke, SAMPLES
+
     out = invoke("check", SAMPLES / "offre-sanitaire-social.xlsx", "--organisme", "1234")
     assert out.exit_code == 2 and "--organisme" in out.output

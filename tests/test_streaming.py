@@ -9,6 +9,7 @@ chunks could see something else than the whole file (a key reused in a later chu
 site of another SIREN met late, rows of one formation apart, dates proven month first
 late in the file) are built by hand.
 """
+
 from __future__ import annotations
 
 import csv
@@ -42,8 +43,15 @@ def workbook_cells(path: Path) -> list:
     return out
 
 
-def same_outputs(tmp_path: Path, inputs: list[Path], annuaire: Path | None = None, *, chunk_rows: int = 1,
-                 xlsx: bool = True, **options):
+def same_outputs(
+    tmp_path: Path,
+    inputs: list[Path],
+    annuaire: Path | None = None,
+    *,
+    chunk_rows: int = 1,
+    xlsx: bool = True,
+    **options,
+):
     """Both runs written; every file compared. Returns (whole, streamed) results."""
     whole = run(inputs, annuaire=annuaire, today=TODAY, stream=False, **options)
     streamed = run(inputs, annuaire=annuaire, today=TODAY, stream=True, chunk_rows=chunk_rows, **options)
@@ -92,8 +100,10 @@ def test_duplicate_sofi_codes_across_chunks(tmp_path):
     DUPLICATE_KEY on the later record, naming the first one's row."""
     rows = csv_rows(SAMPLE_CSV)
     h = rows[0]
-    col = {name: h.index(name) for name in ("Référence formation", "Code formation SOFI", "Code action SOFI",
-                                             "Code session SOFI")}
+    col = {
+        name: h.index(name)
+        for name in ("Référence formation", "Code formation SOFI", "Code action SOFI", "Code session SOFI")
+    }
     formations = [r[col["Référence formation"]] for r in rows[1:]]
     last = len(rows) - 1 - formations[::-1].index(formations[-1])
     for name in ("Code formation SOFI", "Code action SOFI", "Code session SOFI"):
@@ -213,6 +223,7 @@ def test_more_records_than_a_sheet_holds(tmp_path, monkeypatch):
     """report.xlsx of a run too large for a sheet: the Rapport (every finding) and Colonnes
     sheets only, with a French line saying why; the other files as ever."""
     import pipeline.stream
+
     rows = csv_rows(SAMPLE_CSV)
     rows[1][rows[0].index("Code session SOFI")] = "abc"  # one finding at least
     path = write_rows(tmp_path / "offres.csv", rows)
@@ -255,6 +266,7 @@ def test_generated_lheo_flow(tmp_path):
     """A flow written by the project (sites and contacts inline and in its fasd-annuaire
     extras), alone and with --annuaire (which wins over the flow's own directory)."""
     from pipeline.writers.lheo import write_lheo
+
     _, path, annuaire = _generated(tmp_path, 2_000)
     flow = tmp_path / "flux.xml"
     write_lheo(run([path], annuaire=annuaire, today=TODAY), flow)

@@ -1,4 +1,5 @@
 """The template workbook (`fasd template`): current, helpful, and importable once filled."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -32,9 +33,23 @@ def digest(path: Path) -> dict:
                 if c.comment is not None:
                     comments[c.coordinate] = c.comment.text
         validations = sorted(
-            (str(dv.sqref), dv.type, dv.operator, dv.formula1, dv.formula2, dv.errorStyle, dv.errorTitle,
-             dv.promptTitle, bool(dv.showInputMessage), bool(dv.allow_blank),
-             bool(dv.showErrorMessage), dv.error, dv.prompt) for dv in ws.data_validations.dataValidation)
+            (
+                str(dv.sqref),
+                dv.type,
+                dv.operator,
+                dv.formula1,
+                dv.formula2,
+                dv.errorStyle,
+                dv.errorTitle,
+                dv.promptTitle,
+                bool(dv.showInputMessage),
+                bool(dv.allow_blank),
+                bool(dv.showErrorMessage),
+                dv.error,
+                dv.prompt,
+            )
+            for dv in ws.data_validations.dataValidation
+        )
         columns = {k: (d.width, d.number_format) for k, d in ws.column_dimensions.items()}
         out[ws.title] = (ws.sheet_state, ws.freeze_panes, cells, comments, validations, columns)
     return out
@@ -63,12 +78,21 @@ def column_of(entity: str, field: str) -> str:
 def test_committed_template_matches_the_generator(template):
     assert COMMITTED.exists(), "templates_xlsx/offre-fasd.xlsx manque : lancez « fasd template »"
     assert digest(COMMITTED) == digest(template), (
-        "le modèle committé n'est plus à jour : lancez « fasd template » et committez templates_xlsx/offre-fasd.xlsx")
+        "le modèle committé n'est plus à jour : lancez « fasd template » et committez templates_xlsx/offre-fasd.xlsx"
+    )
 
 
 def test_sheets_and_headers(book):
-    assert book.sheetnames == ["Lisez-moi", "Sites", "Contacts", "Formations", "Actions", "Sessions",
-                               "Dispositifs", "Listes"]
+    assert book.sheetnames == [
+        "Lisez-moi",
+        "Sites",
+        "Contacts",
+        "Formations",
+        "Actions",
+        "Sessions",
+        "Dispositifs",
+        "Listes",
+    ]
     assert book["Listes"].sheet_state == "hidden"
     ws = book["Sessions"]
     assert ws.freeze_panes == "B2"
@@ -178,8 +202,9 @@ def test_filled_template_imports_with_no_finding(tmp_path):
     offer = valid_offer()
     offer["session"][0]["informations_collectives"] = "15/05/2026; 12/06/2026"
     path = fill(COMMITTED, offer, tmp_path / "mon-offre.xlsx")
-    result = CliRunner().invoke(main, ["import", str(path), "--out", str(tmp_path / "out"),
-                                       "--today", TODAY.isoformat()])
+    result = CliRunner().invoke(
+        main, ["import", str(path), "--out", str(tmp_path / "out"), "--today", TODAY.isoformat()]
+    )
     summary = json.loads((tmp_path / "out" / "summary.json").read_text(encoding="utf-8"))
     assert result.exit_code == 0, result.output
     assert summary["findings"]["total"] == 0, (tmp_path / "out" / "report.csv").read_text(encoding="utf-8-sig")

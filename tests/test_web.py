@@ -3,6 +3,7 @@
 The server runs in this process on a free port of 127.0.0.1 (pipeline.web.testing);
 uploads are posted as a browser without JavaScript would post the form.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -35,11 +36,13 @@ CLEAN = SAMPLES / "offre-sanitaire-social.xlsx"
 CSV = SAMPLES / "offre-sanitaire-social.csv"
 ANNUAIRE = SAMPLES / "annuaire.xlsx"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
-LHEO = ('<?xml version="1.0" encoding="UTF-8"?>\n'
-        '<lheo xmlns="http://lheo.gouv.fr/2.3"><offres></offres></lheo>\n').encode()
+LHEO = (
+    '<?xml version="1.0" encoding="UTF-8"?>\n<lheo xmlns="http://lheo.gouv.fr/2.3"><offres></offres></lheo>\n'
+).encode()
 
 
 # ------------------------------------------------------------------ sniffing
+
 
 @pytest.mark.parametrize("path, kind", [(FLAWED, "xlsx"), (CSV, "csv"), (ANNUAIRE, "xlsx")])
 def test_sniff_reads_the_content(path, kind):
@@ -60,15 +63,18 @@ def _zip(names: list[str]) -> bytes:
     return buffer.getvalue()
 
 
-@pytest.mark.parametrize("content, words", [
-    (PNG, "ni un classeur"),
-    (b"", "vide"),
-    (b"<html><body>offre</body></html>", "pas un flux LHÉO"),
-    (b"une seule colonne sans separateur\n", "ni un classeur"),
-    (_zip(["word/document.xml"]), "document Word"),
-    (_zip(["a.txt"]), "archive zip"),
-    (b"PK\x03\x04 truncated", "abîmée"),
-])
+@pytest.mark.parametrize(
+    "content, words",
+    [
+        (PNG, "ni un classeur"),
+        (b"", "vide"),
+        (b"<html><body>offre</body></html>", "pas un flux LHÉO"),
+        (b"une seule colonne sans separateur\n", "ni un classeur"),
+        (_zip(["word/document.xml"]), "document Word"),
+        (_zip(["a.txt"]), "archive zip"),
+        (b"PK\x03\x04 truncated", "abîmée"),
+    ],
+)
 def test_sniff_refuses_what_is_not_an_offer(content, words):
     with pytest.raises(NotAnOffer) as error:
         sniff(io.BytesIO(content), "offre.xlsx")
@@ -77,14 +83,31 @@ def test_sniff_refuses_what_is_not_an_offer(content, words):
 
 def test_labels_keep_the_last_component_and_are_distinct():
     assert unique_labels(["a.xlsx", "a.xlsx", "../../etc/passwd", "", "C:\\Users\\x\\b.csv", "a\x00\x1b.xlsx"]) == [
-        "a.xlsx", "a (2).xlsx", "passwd", "fichier 4", "b.csv", "a (3).xlsx"]
+        "a.xlsx",
+        "a (2).xlsx",
+        "passwd",
+        "fichier 4",
+        "b.csv",
+        "a (3).xlsx",
+    ]
 
 
 # ------------------------------------------------------------------ pure views
 
+
 def finding(code, severity="error", sheet="Sessions", row=2, entity="session", key="S1", **kw):
-    return {"code": code, "severity": severity, "sheet": sheet, "row": row, "entity": entity,
-            "key": key, "source": "o.xlsx", "line": None, "cell": f"B{row}", **kw}
+    return {
+        "code": code,
+        "severity": severity,
+        "sheet": sheet,
+        "row": row,
+        "entity": entity,
+        "key": key,
+        "source": "o.xlsx",
+        "line": None,
+        "cell": f"B{row}",
+        **kw,
+    }
 
 
 def test_numbers_are_grouped_by_thousands():
@@ -92,26 +115,40 @@ def test_numbers_are_grouped_by_thousands():
 
 
 def test_chart_counts_per_code_longest_first():
-    bars = results.chart([finding("BAD_FORMAT"), finding("REQUIRED"), finding("BAD_FORMAT"),
-                          finding("PARENT_REJECTED")])
+    bars = results.chart(
+        [finding("BAD_FORMAT"), finding("REQUIRED"), finding("BAD_FORMAT"), finding("PARENT_REJECTED")]
+    )
     assert [(b["code"], b["count"], b["width"]) for b in bars] == [
-        ("BAD_FORMAT", 2, 100.0), ("PARENT_REJECTED", 1, 50.0), ("REQUIRED", 1, 50.0)]
+        ("BAD_FORMAT", 2, 100.0),
+        ("PARENT_REJECTED", 1, 50.0),
+        ("REQUIRED", 1, 50.0),
+    ]
     assert [b["cascade"] for b in bars] == [False, True, False]
 
 
 def test_worst_rows_count_own_findings_not_cascades():
-    rows = results.worst_rows([
-        finding("BAD_FORMAT", row=3), finding("REQUIRED", row=3), finding("SESSION_ENDED", "warning", row=3),
-        finding("BAD_ENUM", row=5), finding("PARENT_REJECTED", row=5), finding("NO_CHILD", row=5),
-        finding("DURATION_EXCEEDS_PERIOD", "warning", row=7), finding("SESSION_ENDED", "warning", row=7),
-    ])
+    rows = results.worst_rows(
+        [
+            finding("BAD_FORMAT", row=3),
+            finding("REQUIRED", row=3),
+            finding("SESSION_ENDED", "warning", row=3),
+            finding("BAD_ENUM", row=5),
+            finding("PARENT_REJECTED", row=5),
+            finding("NO_CHILD", row=5),
+            finding("DURATION_EXCEEDS_PERIOD", "warning", row=7),
+            finding("SESSION_ENDED", "warning", row=7),
+        ]
+    )
     assert [(r["row"], r["errors"], r["warnings"]) for r in rows] == [(3, 2, 1), (7, 0, 2)]
 
 
 def test_select_filters_then_sorts():
-    findings = [finding("REQUIRED", sheet="Sessions", key="S2"), finding("UNKNOWN_COLUMN", key=""),
-                finding("BAD_FORMAT", sheet="Actions", key="A1", entity="action"),
-                finding("REQUIRED", "warning", sheet="Actions", key="A3", entity="action")]
+    findings = [
+        finding("REQUIRED", sheet="Sessions", key="S2"),
+        finding("UNKNOWN_COLUMN", key=""),
+        finding("BAD_FORMAT", sheet="Actions", key="A1", entity="action"),
+        finding("REQUIRED", "warning", sheet="Actions", key="A3", entity="action"),
+    ]
     for i, f in enumerate(findings):
         f["_order"] = i
     assert [f["key"] for f in results.select(findings, code="REQUIRED")] == ["S2", "A3"]
@@ -124,9 +161,15 @@ def test_select_filters_then_sorts():
 
 
 def test_progress_view_counts_stages():
-    view = progress_view({"status": "running", "stages": {
-        "read": {"done": 120, "total": 120, "detail": "", "finished": True},
-        "check": {"done": 30, "total": 120, "detail": "règles : Sessions", "finished": False}}})
+    view = progress_view(
+        {
+            "status": "running",
+            "stages": {
+                "read": {"done": 120, "total": 120, "detail": "", "finished": True},
+                "check": {"done": 30, "total": 120, "detail": "règles : Sessions", "finished": False},
+            },
+        }
+    )
     assert [s["status"] for s in view["stages"]] == ["done", "current", "todo", "todo"]
     assert view["stages"][1]["text"] == "30 / 120 enregistrements — règles : Sessions"
     assert view["records"] == 120
@@ -137,6 +180,7 @@ def test_progress_view_counts_stages():
 
 def test_worker_progress_keeps_the_last_step_of_each_stage(tmp_path):
     from pipeline.progress import Progress as CoreProgress
+
     seen = WorkerProgress(tmp_path, {"upload-1.xlsx": "offre.xlsx"})
     core = CoreProgress(seen, interval=0)
     core.start("read")
@@ -181,6 +225,7 @@ def test_job_dir_accepts_only_our_ids(tmp_path):
 
 
 # ------------------------------------------------------------------ the server
+
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
@@ -265,14 +310,15 @@ def test_filters_and_sorting_through_the_query(client):
     codes = re.findall(r"<code>([A-Z_<wbr>]+)</code>", page)
     assert codes and {c.replace("<wbr>", "") for c in codes} == {"PARENT_REJECTED"}
     sorted_page = client.get(location, params={"tri": "cle", "ordre": "desc"}).text
-    keys = re.findall(r'<td>\w+ <strong>([^<]*)</strong></td>', sorted_page)
+    keys = re.findall(r"<td>\w+ <strong>([^<]*)</strong></td>", sorted_page)
     assert keys == sorted(keys, key=str.casefold, reverse=True)
 
 
 def test_corrected_file_and_csv_with_annuaire_have_no_error(client):
     with open(CSV, "rb") as offer, open(ANNUAIRE, "rb") as annuaire:
-        location = post(client, {"fichiers": ("export.csv", offer), "annuaire": ("annuaire.xlsx", annuaire)}
-                        ).headers["location"]
+        location = post(client, {"fichiers": ("export.csv", offer), "annuaire": ("annuaire.xlsx", annuaire)}).headers[
+            "location"
+        ]
     assert wait_done(client, location)["status"] == "done"
     page = client.get(location).text
     assert "Aucune erreur." in html.unescape(page)
@@ -286,8 +332,12 @@ def test_csrf_token_and_origin_are_required(client, server):
     with open(CLEAN, "rb") as fh:
         assert post(client, {"fichiers": ("o.xlsx", fh)}, data={"csrf": "x" * 43}).status_code == 403
     with open(CLEAN, "rb") as fh:
-        response = client.post("/envois", data={"csrf": client.cookies.get("fasd_csrf")},
-                               files={"fichiers": ("o.xlsx", fh)}, headers={"origin": "http://evil.example"})
+        response = client.post(
+            "/envois",
+            data={"csrf": client.cookies.get("fasd_csrf")},
+            files={"fichiers": ("o.xlsx", fh)},
+            headers={"origin": "http://evil.example"},
+        )
     assert response.status_code == 403 and "rechargez la page" in html.unescape(response.text)
     assert jobs(settings) == before
 
@@ -361,8 +411,10 @@ def test_template_workbook_download(client):
 
 def test_internal_errors_show_no_traceback(client, monkeypatch):
     import pipeline.run
+
     def broken(*args, **kwargs):
         raise RuntimeError("secret detail /etc/passwd")
+
     monkeypatch.setattr(pipeline.run, "run", broken)
     with open(CLEAN, "rb") as fh:
         location = post(client, {"fichiers": ("o.xlsx", fh)}).headers["location"]
@@ -384,8 +436,10 @@ def test_internal_errors_show_no_traceback(client, monkeypatch):
 def bilan(page: str) -> dict:
     """entity -> the numbers of its row in the summary table."""
     rows = re.findall(r'<tr data-entite="(\w+)">(.*?)</tr>', page, re.S)
-    return {entity: [int(n.replace("\u202f", "")) for n in re.findall(r"<td[^>]*>([\d\u202f]+)</td>", cells)]
-            for entity, cells in rows}
+    return {
+        entity: [int(n.replace("\u202f", "")) for n in re.findall(r"<td[^>]*>([\d\u202f]+)</td>", cells)]
+        for entity, cells in rows
+    }
 
 
 @pytest.mark.parametrize("profil", ["", "sofi"])
@@ -397,8 +451,10 @@ def test_lheo_flow_with_the_profile_of_the_form(client, profil):
     page = client.get(location).text
     core = run([flow], reference=load_reference(None), today=dt.date(2026, 3, 1), profil=profil or None).summary()
     to_complete = core["a_completer"]
-    expected = {e: [c["read"], c["accepted"], c["rejected"]] + ([to_complete[e]] if any(to_complete.values()) else [])
-                for e, c in core["entities"].items()}
+    expected = {
+        e: [c["read"], c["accepted"], c["rejected"]] + ([to_complete[e]] if any(to_complete.values()) else [])
+        for e, c in core["entities"].items()
+    }
     assert bilan(page) == expected
     assert ("à compléter</th>" in page) == (profil == "")
 
@@ -420,8 +476,9 @@ def test_file_not_understood_proposes_a_mapping_that_makes_it_understood(client,
     export = (";".join(renamed.get(h, h) for h in cells) + "\n" + rest).encode("utf-8-sig")
 
     with open(ANNUAIRE, "rb") as annuaire:
-        location = post(client, {"fichiers": ("export outil.csv", export),
-                                 "annuaire": ("annuaire.xlsx", annuaire)}).headers["location"]
+        location = post(
+            client, {"fichiers": ("export outil.csv", export), "annuaire": ("annuaire.xlsx", annuaire)}
+        ).headers["location"]
     assert wait_done(client, location)["status"] == "failed"
     page = html.unescape(client.get(location).text)
     assert "export outil.csv" in page and "Téléchargez la correspondance proposée" in page
@@ -441,12 +498,19 @@ def test_file_not_understood_proposes_a_mapping_that_makes_it_understood(client,
     mapping = ("\r\n".join(corrected) + "\r\n").encode("utf-8-sig")
 
     with open(ANNUAIRE, "rb") as annuaire:
-        location = post(client, {"fichiers": ("export outil.csv", export), "annuaire": ("annuaire.xlsx", annuaire),
-                                 "colonnes": ("ma correspondance.csv", mapping)}).headers["location"]
+        location = post(
+            client,
+            {
+                "fichiers": ("export outil.csv", export),
+                "annuaire": ("annuaire.xlsx", annuaire),
+                "colonnes": ("ma correspondance.csv", mapping),
+            },
+        ).headers["location"]
     assert wait_done(client, location)["status"] == "done"
     page = client.get(location).text
-    expected = run([CSV], annuaire=ANNUAIRE, reference=load_reference(None),
-                   today=dt.date(2026, 3, 1)).summary()["entities"]
+    expected = run([CSV], annuaire=ANNUAIRE, reference=load_reference(None), today=dt.date(2026, 3, 1)).summary()[
+        "entities"
+    ]
     assert bilan(page) == {e: [c["read"], c["accepted"], c["rejected"]] for e, c in expected.items()}
 
 

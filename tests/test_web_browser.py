@@ -5,6 +5,7 @@ The server runs in this process on a free port of 127.0.0.1, with worker process
 mistakes) and from the core run on the same file, never from the page itself.
 Where Chromium is absent the tests skip with a message, except under CI=true.
 """
+
 from __future__ import annotations
 
 import base64
@@ -29,7 +30,7 @@ from test_samples import readme_table
 SAMPLES = Path(__file__).resolve().parent.parent / "samples"
 FLAWED = SAMPLES / "offre-sanitaire-social-erreurs.xlsx"
 CLEAN = SAMPLES / "offre-sanitaire-social.xlsx"
-WARNINGS = {"DURATION_EXCEEDS_PERIOD", "SESSION_ENDED", "UNKNOWN_COLUMN", "OPTIONAL_DROPPED"}   # rules.py severities
+WARNINGS = {"DURATION_EXCEEDS_PERIOD", "SESSION_ENDED", "UNKNOWN_COLUMN", "OPTIONAL_DROPPED"}  # rules.py severities
 LIMIT_MB = 2
 
 
@@ -59,6 +60,7 @@ def site(tmp_path_factory):
 @pytest.fixture(scope="module")
 def browser(site):
     from playwright.sync_api import sync_playwright
+
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM)
         yield browser
@@ -67,8 +69,7 @@ def browser(site):
 
 @pytest.fixture
 def page(browser, site):
-    context = browser.new_context(viewport={"width": 1366, "height": 768}, accept_downloads=True,
-                                  locale="fr-FR")
+    context = browser.new_context(viewport={"width": 1366, "height": 768}, accept_downloads=True, locale="fr-FR")
     page = context.new_page()
     page.set_default_timeout(60_000)
     page.goto(site + "/")
@@ -144,7 +145,9 @@ def drop(page, path: Path) -> None:
              const transfer = new DataTransfer();
              transfer.items.add(new File([bytes], name));
              return transfer;
-           }""", [path.name, data])
+           }""",
+        [path.name, data],
+    )
     page.dispatch_event("#depot", "drop", {"dataTransfer": transfer})
 
 
@@ -158,13 +161,17 @@ def test_corrected_file_dropped_has_no_error(page):
     assert "Aucune erreur." in page.inner_text("#verdict")
     assert page.locator("#table-constats tbody tr").count() == 0
     assert page.locator(".telechargements a").all_inner_texts() == [
-        "report.xlsx", "report.csv", "records.jsonl", "lheo.xml"]
+        "report.xlsx",
+        "report.csv",
+        "records.jsonl",
+        "lheo.xml",
+    ]
 
 
 def test_too_large_file_is_refused_in_the_page_and_by_the_server(browser, site, tmp_path):
     big = tmp_path / "offre.csv"
     big.write_bytes(b"a;b\n" + b"1;2\n" * (LIMIT_MB * MB // 4 + 10))
-    for javascript in (True, False):   # the script's check, then the server's alone
+    for javascript in (True, False):  # the script's check, then the server's alone
         context = browser.new_context(java_script_enabled=javascript)
         page = context.new_page()
         page.goto(site + "/")
@@ -182,8 +189,10 @@ def test_non_offer_file_is_refused_with_a_clear_message(page, tmp_path):
     upload(page, image)
     alert = page.locator(".alerte")
     alert.wait_for()
-    assert "« offre.xlsx » n'est ni un classeur (xlsx, xls, ods), ni un fichier CSV, ni un flux LHÉO XML" \
+    assert (
+        "« offre.xlsx » n'est ni un classeur (xlsx, xls, ods), ni un fichier CSV, ni un flux LHÉO XML"
         in alert.inner_text()
+    )
 
 
 def test_template_link_downloads_the_workbook(page, tmp_path):
@@ -196,6 +205,7 @@ def test_template_link_downloads_the_workbook(page, tmp_path):
 
 def test_apply_to_the_catalogue_with_the_token_then_dashboard(browser, tmp_path):
     from pipeline import catalogue
+
     base = str(tmp_path / "catalogue.sqlite")
     catalogue.init(base)
     settings = Settings.make(tmp_path / "envois", base=base, token="jeton-navigateur")
@@ -214,7 +224,7 @@ def test_apply_to_the_catalogue_with_the_token_then_dashboard(browser, tmp_path)
         assert page.locator("#etat-catalogue").count() == 1, page.inner_text("main")[:1500]
         assert "Modifications appliquées au catalogue" in page.inner_text("#etat-catalogue")
         sessions = page.locator("#modifications tr", has_text="Sessions").inner_text().split()
-        assert sessions[1] == "14"      # 14 sessions created (samples/README.md)
+        assert sessions[1] == "14"  # 14 sessions created (samples/README.md)
         page.click("nav >> text=Tableau de bord du catalogue")
         counts = catalogue.stats(base)
         row = page.locator("#compteurs tr", has_text="Sessions de formation actives").inner_text()

@@ -4,6 +4,7 @@
 SQLite base in a temporary folder; expected numbers come from the sample's README
 (14 sessions, 5 formations, 7 actions) and from the catalogue API on the same base.
 """
+
 from __future__ import annotations
 
 import html
@@ -65,20 +66,23 @@ def modifications(page: str) -> dict[str, list[int]]:
 def test_preview_then_apply_with_token_then_dashboard(client, site):
     _, base = site
     with open(CLEAN, "rb") as fh:
-        location = client.post("/envois", data={"csrf": client.cookies.get("fasd_csrf"), "date": "2026-03-01"},
-                               files={"fichiers": ("offre.xlsx", fh)}).headers["location"]
+        location = client.post(
+            "/envois",
+            data={"csrf": client.cookies.get("fasd_csrf"), "date": "2026-03-01"},
+            files={"fichiers": ("offre.xlsx", fh)},
+        ).headers["location"]
     wait_done(client, location)
     page = text(client.get(location))
     assert "Modifications prévues" in page
     preview = modifications(page)
     assert preview["Sessions"]["création"] == 14 and preview["Formations"]["création"] == 5
-    assert catalogue.stats(base)["sessions_actives"] == 0          # a dry run writes nothing
+    assert catalogue.stats(base)["sessions_actives"] == 0  # a dry run writes nothing
 
     apply_url = location + "/appliquer"
     csrf = client.cookies.get("fasd_csrf")
     refused = client.post(apply_url, data={"csrf": csrf, "jeton": "mauvais"})
     assert refused.status_code == 403 and "Jeton d'accès incorrect" in text(refused)
-    assert client.post(apply_url, data={"jeton": TOKEN}).status_code == 403          # no CSRF token
+    assert client.post(apply_url, data={"jeton": TOKEN}).status_code == 403  # no CSRF token
     assert catalogue.stats(base)["sessions_actives"] == 0
 
     response = client.post(apply_url, data={"csrf": csrf, "jeton": TOKEN})
@@ -103,16 +107,31 @@ def test_preview_then_apply_with_token_then_dashboard(client, site):
 
     # the same file again: nothing to change
     with open(CLEAN, "rb") as fh:
-        again = client.post("/envois", data={"csrf": csrf, "date": "2026-03-01"},
-                            files={"fichiers": ("offre.xlsx", fh)}).headers["location"]
+        again = client.post(
+            "/envois", data={"csrf": csrf, "date": "2026-03-01"}, files={"fichiers": ("offre.xlsx", fh)}
+        ).headers["location"]
     wait_done(client, again)
-    assert all(counts.get("création", 0) == 0 and counts.get("modification", 0) == 0
-               for counts in modifications(text(client.get(again))).values())
+    assert all(
+        counts.get("création", 0) == 0 and counts.get("modification", 0) == 0
+        for counts in modifications(text(client.get(again))).values()
+    )
 
 
 def test_sessions_by_month_fills_the_gaps():
-    offers = [{"actions": [{"sessions": [{"date_debut": "2026-01-05"}, {"date_debut": "2026-03-01"},
-                                         {"date_debut": "2026-03-20"}, {"date_debut": None}]}]}]
+    offers = [
+        {
+            "actions": [
+                {
+                    "sessions": [
+                        {"date_debut": "2026-01-05"},
+                        {"date_debut": "2026-03-01"},
+                        {"date_debut": "2026-03-20"},
+                        {"date_debut": None},
+                    ]
+                }
+            ]
+        }
+    ]
     months = sessions_by_month(offers)
     assert [(m["month"], m["count"]) for m in months] == [("2026-01", 1), ("2026-02", 0), ("2026-03", 2)]
     assert months[0]["label"] == "janv. 2026" and months[2]["height"] == 100.0

@@ -1,4 +1,5 @@
 """writers/xmltext.py writes the bytes lxml's pretty_print writes, for any text."""
+
 from __future__ import annotations
 
 from hypothesis import given, settings
@@ -8,21 +9,30 @@ from lxml import etree
 from pipeline.writers.xmltext import XmlOut, attr, attr_value, fragment, text, xml_text
 
 NS = "http://lheo.gouv.fr/2.3"
-values = st.one_of(st.none(), st.just(""), st.text(max_size=30),
-                   st.text(alphabet="a&<>\"'\r\n\t ]\x01\x0b\ud800\ufffeé€𝄞", max_size=12), st.integers())
+values = st.one_of(
+    st.none(),
+    st.just(""),
+    st.text(max_size=30),
+    st.text(alphabet="a&<>\"'\r\n\t ]\x01\x0b\ud800\ufffeé€𝄞", max_size=12),
+    st.integers(),
+)
 tags = st.sampled_from(["a", "b-c", "code-RNCP", "extra"])
 attributes = st.lists(st.tuples(st.sampled_from(["info", "numero"]), values), max_size=2, unique_by=lambda p: p[0])
 nodes = st.recursive(
     st.tuples(tags, attributes, values, st.just([])),
     lambda children: st.tuples(tags, attributes, st.none(), st.lists(children, max_size=3)),
-    max_leaves=12)
+    max_leaves=12,
+)
 
 
 def as_lxml(node, parent=None):
     tag, attrs, value, children = node
     attrib = {k: xml_text(v) for k, v in attrs if v not in (None, "")}
-    el = (etree.Element(f"{{{NS}}}{tag}", attrib, nsmap={None: NS}) if parent is None
-          else etree.SubElement(parent, f"{{{NS}}}{tag}", attrib))
+    el = (
+        etree.Element(f"{{{NS}}}{tag}", attrib, nsmap={None: NS})
+        if parent is None
+        else etree.SubElement(parent, f"{{{NS}}}{tag}", attrib)
+    )
     if value is not None:
         el.text = xml_text(value)
     for child in children:

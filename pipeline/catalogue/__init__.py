@@ -14,15 +14,26 @@ The Python API, for the command line and the web page alike (pipeline/catalogue/
 `BaseError` (a FasdError: one French line, exit 2). Loaded on first use, so that the
 command line does not import the database libraries unless a command needs them.
 """
+
 from __future__ import annotations
 
 import importlib
 
 _EXPORTS = {
-    "init": "api", "apply": "api", "history": "api", "export": "api", "live_offers": "api", "stats": "api",
-    "ChangeReport": "changes", "write_changes": "changes", "KINDS": "changes",
-    "BaseError": "base", "BaseBusy": "base",
-    "COUNTERS": "read", "PERIMETRES": "options", "DEFAULT_WAIT": "options",
+    "init": "api",
+    "apply": "api",
+    "history": "api",
+    "export": "api",
+    "live_offers": "api",
+    "stats": "api",
+    "ChangeReport": "changes",
+    "write_changes": "changes",
+    "KINDS": "changes",
+    "BaseError": "base",
+    "BaseBusy": "base",
+    "COUNTERS": "read",
+    "PERIMETRES": "options",
+    "DEFAULT_WAIT": "options",
 }
 __all__ = list(_EXPORTS)
 

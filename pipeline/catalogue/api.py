@@ -11,6 +11,7 @@ named by `base` (a SQLite file path or a postgresql:// URL) and closes it:
 
 Errors a person can act on are `BaseError` (a French line; the CLI exits 2).
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -37,7 +38,7 @@ def _connection(base: str, wait: float = DEFAULT_WAIT):
     try:
         with engine.connect() as conn:
             check_schema(conn, base)
-            conn.rollback()   # the schema check must not hold a read lock into the import's transaction
+            conn.rollback()  # the schema check must not hold a read lock into the import's transaction
             yield conn
     except OperationalError as exc:
         raise connection_error(exc, base) from None
@@ -45,14 +46,30 @@ def _connection(base: str, wait: float = DEFAULT_WAIT):
         engine.dispose()
 
 
-def apply(result, base: str, *, organisation: str | None = None, perimetre: str = "partiel",
-          dry_run: bool = False, wait: float = DEFAULT_WAIT, hold=None) -> ChangeReport:
+def apply(
+    result,
+    base: str,
+    *,
+    organisation: str | None = None,
+    perimetre: str = "partiel",
+    dry_run: bool = False,
+    wait: float = DEFAULT_WAIT,
+    hold=None,
+) -> ChangeReport:
     """Apply a run's accepted records to the base in one transaction (rolled back when dry_run)."""
     with _connection(base, wait) as conn:
         trans = conn.begin()
         try:
-            report = apply_result(conn, result, base=base, organisation_value=organisation,
-                                  perimetre=perimetre, wait=wait, dry_run=dry_run, hold=hold)
+            report = apply_result(
+                conn,
+                result,
+                base=base,
+                organisation_value=organisation,
+                perimetre=perimetre,
+                wait=wait,
+                dry_run=dry_run,
+                hold=hold,
+            )
         except BaseException:
             trans.rollback()
             raise
@@ -69,18 +86,21 @@ def history(base: str, ref: str, *, organisation: str | None = None) -> list[dic
         return _history(conn, ref, organisation_code(organisation) if organisation else None)
 
 
-def live_offers(base: str, *, organisation: str | None = None, since: dt.date | None = None,
-                today: dt.date | None = None):
+def live_offers(
+    base: str, *, organisation: str | None = None, since: dt.date | None = None, today: dt.date | None = None
+):
     """(offers, sites, contacts) of the live offer, as records.jsonl dicts."""
     with _connection(base) as conn:
         cat = Catalogue(conn, organisation_code(organisation) if organisation else None, today or dt.date.today())
         return list(cat.live_offers(since)), cat.directory("site"), cat.directory("contact")
 
 
-def export(base: str, out: Path, *, organisation: str | None = None, since: dt.date | None = None,
-           today: dt.date | None = None) -> int:
+def export(
+    base: str, out: Path, *, organisation: str | None = None, since: dt.date | None = None, today: dt.date | None = None
+) -> int:
     """Write the live offer (or the formations changed since `since`) as LHÉO 2.3; formations written."""
     from ..writers.lheo import write_offers
+
     offers, sites, contacts = live_offers(base, organisation=organisation, since=since, today=today)
     return write_offers(offers, sites, contacts, Path(out))
 

@@ -11,6 +11,7 @@ row of `base_lock`, which SQLite (write lock) and PostgreSQL (row lock) both hol
 until commit or rollback, so a killed import releases it too. The second import
 waits at most `wait` seconds, then gets `BaseBusy`.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -59,6 +60,7 @@ def display(value: str) -> str:
 
 def _sqlite_transactions(engine: Engine) -> None:
     """pysqlite opens transactions lazily and on its own; let SQLAlchemy say BEGIN (SQLAlchemy docs)."""
+
     @event.listens_for(engine, "connect")
     def _connect(dbapi_connection, record):
         dbapi_connection.isolation_level = None
@@ -76,8 +78,9 @@ def open_engine(value: str, *, wait: float = DEFAULT_WAIT, must_exist: bool = Tr
     try:
         url = make_url(base_url(value))
     except ArgumentError:
-        raise BaseError(f"--base {value} : adresse de base non reconnue (un fichier .sqlite ou "
-                        "postgresql://utilisateur@hôte/base).") from None
+        raise BaseError(
+            f"--base {value} : adresse de base non reconnue (un fichier .sqlite ou postgresql://utilisateur@hôte/base)."
+        ) from None
     if url.get_backend_name() == "sqlite":
         path = Path(url.database or "")
         if must_exist and not path.is_file():
@@ -101,6 +104,7 @@ def connection_error(exc: Exception, value: str) -> BaseError:
 
 def _alembic_config(connection: Connection):
     from alembic.config import Config
+
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     cfg.attributes["connection"] = connection
@@ -110,6 +114,7 @@ def _alembic_config(connection: Connection):
 def head_revision() -> str | None:
     from alembic.script import ScriptDirectory
     from alembic.config import Config
+
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     return ScriptDirectory.from_config(cfg).get_current_head()
@@ -117,12 +122,14 @@ def head_revision() -> str | None:
 
 def current_revision(connection: Connection) -> str | None:
     from alembic.runtime.migration import MigrationContext
+
     return MigrationContext.configure(connection).get_current_revision()
 
 
 def init_base(value: str) -> tuple[str | None, str | None]:
     """Create the base, or upgrade its schema to the current revision: (before, after)."""
     from alembic import command
+
     engine = open_engine(value, must_exist=False)
     try:
         with engine.begin() as conn:
@@ -142,8 +149,10 @@ def check_schema(connection: Connection, value: str) -> None:
     if revision is None:
         raise BaseError(f"la base {display(value)} n'est pas initialisée ; lancez « fasd base init --base {value} ».")
     if revision != head_revision():
-        raise BaseError(f"le schéma de la base {display(value)} est à la révision {revision}, pas à la "
-                        f"révision {head_revision()} de ce programme ; lancez « fasd base init --base {value} ».")
+        raise BaseError(
+            f"le schéma de la base {display(value)} est à la révision {revision}, pas à la "
+            f"révision {head_revision()} de ce programme ; lancez « fasd base init --base {value} »."
+        )
 
 
 def holder() -> str:
@@ -158,8 +167,10 @@ def acquire_lock(connection: Connection, wait: float) -> dt.datetime:
     try:
         connection.execute(update(base_lock).where(base_lock.c.id == 1).values(holder=holder(), since=now))
     except (OperationalError, DBAPIError) as exc:
-        raise BaseBusy(f"la base est occupée par un autre import depuis plus de {wait:g} s ; "
-                       "réessayez quand il sera terminé (ou allongez --attente).") from exc
+        raise BaseBusy(
+            f"la base est occupée par un autre import depuis plus de {wait:g} s ; "
+            "réessayez quand il sera terminé (ou allongez --attente)."
+        ) from exc
     if connection.dialect.name == "postgresql":
         connection.exec_driver_sql("SET LOCAL lock_timeout = 0")
     return dt.datetime.now(dt.timezone.utc)

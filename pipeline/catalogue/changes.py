@@ -5,6 +5,7 @@ One `Change` per record created, updated, withdrawn, reactivated or left aside
 field (old → new), one per created or withdrawn record, so a person sees exactly
 what the night's file did.
 """
+
 from __future__ import annotations
 
 import csv
@@ -17,8 +18,14 @@ from ..model import ENTITIES
 from ..writers.atomic import atomic_open
 
 KINDS = ("creation", "modification", "reactivation", "retrait", "inchange", "conflit")
-KIND_LABELS = {"creation": "création", "modification": "modification", "reactivation": "réactivation",
-               "retrait": "retrait", "inchange": "inchangé", "conflit": "conflit"}
+KIND_LABELS = {
+    "creation": "création",
+    "modification": "modification",
+    "reactivation": "réactivation",
+    "retrait": "retrait",
+    "inchange": "inchangé",
+    "conflit": "conflit",
+}
 CSV_HEADER = ["entite", "cle", "code_fas", "changement", "champ", "ancienne_valeur", "nouvelle_valeur", "motif"]
 
 
@@ -42,10 +49,10 @@ def value_text(value) -> str:
 class Change:
     entity: str
     key: str
-    change: str                      # one of KINDS
+    change: str  # one of KINDS
     code_fas: str | None = None
-    fields: dict[str, list] = field(default_factory=dict)   # name -> [old, new]
-    reason: str | None = None        # why a conflict was left aside
+    fields: dict[str, list] = field(default_factory=dict)  # name -> [old, new]
+    reason: str | None = None  # why a conflict was left aside
 
 
 @dataclass
@@ -56,8 +63,7 @@ class ChangeReport:
     today: dt.date
     dry_run: bool = False
     run_id: int | None = None
-    counts: dict[str, dict[str, int]] = field(
-        default_factory=lambda: {e: {k: 0 for k in KINDS} for e in ENTITIES})
+    counts: dict[str, dict[str, int]] = field(default_factory=lambda: {e: {k: 0 for k in KINDS} for e in ENTITIES})
     changes: list[Change] = field(default_factory=list)
 
     def add(self, change: Change) -> None:
@@ -74,10 +80,16 @@ class ChangeReport:
 
     def summary(self) -> dict:
         """The counts that go into summary.json and changes.json."""
-        return {"base": self.base, "organisation": self.organisation, "perimetre": self.perimetre,
-                "dry_run": self.dry_run, "run": self.run_id, "today": self.today.isoformat(),
-                "entities": self.counts,
-                "total": {k: sum(c[k] for c in self.counts.values()) for k in KINDS}}
+        return {
+            "base": self.base,
+            "organisation": self.organisation,
+            "perimetre": self.perimetre,
+            "dry_run": self.dry_run,
+            "run": self.run_id,
+            "today": self.today.isoformat(),
+            "entities": self.counts,
+            "total": {k: sum(c[k] for c in self.counts.values()) for k in KINDS},
+        }
 
     def csv_rows(self):
         for c in self.changes:
@@ -98,8 +110,7 @@ def write_changes(report: ChangeReport, out: Path) -> list[Path]:
         writer = csv.writer(fh, delimiter=";", lineterminator="\r\n")
         writer.writerow(CSV_HEADER)
         writer.writerows(report.csv_rows())
-    payload = {"summary": report.summary(),
-               "changes": [{**asdict(c), "key": key_text(c.key)} for c in report.changes]}
+    payload = {"summary": report.summary(), "changes": [{**asdict(c), "key": key_text(c.key)} for c in report.changes]}
     with atomic_open(json_path, "w", encoding="utf-8") as fh:
         json.dump(payload, fh, ensure_ascii=False, indent=1)
     return [csv_path, json_path]

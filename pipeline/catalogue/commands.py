@@ -3,6 +3,7 @@
 
 Thin: each calls the package's API and prints French; BaseError is one line, exit 2.
 """
+
 from __future__ import annotations
 
 import json
@@ -19,15 +20,20 @@ from .options import DEFAULT_WAIT
 
 def display(value: str) -> str:
     from .base import display as shown
+
     return shown(value)
 
-HOLD_ENV = "FASD_BASE_TEST_HOLD"   # tests only: pause mid-import until this file is removed
 
-base_option = click.option("--base", "base", required=True, metavar="URL",
-                           help="La base du catalogue : un fichier SQLite (catalogue.sqlite) ou "
-                                "postgresql://utilisateur@hôte/base.")
-organisme_option = click.option("--organisme", metavar="SIRET",
-                                help="L'organisme (SIRET ou SIREN) ; par défaut tous.")
+HOLD_ENV = "FASD_BASE_TEST_HOLD"  # tests only: pause mid-import until this file is removed
+
+base_option = click.option(
+    "--base",
+    "base",
+    required=True,
+    metavar="URL",
+    help="La base du catalogue : un fichier SQLite (catalogue.sqlite) ou postgresql://utilisateur@hôte/base.",
+)
+organisme_option = click.option("--organisme", metavar="SIRET", help="L'organisme (SIRET ou SIREN) ; par défaut tous.")
 
 
 def _hold():
@@ -38,24 +44,27 @@ def _hold():
 
     def hold(stage: str):
         import time
+
         Path(f"{path}.{stage}").write_text(str(os.getpid()))
         while stage == "half" and Path(path).exists():
             time.sleep(0.05)
+
     return hold
 
 
 def apply_to_base(result, base: str, *, organisme=None, perimetre="partiel", dry_run=False, wait=DEFAULT_WAIT):
     """The import's step into the base (called by `fasd import --base`)."""
     from .api import apply
-    return apply(result, base, organisation=organisme, perimetre=perimetre, dry_run=dry_run, wait=wait,
-                 hold=_hold())
+
+    return apply(result, base, organisation=organisme, perimetre=perimetre, dry_run=dry_run, wait=wait, hold=_hold())
 
 
 def print_changes(report) -> None:
     """The change counts under the import's summary."""
     verb = "Changements prévus (--dry-run, base inchangée)" if report.dry_run else "Changements appliqués"
-    click.echo(f"{verb} dans la base {display(report.base)} (organisme {report.organisation}, "
-               f"périmètre {report.perimetre}) :")
+    click.echo(
+        f"{verb} dans la base {display(report.base)} (organisme {report.organisation}, périmètre {report.perimetre}) :"
+    )
     shown = [k for k in KINDS if k != "conflit" or report.summary()["total"]["conflit"]]
     click.echo(f"{'':<12}" + "".join(f"{KIND_LABELS[k]:>14}" for k in shown))
     for entity, counts in report.counts.items():
@@ -72,6 +81,7 @@ def base_group():
 def base_init(base):
     """Crée la base du catalogue, ou met son schéma à jour."""
     from .api import init
+
     before, after = init(base)
     if before == after:
         click.echo(f"Base {display(base)} déjà à jour (schéma {after}).")
@@ -89,6 +99,7 @@ def base_init(base):
 def historique(base, ref, organisme, as_json):
     """Montre chaque version de l'enregistrement REF (réf. ou code FAS), avec l'import qui l'a faite."""
     from .api import history
+
     found = history(base, ref, organisation=organisme)
     if as_json:
         click.echo(json.dumps(found, ensure_ascii=False, indent=1))
@@ -102,8 +113,10 @@ def historique(base, ref, organisme, as_json):
         click.echo(f"{rec['entity'].capitalize()} {rec['key']} (organisme {rec['organisation']}{fas}) : {state}")
         for v in rec["versions"]:
             files = ", ".join(f"{i['name']} (sha256 {i.get('sha256', '?')[:12]})" for i in v["inputs"])
-            click.echo(f"  v{v['version']}  {v['at']}  import n° {v['run']} du {v['today']}  "
-                       f"{KIND_LABELS.get(v['change'], v['change'])}  {files}")
+            click.echo(
+                f"  v{v['version']}  {v['at']}  import n° {v['run']} du {v['today']}  "
+                f"{KIND_LABELS.get(v['change'], v['change'])}  {files}"
+            )
             for name, (old, new) in v["fields"].items():
                 click.echo(f"        {name} : {value_text(old) or '(vide)'} → {value_text(new) or '(vide)'}")
 
@@ -118,6 +131,7 @@ def stats_command(base, organisme, today, as_json):
     from ..cli import parse_today
     from .api import stats
     from .read import COUNTERS
+
     counts = stats(base, organisation=organisme, today=parse_today(today))
     if as_json:
         click.echo(json.dumps(counts, ensure_ascii=False, indent=1))

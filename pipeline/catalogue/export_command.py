@@ -1,4 +1,5 @@
 """`fasd export --base`: the live offer of the catalogue as LHÉO 2.3, through the one LHÉO writer."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -13,6 +14,7 @@ from ..errors import EXIT_FINDINGS, OutputError, UsageError
 def export_base(records, out, fmt, annuaire, base, organisme, depuis, today) -> None:
     from ..cli import parse_today
     from .api import export
+
     if records is not None or annuaire is not None:
         raise UsageError("--base exporte la base : n'indiquez ni RECORDS ni --annuaire.")
     if (fmt or "lheo") != "lheo" or Path(out).suffix.lower() == ".xlsx":

@@ -1,5 +1,6 @@
 """The `--base` options of `fasd import`, kept light: the command line loads this module at
 start-up, the database libraries only when an import goes into a base."""
+
 from __future__ import annotations
 
 import click
@@ -8,17 +9,36 @@ DEFAULT_WAIT = 60.0
 PERIMETRES = ("partiel", "complet")
 
 _OPTIONS = [
-    click.option("--base", metavar="URL", help="Applique les offres acceptées à la base du catalogue (fichier "
-                 "SQLite ou postgresql://…) et écrit changes.csv / changes.json ; voir fasd base init."),
-    click.option("--perimetre", type=click.Choice(PERIMETRES), default="partiel", show_default=True,
-                 help="Avec --base : « complet » si le fichier est toute l'offre de l'organisme (ses "
-                      "enregistrements absents sont retirés, avec une date)."),
-    click.option("--organisme", metavar="SIRET", help="L'organisme de l'envoi (SIRET ou SIREN) ; par défaut "
-                 "celui des sites dispensateurs et responsables du fichier. Les sites d'un autre organisme "
-                 "sont signalés ; avec --base, l'organisme de la base."),
+    click.option(
+        "--base",
+        metavar="URL",
+        help="Applique les offres acceptées à la base du catalogue (fichier "
+        "SQLite ou postgresql://…) et écrit changes.csv / changes.json ; voir fasd base init.",
+    ),
+    click.option(
+        "--perimetre",
+        type=click.Choice(PERIMETRES),
+        default="partiel",
+        show_default=True,
+        help="Avec --base : « complet » si le fichier est toute l'offre de l'organisme (ses "
+        "enregistrements absents sont retirés, avec une date).",
+    ),
+    click.option(
+        "--organisme",
+        metavar="SIRET",
+        help="L'organisme de l'envoi (SIRET ou SIREN) ; par défaut "
+        "celui des sites dispensateurs et responsables du fichier. Les sites d'un autre organisme "
+        "sont signalés ; avec --base, l'organisme de la base.",
+    ),
     click.option("--dry-run", is_flag=True, help="Avec --base : montre les changements sans les appliquer."),
-    click.option("--attente", type=click.FloatRange(0), default=DEFAULT_WAIT, show_default=True, metavar="SECONDES",
-                 help="Avec --base : combien attendre qu'un autre import dans la même base se termine."),
+    click.option(
+        "--attente",
+        type=click.FloatRange(0),
+        default=DEFAULT_WAIT,
+        show_default=True,
+        metavar="SECONDES",
+        help="Avec --base : combien attendre qu'un autre import dans la même base se termine.",
+    ),
 ]
 
 

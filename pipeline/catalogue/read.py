@@ -5,6 +5,7 @@ ended at the export date, and the actions and formations that still have one. Th
 counters are those of the SOFI dashboard (the seed's « Tableau de bord »), computed
 from the same live view so `fasd stats` and `fasd export` never disagree.
 """
+
 from __future__ import annotations
 
 import calendar
@@ -45,37 +46,76 @@ def history(conn: Connection, ref: str, org_code: str | None = None) -> list[dic
     if FAS_CODE.match(ref):
         parts = ref.split("-")
         cond.append((record.c.entity == FAS_ENTITY[len(parts)]) & (record.c.fas_code == int(parts[-1])))
-    rows = conn.execute(select(record).where(or_(*cond), record.c.organisation_id.in_(list(orgs)))
-                        .order_by(record.c.entity, record.c.key)).mappings().all()
+    rows = (
+        conn.execute(
+            select(record)
+            .where(or_(*cond), record.c.organisation_id.in_(list(orgs)))
+            .order_by(record.c.entity, record.c.key)
+        )
+        .mappings()
+        .all()
+    )
     out = []
     for row in rows:
         chain, entity, key = [], row["entity"], row["key"]
         if entity in FAS_CHAIN:
-            for step in FAS_CHAIN[FAS_CHAIN.index(entity):]:
-                found = conn.execute(select(record.c.fas_code, record.c.parent_key).where(
-                    record.c.organisation_id == row["organisation_id"], record.c.entity == step,
-                    record.c.key == key)).first()
+            for step in FAS_CHAIN[FAS_CHAIN.index(entity) :]:
+                found = conn.execute(
+                    select(record.c.fas_code, record.c.parent_key).where(
+                        record.c.organisation_id == row["organisation_id"], record.c.entity == step, record.c.key == key
+                    )
+                ).first()
                 if found is None:
                     break
                 chain.append(str(found.fas_code))
                 key = found.parent_key
-        versions = conn.execute(
-            select(record_version.c.version, record_version.c.change, record_version.c.status,
-                   record_version.c.fields, record_version.c.content, run.c.id.label("run"), run.c.started_at,
-                   run.c.today, run.c.inputs, run.c.perimetre)
-            .join(run, run.c.id == record_version.c.run_id)
-            .where(record_version.c.record_id == row["id"]).order_by(record_version.c.version)).mappings().all()
-        out.append({
-            "entity": row["entity"], "key": row["key"].replace("\x1f", " / "),
-            "organisation": orgs[row["organisation_id"]],
-            "fas_code": row["fas_code"], "code_fas": "-".join(reversed(chain)) or None, "status": row["status"],
-            "withdrawn_on": row["withdrawn_on"].isoformat() if row["withdrawn_on"] else None,
-            "versions": [{"version": v["version"], "change": v["change"], "status": v["status"],
-                          "run": v["run"], "at": _iso(v["started_at"]), "today": v["today"].isoformat(),
-                          "perimetre": v["perimetre"], "inputs": json.loads(v["inputs"]),
-                          "fields": json.loads(v["fields"]) if v["fields"] else {},
-                          "content": json.loads(v["content"])} for v in versions],
-        })
+        versions = (
+            conn.execute(
+                select(
+                    record_version.c.version,
+                    record_version.c.change,
+                    record_version.c.status,
+                    record_version.c.fields,
+                    record_version.c.content,
+                    run.c.id.label("run"),
+                    run.c.started_at,
+                    run.c.today,
+                    run.c.inputs,
+                    run.c.perimetre,
+                )
+                .join(run, run.c.id == record_version.c.run_id)
+                .where(record_version.c.record_id == row["id"])
+                .order_by(record_version.c.version)
+            )
+            .mappings()
+            .all()
+        )
+        out.append(
+            {
+                "entity": row["entity"],
+                "key": row["key"].replace("\x1f", " / "),
+                "organisation": orgs[row["organisation_id"]],
+                "fas_code": row["fas_code"],
+                "code_fas": "-".join(reversed(chain)) or None,
+                "status": row["status"],
+                "withdrawn_on": row["withdrawn_on"].isoformat() if row["withdrawn_on"] else None,
+                "versions": [
+                    {
+                        "version": v["version"],
+                        "change": v["change"],
+                        "status": v["status"],
+                        "run": v["run"],
+                        "at": _iso(v["started_at"]),
+                        "today": v["today"].isoformat(),
+                        "perimetre": v["perimetre"],
+                        "inputs": json.loads(v["inputs"]),
+                        "fields": json.loads(v["fields"]) if v["fields"] else {},
+                        "content": json.loads(v["content"]),
+                    }
+                    for v in versions
+                ],
+            }
+        )
     return out
 
 
@@ -95,8 +135,17 @@ class Catalogue:
         self.orgs = organisation_ids(conn, org_code)
         self.today = today
         self.rows: dict[str, list[dict]] = defaultdict(list)
-        cols = (record.c.id, record.c.organisation_id, record.c.entity, record.c.key, record.c.parent_key,
-                record.c.fas_code, record.c.status, record.c.content, record.c.updated_run_id)
+        cols = (
+            record.c.id,
+            record.c.organisation_id,
+            record.c.entity,
+            record.c.key,
+            record.c.parent_key,
+            record.c.fas_code,
+            record.c.status,
+            record.c.content,
+            record.c.updated_run_id,
+        )
         query = select(*cols).where(record.c.organisation_id.in_(list(self.orgs))).order_by(record.c.id)
         for found in conn.execute(query):
             row = found._asdict()
@@ -119,8 +168,13 @@ class Catalogue:
         actions, sessions, dispositifs = self.children("action"), self.children("session"), self.children("dispositif")
         for f in self.rows["formation"]:
             org = f["organisation_id"]
-            yield f, [(a, [(s, dispositifs.get((org, s["key"]), [])) for s in sessions.get((org, a["key"]), [])])
-                      for a in actions.get((org, f["key"]), [])]
+            yield (
+                f,
+                [
+                    (a, [(s, dispositifs.get((org, s["key"]), [])) for s in sessions.get((org, a["key"]), [])])
+                    for a in actions.get((org, f["key"]), [])
+                ],
+            )
 
     def live_offers(self, since: dt.date | None = None):
         """Nested offer records (records.jsonl shape, FAS codes in code_*) of the live offer."""
@@ -131,7 +185,7 @@ class Catalogue:
             tree_runs = {f["updated_run_id"]}
             formation = {**f["content"], "code_formation": str(f["fas_code"]), "actions": []}
             for a, sessions in actions:
-                tree_runs.add(a["updated_run_id"])   # a withdrawal changes the formation too
+                tree_runs.add(a["updated_run_id"])  # a withdrawal changes the formation too
                 tree_runs.update(r["updated_run_id"] for s, disps in sessions for r in [s, *disps])
                 if a["status"] != "actif":
                     continue
@@ -162,8 +216,9 @@ class Catalogue:
         for row in self.rows[entity]:
             code = row["key"]
             if code in out and owner[code] != row["organisation_id"] and out[code] != row["content"]:
-                raise BaseError(f"deux organismes ont un {entity} de code {code} : exportez-les un par un "
-                                "avec --organisme.")
+                raise BaseError(
+                    f"deux organismes ont un {entity} de code {code} : exportez-les un par un avec --organisme."
+                )
             out[code], owner[code] = row["content"], row["organisation_id"]
         return out
 
@@ -191,8 +246,9 @@ class Catalogue:
                     for counter, word in DISPOSITIF_COUNTERS.items():
                         if any(word in label for label in labels):
                             counts[counter] += 1
-                    if (content.get("modalite_enseignement") in ("1", "2")
-                            or "à distance" in (content.get("modalites_pedagogiques") or [])):
+                    if content.get("modalite_enseignement") in ("1", "2") or "à distance" in (
+                        content.get("modalites_pedagogiques") or []
+                    ):
                         counts["sessions_a_distance"] += 1
                 counts["actions_actives" if action_live else "actions_inactives"] += 1
                 if action_live and (f["organisation_id"], f["key"]) in replaced:
@@ -206,7 +262,8 @@ class Catalogue:
         out = set()
         query = select(record_version.c.record_id, record_version.c.fields).where(
             record_version.c.change.in_(("modification", "reactivation")),
-            record_version.c.fields.like("%code_certifinfo%"))
+            record_version.c.fields.like("%code_certifinfo%"),
+        )
         for rid, fields in self.conn.execute(query):
             if rid in ids and "code_certifinfo" in json.loads(fields):
                 old, new = json.loads(fields)["code_certifinfo"]
@@ -215,9 +272,11 @@ class Catalogue:
         return out
 
 
-DISPOSITIF_COUNTERS = {"sessions_programme_region": "programme region",
-                       "sessions_apprentissage": "apprentissage",
-                       "sessions_professionnalisation": "professionnalisation"}
+DISPOSITIF_COUNTERS = {
+    "sessions_programme_region": "programme region",
+    "sessions_apprentissage": "apprentissage",
+    "sessions_professionnalisation": "professionnalisation",
+}
 
 COUNTERS = {
     "sessions_actives": "Sessions de formation actives",

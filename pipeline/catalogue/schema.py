@@ -7,22 +7,37 @@ withdrawal one code path. The fields travel as canonical JSON text (`content`),
 compared through `digest`, so re-applying an unchanged file reads digests only.
 The Alembic migrations in `migrations/versions` create exactly these tables.
 """
+
 from __future__ import annotations
 
-from sqlalchemy import (BigInteger, Column, Date, DateTime, ForeignKey, Index, Integer, MetaData, String,
-                        Table, Text, UniqueConstraint)
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
 
 metadata = MetaData()
 
 organisation = Table(
-    "organisation", metadata,
+    "organisation",
+    metadata,
     Column("id", Integer, primary_key=True),
-    Column("code", String(14), nullable=False, unique=True),   # SIREN (or the SIRET given)
+    Column("code", String(14), nullable=False, unique=True),  # SIREN (or the SIRET given)
     Column("nom", String(250)),
 )
 
 run = Table(
-    "run", metadata,
+    "run",
+    metadata,
     Column("id", Integer, primary_key=True),
     Column("organisation_id", Integer, ForeignKey("organisation.id")),
     Column("started_at", DateTime(timezone=True), nullable=False),
@@ -30,19 +45,20 @@ run = Table(
     Column("finished_at", DateTime(timezone=True)),
     Column("today", Date, nullable=False),
     Column("perimetre", String(10), nullable=False),
-    Column("inputs", Text, nullable=False),   # JSON: [{name, sha256, size}]
-    Column("counts", Text),                   # JSON: the change counts
+    Column("inputs", Text, nullable=False),  # JSON: [{name, sha256, size}]
+    Column("counts", Text),  # JSON: the change counts
 )
 
 record = Table(
-    "record", metadata,
+    "record",
+    metadata,
     Column("id", Integer, primary_key=True),
     Column("organisation_id", Integer, ForeignKey("organisation.id"), nullable=False),
     Column("entity", String(12), nullable=False),
-    Column("key", String(210), nullable=False),      # ref_* (dispositif: ref_session \x1f ref or label)
-    Column("parent_key", String(110)),               # ref of the parent record
-    Column("fas_code", BigInteger),                  # formation, action, session: the SOFI number
-    Column("status", String(8), nullable=False),     # "actif" or "retire"
+    Column("key", String(210), nullable=False),  # ref_* (dispositif: ref_session \x1f ref or label)
+    Column("parent_key", String(110)),  # ref of the parent record
+    Column("fas_code", BigInteger),  # formation, action, session: the SOFI number
+    Column("status", String(8), nullable=False),  # "actif" or "retire"
     Column("withdrawn_on", Date),
     Column("version", Integer, nullable=False),
     Column("digest", String(32), nullable=False),
@@ -56,20 +72,22 @@ Index("ix_record_parent", record.c.organisation_id, record.c.entity, record.c.pa
 Index("ix_record_updated_run", record.c.updated_run_id)
 
 record_version = Table(
-    "record_version", metadata,
+    "record_version",
+    metadata,
     Column("id", Integer, primary_key=True),
     Column("record_id", Integer, ForeignKey("record.id"), nullable=False),
     Column("version", Integer, nullable=False),
     Column("run_id", Integer, ForeignKey("run.id"), nullable=False),
-    Column("change", String(12), nullable=False),    # creation, modification, retrait, reactivation
+    Column("change", String(12), nullable=False),  # creation, modification, retrait, reactivation
     Column("status", String(8), nullable=False),
     Column("content", Text, nullable=False),
-    Column("fields", Text),                          # JSON {field: [old, new]} for a modification
+    Column("fields", Text),  # JSON {field: [old, new]} for a modification
     UniqueConstraint("record_id", "version", name="uq_record_version"),
 )
 
 base_lock = Table(
-    "base_lock", metadata,
+    "base_lock",
+    metadata,
     Column("id", Integer, primary_key=True),
     Column("holder", String(200)),
     Column("since", DateTime(timezone=True)),

@@ -8,6 +8,7 @@ else the next free number; they never change. An input SOFI code names the recor
 update; a code that contradicts the base is a conflict, left aside and reported.
 The caller owns the transaction: commit to apply, roll back for `--dry-run`.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -26,8 +27,7 @@ from .options import PERIMETRES
 from .schema import organisation, record, record_version, run
 
 SOFI_CODE = {"formation": "code_formation", "action": "code_action", "session": "code_session"}
-PARENT_FIELD = {"contact": "code_site", "action": "ref_formation", "session": "ref_action",
-                "dispositif": "ref_session"}
+PARENT_FIELD = {"contact": "code_site", "action": "ref_formation", "session": "ref_action", "dispositif": "ref_session"}
 CHUNK = 500  # ids per IN list
 
 
@@ -65,12 +65,17 @@ def derive_organisation(result) -> str:
         typed = result.tables[entity].typed
         if typed is not None and not typed.empty:
             used.update(v for v in plain_column(typed[name]) if v)
-    sirens = {str(siret)[:9] for code, siret in zip(plain_column(sites["code_site"]), plain_column(sites["siret"]))
-              if code in used and siret}
+    sirens = {
+        str(siret)[:9]
+        for code, siret in zip(plain_column(sites["code_site"]), plain_column(sites["siret"]))
+        if code in used and siret
+    }
     if len(sirens) != 1:
         found = ", ".join(sorted(sirens)) or "aucun"
-        raise BaseError(f"impossible de savoir de quel organisme est l'offre (SIREN des sites : {found}) ; "
-                        "indiquez --organisme SIRET.")
+        raise BaseError(
+            f"impossible de savoir de quel organisme est l'offre (SIREN des sites : {found}) ; "
+            "indiquez --organisme SIRET."
+        )
     return sirens.pop()
 
 
@@ -108,14 +113,22 @@ def incoming_records(result, entity: str) -> list[tuple[str, str | None, int | N
         del rec["provenance"]
         code = rec.pop(sofi, None) if sofi else None
         text, digest = canonical(rec)
-        out.append((record_key(entity, rec), rec.get(parent) if parent else None,
-                    int(code) if code not in (None, "") else None, text, digest, rec))
+        out.append(
+            (
+                record_key(entity, rec),
+                rec.get(parent) if parent else None,
+                int(code) if code not in (None, "") else None,
+                text,
+                digest,
+                rec,
+            )
+        )
     return out
 
 
 def _chunks(items: list, size: int = CHUNK):
     for i in range(0, len(items), size):
-        yield items[i:i + size]
+        yield items[i : i + size]
 
 
 def _contents(conn: Connection, ids: list[int]) -> dict[int, dict]:
@@ -151,25 +164,38 @@ class Apply:
         self.creates: list[dict] = []
         self.updates: list[dict] = []
         self.versions: list[dict] = []
-        self.pending: list[tuple[dict, dict, Change, dict]] = []   # (existing row, new values, change, fields)
+        self.pending: list[tuple[dict, dict, Change, dict]] = []  # (existing row, new values, change, fields)
 
     def load(self) -> None:
-        cols = (record.c.id, record.c.entity, record.c.key, record.c.parent_key, record.c.fas_code,
-                record.c.status, record.c.digest, record.c.version)
+        cols = (
+            record.c.id,
+            record.c.entity,
+            record.c.key,
+            record.c.parent_key,
+            record.c.fas_code,
+            record.c.status,
+            record.c.digest,
+            record.c.version,
+        )
         for found in self.conn.execute(select(*cols).where(record.c.organisation_id == self.org_id)):
             row = found._asdict()
             k = (row["entity"], row["key"])
             self.existing[k] = row
             self.fas[k] = row["fas_code"]
             self.parent[k] = row["parent_key"]
-        self.next_code = {e: (n or 0) + 1 for e, n in self.conn.execute(
-            select(record.c.entity, func.max(record.c.fas_code)).group_by(record.c.entity))}
+        self.next_code = {
+            e: (n or 0) + 1
+            for e, n in self.conn.execute(
+                select(record.c.entity, func.max(record.c.fas_code)).group_by(record.c.entity)
+            )
+        }
 
     def owners_of_codes(self, entity: str, codes: list[int]) -> dict[int, dict]:
         out = {}
         for part in _chunks(sorted(set(codes))):
             q = select(record.c.id, record.c.organisation_id, record.c.key, record.c.fas_code).where(
-                record.c.entity == entity, record.c.fas_code.in_(part))
+                record.c.entity == entity, record.c.fas_code.in_(part)
+            )
             for row in self.conn.execute(q):
                 out[row.fas_code] = row._asdict()
         return out
@@ -183,7 +209,7 @@ class Apply:
         order = ("session", "action", "formation")
         if e not in order:
             return None
-        for step in order[order.index(e):]:
+        for step in order[order.index(e) :]:
             code = self.fas.get((step, k))
             if code is None:
                 return None
@@ -203,19 +229,28 @@ class Apply:
             if code is not None:
                 owner = owners.get(code)
                 if owner is not None and owner["organisation_id"] != self.org_id:
-                    self.conflict(entity, key,
-                                  f"le code SOFI {code} est celui d'un enregistrement d'un autre organisme")
+                    self.conflict(
+                        entity, key, f"le code SOFI {code} est celui d'un enregistrement d'un autre organisme"
+                    )
                     continue
                 if owner is not None and owner["key"] != key:
                     if row is not None:
-                        self.conflict(entity, key, f"le code SOFI {code} est celui de « {owner['key']} », "
-                                                   f"et « {key} » a déjà le code {row['fas_code']}")
+                        self.conflict(
+                            entity,
+                            key,
+                            f"le code SOFI {code} est celui de « {owner['key']} », "
+                            f"et « {key} » a déjà le code {row['fas_code']}",
+                        )
                         continue
-                    row = self.existing.pop((entity, owner["key"]))     # renamed: same record, new ref
+                    row = self.existing.pop((entity, owner["key"]))  # renamed: same record, new ref
                     self.existing[k] = row
                 elif owner is None and row is not None and row["fas_code"] != code:
-                    self.conflict(entity, key, f"la base lui a donné le code {row['fas_code']}, "
-                                               f"qui ne change jamais (code SOFI du fichier : {code})")
+                    self.conflict(
+                        entity,
+                        key,
+                        f"la base lui a donné le code {row['fas_code']}, "
+                        f"qui ne change jamais (code SOFI du fichier : {code})",
+                    )
                     continue
             if row is None:
                 self.create(entity, key, parent, code, text, digest)
@@ -228,9 +263,17 @@ class Apply:
                 continue
             kind = "reactivation" if row["status"] != "actif" else "modification"
             change = Change(entity, key, kind)
-            values = {"b_id": row["id"], "key": key, "parent_key": parent, "status": "actif", "withdrawn_on": None,
-                      "version": row["version"] + 1, "digest": digest, "content": text,
-                      "updated_run_id": self.run_id}
+            values = {
+                "b_id": row["id"],
+                "key": key,
+                "parent_key": parent,
+                "status": "actif",
+                "withdrawn_on": None,
+                "version": row["version"] + 1,
+                "digest": digest,
+                "content": text,
+                "updated_run_id": self.run_id,
+            }
             self.pending.append((row, values, change, fields))
 
     def conflict(self, entity: str, key: str, reason: str) -> None:
@@ -243,29 +286,66 @@ class Apply:
             self.next_code[entity] = max(self.next_code.get(entity, 1), code + 1)
         k = (entity, key)
         self.fas[k], self.parent[k] = code, parent
-        self.creates.append({"organisation_id": self.org_id, "entity": entity, "key": key, "parent_key": parent,
-                             "fas_code": code, "status": "actif", "withdrawn_on": None, "version": 1,
-                             "digest": digest, "content": text, "created_run_id": self.run_id,
-                             "updated_run_id": self.run_id})
+        self.creates.append(
+            {
+                "organisation_id": self.org_id,
+                "entity": entity,
+                "key": key,
+                "parent_key": parent,
+                "fas_code": code,
+                "status": "actif",
+                "withdrawn_on": None,
+                "version": 1,
+                "digest": digest,
+                "content": text,
+                "created_run_id": self.run_id,
+                "updated_run_id": self.run_id,
+            }
+        )
         self.report.add(Change(entity, key, "creation"))
 
     def withdraw(self, read: dict[str, set[str]]) -> None:
         """Complete upload: active offer records neither applied nor read are withdrawn."""
-        gone = [row for (entity, key), row in self.existing.items()
-                if entity in OFFER and row["status"] == "actif" and row["id"] not in self.present
-                and key not in read[entity]]
+        gone = [
+            row
+            for (entity, key), row in self.existing.items()
+            if entity in OFFER
+            and row["status"] == "actif"
+            and row["id"] not in self.present
+            and key not in read[entity]
+        ]
         contents = _contents(self.conn, [row["id"] for row in gone])
         for row in gone:
-            change = Change(row["entity"], row["key"], "retrait",
-                            fields={"etat": ["actif", f"retiré le {self.today.isoformat()}"]})
+            change = Change(
+                row["entity"], row["key"], "retrait", fields={"etat": ["actif", f"retiré le {self.today.isoformat()}"]}
+            )
             self.report.add(change)
-            self.updates.append({"b_id": row["id"], "key": row["key"], "parent_key": row["parent_key"],
-                                 "status": "retire", "withdrawn_on": self.today, "version": row["version"] + 1,
-                                 "digest": row["digest"], "content": json.dumps(contents[row["id"]], sort_keys=True,
-                                 ensure_ascii=False, separators=(",", ":")), "updated_run_id": self.run_id})
-            self.versions.append({"record_id": row["id"], "version": row["version"] + 1, "run_id": self.run_id,
-                                  "change": "retrait", "status": "retire", "content": self.updates[-1]["content"],
-                                  "fields": None})
+            self.updates.append(
+                {
+                    "b_id": row["id"],
+                    "key": row["key"],
+                    "parent_key": row["parent_key"],
+                    "status": "retire",
+                    "withdrawn_on": self.today,
+                    "version": row["version"] + 1,
+                    "digest": row["digest"],
+                    "content": json.dumps(
+                        contents[row["id"]], sort_keys=True, ensure_ascii=False, separators=(",", ":")
+                    ),
+                    "updated_run_id": self.run_id,
+                }
+            )
+            self.versions.append(
+                {
+                    "record_id": row["id"],
+                    "version": row["version"] + 1,
+                    "run_id": self.run_id,
+                    "change": "retrait",
+                    "status": "retire",
+                    "content": self.updates[-1]["content"],
+                    "fields": None,
+                }
+            )
 
     def diff_pending(self) -> None:
         old = _contents(self.conn, [row["id"] for row, *_ in self.pending])
@@ -275,22 +355,49 @@ class Apply:
                 change.fields = {"cle": [row["key"], values["key"]], **change.fields}
             self.report.add(change)
             self.updates.append(values)
-            self.versions.append({"record_id": row["id"], "version": values["version"], "run_id": self.run_id,
-                                  "change": change.change, "status": "actif", "content": values["content"],
-                                  "fields": json.dumps(change.fields, ensure_ascii=False, default=str)})
+            self.versions.append(
+                {
+                    "record_id": row["id"],
+                    "version": values["version"],
+                    "run_id": self.run_id,
+                    "change": change.change,
+                    "status": "actif",
+                    "content": values["content"],
+                    "fields": json.dumps(change.fields, ensure_ascii=False, default=str),
+                }
+            )
 
     def write(self) -> None:
         if self.creates:
             stmt = insert(record).returning(record.c.id, sort_by_parameter_order=True)
             ids = self.conn.execute(stmt, self.creates).scalars().all()
-            self.versions.extend({"record_id": rid, "version": 1, "run_id": self.run_id, "change": "creation",
-                                  "status": "actif", "content": row["content"], "fields": None}
-                                 for rid, row in zip(ids, self.creates))
+            self.versions.extend(
+                {
+                    "record_id": rid,
+                    "version": 1,
+                    "run_id": self.run_id,
+                    "change": "creation",
+                    "status": "actif",
+                    "content": row["content"],
+                    "fields": None,
+                }
+                for rid, row in zip(ids, self.creates)
+            )
         if self.updates:
-            change = update(record).where(record.c.id == bindparam("b_id")).values(
-                key=bindparam("key"), parent_key=bindparam("parent_key"), status=bindparam("status"),
-                withdrawn_on=bindparam("withdrawn_on"), version=bindparam("version"), digest=bindparam("digest"),
-                content=bindparam("content"), updated_run_id=bindparam("updated_run_id"))
+            change = (
+                update(record)
+                .where(record.c.id == bindparam("b_id"))
+                .values(
+                    key=bindparam("key"),
+                    parent_key=bindparam("parent_key"),
+                    status=bindparam("status"),
+                    withdrawn_on=bindparam("withdrawn_on"),
+                    version=bindparam("version"),
+                    digest=bindparam("digest"),
+                    content=bindparam("content"),
+                    updated_run_id=bindparam("updated_run_id"),
+                )
+            )
             self.conn.execute(change, self.updates)
         if self.versions:
             self.conn.execute(insert(record_version), self.versions)
@@ -301,9 +408,17 @@ class Apply:
                 change.code_fas = self.code_fas(change.entity, change.key)
 
 
-def apply_result(conn: Connection, result, *, base: str, organisation_value: str | None = None,
-                 perimetre: str = "partiel", wait: float = 60.0, dry_run: bool = False,
-                 hold=None) -> ChangeReport:
+def apply_result(
+    conn: Connection,
+    result,
+    *,
+    base: str,
+    organisation_value: str | None = None,
+    perimetre: str = "partiel",
+    wait: float = 60.0,
+    dry_run: bool = False,
+    hold=None,
+) -> ChangeReport:
     """Apply the accepted records of `result` in the caller's transaction; the change report.
 
     `hold` (tests only) is called with "lock" before taking the lock and "half" once the
@@ -313,8 +428,10 @@ def apply_result(conn: Connection, result, *, base: str, organisation_value: str
         raise BaseError(f"--perimetre « {perimetre} » : attendu partiel ou complet.")
     read = {e: read_keys(result, e) for e in OFFER}
     if perimetre == "complet" and not read["formation"]:
-        raise BaseError("--perimetre complet avec un fichier sans aucune formation : refusé, "
-                        "cela retirerait toute l'offre de l'organisme.")
+        raise BaseError(
+            "--perimetre complet avec un fichier sans aucune formation : refusé, "
+            "cela retirerait toute l'offre de l'organisme."
+        )
     today = result.today
     started = dt.datetime.now(dt.timezone.utc)
     if hold is not None:
@@ -322,11 +439,26 @@ def apply_result(conn: Connection, result, *, base: str, organisation_value: str
     locked = acquire_lock(conn, wait)
     code = organisation_code(organisation_value) if organisation_value else derive_organisation(result)
     org_id = get_organisation(conn, code)
-    run_id = conn.execute(insert(run).values(
-        organisation_id=org_id, started_at=started, locked_at=locked, today=today, perimetre=perimetre,
-        inputs=json.dumps(input_files(result), ensure_ascii=False)).returning(run.c.id)).scalar_one()
-    report = ChangeReport(base=base, organisation=code, perimetre=perimetre, today=today, dry_run=dry_run,
-                          run_id=None if dry_run else run_id)
+    run_id = conn.execute(
+        insert(run)
+        .values(
+            organisation_id=org_id,
+            started_at=started,
+            locked_at=locked,
+            today=today,
+            perimetre=perimetre,
+            inputs=json.dumps(input_files(result), ensure_ascii=False),
+        )
+        .returning(run.c.id)
+    ).scalar_one()
+    report = ChangeReport(
+        base=base,
+        organisation=code,
+        perimetre=perimetre,
+        today=today,
+        dry_run=dry_run,
+        run_id=None if dry_run else run_id,
+    )
     job = Apply(conn, result, report, org_id, run_id, today)
     job.load()
     for entity in ENTITY_ORDER:
@@ -344,6 +476,9 @@ def apply_result(conn: Connection, result, *, base: str, organisation_value: str
         hold("half")
         job.creates, job.updates, job.versions = rest, [], []
     job.write()
-    conn.execute(update(run).where(run.c.id == run_id).values(
-        finished_at=dt.datetime.now(dt.timezone.utc), counts=json.dumps(report.summary()["total"])))
+    conn.execute(
+        update(run)
+        .where(run.c.id == run_id)
+        .values(finished_at=dt.datetime.now(dt.timezone.utc), counts=json.dumps(report.summary()["total"]))
+    )
     return report

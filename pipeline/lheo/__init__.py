@@ -14,6 +14,7 @@ standard field overrides the standard element (used for required LHÉO elements
 whose FASD field is empty). The whole directory
 (sites and contacts) travels in `<extras info="fasd-annuaire">` under the root.
 """
+
 from __future__ import annotations
 
 # The fields carried by the standard LHÉO elements (or the nesting); every other field
@@ -24,10 +25,10 @@ NS_23 = "http://lheo.gouv.fr/2.3"
 NS_22 = "http://www.lheo.org/2.2"
 NAMESPACES = (NS_23, NS_22)
 
-FASD = "fasd"                   # @info of the extras holding FASD fields
-ORIGIN_REF = "fasd-ref"         # attribute stamped on a producer's elements kept with a record
-                                # (its FASD key); removed when lheo.xml is written
-ANNUAIRE = "fasd-annuaire"      # @info of the root extras holding the directory
+FASD = "fasd"  # @info of the extras holding FASD fields
+ORIGIN_REF = "fasd-ref"  # attribute stamped on a producer's elements kept with a record
+# (its FASD key); removed when lheo.xml is written
+ANNUAIRE = "fasd-annuaire"  # @info of the root extras holding the directory
 
 # Values written where LHÉO requires an element and FASD has nothing; the reader
 # reads them back as empty.
@@ -35,5 +36,4 @@ PLACEHOLDER_TEXT = "Non renseigné"
 PLACEHOLDER_SIRET = "00000000000000"
 PLACEHOLDER_NDA = "00000000000"
 PLACEHOLDER_POSTCODE = "00000"
-PLACEHOLDERS = frozenset({PLACEHOLDER_TEXT, "Non renseignée", PLACEHOLDER_SIRET, PLACEHOLDER_NDA,
-                          PLACEHOLDER_POSTCODE})
+PLACEHOLDERS = frozenset({PLACEHOLDER_TEXT, "Non renseignée", PLACEHOLDER_SIRET, PLACEHOLDER_NDA, PLACEHOLDER_POSTCODE})

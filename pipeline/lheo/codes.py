@@ -5,6 +5,7 @@ only says which FASD value goes to which LHÉO code where the two vocabularies d
 (SOFI lists, dispositif names, contact roles). Every mapping is lossy in at least
 one direction, which is why the exact FASD value also travels in the extras.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -20,9 +21,9 @@ PARCOURS_BACK = {v: k for k, v in PARCOURS.items()}
 # SOFI modalités pédagogiques -> Formacode (type OUT$MOD) for code-modalite-pedagogique.
 # AFEST and "pédagogie adaptée" have no Formacode of their own: extras only.
 MODALITES_PEDAGOGIQUES = {
-    "alternance": "95005",               # FORMATION EN ALTERNANCE
-    "à distance": "96029",               # E-FORMATION (VIA RESEAUX)
-    "en entreprise": "96040",            # STAGE AVEC PERIODE EN ENTREPRISE
+    "alternance": "95005",  # FORMATION EN ALTERNANCE
+    "à distance": "96029",  # E-FORMATION (VIA RESEAUX)
+    "en entreprise": "96040",  # STAGE AVEC PERIODE EN ENTREPRISE
     "en organisme de formation": "96002",  # COURS EN CENTRE DE FORMATION
 }
 MODALITES_PEDAGOGIQUES_BACK = {v: k for k, v in MODALITES_PEDAGOGIQUES.items()}
@@ -57,6 +58,7 @@ TOUT_PUBLIC = "80056"  # Formacode TOUT PUBLIC, when no dispositif names a publi
 def financeur_code(dispositif: str) -> str:
     """The funder code of the dispositif list entry; keywords only for a name outside the list."""
     from ..dispositifs import current
+
     entry = current().get(dispositif or "")
     if entry is not None:
         return entry.financeur

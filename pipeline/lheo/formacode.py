@@ -9,6 +9,7 @@ read as V10. A code of another version is translated with the correspondence tab
 `data/formacode-publics-correspondance.csv` (each row with its source); a code it
 does not list is not taken as a public (it stays in lheo.xml as written).
 """
+
 from __future__ import annotations
 
 import csv
@@ -23,10 +24,12 @@ V12_SINCE = dt.date(2019, 1, 1)  # flows dated before: public codes written in V
 @lru_cache(maxsize=1)
 def correspondences() -> dict[tuple[str, str], str]:
     """(version, code) -> V12 code."""
-    with resources.files("pipeline").joinpath("data/formacode-publics-correspondance.csv").open(
-            encoding="utf-8") as fh:
-        return {(row["version"].strip().upper(), row["code"].strip()): row["code_v12"].strip()
-                for row in csv.DictReader(fh, delimiter=";") if row.get("code_v12")}
+    with resources.files("pipeline").joinpath("data/formacode-publics-correspondance.csv").open(encoding="utf-8") as fh:
+        return {
+            (row["version"].strip().upper(), row["code"].strip()): row["code_v12"].strip()
+            for row in csv.DictReader(fh, delimiter=";")
+            if row.get("code_v12")
+        }
 
 
 def public_version(ref: str | None, flow_date: dt.date | None) -> str:

@@ -6,6 +6,7 @@ text gives its value; an expression and its opposite together (continu and
 discontinu, temps plein and temps partiel) give nothing, and words that name no
 rythme ("Modulaire") are left out: the text itself is kept in lheo.xml.
 """
+
 from __future__ import annotations
 
 import re

@@ -4,6 +4,7 @@ The writer keeps a producer's elements as they were and adds only what FASD know
 and the flow lacked (a referent, a funder from --defauts). An added element must go
 where the XSD sequence wants it; the order is read from the XSD, not retyped.
 """
+
 from __future__ import annotations
 
 from functools import lru_cache
@@ -38,8 +39,10 @@ def _sequences() -> dict[str, list]:
 @lru_cache(maxsize=1)
 def child_order() -> dict[str, dict[str, int]]:
     """element name -> child name -> rank in the element's sequence."""
-    return {name: {r: i for i, r in enumerate(dict.fromkeys(e.get("ref").split(":")[-1] for e in refs))}
-            for name, refs in _sequences().items()}
+    return {
+        name: {r: i for i, r in enumerate(dict.fromkeys(e.get("ref").split(":")[-1] for e in refs))}
+        for name, refs in _sequences().items()
+    }
 
 
 def occurs(parent: str, child: str) -> str | None:

@@ -3,6 +3,7 @@
 `read_inputs` dispatches on the file extension and joins several inputs into one
 table per entity; everything downstream is format-blind.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -22,8 +23,9 @@ def read_one(path: Path, findings: Findings, *, directory_only: bool = False) ->
     tables = _read_format(path, findings, directory_only=directory_only)
     offers = any(len(t) for e, t in tables.items() if e in OFFER_ENTITIES)
     if not directory_only and not findings.explore and not offers:  # `fasd colonnes` reads headers only
-        raise InputError(f"{path.name} : aucune offre lue (aucune ligne de formation, d'action, de session "
-                         "ni de dispositif).")
+        raise InputError(
+            f"{path.name} : aucune offre lue (aucune ligne de formation, d'action, de session ni de dispositif)."
+        )
     return tables
 
 
@@ -35,19 +37,23 @@ def _read_format(path: Path, findings: Findings, *, directory_only: bool) -> dic
     suffix = path.suffix.lower()
     if suffix in WORKBOOK_SUFFIXES:
         from .xlsx import read_workbook
+
         return read_workbook(path, findings, directory_only=directory_only)
     if suffix in CSV_SUFFIXES and not directory_only:
         from .csv import read_csv
+
         return read_csv(path, findings)
     if suffix in XML_SUFFIXES and not directory_only:
         from .lheo import read_lheo
+
         return read_lheo(path, findings)
-    raise InputError(f"{path.name} : format non pris en charge ({suffix or 'sans extension'}) ; "
-                     "formats acceptés : .xlsx, .csv, .xml (LHÉO).")
+    raise InputError(
+        f"{path.name} : format non pris en charge ({suffix or 'sans extension'}) ; "
+        "formats acceptés : .xlsx, .csv, .xml (LHÉO)."
+    )
 
 
-def read_inputs(paths: list[Path], findings: Findings, annuaire: Path | None = None,
-                progress=None) -> dict[str, Table]:
+def read_inputs(paths: list[Path], findings: Findings, annuaire: Path | None = None, progress=None) -> dict[str, Table]:
     """Read every input (and the directory workbook) into one table per entity.
 
     `progress` (a progress.Progress) is advanced by the records of each file read."""

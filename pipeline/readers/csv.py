@@ -5,6 +5,7 @@ The separator is the one that splits the first lines into a steady number of fie
 Windows-1252 bytes (one pasted "é") is read as UTF-8, those bytes as Windows-1252,
 with a MIXED_ENCODING warning at their line, instead of garbling the whole file.
 """
+
 from __future__ import annotations
 
 import codecs
@@ -34,7 +35,7 @@ MAX_ENCODING_FINDINGS = 50
 
 def _cp1252_fallback(error: UnicodeDecodeError):
     """codecs error handler: an invalid UTF-8 byte read as the Windows-1252 character it is."""
-    bad = error.object[error.start:error.start + 1]
+    bad = error.object[error.start : error.start + 1]
     return bad.decode("cp1252", errors="replace"), error.start + 1
 
 
@@ -49,8 +50,9 @@ def decode(data: bytes, name: str, bad_lines: list[int] | None = None) -> str:
     """
     head = data[:4096]
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or head.count(b"\x00") > len(head) // 8:
-        raise InputError(f"{name} : ce n'est pas un fichier texte CSV (UTF-16 ou binaire ?). "
-                         "Enregistrez-le en « CSV UTF-8 ».")
+        raise InputError(
+            f"{name} : ce n'est pas un fichier texte CSV (UTF-16 ou binaire ?). Enregistrez-le en « CSV UTF-8 »."
+        )
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -107,15 +109,19 @@ def read_csv_rows(path: Path, bad_lines: list[int] | None = None) -> list[list[s
         raise InputError(f"{path.name} : fichier illisible ({exc.strerror}).") from None
     limit = limits.current()
     if size > limit.part_bytes:
-        raise InputError(f"{path.name} : {size // limits.MB} Mo, plus que la limite de {limit.part_mb} Mo ; "
-                         f"{limits.hint('part_mb')}.")
+        raise InputError(
+            f"{path.name} : {size // limits.MB} Mo, plus que la limite de {limit.part_mb} Mo ; "
+            f"{limits.hint('part_mb')}."
+        )
     try:
         data = path.read_bytes()
     except OSError as exc:
         raise InputError(f"{path.name} : fichier illisible ({exc.strerror}).") from None
     found: list[int] = []
     text = decode(data, path.name, found)
-    exact_utf8 = not found and (data.isascii() or len(text) != len(data) - (3 if data.startswith(codecs.BOM_UTF8) else 0))
+    exact_utf8 = not found and (
+        data.isascii() or len(text) != len(data) - (3 if data.startswith(codecs.BOM_UTF8) else 0)
+    )
     if bad_lines is not None:
         bad_lines.extend(found)
     delimiter = sniff_delimiter(text)
@@ -127,8 +133,10 @@ def read_csv_rows(path: Path, bad_lines: list[int] | None = None) -> list[list[s
         return list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
     except csv.Error as exc:
         if "field larger than field limit" in str(exc):
-            raise InputError(f"{path.name} : une cellule dépasse {limit.text_kb} Ko (guillemet non refermé ?) ; "
-                             f"{limits.hint('text_kb')}.") from None
+            raise InputError(
+                f"{path.name} : une cellule dépasse {limit.text_kb} Ko (guillemet non refermé ?) ; "
+                f"{limits.hint('text_kb')}."
+            ) from None
         raise InputError(f"{path.name} : CSV mal formé ({exc}).") from None
 
 
@@ -143,9 +151,18 @@ def _fast_rows(data: bytes, text: str, delimiter: str) -> list[list[str]] | None
         return None
     utf8 = data[3:] if data.startswith(b"\xef\xbb\xbf") else data
     try:
-        frame = pd.read_csv(io.BytesIO(utf8), sep=delimiter, header=None, dtype=object, na_filter=False,
-                            skip_blank_lines=False, engine="c", doublequote=True, quotechar='"',
-                            encoding="utf-8")
+        frame = pd.read_csv(
+            io.BytesIO(utf8),
+            sep=delimiter,
+            header=None,
+            dtype=object,
+            na_filter=False,
+            skip_blank_lines=False,
+            engine="c",
+            doublequote=True,
+            quotechar='"',
+            encoding="utf-8",
+        )
     except (pd.errors.ParserError, ValueError):
         return None
     if frame.isna().to_numpy().any():  # a short row: padded by pandas, not by csv.reader
@@ -162,8 +179,7 @@ def read_csv(path: Path, findings: Findings) -> dict:
     for line in bad_lines:
         findings.add_file("MIXED_ENCODING", path.name, sheet, row=line)
     _report_extra_cells(rows, path.name, sheet, findings)
-    frame, columns = grid_to_frame(rows, source=path.name, sheet=sheet, entities=OFFER_ENTITIES,
-                                   findings=findings)
+    frame, columns = grid_to_frame(rows, source=path.name, sheet=sheet, entities=OFFER_ENTITIES, findings=findings)
     return split_flat(frame, columns, source=path.name, sheet=sheet, findings=findings)
 
 
@@ -174,7 +190,7 @@ def _report_extra_cells(rows: list[list[str]], source: str, sheet: str, findings
     width = len(header)
     while width and not str(header[width - 1]).strip():
         width -= 1
-    for i, row in enumerate(rows[h + 1:], start=h + 2):
+    for i, row in enumerate(rows[h + 1 :], start=h + 2):
         if len(row) <= width:
             continue
         extra = [str(v).strip() for v in row[width:] if str(v).strip()]

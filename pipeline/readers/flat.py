@@ -10,6 +10,7 @@ a person reads such a sheet:
   the row that differs from the first one.
 Placeholder cells (`-`, `NC`…, see placeholders.py) count as blank here too.
 """
+
 from __future__ import annotations
 
 import pandas as pd
@@ -22,8 +23,9 @@ from ..tables import SourceColumn, Table, conform
 FLAT_ENTITIES = OFFER_ENTITIES  # a flat sheet holds the offer, one row per session × dispositif
 
 
-def split_flat(frame: pd.DataFrame, columns: dict[str, SourceColumn], *, source: str, sheet: str,
-               findings: Findings) -> dict[str, Table]:
+def split_flat(
+    frame: pd.DataFrame, columns: dict[str, SourceColumn], *, source: str, sheet: str, findings: Findings
+) -> dict[str, Table]:
     frame = frame.copy()
     for name in columns:
         frame[name] = blank_placeholders(frame[name].astype(object))
@@ -53,8 +55,11 @@ def split_flat(frame: pd.DataFrame, columns: dict[str, SourceColumn], *, source:
 
 def _stripped(column: pd.Series) -> pd.Series:
     """Cells as stripped text in one pass (pandas' string accessor is several times slower)."""
-    return pd.Series([v.strip() if v.__class__ is str else ("" if v is None or v != v else str(v).strip())
-                      for v in column.tolist()], index=column.index, dtype=object)
+    return pd.Series(
+        [v.strip() if v.__class__ is str else ("" if v is None or v != v else str(v).strip()) for v in column.tolist()],
+        index=column.index,
+        dtype=object,
+    )
 
 
 def _fill_down_keys(frame: pd.DataFrame, text: dict, entity: str, columns: dict) -> None:
@@ -78,8 +83,7 @@ def _fill_down_keys(frame: pd.DataFrame, text: dict, entity: str, columns: dict)
     text[key] = _stripped(frame[key])
 
 
-def _inherit(full: pd.DataFrame, text: dict, keys: pd.Series, grouped: pd.Series,
-             names: list[str]) -> pd.DataFrame:
+def _inherit(full: pd.DataFrame, text: dict, keys: pd.Series, grouped: pd.Series, names: list[str]) -> pd.DataFrame:
     """Blank cells of a keyed group take the group's first non-blank value."""
     out = full.copy()
     for name in names:
@@ -93,8 +97,15 @@ def _inherit(full: pd.DataFrame, text: dict, keys: pd.Series, grouped: pd.Series
     return out
 
 
-def _check_repeats(table: Table, full: pd.DataFrame, text: dict, keys: pd.Series, grouped: pd.Series,
-                   names: list[str], findings: Findings) -> None:
+def _check_repeats(
+    table: Table,
+    full: pd.DataFrame,
+    text: dict,
+    keys: pd.Series,
+    grouped: pd.Series,
+    names: list[str],
+    findings: Findings,
+) -> None:
     """INCONSISTENT_REPEAT for each non-blank cell that differs from its group's first non-blank one."""
     spec = table.spec
     key = spec.key[0]
@@ -113,7 +124,15 @@ def _check_repeats(table: Table, full: pd.DataFrame, text: dict, keys: pd.Series
         for pos in differ:
             group_key = keys[pos]
             idx = int(record_of_key[group_key])
-            findings.add(table, idx, "INCONSISTENT_REPEAT", name, value=cells[pos],
-                         row=int(full.at[pos, "_row"]), other_value=firsts[pos],
-                         other_row=first_row[pos], group_field=f"référence {spec.name}",
-                         group_key=group_key)
+            findings.add(
+                table,
+                idx,
+                "INCONSISTENT_REPEAT",
+                name,
+                value=cells[pos],
+                row=int(full.at[pos, "_row"]),
+                other_value=firsts[pos],
+                other_row=first_row[pos],
+                group_field=f"référence {spec.name}",
+                group_key=group_key,
+            )

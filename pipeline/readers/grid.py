@@ -3,6 +3,7 @@
 The xlsx and CSV readers both end here: find the header row, match headers to
 canonical fields, keep every cell as text with its Excel row number and column letter.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -46,8 +47,17 @@ def find_header_row(rows: list[list], entities: tuple[str, ...] | None = None, m
     return best_header_row(rows, entities, mapping=mapping)[0]
 
 
-def grid_to_frame(rows: list[list], *, source: str, sheet: str, entities: tuple[str, ...],
-                  findings: Findings, first_row: int = 1, first_col: int = 0, mapping=None):
+def grid_to_frame(
+    rows: list[list],
+    *,
+    source: str,
+    sheet: str,
+    entities: tuple[str, ...],
+    findings: Findings,
+    first_row: int = 1,
+    first_col: int = 0,
+    mapping=None,
+):
     """Turn rows of cells into a frame of canonical text columns plus provenance.
 
     Returns (frame, columns) where columns maps field -> SourceColumn. `first_row`
@@ -56,12 +66,20 @@ def grid_to_frame(rows: list[list], *, source: str, sheet: str, entities: tuple[
     """
     if not rows:
         return pd.DataFrame(), {}
-    header = read_header(rows, source=source, sheet=sheet, entities=entities, findings=findings,
-                         first_row=first_row, first_col=first_col, mapping=mapping)
+    header = read_header(
+        rows,
+        source=source,
+        sheet=sheet,
+        entities=entities,
+        findings=findings,
+        first_row=first_row,
+        first_col=first_col,
+        mapping=mapping,
+    )
     numbers = getattr(rows, "numbers", None)  # Excel row numbers when empty runs were skipped
     h = header.index
-    body = rows[h + 1:]
-    row_numbers = numbers[h + 1:] if numbers else range(header.row + 1, header.row + 1 + len(body))
+    body = rows[h + 1 :]
+    row_numbers = numbers[h + 1 :] if numbers else range(header.row + 1, header.row + 1 + len(body))
     return body_frame(body, header, row_numbers), header.columns
 
 
@@ -71,17 +89,27 @@ class Header:
 
     Read once per sheet; `body_frame` then turns any run of the rows below it into a
     frame (the whole sheet, or one chunk of a large CSV read as a stream: stream.py)."""
-    index: int                       # position of the header row in the rows given
-    row: int                         # its Excel row number
-    fields: dict[str, int]           # field -> 0-based position of its column in a row
+
+    index: int  # position of the header row in the rows given
+    row: int  # its Excel row number
+    fields: dict[str, int]  # field -> 0-based position of its column in a row
     columns: dict[str, SourceColumn]
     decisions: list
     source: str
     sheet: str
 
 
-def read_header(rows: list[list], *, source: str, sheet: str, entities: tuple[str, ...], findings: Findings,
-                first_row: int = 1, first_col: int = 0, mapping=None) -> Header:
+def read_header(
+    rows: list[list],
+    *,
+    source: str,
+    sheet: str,
+    entities: tuple[str, ...],
+    findings: Findings,
+    first_row: int = 1,
+    first_col: int = 0,
+    mapping=None,
+) -> Header:
     """Find and resolve the header row (UNKNOWN_COLUMN, MISSING_COLUMN findings; InputError
     for a sheet not understood). Content decisions look at the rows given below it."""
     mapping = mapping if mapping is not None else findings.mapping
@@ -89,12 +117,18 @@ def read_header(rows: list[list], *, source: str, sheet: str, entities: tuple[st
     header = [cell_text(c) for c in rows[h]]
     numbers = getattr(rows, "numbers", None)  # Excel row numbers when empty runs were skipped
     header_row_number = numbers[h] if numbers else first_row + h
-    body = rows[h + 1:]
+    body = rows[h + 1 :]
     shortest = min(map(len, body), default=0)
     letters = [column_letter(first_col + j) for j in range(len(header))]
-    decisions = resolve_headers(header, lambda j: column_text(body, j, shortest), entities, source=source,
-                                sheet=sheet, letters=letters,
-                                mapping=mapping)
+    decisions = resolve_headers(
+        header,
+        lambda j: column_text(body, j, shortest),
+        entities,
+        source=source,
+        sheet=sheet,
+        letters=letters,
+        mapping=mapping,
+    )
     findings.columns.extend(decisions)
     fields: dict[str, int] = {}
     columns: dict[str, SourceColumn] = {}
@@ -102,15 +136,30 @@ def read_header(rows: list[list], *, source: str, sheet: str, entities: tuple[st
         j = letters.index(d.letter)
         if d.field is None:
             if d.how in (HOW_UNKNOWN, HOW_DUPLICATE):
-                findings.add_file("UNKNOWN_COLUMN", source, sheet, row=header_row_number, column=d.header,
-                                  letter=d.letter, value=d.header,
-                                  closest=f" (peut-être « {d.suggestion} » ?)" if d.suggestion else
-                                  (" (colonne en double)" if d.how == HOW_DUPLICATE else ""))
+                findings.add_file(
+                    "UNKNOWN_COLUMN",
+                    source,
+                    sheet,
+                    row=header_row_number,
+                    column=d.header,
+                    letter=d.letter,
+                    value=d.header,
+                    closest=f" (peut-être « {d.suggestion} » ?)"
+                    if d.suggestion
+                    else (" (colonne en double)" if d.how == HOW_DUPLICATE else ""),
+                )
             continue
         fields[d.field] = j
         columns[d.field] = SourceColumn(d.letter, d.header)
-    check_understood(decisions, entities, source=source, sheet=sheet, findings=findings,
-                     has_rows=bool(body), header_row=header_row_number)
+    check_understood(
+        decisions,
+        entities,
+        source=source,
+        sheet=sheet,
+        findings=findings,
+        has_rows=bool(body),
+        header_row=header_row_number,
+    )
     return Header(h, header_row_number, fields, columns, decisions, source, sheet)
 
 
@@ -136,8 +185,16 @@ def _names(labels: list[str], limit: int = 8, quote: bool = True) -> str:
     return shown + (f" et {len(labels) - limit} autre(s)" if len(labels) > limit else "")
 
 
-def check_understood(decisions, entities: tuple[str, ...], *, source: str, sheet: str, findings: Findings,
-                     has_rows: bool, header_row: int) -> None:
+def check_understood(
+    decisions,
+    entities: tuple[str, ...],
+    *,
+    source: str,
+    sheet: str,
+    findings: Findings,
+    has_rows: bool,
+    header_row: int,
+) -> None:
     """Stop (exit 2) on a sheet that was not understood; one MISSING_COLUMN per absent required column.
 
     Not understood: no key column of any entity, or keys but most required columns
@@ -152,27 +209,42 @@ def check_understood(decisions, entities: tuple[str, ...], *, source: str, sheet
     if not keys or len(missing) * 2 > len(required):
         label = lambda name: field_spec(name, entities).label.rstrip(" *")  # noqa: E731
         known = [d.header for d in decisions if d.field]
-        unknown = [f"« {d.header} »" + (f" (proche de « {d.suggestion.rstrip(' *')} »)" if d.suggestion else "")
-                   for d in decisions if d.how == HOW_UNKNOWN]
+        unknown = [
+            f"« {d.header} »" + (f" (proche de « {d.suggestion.rstrip(' *')} »)" if d.suggestion else "")
+            for d in decisions
+            if d.how == HOW_UNKNOWN
+        ]
         key_labels = list(dict.fromkeys(label(ENTITIES[e].key[0]) for e in entities))
-        what = (f"aucune colonne clé ({_names(key_labels)}) n'est reconnue" if not keys else
-                f"{len(missing)} colonne(s) obligatoire(s) sur {len(required)} manquent "
-                f"({_names([label(name) for name in missing])})")
-        where = f"{source}" + (f", feuille « {sheet} »" if sheet and sheet != source.rsplit('.', 1)[0] else "")
+        what = (
+            f"aucune colonne clé ({_names(key_labels)}) n'est reconnue"
+            if not keys
+            else f"{len(missing)} colonne(s) obligatoire(s) sur {len(required)} manquent "
+            f"({_names([label(name) for name in missing])})"
+        )
+        where = f"{source}" + (f", feuille « {sheet} »" if sheet and sheet != source.rsplit(".", 1)[0] else "")
         raise InputError(
             f"{where} : fichier non compris : {what}. "
             f"Colonnes reconnues : {_names(known) if known else 'aucune'}. "
             f"Non reconnues : {_names(unknown, quote=False) if unknown else 'aucune'}. "
             f"Lancez « fasd colonnes {source} --out correspondance.csv », indiquez dans la colonne "
             f"« champ » le champ de chaque en-tête (ou « ignorer »), puis relancez avec "
-            f"--colonnes correspondance.csv.")
+            f"--colonnes correspondance.csv."
+        )
     for name in missing:
         f = field_spec(name, entities)
         for entity in entities:
             if name in ENTITIES[entity].by_name and ENTITIES[entity].field(name).required:
                 findings.missing_columns.add((entity, source, sheet, name))
-        findings.add_file("MISSING_COLUMN", source, sheet, entity=entity_of(name, entities), row=header_row,
-                          column=f.label.rstrip(" *"), value="", field_label=f.label.rstrip(" *"))
+        findings.add_file(
+            "MISSING_COLUMN",
+            source,
+            sheet,
+            entity=entity_of(name, entities),
+            row=header_row,
+            column=f.label.rstrip(" *"),
+            value="",
+            field_label=f.label.rstrip(" *"),
+        )
 
 
 def column_text(body: list[list], j: int, shortest: int) -> list[str]:
@@ -200,8 +272,7 @@ def _filled_rows(data: dict[str, list[str]], n: int) -> list[int]:
     return [i for i in range(n) if i not in blank] if blank else list(range(n))
 
 
-def entity_table(entity: str, frame: pd.DataFrame, source: str, sheet: str,
-                 columns: dict[str, SourceColumn]) -> Table:
+def entity_table(entity: str, frame: pd.DataFrame, source: str, sheet: str, columns: dict[str, SourceColumn]) -> Table:
     spec = ENTITIES[entity]
     own = {k: v for k, v in columns.items() if k in spec.by_name}
     return Table(entity, conform(entity, frame), {(source, sheet): own})

@@ -7,6 +7,7 @@ sheet and the row chosen are the ones whose cells match the most known column na
 its header is refused with one line that says what was looked at, instead of an
 import of zero offers with exit 0 (headers that name nothing: grid.check_understood).
 """
+
 from __future__ import annotations
 
 from ..errors import InputError
@@ -14,7 +15,7 @@ from ..headers import IGNORE, match_header
 from ..model import ENTITIES
 
 HEADER_SEARCH_ROWS = 30  # a header below a long title block is still found
-MIN_MATCHES = 2          # one matching cell is a coincidence ("Formation" in a title)
+MIN_MATCHES = 2  # one matching cell is a coincidence ("Formation" in a title)
 
 
 def _text(cell) -> str:
@@ -39,8 +40,9 @@ def header_score(row, entities: tuple[str, ...], mapping=None) -> int:
     return len(names)
 
 
-def best_header_row(rows: list, entities: tuple[str, ...] | None = None,
-                    limit: int = HEADER_SEARCH_ROWS, mapping=None) -> tuple[int, int]:
+def best_header_row(
+    rows: list, entities: tuple[str, ...] | None = None, limit: int = HEADER_SEARCH_ROWS, mapping=None
+) -> tuple[int, int]:
     """(index, score) of the row naming the most known fields among the first `limit` rows
     (at least a third of its filled cells: a data row under a foreign header is not one).
 
@@ -62,8 +64,9 @@ def best_header_row(rows: list, entities: tuple[str, ...] | None = None,
     return 0, 0
 
 
-def choose_flat_sheet(sheets: dict, candidates: list[str], hidden: set[str], entities: tuple[str, ...],
-                      source: str) -> str:
+def choose_flat_sheet(
+    sheets: dict, candidates: list[str], hidden: set[str], entities: tuple[str, ...], source: str
+) -> str:
     """The candidate sheet whose header names the most offer fields; InputError when none does."""
     scored = []
     for order, name in enumerate(candidates):
@@ -78,8 +81,10 @@ def choose_flat_sheet(sheets: dict, candidates: list[str], hidden: set[str], ent
     if filled:  # headers not recognised: grid.check_understood says which and what to do
         return min(filled, key=lambda n: (n in hidden, candidates.index(n)))
     looked = ", ".join(_describe(n, sheets[n][0], n in hidden) for n in candidates) or "aucune feuille"
-    raise InputError(f"{source} : aucune feuille d'offres trouvée (ni Formations/Actions/Sessions/Dispositifs, "
-                     f"ni feuille remplie) ; feuilles lues : {looked}.")
+    raise InputError(
+        f"{source} : aucune feuille d'offres trouvée (ni Formations/Actions/Sessions/Dispositifs, "
+        f"ni feuille remplie) ; feuilles lues : {looked}."
+    )
 
 
 def _filled(rows: list) -> bool:
@@ -96,5 +101,5 @@ def require_header(rows: list, entities: tuple[str, ...], source: str) -> None:
     if not any(_text(c) for row in rows for c in row):
         raise InputError(f"{source} : fichier vide, aucune offre.")
     index, _ = best_header_row(rows, entities)
-    if not any(_text(c) for row in rows[index + 1:] for c in row):
+    if not any(_text(c) for row in rows[index + 1 :] for c in row):
         raise InputError(f"{source} : seulement la ligne d'en-tête (ligne {index + 1}), aucune offre dessous.")

@@ -14,6 +14,7 @@ and kept: a formation holding some is kept whole as written (`Table.origins`, th
 `lheo_origine` in records.jsonl) and lheo.xml is written from it (writers/lheo.py
 `origin_element`). docs/lheo-mapping.md describes the mapping.
 """
+
 from __future__ import annotations
 
 from collections import Counter
@@ -33,8 +34,9 @@ from .lheo_rows import FormationMapper
 
 __all__ = ["Bundle", "FormationMapper", "check_prolog", "read_lheo", "stream_lheo"]
 
-PARSER_OPTIONS = dict(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False,
-                      remove_comments=True, remove_pis=True)
+PARSER_OPTIONS = dict(
+    resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False, remove_comments=True, remove_pis=True
+)
 
 
 def _short(message: str) -> str:
@@ -58,19 +60,27 @@ def check_prolog(path: Path) -> str:
     entities = list(dtd.entities()) if dtd is not None else []
     external = [e for e in entities if e.system_url]
     if external:
-        raise InputError(f"{name} : entité externe « {external[0].name} » vers « {external[0].system_url} » "
-                         "(XXE) refusée : un flux LHÉO ne doit pas déclarer d'entités.")
+        raise InputError(
+            f"{name} : entité externe « {external[0].name} » vers « {external[0].system_url} » "
+            "(XXE) refusée : un flux LHÉO ne doit pas déclarer d'entités."
+        )
     if entities:
-        raise InputError(f"{name} : déclarations d'entités ({', '.join(e.name for e in entities[:3])}…) "
-                         "refusées (risque d'expansion exponentielle) : un flux LHÉO ne doit pas en contenir.")
+        raise InputError(
+            f"{name} : déclarations d'entités ({', '.join(e.name for e in entities[:3])}…) "
+            "refusées (risque d'expansion exponentielle) : un flux LHÉO ne doit pas en contenir."
+        )
     if info.system_url or info.public_id:
-        raise InputError(f"{name} : DTD externe « {info.system_url or info.public_id} » refusée : "
-                         "le lecteur ne charge aucune DTD et n'accède pas au réseau.")
+        raise InputError(
+            f"{name} : DTD externe « {info.system_url or info.public_id} » refusée : "
+            "le lecteur ne charge aucune DTD et n'accède pas au réseau."
+        )
     qname = etree.QName(root)
     if qname.localname != "lheo" or qname.namespace not in NAMESPACES:
         found = f"{{{qname.namespace}}}{qname.localname}" if qname.namespace else qname.localname
-        raise InputError(f"{name} : racine « {found} » inattendue ; un flux LHÉO commence par « lheo » "
-                         f"dans l'espace de noms {NAMESPACES[0]} ou {NAMESPACES[1]}.")
+        raise InputError(
+            f"{name} : racine « {found} » inattendue ; un flux LHÉO commence par « lheo » "
+            f"dans l'espace de noms {NAMESPACES[0]} ou {NAMESPACES[1]}."
+        )
     return qname.namespace
 
 
@@ -78,7 +88,9 @@ def stream_lheo(path: Path) -> Iterator[Bundle]:
     """One Bundle per formation (and one for the directory extras), clearing as it goes."""
     path = Path(path)
     ns = check_prolog(path)
-    formation_tag, extras_tag, root_tag, offres_tag = (f"{{{ns}}}{n}" for n in ("formation", "extras", "lheo", "offres"))
+    formation_tag, extras_tag, root_tag, offres_tag = (
+        f"{{{ns}}}{n}" for n in ("formation", "extras", "lheo", "offres")
+    )
     paths: dict = {}
     kinds: set = set()
     context = etree.iterparse(str(path), events=("end",), tag=(formation_tag, extras_tag), **PARSER_OPTIONS)
@@ -105,8 +117,8 @@ class Directory:
 
     def __init__(self, entity: str) -> None:
         self.key = ENTITIES[entity].key[0]
-        self.exact: dict[str, dict] = {}    # from the fasd-annuaire extras
-        self.inline: dict[str, dict] = {}   # from the offers' elements, merged field by field
+        self.exact: dict[str, dict] = {}  # from the fasd-annuaire extras
+        self.inline: dict[str, dict] = {}  # from the offers' elements, merged field by field
 
     def add(self, row: dict, exact: bool) -> None:
         code = row.get(self.key, "")
@@ -184,16 +196,15 @@ def read_lheo(path: Path, findings: Findings) -> dict[str, Table]:
         frame["_sheet"] = ""
         frame["_row"] = None
         columns = {name: SourceColumn(p, p) for (e, name), p in paths.items() if e == entity}
-        tables[entity] = Table(entity, conform(entity, frame), {(source, ""): columns},
-                               origins=origins if entity == "formation" else {})
+        tables[entity] = Table(
+            entity, conform(entity, frame), {(source, ""): columns}, origins=origins if entity == "formation" else {}
+        )
     for (code, version, v12), count in sorted(publics.items()):
         where = "formation/action/code-public-vise"
         if v12:
-            findings.add_file("PUBLIC_VERSION", source, column=where, value=code, count=count, version=version,
-                              v12=v12)
+            findings.add_file("PUBLIC_VERSION", source, column=where, value=code, count=count, version=version, v12=v12)
         else:
             findings.add_file("PUBLIC_UNMAPPED", source, column=where, value=code, count=count, version=version)
     for element_path, count in sorted(unused.items()):
-        findings.add_file("LHEO_UNUSED", source, column=element_path, value=str(count), count=count,
-                          path=element_path)
+        findings.add_file("LHEO_UNUSED", source, column=element_path, value=str(count), count=count, path=element_path)
     return tables

@@ -7,6 +7,7 @@ as written (`origin`) for the writer to start from. Texts that mean "empty" (our
 placeholders and the shared list) read as "" one element at a time. The FASD fields
 a row gets, and from which elements, are the mapping's business, not this module's.
 """
+
 from __future__ import annotations
 
 import copy
@@ -25,12 +26,13 @@ from ..placeholders import is_placeholder
 @dataclass
 class Bundle:
     """What one formation (or the root directory extras) gives: rows and the unused."""
+
     rows: dict[str, list[dict]] = field(default_factory=lambda: {e: [] for e in ENTITIES})
     annuaire: bool = False
     unused: Counter = field(default_factory=Counter)
     paths: dict = field(default_factory=dict)
     publics: Counter = field(default_factory=Counter)  # (code, version, V12 code or "") -> count
-    origins: dict = field(default_factory=dict)        # formation line -> its XML, when FASD leaves some out
+    origins: dict = field(default_factory=dict)  # formation line -> its XML, when FASD leaves some out
 
 
 @lru_cache(maxsize=None)

@@ -10,6 +10,7 @@ field is read from, and which fields are standard, come from the mapping table; 
 needs logic (free-text rythmes, Formacode versions of publics, LHÉO actions folded
 back into FASD actions, funders without a name) is here.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -20,8 +21,14 @@ from collections import Counter
 from lxml import etree
 
 from ..lheo import ANNUAIRE, FASD
-from ..lheo.codes import (CONTACT_TYPES_BACK, MODALITES_PEDAGOGIQUES_BACK, PARCOURS_BACK,
-                          VALIDATION_MIXTE, financeur_label, iso_date)
+from ..lheo.codes import (
+    CONTACT_TYPES_BACK,
+    MODALITES_PEDAGOGIQUES_BACK,
+    PARCOURS_BACK,
+    VALIDATION_MIXTE,
+    financeur_label,
+    iso_date,
+)
 from ..lheo.formacode import public_v12, public_version
 from ..lheo.freetext import read_rythme
 from ..lheo.mapping import ANNUAIRE_PATH, SITE_ELEMENTS, read_paths, steps
@@ -57,8 +64,9 @@ class FormationMapper(ElementReader):
         texts += [d.text for d in f.iterfind(starts)]
         days = [iso_date(t or "") for t in texts if t]
         days = sorted(d for d in days if re.fullmatch(r"\d{4}-\d{2}-\d{2}", d))
-        chosen = next((iso_date(t) for t in texts[:2] if t and re.fullmatch(r"\d{8}", t.strip())), None) or \
-            (days[0] if days else None)
+        chosen = next((iso_date(t) for t in texts[:2] if t and re.fullmatch(r"\d{8}", t.strip())), None) or (
+            days[0] if days else None
+        )
         try:
             return dt.date.fromisoformat(chosen) if chosen else None
         except ValueError:
@@ -92,15 +100,19 @@ class FormationMapper(ElementReader):
         row["adresse"] = " ".join(t.strip() for t in lines)
         for name in ("code_postal", "ville", "code_insee_commune"):
             row[name] = self.field_text(adresse, "site", name, "coordonnees/adresse")
-        row["telephone"] = (self.field_text(co, "site", "telephone", "coordonnees")
-                            or self.text(co, "portable", "numtel"))
+        row["telephone"] = self.field_text(co, "site", "telephone", "coordonnees") or self.text(
+            co, "portable", "numtel"
+        )
         for name in ("courriel", "web"):
             row[name] = self.field_text(co, "site", name, "coordonnees")
 
     def site(self, el, numero: str, siret: str, row: dict, path: str) -> str:
         row = {k: v for k, v in row.items() if v}
-        code = numero or siret or "L" + _hash(row.get("nom", ""), row.get("adresse", ""),
-                                             row.get("code_postal", ""), row.get("ville", ""))
+        code = (
+            numero
+            or siret
+            or "L" + _hash(row.get("nom", ""), row.get("adresse", ""), row.get("code_postal", ""), row.get("ville", ""))
+        )
         row.update(code_site=code, siret=siret, _line=el.sourceline)
         self.bundle.rows["site"].append(row)
         if ("site", path) not in self.kinds:
@@ -113,37 +125,46 @@ class FormationMapper(ElementReader):
         if el is None:
             return ""
         nom, raison_sociale = self.text(el, "nom-organisme"), self.text(el, "raison-sociale")
-        row = {"nom": nom or raison_sociale,
-               "numero_activite": self.text(el, "numero-activite")}
+        row = {"nom": nom or raison_sociale, "numero_activite": self.text(el, "numero-activite")}
         self.coordonnees(self.kid(el, "coordonnees-organisme", "coordonnees"), row)
         for c in self.kids(el, "contact-organisme"):
             self.contact(c, self.kid(c, "coordonnees"))
             self.kid(c, "type-contact")
-        return self.site(el, el.get("numero", ""), self.text(el, "SIRET-organisme-formation", "SIRET"), row,
-                         SITE_ELEMENTS["responsable"])
+        return self.site(
+            el,
+            el.get("numero", ""),
+            self.text(el, "SIRET-organisme-formation", "SIRET"),
+            row,
+            SITE_ELEMENTS["responsable"],
+        )
 
     def lieu(self, el) -> str:
         row: dict = {}
         self.coordonnees(self.kid(el, "coordonnees"), row)
-        return self.site(el, el.get("numero", ""), self.text(el, "SIRET-lieu-formation", "SIRET"), row,
-                         SITE_ELEMENTS["lieu"])
+        return self.site(
+            el, el.get("numero", ""), self.text(el, "SIRET-lieu-formation", "SIRET"), row, SITE_ELEMENTS["lieu"]
+        )
 
     def formateur(self, el) -> str:
         row = {"nom": self.text(el, "raison-sociale-formateur")}
         for c in self.kids(el, "contact-formateur"):
             self.contact(c, self.kid(c, "coordonnees"))
             self.kid(c, "type-contact")
-        return self.site(el, el.get("numero", ""), self.text(el, "SIRET-formateur", "SIRET"), row,
-                         SITE_ELEMENTS["formateur"])
+        return self.site(
+            el, el.get("numero", ""), self.text(el, "SIRET-formateur", "SIRET"), row, SITE_ELEMENTS["formateur"]
+        )
 
     def contact(self, holder, co) -> str:
         """A contact from `coordonnees`; its code is the holder's numero, or derived."""
         if co is None:
             return ""
-        row = {name: self.field_text(co, "contact", name, "coordonnees")
-               for name in ("civilite", "nom", "prenom", "courriel")}
-        row["telephone"] = (self.field_text(co, "contact", "telephone", "coordonnees")
-                            or self.text(co, "portable", "numtel"))
+        row = {
+            name: self.field_text(co, "contact", name, "coordonnees")
+            for name in ("civilite", "nom", "prenom", "courriel")
+        }
+        row["telephone"] = self.field_text(co, "contact", "telephone", "coordonnees") or self.text(
+            co, "portable", "numtel"
+        )
         numero = holder.get("numero") or co.get("numero") or ""
         person = row["nom"] or row["prenom"] or (numero and etree.QName(holder).localname == "contact-session")
         if not person:
@@ -206,12 +227,20 @@ class FormationMapper(ElementReader):
         self.refs[a] = ref
         formateurs = self.kids(a, "organisme-formateur")
         lieux = self.kids(a, "lieu-de-formation")
-        row = {"_line": a.sourceline, "ref_action": ref, "ref_formation": ref_formation,
-               "code_site_dispensateur": (self.formateur(formateurs[0]) if formateurs
-                                          else context["code_site_responsable"]),
-               "niveau_entree": context["niveau_entree"], "resultats_attendus": context["resultats_attendus"],
-               **{name: self.field_text(a, "action", name, base)
-                  for name in ("niveau_entree_obligatoire", "prerequis", "url_action")}}
+        row = {
+            "_line": a.sourceline,
+            "ref_action": ref,
+            "ref_formation": ref_formation,
+            "code_site_dispensateur": (
+                self.formateur(formateurs[0]) if formateurs else context["code_site_responsable"]
+            ),
+            "niveau_entree": context["niveau_entree"],
+            "resultats_attendus": context["resultats_attendus"],
+            **{
+                name: self.field_text(a, "action", name, base)
+                for name in ("niveau_entree_obligatoire", "prerequis", "url_action")
+            },
+        }
         for other in formateurs[1:]:
             self.formateur(other)
         equipement = self.kid(a, "equipement")
@@ -220,15 +249,18 @@ class FormationMapper(ElementReader):
                 row[name] = self.field_text(equipement, "action", name, f"{base}/equipement")
         self.apply("action", row, ex)
         previous = actions.get(ref)
-        if previous is None or {k: v for k, v in previous.items() if k != "_line"} != \
-                {k: v for k, v in row.items() if k != "_line"}:
+        if previous is None or {k: v for k, v in previous.items() if k != "_line"} != {
+            k: v for k, v in row.items() if k != "_line"
+        }:
             actions[ref] = row
             self.keep("action", row, base, ex, read_paths("action"))
         self.kid(a, "modalites-alternance")  # required by LHÉO, nothing in FASD
         rythme = self.field_text(a, "session", "rythmes", base)
         read = read_rythme(rythme)
-        modalites = [MODALITES_PEDAGOGIQUES_BACK.get(c.strip(), c)
-                     for c in self.field_texts(a, "session", "modalites_pedagogiques", base)]
+        modalites = [
+            MODALITES_PEDAGOGIQUES_BACK.get(c.strip(), c)
+            for c in self.field_texts(a, "session", "modalites_pedagogiques", base)
+        ]
         shared = {
             "code_site_lieu": (self.lieu(lieux[0]) if lieux else context["code_site_responsable"]),
             "code_site_responsable": context["code_site_responsable"],
@@ -241,8 +273,9 @@ class FormationMapper(ElementReader):
             "modalites_pedagogiques": "; ".join(modalites or read.get("modalites_pedagogiques", [])),
             "duree_centre_h": self.field_text(a, "session", "duree_centre_h", base),
             "duree_entreprise_h": self.field_text(a, "session", "duree_entreprise_h", base),
-            "informations_collectives": "; ".join(iso_date(self.text(d, "date"))
-                                                  for d in self.kids(a, "date-information")),
+            "informations_collectives": "; ".join(
+                iso_date(self.text(d, "date")) for d in self.kids(a, "date-information")
+            ),
         }
         for other in lieux[1:]:
             self.lieu(other)
@@ -255,7 +288,9 @@ class FormationMapper(ElementReader):
                 money[name] = self.text(a, element)
         dispositif_defaults = {
             "publics": self.publics(a),
-            "prise_en_charge_frais": self.field_text(a, "dispositif", "prise_en_charge_frais", base), **money}
+            "prise_en_charge_frais": self.field_text(a, "dispositif", "prise_en_charge_frais", base),
+            **money,
+        }
         financeurs = list(self.kids(a, "organisme-financeur"))
         for x in self.index(a).get(self.q("extras"), []):
             if x.get("info") == FASD:
@@ -269,18 +304,24 @@ class FormationMapper(ElementReader):
     def session(self, s, ref_action: str, shared: dict, financeurs: list, defaults: dict, blocs: dict) -> None:
         base = "formation/action/session"
         ex = self.extras(s)
-        row = {"_line": s.sourceline, "ref_session": s.get("numero") or f"{ref_action}-S{s.sourceline}",
-               "ref_action": ref_action, **shared,
-               "date_debut": iso_date(self.field_text(s, "session", "date_debut", base)),
-               "date_fin": iso_date(self.field_text(s, "session", "date_fin", base)),
-               "etat_recrutement": self.field_text(s, "session", "etat_recrutement", base),
-               "modalites_recrutement": "; ".join(self.text(r, "modalite-recrutement")
-                                                  for r in self.kids(s, "recrutement"))}
+        row = {
+            "_line": s.sourceline,
+            "ref_session": s.get("numero") or f"{ref_action}-S{s.sourceline}",
+            "ref_action": ref_action,
+            **shared,
+            "date_debut": iso_date(self.field_text(s, "session", "date_debut", base)),
+            "date_fin": iso_date(self.field_text(s, "session", "date_fin", base)),
+            "etat_recrutement": self.field_text(s, "session", "etat_recrutement", base),
+            "modalites_recrutement": "; ".join(
+                self.text(r, "modalite-recrutement") for r in self.kids(s, "recrutement")
+            ),
+        }
         inscription = self.kid(s, "periode-inscription", "periode")
         if inscription is not None:
             for name in ("inscription_debut", "inscription_fin"):
-                row[name] = iso_date(self.field_text(inscription, "session", name,
-                                                     f"{base}/periode-inscription/periode"))
+                row[name] = iso_date(
+                    self.field_text(inscription, "session", name, f"{base}/periode-inscription/periode")
+                )
         adresse = self.kid(s, "adresse-inscription")
         if adresse is not None:  # the place of registration: the session's place in FASD
             for el in adresse.iter(etree.Element):
@@ -303,20 +344,34 @@ class FormationMapper(ElementReader):
         for of in financeurs:
             self.dispositif(of, row["ref_session"], defaults, used)
         if not financeurs:  # LHÉO does not require a funder: publics and fees still need a home
-            self.keep("dispositif", {"_line": s.sourceline, "ref_session": row["ref_session"], "ref_dispositif": "",
-                                     "dispositif": "", "nb_places": "", **defaults},
-                      "formation/action/organisme-financeur", None,
-                      {k: v for k, v in read_paths("dispositif").items() if k in ("publics", "prise_en_charge_frais")})
+            self.keep(
+                "dispositif",
+                {
+                    "_line": s.sourceline,
+                    "ref_session": row["ref_session"],
+                    "ref_dispositif": "",
+                    "dispositif": "",
+                    "nb_places": "",
+                    **defaults,
+                },
+                "formation/action/organisme-financeur",
+                None,
+                {k: v for k, v in read_paths("dispositif").items() if k in ("publics", "prise_en_charge_frais")},
+            )
 
     def dispositif(self, of, ref_session: str, defaults: dict, used: Counter) -> None:
         base = "formation/action/organisme-financeur"
         ex = self.extras(of)
         code = self.field_text(of, "dispositif", "ref_dispositif", base).strip()
         used[code] += 1
-        row = {"_line": of.sourceline, "ref_session": ref_session,
-               "ref_dispositif": code if used[code] == 1 else f"{code}-{used[code]}",
-               "dispositif": financeur_label(code) if code else "",
-               "nb_places": self.field_text(of, "dispositif", "nb_places", base), **defaults}
+        row = {
+            "_line": of.sourceline,
+            "ref_session": ref_session,
+            "ref_dispositif": code if used[code] == 1 else f"{code}-{used[code]}",
+            "dispositif": financeur_label(code) if code else "",
+            "nb_places": self.field_text(of, "dispositif", "nb_places", base),
+            **defaults,
+        }
         self.apply("dispositif", row, ex)
         self.refs[of] = row["ref_dispositif"] or ""
         self.keep("dispositif", row, base, ex, read_paths("dispositif"))

@@ -6,6 +6,7 @@ ranges, runaway shared-string tables and giant cells long before they fill memor
 Each can be raised on the command line (`fasd import --limite-… ; docs/limits.md`).
 The limits in force are a context variable, so the readers need no extra parameter.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -17,11 +18,11 @@ MB = 1024 * 1024
 
 @dataclass(frozen=True)
 class Limits:
-    part_mb: int = 2048            # uncompressed size of one workbook part, or of a CSV file
-    ratio: int = 200               # uncompressed / compressed size of one workbook part
-    cells: int = 30_000_000        # cells of one sheet (rows × columns of its used range)
+    part_mb: int = 2048  # uncompressed size of one workbook part, or of a CSV file
+    ratio: int = 200  # uncompressed / compressed size of one workbook part
+    cells: int = 30_000_000  # cells of one sheet (rows × columns of its used range)
     shared_strings: int = 5_000_000  # entries of a workbook's shared-string table
-    text_kb: int = 1024            # one cell's text (or a run of blanks between XML tags)
+    text_kb: int = 1024  # one cell's text (or a run of blanks between XML tags)
 
     @property
     def part_bytes(self) -> int:
@@ -33,8 +34,13 @@ class Limits:
 
 
 # Option name on the command line, for the messages that tell how to raise a limit.
-OPTIONS = {"part_mb": "--limite-taille", "ratio": "--limite-taux", "cells": "--limite-cellules",
-           "shared_strings": "--limite-chaines", "text_kb": "--limite-texte"}
+OPTIONS = {
+    "part_mb": "--limite-taille",
+    "ratio": "--limite-taux",
+    "cells": "--limite-cellules",
+    "shared_strings": "--limite-chaines",
+    "text_kb": "--limite-texte",
+}
 
 # A part must inflate past this before its ratio counts: small XML parts compress a lot.
 RATIO_FLOOR = 50 * MB

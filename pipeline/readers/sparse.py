@@ -6,6 +6,7 @@ cells are dropped and each row keeps only up to its last filled cell, so twenty 
 rows cost twenty rows whatever the range says. Slower per cell than calamine: used
 only when readers/zipguard.py measures a range over the cell limit.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -26,6 +27,7 @@ def read_sheets_sparse(path: Path):
     import openpyxl
     from openpyxl.worksheet._read_only import ReadOnlyWorksheet
     from openpyxl.worksheet._reader import WorkSheetParser
+
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many types for a broken file
@@ -40,9 +42,14 @@ def read_sheets_sparse(path: Path):
                 hidden.add(ws.title)
             filled: dict[int, list] = {}
             with ws._get_source() as src:
-                parser = WorkSheetParser(src, ws._shared_strings, data_only=True, epoch=book.epoch,
-                                         date_formats=book._date_formats,
-                                         timedelta_formats=book._timedelta_formats)
+                parser = WorkSheetParser(
+                    src,
+                    ws._shared_strings,
+                    data_only=True,
+                    epoch=book.epoch,
+                    date_formats=book._date_formats,
+                    timedelta_formats=book._timedelta_formats,
+                )
                 kept = 0
                 for number, cells in parser.parse():
                     values = [(c["column"], c["value"]) for c in cells if not _blank(c["value"])]
@@ -50,8 +57,10 @@ def read_sheets_sparse(path: Path):
                         filled[number] = values
                         kept += len(values)
                         if kept > limit:
-                            raise InputError(f"{path.name} : la feuille « {ws.title} » contient plus de {limit} "
-                                             f"cellules remplies ; {limits.hint('cells')}.")
+                            raise InputError(
+                                f"{path.name} : la feuille « {ws.title} » contient plus de {limit} "
+                                f"cellules remplies ; {limits.hint('cells')}."
+                            )
             sheets[ws.title] = _grid(filled)
     except InputError:
         raise

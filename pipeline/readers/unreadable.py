@@ -6,6 +6,7 @@ and what to do: a page saved from a web tool under an .xls name, a CSV renamed .
 a workbook cut short by a failed download. The first bytes say which; calamine's text
 is kept only for FASD_DEBUG.
 """
+
 from __future__ import annotations
 
 import os
@@ -17,9 +18,13 @@ OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # Excel 97-2003 (.xls), and old Word/
 UNKNOWN = "un contenu non reconnu"
 RESAVE = "ouvrez-le dans Excel ou LibreOffice et enregistrez-le au format .xlsx"
 
-FORMATS = {".xlsx": "classeur Excel (.xlsx)", ".xlsm": "classeur Excel avec macros (.xlsm)",
-           ".xlsb": "classeur Excel binaire (.xlsb)", ".xls": "classeur Excel 97-2003 (.xls)",
-           ".ods": "classeur OpenDocument (.ods)"}
+FORMATS = {
+    ".xlsx": "classeur Excel (.xlsx)",
+    ".xlsm": "classeur Excel avec macros (.xlsm)",
+    ".xlsb": "classeur Excel binaire (.xlsb)",
+    ".xls": "classeur Excel 97-2003 (.xls)",
+    ".ods": "classeur OpenDocument (.ods)",
+}
 
 
 def what_it_holds(head: bytes) -> str | None:
@@ -78,8 +83,11 @@ def unreadable_message(path: Path, exc: Exception) -> str:
     expected = FORMATS.get(path.suffix.lower(), "classeur")
     held = what_it_holds(head)
     if held is not None:
-        advice = ("s'il s'agit bien d'un CSV, renommez-le en .csv ; sinon " + RESAVE
-                  if held.startswith("du texte") else RESAVE)
+        advice = (
+            "s'il s'agit bien d'un CSV, renommez-le en .csv ; sinon " + RESAVE
+            if held.startswith("du texte")
+            else RESAVE
+        )
         if held == UNKNOWN:
             message = f"{path.name} : ce n'est pas un {expected} lisible (contenu non reconnu) ; {advice}."
         else:
@@ -87,11 +95,14 @@ def unreadable_message(path: Path, exc: Exception) -> str:
     elif head.startswith(ZIP) and (inside := zip_holds(path)):
         message = f"{path.name} : ce n'est pas un {expected} mais {inside}."
     elif head.startswith(OLE) and path.suffix.lower() != ".xls":
-        message = (f"{path.name} : classeur protégé par mot de passe ou ancien format Office ; "
-                   f"{RESAVE}, sans mot de passe.")
+        message = (
+            f"{path.name} : classeur protégé par mot de passe ou ancien format Office ; {RESAVE}, sans mot de passe."
+        )
     else:
-        message = (f"{path.name} : {expected} endommagé ou incomplet (téléchargement interrompu ?) ; "
-                   f"{RESAVE}, ou demandez à nouveau le fichier.")
+        message = (
+            f"{path.name} : {expected} endommagé ou incomplet (téléchargement interrompu ?) ; "
+            f"{RESAVE}, ou demandez à nouveau le fichier."
+        )
     return message + debug_detail(exc)
 
 

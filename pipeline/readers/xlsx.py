@@ -6,6 +6,7 @@ most offer fields holding one row per session × dispositif (readers/layout.py),
 optionally with Sites and Contacts sheets beside it. The zip is checked against the
 reading limits before calamine opens it (readers/zipguard.py).
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -25,7 +26,9 @@ from .zipguard import inspect as inspect_zip
 from .grid import entity_table, grid_to_frame
 
 # Sheets our own outputs add (report.xlsx) or the template carries: never data.
-NON_DATA_SHEETS = {fold(s) for s in ("Rapport", "Modifications", "Colonnes", "Lisez-moi", "Lisez moi", "Listes", "Aide")}
+NON_DATA_SHEETS = {
+    fold(s) for s in ("Rapport", "Modifications", "Colonnes", "Lisez-moi", "Lisez moi", "Listes", "Aide")
+}
 SHEET_NAMES = {fold(e.sheet): e.name for e in ENTITIES.values()}
 SHEET_NAMES.update({fold(e.name): e.name for e in ENTITIES.values()})
 
@@ -58,8 +61,9 @@ def read_sheets(path: Path) -> Sheets:
             start = sheet.start or (0, 0)
             _fill_merged(rows, start, _merged_ranges(sheet))
         except Exception as exc:
-            raise InputError(f"{path.name} : feuille « {name} » illisible (contenu endommagé) ; {RESAVE}."
-                             + debug_detail(exc)) from None
+            raise InputError(
+                f"{path.name} : feuille « {name} » illisible (contenu endommagé) ; {RESAVE}." + debug_detail(exc)
+            ) from None
         sheets[name] = (rows, start[0] + 1, start[1])
     return sheets
 
@@ -107,20 +111,35 @@ def read_workbook(path: Path, findings: Findings, *, directory_only: bool = Fals
             if entity in by_entity:
                 tables[entity] = _sheet_table(entity, by_entity[entity], sheets, source, findings)
             else:
-                findings.add_file("MISSING_SHEET", source, ENTITIES[entity].sheet, entity=entity,
-                                  sheet_name=ENTITIES[entity].sheet)
+                findings.add_file(
+                    "MISSING_SHEET", source, ENTITIES[entity].sheet, entity=entity, sheet_name=ENTITIES[entity].sheet
+                )
         return tables
     candidates = [n for n in sheets if fold(n) not in NON_DATA_SHEETS and fold(n) not in SHEET_NAMES]
     flat_name = choose_flat_sheet(sheets, candidates, sheets.hidden, OFFER_ENTITIES, source)
     rows, first_row, first_col = sheets[flat_name]
-    frame, columns = grid_to_frame(rows, source=source, sheet=flat_name, entities=OFFER_ENTITIES,
-                                   findings=findings, first_row=first_row, first_col=first_col)
+    frame, columns = grid_to_frame(
+        rows,
+        source=source,
+        sheet=flat_name,
+        entities=OFFER_ENTITIES,
+        findings=findings,
+        first_row=first_row,
+        first_col=first_col,
+    )
     tables.update(split_flat(frame, columns, source=source, sheet=flat_name, findings=findings))
     return tables
 
 
 def _sheet_table(entity, sheet_name, sheets, source, findings):
     rows, first_row, first_col = sheets[sheet_name]
-    frame, columns = grid_to_frame(rows, source=source, sheet=sheet_name, entities=(entity,),
-                                   findings=findings, first_row=first_row, first_col=first_col)
+    frame, columns = grid_to_frame(
+        rows,
+        source=source,
+        sheet=sheet_name,
+        entities=(entity,),
+        findings=findings,
+        first_row=first_row,
+        first_col=first_col,
+    )
     return entity_table(entity, frame, source, sheet_name, columns)

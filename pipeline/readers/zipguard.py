@@ -11,6 +11,7 @@ whose used range is far larger than its content or than the cell limit
 (readers/sparse.py, which counts the cells it keeps against that limit). Counting is
 kept to a few byte scans per chunk: the check costs a fraction of calamine's read.
 """
+
 from __future__ import annotations
 
 import re
@@ -36,6 +37,7 @@ SPARSE_ROW_SLACK = 10_000
 @dataclass
 class SheetShape:
     """What a worksheet part holds, measured while inflating it."""
+
     member: str
     declared: tuple[int, int] | None = None  # (last row, last column) of <dimension>
     last_row: int = 0
@@ -48,8 +50,11 @@ class SheetShape:
         The declared <dimension> gives the columns only when the file agrees with it:
         rows within it, no cell beyond column ZZ when it says less."""
         rows = max(self.last_row, self.rows, self.declared[0] if self.declared else 0)
-        trusted = (self.declared is not None and self.declared[0] >= self.last_row
-                   and not (self.wide and self.declared[1] <= 702))
+        trusted = (
+            self.declared is not None
+            and self.declared[0] >= self.last_row
+            and not (self.wide and self.declared[1] <= 702)
+        )
         if trusted:
             columns = self.declared[1]
         else:
@@ -96,8 +101,10 @@ def inspect(path: Path) -> list[SheetShape]:
             if shape is not None:
                 shapes.append(shape)
         if shared > limits.shared_strings:
-            raise InputError(f"{name} : {shared} chaînes partagées dans le classeur, plus que la limite de "
-                             f"{limits.shared_strings} ; {limits_module.hint('shared_strings')}.")
+            raise InputError(
+                f"{name} : {shared} chaînes partagées dans le classeur, plus que la limite de "
+                f"{limits.shared_strings} ; {limits_module.hint('shared_strings')}."
+            )
     return shapes
 
 
@@ -106,12 +113,16 @@ def _check_declared(name: str, info: zipfile.ZipInfo, limits) -> None:
     if info.flag_bits & 0x1:
         raise InputError(f"{name} : classeur chiffré (protégé par mot de passe) ; enregistrez-le sans mot de passe.")
     if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
-        raise InputError(f"{name} : compression inattendue dans {info.filename} ; "
-                         "réenregistrez le classeur depuis Excel ou LibreOffice.")
+        raise InputError(
+            f"{name} : compression inattendue dans {info.filename} ; "
+            "réenregistrez le classeur depuis Excel ou LibreOffice."
+        )
     if info.file_size > limits.part_bytes:
-        raise InputError(f"{name} : la partie {info.filename} fait {info.file_size // limits_module.MB} Mo une fois "
-                         f"décompressée, plus que la limite de {limits.part_mb} Mo ; "
-                         f"{limits_module.hint('part_mb')}.")
+        raise InputError(
+            f"{name} : la partie {info.filename} fait {info.file_size // limits_module.MB} Mo une fois "
+            f"décompressée, plus que la limite de {limits.part_mb} Mo ; "
+            f"{limits_module.hint('part_mb')}."
+        )
     if info.file_size > limits_module.RATIO_FLOOR and info.file_size > limits.ratio * max(info.compress_size, 1):
         _bomb(name, info.filename, info.file_size, info.compress_size, limits)
 
@@ -123,8 +134,10 @@ def _check_unzipped(path: Path, limits) -> None:
     except OSError:
         return
     if size > limits.part_bytes:
-        raise InputError(f"{path.name} : le fichier fait {size // limits_module.MB} Mo, plus que la limite de "
-                         f"{limits.part_mb} Mo ; {limits_module.hint('part_mb')}.")
+        raise InputError(
+            f"{path.name} : le fichier fait {size // limits_module.MB} Mo, plus que la limite de "
+            f"{limits.part_mb} Mo ; {limits_module.hint('part_mb')}."
+        )
 
 
 def _scan_binary(name: str, raw, info, limits) -> None:
@@ -133,16 +146,20 @@ def _scan_binary(name: str, raw, info, limits) -> None:
     for chunk in _inflated(raw, info, name):
         size += len(chunk)
         if size > info.file_size:
-            raise InputError(f"{name} : classeur endommagé ou piégé ({info.filename} se décompresse au-delà "
-                             "de la taille qu'il déclare).")
+            raise InputError(
+                f"{name} : classeur endommagé ou piégé ({info.filename} se décompresse au-delà "
+                "de la taille qu'il déclare)."
+            )
         if size > limits_module.RATIO_FLOOR and size > limits.ratio * max(info.compress_size, 1):
             _bomb(name, info.filename, size, info.compress_size, limits)
 
 
 def _bomb(name, member, size, compressed, limits):
-    raise InputError(f"{name} : la partie {member} se décompresse {size // max(compressed, 1)} fois "
-                     f"(plus de {limits.ratio}) : fichier suspect (bombe zip) ; "
-                     f"{limits_module.hint('ratio')}.")
+    raise InputError(
+        f"{name} : la partie {member} se décompresse {size // max(compressed, 1)} fois "
+        f"(plus de {limits.ratio}) : fichier suspect (bombe zip) ; "
+        f"{limits_module.hint('ratio')}."
+    )
 
 
 def _member_data(raw, info: zipfile.ZipInfo, name: str):
@@ -195,8 +212,10 @@ def _scan(name: str, raw, info, limits, shape: SheetShape | None) -> int:
     for chunk in _inflated(raw, info, name):
         size += len(chunk)
         if size > info.file_size:
-            raise InputError(f"{name} : classeur endommagé ou piégé ({info.filename} se décompresse au-delà "
-                             "de la taille qu'il déclare).")
+            raise InputError(
+                f"{name} : classeur endommagé ou piégé ({info.filename} se décompresse au-delà "
+                "de la taille qu'il déclare)."
+            )
         if size > limits_module.RATIO_FLOOR and size > limits.ratio * max(info.compress_size, 1):
             _bomb(name, info.filename, size, info.compress_size, limits)
         last_lt = chunk.rfind(b"<")
@@ -207,8 +226,10 @@ def _scan(name: str, raw, info, limits, shape: SheetShape | None) -> int:
             if run <= limits.text_bytes and long_run is not None and long_run.search(chunk):
                 run = limits.text_bytes + 1
         if run > limits.text_bytes:
-            raise InputError(f"{name} : {info.filename} contient un texte de plus de {limits.text_kb} Ko "
-                             f"(une cellule géante ou du remplissage) ; {limits_module.hint('text_kb')}.")
+            raise InputError(
+                f"{name} : {info.filename} contient un texte de plus de {limits.text_kb} Ko "
+                f"(une cellule géante ou du remplissage) ; {limits_module.hint('text_kb')}."
+            )
         if last_lt >= 0:
             run = len(chunk) - last_lt - 1
         buf = tail + chunk

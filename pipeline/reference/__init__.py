@@ -7,6 +7,7 @@
 - a France Compétences `export-fiches-csv-*.zip`, read in place;
 - a folder holding either or both (every Certif Info CSV, the latest export zip), joined.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -38,6 +39,7 @@ def load_reference(path: Path | None = None) -> Reference:
     csvs = sorted(p for p in path.glob("*.csv") if is_certifinfo_csv(p))
     zips = sorted(path.glob("export-fiches-csv-*.zip")) or sorted(path.glob("*.zip"))
     if not csvs and not zips:
-        raise InputError(f"le dossier {path} ne contient ni CSV Certif Info ni export France Compétences "
-                         "(export-fiches-csv-*.zip).")
+        raise InputError(
+            f"le dossier {path} ne contient ni CSV Certif Info ni export France Compétences (export-fiches-csv-*.zip)."
+        )
     return join([_load_file(p) for p in csvs + zips[-1:]])

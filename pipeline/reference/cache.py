@@ -11,6 +11,7 @@ recorded hash or version differs, is ignored and rebuilt. Small sources (the bun
 extract) are not cached: parsing them is faster. `FASD_REFERENCE_CACHE=0` turns
 caching off.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -109,8 +110,10 @@ def _decode_series(data: dict) -> pd.Series:
 
 
 def encode_frame(frame: pd.DataFrame) -> dict:
-    return {"index": _encode_series(frame.index.to_series()),
-            "columns": [_encode_series(frame[c]) for c in frame.columns]}
+    return {
+        "index": _encode_series(frame.index.to_series()),
+        "columns": [_encode_series(frame[c]) for c in frame.columns],
+    }
 
 
 def decode_frame(data: dict) -> pd.DataFrame:
@@ -141,8 +144,12 @@ def _load(path: Path, digest: str) -> Reference | None:
 
 def _store(path: Path, digest: str, ref: Reference) -> bool:
     try:
-        payload = {"version": VERSION, "sha256": digest, "sources": list(ref.sources),
-                   "notes": list(getattr(ref, "notes", []))}
+        payload = {
+            "version": VERSION,
+            "sha256": digest,
+            "sources": list(ref.sources),
+            "notes": list(getattr(ref, "notes", [])),
+        }
         for name in TABLES:
             frame = getattr(ref, name)
             payload[name] = encode_frame(frame)

@@ -13,6 +13,7 @@
 row. Headers are matched leniently (case, accents, spaces). Columns the loader does
 not use are named in one note (`Reference.notes`), never silently dropped.
 """
+
 from __future__ import annotations
 
 import io
@@ -62,13 +63,35 @@ REQUIRED = ("code", "intitule")
 # certifying, 11 habilitations, 12 preparatory course removed. Gone: 2, 3, 12.
 GONE_STATES = {"2", "3", "12"}
 GONE_WORDS = ("archive", "erron", "supprim")
-STATE_LABELS = {"0": "publiée", "2": "erronée", "3": "archivée", "4": "formation préparatoire ou non certifiante",
-                "11": "habilitation", "12": "formation préparatoire supprimée"}
+STATE_LABELS = {
+    "0": "publiée",
+    "2": "erronée",
+    "3": "archivée",
+    "4": "formation préparatoire ou non certifiante",
+    "11": "habilitation",
+    "12": "formation préparatoire supprimée",
+}
 # Open-data columns known and deliberately not used (labels of codes kept, school codes…).
-KNOWN_UNUSED = {fold(c) for c in (
-    "Date_MaJ", "Libelle_FormaCode", "Code_Scolarité", "Annee_Premiere_Session", "Code_Ancien_Scolarité",
-    "`Options`", "Options", "accessibilite_fi", "accessibilite_ca", "accessibilite_fc", "accessibilite_cp",
-    "accessibilite_vae", "accessibilite_ind", "code_type_diplome", "codeIdeo2")}
+KNOWN_UNUSED = {
+    fold(c)
+    for c in (
+        "Date_MaJ",
+        "Libelle_FormaCode",
+        "Code_Scolarité",
+        "Annee_Premiere_Session",
+        "Code_Ancien_Scolarité",
+        "`Options`",
+        "Options",
+        "accessibilite_fi",
+        "accessibilite_ca",
+        "accessibilite_fc",
+        "accessibilite_cp",
+        "accessibilite_vae",
+        "accessibilite_ind",
+        "code_type_diplome",
+        "codeIdeo2",
+    )
+}
 
 
 def _decode(data: bytes, path: Path) -> str:
@@ -103,19 +126,22 @@ def read_frame(path: Path) -> tuple[pd.DataFrame, list[str]]:
         name = spellings.get(folded)
         if name and name not in rename.values():
             rename[col] = name
-        elif folded.startswith(ROME_COLUMN) and folded[len(ROME_COLUMN):].isdigit():
+        elif folded.startswith(ROME_COLUMN) and folded[len(ROME_COLUMN) :].isdigit():
             romes.append(col)
         elif folded not in KNOWN_UNUSED:
             unused.append(col)
     if romes:
-        frame["codes_rome"] = [" ".join(v for v in values if v.strip())
-                               for values in zip(*(frame[c].tolist() for c in romes))]
+        frame["codes_rome"] = [
+            " ".join(v for v in values if v.strip()) for values in zip(*(frame[c].tolist() for c in romes))
+        ]
     frame = frame.rename(columns=rename)
     missing = [c for c in REQUIRED if c not in frame.columns]
     if missing:
-        raise InputError(f"{path.name} : colonne(s) {', '.join(missing)} absente(s) ; "
-                         "formats reconnus : CSV Certif Info (open data « Code_Diplome;Libelle_Diplome;… », "
-                         "continuité « cer3_code;… » ou format du projet), voir docs/reference.md.")
+        raise InputError(
+            f"{path.name} : colonne(s) {', '.join(missing)} absente(s) ; "
+            "formats reconnus : CSV Certif Info (open data « Code_Diplome;Libelle_Diplome;… », "
+            "continuité « cer3_code;… » ou format du projet), voir docs/reference.md."
+        )
     return frame, unused
 
 
@@ -150,28 +176,34 @@ def load_certifinfo(path: Path) -> Reference:
         value = value.strip()
         return "" if value.lower() in ("", "non", "0", "no", "false") else value
 
-    archived = [flag or _gone(state, label) for flag, state, label in
-                zip(col("archive", t.flag), col("etat"), col("etat_libelle"))]
+    archived = [
+        flag or _gone(state, label)
+        for flag, state, label in zip(col("archive", t.flag), col("etat"), col("etat_libelle"))
+    ]
     codes = col("code", t.certifinfo_code)
-    certifs = pd.DataFrame({
-        "intitule": col("intitule"),
-        "code_rncp": col("code_rncp", lambda v: t.fiche_code(v, "RNCP")),
-        "code_rs": col("code_rs", lambda v: t.fiche_code(v, "RS")),
-        "niveau": col("niveau_europeen", t.level),
-        "type_certification": col("type_certification"),
-        "certificateur": [c or v for c, v in zip(col("certificateur"), col("valideur"))],
-        "formacodes": col("formacodes", t.split_list),
-        "codes_rome": col("codes_rome", lambda v: [c.upper() for c in t.split_list(v)]),
-        "codes_nsf": col("codes_nsf", t.split_list),
-        "archive": archived,
-        "etat": [label or STATE_LABELS.get(state, state) for label, state in zip(col("etat_libelle"), col("etat"))],
-        "date_fin_validite": col("date_fin_validite", t.date),
-        "derniere_session": col("derniere_session"),
-        "objectif": col("objectif"),
-        "programme": col("programme"),
-        "illustratif": col("illustratif", note),
-        "remplacee_par": [[] for _ in range(n)],
-    }, index=pd.Index(codes, name="code", dtype=object), dtype=object)
+    certifs = pd.DataFrame(
+        {
+            "intitule": col("intitule"),
+            "code_rncp": col("code_rncp", lambda v: t.fiche_code(v, "RNCP")),
+            "code_rs": col("code_rs", lambda v: t.fiche_code(v, "RS")),
+            "niveau": col("niveau_europeen", t.level),
+            "type_certification": col("type_certification"),
+            "certificateur": [c or v for c, v in zip(col("certificateur"), col("valideur"))],
+            "formacodes": col("formacodes", t.split_list),
+            "codes_rome": col("codes_rome", lambda v: [c.upper() for c in t.split_list(v)]),
+            "codes_nsf": col("codes_nsf", t.split_list),
+            "archive": archived,
+            "etat": [label or STATE_LABELS.get(state, state) for label, state in zip(col("etat_libelle"), col("etat"))],
+            "date_fin_validite": col("date_fin_validite", t.date),
+            "derniere_session": col("derniere_session"),
+            "objectif": col("objectif"),
+            "programme": col("programme"),
+            "illustratif": col("illustratif", note),
+            "remplacee_par": [[] for _ in range(n)],
+        },
+        index=pd.Index(codes, name="code", dtype=object),
+        dtype=object,
+    )
     successors = _continuity(frame, col, certifs)
     certifs = certifs[certifs.index != ""]
     certifs = certifs[~certifs.index.duplicated(keep="first")]
@@ -180,8 +212,9 @@ def load_certifinfo(path: Path) -> Reference:
     notes = []
     if unused:
         notes.append(f"{path.name} : colonne(s) non reprise(s) : {', '.join(unused)}.")
-    return Reference(certifs, empty_frame(FICHE_COLUMNS).rename_axis("numero"), empty_frame(BLOC_COLUMNS),
-                     [str(path)], notes)
+    return Reference(
+        certifs, empty_frame(FICHE_COLUMNS).rename_axis("numero"), empty_frame(BLOC_COLUMNS), [str(path)], notes
+    )
 
 
 def _continuity(frame: pd.DataFrame, col, certifs: pd.DataFrame) -> dict[str, dict]:
@@ -189,14 +222,26 @@ def _continuity(frame: pd.DataFrame, col, certifs: pd.DataFrame) -> dict[str, di
     out: dict[str, dict] = {}
     codes = list(certifs.index)
     if "ancien_code" in frame.columns:  # open data: this row replaces the old code
-        rows = zip(codes, col("ancien_code", t.certifinfo_code), col("ancien_intitule"),
-                   col("ancien_rncp", lambda v: t.fiche_code(v, "RNCP")), col("ancien_etat"),
-                   col("ancien_etat_libelle"))
+        rows = zip(
+            codes,
+            col("ancien_code", t.certifinfo_code),
+            col("ancien_intitule"),
+            col("ancien_rncp", lambda v: t.fiche_code(v, "RNCP")),
+            col("ancien_etat"),
+            col("ancien_etat_libelle"),
+        )
         for new, old, title, rncp, state, label in rows:
             if old and new and old != new:
-                entry = out.setdefault(old, {"intitule": title, "code_rncp": rncp,
-                                             "etat": label or STATE_LABELS.get(state, state),
-                                             "archive": _gone(state, label), "remplacee_par": []})
+                entry = out.setdefault(
+                    old,
+                    {
+                        "intitule": title,
+                        "code_rncp": rncp,
+                        "etat": label or STATE_LABELS.get(state, state),
+                        "archive": _gone(state, label),
+                        "remplacee_par": [],
+                    },
+                )
                 entry["remplacee_par"].append(new)
     if "nouveau_code" in frame.columns:  # continuity: this row (the old code) is replaced
         rows = zip(codes, col("nouveau_code", t.certifinfo_code), col("nouveau_intitule"), col("nouveau_etat"))
@@ -204,8 +249,9 @@ def _continuity(frame: pd.DataFrame, col, certifs: pd.DataFrame) -> dict[str, di
             if old and new and old != new:
                 entry = out.setdefault(old, {"remplacee_par": []})
                 entry["remplacee_par"].append(new)
-                out.setdefault(new, {}).setdefault("new", {"intitule": title, "etat": STATE_LABELS.get(state, state),
-                                                           "archive": _gone(state)})
+                out.setdefault(new, {}).setdefault(
+                    "new", {"intitule": title, "etat": STATE_LABELS.get(state, state), "archive": _gone(state)}
+                )
     return out
 
 
@@ -224,14 +270,22 @@ def _with_old_codes(certifs: pd.DataFrame, successors: dict[str, dict]) -> pd.Da
             continue
         if new is not None and not info.get("remplacee_par"):
             info = {**new, "remplacee_par": []}  # a successor named only by the continuity file
-        extra[code] = {"intitule": info.get("intitule", ""), "code_rncp": info.get("code_rncp", ""),
-                       "archive": bool(info.get("archive", True)), "etat": info.get("etat", ""),
-                       "remplacee_par": list(dict.fromkeys(info.get("remplacee_par", [])))}
+        extra[code] = {
+            "intitule": info.get("intitule", ""),
+            "code_rncp": info.get("code_rncp", ""),
+            "archive": bool(info.get("archive", True)),
+            "etat": info.get("etat", ""),
+            "remplacee_par": list(dict.fromkeys(info.get("remplacee_par", []))),
+        }
     if not extra:
         return certifs
     rows = pd.DataFrame.from_dict(extra, orient="index").rename_axis("code")
     for column in CERTIF_COLUMNS:
         if column not in rows:
-            rows[column] = [[] if column in ("formacodes", "codes_rome", "codes_nsf") else
-                            (None if column == "date_fin_validite" else "") for _ in range(len(rows))]
+            rows[column] = [
+                []
+                if column in ("formacodes", "codes_rome", "codes_nsf")
+                else (None if column == "date_fin_validite" else "")
+                for _ in range(len(rows))
+            ]
     return pd.concat([certifs, rows[certifs.columns].astype(object)])

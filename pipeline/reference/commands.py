@@ -1,4 +1,5 @@
 """`fasd ref search` and `fasd ref show`: the bulk twin of SOFI's magnifier."""
+
 from __future__ import annotations
 
 import sys
@@ -11,9 +12,11 @@ from . import load_reference
 from .model import Certification
 
 reference_option = click.option(
-    "--reference", type=click.Path(),
+    "--reference",
+    type=click.Path(),
     help="Référentiel : CSV Certif Info, export France Compétences (.zip) ou dossier les contenant. "
-         "Par défaut, l'extrait d'exemple fourni.")
+    "Par défaut, l'extrait d'exemple fourni.",
+)
 
 
 def _load(path: str | None):
@@ -42,8 +45,9 @@ def one_line(cert: Certification) -> str:
     flag = ""
     if cert.illustratif:
         flag = "  [illustratif]" if cert.illustratif.startswith("oui") else "  [en partie illustratif]"
-    return (f"{cert.code_certifinfo or '—':<11} {cert.fiche or '—':<11} {level:<9} "
-            f"{cert.intitule} ({_status(cert)}){flag}")
+    return (
+        f"{cert.code_certifinfo or '—':<11} {cert.fiche or '—':<11} {level:<9} {cert.intitule} ({_status(cert)}){flag}"
+    )
 
 
 @click.group("ref")
@@ -97,17 +101,23 @@ def _successor(reference_data, code: str) -> str:
 
 def _show(cert: Certification, reference_data) -> None:
     rows = [
-        ("Certif Info", cert.code_certifinfo), ("Code RNCP", cert.code_rncp), ("Code RS", cert.code_rs),
+        ("Certif Info", cert.code_certifinfo),
+        ("Code RNCP", cert.code_rncp),
+        ("Code RS", cert.code_rs),
         ("Intitulé", cert.intitule),
         ("Niveau européen", f"{cert.niveau} (code LHÉO {cert.niveau_lheo})" if cert.niveau else ""),
-        ("Type", cert.type_certification), ("Certificateur", cert.certificateur),
-        ("Statut", _status(cert)), ("État Certif Info", cert.etat),
+        ("Type", cert.type_certification),
+        ("Certificateur", cert.certificateur),
+        ("Statut", _status(cert)),
+        ("État Certif Info", cert.etat),
         ("Remplacée par", ", ".join(cert.remplacee_par)),
         ("Successeur(s)", "; ".join(_successor(reference_data, c) for c in cert.successeurs)),
         ("Dernière session", cert.derniere_session),
         ("Formacodes", ", ".join(cert.formacodes)),
-        ("Codes ROME", ", ".join(cert.codes_rome)), ("Codes NSF", ", ".join(cert.codes_nsf)),
-        ("Objectif", cert.objectif), ("Programme", cert.programme),
+        ("Codes ROME", ", ".join(cert.codes_rome)),
+        ("Codes NSF", ", ".join(cert.codes_nsf)),
+        ("Objectif", cert.objectif),
+        ("Programme", cert.programme),
         ("Illustratif", cert.illustratif),
     ]
     for label, value in rows:

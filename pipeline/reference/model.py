@@ -7,6 +7,7 @@ Three tables, whatever the sources:
 `Certification` is the joined view of one certification, what resolution and
 `fasd ref show` need.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -15,11 +16,37 @@ from functools import cached_property
 
 import pandas as pd
 
-CERTIF_COLUMNS = ["intitule", "code_rncp", "code_rs", "niveau", "type_certification", "certificateur",
-                  "formacodes", "codes_rome", "codes_nsf", "archive", "etat", "date_fin_validite",
-                  "derniere_session", "objectif", "programme", "illustratif", "remplacee_par"]
-FICHE_COLUMNS = ["intitule", "niveau", "date_fin", "actif", "type_certification", "certificateurs",
-                 "formacodes", "codes_rome", "remplacee_par", "illustratif"]
+CERTIF_COLUMNS = [
+    "intitule",
+    "code_rncp",
+    "code_rs",
+    "niveau",
+    "type_certification",
+    "certificateur",
+    "formacodes",
+    "codes_rome",
+    "codes_nsf",
+    "archive",
+    "etat",
+    "date_fin_validite",
+    "derniere_session",
+    "objectif",
+    "programme",
+    "illustratif",
+    "remplacee_par",
+]
+FICHE_COLUMNS = [
+    "intitule",
+    "niveau",
+    "date_fin",
+    "actif",
+    "type_certification",
+    "certificateurs",
+    "formacodes",
+    "codes_rome",
+    "remplacee_par",
+    "illustratif",
+]
 BLOC_COLUMNS = ["numero", "code", "intitule", "illustratif"]
 
 
@@ -35,22 +62,22 @@ class Certification:
     code_rncp: str = ""
     code_rs: str = ""
     intitule: str = ""
-    niveau: str = ""                 # European level, "4"
+    niveau: str = ""  # European level, "4"
     type_certification: str = ""
     certificateur: str = ""
     formacodes: list[str] = field(default_factory=list)
     codes_rome: list[str] = field(default_factory=list)
     objectif: str = ""
     programme: str = ""
-    archive: bool = False            # archived in Certif Info
+    archive: bool = False  # archived in Certif Info
     fiche_active: bool | None = None  # Actif of the fiche; None when the fiche is not loaded
-    date_fin: dt.date | None = None   # end of validity / registration, the earliest known
+    date_fin: dt.date | None = None  # end of validity / registration, the earliest known
     blocs: list[tuple[str, str]] | None = None  # None: the fiche is not in the loaded export
     remplacee_par: list[str] = field(default_factory=list)  # fiches replacing this one
-    successeurs: list[str] = field(default_factory=list)    # Certif Info codes replacing this one
+    successeurs: list[str] = field(default_factory=list)  # Certif Info codes replacing this one
     codes_nsf: list[str] = field(default_factory=list)
-    etat: str = ""                   # Certif Info state as published ("Publié", "archivée"…)
-    derniere_session: str = ""       # year of the last exam session, when announced
+    etat: str = ""  # Certif Info state as published ("Publié", "archivée"…)
+    derniere_session: str = ""  # year of the last exam session, when announced
     illustratif: str = ""
 
     @property
@@ -155,6 +182,7 @@ class Reference:
         A bare number may be any of the three (`5000`: Certif Info 5000, RNCP5000 or
         RS5000): every certification it names is returned, the Certif Info record first."""
         from .text import certifinfo_code, fiche_code
+
         code = code.strip()
         if not code.replace(".", "").isdigit():
             return self.by_fiche(fiche_code(code))
@@ -178,22 +206,34 @@ class Reference:
         row = self.certifs.loc[code]
         rncp, rs = _text(row["code_rncp"]), _text(row["code_rs"])
         cert = Certification(
-            code_certifinfo=code, code_rncp=rncp, code_rs=rs, intitule=_text(row["intitule"]),
-            niveau=_text(row["niveau"]), type_certification=_text(row["type_certification"]),
-            certificateur=_text(row["certificateur"]), formacodes=_list(row["formacodes"]),
-            codes_rome=_list(row["codes_rome"]), objectif=_text(row["objectif"]),
-            programme=_text(row["programme"]), archive=bool(row["archive"]),
-            date_fin=_date(row["date_fin_validite"]), illustratif=_text(row["illustratif"]),
-            successeurs=_list(row.get("remplacee_par")), codes_nsf=_list(row.get("codes_nsf")),
-            etat=_text(row.get("etat")), derniere_session=_text(row.get("derniere_session")))
+            code_certifinfo=code,
+            code_rncp=rncp,
+            code_rs=rs,
+            intitule=_text(row["intitule"]),
+            niveau=_text(row["niveau"]),
+            type_certification=_text(row["type_certification"]),
+            certificateur=_text(row["certificateur"]),
+            formacodes=_list(row["formacodes"]),
+            codes_rome=_list(row["codes_rome"]),
+            objectif=_text(row["objectif"]),
+            programme=_text(row["programme"]),
+            archive=bool(row["archive"]),
+            date_fin=_date(row["date_fin_validite"]),
+            illustratif=_text(row["illustratif"]),
+            successeurs=_list(row.get("remplacee_par")),
+            codes_nsf=_list(row.get("codes_nsf")),
+            etat=_text(row.get("etat")),
+            derniere_session=_text(row.get("derniere_session")),
+        )
         numero = rncp or rs
         if numero and numero in self.fiches.index:
             self._add_fiche(cert, numero)
         return cert
 
     def _from_fiche(self, numero: str) -> Certification:
-        cert = Certification(code_rncp=numero if numero.startswith("RNCP") else "",
-                             code_rs=numero if numero.startswith("RS") else "")
+        cert = Certification(
+            code_rncp=numero if numero.startswith("RNCP") else "", code_rs=numero if numero.startswith("RS") else ""
+        )
         self._add_fiche(cert, numero)
         return cert
 
@@ -218,11 +258,13 @@ class Reference:
     @cached_property
     def index(self):
         from .search import TitleIndex
+
         return TitleIndex.build(self)
 
     def search(self, text: str, limit: int = 10) -> list[Certification]:
         """By code (exact, then near codes) or by title words, best first."""
         from .search import looks_like_code
+
         if looks_like_code(text):
             exact = self.lookup(text)
             return exact + [c for c in self.near_codes(text) if c not in exact][:limit]
@@ -230,6 +272,7 @@ class Reference:
 
     def near_codes(self, code: str, limit: int = 5) -> list[Certification]:
         from .search import near_codes
+
         return [self._entry(key) for key in near_codes(self, code)[:limit]]
 
     def _entry(self, key: str) -> Certification:
@@ -239,15 +282,18 @@ class Reference:
 
 def join(references: list[Reference]) -> Reference:
     """Several sources as one reference (a Certif Info CSV and a France Compétences export)."""
+
     def cat(frames, columns):
         frames = [f for f in frames if not f.empty]
         if not frames:
             return empty_frame(columns)
         out = pd.concat(frames)
         return out[~out.index.duplicated(keep="first")] if out.index.name else out
+
     certifs = cat([r.certifs for r in references], CERTIF_COLUMNS)
     fiches = cat([r.fiches for r in references], FICHE_COLUMNS)
     blocs = cat([r.blocs for r in references], BLOC_COLUMNS).drop_duplicates(["numero", "code"])
     blocs = blocs.reset_index(drop=True)
-    return Reference(certifs, fiches, blocs, [s for r in references for s in r.sources],
-                     [n for r in references for n in r.notes])
+    return Reference(
+        certifs, fiches, blocs, [s for r in references for s in r.sources], [n for r in references for n in r.notes]
+    )

@@ -12,6 +12,7 @@ The zip holds `;`-separated, double-quoted, UTF-8 CSV files named
   Nouvelle_Certification (which fiche replaces an inactive one).
 Other members (CCN, Partenaires, Nsf, VoixdAccès…) are ignored.
 """
+
 from __future__ import annotations
 
 import re
@@ -27,8 +28,10 @@ from . import text as t
 from .model import BLOC_COLUMNS, CERTIF_COLUMNS, FICHE_COLUMNS, Reference, empty_frame
 
 LEVEL = re.compile(r"(\d)")
-PART = re.compile(r"^export fiches csv (standard|blocs de competences|certificateurs|formacode|rome"
-                  r"|ancienne nouvelle certification) \d{4}")
+PART = re.compile(
+    r"^export fiches csv (standard|blocs de competences|certificateurs|formacode|rome"
+    r"|ancienne nouvelle certification) \d{4}"
+)
 REQUIRED = {
     "standard": ["Numero_Fiche", "Intitule"],
     "blocs de competences": ["Numero_Fiche", "Bloc_Competences_Code"],
@@ -39,16 +42,24 @@ REQUIRED = {
 }
 # Columns of the real export that are known and deliberately not used.
 KNOWN_UNUSED = {
-    "standard": {"Id_Fiche", "Abrege_Libelle", "Nomenclature_Europe_Intitule", "Accessible_Nouvelle_Caledonie",
-                 "Accessible_Polynesie_Francaise", "Date_dernier_jo", "Date_Decision", "Date_Effet",
-                 "Type_Enregistrement", "Validation_Partielle"},
+    "standard": {
+        "Id_Fiche",
+        "Abrege_Libelle",
+        "Nomenclature_Europe_Intitule",
+        "Accessible_Nouvelle_Caledonie",
+        "Accessible_Polynesie_Francaise",
+        "Date_dernier_jo",
+        "Date_Decision",
+        "Date_Effet",
+        "Type_Enregistrement",
+        "Validation_Partielle",
+    },
     "certificateurs": {"Siret_Certificateur"},
     "formacode": {"Formacode_Libelle"},
     "rome": {"Codes_Rome_Libelle"},
 }
 OPTIONAL = {
-    "standard": ["Nomenclature_Europe_Niveau", "Date_Fin_Enregistrement", "Abrege_Intitule", "Actif",
-                 "Illustratif"],
+    "standard": ["Nomenclature_Europe_Niveau", "Date_Fin_Enregistrement", "Abrege_Intitule", "Actif", "Illustratif"],
     "blocs de competences": ["Bloc_Competences_Libelle", "Illustratif"],
     "ancienne nouvelle certification": ["Ancienne_Certification", "Nouvelle_Certification"],
 }
@@ -80,16 +91,16 @@ def members(zf: zipfile.ZipFile) -> dict[str, zipfile.ZipInfo]:
     return {part: info for part, (_, info) in found.items()}
 
 
-def _read(zf: zipfile.ZipFile, info: zipfile.ZipInfo, part: str, source: Path,
-          unknown: list[str] | None = None) -> pd.DataFrame:
+def _read(
+    zf: zipfile.ZipFile, info: zipfile.ZipInfo, part: str, source: Path, unknown: list[str] | None = None
+) -> pd.DataFrame:
     """One member's wanted columns; the names of columns neither wanted nor known go to `unknown`."""
     wanted = set(REQUIRED[part]) | set(OPTIONAL.get(part, []))
     seen: list[str] = []
 
     def use(column: str) -> bool:
         name = column.strip().lstrip("\ufeff")
-        if name not in wanted and name not in KNOWN_UNUSED.get(part, ()) and name != "Illustratif" \
-                and name not in seen:
+        if name not in wanted and name not in KNOWN_UNUSED.get(part, ()) and name != "Illustratif" and name not in seen:
             seen.append(name)
         return name in wanted
 
@@ -102,8 +113,10 @@ def _read(zf: zipfile.ZipFile, info: zipfile.ZipInfo, part: str, source: Path,
         except UnicodeDecodeError:
             continue
         except (pd.errors.ParserError, pd.errors.EmptyDataError, zipfile.BadZipFile, OSError) as exc:
-            raise InputError(f"{source.name} : {_member_name(info)} illisible "
-                             f"({str(exc).splitlines()[0] if str(exc) else type(exc).__name__}).") from None
+            raise InputError(
+                f"{source.name} : {_member_name(info)} illisible "
+                f"({str(exc).splitlines()[0] if str(exc) else type(exc).__name__})."
+            ) from None
     else:
         raise InputError(f"{source.name} : {_member_name(info)} : encodage illisible (UTF-8 attendu).")
     frame.columns = [c.strip().lstrip("\ufeff") for c in frame.columns]
@@ -111,8 +124,10 @@ def _read(zf: zipfile.ZipFile, info: zipfile.ZipInfo, part: str, source: Path,
         unknown += [f"{name} ({part})" for name in seen]
     missing = [c for c in REQUIRED[part] if c not in frame.columns]
     if missing:
-        raise InputError(f"{source.name} : {_member_name(info)} sans colonne {', '.join(missing)} ; "
-                         "est-ce bien un export France Compétences ?")
+        raise InputError(
+            f"{source.name} : {_member_name(info)} sans colonne {', '.join(missing)} ; "
+            "est-ce bien un export France Compétences ?"
+        )
     for col in wanted - set(frame.columns):
         frame[col] = ""
     return frame
@@ -137,8 +152,11 @@ def _replacements(frame: pd.DataFrame | None) -> dict[str, list[str]]:
     out: dict[str, list[str]] = {}
     if frame is None:
         return out
-    rows = zip(_strip(frame, "Numero_Fiche", True), _strip(frame, "Ancienne_Certification", True),
-               _strip(frame, "Nouvelle_Certification", True))
+    rows = zip(
+        _strip(frame, "Numero_Fiche", True),
+        _strip(frame, "Ancienne_Certification", True),
+        _strip(frame, "Nouvelle_Certification", True),
+    )
     for numero, old, new in rows:
         for before, after in ((old, numero), (numero, new)):
             if before and after and after not in out.setdefault(before, []):
@@ -150,13 +168,16 @@ def load_export(path: Path) -> Reference:
     try:
         zf = zipfile.ZipFile(path)
     except (OSError, zipfile.BadZipFile) as exc:
-        raise InputError(f"impossible d'ouvrir l'export France Compétences {path.name} "
-                         f"({getattr(exc, 'strerror', None) or exc}).") from None
+        raise InputError(
+            f"impossible d'ouvrir l'export France Compétences {path.name} ({getattr(exc, 'strerror', None) or exc})."
+        ) from None
     with zf:
         parts = members(zf)
         if "standard" not in parts:
-            raise InputError(f"{path.name} : pas de fichier export_fiches_CSV_Standard_*.csv dans le zip ; "
-                             "est-ce bien un export France Compétences ?")
+            raise InputError(
+                f"{path.name} : pas de fichier export_fiches_CSV_Standard_*.csv dans le zip ; "
+                "est-ce bien un export France Compétences ?"
+            )
         unknown: list[str] = []
         frames = {part: _read(zf, info, part, path, unknown) for part, info in parts.items()}
 
@@ -166,21 +187,28 @@ def load_export(path: Path) -> Reference:
     end_dates = [t.date(v, order) for v in ends]
     notes = [f"{path.name} : colonne(s) non reprise(s) : {', '.join(unknown)}."] if unknown else []
     if order == MONTH_FIRST:
-        notes.append(f"{path.name} : dates de fin d'enregistrement lues au format mois/jour/année "
-                     "(export retraité par un outil américain).")
+        notes.append(
+            f"{path.name} : dates de fin d'enregistrement lues au format mois/jour/année "
+            "(export retraité par un outil américain)."
+        )
     unreadable = [v for v, d in zip(ends, end_dates) if v and d is None]
     if unreadable:
-        notes.append(f"{path.name} : {len(unreadable)} date(s) de fin d'enregistrement illisible(s), "
-                     f"ignorée(s) (par exemple « {unreadable[0]} »).")
+        notes.append(
+            f"{path.name} : {len(unreadable)} date(s) de fin d'enregistrement illisible(s), "
+            f"ignorée(s) (par exemple « {unreadable[0]} »)."
+        )
     levels = [LEVEL.search(v) for v in _strip(std, "Nomenclature_Europe_Niveau")]
-    fiches = pd.DataFrame({
-        "intitule": _strip(std, "Intitule"),
-        "niveau": [m.group(1) if m else "" for m in levels],
-        "date_fin": pd.to_datetime(pd.Series(end_dates, dtype=object), errors="coerce").to_numpy(),
-        "actif": [v != "INACTIVE" for v in _strip(std, "Actif", True)],
-        "type_certification": _strip(std, "Abrege_Intitule"),
-        "illustratif": _strip(std, "Illustratif"),
-    }, index=pd.Index(_strip(std, "Numero_Fiche", True), name="numero", dtype=object))
+    fiches = pd.DataFrame(
+        {
+            "intitule": _strip(std, "Intitule"),
+            "niveau": [m.group(1) if m else "" for m in levels],
+            "date_fin": pd.to_datetime(pd.Series(end_dates, dtype=object), errors="coerce").to_numpy(),
+            "actif": [v != "INACTIVE" for v in _strip(std, "Actif", True)],
+            "type_certification": _strip(std, "Abrege_Intitule"),
+            "illustratif": _strip(std, "Illustratif"),
+        },
+        index=pd.Index(_strip(std, "Numero_Fiche", True), name="numero", dtype=object),
+    )
     for col in ("intitule", "niveau", "type_certification", "illustratif"):
         fiches[col] = fiches[col].astype(object)
     fiches = fiches[(fiches.index != "") & ~fiches.index.duplicated(keep="first")]
@@ -199,12 +227,15 @@ def load_export(path: Path) -> Reference:
 
     if "blocs de competences" in frames:
         b = frames["blocs de competences"]
-        blocs = pd.DataFrame({
-            "numero": _strip(b, "Numero_Fiche", True),
-            "code": [v.replace(" ", "") for v in _strip(b, "Bloc_Competences_Code", True)],
-            "intitule": _strip(b, "Bloc_Competences_Libelle"),
-            "illustratif": _strip(b, "Illustratif"),
-        }, dtype=object)
+        blocs = pd.DataFrame(
+            {
+                "numero": _strip(b, "Numero_Fiche", True),
+                "code": [v.replace(" ", "") for v in _strip(b, "Bloc_Competences_Code", True)],
+                "intitule": _strip(b, "Bloc_Competences_Libelle"),
+                "illustratif": _strip(b, "Illustratif"),
+            },
+            dtype=object,
+        )
         blocs = blocs[blocs["code"] != ""].drop_duplicates(["numero", "code"]).reset_index(drop=True)
     else:
         blocs = empty_frame(BLOC_COLUMNS)

@@ -8,6 +8,7 @@ a long one that merely contains the words).
 Codes: every code at one edit of the given one (a digit changed, added, dropped,
 or two neighbours swapped) that exists in the reference.
 """
+
 from __future__ import annotations
 
 import bisect
@@ -17,8 +18,26 @@ from dataclasses import dataclass, field
 
 from ..text import fold
 
-STOPWORDS = {"d", "de", "des", "du", "l", "la", "le", "les", "et", "en", "a", "au", "aux", "un", "une",
-             "pour", "par", "sur"}
+STOPWORDS = {
+    "d",
+    "de",
+    "des",
+    "du",
+    "l",
+    "la",
+    "le",
+    "les",
+    "et",
+    "en",
+    "a",
+    "au",
+    "aux",
+    "un",
+    "une",
+    "pour",
+    "par",
+    "sur",
+}
 CODE = re.compile(r"^\s*(?:(rncp|rs)\s*)?(\d{1,7})\s*$", re.IGNORECASE)
 
 
@@ -44,17 +63,18 @@ def word_similarity(query: str, word: str) -> float:
 class TitleIndex:
     """Inverted index word -> entry keys, over Certif Info records and fiches without a record."""
 
-    titles: dict[str, list[str]] = field(default_factory=dict)   # key -> title words
+    titles: dict[str, list[str]] = field(default_factory=dict)  # key -> title words
     postings: dict[str, set[str]] = field(default_factory=dict)  # word -> keys
-    vocabulary: list[str] = field(default_factory=list)          # sorted words
+    vocabulary: list[str] = field(default_factory=list)  # sorted words
 
     @classmethod
     def build(cls, reference) -> "TitleIndex":
         index = cls()
         entries = list(zip(reference.certifs.index, reference.certifs["intitule"]))
         linked = set(reference.certifs_by_fiche)
-        entries += [(k, title) for k, title in zip(reference.fiches.index, reference.fiches["intitule"])
-                    if k not in linked]
+        entries += [
+            (k, title) for k, title in zip(reference.fiches.index, reference.fiches["intitule"]) if k not in linked
+        ]
         for key, title in entries:
             words = tokens(str(title))
             index.titles[key] = words
@@ -109,11 +129,11 @@ def _one_edit(digits: str) -> set[str]:
     """Digit strings at one substitution, insertion, deletion or adjacent swap."""
     out = set()
     for i in range(len(digits)):
-        out.add(digits[:i] + digits[i + 1:])
+        out.add(digits[:i] + digits[i + 1 :])
         for d in "0123456789":
-            out.add(digits[:i] + d + digits[i + 1:])
+            out.add(digits[:i] + d + digits[i + 1 :])
         if i + 1 < len(digits):
-            out.add(digits[:i] + digits[i + 1] + digits[i] + digits[i + 2:])
+            out.add(digits[:i] + digits[i + 1] + digits[i] + digits[i + 2 :])
     for i in range(len(digits) + 1):
         for d in "0123456789":
             out.add(digits[:i] + d + digits[i:])

@@ -1,4 +1,5 @@
 """Small parsers shared by the reference loaders: codes, levels, flags, dates, lists."""
+
 from __future__ import annotations
 
 import datetime as dt

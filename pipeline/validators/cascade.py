@@ -5,6 +5,7 @@ too (PARENT_REJECTED). Up: a session without an accepted dispositif, an action
 without an accepted session, a formation without an accepted action are rejected
 (NO_CHILD). Every rejected record ends with at least one error finding naming it.
 """
+
 from __future__ import annotations
 
 import pandas as pd
@@ -51,8 +52,14 @@ def decide(tables: dict[str, Table], findings: Findings) -> dict[str, pd.Series]
             # NaN: no parent named or parent missing (already ORPHAN / REQUIRED).
             bad = ok & (parent_ok == False)  # noqa: E712 - NaN must not count
             for idx in table.typed.index[bad]:
-                findings.add(table, idx, "PARENT_REJECTED", field, target=ENTITIES[target].label,
-                             rejected="rejetée" if ENTITIES[target].feminine else "rejeté")
+                findings.add(
+                    table,
+                    idx,
+                    "PARENT_REJECTED",
+                    field,
+                    target=ENTITIES[target].label,
+                    rejected="rejetée" if ENTITIES[target].feminine else "rejeté",
+                )
             ok &= ~bad
         accepted[entity] = ok
 
@@ -65,7 +72,13 @@ def decide(tables: dict[str, Table], findings: Findings) -> dict[str, pd.Series]
         bad = accepted[entity] & ~key.isin(with_child)
         for idx in table.typed.index[bad]:
             accepted_word = "acceptée" if child.feminine else "accepté"
-            findings.add(table, idx, "NO_CHILD", None, none_accepted=f"{child.none_such} {accepted_word}",
-                         child_sheet=child.sheet)
+            findings.add(
+                table,
+                idx,
+                "NO_CHILD",
+                None,
+                none_accepted=f"{child.none_such} {accepted_word}",
+                child_sheet=child.sheet,
+            )
         accepted[entity] = accepted[entity] & ~bad
     return accepted

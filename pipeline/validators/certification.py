@@ -15,6 +15,7 @@ For each formation with « Référence Certif Info » = oui:
 - title, objective, programme, Formacodes, ROME codes, exit level and type come
   from the reference (TITLE_OVERRIDDEN warns when the title given differs).
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -30,8 +31,20 @@ from ..text import fold
 from .cross import session_formations
 from .fields import flagged_cells
 
-FILLED = ("intitule", "objectif_formation", "contenu_formation", "formacodes", "codes_rome", "niveau_sortie",
-          "type_certification", "code_certifinfo", "code_rncp", "code_rs", "blocs", "libelles_blocs")
+FILLED = (
+    "intitule",
+    "objectif_formation",
+    "contenu_formation",
+    "formacodes",
+    "codes_rome",
+    "niveau_sortie",
+    "type_certification",
+    "code_certifinfo",
+    "code_rncp",
+    "code_rs",
+    "blocs",
+    "libelles_blocs",
+)
 MAX_SUGGESTIONS = 5
 
 
@@ -64,8 +77,9 @@ def suggest(reference: Reference, code: str, title: str = "") -> str:
     parts = []
     for key in best:
         cert = found[key]
-        codes = ", ".join(c for c in (f"Certif Info {cert.code_certifinfo}" if cert.code_certifinfo else "",
-                                      cert.fiche) if c)
+        codes = ", ".join(
+            c for c in (f"Certif Info {cert.code_certifinfo}" if cert.code_certifinfo else "", cert.fiche) if c
+        )
         parts.append(f"{codes} « {cert.intitule} »")
     text = "Peut-être : " + " ; ".join(parts) if parts else "Aucune certification proche trouvée"
     if not reference.has_certifinfo:
@@ -82,8 +96,9 @@ def replacements(reference: Reference, cert: Certification) -> str | None:
             names.append(numero)
             continue
         new = found[0]
-        names.append(f"{numero} « {new.intitule} »"
-                     + (f" (Certif Info {new.code_certifinfo})" if new.code_certifinfo else ""))
+        names.append(
+            f"{numero} « {new.intitule} »" + (f" (Certif Info {new.code_certifinfo})" if new.code_certifinfo else "")
+        )
     for code in cert.successeurs:
         successor = reference.by_certifinfo(code)
         names.append(f"Certif Info {code}" + (f" « {successor.intitule} »" if successor else ""))
@@ -103,8 +118,10 @@ class Resolver:
         self.ends: dict = {}  # formation index -> end of registration (sessions after it are rejected)
         # cells read as plain dicts and fills collected, then written once per column:
         # per-cell pandas access costs more than the resolution itself
-        self.cells = {f: dict(zip(self.t.index, self.t[f].tolist()))
-                      for f in ("code_certifinfo", "code_rncp", "code_rs", "blocs", "validation")}
+        self.cells = {
+            f: dict(zip(self.t.index, self.t[f].tolist()))
+            for f in ("code_certifinfo", "code_rncp", "code_rs", "blocs", "validation")
+        }
         self.given_title = dict(zip(self.table.raw.index, self.table.raw["intitule"].tolist()))
         self.updates: dict[str, dict] = {f: {} for f in FILLED}
 
@@ -125,15 +142,18 @@ class Resolver:
                 return None, False
             cert = self.reference.by_certifinfo(certifinfo_code(ci))
             if cert is None:
-                self.add(idx, "CERTIFINFO_UNKNOWN", "code_certifinfo",
-                         suggestion=suggest(self.reference, certifinfo_code(ci), title))
+                self.add(
+                    idx,
+                    "CERTIFINFO_UNKNOWN",
+                    "code_certifinfo",
+                    suggestion=suggest(self.reference, certifinfo_code(ci), title),
+                )
                 return None, False
             agree = True
             for field, given, expected in (("code_rncp", rncp, cert.code_rncp), ("code_rs", rs, cert.code_rs)):
                 if given and not self.is_flagged(idx, field) and fiche_code(given) != expected:
                     empty = "un code RNCP vide" if field == "code_rncp" else "un code RS vide"
-                    self.add(idx, "RNCP_MISMATCH", field, certifinfo=cert.code_certifinfo,
-                             expected=expected or empty)
+                    self.add(idx, "RNCP_MISMATCH", field, certifinfo=cert.code_certifinfo, expected=expected or empty)
                     agree = False
             return cert, agree
         field, numero = ("code_rncp", rncp) if rncp else ("code_rs", rs)
@@ -143,8 +163,12 @@ class Resolver:
         if len(found) > 1:
             current = [c for c in found if not c.archive]
             if len(current) != 1:
-                self.add(idx, "CERTIFINFO_AMBIGUOUS", field,
-                         candidates=" ; ".join(f"{c.code_certifinfo} « {c.intitule} »" for c in found))
+                self.add(
+                    idx,
+                    "CERTIFINFO_AMBIGUOUS",
+                    field,
+                    candidates=" ; ".join(f"{c.code_certifinfo} « {c.intitule} »" for c in found),
+                )
                 return None, False
             found = current
         if not found:
@@ -155,15 +179,30 @@ class Resolver:
     # -- the rules
     def check_status(self, idx, cert: Certification) -> None:
         label = cert.code_certifinfo or cert.fiche
-        field = "code_certifinfo" if _text(self.cells["code_certifinfo"][idx]) else (
-            "code_rncp" if cert.code_rncp else "code_rs")
+        field = (
+            "code_certifinfo"
+            if _text(self.cells["code_certifinfo"][idx])
+            else ("code_rncp" if cert.code_rncp else "code_rs")
+        )
         hint = replacements(self.reference, cert)
         if cert.archive:
-            self.add(idx, "CERTIFINFO_INACTIVE", field, certification=label,
-                     reason="est archivée dans Certif Info", suggestion=hint)
+            self.add(
+                idx,
+                "CERTIFINFO_INACTIVE",
+                field,
+                certification=label,
+                reason="est archivée dans Certif Info",
+                suggestion=hint,
+            )
         elif cert.fiche_active is False and cert.date_fin is None:
-            self.add(idx, "CERTIFINFO_INACTIVE", field, certification=label,
-                     reason=f"n'est plus active au RNCP / RS (fiche {cert.fiche} inactive)", suggestion=hint)
+            self.add(
+                idx,
+                "CERTIFINFO_INACTIVE",
+                field,
+                certification=label,
+                reason=f"n'est plus active au RNCP / RS (fiche {cert.fiche} inactive)",
+                suggestion=hint,
+            )
         elif cert.date_fin is not None:
             self.ends[idx] = (cert.date_fin, label, hint)
 
@@ -177,20 +216,30 @@ class Resolver:
         for bloc in unknown:
             owner = self.reference.bloc_owner.get(bloc)
             hint = f"Ce bloc appartient à la certification {owner}" if owner else None
-            self.add(idx, "BLOC_UNKNOWN", "blocs", value=bloc, certification=cert.fiche,
-                     allowed=", ".join(known) or "aucun bloc", suggestion=hint)
+            self.add(
+                idx,
+                "BLOC_UNKNOWN",
+                "blocs",
+                value=bloc,
+                certification=cert.fiche,
+                allowed=", ".join(known) or "aucun bloc",
+                suggestion=hint,
+            )
         validation = _text(self.cells["validation"][idx])
         if unknown or not validation:
             return
         problem = None
         if validation == "totale" and given and set(given) != set(known):
             missing = [b for b in known if b not in given]
-            problem = (f"{len(given)} bloc(s) sur les {len(known)} de la certification {cert.fiche} ; "
-                       f"il manque {', '.join(missing)}")
+            problem = (
+                f"{len(given)} bloc(s) sur les {len(known)} de la certification {cert.fiche} ; "
+                f"il manque {', '.join(missing)}"
+            )
         elif validation == "partielle":
             if not known:
-                problem = (f"la certification {cert.fiche} n'a pas de blocs de compétences : "
-                           "choisissez la validation totale")
+                problem = (
+                    f"la certification {cert.fiche} n'a pas de blocs de compétences : choisissez la validation totale"
+                )
             elif not given:
                 problem = "aucun bloc de compétences indiqué : indiquez au moins un bloc de la certification"
             elif set(given) == set(known):
@@ -206,9 +255,13 @@ class Resolver:
     def fill(self, idx, cert: Certification, agree: bool) -> None:
         """The reference's values, as SOFI shows them (not modifiable there)."""
         values = {
-            "intitule": cert.intitule, "objectif_formation": cert.objectif, "contenu_formation": cert.programme,
-            "type_certification": cert.type_certification, "niveau_sortie": cert.niveau_lheo,
-            "formacodes": list(cert.formacodes[:5]), "codes_rome": list(cert.codes_rome[:5]),
+            "intitule": cert.intitule,
+            "objectif_formation": cert.objectif,
+            "contenu_formation": cert.programme,
+            "type_certification": cert.type_certification,
+            "niveau_sortie": cert.niveau_lheo,
+            "formacodes": list(cert.formacodes[:5]),
+            "codes_rome": list(cert.codes_rome[:5]),
         }
         if agree:
             values.update(code_certifinfo=cert.code_certifinfo, code_rncp=cert.code_rncp, code_rs=cert.code_rs)
@@ -245,9 +298,17 @@ class Resolver:
         for s_idx in sessions.typed.index[bad]:
             date_fin, label, hint = self.ends[int(f_idx[s_idx])]
             self.findings.add(
-                sessions, s_idx, "CERTIFINFO_INACTIVE", "date_debut", certification=label, suggestion=hint,
-                reason=(f"n'est plus enregistrée après le {date_fin:%d/%m/%Y} ; "
-                        f"or la session commence le {starts[s_idx]:%d/%m/%Y}"))
+                sessions,
+                s_idx,
+                "CERTIFINFO_INACTIVE",
+                "date_debut",
+                certification=label,
+                suggestion=hint,
+                reason=(
+                    f"n'est plus enregistrée après le {date_fin:%d/%m/%Y} ; "
+                    f"or la session commence le {starts[s_idx]:%d/%m/%Y}"
+                ),
+            )
 
     def run(self) -> None:
         t = self.t
@@ -265,8 +326,9 @@ class Resolver:
         self.check_sessions()
 
 
-def resolve_certifications(tables: dict[str, Table], findings: Findings, reference: Reference,
-                           today: dt.date | None = None) -> None:
+def resolve_certifications(
+    tables: dict[str, Table], findings: Findings, reference: Reference, today: dt.date | None = None
+) -> None:
     """Resolve every certifying formation; fill its typed columns in place; report findings."""
     table = tables["formation"]
     if table.typed is None or table.typed.empty or reference is None:

@@ -5,6 +5,7 @@ working on whole columns of the typed tables; none loops over rows except to emi
 (few) findings. The rules of fas.py, formation.py, dispositif.py and session.py run
 first (imported below, in this order), then these, top to bottom.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -80,7 +81,7 @@ def _report_duplicates(table: Table, keys: pd.Series, field: str, findings: Find
             field_here = "dispositif"
         else:
             field_here = field
-        where = (f"ligne {first_row[k]}" if pd.notna(first_row[k]) else f"ligne XML {first_line[k]}")
+        where = f"ligne {first_row[k]}" if pd.notna(first_row[k]) else f"ligne XML {first_line[k]}"
         findings.add(table, idx, "DUPLICATE_KEY", field_here, other=where)
     if seen is not None:
         _remember(table, keys, present, known)
@@ -121,13 +122,18 @@ def date_order(sessions: Table, ctx: Context) -> Hits:
     """A session's end before its start."""
     t = sessions.typed
     start_label = sessions.spec.field("date_debut").plain_label
-    return Hits(t["date_fin"] < t["date_debut"],
-                lambda idx: {"other_label": start_label,
-                             "other_value": str(sessions.raw.at[idx, "date_debut"]).strip()})
+    return Hits(
+        t["date_fin"] < t["date_debut"],
+        lambda idx: {"other_label": start_label, "other_value": str(sessions.raw.at[idx, "date_debut"]).strip()},
+    )
 
 
-@check("INSCRIPTION_PERIODS", "DATE_ORDER", entity="session",
-       fields=("inscription_type", "inscription_debut", "inscription_fin"))
+@check(
+    "INSCRIPTION_PERIODS",
+    "DATE_ORDER",
+    entity="session",
+    fields=("inscription_type", "inscription_debut", "inscription_fin"),
+)
 def inscription_periods(ctx: Context, findings: Findings) -> None:
     """Several inscription periods: starts and ends paired in order, one type for all or
     one per period, each end on or after its start."""
@@ -138,17 +144,34 @@ def inscription_periods(ctx: Context, findings: Findings) -> None:
     for idx, types, starts, ends in zip(t.index, *columns):
         types, starts, ends = (v if isinstance(v, list) else [] for v in (types, starts, ends))
         if len(starts) != len(ends):
-            findings.add(sessions, idx, "INSCRIPTION_PERIODS", "inscription_fin",
-                         problem=f"{len(starts)} date(s) de début pour {len(ends)} date(s) de fin")
+            findings.add(
+                sessions,
+                idx,
+                "INSCRIPTION_PERIODS",
+                "inscription_fin",
+                problem=f"{len(starts)} date(s) de début pour {len(ends)} date(s) de fin",
+            )
             continue
         if len(types) > 1 and len(types) != len(starts):
-            findings.add(sessions, idx, "INSCRIPTION_PERIODS", "inscription_type",
-                         problem=f"{len(types)} types pour {len(starts)} période(s)")
+            findings.add(
+                sessions,
+                idx,
+                "INSCRIPTION_PERIODS",
+                "inscription_type",
+                problem=f"{len(types)} types pour {len(starts)} période(s)",
+            )
             continue
         for start, end in zip(starts, ends):
             if end < start:
-                findings.add(sessions, idx, "DATE_ORDER", "inscription_fin", value=end.strftime("%d/%m/%Y"),
-                             other_label=start_label, other_value=start.strftime("%d/%m/%Y"))
+                findings.add(
+                    sessions,
+                    idx,
+                    "DATE_ORDER",
+                    "inscription_fin",
+                    value=end.strftime("%d/%m/%Y"),
+                    other_label=start_label,
+                    other_value=start.strftime("%d/%m/%Y"),
+                )
 
 
 @rule("PLACES", "dispositif", fields=("nb_places_restantes", "effectif_minimal"))
@@ -157,11 +180,15 @@ def places(table: Table, ctx: Context) -> list[Hits]:
     t = table.typed
 
     def over(field: str, other: str, what: str) -> Hits:
-        return Hits(t[field] > t[other], lambda idx: {"problem": f"dépasse {what} ({_num(t.at[idx, other])})"},
-                    field=field)
-    return [over("nb_places_restantes", "nb_places", "le nombre de places du dispositif"),
-            over("effectif_minimal", "nb_places", "le nombre de places du dispositif"),
-            over("effectif_minimal", "capacite_simultanee", "la capacité simultanée")]
+        return Hits(
+            t[field] > t[other], lambda idx: {"problem": f"dépasse {what} ({_num(t.at[idx, other])})"}, field=field
+        )
+
+    return [
+        over("nb_places_restantes", "nb_places", "le nombre de places du dispositif"),
+        over("effectif_minimal", "nb_places", "le nombre de places du dispositif"),
+        over("effectif_minimal", "capacite_simultanee", "la capacité simultanée"),
+    ]
 
 
 def _num(value) -> str:
@@ -188,8 +215,14 @@ def derived_ttc(ctx: Context, findings: Findings) -> None:
         for idx in t.index[derive]:
             value = float(expected[idx])
             column.at[idx] = int(value) if value.is_integer() else value
-            findings.add(table, idx, "VALUE_DERIVED", "frais_ttc", derived=f"{_money(value)} € retenu",
-                         how=f"frais HT {_money(ht[idx])} € × (1 + TVA {tva[idx] * 100:g} %)")
+            findings.add(
+                table,
+                idx,
+                "VALUE_DERIVED",
+                "frais_ttc",
+                derived=f"{_money(value)} € retenu",
+                how=f"frais HT {_money(ht[idx])} € × (1 + TVA {tva[idx] * 100:g} %)",
+            )
         t["frais_ttc"] = column
 
 
@@ -197,9 +230,10 @@ def derived_ttc(ctx: Context, findings: Findings) -> None:
 def price_ttc(table: Table, ctx: Context) -> Hits:
     """TTC = HT × (1 + TVA) to the cent, when all three are given."""
     ht, tva, ttc, expected = _prices(table.typed)
-    return Hits((expected - ttc.round(2)).abs() > 0.005,
-                lambda idx: {"ht": _money(ht[idx]), "tva": f"{tva[idx] * 100:g} %",
-                             "expected": _money(expected[idx])})
+    return Hits(
+        (expected - ttc.round(2)).abs() > 0.005,
+        lambda idx: {"ht": _money(ht[idx]), "tva": f"{tva[idx] * 100:g} %", "expected": _money(expected[idx])},
+    )
 
 
 def _money(value: float) -> str:
@@ -226,9 +260,13 @@ def parcours(sessions: Table, ctx: Context) -> Hits:
     parcours = t["types_parcours"]
     has = parcours.map(lambda v: set(v) if isinstance(v, list) else set())
     missing = has.map(lambda s: [p for p in ("modulaire", "individualisé") if p not in s])
-    return Hits(individual & parcours.notna() & missing.map(bool),
-                lambda idx: {"formation": formations.at[int(f_idx[idx]), "ref_formation"],
-                             "missing": " et ".join(f"« {m} »" for m in missing[idx])})
+    return Hits(
+        individual & parcours.notna() & missing.map(bool),
+        lambda idx: {
+            "formation": formations.at[int(f_idx[idx]), "ref_formation"],
+            "missing": " et ".join(f"« {m} »" for m in missing[idx]),
+        },
+    )
 
 
 @rule("DURATION_EXCEEDS_PERIOD", "session", "duree_centre_h")
@@ -237,18 +275,24 @@ def duration_exceeds_period(sessions: Table, ctx: Context) -> Hits:
     t = sessions.typed
     days = (t["date_fin"] - t["date_debut"]).dt.days + 1
     hours = pd.to_numeric(t["duree_centre_h"], errors="coerce")
-    return Hits((days > 0) & (hours > 10 * days),
-                lambda idx: {"debut": t.at[idx, "date_debut"].strftime("%d/%m/%Y"),
-                             "fin": t.at[idx, "date_fin"].strftime("%d/%m/%Y"), "days": int(days[idx])})
+    return Hits(
+        (days > 0) & (hours > 10 * days),
+        lambda idx: {
+            "debut": t.at[idx, "date_debut"].strftime("%d/%m/%Y"),
+            "fin": t.at[idx, "date_fin"].strftime("%d/%m/%Y"),
+            "days": int(days[idx]),
+        },
+    )
 
 
 @rule("SESSION_ENDED", "session", "date_fin")
 def session_ended(sessions: Table, ctx: Context) -> Hits:
     """The session's end date is already past on the run date."""
     t = sessions.typed
-    return Hits(t["date_fin"] < pd.Timestamp(ctx.today),
-                lambda idx: {"value": t.at[idx, "date_fin"].strftime("%d/%m/%Y"),
-                             "today": ctx.today.strftime("%d/%m/%Y")})
+    return Hits(
+        t["date_fin"] < pd.Timestamp(ctx.today),
+        lambda idx: {"value": t.at[idx, "date_fin"].strftime("%d/%m/%Y"), "today": ctx.today.strftime("%d/%m/%Y")},
+    )
 
 
 def run_cross_checks(tables: Tables, findings: Findings, today: dt.date) -> None:

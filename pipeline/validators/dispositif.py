@@ -4,6 +4,7 @@ DISPOSITIF_PUBLICS: each public of a dispositif must be one its list entry admit
 (a Programme Région offer is for jobseekers, not for « salarié »). An entry with no
 publics admits every public.
 """
+
 from __future__ import annotations
 
 from ..dispositifs import current
@@ -37,5 +38,12 @@ def publics_of_dispositif(ctx: Context, findings: Findings) -> None:
             if code not in entry.publics:
                 choice = publics.by_code(code)
                 allowed = ", ".join(sorted(_public_label(publics, c) for c in entry.publics))
-                findings.add(table, idx, "DISPOSITIF_PUBLICS", "publics", dispositif=entry.label,
-                             public=choice.label if choice else code, allowed=allowed)
+                findings.add(
+                    table,
+                    idx,
+                    "DISPOSITIF_PUBLICS",
+                    "publics",
+                    dispositif=entry.label,
+                    public=choice.label if choice else code,
+                    allowed=allowed,
+                )

@@ -6,6 +6,7 @@ whole FAS code `19482-89393-143842` (an action's as `19482-89393`): the leading
 numbers must then be those of its action and formation, when these carry a SOFI
 code (FAS_MISMATCH). The typed code keeps the record's own number (the last part).
 """
+
 from __future__ import annotations
 
 import pandas as pd
@@ -15,8 +16,10 @@ from ..tables import Table
 from .registry import Context, check
 
 # entity, its SOFI code, parent entity, parent's SOFI code, parent key field
-CHAIN = (("action", "code_action", "formation", "code_formation", "ref_formation"),
-         ("session", "code_session", "action", "code_action", "ref_action"))
+CHAIN = (
+    ("action", "code_action", "formation", "code_formation", "ref_formation"),
+    ("session", "code_session", "action", "code_action", "ref_action"),
+)
 
 
 def _codes(table: Table, field: str) -> dict:
@@ -61,7 +64,7 @@ def fas_codes(ctx: Context, findings: Findings) -> None:
         t = table.typed
         for idx, own in parts[entity].items():
             ref = t.at[idx, parent_key]
-            known = (formation_code if parent == "formation" else action_code)
+            known = formation_code if parent == "formation" else action_code
             if pd.isna(ref) or ref not in known:
                 continue  # no parent: ORPHAN or REQUIRED already says so
             expected = [known[ref]]
@@ -71,9 +74,13 @@ def fas_codes(ctx: Context, findings: Findings) -> None:
             for number, code, which in zip(own[:-1][::-1], expected[::-1], (parent, "formation")):
                 if not _blank(code) and number != str(code):  # a parent without a code cannot disagree
                     label = "l'action" if which == "action" else "la formation"
-                    findings.add(table, idx, "FAS_MISMATCH", field,
-                                 problem=f"le code FAS désigne {label} {number}, mais {label} de la ligne "
-                                         f"a le code SOFI {code}")
+                    findings.add(
+                        table,
+                        idx,
+                        "FAS_MISMATCH",
+                        field,
+                        problem=f"le code FAS désigne {label} {number}, mais {label} de la ligne a le code SOFI {code}",
+                    )
                     break
 
 

@@ -5,6 +5,7 @@ place. Validation is lazy: pandera collects every failing cell of every column, 
 each failure case becomes a finding through the check's position in its column.
 A cell that already failed normalisation is not reported twice.
 """
+
 from __future__ import annotations
 
 import re
@@ -37,6 +38,7 @@ KNOWN_CODES: dict[str, tuple[Callable[[], frozenset[str]], str]] = {
 @dataclass(frozen=True)
 class Meaning:
     """What a failing check means: its finding code and message parameters."""
+
     code: str
     params: tuple[tuple[str, str], ...] = ()
     element: Callable | None = None  # multi-valued field: the test of one element, to name the bad ones
@@ -53,8 +55,9 @@ def _matches(pattern: str):
 
 def _format(field: Field, expected: str | None = None) -> Meaning:
     default_expected, hint = EXPECTED.get(field.kind, EXPECTED[Kind.CODE])
-    return Meaning("BAD_FORMAT", (("expected", expected or default_expected),
-                                  ("hint", hint.format(example=field.example or "—"))))
+    return Meaning(
+        "BAD_FORMAT", (("expected", expected or default_expected), ("hint", hint.format(example=field.example or "—")))
+    )
 
 
 def _range(field: Field) -> list[tuple[pa.Check, Meaning]]:
@@ -67,20 +70,33 @@ def _range(field: Field) -> list[tuple[pa.Check, Meaning]]:
         else:
             bound, expected = f"inférieur à {field.minimum:g}", f"supérieur ou égal à {field.minimum:g}"
             check = pa.Check.ge(field.minimum)
-        checks.append((check, Meaning(code, (("bound", bound), ("expected", expected),
-                                             ("problem", f"doit être au moins {field.minimum:g}")))))
+        checks.append(
+            (
+                check,
+                Meaning(
+                    code,
+                    (("bound", bound), ("expected", expected), ("problem", f"doit être au moins {field.minimum:g}")),
+                ),
+            )
+        )
     if field.maximum is not None:
         bound, expected = f"supérieur à {field.maximum:g}", f"inférieur ou égal à {field.maximum:g}"
         problem = f"doit valoir au plus {field.maximum:g}"
-        checks.append((pa.Check.le(field.maximum),
-                       Meaning(code, (("bound", bound), ("expected", expected), ("problem", problem)))))
+        checks.append(
+            (
+                pa.Check.le(field.maximum),
+                Meaning(code, (("bound", bound), ("expected", expected), ("problem", problem))),
+            )
+        )
     return checks
 
 
 def _text_check(extra: TextCheck) -> tuple[pa.Check, Meaning]:
     """A TextCheck of the model as a pandera check and its BAD_FORMAT meaning."""
+
     def found(s: pd.Series) -> pd.Series:
         return s.str.contains(extra.pattern, case=not extra.ignore_case, regex=True)
+
     check = pa.Check(found) if extra.present else pa.Check(lambda s: ~found(s))
     return check, Meaning("BAD_FORMAT", (("expected", extra.expected), ("hint", extra.hint)))
 
@@ -107,12 +123,17 @@ def field_checks(field: Field) -> list[tuple[pa.Check, Meaning]]:
     if field.known_codes:
         load, expected = KNOWN_CODES[field.known_codes]
         known = load()
-        checks.append((pa.Check(_each(lambda v: v in known)),
-                       replace(_format(field, expected), element=lambda v: v in known)))
+        checks.append(
+            (pa.Check(_each(lambda v: v in known)), replace(_format(field, expected), element=lambda v: v in known))
+        )
     checks.extend(_text_check(extra) for extra in field.checks)
     if field.max_items:
-        checks.append((pa.Check(lambda s: s.map(len) <= field.max_items),
-                       Meaning("TOO_MANY", (("maximum", str(field.max_items)),))))
+        checks.append(
+            (
+                pa.Check(lambda s: s.map(len) <= field.max_items),
+                Meaning("TOO_MANY", (("maximum", str(field.max_items)),)),
+            )
+        )
     checks.extend(_range(field))
     return checks
 
@@ -126,8 +147,7 @@ def entity_schema(entity: str) -> tuple[pa.DataFrameSchema, dict[tuple[str, int]
         checks = field_checks(field)
         for number, (_, meaning) in enumerate(checks):
             meanings[(field.name, number)] = meaning
-        columns[field.name] = pa.Column(None, checks=[c for c, _ in checks], nullable=not field.required,
-                                        required=True)
+        columns[field.name] = pa.Column(None, checks=[c for c, _ in checks], nullable=not field.required, required=True)
     return pa.DataFrameSchema(columns, name=entity), meanings
 
 
@@ -148,8 +168,7 @@ def validate_fields(table: Table, findings: Findings, already: set[tuple[str, in
         _subset(table.entity, columns).validate(typed[list(columns)], lazy=True)
     except pa.errors.SchemaErrors as errors:
         cases = errors.failure_cases
-        absent = {(src, sheet, name) for entity, src, sheet, name in findings.missing_columns
-                  if entity == table.entity}
+        absent = {(src, sheet, name) for entity, src, sheet, name in findings.missing_columns if entity == table.entity}
         dropped: list[tuple[int, str, Callable | None]] = []
         for case in cases.itertuples(index=False):
             if case.index is None or pd.isna(case.index):

@@ -10,6 +10,7 @@ site rejects, in cascade, the actions and sessions using it. Sites that no offer
 uses (a shared directory) and training places (site lieu: a hospital, a rented room)
 are not checked.
 """
+
 from __future__ import annotations
 
 import re

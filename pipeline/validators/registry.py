@@ -15,6 +15,7 @@ findings by place, and findings of one cell keep the order they were found in.
 docs/codes.md lists the registry (`make docs`), so the catalogue shows which entity
 and field each rule checks.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -32,6 +33,7 @@ Tables = dict[str, Table]
 @dataclass(frozen=True)
 class Context:
     """What a rule may read besides its own table."""
+
     tables: Tables
     today: dt.date
 
@@ -41,6 +43,7 @@ class Hits:
     """Records flagged by a rule: a boolean mask over the table's index (NA is not
     flagged), the message parameters of one record, and the field whose cell the
     finding points to when it is not the rule's own."""
+
     mask: pd.Series
     params: Callable[[Any], dict] | None = None
     field: str | None = None
@@ -52,12 +55,13 @@ RuleResult = Union[pd.Series, Hits, Iterable[Hits]]
 @dataclass(frozen=True)
 class Registered:
     """One entry of the registry."""
+
     codes: tuple[str, ...]
-    entity: str | None          # None: the check walks several entities itself
+    entity: str | None  # None: the check walks several entities itself
     field: str | None
     function: Callable
     needs: tuple[str, ...] = ()  # other entities that must have records for the rule to apply
-    masked: bool = True          # @rule (mask) or @check (adds its findings)
+    masked: bool = True  # @rule (mask) or @check (adds its findings)
     fields: tuple[str, ...] = ()  # the cells its findings may point to, besides `field`
 
     def checks(self, entity: str, field: str) -> bool:
@@ -87,22 +91,27 @@ class Registered:
 REGISTRY: list[Registered] = []
 
 
-def rule(code: str, entity: str, field: str | None = None, *, fields: tuple[str, ...] = (),
-         needs: tuple[str, ...] = ()):
+def rule(
+    code: str, entity: str, field: str | None = None, *, fields: tuple[str, ...] = (), needs: tuple[str, ...] = ()
+):
     """Register `function(table, ctx) -> mask | Hits | [Hits…]` as the rule `code`; `fields`:
     the other cells its Hits point to."""
+
     def register(function: Callable[[Table, Context], RuleResult]):
         REGISTRY.append(Registered((code,), entity, field, function, needs, fields=fields))
         return function
+
     return register
 
 
 def check(*codes: str, entity: str | None = None, fields: tuple[str, ...] = ()):
     """Register `function(ctx, findings)`, which adds findings of `codes` itself (at `fields`
     of `entity`, when it names them)."""
+
     def register(function: Callable[[Context, Findings], None]):
         REGISTRY.append(Registered(codes, entity, None, function, masked=False, fields=fields))
         return function
+
     return register
 
 

@@ -6,6 +6,7 @@ goes with no other type. SPECIAL_CHARACTERS: SOFI's « Objectifs » takes no spe
 characters (seed): symbols and emojis (Unicode So), private-use, unassigned and
 control characters other than tabs and line breaks.
 """
+
 from __future__ import annotations
 
 import unicodedata
@@ -37,17 +38,27 @@ def contradictions(ctx: Context, findings: Findings) -> None:
             for group in groups:
                 present = [v for v in group if v in values]
                 if len(present) > 1:
-                    findings.add(table, idx, "CONTRADICTORY_VALUES", field,
-                                 values=" et ".join(f"« {v} »" for v in present),
-                                 hint=" ou ".join(group))
+                    findings.add(
+                        table,
+                        idx,
+                        "CONTRADICTORY_VALUES",
+                        field,
+                        values=" et ".join(f"« {v} »" for v in present),
+                        hint=" ou ".join(group),
+                    )
     for (entity, field), alone in ALONE.items():
         table = tables[entity]
         for idx, values in zip(table.typed.index, table.typed[field].tolist()):
             if isinstance(values, list) and alone in values and len(set(values)) > 1:
                 others = [v for v in dict.fromkeys(values) if v != alone]
-                findings.add(table, idx, "CONTRADICTORY_VALUES", field,
-                             values=" et ".join(f"« {v} »" for v in [alone, *others]),
-                             hint=f"« {alone} » ou les types connus")
+                findings.add(
+                    table,
+                    idx,
+                    "CONTRADICTORY_VALUES",
+                    field,
+                    values=" et ".join(f"« {v} »" for v in [alone, *others]),
+                    hint=f"« {alone} » ou les types connus",
+                )
 
 
 def special_characters(text: str) -> list[str]:

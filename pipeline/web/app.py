@@ -10,6 +10,7 @@ Routes
     GET  /tableau-de-bord               the base's counters and sessions by start month (--base)
     GET  /modele.xlsx                   the template workbook to fill
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -53,13 +54,16 @@ log = logging.getLogger("fasd.web")
 HERE = Path(__file__).parent
 CSRF_COOKIE = "fasd_csrf"
 MAX_FILES = 20
-SWEEP_EVERY = 600   # seconds between two retention sweeps
+SWEEP_EVERY = 600  # seconds between two retention sweeps
 SECURITY_HEADERS = [
-    (b"content-security-policy", b"default-src 'self'; img-src 'self' data:; style-src 'self'; "
-                                 b"script-src 'self'; form-action 'self'; frame-ancestors 'none'; "
-                                 b"base-uri 'none'; object-src 'none'"),
+    (
+        b"content-security-policy",
+        b"default-src 'self'; img-src 'self' data:; style-src 'self'; "
+        b"script-src 'self'; form-action 'self'; frame-ancestors 'none'; "
+        b"base-uri 'none'; object-src 'none'",
+    ),
     (b"x-content-type-options", b"nosniff"),
-    (b"referrer-policy", b"no-referrer"),      # the upload id is the key to its results
+    (b"referrer-policy", b"no-referrer"),  # the upload id is the key to its results
     (b"x-frame-options", b"DENY"),
 ]
 
@@ -88,11 +92,13 @@ class Runner:
         self.executor.submit(self._run, folder, apply)
 
     def _run(self, folder: Path, apply: bool = False) -> None:
-        said = False    # the worker wrote its final state itself (exit 0 or 1)
+        said = False  # the worker wrote its final state itself (exit 0 or 1)
         try:
             if self.processes:
-                child = subprocess.Popen([sys.executable, "-m", "pipeline.web.worker", str(folder)]
-                                         + (["--appliquer"] if apply else []), stdin=subprocess.DEVNULL)
+                child = subprocess.Popen(
+                    [sys.executable, "-m", "pipeline.web.worker", str(folder)] + (["--appliquer"] if apply else []),
+                    stdin=subprocess.DEVNULL,
+                )
                 with self.lock:
                     self.running.add(child)
                 code = child.wait()
@@ -127,32 +133,38 @@ class Runner:
                 child.terminate()
 
 
-INTERRUPTED = ("Le traitement a été interrompu (manque de mémoire ou arrêt du serveur). "
-               "Réessayez avec un fichier plus petit, ou signalez-le à l'équipe qui gère l'outil.")
+INTERRUPTED = (
+    "Le traitement a été interrompu (manque de mémoire ou arrêt du serveur). "
+    "Réessayez avec un fichier plus petit, ou signalez-le à l'équipe qui gère l'outil."
+)
 
 
 def create_app(settings: Settings, runner: Runner | None = None) -> SecurityHeaders:
     runner = runner or Runner(settings.workers)
     templates = Jinja2Templates(directory=str(HERE / "templates"))
     templates.env.filters["nombre"] = results.number
-    templates.env.globals.update(entity_labels=SHEETS, base=bool(settings.base),
-                                 token_required=bool(settings.token),
-                                 severity_labels=results.SEVERITY_LABELS, where=results.where,
-                                 max_mb=settings.max_upload_bytes // MB,
-                                 retention_hours=round(settings.retention_seconds / 3600))
+    templates.env.globals.update(
+        entity_labels=SHEETS,
+        base=bool(settings.base),
+        token_required=bool(settings.token),
+        severity_labels=results.SEVERITY_LABELS,
+        where=results.where,
+        max_mb=settings.max_upload_bytes // MB,
+        retention_hours=round(settings.retention_seconds / 3600),
+    )
 
     def render(request: Request, name: str, context: dict | None = None, status: int = 200) -> Response:
         token = request.cookies.get(CSRF_COOKIE) or secrets.token_urlsafe(32)
-        response = templates.TemplateResponse(request, name, {"csrf": token, **(context or {})},
-                                              status_code=status)
+        response = templates.TemplateResponse(request, name, {"csrf": token, **(context or {})}, status_code=status)
         response.headers["cache-control"] = "no-store"
         if request.cookies.get(CSRF_COOKIE) != token:
             response.set_cookie(CSRF_COOKIE, token, httponly=True, samesite="strict", path="/")
         return response
 
     def form_page(request: Request, errors: list[str] | None = None, status: int = 200, today=None):
-        return render(request, "index.html", {"errors": errors or [],
-                                              "today": today or dt.date.today().isoformat()}, status)
+        return render(
+            request, "index.html", {"errors": errors or [], "today": today or dt.date.today().isoformat()}, status
+        )
 
     async def index(request: Request):
         return form_page(request)
@@ -163,9 +175,15 @@ def create_app(settings: Settings, runner: Runner | None = None) -> SecurityHead
         try:
             form = await _read_form(request, settings.max_upload_bytes)
         except TooLarge:
-            return form_page(request, [f"L'envoi dépasse la taille maximale de "
-                                       f"{settings.max_upload_bytes // MB} Mo. Découpez l'offre en "
-                                       "plusieurs fichiers, ou retirez les feuilles inutiles."], 413)
+            return form_page(
+                request,
+                [
+                    f"L'envoi dépasse la taille maximale de "
+                    f"{settings.max_upload_bytes // MB} Mo. Découpez l'offre en "
+                    "plusieurs fichiers, ou retirez les feuilles inutiles."
+                ],
+                413,
+            )
         try:
             return await _store_upload(request, form)
         finally:
@@ -180,8 +198,9 @@ def create_app(settings: Settings, runner: Runner | None = None) -> SecurityHead
         try:
             today = dt.date.fromisoformat(today).isoformat() if today else dt.date.today().isoformat()
         except ValueError:
-            return form_page(request, [f"La date de référence « {today} » n'est pas une date "
-                                       "(attendu : AAAA-MM-JJ)."], 422)
+            return form_page(
+                request, [f"La date de référence « {today} » n'est pas une date (attendu : AAAA-MM-JJ)."], 422
+            )
         profil = str(form.get("profil") or "")
         if profil not in ("", "sofi", "lheo"):
             return form_page(request, [f"Profil inconnu : « {profil} » (sofi ou lheo)."], 422, today)
@@ -190,11 +209,10 @@ def create_app(settings: Settings, runner: Runner | None = None) -> SecurityHead
             return form_page(request, [f"Périmètre inconnu : « {perimetre} » (partiel ou complet)."], 422, today)
         uploads = [f for f in form.getlist("fichiers") if isinstance(f, UploadFile) and f.filename]
         if not uploads:
-            return form_page(request, ["Choisissez au moins un fichier d'offres (xlsx, csv ou XML LHÉO)."],
-                             422, today)
+            return form_page(request, ["Choisissez au moins un fichier d'offres (xlsx, csv ou XML LHÉO)."], 422, today)
         if len(uploads) > MAX_FILES:
             return form_page(request, [f"Envoyez au plus {MAX_FILES} fichiers à la fois."], 422, today)
-        extras = {}   # the annuaire and the column mapping, each optional
+        extras = {}  # the annuaire and the column mapping, each optional
         for name in ("annuaire", "colonnes"):
             f = form.get(name)
             if isinstance(f, UploadFile) and f.filename:
@@ -209,23 +227,32 @@ def create_app(settings: Settings, runner: Runner | None = None) -> SecurityHead
             except NotAnOffer as exc:
                 errors.append(str(exc))
                 kinds.append(None)
-        extra_kinds = dict(zip(extras, kinds[len(uploads):]))
-        extra_labels = dict(zip(extras, labels[len(uploads):]))
+        extra_kinds = dict(zip(extras, kinds[len(uploads) :]))
+        extra_labels = dict(zip(extras, labels[len(uploads) :]))
         if extra_kinds.get("annuaire") and extra_kinds["annuaire"] not in WORKBOOK_KINDS:
-            errors.append(f"L'annuaire « {extra_labels['annuaire']} » doit être un classeur "
-                          "(feuilles Sites et Contacts).")
+            errors.append(
+                f"L'annuaire « {extra_labels['annuaire']} » doit être un classeur (feuilles Sites et Contacts)."
+            )
         if extra_kinds.get("colonnes") and extra_kinds["colonnes"] != "csv":
             errors.append(f"La correspondance des colonnes « {extra_labels['colonnes']} » doit être un fichier CSV.")
         if errors:
             return form_page(request, errors, 422, today)
         job_id = new_id()
         folder = settings.data_dir / job_id
-        meta: dict[str, Any] = {"created": time.time(), "today": today, "reference": settings.reference,
-                "profil": profil or None, "files": [], "annuaire": None, "colonnes": None,
-                "dispositifs": settings.dispositifs,
-                "base": settings.base, "perimetre": perimetre if settings.base else None}
+        meta: dict[str, Any] = {
+            "created": time.time(),
+            "today": today,
+            "reference": settings.reference,
+            "profil": profil or None,
+            "files": [],
+            "annuaire": None,
+            "colonnes": None,
+            "dispositifs": settings.dispositifs,
+            "base": settings.base,
+            "perimetre": perimetre if settings.base else None,
+        }
         stored = []
-        for i, (label, kind) in enumerate(zip(labels, kinds[:len(uploads)]), 1):
+        for i, (label, kind) in enumerate(zip(labels, kinds[: len(uploads)]), 1):
             meta["files"].append({"stored": f"upload-{i}.{kind}", "label": label})
             stored.append(f"upload-{i}.{kind}")
         for name in extras:
@@ -247,8 +274,12 @@ def create_app(settings: Settings, runner: Runner | None = None) -> SecurityHead
         folder = job_or_404(request)
         meta = read_json(folder / "meta.json") or {}
         state = read_state(folder)
-        context: dict[str, Any] = {"job_id": folder.name, "meta": meta, "state": state,
-                                   "progress": progress_view(state)}
+        context: dict[str, Any] = {
+            "job_id": folder.name,
+            "meta": meta,
+            "state": state,
+            "progress": progress_view(state),
+        }
         if state["status"] in ("queued", "running"):
             return render(request, "progress.html", context)
         if state["status"] == "failed":
@@ -258,6 +289,7 @@ def create_app(settings: Settings, runner: Runner | None = None) -> SecurityHead
             raise HTTPException(404)
         if settings.base:
             from .catalogue import change_view
+
             context["changes"] = change_view(folder)
         return render(request, "result.html", {**context, **result_context(request, folder, run)})
 
@@ -278,12 +310,17 @@ def create_app(settings: Settings, runner: Runner | None = None) -> SecurityHead
         if settings.token:
             given = form.get("jeton")
             if not (isinstance(given, str) and hmac.compare_digest(given.encode(), settings.token.encode())):
-                return apply_refused(request, folder, "Jeton d'accès incorrect : les modifications n'ont "
-                                     "pas été appliquées au catalogue.", 403)
+                return apply_refused(
+                    request,
+                    folder,
+                    "Jeton d'accès incorrect : les modifications n'ont pas été appliquées au catalogue.",
+                    403,
+                )
         state = read_state(folder)
         if state.get("status") != "done" or state.get("applied"):
-            return apply_refused(request, folder, "Cet envoi a déjà été appliqué au catalogue, ou son "
-                                 "traitement n'est pas terminé.", 409)
+            return apply_refused(
+                request, folder, "Cet envoi a déjà été appliqué au catalogue, ou son traitement n'est pas terminé.", 409
+            )
         write_json(folder / "state.json", {"status": "queued", "stages": {}, "applying": True})
         runner.submit(folder, apply=True)
         return RedirectResponse(f"/envois/{folder.name}", status_code=303)
@@ -296,6 +333,7 @@ def create_app(settings: Settings, runner: Runner | None = None) -> SecurityHead
         if run is None or state.get("status") != "done":
             return render(request, "message.html", {"title": "Requête refusée", "text": message}, status)
         from .catalogue import change_view
+
         context = {"job_id": folder.name, "meta": meta, "state": state, "changes": change_view(folder)}
         return render(request, "result.html", {**context, **result_context(request, folder, run)}, status)
 
@@ -304,6 +342,7 @@ def create_app(settings: Settings, runner: Runner | None = None) -> SecurityHead
             raise HTTPException(404)
         from ..errors import FasdError
         from .catalogue import dashboard as counters
+
         try:
             data = await run_in_threadpool(counters, settings.base)
         except FasdError as exc:
@@ -321,8 +360,7 @@ def create_app(settings: Settings, runner: Runner | None = None) -> SecurityHead
         path = folder / "out" / name
         if name not in DOWNLOADS or not path.is_file():
             raise HTTPException(404)
-        return FileResponse(path, media_type=DOWNLOADS[name], filename=name,
-                            headers={"cache-control": "no-store"})
+        return FileResponse(path, media_type=DOWNLOADS[name], filename=name, headers={"cache-control": "no-store"})
 
     template_lock = asyncio.Lock()
 
@@ -331,29 +369,44 @@ def create_app(settings: Settings, runner: Runner | None = None) -> SecurityHead
         async with template_lock:
             if not path.is_file():
                 from ..template import write_template
+
                 await run_in_threadpool(write_template, path)
         return FileResponse(path, media_type=DOWNLOADS["report.xlsx"], filename="offre-fasd.xlsx")
 
     async def not_found(request: Request, exc: Exception):
-        return render(request, "message.html", {
-            "title": "Page introuvable",
-            "text": "Cette adresse ne correspond à rien, ou l'envoi a été supprimé : les résultats "
-                    f"sont conservés {round(settings.retention_seconds / 3600)} heure(s)."}, 404)
+        return render(
+            request,
+            "message.html",
+            {
+                "title": "Page introuvable",
+                "text": "Cette adresse ne correspond à rien, ou l'envoi a été supprimé : les résultats "
+                f"sont conservés {round(settings.retention_seconds / 3600)} heure(s).",
+            },
+            404,
+        )
 
     async def http_error(request: Request, exc: HTTPException):
         if exc.status_code == 404:
             return await not_found(request, exc)
-        return render(request, "message.html", {"title": "Requête refusée",
-                                                "text": "Cette requête n'est pas acceptée ici."},
-                      exc.status_code)
+        return render(
+            request,
+            "message.html",
+            {"title": "Requête refusée", "text": "Cette requête n'est pas acceptée ici."},
+            exc.status_code,
+        )
 
     async def server_error(request: Request, exc: Exception):
-        log.error("error on %s %s:\n%s", request.method, request.url.path,
-                  "".join(traceback.format_exception(exc)))
-        return render(request, "message.html", {
-            "title": "Erreur interne",
-            "text": "Le serveur a rencontré une erreur. Réessayez ; si elle revient, signalez-la à "
-                    "l'équipe qui gère l'outil."}, 500)
+        log.error("error on %s %s:\n%s", request.method, request.url.path, "".join(traceback.format_exception(exc)))
+        return render(
+            request,
+            "message.html",
+            {
+                "title": "Erreur interne",
+                "text": "Le serveur a rencontré une erreur. Réessayez ; si elle revient, signalez-la à "
+                "l'équipe qui gère l'outil.",
+            },
+            500,
+        )
 
     @asynccontextmanager
     async def lifespan(app):
@@ -361,6 +414,7 @@ def create_app(settings: Settings, runner: Runner | None = None) -> SecurityHead
             while True:
                 await run_in_threadpool(sweep, settings.data_dir, settings.retention_seconds)
                 await asyncio.sleep(SWEEP_EVERY)
+
         await run_in_threadpool(interrupted, settings.data_dir, INTERRUPTED)
         task = asyncio.create_task(janitor())
         try:
@@ -390,8 +444,7 @@ def create_app(settings: Settings, runner: Runner | None = None) -> SecurityHead
     return SecurityHeaders(app)
 
 
-CSRF_MESSAGE = ("Le formulaire a expiré ou ne vient pas de cette page : rechargez la page, "
-                "puis renvoyez les fichiers.")
+CSRF_MESSAGE = "Le formulaire a expiré ou ne vient pas de cette page : rechargez la page, puis renvoyez les fichiers."
 
 
 def _same_origin(request: Request) -> bool:
@@ -475,8 +528,13 @@ def progress_view(state: dict) -> dict:
     if state.get("status") == "done":
         percent = 100
     records = (seen.get("read") or {}).get("done") if (seen.get("read") or {}).get("finished") else None
-    return {"status": state.get("status"), "percent": int(percent), "stages": stages,
-            "records": records, "message": state.get("message")}
+    return {
+        "status": state.get("status"),
+        "percent": int(percent),
+        "stages": stages,
+        "records": records,
+        "message": state.get("message"),
+    }
 
 
 def result_context(request: Request, folder: Path, run: results.Run) -> dict:
@@ -511,11 +569,21 @@ def result_context(request: Request, folder: Path, run: results.Run) -> dict:
         "bars": results.chart(run.findings),
         "worst": results.worst_rows(run.findings),
         "choices": results.choices(run.findings),
-        "filters": filters, "sort": sort, "descending": descending,
-        "findings": chosen[start:start + results.PAGE_SIZE], "total_shown": len(chosen),
-        "page": page, "pages": pages, "link": link, "sort_link": sort_link,
-        "downloads": [name for name in DOWNLOADS if (folder / "out" / name).is_file()
-                      and not (name.startswith("changes.") and not read_state(folder).get("applied"))],
+        "filters": filters,
+        "sort": sort,
+        "descending": descending,
+        "findings": chosen[start : start + results.PAGE_SIZE],
+        "total_shown": len(chosen),
+        "page": page,
+        "pages": pages,
+        "link": link,
+        "sort_link": sort_link,
+        "downloads": [
+            name
+            for name in DOWNLOADS
+            if (folder / "out" / name).is_file()
+            and not (name.startswith("changes.") and not read_state(folder).get("applied"))
+        ],
     }
 
 

@@ -3,6 +3,7 @@
 The base itself is pipeline/catalogue (issue 14); this module only shapes what its API
 returns for the templates, and is imported only when a base is configured.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -22,22 +23,38 @@ def change_view(folder: Path) -> dict | None:
     if data is None:
         return None
     from ..catalogue.changes import KIND_LABELS, KINDS, key_text, value_text
+
     summary = data["summary"]
     kinds = [k for k in KINDS if k != "conflit" or summary["total"].get("conflit")]
-    rows = [{"label": SHEETS.get(e, e), "counts": [counts.get(k, 0) for k in kinds]}
-            for e, counts in summary["entities"].items()]
+    rows = [
+        {"label": SHEETS.get(e, e), "counts": [counts.get(k, 0) for k in kinds]}
+        for e, counts in summary["entities"].items()
+    ]
     changes = []
     for c in data["changes"]:
         if c["change"] == "inchange":
             continue
         fields = [(name, value_text(old), value_text(new)) for name, (old, new) in (c.get("fields") or {}).items()]
-        changes.append({"entity": c["entity"], "key": key_text(c["key"]), "code_fas": c.get("code_fas") or "",
-                        "change": KIND_LABELS.get(c["change"], c["change"]), "fields": fields,
-                        "reason": c.get("reason") or ""})
-    return {"dry_run": summary.get("dry_run", False), "perimetre": summary.get("perimetre"),
-            "organisation": summary.get("organisation"), "kinds": [KIND_LABELS[k] for k in kinds],
-            "rows": rows, "total": [summary["total"].get(k, 0) for k in kinds],
-            "changes": changes[:CHANGES_SHOWN], "more": max(0, len(changes) - CHANGES_SHOWN)}
+        changes.append(
+            {
+                "entity": c["entity"],
+                "key": key_text(c["key"]),
+                "code_fas": c.get("code_fas") or "",
+                "change": KIND_LABELS.get(c["change"], c["change"]),
+                "fields": fields,
+                "reason": c.get("reason") or "",
+            }
+        )
+    return {
+        "dry_run": summary.get("dry_run", False),
+        "perimetre": summary.get("perimetre"),
+        "organisation": summary.get("organisation"),
+        "kinds": [KIND_LABELS[k] for k in kinds],
+        "rows": rows,
+        "total": [summary["total"].get(k, 0) for k in kinds],
+        "changes": changes[:CHANGES_SHOWN],
+        "more": max(0, len(changes) - CHANGES_SHOWN),
+    }
 
 
 def sessions_by_month(offers: list[dict]) -> list[dict]:
@@ -68,7 +85,11 @@ def dashboard(base: str, today: dt.date | None = None) -> dict:
     """The seed's counters and the sessions by start month, for /tableau-de-bord."""
     from ..catalogue import COUNTERS, live_offers, stats
     from ..catalogue.base import display
+
     counts = stats(base, today=today)
     offers, _sites, _contacts = live_offers(base, today=today)
-    return {"base": display(base), "counters": [(label, counts.get(key, 0)) for key, label in COUNTERS.items()],
-            "months": sessions_by_month(offers)}
+    return {
+        "base": display(base),
+        "counters": [(label, counts.get(key, 0)) for key, label in COUNTERS.items()],
+        "months": sessions_by_month(offers),
+    }

@@ -6,6 +6,7 @@ Layout of a job folder (no name in it comes from the user):
     inputs/          input-1.xlsx, input-2.csv, annuaire.xlsx …
     out/             the files of `fasd import` (report.xlsx, report.csv, records.jsonl …)
 """
+
 from __future__ import annotations
 
 import json
@@ -17,14 +18,14 @@ from pathlib import Path
 
 from ..writers.atomic import atomic_open
 
-ID_PATTERN = re.compile(r"^[A-Za-z0-9_-]{43}$")   # secrets.token_urlsafe(32)
-DOWNLOADS = {                                       # the only files served from out/
+ID_PATTERN = re.compile(r"^[A-Za-z0-9_-]{43}$")  # secrets.token_urlsafe(32)
+DOWNLOADS = {  # the only files served from out/
     "report.xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "report.csv": "text/csv; charset=utf-8",
     "records.jsonl": "application/x-ndjson; charset=utf-8",
     "lheo.xml": "application/xml",
-    "changes.csv": "text/csv; charset=utf-8",            # after « Appliquer au catalogue »
-    "correspondance.csv": "text/csv; charset=utf-8",     # proposed column mapping (file not understood)
+    "changes.csv": "text/csv; charset=utf-8",  # after « Appliquer au catalogue »
+    "correspondance.csv": "text/csv; charset=utf-8",  # proposed column mapping (file not understood)
 }
 
 

@@ -5,6 +5,7 @@ the disk); the readers record that stored name as each record's source. After th
 the result is relabelled so the report, records.jsonl and lheo.xml speak of the files as
 the person named them.
 """
+
 from __future__ import annotations
 
 from pathlib import Path

@@ -3,6 +3,7 @@
 The page reads `out/summary.json` and `out/report.json`, the files the CLI writes, so
 it can never say something the downloaded report does not.
 """
+
 from __future__ import annotations
 
 import functools
@@ -16,10 +17,10 @@ from ..writers.report import CONSEQUENCES
 from .jobs import read_json
 
 PAGE_SIZE = 100
-SORTS = {   # sort key of the findings table -> the fields it orders by
+SORTS = {  # sort key of the findings table -> the fields it orders by
     "gravite": ("severity",),
     "code": ("code",),
-    "entite": ("entity", "key"),   # entities in the model's order (site … dispositif)
+    "entite": ("entity", "key"),  # entities in the model's order (site … dispositif)
     "feuille": ("source", "sheet", "row", "line"),
     "cle": ("key",),
 }
@@ -62,9 +63,10 @@ def _load(folder: str, _stamp: int) -> Run | None:
 def entity_rows(summary: dict) -> list[dict]:
     """Read / accepted / rejected per entity, and accepted but *à compléter* (profile lheo)."""
     to_complete = summary.get("a_completer", {})
-    return [{"entity": name, "label": SHEETS.get(name, name), **counts,
-             "to_complete": to_complete.get(name, 0)}
-            for name, counts in summary["entities"].items()]
+    return [
+        {"entity": name, "label": SHEETS.get(name, name), **counts, "to_complete": to_complete.get(name, 0)}
+        for name, counts in summary["entities"].items()
+    ]
 
 
 def records_read(summary: dict) -> int:
@@ -80,10 +82,16 @@ def chart(findings: list[dict]) -> list[dict]:
     bars = []
     for code, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
         rule = RULES.get(code)
-        bars.append({"code": code, "count": n, "severity": severity[code],
-                     "title": rule.title if rule else code,
-                     "cascade": code in CONSEQUENCES,
-                     "width": round(100 * n / top, 1)})
+        bars.append(
+            {
+                "code": code,
+                "count": n,
+                "severity": severity[code],
+                "title": rule.title if rule else code,
+                "cascade": code in CONSEQUENCES,
+                "width": round(100 * n / top, 1),
+            }
+        )
     return bars
 
 
@@ -107,14 +115,33 @@ def worst_rows(findings: list[dict], limit: int = 10) -> list[dict]:
         place = (f.get("source") or "", f.get("sheet") or "", f.get("row"), f.get("line"))
         if f["severity"] not in (ERROR, WARNING):
             continue
-        row = rows.setdefault(place, {"source": place[0], "sheet": place[1], "row": place[2],
-                                      "line": place[3], "entity": f.get("entity") or "",
-                                      "key": f.get("key") or "", "errors": 0, "warnings": 0,
-                                      "codes": Counter()})
+        row = rows.setdefault(
+            place,
+            {
+                "source": place[0],
+                "sheet": place[1],
+                "row": place[2],
+                "line": place[3],
+                "entity": f.get("entity") or "",
+                "key": f.get("key") or "",
+                "errors": 0,
+                "warnings": 0,
+                "codes": Counter(),
+            },
+        )
         row["errors" if f["severity"] == ERROR else "warnings"] += 1
         row["codes"][f["code"]] += 1
-    ranked = sorted(rows.values(), key=lambda r: (-r["errors"], -(r["errors"] + r["warnings"]),
-                                                 r["source"], r["sheet"], r["row"] or 0, r["line"] or 0))
+    ranked = sorted(
+        rows.values(),
+        key=lambda r: (
+            -r["errors"],
+            -(r["errors"] + r["warnings"]),
+            r["source"],
+            r["sheet"],
+            r["row"] or 0,
+            r["line"] or 0,
+        ),
+    )
     ranked = [r for r in ranked if r["errors"] + r["warnings"] > 1] or ranked
     for r in ranked:
         r["codes"] = ", ".join(code for code, _ in r["codes"].most_common())
@@ -123,24 +150,42 @@ def worst_rows(findings: list[dict], limit: int = 10) -> list[dict]:
 
 def choices(findings: list[dict]) -> dict[str, list[str]]:
     """The values the filters offer: only those present in this run."""
+
     def values(key):
         return sorted({f.get(key) or "" for f in findings} - {""})
+
     entities = [e for e in ENTITIES if e in set(values("entity"))]
-    return {"code": values("code"), "entity": entities, "sheet": values("sheet"),
-            "severity": [s for s in SEVERITY_LABELS if s in set(values("severity"))]}
+    return {
+        "code": values("code"),
+        "entity": entities,
+        "sheet": values("sheet"),
+        "severity": [s for s in SEVERITY_LABELS if s in set(values("severity"))],
+    }
 
 
-def select(findings: list[dict], *, code: str = "", entity: str = "", sheet: str = "",
-           severity: str = "", sort: str = "", descending: bool = False) -> list[dict]:
+def select(
+    findings: list[dict],
+    *,
+    code: str = "",
+    entity: str = "",
+    sheet: str = "",
+    severity: str = "",
+    sort: str = "",
+    descending: bool = False,
+) -> list[dict]:
     """Filter by exact values (empty: any), then sort by one of SORTS (default: report order)."""
-    chosen = [f for f in findings
-              if (not code or f["code"] == code) and (not entity or f.get("entity") == entity)
-              and (not sheet or f.get("sheet") == sheet) and (not severity or f["severity"] == severity)]
+    chosen = [
+        f
+        for f in findings
+        if (not code or f["code"] == code)
+        and (not entity or f.get("entity") == entity)
+        and (not sheet or f.get("sheet") == sheet)
+        and (not severity or f["severity"] == severity)
+    ]
     fields = SORTS.get(sort)
     if fields:
-        chosen.sort(key=lambda f: tuple(_sortable(f.get(k)) for k in fields) + (f["_order"],),
-                    reverse=descending)
-        chosen.sort(key=lambda f: f.get(fields[0]) in (None, ""))   # blanks last either way
+        chosen.sort(key=lambda f: tuple(_sortable(f.get(k)) for k in fields) + (f["_order"],), reverse=descending)
+        chosen.sort(key=lambda f: f.get(fields[0]) in (None, ""))  # blanks last either way
     elif descending:
         chosen.reverse()
     return chosen

@@ -1,4 +1,5 @@
 """`fasd serve`: start the web page on this machine (uvicorn, 127.0.0.1 by default)."""
+
 from __future__ import annotations
 
 import click
@@ -7,37 +8,72 @@ from .settings import MB
 
 
 @click.command("serve")
-@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535),
-              help="Port d'écoute.")
-@click.option("--hote", "host", default="127.0.0.1", show_default=True,
-              help="Adresse d'écoute (127.0.0.1 : ce poste seulement).")
-@click.option("--base", metavar="URL",
-              help="Base catalogue (sqlite:///… ou postgresql://…) : active le bouton « Appliquer » "
-                   "et le tableau de bord. FASD_TOKEN, s'il est défini, est exigé pour appliquer.")
-@click.option("--reference", type=click.Path(),
-              help="Référentiel des certifications (comme pour fasd import). Par défaut, l'extrait d'exemple fourni.")
-@click.option("--dispositifs", type=click.Path(dir_okay=False),
-              help="Liste des dispositifs du Carif-Oref (comme pour fasd import). Par défaut, la liste fournie.")
-@click.option("--dossier", type=click.Path(file_okay=False),
-              help="Dossier des envois et de leurs résultats (par défaut, un dossier temporaire).")
-@click.option("--taille-max", default=50, show_default=True, type=click.IntRange(1, 2048), metavar="MO",
-              help="Taille maximale d'un envoi, en Mo.")
-@click.option("--conservation", default=24, show_default=True, type=click.IntRange(1, 24 * 365), metavar="HEURES",
-              help="Durée de conservation des envois et de leurs résultats, en heures.")
-@click.option("--travailleurs", default=1, show_default=True, type=click.IntRange(1, 16),
-              help="Nombre de traitements menés en même temps.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535), help="Port d'écoute.")
+@click.option(
+    "--hote", "host", default="127.0.0.1", show_default=True, help="Adresse d'écoute (127.0.0.1 : ce poste seulement)."
+)
+@click.option(
+    "--base",
+    metavar="URL",
+    help="Base catalogue (sqlite:///… ou postgresql://…) : active le bouton « Appliquer » "
+    "et le tableau de bord. FASD_TOKEN, s'il est défini, est exigé pour appliquer.",
+)
+@click.option(
+    "--reference",
+    type=click.Path(),
+    help="Référentiel des certifications (comme pour fasd import). Par défaut, l'extrait d'exemple fourni.",
+)
+@click.option(
+    "--dispositifs",
+    type=click.Path(dir_okay=False),
+    help="Liste des dispositifs du Carif-Oref (comme pour fasd import). Par défaut, la liste fournie.",
+)
+@click.option(
+    "--dossier",
+    type=click.Path(file_okay=False),
+    help="Dossier des envois et de leurs résultats (par défaut, un dossier temporaire).",
+)
+@click.option(
+    "--taille-max",
+    default=50,
+    show_default=True,
+    type=click.IntRange(1, 2048),
+    metavar="MO",
+    help="Taille maximale d'un envoi, en Mo.",
+)
+@click.option(
+    "--conservation",
+    default=24,
+    show_default=True,
+    type=click.IntRange(1, 24 * 365),
+    metavar="HEURES",
+    help="Durée de conservation des envois et de leurs résultats, en heures.",
+)
+@click.option(
+    "--travailleurs",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 16),
+    help="Nombre de traitements menés en même temps.",
+)
 def serve(port, host, base, reference, dispositifs, dossier, taille_max, conservation, travailleurs):
     """Lance la page web d'import : déposer un fichier, lire le rapport, corriger, renvoyer."""
     import uvicorn
 
     from .app import create_app
     from .settings import Settings
-    settings = Settings.make(dossier, max_upload_bytes=taille_max * MB,
-                             retention_seconds=conservation * 3600, workers=travailleurs,
-                             reference=reference, base=base, dispositifs=dispositifs)
+
+    settings = Settings.make(
+        dossier,
+        max_upload_bytes=taille_max * MB,
+        retention_seconds=conservation * 3600,
+        workers=travailleurs,
+        reference=reference,
+        base=base,
+        dispositifs=dispositifs,
+    )
     click.echo(f"fasd : page web sur http://{host}:{port}/ (envois dans {settings.data_dir})", err=True)
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info",
-                server_header=False, proxy_headers=False)
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="info", server_header=False, proxy_headers=False)
 
 
 COMMANDS = [serve]

@@ -1,4 +1,5 @@
 """The server's settings, gathered once from `fasd serve`'s options and the environment."""
+
 from __future__ import annotations
 
 import os
@@ -11,14 +12,14 @@ MB = 1024 * 1024
 
 @dataclass(frozen=True)
 class Settings:
-    data_dir: Path                      # one folder per upload, under generic names only
-    max_upload_bytes: int = 50 * MB     # the whole POST: offer files and annuaire together
+    data_dir: Path  # one folder per upload, under generic names only
+    max_upload_bytes: int = 50 * MB  # the whole POST: offer files and annuaire together
     retention_seconds: int = 24 * 3600  # an upload and its results are deleted after this
-    workers: int = 1                    # runs at the same time (CPU-bound: one per core at most)
-    reference: str | None = None        # --reference of the CLI; None: the bundled extract
-    base: str | None = None             # --base of the CLI (the catalogue), when given
-    dispositifs: str | None = None      # --dispositifs of the CLI: the Carif-Oref's list
-    token: str | None = None            # FASD_TOKEN: required to apply a run to the base
+    workers: int = 1  # runs at the same time (CPU-bound: one per core at most)
+    reference: str | None = None  # --reference of the CLI; None: the bundled extract
+    base: str | None = None  # --base of the CLI (the catalogue), when given
+    dispositifs: str | None = None  # --dispositifs of the CLI: the Carif-Oref's list
+    token: str | None = None  # FASD_TOKEN: required to apply a run to the base
 
     @classmethod
     def make(cls, data_dir: str | Path | None = None, **kwargs) -> "Settings":

@@ -5,6 +5,7 @@ suffix, so the upload is stored under a generic name with the suffix of what its
 content is. Anything that is not a workbook, a delimited text or a LHÉO flow is refused
 before it reaches the pipeline.
 """
+
 from __future__ import annotations
 
 import re
@@ -39,12 +40,12 @@ def sniff(fh: BinaryIO, label: str) -> str:
     if text.startswith(b"<"):
         if LHEO_ROOT.search(text):
             return "xml"
-        raise NotAnOffer(f"« {label} » est un fichier XML ou HTML, mais pas un flux LHÉO "
-                         "(élément racine <lheo> absent).")
+        raise NotAnOffer(
+            f"« {label} » est un fichier XML ou HTML, mais pas un flux LHÉO (élément racine <lheo> absent)."
+        )
     if _looks_delimited(head):
         return "csv"
-    raise NotAnOffer(f"« {label} » n'est ni un classeur (xlsx, xls, ods), ni un fichier CSV, "
-                     "ni un flux LHÉO XML.")
+    raise NotAnOffer(f"« {label} » n'est ni un classeur (xlsx, xls, ods), ni un fichier CSV, ni un flux LHÉO XML.")
 
 
 def _zip_kind(fh: BinaryIO, label: str) -> str:
@@ -64,8 +65,9 @@ def _zip_kind(fh: BinaryIO, label: str) -> str:
         return "ods"
     fh.seek(0)
     if "word/document.xml" in names:
-        raise NotAnOffer(f"« {label} » est un document Word, pas un classeur : enregistrez "
-                         "l'offre dans le modèle Excel.")
+        raise NotAnOffer(
+            f"« {label} » est un document Word, pas un classeur : enregistrez l'offre dans le modèle Excel."
+        )
     raise NotAnOffer(f"« {label} » est une archive zip, pas un classeur Excel.")
 
 

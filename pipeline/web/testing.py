@@ -2,6 +2,7 @@
 
 Same application and worker as `fasd serve`; only the port is chosen by the system.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -16,6 +17,7 @@ CHROMIUM = "/usr/bin/chromium"
 def serving(app):
     """Run `app` with uvicorn in a thread; yield its base URL ("http://127.0.0.1:PORT")."""
     import uvicorn
+
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))

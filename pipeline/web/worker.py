@@ -4,6 +4,7 @@ The worker writes `state.json` in the job folder after each stage; the page poll
 Run in a separate process (see `app.Runner`) so a long import neither blocks the server
 nor takes it down if it fails.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -29,6 +30,7 @@ def load_reference(path: str | None):
     """The certification reference, loaded once per worker process."""
     if path not in _reference_cache:
         from ..reference import load_reference as loader
+
         _reference_cache[path] = loader(Path(path) if path else None)
     return _reference_cache[path]
 
@@ -38,10 +40,15 @@ class Progress:
 
     def __init__(self, folder: Path, labels: dict[str, str] | None = None, applying: bool = False) -> None:
         self.folder = folder
-        self.labels = labels or {}     # the stage detail names the file being read
+        self.labels = labels or {}  # the stage detail names the file being read
         self.stages: dict[str, dict] = {}
-        self.state: dict[str, object] = {"status": "running", "stages": self.stages, "current": None,
-                                         "started": time.time(), "applying": applying}
+        self.state: dict[str, object] = {
+            "status": "running",
+            "stages": self.stages,
+            "current": None,
+            "started": time.time(),
+            "applying": applying,
+        }
         self.save()
 
     def save(self) -> None:
@@ -51,8 +58,7 @@ class Progress:
         if step.stage not in WEIGHTS:
             return
         detail = relabel_message(step.detail, self.labels) if step.detail else ""
-        self.stages[step.stage] = {"done": step.done, "total": step.total,
-                                            "detail": detail, "finished": step.finished}
+        self.stages[step.stage] = {"done": step.done, "total": step.total, "detail": detail, "finished": step.finished}
         self.state["current"] = None if step.finished else step.stage
         self.save()
 
@@ -83,18 +89,26 @@ def process_job(job: str | Path, apply: bool = False) -> str:
         from ..errors import FasdError
         from ..run import run
         from ..writers.output import write_outputs
+
         try:
             reference = load_reference(meta.get("reference"))
             mapping = None
             if meta.get("colonnes"):
                 from ..mapping import load_mapping
+
                 mapping = load_mapping(folder / "inputs" / meta["colonnes"]["stored"])
             with using(meta.get("dispositifs")):
-                result = run(inputs, annuaire=folder / "inputs" / annuaire["stored"] if annuaire else None,
-                             reference=reference, today=dt.date.fromisoformat(meta["today"]),
-                             profil=meta.get("profil") or None, progress=progress, colonnes=mapping)
+                result = run(
+                    inputs,
+                    annuaire=folder / "inputs" / annuaire["stored"] if annuaire else None,
+                    reference=reference,
+                    today=dt.date.fromisoformat(meta["today"]),
+                    profil=meta.get("profil") or None,
+                    progress=progress,
+                    colonnes=mapping,
+                )
             relabel(result, labels)
-        except FasdError as exc:   # the file's fault or a limit: the CLI's one French line
+        except FasdError as exc:  # the file's fault or a limit: the CLI's one French line
             message = relabel_message(relabel_message(str(exc), paths), labels)
             progress.state["proposal"] = _propose_mapping(folder, inputs, labels)
             progress.finish("failed", message)
@@ -102,9 +116,9 @@ def process_job(job: str | Path, apply: bool = False) -> str:
         if meta.get("base"):
             try:
                 result.catalogue = _apply(result, meta, dry_run=not apply)
-            except FasdError as exc:   # base busy or unusable: the run's results still stand
+            except FasdError as exc:  # base busy or unusable: the run's results still stand
                 progress.state["base_message"] = str(exc)
-                if apply:              # nothing applied: keep the outputs of the dry run
+                if apply:  # nothing applied: keep the outputs of the dry run
                     progress.finish("done")
                     return "done"
         try:
@@ -117,9 +131,12 @@ def process_job(job: str | Path, apply: bool = False) -> str:
         return "done"
     except Exception:  # a bug of ours: the log has the traceback, the page one French line
         log.error("upload %s failed:\n%s", folder.name[:8], traceback.format_exc())
-        progress.finish("failed", "Erreur interne pendant le traitement : le fichier n'a pas pu "
-                        "être traité jusqu'au bout. Signalez-la à l'équipe qui gère l'outil, "
-                        "avec le fichier en cause.")
+        progress.finish(
+            "failed",
+            "Erreur interne pendant le traitement : le fichier n'a pas pu "
+            "être traité jusqu'au bout. Signalez-la à l'équipe qui gère l'outil, "
+            "avec le fichier en cause.",
+        )
         return "failed"
 
 
@@ -128,6 +145,7 @@ def _propose_mapping(folder: Path, inputs: list[Path], labels: dict[str, str]) -
     download from the page, correct and send back with the files. Best effort."""
     try:
         from ..mapping import read_headers, write_mapping
+
         decisions = read_headers(inputs)
         if not decisions:
             return False
@@ -138,13 +156,14 @@ def _propose_mapping(folder: Path, inputs: list[Path], labels: dict[str, str]) -
         with atomic_open(out / "correspondance.csv", "w", encoding="utf-8-sig", newline="") as fh:
             write_mapping(decisions, fh)
         return True
-    except Exception:   # noqa: BLE001 — the failure message is what matters; this is a help
+    except Exception:  # noqa: BLE001 — the failure message is what matters; this is a help
         log.info("upload %s: no column proposal:\n%s", folder.name[:8], traceback.format_exc())
         return False
 
 
 def _apply(result, meta: dict, *, dry_run: bool):
     from ..catalogue import apply
+
     return apply(result, meta["base"], perimetre=meta.get("perimetre") or "partiel", dry_run=dry_run)
 
 
@@ -156,4 +175,5 @@ def main(argv: list[str]) -> int:
 
 if __name__ == "__main__":
     import sys
+
     sys.exit(main(sys.argv))

@@ -8,6 +8,7 @@ Temporary files and folders are removed on every exit path the process sees (err
 Ctrl-C, SIGTERM through pipeline/cli.py); after a `kill -9`, the next run into the same
 folder removes them.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -97,14 +98,19 @@ def _check_target(target: Path, allowed: frozenset[str]) -> None:
     if not target.is_dir():
         raise OutputError(f"{target} existe et n'est pas un dossier.")
     try:
-        others = sorted(p.name for p in target.iterdir()
-                        if p.name not in allowed and not (p.name.startswith(".") and p.name.endswith(".part")))
+        others = sorted(
+            p.name
+            for p in target.iterdir()
+            if p.name not in allowed and not (p.name.startswith(".") and p.name.endswith(".part"))
+        )
     except OSError as exc:
         raise OutputError(f"impossible de lire le dossier {target} ({exc.strerror or exc}).") from None
     if others:
         shown = ", ".join(others[:3]) + ("…" if len(others) > 3 else "")
-        raise OutputError(f"{target} contient d'autres fichiers que des résultats de fasd ({shown}) : "
-                          "indiquez un dossier vide ou réservé à fasd.")
+        raise OutputError(
+            f"{target} contient d'autres fichiers que des résultats de fasd ({shown}) : "
+            "indiquez un dossier vide ou réservé à fasd."
+        )
 
 
 @contextlib.contextmanager

@@ -5,19 +5,21 @@ sheet and kind of change, then one line per changed field, as changes.csv. Rows 
 streamed through report_xlsx's SheetData like the Rapport sheet. `fasd import
 report.xlsx` skips this sheet (readers/xlsx.py NON_DATA_SHEETS).
 """
+
 from __future__ import annotations
 
 from openpyxl.utils import get_column_letter
 
 SHEET = "Modifications"
 HEADERS = ["Feuille", "Clé", "Code FAS", "Changement", "Champ", "Ancienne valeur", "Nouvelle valeur", "Motif"]
-WIDTHS = [14, 30, 18, 14, 26, 40, 40, 40]   # one per column of changes.csv
+WIDTHS = [14, 30, 18, 14, 26, 40, 40, 40]  # one per column of changes.csv
 
 
 def write_changes_sheet(ws, data, report, *, title_font, bold, header_fill, center) -> None:
     """Fill `ws` (write-only) through `data` (SheetData) with the change report."""
     from ..catalogue.changes import KIND_LABELS, KINDS  # only after an import into a base
     from ..model import ENTITIES
+
     st = data.styles
     title, bold_id, head = st.id(font=title_font), st.id(font=bold), st.id(header_fill, bold)
     head_center, center_id = st.id(header_fill, bold, alignment=center), st.id(alignment=center)
@@ -33,8 +35,7 @@ def write_changes_sheet(ws, data, report, *, title_font, bold, header_fill, cent
     for entity, counts in report.counts.items():
         rows.append([(ENTITIES[entity].sheet, 0)] + [(counts[k], center_id) for k in KINDS])
     detail = "une ligne par champ modifié, par enregistrement créé, retiré ou en conflit"
-    rows += [[], [("Détail", bold_id), (detail, 0)],
-             [(h, head) for h in HEADERS]]
+    rows += [[], [("Détail", bold_id), (detail, 0)], [(h, head) for h in HEADERS]]
     header_row = len(rows)
     for line in report.csv_rows():
         rows.append([(value, 0) for value in line])  # no wrap: rows keep one line in every viewer

@@ -5,6 +5,7 @@ label), as well as the header decided by its content or by the --colonnes mappin
 Its rows go through report_xlsx's SheetData like every other sheet (the workbook has
 one shared string table, written there).
 """
+
 from __future__ import annotations
 
 from openpyxl.styles import Font, PatternFill
@@ -14,24 +15,36 @@ from ..model import ENTITIES, OFFER_ENTITIES
 from ..sanitise import clean
 
 SHEET = "Colonnes"
-HEADERS = [("Fichier", 28), ("Feuille", 20), ("Colonne", 9), ("En-tête", 40), ("Lu comme", 34),
-           ("Champ", 24), ("Reconnue par", 22), ("Pourquoi", 70), ("Exemples de valeurs", 60)]
+HEADERS = [
+    ("Fichier", 28),
+    ("Feuille", 20),
+    ("Colonne", 9),
+    ("En-tête", 40),
+    ("Lu comme", 34),
+    ("Champ", 24),
+    ("Reconnue par", 22),
+    ("Pourquoi", 70),
+    ("Exemples de valeurs", 60),
+]
 BOLD = Font(bold=True)
 HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
 IGNORED_FILL = PatternFill("solid", fgColor="E7E6E6")  # grey: not a cell to fix, unlike red / orange
 
 
 def label_of(field: str, entity: str) -> str:
-    name = entity or entity_of(field, OFFER_ENTITIES) or next(
-        (e for e in ENTITIES if field in ENTITIES[e].by_name), "")
+    name = entity or entity_of(field, OFFER_ENTITIES) or next((e for e in ENTITIES if field in ENTITIES[e].by_name), "")
     return ENTITIES[name].field(field).label.rstrip(" *") if name else field
 
 
 def write_columns_sheet(ws, data, columns: list[dict]) -> None:
     """Fill write-only worksheet `ws` (its layout) and `data` (report_xlsx.SheetData, its
     rows) with one row per header decision (result.columns)."""
-    longest = [max([len(h)] + [len(str(v)) for v in values]) for h, values in
-               zip([h for h, _ in HEADERS], zip(*[_row(d) for d in columns]) if columns else [[]] * len(HEADERS))]
+    longest = [
+        max([len(h)] + [len(str(v)) for v in values])
+        for h, values in zip(
+            [h for h, _ in HEADERS], zip(*[_row(d) for d in columns]) if columns else [[]] * len(HEADERS)
+        )
+    ]
     for j, ((_, cap), size) in enumerate(zip(HEADERS, longest)):
         ws.column_dimensions[chr(65 + j)].width = min(size + 2, cap)
     ws.freeze_panes = "A2"
@@ -54,5 +67,14 @@ def write_columns_sheet(ws, data, columns: list[dict]) -> None:
 
 def _row(d: dict) -> list[str]:
     read = label_of(d["field"], d.get("entity", "")) if d["field"] else "ignorée"
-    return [d["source"], d["sheet"], d["column"], d["header"], read, d["field"], d["how"], d["why"],
-            " | ".join(d.get("samples", []))]
+    return [
+        d["source"],
+        d["sheet"],
+        d["column"],
+        d["header"],
+        read,
+        d["field"],
+        d["how"],
+        d["why"],
+        " | ".join(d.get("samples", [])),
+    ]

@@ -13,6 +13,7 @@ on every session (a site, a contact, the FASD action's extras) is rendered once.
 A formation read from another producer's flow is written from its own element
 (`lheo_origine`), so what FASD does not model stays in place (`origin_element`).
 """
+
 from __future__ import annotations
 
 import textwrap
@@ -21,13 +22,34 @@ from typing import Callable, Iterable
 
 from lxml import etree
 
-from ..lheo import (ANNUAIRE, FASD, NS_23, ORIGIN_REF, PLACEHOLDER_NDA, PLACEHOLDER_POSTCODE,
-                    PLACEHOLDER_SIRET, PLACEHOLDER_TEXT, PLACEHOLDERS, STANDARD)
+from ..lheo import (
+    ANNUAIRE,
+    FASD,
+    NS_23,
+    ORIGIN_REF,
+    PLACEHOLDER_NDA,
+    PLACEHOLDER_POSTCODE,
+    PLACEHOLDER_SIRET,
+    PLACEHOLDER_TEXT,
+    PLACEHOLDERS,
+    STANDARD,
+)
 from ..lheo.formacode import correspondences
 from ..lheo.order import insert_child
 from ..placeholders import is_placeholder
-from ..lheo.codes import (CONTACT_TYPES, MODALITES_PEDAGOGIQUES, PARCOURS, TOUT_PUBLIC, VALIDATION,
-                          VALIDATION_MIXTE, cell_text, financeur_code, integer_text, lheo_date, money_text)
+from ..lheo.codes import (
+    CONTACT_TYPES,
+    MODALITES_PEDAGOGIQUES,
+    PARCOURS,
+    TOUT_PUBLIC,
+    VALIDATION,
+    VALIDATION_MIXTE,
+    cell_text,
+    financeur_code,
+    integer_text,
+    lheo_date,
+    money_text,
+)
 from ..activity import published
 from ..model import ENTITIES
 from .atomic import atomic_open
@@ -60,10 +82,8 @@ def fits(value, low: int, high: int) -> bool:
 
 # The fields of each entity in model order, and whether LHÉO has a standard element for
 # them (those travel in the extras only when overridden by a placeholder).
-_FIELDS = {entity: tuple((name, name in STANDARD[entity]) for name in ENTITIES[entity].names)
-           for entity in STANDARD}
-_EXTRA_FIELDS = {entity: tuple(name for name, standard in fields if not standard)
-                 for entity, fields in _FIELDS.items()}
+_FIELDS = {entity: tuple((name, name in STANDARD[entity]) for name in ENTITIES[entity].names) for entity in STANDARD}
+_EXTRA_FIELDS = {entity: tuple(name for name, standard in fields if not standard) for entity, fields in _FIELDS.items()}
 
 
 def extras(out: XmlOut, depth: int, entity: str, record: dict, *, overrides=(), more=None) -> None:
@@ -229,8 +249,12 @@ def formation_xml(f: dict, directory: Directory) -> str | None:
     required("contenu-formation", "contenu_formation")
     out.leaf(1, "certifiante", "1" if f.get("certifinfo") else "0")
     referent = first_session.get("referent_pmr")
-    directory.block(out, 1, ("contact-formation", referent),
-                    lambda o, d: contact_element(o, d, "contact-formation", referent, None, directory))
+    directory.block(
+        out,
+        1,
+        ("contact-formation", referent),
+        lambda o, d: contact_element(o, d, "contact-formation", referent, None, directory),
+    )
     parcours = (first_session.get("types_parcours") or ["collectif"])[0]
     out.leaf(1, "parcours-de-formation", PARCOURS.get(parcours, "1"))
     out.leaf(1, "code-niveau-entree", first_action.get("niveau_entree") or "0")
@@ -238,8 +262,11 @@ def formation_xml(f: dict, directory: Directory) -> str | None:
         out.leaf(1, "objectif-general-formation", f["objectif_general"])
     if any(f.get(k) for k in ("code_rncp", "code_certifinfo", "code_rs")):
         cert = out.open(1, "certification")
-        for name, element in (("code_rncp", "code-RNCP"), ("code_certifinfo", "code-CERTIFINFO"),
-                              ("code_rs", "code-RS")):
+        for name, element in (
+            ("code_rncp", "code-RNCP"),
+            ("code_certifinfo", "code-CERTIFINFO"),
+            ("code_rs", "code-RS"),
+        ):
             if f.get(name):
                 out.leaf(2, element, f[name])
         out.close(1, "certification", cert)
@@ -250,9 +277,12 @@ def formation_xml(f: dict, directory: Directory) -> str | None:
     formation = FormationParts(f)
     for action, session in pairs:
         action_xml(out, f, action, session, directory, formation)
-    directory.block(out, 1, ("responsable", first_session.get("code_site_responsable"), referent),
-                    lambda o, d: responsable_element(o, d, first_session.get("code_site_responsable"),
-                                                     referent, directory))
+    directory.block(
+        out,
+        1,
+        ("responsable", first_session.get("code_site_responsable"), referent),
+        lambda o, d: responsable_element(o, d, first_session.get("code_site_responsable"), referent, directory),
+    )
     extras(out, 1, "formation", f, overrides=overrides)
     out.raw("</formation>\n")
     return out.getvalue()
@@ -352,8 +382,7 @@ def action_xml(out: XmlOut, f: dict, a: dict, s: dict, directory: Directory, par
     leaf(2, "modalites-enseignement", s.get("modalite_enseignement") or "0")
     prerequis = a.get("prerequis")
     leaf(2, "conditions-specifiques", prerequis if fits(prerequis, 1, 3000) else "Aucune")
-    leaf(2, "prise-en-charge-frais-possible",
-         "1" if any(d.get("prise_en_charge_frais") for d in dispositifs) else "0")
+    leaf(2, "prise-en-charge-frais-possible", "1" if any(d.get("prise_en_charge_frais") for d in dispositifs) else "0")
     lieu_code = s.get("code_site_lieu")
     lieu_site = directory.site(lieu_code)
     directory.block(out, 2, ("lieu", lieu_code), lambda o, d: lieu_element(o, d, lieu_code, lieu_site))
@@ -379,36 +408,45 @@ def action_xml(out: XmlOut, f: dict, a: dict, s: dict, directory: Directory, par
     ttc = next((d["frais_ttc"] for d in dispositifs if d.get("frais_ttc") is not None), None)
     if ttc is not None and fits(money_text(ttc), 1, 10):
         leaf(2, "prix-total-TTC", money_text(ttc))
-    for name, element in (("duree_centre_h", "nombre-heures-centre"), ("duree_entreprise_h", "nombre-heures-entreprise")):
+    for name, element in (
+        ("duree_centre_h", "nombre-heures-centre"),
+        ("duree_entreprise_h", "nombre-heures-entreprise"),
+    ):
         if integer_text(s.get(name)):
             leaf(2, element, integer_text(s[name]))
     formateur_code = a.get("code_site_dispensateur")
-    directory.block(out, 2, ("formateur", formateur_code),
-                    lambda o, d: formateur_element(o, d, formateur_code, directory.site(formateur_code)))
+    directory.block(
+        out,
+        2,
+        ("formateur", formateur_code),
+        lambda o, d: formateur_element(o, d, formateur_code, directory.site(formateur_code)),
+    )
     for d in dispositifs[:MAX_FINANCEURS]:
         financeur_element(out, 2, d)
     if len(dispositifs) > MAX_FINANCEURS:
+
         def more(o: XmlOut, depth: int) -> None:
             extra = o.open(depth, "extra", attr("info", "dispositifs"))
             for d in dispositifs[MAX_FINANCEURS:]:
                 financeur_element(o, depth + 1, d)
             o.close(depth, "extra", extra)
+
         extras(out, 2, "action", a, more=more)
     else:
         out.raw(parts.action_extras(2, a))
     out.close(1, "action", act)
 
 
-def session_xml(out: XmlOut, depth: int, s: dict, lieu_site: dict, directory: Directory,
-                parts: FormationParts) -> None:
+def session_xml(out: XmlOut, depth: int, s: dict, lieu_site: dict, directory: Directory, parts: FormationParts) -> None:
     ses = out.open(depth, "session", f' numero="{attr_value(s["ref_session"])}"')
     d1, d2 = depth + 1, depth + 2
     periode = out.open(d1, "periode")
     out.leaf(d2, "debut", lheo_date(s["date_debut"]) if s.get("date_debut") else "00000000")
     out.leaf(d2, "fin", lheo_date(s["date_fin"]) if s.get("date_fin") else "99999999")
     out.close(d1, "periode", periode)
-    directory.block(out, d1, ("inscription", s.get("code_site_lieu")),
-                    lambda o, d: inscription_element(o, d, lieu_site))
+    directory.block(
+        out, d1, ("inscription", s.get("code_site_lieu")), lambda o, d: inscription_element(o, d, lieu_site)
+    )
     if s.get("inscription_debut") and s.get("inscription_fin"):
         # LHÉO has one periode-inscription: the first; every period travels in the extras
         out.open(d1, "periode-inscription")
@@ -424,8 +462,12 @@ def session_xml(out: XmlOut, depth: int, s: dict, lieu_site: dict, directory: Di
     for field, role in CONTACT_TYPES.items():
         if s.get(field):
             code = s[field]
-            directory.block(out, d1, ("contact-session", code, role),
-                            lambda o, d: contact_element(o, d, "contact-session", code, role, directory))
+            directory.block(
+                out,
+                d1,
+                ("contact-session", code, role),
+                lambda o, d: contact_element(o, d, "contact-session", code, role, directory),
+            )
     out.raw(parts.blocs(d1))
     extras(out, d1, "session", s)
     out.close(depth, "session", ses)
@@ -509,11 +551,14 @@ def origin_element(f: dict, directory: Directory):
         act.append(extras_element("action", action))
     if el.find(q("action")) is None:
         return None
-    for name, element in (("intitule", "intitule-formation"), ("objectif_formation", "objectif-formation"),
-                          ("contenu_formation", "contenu-formation")):
+    for name, element in (
+        ("intitule", "intitule-formation"),
+        ("objectif_formation", "objectif-formation"),
+        ("contenu_formation", "contenu-formation"),
+    ):
         target = el.find(q(element))
         if target is not None and fits(f.get(name), 1, 3000) and _clean_text(target) != f[name].strip():
-            target.text = xml_text(f[name])   # the certification reference's text, or a default
+            target.text = xml_text(f[name])  # the certification reference's text, or a default
     el.append(extras_element("formation", f))
     for stamped in el.iter():
         if isinstance(stamped.tag, str) and ORIGIN_REF in stamped.attrib:
@@ -533,17 +578,24 @@ def patch_action(act, sessions: list[dict], dispositifs: list[dict]) -> None:
             e.text = v12
             e.set("ref", "V12")
     present = {(e.text or "").strip() for e in act.findall(q("code-public-vise"))}
-    for code in [p for p in publics if p not in present][:max(0, 10 - len(present))]:
+    for code in [p for p in publics if p not in present][: max(0, 10 - len(present))]:
         insert_child(act, standalone_text("code-public-vise", code, ref="V12"))
-    modalites = [MODALITES_PEDAGOGIQUES[m] for s in sessions for m in s.get("modalites_pedagogiques", [])
-                 if m in MODALITES_PEDAGOGIQUES]
+    modalites = [
+        MODALITES_PEDAGOGIQUES[m]
+        for s in sessions
+        for m in s.get("modalites_pedagogiques", [])
+        if m in MODALITES_PEDAGOGIQUES
+    ]
     if modalites and act.find(q("code-modalite-pedagogique")) is None:
         for code in list(dict.fromkeys(modalites))[:5]:
             insert_child(act, standalone_text("code-modalite-pedagogique", code, ref="V12"))
     for d in dispositifs:
-        if not d.get("ref_dispositif") and d.get("dispositif") and \
-                len(act.findall(q("organisme-financeur"))) < MAX_FINANCEURS:
-            of = fragment(NS_23, lambda out, depth: financeur_element(out, depth, d))   # a funder given by --defauts
+        if (
+            not d.get("ref_dispositif")
+            and d.get("dispositif")
+            and len(act.findall(q("organisme-financeur"))) < MAX_FINANCEURS
+        ):
+            of = fragment(NS_23, lambda out, depth: financeur_element(out, depth, d))  # a funder given by --defauts
             insert_child(act, of)
 
 
@@ -555,8 +607,12 @@ def patch_session(ses, s: dict, directory: Directory) -> None:
     for field, role in CONTACT_TYPES.items():
         if s.get(field) and role not in roles:
             code = s[field]
-            insert_child(ses, fragment(NS_23, lambda out, depth: contact_element(
-                out, depth, "contact-session", code, role, directory)))
+            insert_child(
+                ses,
+                fragment(
+                    NS_23, lambda out, depth: contact_element(out, depth, "contact-session", code, role, directory)
+                ),
+            )
 
 
 def standalone_text(name: str, text: str, **attrs):
@@ -595,5 +651,7 @@ def write_offers(offers: Iterable[dict], sites: dict[str, dict], contacts: dict[
 def write_lheo(result, path: Path) -> int:
     """The accepted offers of a run (picked up by writers/output.py)."""
     from ..records import directory_records, offer_records
-    return write_offers(offer_records(result), directory_records(result, "site"),
-                        directory_records(result, "contact"), path)
+
+    return write_offers(
+        offer_records(result), directory_records(result, "site"), directory_records(result, "contact"), path
+    )

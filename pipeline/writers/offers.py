@@ -4,6 +4,7 @@ Each formation's nested record (records.offer_records) is built once: it is writ
 as its records.jsonl line first, then handed to the LHÉO writer, instead of every
 writer building all the records again. Only one formation is held at a time.
 """
+
 from __future__ import annotations
 
 import json
@@ -27,12 +28,24 @@ def _as_lines(records: Iterable[dict], fh, progress) -> Iterator[dict]:
 
 def write_offer_files(result, records_path: Path, lheo_path: Path | None, progress=None) -> None:
     """records.jsonl, and lheo.xml when `lheo_path` is given, from the same records."""
-    write_offer_stream(offer_records(result), directory_records(result, "site"),
-                       directory_records(result, "contact"), records_path, lheo_path, progress)
+    write_offer_stream(
+        offer_records(result),
+        directory_records(result, "site"),
+        directory_records(result, "contact"),
+        records_path,
+        lheo_path,
+        progress,
+    )
 
 
-def write_offer_stream(offers: Iterable[dict], sites: dict[str, dict], contacts: dict[str, dict],
-                       records_path: Path, lheo_path: Path | None, progress=None) -> None:
+def write_offer_stream(
+    offers: Iterable[dict],
+    sites: dict[str, dict],
+    contacts: dict[str, dict],
+    records_path: Path,
+    lheo_path: Path | None,
+    progress=None,
+) -> None:
     """records.jsonl (and lheo.xml) from any iterable of offer records.
 
     `offers` may be a generator that reads and checks the input chunk by chunk

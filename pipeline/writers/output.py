@@ -6,6 +6,7 @@ records of an earlier import next to the summary of a later check. summary.json 
 still written last inside the run. Every writer is a hard dependency: a writer that
 fails to import is an internal error, not a run without lheo.xml.
 """
+
 from __future__ import annotations
 
 import shutil
@@ -19,7 +20,7 @@ from .report_xlsx import write_report_xlsx
 
 OFFER_FILES = ("records.jsonl", "lheo.xml")
 REPORT_FILES = ("report.csv", "report.json", "report.xlsx", "summary.json")
-CHANGE_FILES = ("changes.csv", "changes.json")   # an import into a catalogue base (issue 14)
+CHANGE_FILES = ("changes.csv", "changes.json")  # an import into a catalogue base (issue 14)
 RUN_FILES = frozenset(OFFER_FILES + REPORT_FILES + CHANGE_FILES)
 
 
@@ -68,6 +69,7 @@ def write_run(result, folder: Path, *, with_records: bool = True, clock=None, pr
     lap("write_report_json", "report.json")
     if getattr(result, "catalogue", None) is not None:  # imported into a base: what changed
         from ..catalogue.changes import write_changes
+
         for path in write_changes(result.catalogue, folder):
             lap(f"write_{path.name}", path.name)
     steps.advance(0, detail="report.xlsx")

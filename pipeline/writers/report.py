@@ -1,4 +1,5 @@
 """report.csv (French Excel friendly), report.json and summary.json."""
+
 from __future__ import annotations
 
 import json
@@ -27,7 +28,9 @@ def ordered(findings: pd.DataFrame) -> pd.DataFrame:
     }
     f = f.assign(**keys).sort_values(
         ["_consequence", "source", "_sheet_rank", "sheet", "row", "line", "_sev", "column"],
-        na_position="first", kind="stable")
+        na_position="first",
+        kind="stable",
+    )
     return f.drop(columns=list(keys)).reset_index(drop=True)
 
 
@@ -44,16 +47,28 @@ def write_report_csv(findings: pd.DataFrame, path: Path) -> None:
 def _json_findings(findings: pd.DataFrame) -> list[dict]:
     out = []
     for record in ordered(findings).to_dict("records"):
-        out.append({k: (None if v is None or v is pd.NA or (isinstance(v, float) and pd.isna(v)) else
-                        (int(v) if k in ("row", "line") else v)) for k, v in record.items()})
+        out.append(
+            {
+                k: (
+                    None
+                    if v is None or v is pd.NA or (isinstance(v, float) and pd.isna(v))
+                    else (int(v) if k in ("row", "line") else v)
+                )
+                for k, v in record.items()
+            }
+        )
     return out
 
 
 def write_report_json(summary: dict, findings: pd.DataFrame, path: Path, columns: list[dict] | None = None) -> None:
     """`columns`: what each header of each input was read as (headers.ColumnDecision.as_dict)."""
     with atomic_open(path, "w", encoding="utf-8") as fh:
-        json.dump({"summary": summary, "columns": columns or [], "findings": _json_findings(findings)}, fh,
-                  ensure_ascii=False, indent=1)
+        json.dump(
+            {"summary": summary, "columns": columns or [], "findings": _json_findings(findings)},
+            fh,
+            ensure_ascii=False,
+            indent=1,
+        )
 
 
 def write_summary(summary: dict, path: Path) -> None:

@@ -7,6 +7,7 @@ findings re-mapped to those cells. Cascade findings (PARENT_REJECTED, NO_CHILD) 
 findings without a cell are not the cell's fault: they go on the row's status cell.
 Rendering (writers/report_xlsx.py) reads the plan; nothing here writes a cell.
 """
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -21,28 +22,29 @@ from ..rules import ERROR
 from ..text import fold
 
 REPORT_SHEET = "Rapport"
-CHANGES_SHEET = "Modifications"   # writers/changes_sheet.py, after an import into a base
+CHANGES_SHEET = "Modifications"  # writers/changes_sheet.py, after an import into a base
 STATUS_HEADER = "Statut"
 CASCADE_CODES = {"PARENT_REJECTED", "NO_CHILD"}
-REJECTED, WARNED, ACCEPTED = "rejected", "warned", "accepted"   # kinds of status, each its colour
+REJECTED, WARNED, ACCEPTED = "rejected", "warned", "accepted"  # kinds of status, each its colour
 
 
 @dataclass
 class OutSheet:
     """One sheet of the report after Rapport, and what goes on its cells."""
+
     name: str
-    source: str = ""            # original layout: the input file name
-    sheet: str = ""             # original layout: the sheet name in that file
-    entity: str = ""            # template layout: the entity laid out
-    grid: list | None = None    # original layout: rows of cells as read
+    source: str = ""  # original layout: the input file name
+    sheet: str = ""  # original layout: the sheet name in that file
+    entity: str = ""  # template layout: the entity laid out
+    grid: list | None = None  # original layout: rows of cells as read
     first_row: int = 1
     first_col: int = 0
-    header_row: int = 1         # Excel row of the header line
-    status_col: int = 0         # 1-based column of Statut
-    notes: dict = field(default_factory=lambda: defaultdict(list))    # (row, col) -> [finding]
-    status: dict = field(default_factory=dict)                         # row -> (text, kind)
-    noted_rows: set = field(default_factory=set)                       # rows with a finding
-    appended: int = 0                                                  # rows given to openpyxl
+    header_row: int = 1  # Excel row of the header line
+    status_col: int = 0  # 1-based column of Statut
+    notes: dict = field(default_factory=lambda: defaultdict(list))  # (row, col) -> [finding]
+    status: dict = field(default_factory=dict)  # row -> (text, kind)
+    noted_rows: set = field(default_factory=set)  # rows with a finding
+    appended: int = 0  # rows given to openpyxl
 
     def noted_columns(self) -> dict[int, list[int]]:
         """Row -> the columns of its findings, in order."""
@@ -67,7 +69,7 @@ def unique_name(name: str, taken: set[str]) -> str:
     candidate = base
     while fold(candidate) in taken:
         suffix = f" ({n})"
-        candidate = base[:31 - len(suffix)] + suffix
+        candidate = base[: 31 - len(suffix)] + suffix
         n += 1
     taken.add(fold(candidate))
     return candidate
@@ -101,8 +103,9 @@ def plan_sheets(result) -> tuple[list[OutSheet], set[str]]:
         for name, (rows, first_row, first_col) in read_sheets(path).items():
             if fold(name) in NON_DATA_SHEETS:
                 continue
-            out = OutSheet(unique_name(name, taken), source=source, sheet=name, grid=rows,
-                           first_row=first_row, first_col=first_col)
+            out = OutSheet(
+                unique_name(name, taken), source=source, sheet=name, grid=rows, first_row=first_row, first_col=first_col
+            )
             out.header_row = first_row + find_header_row(rows) if rows else 1
             sheets.append(out)
     for entity in ENTITY_ORDER:
@@ -147,8 +150,7 @@ def locate(result, sheets: list[OutSheet], template_sources: set[str]) -> list[d
     located = []
     frame = result.findings
     for f in frame.to_dict("records"):
-        f = {k: (None if v is None or v is pd.NA or (isinstance(v, float) and pd.isna(v)) else v)
-             for k, v in f.items()}
+        f = {k: (None if v is None or v is pd.NA or (isinstance(v, float) and pd.isna(v)) else v) for k, v in f.items()}
         out, row, col = None, None, None
         if f["source"] in template_sources:
             out = by_entity.get(f["entity"])

@@ -19,6 +19,7 @@ table, spliced into openpyxl's package) and this one (the rendering: what each s
 looks like). The input workbook is re-read with python-calamine (the reader's own
 fast path), never loaded with openpyxl. See docs/report-xlsx.md.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -42,14 +43,25 @@ from ..text import fold
 from .atomic import atomic_path
 from .changes_sheet import write_changes_sheet
 from .columns_sheet import SHEET as COLUMNS_SHEET, write_columns_sheet
-from .report_plan import (ACCEPTED, CASCADE_CODES, CHANGES_SHEET, REJECTED, REPORT_SHEET, STATUS_HEADER, WARNED,
-                          OutSheet, locate, plan_sheets, unique_name)
+from .report_plan import (
+    ACCEPTED,
+    CASCADE_CODES,
+    CHANGES_SHEET,
+    REJECTED,
+    REPORT_SHEET,
+    STATUS_HEADER,
+    WARNED,
+    OutSheet,
+    locate,
+    plan_sheets,
+    unique_name,
+)
 from .xlsx_stream import SharedStrings, SheetData, Styles, clean_text, splice
 
 __all__ = ["write_report_xlsx", "SharedStrings", "SheetData", "Styles", "OutSheet", "ENTITY_ORDER"]
 
 SEVERITY_FR = {s: label.capitalize() for s, label in SEVERITY_LABELS.items()}
-MAX_LINKS = 65_000   # Excel keeps at most 65 530 hyperlinks per sheet
+MAX_LINKS = 65_000  # Excel keeps at most 65 530 hyperlinks per sheet
 
 ERROR_FILL = PatternFill("solid", fgColor="FFC7CE")
 WARNING_FILL = PatternFill("solid", fgColor="FFD9A0")
@@ -63,7 +75,7 @@ WARNED_FONT = Font(color="9C5700")
 STATUS_FONTS = {REJECTED: REJECTED_FONT, WARNED: WARNED_FONT, ACCEPTED: ACCEPTED_FONT}
 WRAP = Alignment(wrap_text=True, vertical="top")
 TOP = Alignment(vertical="top")
-LINE_HEIGHT = 15.0   # points per line of 11-point text, Excel's default row height
+LINE_HEIGHT = 15.0  # points per line of 11-point text, Excel's default row height
 
 
 def _comment(findings: list[dict]) -> Comment:
@@ -88,14 +100,25 @@ def _fill(findings: list[dict]):
     return None
 
 
-FINDING_COLUMNS = (("Feuille", 14), ("Cellule", 10), ("Gravité", 14), ("Code", 30), ("Colonne", 24),
-                   ("Valeur", 24), ("Message", 60), ("Suggestion", 60), ("Fichier d'origine", 24),
-                   ("Emplacement d'origine", 22))
+FINDING_COLUMNS = (
+    ("Feuille", 14),
+    ("Cellule", 10),
+    ("Gravité", 14),
+    ("Code", 30),
+    ("Colonne", 24),
+    ("Valeur", 24),
+    ("Message", 60),
+    ("Suggestion", 60),
+    ("Fichier d'origine", 24),
+    ("Emplacement d'origine", 22),
+)
 CENTER = Alignment(horizontal="center")
 MESSAGE_WIDTH, SUGGESTION_WIDTH = dict(FINDING_COLUMNS)["Message"], dict(FINDING_COLUMNS)["Suggestion"]
-HOW_TO_FIX = ("Cliquez sur une cellule de la colonne « Cellule » pour l'atteindre. Corrigez les cellules rouges "
-              "(leur note dit quoi faire ; les orange sont à vérifier), enregistrez, puis réimportez ce fichier : "
-              "fasd import report.xlsx --out … La feuille Rapport et la colonne Statut sont ignorées à l'import.")
+HOW_TO_FIX = (
+    "Cliquez sur une cellule de la colonne « Cellule » pour l'atteindre. Corrigez les cellules rouges "
+    "(leur note dit quoi faire ; les orange sont à vérifier), enregistrez, puis réimportez ce fichier : "
+    "fasd import report.xlsx --out … La feuille Rapport et la colonne Statut sont ignorées à l'import."
+)
 
 
 @lru_cache(maxsize=1 << 14)
@@ -108,8 +131,7 @@ def _wrapped_height(text: str, width: float) -> float:
     default fonts of both fit or exceed, so the estimate errs on the tall side."""
     if not text:
         return LINE_HEIGHT
-    lines = sum(max(1, len(textwrap.wrap(part, int(width), break_long_words=True)))
-                for part in text.split("\n"))
+    lines = sum(max(1, len(textwrap.wrap(part, int(width), break_long_words=True))) for part in text.split("\n"))
     return LINE_HEIGHT * lines
 
 
@@ -119,9 +141,13 @@ def _write_rapport(ws, data: "SheetData", result, located: list[dict]) -> None:
     st = data.styles
     # Finding rows are as tall as their longest wrapped text (see _wrapped_height) and
     # every cell of them sits at the top, next to the first line of the message.
-    title, bold, link_style, wrap, top = (st.id(font=TITLE_FONT), st.id(font=BOLD),
-                                          st.id(font=LINK_FONT, alignment=TOP), st.id(alignment=WRAP),
-                                          st.id(alignment=TOP))
+    title, bold, link_style, wrap, top = (
+        st.id(font=TITLE_FONT),
+        st.id(font=BOLD),
+        st.id(font=LINK_FONT, alignment=TOP),
+        st.id(alignment=WRAP),
+        st.id(alignment=TOP),
+    )
     head, head_center = st.id(HEADER_FILL, BOLD), st.id(HEADER_FILL, BOLD, alignment=CENTER)
     center, rejected_center = st.id(alignment=CENTER), st.id(font=REJECTED_FONT, alignment=CENTER)
     severity_style = {ERROR: st.id(ERROR_FILL, alignment=TOP), WARNING: st.id(WARNING_FILL, alignment=TOP)}
@@ -141,18 +167,31 @@ def _write_rapport(ws, data: "SheetData", result, located: list[dict]) -> None:
         [(f"Fichier(s) : {inputs} — date du traitement : {result.today.strftime('%d/%m/%Y')}", 0)],
         *([(note, 0)] for note in [getattr(result, "report_note", None)] if note),  # a streamed huge run
         [],
-        [("Feuille", head), ("Lus", head_center), ("Acceptés", head_center), ("Rejetés", head_center),
-         ("À compléter", head_center)],
+        [
+            ("Feuille", head),
+            ("Lus", head_center),
+            ("Acceptés", head_center),
+            ("Rejetés", head_center),
+            ("À compléter", head_center),
+        ],
     ]
     for name in ENTITY_ORDER:
         c = summary["entities"][name]
-        rows.append([(ENTITIES[name].sheet, 0), (c["read"], center), (c["accepted"], center),
-                     (c["rejected"], rejected_center if c["rejected"] else center),
-                     (summary.get("a_completer", {}).get(name, 0), center)])
+        rows.append(
+            [
+                (ENTITIES[name].sheet, 0),
+                (c["read"], center),
+                (c["accepted"], center),
+                (c["rejected"], rejected_center if c["rejected"] else center),
+                (summary.get("a_completer", {}).get(name, 0), center),
+            ]
+        )
     rows += [
         [],
-        [("Constats", bold), (f"{sev['error']} erreur(s), {sev['warning']} avertissement(s), "
-                              f"{sev.get('info', 0)} information(s)", 0)],
+        [
+            ("Constats", bold),
+            (f"{sev['error']} erreur(s), {sev['warning']} avertissement(s), {sev.get('info', 0)} information(s)", 0),
+        ],
         [("Corriger", st.id(font=BOLD, alignment=TOP)), (HOW_TO_FIX, wrap)],
         [],
         [(h, head) for h, _ in FINDING_COLUMNS],
@@ -162,23 +201,32 @@ def _write_rapport(ws, data: "SheetData", result, located: list[dict]) -> None:
     ws.merged_cells.add(f"B{how_to_row}:{get_column_letter(len(FINDING_COLUMNS))}{how_to_row}")
     heights = {how_to_row: _wrapped_height(HOW_TO_FIX, sum(w for _, w in FINDING_COLUMNS[1:]))}
     for f in located:
-        origin = (f"cellule {f['cell']}" if f["cell"] else
-                  f"ligne XML {f['line']}" if f["line"] is not None else
-                  f"ligne {f['row']}" if f["row"] is not None else "")
-        rows.append([
-            (f["out_sheet"] or (f["sheet"] or ""), top),
-            (f["out_cell"], link_style if f["out_cell"] else top),
-            (SEVERITY_FR.get(f["severity"], f["severity"]), severity_style.get(f["severity"], top)),
-            (f["code"], top),
-            (f["column"] or "", top),
-            (f["value"] or "", top),
-            (f["message"] or "", wrap),
-            (f["suggestion"] or "", wrap),
-            (f["source"] or "", top),
-            ((f"{f['sheet']} {origin}".strip() if f["sheet"] else origin), top),
-        ])
-        height = max(_wrapped_height(f["message"] or "", MESSAGE_WIDTH),
-                     _wrapped_height(f["suggestion"] or "", SUGGESTION_WIDTH))
+        origin = (
+            f"cellule {f['cell']}"
+            if f["cell"]
+            else f"ligne XML {f['line']}"
+            if f["line"] is not None
+            else f"ligne {f['row']}"
+            if f["row"] is not None
+            else ""
+        )
+        rows.append(
+            [
+                (f["out_sheet"] or (f["sheet"] or ""), top),
+                (f["out_cell"], link_style if f["out_cell"] else top),
+                (SEVERITY_FR.get(f["severity"], f["severity"]), severity_style.get(f["severity"], top)),
+                (f["code"], top),
+                (f["column"] or "", top),
+                (f["value"] or "", top),
+                (f["message"] or "", wrap),
+                (f["suggestion"] or "", wrap),
+                (f["source"] or "", top),
+                ((f"{f['sheet']} {origin}".strip() if f["sheet"] else origin), top),
+            ]
+        )
+        height = max(
+            _wrapped_height(f["message"] or "", MESSAGE_WIDTH), _wrapped_height(f["suggestion"] or "", SUGGESTION_WIDTH)
+        )
         if height > LINE_HEIGHT:
             heights[len(rows)] = height
     links = OutSheet(REPORT_SHEET)
@@ -187,15 +235,17 @@ def _write_rapport(ws, data: "SheetData", result, located: list[dict]) -> None:
         if r > header_row and cells[1][0] and links.appended < header_row + MAX_LINKS:
             f = located[r - header_row - 1]
             link = WriteOnlyCell(ws, value=f["out_cell"])
-            link.hyperlink = Hyperlink(ref="", location=f"{quote_sheetname(f['out_sheet'])}!{f['out_cell']}",
-                                       display=f["out_cell"])
+            link.hyperlink = Hyperlink(
+                ref="", location=f"{quote_sheetname(f['out_sheet'])}!{f['out_cell']}", display=f["out_cell"]
+            )
             _append_at(ws, links, r, [None, link])
     ws.auto_filter.ref = f"A{header_row}:J{header_row + max(len(located), 1)}"
     ws.page_setup.orientation = "landscape"
 
 
-def _data_row(ws, data: SheetData, out: OutSheet, r: int, values: list, header_style: int,
-              noted_cols: list[int] | None = None) -> int:
+def _data_row(
+    ws, data: SheetData, out: OutSheet, r: int, values: list, header_style: int, noted_cols: list[int] | None = None
+) -> int:
     """One row: values as given, faulty cells filled, the status cell; returns its last comment row.
 
     `noted_cols`: the row's columns that carry findings (sorted); the other cells are
@@ -292,8 +342,12 @@ def _widths(rows: list, sample: int = 300) -> list[float]:
 
 def _last_row(out: OutSheet) -> int:
     """Excel number of the last row of an original-layout sheet: its data, notes or statuses."""
-    return max(out.first_row + len(out.grid or []) - 1, max((r for r, _ in out.notes), default=0),
-               max(out.status, default=0), out.header_row)
+    return max(
+        out.first_row + len(out.grid or []) - 1,
+        max((r for r, _ in out.notes), default=0),
+        max(out.status, default=0),
+        out.header_row,
+    )
 
 
 def _rows_to_write(result, out: OutSheet, template_sources: set[str]) -> int:
@@ -324,8 +378,9 @@ def _write_original(ws, data: SheetData, out: OutSheet, progress=None) -> None:
             progress.advance(1)
 
 
-def _write_template_layout(ws, data: SheetData, out: OutSheet, raw: pd.DataFrame,
-                           template_sources: set[str], progress=None) -> None:
+def _write_template_layout(
+    ws, data: SheetData, out: OutSheet, raw: pd.DataFrame, template_sources: set[str], progress=None
+) -> None:
     spec = ENTITIES[out.entity]
     for j, f in enumerate(spec.fields, 1):
         ws.column_dimensions[get_column_letter(j)].width = min(max(len(f.label) + 4, 12), 34)
@@ -390,8 +445,15 @@ def _write(result, path: Path, progress=None) -> None:
         if changes is not None:  # imported into a catalogue base (issue 14)
             data = SheetData(Path(tmp) / "changes.xml", styles, strings)
             try:
-                write_changes_sheet(changes, data, result.catalogue, title_font=TITLE_FONT, bold=BOLD,
-                                    header_fill=HEADER_FILL, center=CENTER)
+                write_changes_sheet(
+                    changes,
+                    data,
+                    result.catalogue,
+                    title_font=TITLE_FONT,
+                    bold=BOLD,
+                    header_fill=HEADER_FILL,
+                    center=CENTER,
+                )
             finally:
                 data.close()
             rows.append((changes, data.path))
@@ -399,8 +461,7 @@ def _write(result, path: Path, progress=None) -> None:
             data = SheetData(Path(tmp) / f"rows{k}.xml", styles, strings)
             try:
                 if out.entity:
-                    _write_template_layout(ws, data, out, result.tables[out.entity].raw, template_sources,
-                                           progress)
+                    _write_template_layout(ws, data, out, result.tables[out.entity].raw, template_sources, progress)
                 else:
                     _write_original(ws, data, out, progress)
             finally:

@@ -8,6 +8,7 @@ workbook stores it as a text cell with Excel's own quote prefix, so the value is
 changed. records.jsonl, report.json and lheo.xml keep the exact value: no spreadsheet
 opens them.
 """
+
 from __future__ import annotations
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")

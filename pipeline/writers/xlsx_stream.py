@@ -7,6 +7,7 @@ shared string table (`SharedStrings`), and `splice` puts both into openpyxl's
 package. Style ids come from openpyxl's own style table (`Styles`), so styles.xml
 stays consistent.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -31,7 +32,7 @@ NON_XML = re.compile("[\ufffe\uffff]")
 
 def clean_text(text: str) -> str:
     text = NON_XML.sub("", ILLEGAL_CHARACTERS_RE.sub("", text))
-    return text if len(text) <= MAX_CELL_TEXT else text[:MAX_CELL_TEXT - 1] + "…"
+    return text if len(text) <= MAX_CELL_TEXT else text[: MAX_CELL_TEXT - 1] + "…"
 
 
 class Styles:
@@ -91,9 +92,11 @@ class SharedStrings:
 
     def write_part(self, out) -> None:
         """xl/sharedStrings.xml into the open zip entry `out`."""
-        out.write(b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-                  b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
-                  + f' count="{self.count}" uniqueCount="{self.unique}">'.encode())
+        out.write(
+            b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+            b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
+            + f' count="{self.count}" uniqueCount="{self.unique}">'.encode()
+        )
         with open(self.path, "rb") as entries:
             shutil.copyfileobj(entries, out, 1 << 20)
         out.write(b"</sst>")
@@ -122,14 +125,16 @@ class SheetData:
             self.letters.append(get_column_letter(len(self.letters) + 1))
         return self.letters[col - 1]
 
-
     def cell(self, r: int, col: int, value, style: int = 0, fill=None, font=None) -> str:
         ref = f"{self.letter(col)}{r}"
         if isinstance(value, (dt.datetime, dt.date)):
             plain = not isinstance(value, dt.datetime) or value.time() == dt.time()
             fmt = DATE_FORMAT if plain else DATETIME_FORMAT
-            style = self.styles.id(fill, font, fmt) if (fill or font) else (
-                self.date_style if plain else self.datetime_style)
+            style = (
+                self.styles.id(fill, font, fmt)
+                if (fill or font)
+                else (self.date_style if plain else self.datetime_style)
+            )
             try:
                 value = to_excel(value)
             except (ValueError, OverflowError):
@@ -184,19 +189,24 @@ SHEET_DATA = re.compile(r"<sheetData\s*/>|<sheetData>.*?</sheetData>", re.S)
 
 SHARED_STRINGS = "xl/sharedStrings.xml"
 # What a package needs to list its shared strings when openpyxl (no text of its own) did not.
-STRINGS_TYPE = ('<Override PartName="/xl/sharedStrings.xml" ContentType="application/'
-                'vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/>')
-STRINGS_REL = ('<Relationship Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
-               'sharedStrings" Target="sharedStrings.xml" Id="rIdFasdStrings"/>')
-LISTS = {"[Content_Types].xml": ("</Types>", STRINGS_TYPE),
-         "xl/_rels/workbook.xml.rels": ("</Relationships>", STRINGS_REL)}
+STRINGS_TYPE = (
+    '<Override PartName="/xl/sharedStrings.xml" ContentType="application/'
+    'vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/>'
+)
+STRINGS_REL = (
+    '<Relationship Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
+    'sharedStrings" Target="sharedStrings.xml" Id="rIdFasdStrings"/>'
+)
+LISTS = {
+    "[Content_Types].xml": ("</Types>", STRINGS_TYPE),
+    "xl/_rels/workbook.xml.rels": ("</Relationships>", STRINGS_REL),
+}
 
 
 def splice(saved: Path, target: Path, rows_of: dict[str, Path], strings: SharedStrings) -> None:
     """Copy openpyxl's package, replacing each sheet's <sheetData> by our rows and its
     shared strings by ours (every cell that holds text is one of our rows)."""
-    with zipfile.ZipFile(saved) as src, \
-            zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as dst:
+    with zipfile.ZipFile(saved) as src, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as dst:
         listed = SHARED_STRINGS in src.namelist()
         for info in src.infolist():
             if info.filename == SHARED_STRINGS:
@@ -213,12 +223,11 @@ def splice(saved: Path, target: Path, rows_of: dict[str, Path], strings: SharedS
             match = SHEET_DATA.search(xml)
             assert match is not None, info.filename  # openpyxl writes <sheetData/> in every sheet
             # Level 1: the rows are most of the file; speed matters more than a few MB.
-            with dst.open(info.filename, "w", force_zip64=True) as out, \
-                    open(rows_of[info.filename], "rb") as rows:
-                out.write(xml[:match.start()].encode("utf-8"))
+            with dst.open(info.filename, "w", force_zip64=True) as out, open(rows_of[info.filename], "rb") as rows:
+                out.write(xml[: match.start()].encode("utf-8"))
                 out.write(b"<sheetData>")
                 shutil.copyfileobj(rows, out, 1 << 20)
                 out.write(b"</sheetData>")
-                out.write(xml[match.end():].encode("utf-8"))
+                out.write(xml[match.end() :].encode("utf-8"))
         with dst.open(SHARED_STRINGS, "w", force_zip64=True) as out:
             strings.write_part(out)

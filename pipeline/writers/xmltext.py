@@ -13,6 +13,7 @@ escaped in text, `&<>"` and tab, newline and carriage return in attribute values
 elements without indentation, for turning a fragment back into lxml elements
 (`fragment`).
 """
+
 from __future__ import annotations
 
 import re
@@ -102,7 +103,7 @@ class XmlOut:
         pad = "  " * depth if self.pretty else ""
         if len(self.parts) == mark:  # no child: lxml writes an empty element
             start = self.parts[mark - 1]
-            self.parts[mark - 1] = start[:len(start) - 1 - len(self._nl)] + "/>" + self._nl
+            self.parts[mark - 1] = start[: len(start) - 1 - len(self._nl)] + "/>" + self._nl
         else:
             self.parts.append(f"{pad}</{tag}>{self._nl}")
 

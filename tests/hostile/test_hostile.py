@@ -4,6 +4,7 @@ Every case runs through the real command line in ONE child process whose address
 is capped (RLIMIT_AS): a file that makes a reader allocate gigabytes fails the cap
 instead of passing. No wall-clock assertion: speed is bench/'s business.
 """
+
 import json
 import re
 import resource
@@ -85,8 +86,14 @@ def results(tmp_path_factory):
         args = ["import", str(paths[name]), "--out", str(outs[name]), "--today", TODAY]
         args += [str(annuaire) if a == "ANNUAIRE" else a for a in extra]
         jobs.append(json.dumps([name, args]))
-    proc = subprocess.run([sys.executable, "-c", DRIVER], input="\n".join(jobs) + "\n", capture_output=True,
-                          text=True, preexec_fn=_cap_memory, cwd=HERE.parent.parent)
+    proc = subprocess.run(
+        [sys.executable, "-c", DRIVER],
+        input="\n".join(jobs) + "\n",
+        capture_output=True,
+        text=True,
+        preexec_fn=_cap_memory,
+        cwd=HERE.parent.parent,
+    )
     done = {r["name"]: r for r in map(json.loads, proc.stdout.splitlines())}
     assert proc.returncode == 0, f"the child died after {list(done)[-1:]} : {proc.stderr[-2000:]}"
     return {name: (done[name], outs[name]) for name in CASES}

@@ -5,6 +5,7 @@ is accepted or rejected with an error finding naming it, every data row is read,
 every output file parses. Few examples (the suite stays quick); Hypothesis shrinks a
 failure to the smallest sheet that shows it.
 """
+
 import csv
 import json
 import re
@@ -26,13 +27,48 @@ TABLE = flat_table()
 LABELS, VALID_ROW = TABLE[0], TABLE[1]
 XML_UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 
-TRICKY = ["=1+2", "+33 1", "@SOMME(A1)", "1e400", "NaN", "inf", "1_2", "١٢", "-", "NC", "00000000",
-          "07/09/2026", "31/02/2026", "2026", "oui", "non", " ", "\x00x", "a\x1b[31mb", "\u202eabc",
-          "x" * 600, "Référence formation", "F1", "S1", "D1", "A1", "36364", "1902", "12", "1 000,50"]
-cells = st.one_of(st.none(), st.sampled_from(TRICKY), st.text(max_size=20),
-                  st.integers(-10**6, 10**12).map(str), st.floats().map(repr))
-headers = st.one_of(st.sampled_from(LABELS), st.sampled_from(["Statut", "Notes", "", "Date débutt", "Prix"]),
-                    st.text(max_size=12))
+TRICKY = [
+    "=1+2",
+    "+33 1",
+    "@SOMME(A1)",
+    "1e400",
+    "NaN",
+    "inf",
+    "1_2",
+    "١٢",
+    "-",
+    "NC",
+    "00000000",
+    "07/09/2026",
+    "31/02/2026",
+    "2026",
+    "oui",
+    "non",
+    " ",
+    "\x00x",
+    "a\x1b[31mb",
+    "\u202eabc",
+    "x" * 600,
+    "Référence formation",
+    "F1",
+    "S1",
+    "D1",
+    "A1",
+    "36364",
+    "1902",
+    "12",
+    "1 000,50",
+]
+cells = st.one_of(
+    st.none(),
+    st.sampled_from(TRICKY),
+    st.text(max_size=20),
+    st.integers(-(10**6), 10**12).map(str),
+    st.floats().map(repr),
+)
+headers = st.one_of(
+    st.sampled_from(LABELS), st.sampled_from(["Statut", "Notes", "", "Date débutt", "Prix"]), st.text(max_size=12)
+)
 
 
 @st.composite
@@ -73,8 +109,13 @@ def write_input(tmp_path, fmt: str, header, rows, title):
     return path, annuaire
 
 
-@settings(max_examples=12, deadline=None, database=None, derandomize=True,
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(
+    max_examples=12,
+    deadline=None,
+    database=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 @given(layout=sheets(), fmt=st.sampled_from(["xlsx", "csv;", "csv,", "csv\t"]))
 def test_any_sheet_is_read_whole_and_every_output_parses(tmp_path_factory, layout, fmt):
     tmp_path = tmp_path_factory.mktemp("prop")

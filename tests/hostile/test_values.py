@@ -1,4 +1,5 @@
 """Values that should not pass, and text a spreadsheet must not run (issue 9, points 2, 11-13)."""
+
 import csv
 import json
 
@@ -41,8 +42,10 @@ def test_an_infinite_price_never_reaches_the_outputs(tmp_path):
     out = tmp_path / "out"
     # frais_ht is optional: the bad value is left out with a warning (issue 10), the record kept
     assert invoke("import", book, "--out", out, "--today", TODAY.isoformat()).exit_code == 0
-    records = [json.loads(line, parse_constant=lambda c: pytest.fail(f"{c} in records.jsonl"))
-               for line in (out / "records.jsonl").read_text(encoding="utf-8").splitlines()]
+    records = [
+        json.loads(line, parse_constant=lambda c: pytest.fail(f"{c} in records.jsonl"))
+        for line in (out / "records.jsonl").read_text(encoding="utf-8").splitlines()
+    ]
     dispositifs = records[0]["actions"][0]["sessions"][0]["dispositifs"]
     assert [d.get("frais_ht") for d in dispositifs] == [None, 1000.0]
     assert "inf<" not in (out / "lheo.xml").read_text(encoding="utf-8").lower()

@@ -1,4 +1,5 @@
 """Alembic environment of the catalogue: run on the connection that `fasd base init` opened."""
+
 from __future__ import annotations
 
 from alembic import context
