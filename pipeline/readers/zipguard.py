@@ -145,13 +145,17 @@ def _scan_binary(name: str, raw, info, limits) -> None:
     size = 0
     for chunk in _inflated(raw, info, name):
         size += len(chunk)
-        if size > info.file_size:
-            raise InputError(
-                f"{name} : classeur endommagé ou piégé ({info.filename} se décompresse au-delà "
-                "de la taille qu'il déclare)."
-            )
-        if size > limits_module.RATIO_FLOOR and size > limits.ratio * max(info.compress_size, 1):
-            _bomb(name, info.filename, size, info.compress_size, limits)
+        _check_growth(name, info, size, limits)
+
+
+def _check_growth(name: str, info, size: int, limits) -> None:
+    """A part inflated to `size` so far: no more than it declares, no more than the ratio allows."""
+    if size > info.file_size:
+        raise InputError(
+            f"{name} : classeur endommagé ou piégé ({info.filename} se décompresse au-delà de la taille qu'il déclare)."
+        )
+    if size > limits_module.RATIO_FLOOR and size > limits.ratio * max(info.compress_size, 1):
+        _bomb(name, info.filename, size, info.compress_size, limits)
 
 
 def _bomb(name, member, size, compressed, limits):
@@ -211,13 +215,7 @@ def _scan(name: str, raw, info, limits, shape: SheetShape | None) -> int:
     long_run = re.compile(rb"[^<]{%d}" % (limits.text_bytes + 1)) if limits.text_bytes < CHUNK else None
     for chunk in _inflated(raw, info, name):
         size += len(chunk)
-        if size > info.file_size:
-            raise InputError(
-                f"{name} : classeur endommagé ou piégé ({info.filename} se décompresse au-delà "
-                "de la taille qu'il déclare)."
-            )
-        if size > limits_module.RATIO_FLOOR and size > limits.ratio * max(info.compress_size, 1):
-            _bomb(name, info.filename, size, info.compress_size, limits)
+        _check_growth(name, info, size, limits)
         last_lt = chunk.rfind(b"<")
         if last_lt < 0:
             run += len(chunk)
