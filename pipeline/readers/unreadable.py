@@ -49,7 +49,7 @@ def what_it_holds(head: bytes) -> str | None:
             text = ""
     if text and all(c.isprintable() or c in "\r\n\t" for c in text[:1024]) and any(s in text for s in ";,\t"):
         return "du texte (un CSV renommé en classeur ?)"
-    return None if head.startswith((ZIP, OLE)) else UNKNOWN
+    return UNKNOWN
 
 
 def zip_holds(path: Path) -> str | None:
