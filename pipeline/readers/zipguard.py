@@ -22,13 +22,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import InputError
+from ..text import column_letter
 from . import limits as limits_module
 
 CHUNK = 1 << 20
 LOCAL_HEADER = struct.Struct("<4sHHHHHIIIHH")
 DIMENSION = re.compile(rb'<(?:\w+:)?dimension ref="\$?([A-Z]{1,3})\$?(\d+)(?::\$?([A-Z]{1,3})\$?(\d+))?"')
 ROW_NUMBER = re.compile(rb'<(?:\w+:)?row [^>]*?\br="(\d+)"')
-WIDE_CELL = re.compile(rb'r="[A-Z]{3}[0-9]')  # a cell reference beyond column ZZ
 SHARED_COUNT = re.compile(rb'<(?:\w+:)?sst [^>]*?\buniqueCount="(\d+)"')
 MAX_ROWS, MAX_COLUMNS = 1_048_576, 16_384
 SPARSE_ROW_SLACK = 10_000
@@ -42,7 +42,12 @@ class SheetShape:
     declared: tuple[int, int] | None = None  # (last row, last column) of <dimension>
     last_row: int = 0
     rows: int = 0
-    wide: bool = False  # a cell beyond column ZZ
+    last_column: int = 0  # the rightmost cell reference seen (0: the cells carry none)
+
+    @property
+    def wide(self) -> bool:
+        """A cell beyond column ZZ."""
+        return self.last_column > 702
 
     def area(self) -> int:
         """Rows × columns of the range a dense reader would allocate (an upper bound).
@@ -56,9 +61,11 @@ class SheetShape:
             and not (self.wide and self.declared[1] <= 702)
         )
         if trusted:
-            columns = self.declared[1]
+            columns = max(self.declared[1], self.last_column)
+        elif self.last_column:
+            columns = self.last_column  # measured: the references the cells carry
         else:
-            columns = MAX_COLUMNS if self.wide else 702
+            columns = 702  # cells without references (allowed by OOXML): assume up to ZZ
         return rows * columns
 
     def sparse(self) -> bool:
@@ -205,6 +212,37 @@ def _inflated(raw, info, name):
         raise InputError(f"{name} : classeur endommagé ({info.filename} ne se décompresse pas).") from None
 
 
+def _beyond(column: int) -> re.Pattern:
+    """A cell reference whose column is right of `column` (1 = A), for a fast search.
+
+    Column letters compare as text within one length, and a longer name is further
+    right; the pattern lists, for each position, the letters that make it larger."""
+    letters = column_letter(column - 1) if column else ""
+    n = len(letters)
+    options = [b"[A-Z]{%d,3}" % (n + 1)] if n < 3 else []
+    for i, c in enumerate(letters):
+        if c != "Z":
+            options.append(letters[:i].encode() + b"[" + chr(ord(c) + 1).encode() + b"-Z]" + b"[A-Z]" * (n - i - 1))
+    if not options:
+        return re.compile(rb"(?!)")
+    return re.compile(rb'r="(' + b"|".join(options) + rb")[0-9]")
+
+
+_BEYOND: dict[int, re.Pattern] = {}
+
+
+def _last_column(buf: bytes, column: int) -> int:
+    """The rightmost column referenced in `buf`, at least `column`: one search per chunk
+    while no cell lies further right (about the cost of one byte scan)."""
+    at = 0
+    while True:
+        pattern = _BEYOND.get(column) or _BEYOND.setdefault(column, _beyond(column))
+        m = pattern.search(buf, at)
+        if m is None:
+            return column
+        column, at = column_number(m.group(1)), m.end()
+
+
 def _scan(name: str, raw, info, limits, shape: SheetShape | None) -> int:
     """Inflate one XML part, checking sizes as they grow; returns its shared-string count."""
     size = 0
@@ -249,8 +287,7 @@ def _scan(name: str, raw, info, limits, shape: SheetShape | None) -> int:
                 m = ROW_NUMBER.match(buf, at)
                 if m:
                     shape.last_row = max(shape.last_row, int(m.group(1)))
-            if not shape.wide and WIDE_CELL.search(buf):
-                shape.wide = True
+            shape.last_column = _last_column(buf, shape.last_column)
         elif info.filename.endswith("sharedStrings.xml"):
             items += chunk.count(b"<si>") + chunk.count(b"<si ")
         tail = buf[-512:]
