@@ -153,7 +153,8 @@ def execute(
     from .dispositifs import using
     from .readers.limits import using as using_limits
     from .run import Stopwatch, run
-    from .writers.output import write_outputs
+    from .writers.atomic import claimed
+    from .writers.output import RUN_FILES, write_outputs
 
     ref = load_reference(reference)
     day = parse_today(today)
@@ -163,9 +164,10 @@ def execute(
 
         mapping = load_mapping(Path(colonnes))
     out_path = Path(out) if out is not None else None
-    writes = Stopwatch()
+    writes = Stopwatch()  # restarted when writing starts
     # errors go through: FasdGroup says them
-    with using(dispositifs), using_limits(**(limits or {})), progress_bars(wants_bars(quiet)) as progress:
+    claim = claimed(out_path, RUN_FILES) if out_path is not None else contextlib.nullcontext()
+    with claim, using(dispositifs), using_limits(**(limits or {})), progress_bars(wants_bars(quiet)) as progress:
         result = run(
             [Path(p) for p in inputs],
             annuaire=Path(annuaire) if annuaire else None,
@@ -188,6 +190,7 @@ def execute(
 
             result.catalogue = apply_to_base(result, **base)
         if out_path is not None:
+            writes = Stopwatch()
             write_outputs(result, out_path, with_records=with_records, clock=writes, progress=progress)
     if verbose:
         print_timings({**result.timings, **writes.times})

@@ -65,6 +65,27 @@ def test_a_second_writer_is_refused_while_the_lock_is_held(tmp_path, book):
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
 
 
+def test_a_held_or_foreign_folder_is_refused_before_reading(tmp_path, book, monkeypatch):
+    """A nightly run into a folder another run holds, or that holds the user's files,
+    stops at once: the input is not read (minutes on a national flow) to be refused at the end."""
+    import pipeline.run
+
+    def no_reading(*args, **kwargs):
+        raise AssertionError("the input was read")
+
+    monkeypatch.setattr(pipeline.run, "run", no_reading)
+    out = tmp_path / "out"
+    with open(tmp_path / ".out.fasd-lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        result = invoke("import", book, "--out", out)
+    assert result.exit_code == 2 and "un autre fasd écrit déjà" in result.output
+    mine = tmp_path / "mes-documents"
+    mine.mkdir()
+    (mine / "budget.ods").write_text("à garder")
+    result = invoke("import", book, "--out", mine)
+    assert result.exit_code == 2 and "budget.ods" in result.output
+
+
 def test_sigterm_while_writing_keeps_the_earlier_run_and_removes_the_temporary_folder(tmp_path, book, monkeypatch):
     from pipeline.writers import output
 

@@ -128,3 +128,31 @@ def test_verbose_prints_stage_times_on_stderr(tmp_path):
         assert stage in err
     assert "records.jsonl" not in err  # check writes no offers
     assert "Durées" not in out
+
+
+def test_verbose_write_times_start_after_the_run(tmp_path, monkeypatch):
+    """The writers' stopwatch starts when writing starts: the run's own time (here a
+    0.5 s pause added to it) is not counted again under « écriture »."""
+    import time
+
+    from click.testing import CliRunner
+
+    import pipeline.run
+    from pipeline.cli import main
+
+    real_run = pipeline.run.run
+
+    def slow_run(*args, **kwargs):
+        time.sleep(0.5)
+        return real_run(*args, **kwargs)
+
+    monkeypatch.setattr(pipeline.run, "run", slow_run)
+    book = write_workbook(tmp_path / "offre.xlsx", valid_offer())
+    args = ["import", str(book), "--out", str(tmp_path / "out"), "--today", "2026-03-01", "--verbose", "--quiet"]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    times = {}
+    for line in result.stderr.splitlines()[1:]:
+        label, _, seconds = line.rpartition(" ")[0].rpartition("  ")
+        times[label.strip()] = float(seconds)
+    assert times["écriture records.jsonl + lheo.xml"] < 0.5

@@ -113,6 +113,43 @@ def _check_target(target: Path, allowed: frozenset[str]) -> None:
         )
 
 
+_HELD: set[Path] = set()  # output folders whose lock this process holds (claimed)
+
+
+def _output_folder(target: Path) -> Path:
+    target = Path(target).absolute()
+    if not target.name or target.name in (".", ".."):
+        raise OutputError(f"{target} ne peut pas servir de dossier de résultats.")
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(f"impossible de créer {target.parent} ({exc.strerror or exc}).") from None
+    return target
+
+
+def _lock_of(target: Path):
+    if target in _HELD:
+        return contextlib.nullcontext()
+    return _locked(target.parent / f".{target.name}{LOCK_MARK}", target)
+
+
+@contextlib.contextmanager
+def claimed(target: Path, allowed: frozenset[str]):
+    """Hold the output folder for a whole run (read, check, write): a second run into the
+    same folder, or a folder holding other files, is refused before minutes of reading,
+    not after. run_folder inside it takes no second lock."""
+    target = _output_folder(target)
+    with _lock_of(target):
+        _check_target(target, allowed)
+        held = target not in _HELD
+        _HELD.add(target)
+        try:
+            yield
+        finally:
+            if held:
+                _HELD.discard(target)
+
+
 @contextlib.contextmanager
 def run_folder(target: Path, allowed: frozenset[str]):
     """Yield a fresh empty folder; on success it replaces `target` whole, in one step.
@@ -120,15 +157,9 @@ def run_folder(target: Path, allowed: frozenset[str]):
     `allowed` names the files an earlier run leaves: a folder holding anything else is
     refused (OutputError), since replacing it would delete the user's files.
     """
-    target = Path(target).absolute()
-    if not target.name or target.name in (".", ".."):
-        raise OutputError(f"{target} ne peut pas servir de dossier de résultats.")
+    target = _output_folder(target)
     parent = target.parent
-    try:
-        parent.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise OutputError(f"impossible de créer {parent} ({exc.strerror or exc}).") from None
-    with _locked(parent / f".{target.name}{LOCK_MARK}", target):
+    with _lock_of(target):
         for stale in parent.glob(f".{target.name}.fasd-*-*"):  # left by a killed run: we hold the lock
             if stale.is_dir():
                 _rmtree(stale)
