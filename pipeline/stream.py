@@ -28,10 +28,7 @@ several SIRENs can cause it).
 
 from __future__ import annotations
 
-import codecs
-import csv
 import datetime as dt
-import io
 import pickle
 import shutil
 import tempfile
@@ -50,13 +47,12 @@ from .model import ENTITIES, OFFER_ENTITIES
 from .normalise import normalise_table, stripped_text
 from .placeholders import is_placeholder
 from .profiles import apply_profile
-from .readers import limits
-from .readers.csv import MAX_ENCODING_FINDINGS, SNIFF_CHARS, VALID_UTF8_MULTIBYTE, sniff_delimiter
 from .readers.flat import split_flat
 from .run import Result
 from .readers.grid import Header, body_frame, find_header_row, read_header
 from .readers.layout import HEADER_SEARCH_ROWS, require_header
 from .sanitise import sanitise_table
+from .stream_rows import Decoding, StreamFallback, csv_rows
 from .tables import Table, concat_tables, empty_table
 from .text import column_letter
 from .validators.cascade import decide
@@ -69,17 +65,12 @@ LHEO_SUFFIXES = {".xml", ".lheo"}
 CHUNK_ROWS = 20_000  # rows of a chunk, at least (cut at the next formation)
 HEAD_ROWS = 1_000  # rows read before the header is decided (content decisions, samples)
 STREAM_MIN_BYTES = 32 * 1024 * 1024  # `stream=None`: a CSV this large is streamed
-BLOCK_BYTES = 8 * 1024 * 1024
 DIRECTORY = ("site", "contact")
 KEYS = {e: ENTITIES[e].key[0] for e in ("formation", "action", "session")}
 USED_SITES = (("action", "code_site_dispensateur"), ("session", "code_site_responsable"))
 SHEET_ROWS = 1_048_575  # records one sheet of report.xlsx holds below its header
 CONTENT_SAMPLE = 200  # headers.decide_by_content looks at this many non-blank values
 SAMPLES = 3  # headers.samples_of
-
-
-class StreamFallback(Exception):
-    """The stream cannot promise the whole-file results; the message says why, in French."""
 
 
 def streamable(inputs, *, annuaire=None, profil=None, defauts=None, stream=None) -> Path | None:
@@ -95,108 +86,6 @@ def streamable(inputs, *, annuaire=None, profil=None, defauts=None, stream=None)
     if stream is None and path.stat().st_size < STREAM_MIN_BYTES:
         return None
     return path
-
-
-# -- reading the CSV as a stream -----------------------------------------------------------
-_bad_positions: list[int] = []
-
-
-def _cp1252_tracked(error):
-    """readers/csv.py's fallback (an invalid UTF-8 byte read as Windows-1252), noting where."""
-    _bad_positions.append(error.start)
-    bad = error.object[error.start : error.start + 1]
-    return bad.decode("cp1252", errors="replace"), error.start + 1
-
-
-codecs.register_error("fasd-cp1252-tracked", _cp1252_tracked)
-
-
-@dataclass
-class Decoding:
-    """What readers/csv.decode decides from the whole file, gathered block by block."""
-
-    bad_lines: list[int] = field(default_factory=list)
-    multibyte: bool = False  # VALID_UTF8_MULTIBYTE found somewhere
-    invalid: bool = False  # some byte is not UTF-8
-
-    def mixed_lines(self) -> list[int]:
-        """The MIXED_ENCODING lines readers/csv.py reports (none for a Windows-1252 file)."""
-        return self.bad_lines if self.invalid and self.multibyte else []
-
-
-def _blocks(path: Path, decoding: Decoding) -> Iterator[str]:
-    """The file's text in blocks cut after a line break, decoded as readers/csv.decode does."""
-    lines_before = 0
-    first = True
-    with open(path, "rb") as fh:
-        pending = b""
-        while True:
-            want = 4 * SNIFF_CHARS if first else BLOCK_BYTES
-            data = pending + fh.read(max(want - len(pending), 1))
-            more = fh.read(1) if data else b""
-            if more:
-                cut = data.rfind(b"\n") + 1
-                if cut == 0:  # a very long line: read on to its end
-                    pending = data + more
-                    continue
-                block, pending = data[:cut], data[cut:] + more
-            else:
-                block, pending = data, b""
-            if first:
-                head = block[:4096]
-                if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or head.count(b"\x00") > len(head) // 8:
-                    raise InputError(
-                        f"{path.name} : ce n'est pas un fichier texte CSV (UTF-16 ou binaire ?). "
-                        "Enregistrez-le en « CSV UTF-8 »."
-                    )
-                body = block[3:] if block.startswith(codecs.BOM_UTF8) else block
-                offset = len(block) - len(body)
-            else:
-                body, offset = block, 0
-            try:
-                text = body.decode("utf-8")
-                decoding.multibyte |= len(text) != len(body)
-            except UnicodeDecodeError:
-                decoding.invalid = True
-                decoding.multibyte |= VALID_UTF8_MULTIBYTE.search(block) is not None
-                del _bad_positions[:]
-                text = body.decode("utf-8", errors="fasd-cp1252-tracked")
-                for pos in _bad_positions:
-                    if len(decoding.bad_lines) >= MAX_ENCODING_FINDINGS:
-                        break
-                    line = lines_before + block.count(b"\n", 0, pos + offset) + 1
-                    if not decoding.bad_lines or decoding.bad_lines[-1] != line:
-                        decoding.bad_lines.append(line)
-            lines_before += block.count(b"\n")
-            first = False
-            if text:
-                yield text
-            if not more:
-                return
-
-
-def _rows(path: Path, decoding: Decoding) -> tuple[Iterator[list[str]], str]:
-    """csv.reader's rows of the file, and the separator (sniffed from the file's start)."""
-    blocks = _blocks(path, decoding)
-    first = next(blocks, "")
-    delimiter = sniff_delimiter(first[:SNIFF_CHARS])
-
-    def lines():
-        yield from io.StringIO(first, newline="")
-        for block in blocks:
-            yield from io.StringIO(block, newline="")
-
-    limit = limits.current()
-    csv.field_size_limit(max(limit.text_bytes, 1024))
-    reader = csv.reader(lines(), delimiter=delimiter)
-
-    def rows():
-        try:
-            yield from reader
-        except csv.Error as exc:
-            raise StreamFallback(f"{path.name} : lecture en flux impossible ({exc}) ; fichier lu en entier.") from None
-
-    return rows(), delimiter
 
 
 # -- the run ------------------------------------------------------------------------------
@@ -322,7 +211,7 @@ class Stream:
             chunks = ((tables, self._chunk_findings()) for tables, _ in source.chunks())
             inline = source.read(self.input_rows)  # the whole flow, spilled in chunks: its sites and contacts
         else:
-            rows, _ = _rows(self.path, self.decoding)
+            rows, _ = csv_rows(self.path, self.decoding)
             head = self._head(rows)
             chunks = self._csv_chunks(head, rows)
             inline = {}

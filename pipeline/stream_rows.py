@@ -1,0 +1,214 @@
+"""The rows of a large CSV read as a stream (stream.py): decoded block by block, each block
+tokenised by pandas' C parser where it gives csv.reader's rows, by csv.reader elsewhere.
+
+The rows are those csv.reader gives reading the whole file, in order. A block is cut
+after a line break outside quotes (an even number of quotes before it), which is a
+record boundary as long as every quote stands where standard quoting puts one: at the
+start of a field, at its end, or doubled inside a quoted field. From a block holding a
+quote anywhere else (`12"5`, read as written by csv.reader), csv.reader reads the rest of
+the file. A block that pandas would read otherwise (ragged rows, blank lines, a lone
+carriage return: readers/csv.py `_fast_rows`) goes through csv.reader too.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import itertools
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable, Iterator
+
+import numpy as np
+import pandas as pd
+
+from .errors import InputError
+from .readers import limits
+from .readers.csv import MAX_ENCODING_FINDINGS, SNIFF_CHARS, VALID_UTF8_MULTIBYTE, sniff_delimiter
+
+BLOCK_BYTES = 8 * 1024 * 1024
+QUOTE, LF, CR = ord('"'), ord("\n"), ord("\r")
+
+
+class StreamFallback(Exception):
+    """The stream cannot promise the whole-file results; the message says why, in French."""
+
+
+_bad_positions: list[int] = []
+
+
+def _cp1252_tracked(error):
+    """readers/csv.py's fallback (an invalid UTF-8 byte read as Windows-1252), noting where."""
+    _bad_positions.append(error.start)
+    bad = error.object[error.start : error.start + 1]
+    return bad.decode("cp1252", errors="replace"), error.start + 1
+
+
+codecs.register_error("fasd-cp1252-tracked", _cp1252_tracked)
+
+
+@dataclass
+class Decoding:
+    """What readers/csv.decode decides from the whole file, gathered block by block."""
+
+    bad_lines: list[int] = field(default_factory=list)
+    multibyte: bool = False  # VALID_UTF8_MULTIBYTE found somewhere
+    invalid: bool = False  # some byte is not UTF-8
+
+    def mixed_lines(self) -> list[int]:
+        """The MIXED_ENCODING lines readers/csv.py reports (none for a Windows-1252 file)."""
+        return self.bad_lines if self.invalid and self.multibyte else []
+
+
+def _blocks(path: Path, decoding: Decoding) -> Iterator[bytes]:
+    """The file in blocks cut after a line break, decoded as readers/csv.decode does and
+    given as UTF-8 (the bytes read when they are UTF-8)."""
+    lines_before = 0
+    first = True
+    with open(path, "rb") as fh:
+        pending = b""
+        while True:
+            want = 4 * SNIFF_CHARS if first else BLOCK_BYTES
+            data = pending + fh.read(max(want - len(pending), 1))
+            more = fh.read(1) if data else b""
+            if more:
+                cut = data.rfind(b"\n") + 1
+                if cut == 0:  # a very long line: read on to its end
+                    pending = data + more
+                    continue
+                block, pending = data[:cut], data[cut:] + more
+            else:
+                block, pending = data, b""
+            if first:
+                head = block[:4096]
+                if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or head.count(b"\x00") > len(head) // 8:
+                    raise InputError(
+                        f"{path.name} : ce n'est pas un fichier texte CSV (UTF-16 ou binaire ?). "
+                        "Enregistrez-le en « CSV UTF-8 »."
+                    )
+                body = block[3:] if block.startswith(codecs.BOM_UTF8) else block
+                offset = len(block) - len(body)
+            else:
+                body, offset = block, 0
+            try:
+                text = body.decode("utf-8")
+                decoding.multibyte |= len(text) != len(body)
+                utf8 = body
+            except UnicodeDecodeError:
+                decoding.invalid = True
+                decoding.multibyte |= VALID_UTF8_MULTIBYTE.search(block) is not None
+                del _bad_positions[:]
+                text = body.decode("utf-8", errors="fasd-cp1252-tracked")
+                for pos in _bad_positions:
+                    if len(decoding.bad_lines) >= MAX_ENCODING_FINDINGS:
+                        break
+                    line = lines_before + block.count(b"\n", 0, pos + offset) + 1
+                    if not decoding.bad_lines or decoding.bad_lines[-1] != line:
+                        decoding.bad_lines.append(line)
+                utf8 = text.encode("utf-8")
+            del text
+            lines_before += block.count(b"\n")
+            first = False
+            if utf8:
+                yield utf8
+            if not more:
+                return
+
+
+def csv_rows(path: Path, decoding: Decoding) -> tuple[Iterator[list[str]], str]:
+    """csv.reader's rows of the file, and the separator (sniffed from the file's start)."""
+    blocks = _blocks(path, decoding)
+    first = next(blocks, b"")
+    delimiter = sniff_delimiter(first.decode("utf-8")[:SNIFF_CHARS])
+    limit = limits.current()
+    csv.field_size_limit(max(limit.text_bytes, 1024))
+
+    def rows():
+        try:
+            yield from _records(itertools.chain([first], blocks), delimiter)
+        except csv.Error as exc:
+            raise StreamFallback(f"{path.name} : lecture en flux impossible ({exc}) ; fichier lu en entier.") from None
+
+    return rows(), delimiter
+
+
+def _records(blocks: Iterator[bytes], delimiter: str) -> Iterator[list[str]]:
+    sep = ord(delimiter)
+    pending = b""
+    for block in blocks:
+        data = pending + block if pending else block
+        cut = record_end(data, sep)
+        if cut is None:  # a quote csv.reader reads as written: csv.reader from here on
+            yield from _reader((b.decode("utf-8") for b in itertools.chain([data], blocks)), delimiter)
+            return
+        if cut:
+            yield from _tokenised(data[:cut], delimiter)
+        pending = data[cut:]
+    if pending:
+        yield from _tokenised(pending, delimiter)
+
+
+def record_end(data: bytes, sep: int) -> int | None:
+    """The length of the longest start of `data` (itself starting a record) that ends with a
+    line break outside quotes; 0 when there is none; None when a quote of `data` is not
+    where standard quoting puts one (the count of quotes then says nothing)."""
+    if b'"' not in data:
+        return data.rfind(b"\n") + 1
+    a = np.frombuffer(data, dtype=np.uint8)
+    q = np.flatnonzero(a == QUOTE)
+    opening = q[0::2]  # an opening quote, or the second of a doubled one
+    before = a[opening[opening > 0] - 1]
+    if not np.isin(before, (sep, LF, QUOTE)).all():
+        return None
+    closing = q[1::2]  # a closing quote, or the first of a doubled one
+    after = a[closing[closing < len(a) - 1] + 1]
+    if not np.isin(after, (sep, LF, CR, QUOTE)).all():
+        return None
+    end = data.rfind(b"\n")
+    while end >= 0:
+        k = int(np.searchsorted(q, end))
+        if k % 2 == 0:
+            return end + 1
+        end = data.rfind(b"\n", 0, int(q[k - 1]))
+    return 0
+
+
+def _tokenised(data: bytes, delimiter: str) -> Iterable[list[str]]:
+    """The rows of `data` (whole records) as csv.reader gives them."""
+    rows = _fast_block(data, delimiter)
+    if rows is None:
+        return _reader([data.decode("utf-8")], delimiter)
+    return rows
+
+
+def _fast_block(data: bytes, delimiter: str) -> list[list[str]] | None:
+    """readers/csv.py `_fast_rows` on one block of whole records (UTF-8 bytes)."""
+    if b"\n\n" in data or b"\r\n\r\n" in data or data.count(b"\r") != data.count(b"\r\n"):
+        return None
+    try:
+        frame = pd.read_csv(
+            io.BytesIO(data),
+            sep=delimiter,
+            header=None,
+            dtype=object,
+            na_filter=False,
+            skip_blank_lines=False,
+            engine="c",
+            doublequote=True,
+            quotechar='"',
+            encoding="utf-8",
+        )
+    except (pd.errors.ParserError, ValueError):
+        return None
+    if frame.isna().to_numpy().any():  # a short row: padded by pandas, not by csv.reader
+        return None
+    return frame.to_numpy(dtype=object).tolist()
+
+
+def _reader(texts: Iterable[str], delimiter: str) -> Iterator[list[str]]:
+    def lines():
+        for text in texts:
+            yield from io.StringIO(text, newline="")
+
+    return csv.reader(lines(), delimiter=delimiter)

@@ -1,0 +1,84 @@
+"""The rows of a CSV read as a stream (pipeline/stream_rows.py) are csv.reader's rows of the
+whole file, whatever the blocks: quoted line breaks across a cut, doubled quotes, quotes
+read as written, ragged rows, blank lines, Windows line breaks."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+
+import pipeline.stream_rows as stream_rows
+from pipeline.stream_rows import Decoding, csv_rows, record_end
+
+ROWS = [
+    ["ref", "intitulé", "programme"],
+    ["F1", "Soudure", '"Module 1"\nModule 2;\nfin'],
+    ["F1", "", ""],
+    ["F2", 'a""b', "x\n\ny"],  # a blank line inside quotes
+    ["F3", "é" * 30, ""],
+]
+
+
+def _file(tmp_path, text: str, encoding: str = "utf-8"):
+    path = tmp_path / "offres.csv"
+    path.write_bytes(text.encode(encoding))
+    return path
+
+
+def _expected(text: str) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(text, newline=""), delimiter=";"))
+
+
+def _written(rows, newline="\n", copies=40) -> str:
+    out = io.StringIO(newline="")
+    csv.writer(out, delimiter=";", lineterminator=newline).writerows(rows[:1] + rows[1:] * copies)
+    return out.getvalue()
+
+
+CASES = {
+    "quoted": _written(ROWS),
+    "crlf": _written(ROWS, "\r\n"),
+    "literal quote": _written(ROWS) + 'F4;12"5;x\nF5;"a\nb";c\n' + _written(ROWS[1:]),
+    "ragged": _written(ROWS) + "F6;x\nF7;y;z;w\n" + _written(ROWS[1:]),
+    "blank lines": _written(ROWS) + "\n\n" + _written(ROWS[1:]),
+    "no final line break": _written(ROWS).rstrip("\n"),
+    "quote left open": _written(ROWS) + 'F8;"abc\n',
+}
+
+
+@pytest.mark.parametrize("block", [7, 64, 1000, 8 * 1024 * 1024])
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_rows_are_csv_reader_rows(tmp_path, monkeypatch, name, block):
+    monkeypatch.setattr(stream_rows, "BLOCK_BYTES", block)
+    monkeypatch.setattr(stream_rows, "SNIFF_CHARS", 16)  # the first block is 4 of them
+    text = CASES[name]
+    try:
+        expected = _expected(text)
+    except csv.Error:
+        expected = None
+    rows, delimiter = csv_rows(_file(tmp_path, text), Decoding())
+    assert delimiter == ";"
+    if expected is None:
+        with pytest.raises(stream_rows.StreamFallback):
+            list(rows)
+    else:
+        assert list(rows) == expected
+
+
+def test_windows_1252_bytes(tmp_path, monkeypatch):
+    monkeypatch.setattr(stream_rows, "BLOCK_BYTES", 50)
+    text = _written(ROWS)
+    rows, _ = csv_rows(_file(tmp_path, text, "cp1252"), Decoding())
+    assert list(rows) == _expected(text)
+
+
+def test_record_end():
+    sep = ord(";")
+    assert record_end(b"a;b\nc;d\ne", sep) == 8
+    assert record_end(b'a;"b\nc";d\ne;"f\ng', sep) == 10  # the last line break is quoted
+    assert record_end(b'a;"b\nc', sep) == 0  # no record ends here
+    assert record_end(b'a;"b""c"\n', sep) == 9
+    assert record_end(b'a;1"5\nb\n', sep) is None  # a quote inside an unquoted field
+    assert record_end(b'a;"b"c\n', sep) is None  # text after a closing quote
