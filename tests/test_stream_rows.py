@@ -43,6 +43,8 @@ CASES = {
     "literal quote": _written(ROWS) + 'F4;12"5;x\nF5;"a\nb";c\n' + _written(ROWS[1:]),
     "ragged": _written(ROWS) + "F6;x\nF7;y;z;w\n" + _written(ROWS[1:]),
     "blank lines": _written(ROWS) + "\n\n" + _written(ROWS[1:]),
+    "one column": "ref\nF1\n\nF2\n" * 20,
+    "blank line first": "\n" + _written(ROWS),
     "no final line break": _written(ROWS).rstrip("\n"),
     "quote left open": _written(ROWS) + 'F8;"abc\n',
 }
@@ -82,3 +84,11 @@ def test_record_end():
     assert record_end(b'a;"b""c"\n', sep) == 9
     assert record_end(b'a;1"5\nb\n', sep) is None  # a quote inside an unquoted field
     assert record_end(b'a;"b"c\n', sep) is None  # text after a closing quote
+
+
+def test_block_starting_with_a_blank_line():
+    """A cut can fall between two line breaks: the block's first row is csv.reader's []."""
+    from pipeline.stream_rows import _tokenised
+
+    assert list(_tokenised(b"\nF2\n", ";")) == [[], ["F2"]]
+    assert list(_tokenised(b"\r\nF2;x\r\nF3;y\r\n", ";")) == [[], ["F2", "x"], ["F3", "y"]]
