@@ -122,6 +122,9 @@ class Findings:
         self.strict = False
         # Keys of the earlier chunks when a file is checked in chunks (stream.py; validators/cross.py).
         self.seen_keys: dict | None = None
+        # The sheets of each offer workbook as read (readers/xlsx.py), by path: report.xlsx
+        # lays them out again instead of reading the file a second time.
+        self.sheets: dict = {}
 
     def _cell_reader(self, table: Table) -> _Cells:
         cells = self._cells.get(id(table))

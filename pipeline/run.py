@@ -56,6 +56,7 @@ class Result:
 
     catalogue: object = None  # the ChangeReport when the run was applied to a base (issue 14)
     organisme: dict = field(default_factory=dict)  # the organisation of the upload (validators/organisation.py)
+    sheets: dict = field(default_factory=dict)  # offer workbooks as read, by path, for report.xlsx (Findings.sheets)
 
     def accepted_frame(self, entity: str) -> pd.DataFrame:
         return self.tables[entity].typed[self.accepted[entity]]
@@ -232,4 +233,5 @@ def _run(
         filled=filled,
     )
     result.organisme = organisation
+    result.sheets = findings.sheets
     return result

@@ -18,6 +18,7 @@ from ..model import ENTITIES, OFFER_ENTITIES
 from ..text import fold
 from ..errors import InputError
 from . import limits
+from .cells import sheet_rows
 from .flat import split_flat
 from .layout import choose_flat_sheet
 from .sparse import read_sheets_sparse
@@ -57,7 +58,7 @@ def read_sheets(path: Path) -> Sheets:
     for name in book.sheet_names:
         try:
             sheet = book.get_sheet_by_name(name)
-            rows = sheet.to_python()
+            rows = sheet_rows(sheet)
             start = sheet.start or (0, 0)
             _fill_merged(rows, start, _merged_ranges(sheet))
         except Exception as exc:
@@ -91,8 +92,11 @@ def _fill_merged(rows: list[list], start: tuple[int, int], ranges) -> None:
 
 
 def read_workbook(path: Path, findings: Findings, *, directory_only: bool = False) -> dict:
-    """Tables of one workbook: entity -> Table."""
+    """Tables of one workbook: entity -> Table. The sheets of an offer workbook are kept in
+    `findings.sheets` (path -> Sheets) for report.xlsx, which shows them again."""
     sheets = read_sheets(path)
+    if not directory_only:
+        findings.sheets[str(path)] = sheets
     source = path.name
     by_entity = {}
     for name in sheets:

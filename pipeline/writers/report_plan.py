@@ -100,7 +100,8 @@ def plan_sheets(result) -> tuple[list[OutSheet], set[str]]:
         if path.suffix.lower() not in WORKBOOK_SUFFIXES:
             template_sources.add(source)
             continue
-        for name, (rows, first_row, first_col) in read_sheets(path).items():
+        kept = getattr(result, "sheets", {}).get(str(path))  # read once, by the reader (run.py)
+        for name, (rows, first_row, first_col) in (kept if kept is not None else read_sheets(path)).items():
             if fold(name) in NON_DATA_SHEETS:
                 continue
             out = OutSheet(
