@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from operator import itemgetter
 
 import pandas as pd
 
@@ -18,6 +17,7 @@ from ..model import ENTITIES
 from ..tables import SourceColumn, Table, conform
 from ..text import column_letter
 from ..errors import InputError
+from .columns import ColumnTexts
 from .layout import best_header_row
 
 
@@ -80,7 +80,7 @@ def grid_to_frame(
     h = header.index
     body = rows[h + 1 :]
     row_numbers = numbers[h + 1 :] if numbers else range(header.row + 1, header.row + 1 + len(body))
-    return body_frame(body, header, row_numbers), header.columns
+    return body_frame(body, header, row_numbers, header.texts), header.columns
 
 
 @dataclass
@@ -97,6 +97,7 @@ class Header:
     decisions: list
     source: str
     sheet: str
+    texts: ColumnTexts | None = None  # the columns below the header as text, for grid_to_frame
 
 
 def read_header(
@@ -118,11 +119,11 @@ def read_header(
     numbers = getattr(rows, "numbers", None)  # Excel row numbers when empty runs were skipped
     header_row_number = numbers[h] if numbers else first_row + h
     body = rows[h + 1 :]
-    shortest = min(map(len, body), default=0)
+    texts = ColumnTexts(body, cell_text)
     letters = [column_letter(first_col + j) for j in range(len(header))]
     decisions = resolve_headers(
         header,
-        lambda j: column_text(body, j, shortest),
+        texts,
         entities,
         source=source,
         sheet=sheet,
@@ -160,14 +161,15 @@ def read_header(
         has_rows=bool(body),
         header_row=header_row_number,
     )
-    return Header(h, header_row_number, fields, columns, decisions, source, sheet)
+    return Header(h, header_row_number, fields, columns, decisions, source, sheet, texts)
 
 
-def body_frame(body: list[list], header: Header, row_numbers) -> pd.DataFrame:
+def body_frame(body: list[list], header: Header, row_numbers, texts: ColumnTexts | None = None) -> pd.DataFrame:
     """The rows below a header as a frame of field text columns plus provenance, blank rows
-    left out; `row_numbers`: the Excel number of each row of `body`."""
-    shortest = min(map(len, body), default=0)
-    data = {name: column_text(body, j, shortest) for name, j in header.fields.items()}
+    left out; `row_numbers`: the Excel number of each row of `body`; `texts`: its columns
+    as text when already made (read_header's, when `body` is the rows below the header)."""
+    texts = texts if texts is not None else ColumnTexts(body, cell_text)
+    data = {name: texts(j) for name, j in header.fields.items()}
     frame = pd.DataFrame(data, dtype=object)
     frame["_source"] = header.source
     frame["_sheet"] = header.sheet
@@ -245,16 +247,6 @@ def check_understood(
             value="",
             field_label=f.label.rstrip(" *"),
         )
-
-
-def column_text(body: list[list], j: int, shortest: int) -> list[str]:
-    """cell_text of column j; text cells (nearly all) skip the call, the column is
-    picked with itemgetter when every row reaches it (calamine's rows all do)."""
-    if j < shortest:
-        cells = map(itemgetter(j), body)
-    else:
-        cells = (r[j] if j < len(r) else "" for r in body)
-    return [v if v.__class__ is str else cell_text(v) for v in cells]
 
 
 def _filled_rows(data: dict[str, list[str]], n: int) -> list[int]:
