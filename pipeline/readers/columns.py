@@ -8,6 +8,7 @@ the rows (zip), instead of one pass over all rows per column.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from operator import itemgetter
 
 
@@ -29,6 +30,7 @@ class ColumnTexts:
         return texts
 
     def _column_text(self, j: int) -> list[str]:
+        cells: Iterable
         if j < self.shortest:
             if self._columns is None and self.shortest == max(map(len, self.body)):
                 self._columns = list(zip(*self.body))

@@ -16,8 +16,8 @@ are skipped.
 Three modules: report_plan.py (the layout: sheets, where each finding goes, the
 statuses), xlsx_stream.py (the engine: rows as SpreadsheetML text, one shared string
 table, spliced into openpyxl's package) and this one (the rendering: what each sheet
-looks like). The input workbook is re-read with python-calamine (the reader's own
-fast path), never loaded with openpyxl. See docs/report-xlsx.md.
+looks like). The input workbook's sheets are the ones the reader kept (Result.sheets,
+else re-read with python-calamine), never loaded with openpyxl. See docs/report-xlsx.md.
 """
 
 from __future__ import annotations
