@@ -35,16 +35,42 @@ class Bundle:
     origins: dict = field(default_factory=dict)  # formation line -> its XML, when FASD leaves some out
 
 
+class QNames(dict):
+    """Local name -> `{ns}name`, made once per name (a dict look-up, not a format, per step)."""
+
+    def __init__(self, ns: str) -> None:
+        super().__init__()
+        self.ns = ns
+
+    def __missing__(self, name: str) -> str:
+        qname = self[name] = f"{{{self.ns}}}{name}"
+        return qname
+
+
 @lru_cache(maxsize=None)
-def _qname(ns: str, name: str) -> str:
-    return f"{{{ns}}}{name}"
+def qnames(ns: str) -> QNames:
+    return QNames(ns)
+
+
+CLEAN_CACHED = 64  # texts up to this length (codes, dates, numbers) are cleaned once
+CLEAN_CACHE_SIZE = 100_000  # distinct texts kept; the cache starts again when full
+_cleaned: dict[str, str] = {}
 
 
 def clean(text: str) -> str:
     """Element text, or "" for a placeholder: ours (writers/lheo.py) and the shared list
-    (`-`, `00000000`…, pipeline/placeholders.py), so one element of a list is blanked alone."""
+    (`-`, `00000000`…, pipeline/placeholders.py), so one element of a list is blanked alone.
+    A flow repeats its short texts on every session: each is judged once."""
+    found = _cleaned.get(text)
+    if found is not None:
+        return found
     stripped = text.strip()
-    return "" if stripped in PLACEHOLDERS or is_placeholder(stripped) else text
+    found = "" if stripped in PLACEHOLDERS or is_placeholder(stripped) else text
+    if len(text) <= CLEAN_CACHED:
+        if len(_cleaned) >= CLEAN_CACHE_SIZE:
+            _cleaned.clear()
+        _cleaned[text] = found
+    return found
 
 
 class ElementReader:
@@ -59,11 +85,12 @@ class ElementReader:
         self.paths: dict[tuple[str, str], str] = {} if paths is None else paths
         self.kinds: set = set() if kinds is None else kinds
         self._index: dict = {}
+        self.qn = qnames(ns)
         self.refs: dict = {}  # action, session, organisme-financeur element -> FASD key it became
 
     # -- element access that records what was used ---------------------------------
     def q(self, name: str) -> str:
-        return _qname(self.ns, name)
+        return self.qn[name]
 
     def index(self, el) -> dict[str, list]:
         """Children of `el` by tag, built once (find() re-parses its path on every call)."""
@@ -71,25 +98,35 @@ class ElementReader:
         if idx is None:
             idx = {}
             for c in el.iterchildren(tag=etree.Element):
-                idx.setdefault(c.tag, []).append(c)
+                tag = c.tag
+                found = idx.get(tag)
+                if found is None:
+                    idx[tag] = [c]
+                else:
+                    found.append(c)
             self._index[el] = idx
         return idx
 
     def kid(self, el, *names):
+        qn, cache, seen = self.qn, self._index, self.seen
         for name in names:
             if el is None:
                 return None
-            found = self.index(el).get(_qname(self.ns, name))
+            idx = cache.get(el)
+            found = (self.index(el) if idx is None else idx).get(qn[name])
             if not found:
                 return None
             el = found[0]
-            self.seen.add(el)
+            seen.add(el)
         return el
 
     def kids(self, el, name: str) -> list:
         if el is None:
             return []
-        found = self.index(el).get(_qname(self.ns, name), [])
+        idx = self._index.get(el)
+        found = (self.index(el) if idx is None else idx).get(self.qn[name])
+        if not found:
+            return []
         self.seen.update(found)
         return found
 
@@ -115,8 +152,9 @@ class ElementReader:
                 continue
             found = {} if found is None else found
             for e in self.kids(x, "extra"):
-                if e.get("info") and e.get("info") != "dispositifs":
-                    found[e.get("info")] = e.text or ""
+                info = e.get("info")
+                if info and info != "dispositifs":
+                    found[info] = e.text or ""
         return found
 
     @staticmethod
