@@ -7,8 +7,8 @@ memory follows one formation, not the file. The parser never resolves entities,
 never loads a DTD and never touches the network; a DOCTYPE that declares entities
 or an external DTD is refused before any content is read.
 
-This module walks the file and gathers the rows into tables: the directory merged
-by code as it streams, the offers column-wise. Elements the mapping does not use are
+This module walks the file; readers/lheo_flow.py gathers the rows into tables (the
+directory merged by code as it streams, the offers column-wise). Elements the mapping does not use are
 counted and reported (LHEO_UNUSED, one information line per path; readers/lheo_elements.py)
 and kept: a formation holding some is kept whole as written (`Table.origins`, then
 `lheo_origine` in records.jsonl) and lheo.xml is written from it (writers/lheo.py
@@ -17,19 +17,18 @@ and kept: a formation holding some is kept whole as written (`Table.origins`, th
 
 from __future__ import annotations
 
-from collections import Counter
 from pathlib import Path
 from typing import Iterator
 
-import pandas as pd
 from lxml import etree
 
 from ..findings import Findings
 from ..lheo import NAMESPACES
 from ..model import ENTITIES
-from ..tables import SourceColumn, Table, conform
+from ..tables import Table
 from .errors import InputError
 from .lheo_elements import Bundle
+from .lheo_flow import LheoFlow, frame_of
 from .lheo_rows import FormationMapper
 
 __all__ = ["Bundle", "FormationMapper", "check_prolog", "read_lheo", "stream_lheo"]
@@ -112,99 +111,15 @@ def stream_lheo(path: Path) -> Iterator[Bundle]:
         del context
 
 
-class Directory:
-    """Sites or contacts by code, merged as they stream in: memory follows the codes."""
-
-    def __init__(self, entity: str) -> None:
-        self.key = ENTITIES[entity].key[0]
-        self.exact: dict[str, dict] = {}  # from the fasd-annuaire extras
-        self.inline: dict[str, dict] = {}  # from the offers' elements, merged field by field
-
-    def add(self, row: dict, exact: bool) -> None:
-        code = row.get(self.key, "")
-        if exact:
-            self.exact.setdefault(code, row)
-            return
-        target = self.inline.get(code)
-        if target is None:
-            self.inline[code] = dict(row)
-            return
-        for name, value in row.items():
-            if value and not target.get(name):
-                target[name] = value
-
-    def rows(self) -> list[dict]:
-        """The exact directory wins; inline records fill in the codes it lacks."""
-        return list(self.exact.values()) + [r for c, r in self.inline.items() if c not in self.exact]
-
-
-class Columns:
-    """Rows of one entity stored column-wise; repeated short values share one string."""
-
-    def __init__(self, entity: str, pool: dict) -> None:
-        self.names = ENTITIES[entity].names + ["_line"]
-        self.data: dict[str, list] = {n: [] for n in self.names}
-        self.pool = pool
-
-    def add(self, row: dict) -> None:
-        pool = self.pool
-        for name in self.names:
-            value = row.get(name, "")
-            if isinstance(value, str) and len(value) < 64:
-                value = pool.setdefault(value, value)
-            self.data[name].append(value)
-
-    def frame(self) -> pd.DataFrame:
-        return pd.DataFrame({n: pd.Series(v, dtype=object) for n, v in self.data.items()})
-
-
 def read_lheo(path: Path, findings: Findings) -> dict[str, Table]:
     """Tables of one LHÉO file: entity -> Table (directory and offers)."""
-    path = Path(path)
-    source = path.name
-    pool: dict[str, str] = {}
-    offers = {e: Columns(e, pool) for e in ENTITIES if e not in ("site", "contact")}
-    directory = {e: Directory(e) for e in ("site", "contact")}
-    unused: Counter = Counter()
-    publics: Counter = Counter()
-    paths: dict[tuple[str, str], str] = {}
-    origins: dict[tuple[str, int], str] = {}
-    for bundle in stream_lheo(path):
-        publics.update(bundle.publics)
-        origins.update(((source, line), xml) for line, xml in bundle.origins.items())
-        for entity, items in bundle.rows.items():
-            if entity in directory:
-                for row in items:
-                    directory[entity].add(row, bundle.annuaire)
-            else:
-                for row in items:
-                    offers[entity].add(row)
-        unused.update(bundle.unused)
-        for k, v in bundle.paths.items():
-            paths.setdefault(k, v)
-    frames = {e: c.frame() for e, c in offers.items()}
-    for entity, d in directory.items():
-        items = Columns(entity, pool)
-        for row in d.rows():
-            items.add(row)
-        frames[entity] = items.frame()
-    del pool
-    tables = {}
-    for entity in ENTITIES:
-        frame = frames.pop(entity)
-        frame["_source"] = source
-        frame["_sheet"] = ""
-        frame["_row"] = None
-        columns = {name: SourceColumn(p, p) for (e, name), p in paths.items() if e == entity}
-        tables[entity] = Table(
-            entity, conform(entity, frame), {(source, ""): columns}, origins=origins if entity == "formation" else {}
-        )
-    for (code, version, v12), count in sorted(publics.items()):
-        where = "formation/action/code-public-vise"
-        if v12:
-            findings.add_file("PUBLIC_VERSION", source, column=where, value=code, count=count, version=version, v12=v12)
-        else:
-            findings.add_file("PUBLIC_UNMAPPED", source, column=where, value=code, count=count, version=version)
-    for element_path, count in sorted(unused.items()):
-        findings.add_file("LHEO_UNUSED", source, column=element_path, value=str(count), count=count, path=element_path)
+    flow = LheoFlow(path)
+    for _ in flow.gather(stream_lheo(flow.path)):
+        pass
+    data, origins = flow.take()
+    frames = {e: frame_of(columns) for e, columns in data.items()}
+    del data
+    frames.update(flow.directory_frames())
+    tables = {entity: flow.table(entity, frames.pop(entity), origins) for entity in ENTITIES}
+    flow.file_findings(findings)
     return tables
