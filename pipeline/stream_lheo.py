@@ -18,7 +18,7 @@ from typing import Iterator
 
 from .findings import Findings
 from .readers.lheo import stream_lheo
-from .readers.lheo_flow import OFFERS, LheoFlow, frame_of
+from .readers.lheo_flow import OFFERS, LheoFlow, fewer_collections, frame_of
 from .tables import Table
 
 
@@ -35,7 +35,7 @@ class LheoChunks:
         """The whole flow: the offers spilled, the file-level findings appended to `input_rows`;
         returns the inline directory tables (sites, contacts)."""
         flow = self.flow
-        with open(self.spill, "wb") as fh:
+        with open(self.spill, "wb") as fh, fewer_collections():
             for held in flow.gather(stream_lheo(self.path)):
                 if held >= self.chunk_rows:  # a chunk ends with a whole formation
                     pickle.dump(flow.take(), fh, protocol=pickle.HIGHEST_PROTOCOL)

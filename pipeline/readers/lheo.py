@@ -28,7 +28,7 @@ from ..model import ENTITIES
 from ..tables import Table
 from .errors import InputError
 from .lheo_elements import Bundle
-from .lheo_flow import LheoFlow, frame_of
+from .lheo_flow import LheoFlow, fewer_collections, frame_of
 from .lheo_rows import FormationMapper
 
 __all__ = ["Bundle", "FormationMapper", "check_prolog", "read_lheo", "stream_lheo"]
@@ -114,8 +114,9 @@ def stream_lheo(path: Path) -> Iterator[Bundle]:
 def read_lheo(path: Path, findings: Findings) -> dict[str, Table]:
     """Tables of one LHÉO file: entity -> Table (directory and offers)."""
     flow = LheoFlow(path)
-    for _ in flow.gather(stream_lheo(flow.path)):
-        pass
+    with fewer_collections():
+        for _ in flow.gather(stream_lheo(flow.path)):
+            pass
     data, origins = flow.take()
     frames = {e: frame_of(columns) for e, columns in data.items()}
     del data

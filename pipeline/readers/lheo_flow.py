@@ -12,7 +12,10 @@ for both.
 
 from __future__ import annotations
 
+import gc
+import threading
 from collections import Counter
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
@@ -25,6 +28,31 @@ from .lheo_elements import Bundle
 
 DIRECTORY = ("site", "contact")
 OFFERS = tuple(e for e in ENTITIES if e not in DIRECTORY)
+YOUNG_COLLECTION = 100_000  # allocations between two young collections while a flow is mapped
+
+_collector = threading.Lock()
+_mapping = [0, None]  # flows being mapped, the collector's thresholds before the first
+
+
+@contextmanager
+def fewer_collections():
+    """The cyclic collector run less often while a flow is mapped. Every element handed
+    to the mapper and every row is an allocation: at the default threshold (700) a young
+    collection runs every few elements and a full one, which walks every live object
+    (pandas, the reference tables), every few formations. The mapping makes no cycles,
+    so those collections find nothing; refcounting frees what it drops."""
+    with _collector:
+        if _mapping[0] == 0:
+            _mapping[1] = gc.get_threshold()
+            gc.set_threshold(YOUNG_COLLECTION, *_mapping[1][1:])
+        _mapping[0] += 1
+    try:
+        yield
+    finally:
+        with _collector:
+            _mapping[0] -= 1
+            if _mapping[0] == 0:
+                gc.set_threshold(*_mapping[1])
 
 
 class Directory:
