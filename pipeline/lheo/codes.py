@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from functools import lru_cache
 
 from ..enums import enumeration
 from ..text import fold
@@ -85,6 +86,7 @@ def lheo_date(iso) -> str:
 _LHEO_DATE = re.compile(r"(\d{4})(\d{2})(\d{2})")
 
 
+@lru_cache(maxsize=1 << 16)  # a flow repeats its days on every session
 def iso_date(text: str) -> str:
     """'20260907' -> '2026-09-07'; anything else is returned as given, for the report."""
     t = text.strip()

@@ -151,7 +151,9 @@ class ElementReader:
                 self.seen.discard(x)
                 continue
             found = {} if found is None else found
-            for e in self.kids(x, "extra"):
+            items = list(x.iterchildren(self.qn["extra"]))  # no index: nothing else asks for them
+            self.seen.update(items)
+            for e in items:
                 info = e.get("info")
                 if info and info != "dispositifs":
                     found[info] = e.text or ""
