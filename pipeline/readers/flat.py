@@ -13,11 +13,12 @@ Placeholder cells (`-`, `NC`…, see placeholders.py) count as blank here too.
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from ..findings import Findings
 from ..model import ENTITIES, OFFER_ENTITIES
-from ..placeholders import blank_placeholders
+from ..placeholders import blank_placeholders, is_placeholder
 from ..tables import SourceColumn, Table, conform
 
 FLAT_ENTITIES = OFFER_ENTITIES  # a flat sheet holds the offer, one row per session × dispositif
@@ -27,11 +28,13 @@ def split_flat(
     frame: pd.DataFrame, columns: dict[str, SourceColumn], *, source: str, sheet: str, findings: Findings
 ) -> dict[str, Table]:
     frame = frame.copy()
+    text: dict[str, pd.Series] = {}
+    empty: dict[str, np.ndarray] = {}  # text[name] == "", computed once
+    codes: dict[str, np.ndarray] = {}  # text[name] as codes: equal texts, equal codes
     for name in columns:
-        frame[name] = blank_placeholders(frame[name].astype(object))
-    text = {name: _stripped(frame[name]) for name in columns}
+        frame[name], text[name], empty[name], codes[name] = _cells(frame[name].astype(object))
     for entity in FLAT_ENTITIES[:-1]:
-        _fill_down_keys(frame, text, entity, columns)
+        _fill_down_keys(frame, text, empty, codes, entity, columns)
     tables: dict[str, Table] = {}
     for entity in FLAT_ENTITIES:
         spec = ENTITIES[entity]
@@ -42,14 +45,16 @@ def split_flat(
             continue
         key = spec.key[0]
         keys = text[key] if key in text else _stripped(full[key])
-        first = ~keys.duplicated() | (keys == "")
-        grouped = keys != ""
+        no_key = empty[key] if key in empty else (keys == "").to_numpy()
+        first = ~keys.duplicated() | no_key
+        grouped = ~no_key
+        groups = pd.factorize(keys.to_numpy(dtype=object))[0]  # the group of each row, by its key
         names = [n for n in own_columns if n != key]
-        filled = _inherit(full, text, keys, grouped, names)
+        filled = _inherit(full, empty, groups, grouped, names)
         records = filled[first].reset_index(drop=True)
         table = Table(entity, records, {(source, sheet): own_columns})
         tables[entity] = table
-        _check_repeats(table, full, text, keys, grouped, names, findings)
+        _check_repeats(table, full, text, empty, codes, keys, groups, grouped, names, findings)
     return tables
 
 
@@ -62,7 +67,34 @@ def _stripped(column: pd.Series) -> pd.Series:
     )
 
 
-def _fill_down_keys(frame: pd.DataFrame, text: dict, entity: str, columns: dict) -> None:
+def _cells(column: pd.Series) -> tuple[pd.Series, pd.Series, np.ndarray, np.ndarray]:
+    """The column with its placeholders blanked (placeholders.blank_placeholders), its
+    cells as stripped text (`_stripped`), which of those are empty, and codes of the
+    texts (equal texts, equal codes): each distinct cell looked at once, the cells then
+    picked from the distinct ones by their code."""
+    codes, uniques = pd.factorize(column.to_numpy(dtype=object))  # a missing cell: -1
+    if not all(v.__class__ is str for v in uniques):
+        blanked = blank_placeholders(column)
+        text = _stripped(blanked)
+        return blanked, text, (text == "").to_numpy(), _codes(text)
+    n = len(uniques)
+    placeholder = np.zeros(n + 1, dtype=bool)
+    stripped = np.empty(n + 1, dtype=object)
+    for i, v in enumerate(uniques):
+        placeholder[i] = is_placeholder(v)
+        stripped[i] = "" if placeholder[i] else v.strip()
+    stripped[n] = ""  # picked by code -1
+    text = pd.Series(stripped[codes], index=column.index, dtype=object)
+    empty = (stripped == "")[codes]
+    blanked = column.mask(placeholder[codes], "") if placeholder.any() else column
+    return blanked, text, empty, pd.factorize(stripped)[0][codes]
+
+
+def _codes(text: pd.Series) -> np.ndarray:
+    return pd.factorize(text.to_numpy(dtype=object))[0]
+
+
+def _fill_down_keys(frame: pd.DataFrame, text: dict, empty: dict, codes: dict, entity: str, columns: dict) -> None:
     """A row with every cell of `entity` blank (key included) takes the key of the row above.
 
     The parent field (`ref_formation` of an action) is not the action's own content: a
@@ -73,27 +105,44 @@ def _fill_down_keys(frame: pd.DataFrame, text: dict, entity: str, columns: dict)
     if key not in frame:
         return
     own = [n for n in columns if n in spec.by_name and n != spec.parent_field]
-    blank_row = pd.Series(True, index=frame.index)
+    blank_row = np.ones(len(frame), dtype=bool)
     for name in own:
-        blank_row &= text[name] == ""
+        blank_row &= empty[name]
     if not blank_row.any() or blank_row.all():
         return
     keys = frame[key].where(~blank_row)
     frame[key] = keys.ffill().fillna("")
     text[key] = _stripped(frame[key])
+    empty[key] = (text[key] == "").to_numpy()
+    codes[key] = _codes(text[key])
 
 
-def _inherit(full: pd.DataFrame, text: dict, keys: pd.Series, grouped: pd.Series, names: list[str]) -> pd.DataFrame:
+def _first_of_group(groups: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The groups met among `rows` (positions, ascending), sorted, and the first row of each."""
+    met, first = np.unique(groups[rows], return_index=True)
+    return met, rows[first]
+
+
+def _inherit(
+    full: pd.DataFrame, empty: dict, groups: np.ndarray, grouped: np.ndarray, names: list[str]
+) -> pd.DataFrame:
     """Blank cells of a keyed group take the group's first non-blank value."""
     out = full.copy()
     for name in names:
-        blank = text[name] == ""
-        if not (blank & grouped).any():
+        blank = empty[name]
+        targets = np.flatnonzero(blank & grouped)
+        if not len(targets):
             continue
-        values = full[name].where(~blank)
-        first = values[grouped].groupby(keys[grouped], sort=False).transform("first")
-        fill = blank & grouped & first.reindex(full.index).notna()
-        out.loc[fill, name] = first.reindex(full.index)[fill]
+        met, source = _first_of_group(groups, np.flatnonzero(grouped & ~blank))
+        if not len(met):
+            continue
+        at = np.minimum(np.searchsorted(met, groups[targets]), len(met) - 1)
+        found = met[at] == groups[targets]
+        if not found.any():
+            continue
+        cells = out[name].to_numpy(dtype=object).copy()
+        cells[targets[found]] = full[name].to_numpy(dtype=object)[source[at[found]]]
+        out[name] = pd.Series(cells, index=full.index, dtype=object)
     return out
 
 
@@ -101,8 +150,11 @@ def _check_repeats(
     table: Table,
     full: pd.DataFrame,
     text: dict,
+    empty: dict,
+    codes: dict,
     keys: pd.Series,
-    grouped: pd.Series,
+    groups: np.ndarray,
+    grouped: np.ndarray,
     names: list[str],
     findings: Findings,
 ) -> None:
@@ -111,28 +163,28 @@ def _check_repeats(
     key = spec.key[0]
     record_of_key = pd.Series(table.raw.index, index=table.raw[key].str.strip())
     record_of_key = record_of_key[~record_of_key.index.duplicated()]
+    labels = full.index
     for name in names:
-        cells = text[name]
-        present = grouped & (cells != "")
-        if not present.any():
+        present = np.flatnonzero(grouped & ~empty[name])
+        if not len(present):
             continue
-        firsts = cells[present].groupby(keys[present], sort=False).transform("first")
-        differ = firsts[cells[present] != firsts].index
-        if not len(differ):
-            continue
-        first_row = full["_row"][present].groupby(keys[present], sort=False).transform("first")
-        for pos in differ:
-            group_key = keys[pos]
+        cells, code = text[name], codes[name]
+        met, first = _first_of_group(groups, present)
+        firsts = first[np.searchsorted(met, groups[present])]  # the group's first row, for each
+        differ = code[present] != code[firsts]
+        for pos, other in zip(present[differ], firsts[differ]):
+            label = labels[pos]
+            group_key = keys[label]
             idx = int(record_of_key[group_key])
             findings.add(
                 table,
                 idx,
                 "INCONSISTENT_REPEAT",
                 name,
-                value=cells[pos],
-                row=int(full.at[pos, "_row"]),
-                other_value=firsts[pos],
-                other_row=first_row[pos],
+                value=cells[label],
+                row=int(full.at[label, "_row"]),
+                other_value=cells.iloc[other],
+                other_row=full["_row"].iloc[other],
                 group_field=f"référence {spec.name}",
                 group_key=group_key,
             )
