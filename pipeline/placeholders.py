@@ -36,14 +36,27 @@ def is_placeholder(text: str) -> bool:
     stripped = text.strip()
     if not stripped:
         return False
-    if len(stripped) > HEAD and _too_long(stripped[:HEAD]):
-        return False
+    if len(stripped) > HEAD:
+        return not _too_long(stripped[:HEAD]) and _placeholder(stripped)
+    return _short_placeholder(stripped)
+
+
+@lru_cache(maxsize=1 << 16)
+def _short_placeholder(stripped: str) -> bool:
+    """`_placeholder` of a short text, remembered: the same codes and labels come back in
+    every column and chunk (each column of a flat file is looked at twice, in
+    readers/flat.py and normalise.py)."""
+    return _placeholder(stripped)
+
+
+def _placeholder(stripped: str) -> bool:
     folded = fold(stripped)
     if not folded:  # "-", "/", "…": punctuation with nothing to say (not "١٢" nor "東京")
         return all(unicodedata.category(c)[0] in "PSZ" for c in stripped)
     return folded in placeholder_values()
 
 
+@lru_cache(maxsize=1 << 16)
 def _too_long(head: str) -> bool:
     """True when the folded text is surely longer than every placeholder, judged on its
     first characters: folding keeps, in order, each letter and digit (accents removed,
