@@ -35,6 +35,7 @@ import tempfile
 import weakref
 from collections import Counter
 from dataclasses import dataclass, field
+from operator import itemgetter
 from pathlib import Path
 from typing import Iterator
 
@@ -294,10 +295,13 @@ class Stream:
     def _more_samples(self, body: list[list[str]]) -> None:
         from .headers import samples_of
 
+        if not self.pending:
+            return
         still = []
+        shortest = min(map(len, body), default=0)
         for d, j in self.pending:
-            values = d.samples + [r[j] if j < len(r) else "" for r in body]
-            d.samples = samples_of(values)
+            cells = map(itemgetter(j), body) if j < shortest else (r[j] if j < len(r) else "" for r in body)
+            d.samples = samples_of(d.samples + list(filter(None, cells)))  # empty cells are no samples
             if len(d.samples) < SAMPLES:
                 still.append((d, j))
         self.pending = still
