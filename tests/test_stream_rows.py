@@ -43,6 +43,7 @@ CASES = {
     "literal quote": _written(ROWS) + 'F4;12"5;x\nF5;"a\nb";c\n' + _written(ROWS[1:]),
     "ragged": _written(ROWS) + "F6;x\nF7;y;z;w\n" + _written(ROWS[1:]),
     "blank lines": _written(ROWS) + "\n\n" + _written(ROWS[1:]),
+    "lone carriage return": _written(ROWS, "\r\n") + 'F9;a\rb;c\r\nF10;"x\ry";z\r\n' + _written(ROWS[1:], "\r\n"),
     "one column": "ref\nF1\n\nF2\n" * 20,
     "blank line first": "\n" + _written(ROWS),
     "no final line break": _written(ROWS).rstrip("\n"),
