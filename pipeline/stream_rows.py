@@ -6,19 +6,23 @@ after a line break outside quotes (an even number of quotes before it), which is
 record boundary as long as every quote stands where standard quoting puts one: at the
 start of a field, at its end, or doubled inside a quoted field. From a block holding a
 quote anywhere else (`12"5`, read as written by csv.reader), csv.reader reads the rest of
-the file. A block that pandas would read otherwise (ragged rows, blank lines, a lone
-carriage return: readers/csv.py `_fast_rows`) goes through csv.reader too.
+the file. A block that pandas would read otherwise (a row longer than the first,
+blank lines, a lone carriage return: readers/csv.py `_fast_rows`) goes through
+csv.reader too. A row shorter than the block's first comes padded with empty cells
+(pandas pads them, also with `na_filter=False`): every reader of these rows
+(stream.py, readers/grid.py) takes a cell past the end of a row as empty.
 """
 
 from __future__ import annotations
 
 import codecs
 import csv
+import functools
 import io
 import itertools
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Callable, Iterable, Iterator
 
 import numpy as np
 import pandas as pd
@@ -61,9 +65,17 @@ class Decoding:
         return self.bad_lines if self.invalid and self.multibyte else []
 
 
-def _blocks(path: Path, decoding: Decoding) -> Iterator[bytes]:
-    """The file in blocks cut after a line break, decoded as readers/csv.decode does and
-    given as UTF-8 (the bytes read when they are UTF-8)."""
+Check = Callable[[], object]  # decodes a block not decoded yet, for what it says (Decoding)
+
+
+def _blocks(path: Path, decoding: Decoding) -> Iterator[tuple[bytes, Check | None]]:
+    """The file in blocks cut after a line break, as UTF-8, each with None, or with the
+    check that decodes it as readers/csv.decode does (`_decode`) when it was not decoded.
+
+    The first block is decoded (the separator is sniffed from its text), and every
+    block once a byte is not UTF-8; the others are given as read: pandas decodes them
+    as it tokenises (strictly: a byte that is not UTF-8 stops it), `_records` runs the
+    check of the blocks it could not read that way."""
     lines_before = 0
     first = True
     with open(path, "rb") as fh:
@@ -91,62 +103,102 @@ def _blocks(path: Path, decoding: Decoding) -> Iterator[bytes]:
                 offset = len(block) - len(body)
             else:
                 body, offset = block, 0
-            try:
-                text = body.decode("utf-8")
-                decoding.multibyte |= len(text) != len(body)
-                utf8 = body
-            except UnicodeDecodeError:
-                decoding.invalid = True
-                decoding.multibyte |= VALID_UTF8_MULTIBYTE.search(block) is not None
-                del _bad_positions[:]
-                text = body.decode("utf-8", errors="fasd-cp1252-tracked")
-                for pos in _bad_positions:
-                    if len(decoding.bad_lines) >= MAX_ENCODING_FINDINGS:
-                        break
-                    line = lines_before + block.count(b"\n", 0, pos + offset) + 1
-                    if not decoding.bad_lines or decoding.bad_lines[-1] != line:
-                        decoding.bad_lines.append(line)
-                utf8 = text.encode("utf-8")
-            del text
+            if first or decoding.invalid:
+                utf8, check = _decode(body, block, offset, lines_before, decoding), None
+            else:
+                utf8, check = body, functools.partial(_decode, body, block, offset, lines_before, decoding)
             lines_before += block.count(b"\n")
             first = False
             if utf8:
-                yield utf8
+                yield utf8, check
             if not more:
                 return
+
+
+def _decode(body: bytes, block: bytes, offset: int, lines_before: int, decoding: Decoding) -> bytes:
+    """`body` (`block` without its BOM) as UTF-8, decoded as readers/csv.decode does;
+    what it finds goes to `decoding` (`lines_before`: the line breaks before `block`)."""
+    try:
+        text = body.decode("utf-8")
+        decoding.multibyte |= len(text) != len(body)
+        return body
+    except UnicodeDecodeError:
+        decoding.invalid = True
+        decoding.multibyte |= VALID_UTF8_MULTIBYTE.search(block) is not None
+        del _bad_positions[:]
+        text = body.decode("utf-8", errors="fasd-cp1252-tracked")
+        for pos in _bad_positions:
+            if len(decoding.bad_lines) >= MAX_ENCODING_FINDINGS:
+                break
+            line = lines_before + block.count(b"\n", 0, pos + offset) + 1
+            if not decoding.bad_lines or decoding.bad_lines[-1] != line:
+                decoding.bad_lines.append(line)
+        return text.encode("utf-8")
 
 
 def csv_rows(path: Path, decoding: Decoding) -> tuple[Iterator[list[str]], str]:
     """csv.reader's rows of the file, and the separator (sniffed from the file's start)."""
     blocks = _blocks(path, decoding)
-    first = next(blocks, b"")
-    delimiter = sniff_delimiter(first.decode("utf-8")[:SNIFF_CHARS])
+    first = next(blocks, (b"", None))
+    delimiter = sniff_delimiter(first[0].decode("utf-8")[:SNIFF_CHARS])
     limit = limits.current()
     csv.field_size_limit(max(limit.text_bytes, 1024))
 
     def rows():
         try:
-            yield from _records(itertools.chain([first], blocks), delimiter)
+            yield from _records(itertools.chain([first], blocks), delimiter, decoding)
         except csv.Error as exc:
             raise StreamFallback(f"{path.name} : lecture en flux impossible ({exc}) ; fichier lu en entier.") from None
 
     return rows(), delimiter
 
 
-def _records(blocks: Iterator[bytes], delimiter: str) -> Iterator[list[str]]:
+def _records(blocks: Iterator[tuple[bytes, Check | None]], delimiter: str, decoding: Decoding) -> Iterator[list[str]]:
     sep = ord(delimiter)
     pending = b""
-    for block in blocks:
+    waiting: list[Check] = []  # checks of the blocks whose bytes pandas has not decoded yet
+    for block, check in blocks:
         data = pending + block if pending else block
+        if check is not None:
+            waiting.append(check)
         cut = record_end(data, sep)
         if cut is None:  # a quote csv.reader reads as written: csv.reader from here on
-            yield from _reader((b.decode("utf-8") for b in itertools.chain([data], blocks)), delimiter)
+            yield from _reader(_texts(data, waiting, blocks), delimiter)
             return
-        if cut:
-            yield from _tokenised(data[:cut], delimiter)
-        pending = data[cut:]
+        part, pending = data[:cut], data[cut:]
+        if not part:
+            continue
+        rows = _fast_block(part, delimiter)
+        if rows is None and waiting:  # not read by pandas: each block decoded (readers/csv.decode)
+            part, pending = _checked(part, waiting), _checked(pending, waiting)
+            waiting = []
+            rows = _fast_block(part, delimiter) if decoding.invalid else None
+        elif rows is not None and not decoding.invalid:
+            decoding.multibyte |= not part.isascii()  # decoded by pandas: UTF-8 throughout
+        yield from rows if rows is not None else _reader([part.decode("utf-8")], delimiter)
+        if not pending:
+            waiting = []
     if pending:
-        yield from _tokenised(pending, delimiter)
+        yield from _tokenised(_checked(pending, waiting), delimiter)
+
+
+def _checked(data: bytes, waiting: list[Check]) -> bytes:
+    """`data` decoded as its blocks are, once the checks of those blocks have run."""
+    for check in waiting:
+        check()
+    waiting.clear()
+    return data.decode("utf-8", errors="fasd-cp1252").encode("utf-8")
+
+
+def _texts(data: bytes, waiting: list[Check], blocks: Iterator[tuple[bytes, Check | None]]) -> Iterator[str]:
+    """The text of `data` and of the blocks after it, each block checked."""
+    for check in waiting:
+        check()
+    yield data.decode("utf-8", errors="fasd-cp1252")
+    for block, check in blocks:
+        if check is not None:
+            check()
+        yield block.decode("utf-8", errors="fasd-cp1252")
 
 
 def record_end(data: bytes, sep: int) -> int | None:
@@ -186,6 +238,8 @@ def _fast_block(data: bytes, delimiter: str) -> list[list[str]] | None:
     """readers/csv.py `_fast_rows` on one block of whole records (UTF-8 bytes); its checks
     of the text made cheap: a lone carriage return looked for with numpy, a blank line
     only where pandas gives a row starting with an empty cell."""
+    if data.startswith(codecs.BOM_UTF8):  # pandas would drop it, csv.reader keeps "\ufeff"
+        return None
     if b"\r" in data:  # a carriage return not followed by a line feed: csv.reader's line break
         a = np.frombuffer(data, dtype=np.uint8)
         cr = np.flatnonzero(a == CR)
@@ -205,8 +259,6 @@ def _fast_block(data: bytes, delimiter: str) -> list[list[str]] | None:
             encoding="utf-8",
         )
     except (pd.errors.ParserError, ValueError):
-        return None
-    if frame.iloc[:, -1].isna().any():  # a short row: padded by pandas, not by csv.reader
         return None
     if (frame.iloc[:, 0].to_numpy() == "").any() and _blank_line(data):  # [] for csv.reader
         return None
