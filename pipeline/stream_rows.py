@@ -158,6 +158,7 @@ def _records(blocks: Iterator[tuple[bytes, Check | None]], delimiter: str, decod
     pending = b""
     waiting: list[Check] = []  # checks of the blocks whose bytes pandas has not decoded yet
     for block, check in blocks:
+        before = len(pending)
         data = pending + block if pending else block
         if check is not None:
             waiting.append(check)
@@ -175,9 +176,9 @@ def _records(blocks: Iterator[tuple[bytes, Check | None]], delimiter: str, decod
             rows = _fast_block(part, delimiter) if decoding.invalid else None
         elif rows is not None and not decoding.invalid:
             decoding.multibyte |= not part.isascii()  # decoded by pandas: UTF-8 throughout
+        if waiting and cut >= before:  # what is left (if anything) is of this block alone
+            waiting = [check] if pending and check is not None else []
         yield from rows if rows is not None else _reader([part.decode("utf-8")], delimiter)
-        if not pending:
-            waiting = []
     if pending:
         yield from _tokenised(_checked(pending, waiting), delimiter)
 
