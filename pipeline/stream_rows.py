@@ -193,12 +193,10 @@ def _checked(data: bytes, waiting: list[Check]) -> bytes:
 
 def _texts(data: bytes, waiting: list[Check], blocks: Iterator[tuple[bytes, Check | None]]) -> Iterator[str]:
     """The text of `data` and of the blocks after it, each block checked."""
-    for check in waiting:
-        check()
-    yield data.decode("utf-8", errors="fasd-cp1252")
-    for block, check in blocks:
-        if check is not None:
-            check()
+    yield _checked(data, waiting).decode("utf-8")
+    for block, later in blocks:
+        if later is not None:
+            later()
         yield block.decode("utf-8", errors="fasd-cp1252")
 
 
