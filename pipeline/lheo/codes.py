@@ -101,12 +101,17 @@ def iso_date(text: str) -> str:
 
 def cell_text(value) -> str:
     """A typed record value as the cell text normalisation turns back into it."""
+    cls = value.__class__  # exact types first: the most frequent values of lheo.xml's extras
+    if cls is bool:
+        return "oui" if value else "non"
+    if cls is int:
+        return str(value)
     if value is None:
         return ""
     if isinstance(value, bool):
         return "oui" if value else "non"
     if isinstance(value, list):
-        return "; ".join(cell_text(v) for v in value)
+        return "; ".join([v if v.__class__ is str else cell_text(v) for v in value])
     if isinstance(value, dict) and "date" in value:  # an information collective and its place
         day = dt.date.fromisoformat(value["date"]).strftime("%d/%m/%Y")
         return f"{day} à {value['lieu']}" if value.get("lieu") else day

@@ -53,7 +53,7 @@ from ..lheo.codes import (
 from ..activity import published
 from ..model import ENTITIES
 from .atomic import atomic_open
-from .xmltext import NOT_XML, XmlOut, attr, attr_value, fragment, xml_text
+from .xmltext import NOT_XML, XmlOut, attr, attr_value, fragment, text, xml_text
 
 __all__ = ["NOT_XML", "write_lheo", "write_offers", "xml_text"]
 
@@ -84,6 +84,9 @@ def fits(value, low: int, high: int) -> bool:
 # them (those travel in the extras only when overridden by a placeholder).
 _FIELDS = {entity: tuple((name, name in STANDARD[entity]) for name in ENTITIES[entity].names) for entity in STANDARD}
 _EXTRA_FIELDS = {entity: tuple(name for name, standard in fields if not standard) for entity, fields in _FIELDS.items()}
+_EXTRA_STARTS = {
+    entity: tuple((name, f"<extra{attr('info', name)}>") for name in names) for entity, names in _EXTRA_FIELDS.items()
+}
 
 
 def extras(out: XmlOut, depth: int, entity: str, record: dict, *, overrides=(), more=None) -> None:
@@ -97,14 +100,20 @@ def extras(out: XmlOut, depth: int, entity: str, record: dict, *, overrides=(), 
                 out.leaf(inner, "extra", "", attr("info", name))
             elif not standard and record.get(name) not in (None, "", []):
                 out.leaf(inner, "extra", cell_text(record[name]), attr("info", name))
-    else:
-        get = record.get
-        for name in _EXTRA_FIELDS[entity]:
+    elif out.__class__ is XmlOut:  # lheo.xml: one leaf per field of every session, formatted here
+        pad, nl = out.indent(inner), "\n" if out.pretty else ""
+        append, get = out.parts.append, record.get
+        for name, start in _EXTRA_STARTS[entity]:
             value = get(name)
             if value is None or value.__class__ is str:
                 if value:
-                    out.leaf(inner, "extra", value, attr("info", name))
+                    append(f"{pad}{start}{text(value)}</extra>{nl}")
             elif value not in ("", []):
+                append(f"{pad}{start}{text(cell_text(value))}</extra>{nl}")
+    else:  # a fragment (extras_element) counts its leaves: through out.leaf
+        for name in _EXTRA_FIELDS[entity]:
+            value = record.get(name)
+            if value not in (None, "", []):
                 out.leaf(inner, "extra", cell_text(value), attr("info", name))
     if more is not None:
         more(out, inner)

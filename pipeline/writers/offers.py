@@ -16,11 +16,14 @@ from .atomic import atomic_open
 from .lheo import write_offers
 
 
+# json.dumps with these options would build an encoder per record: one serves every line.
+_ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+
 def _as_lines(records: Iterable[dict], fh, progress) -> Iterator[dict]:
     """Write each record as a JSON line, then pass it on (a writer after this one may change it)."""
     for record in records:
-        fh.write(json.dumps(record, ensure_ascii=False, separators=(",", ":")))
-        fh.write("\n")
+        fh.write(_ENCODE(record) + "\n")
         if progress is not None:
             progress.advance(1)
         yield record
