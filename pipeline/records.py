@@ -32,7 +32,7 @@ def plain(value):
     if value is None:
         return None
     if isinstance(value, list):
-        return [plain(v) for v in value]
+        return [v if v.__class__ is str else plain(v) for v in value]
     if isinstance(value, (pd.Timestamp, dt.datetime)):
         return None if pd.isna(value) else value.date().isoformat()
     if isinstance(value, dt.date):
@@ -55,7 +55,7 @@ def plain_column(series: pd.Series) -> list:
         values = series.to_numpy()
         days = np.datetime_as_string(values, unit="D").tolist()
         return [None if nat else day for day, nat in zip(days, np.isnat(values).tolist())]
-    return [v if v.__class__ is str else plain(v) for v in series.tolist()]
+    return [v if v is None or v.__class__ is str else plain(v) for v in series.tolist()]
 
 
 def frame_records(
