@@ -62,7 +62,8 @@ constraints:
 	  $(BIN)/python -m pip freeze --exclude-editable | grep -v '^#' ) > constraints.txt
 
 # The benchmark (never in CI): writes bench/RESULTS.md. SESSIONS="10000 100000 1000000" by default
-# (hours: the 1 000 000 size alone generates ~9 GB of CSV and LHÉO); e.g. SESSIONS=10000 for a look.
+# (about 20 min once the files exist; the 1 000 000 size generates ~9 GB of CSV and of LHÉO, about a
+# quarter of an hour the first time: bench/README.md); e.g. SESSIONS=10000 for a look.
 SESSIONS ?= 10000 100000 1000000
 bench: $(STAMP)
 	$(PIP_INSTALL) -e '.[bench]'

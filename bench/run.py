@@ -172,12 +172,18 @@ STAGES = ("read", "normalise", "validate", "resolve", "decide")
 WRITES = ("write_records+lheo.xml", "write_report_csv", "write_report_json", "write_report.xlsx", "write_summary")
 
 
+def write_cpu(row: dict, write: str) -> float:
+    """CPU of one output: a streamed run (stream.py) writes records.jsonl and lheo.xml chunk
+    after chunk inside the run, and its clock books that time under the same name."""
+    return row["writes_cpu"].get(write, 0.0) + row["stages_cpu"].get(write, 0.0)
+
+
 def stage_table(rows: list[dict]) -> list[str]:
     head = ["démarrage (mural)"] + list(STAGES) + [w.replace("write_", "écrit ") for w in WRITES]
     out = ["| charge | sessions | " + " | ".join(head) + " |", "|---|---:|" + "---:|" * len(head)]
     for r in rows:
         cells = [fmt_s(r["startup"])] + [fmt_s(r["stages_cpu"].get(s)) for s in STAGES]
-        cells += [fmt_s(r["writes_cpu"].get(w)) if w in r["writes_cpu"] else "n/d" for w in WRITES]
+        cells += [fmt_s(write_cpu(r, w)) if w in r["writes_cpu"] else "n/d" for w in WRITES]
         out.append(f"| {WORKLOAD_LABELS[r['workload']]} | {r['sessions']} | " + " | ".join(cells) + " |")
     return out
 
@@ -413,9 +419,9 @@ def write_results(rows, skipped, args, started, elapsed, path: Path) -> None:
         f"Écrit par `bench/run.py` le {started:%Y-%m-%d %H:%M} UTC (passage de {elapsed / 60:.0f} min). "
         "Aucun chiffre de ce fichier n'est saisi à la main.",
         "",
-        f"Code mesuré par ce passage : commit `{args.commit}` (arbre de travail partagé avec d'autres "
-        "sessions pendant le passage) ; les tailles qu'il n'a pas mesurées viennent de passages antérieurs, "
-        "nommés dans « Passages ».",
+        f"Code mesuré par ce passage : commit `{args.commit}`"
+        + (" (arbre de travail modifié par rapport à ce commit)" if args.commit.endswith("-dirty") else "")
+        + " ; les tailles qu'il n'a pas mesurées viennent de passages antérieurs, nommés dans « Passages ».",
         "",
         "Reproduire : `make bench` ou",
         "",
@@ -458,7 +464,9 @@ def write_results(rows, skipped, args, started, elapsed, path: Path) -> None:
         "## Temps par étape (s)",
         "",
         "Secondes CPU par étape, relevées aux mêmes points que `Result.timings` de `pipeline.run.run` et "
-        "`write_outputs(clock=Stopwatch())` ; n/d = écrivain absent.",
+        "`write_outputs(clock=Stopwatch())` ; n/d = écrivain absent. Un CSV ou un flux LHÉO lu en flux "
+        "(plus de 32 Mo) écrit records.jsonl et lheo.xml lot après lot pendant la lecture : la colonne "
+        "« écrit records+lheo.xml » compte ce temps-là.",
         "",
         *stage_table(rows),
         "",
