@@ -141,11 +141,14 @@ def read_csv_rows(path: Path, bad_lines: list[int] | None = None) -> list[list[s
 
 
 def _fast_rows(data: bytes, text: str, delimiter: str) -> list[list[str]] | None:
-    """The rows as csv.reader gives them, tokenised by pandas' C parser from UTF-8 bytes.
+    """The rows, tokenised by pandas' C parser from UTF-8 bytes.
 
-    Only for files whose rows all have the width of the first one, without blank
-    lines; any other file (ragged rows, blank lines) returns None and goes through
-    csv.reader, which keeps them exactly as written.
+    Only for files without blank lines or lone carriage returns, whose rows are no
+    wider than the first; any other file returns None and goes through csv.reader,
+    which keeps them exactly as written. A row shorter than the first comes back
+    padded with empty cells (pandas pads with "" under na_filter=False), where
+    csv.reader would leave it short: every reader of the rows takes a cell past a
+    row's end as empty, so the findings are the same.
     """
     if not text or "\n\n" in text or "\r\n\r\n" in text or text.count("\r") != text.count("\r\n"):
         return None
@@ -164,8 +167,6 @@ def _fast_rows(data: bytes, text: str, delimiter: str) -> list[list[str]] | None
             encoding="utf-8",
         )
     except (pd.errors.ParserError, ValueError):
-        return None
-    if frame.isna().to_numpy().any():  # a short row: padded by pandas, not by csv.reader
         return None
     return frame.to_numpy(dtype=object).tolist()
 
