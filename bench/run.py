@@ -542,7 +542,7 @@ def write_results(rows, skipped, args, started, elapsed, path: Path) -> None:
         pass
     profiled = [r for r in rows if r.get("profile")]
     if profiled:
-        md += ["", f"## Profils (cProfile, temps propre, {args.profile_sessions} sessions)", ""]
+        md += ["", "## Profils (cProfile, temps propre ; la taille est dans chaque titre)", ""]
         for r in profiled:
             md += (
                 [f"### {WORKLOAD_LABELS[r['workload']]}, {r['sessions']} sessions", ""]
