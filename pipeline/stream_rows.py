@@ -25,11 +25,10 @@ from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
 import numpy as np
-import pandas as pd
 
 from .errors import InputError
 from .readers import limits
-from .readers.csv import MAX_ENCODING_FINDINGS, SNIFF_CHARS, VALID_UTF8_MULTIBYTE, sniff_delimiter
+from .readers.csv import MAX_ENCODING_FINDINGS, SNIFF_CHARS, VALID_UTF8_MULTIBYTE, pandas_cells, sniff_delimiter
 
 BLOCK_BYTES = 8 * 1024 * 1024
 QUOTE, LF, CR = ord('"'), ord("\n"), ord("\r")
@@ -244,20 +243,8 @@ def _fast_block(data: bytes, delimiter: str) -> list[list[str]] | None:
         cr = np.flatnonzero(a == CR)
         if cr[-1] == len(a) - 1 or (a[cr + 1] != LF).any():
             return None
-    try:
-        frame = pd.read_csv(
-            io.BytesIO(data),
-            sep=delimiter,
-            header=None,
-            dtype=object,
-            na_filter=False,
-            skip_blank_lines=False,
-            engine="c",
-            doublequote=True,
-            quotechar='"',
-            encoding="utf-8",
-        )
-    except (pd.errors.ParserError, ValueError):
+    frame = pandas_cells(data, delimiter)
+    if frame is None:
         return None
     if (frame.iloc[:, 0].to_numpy() == "").any() and _blank_line(data):  # [] for csv.reader
         return None

@@ -140,6 +140,27 @@ def read_csv_rows(path: Path, bad_lines: list[int] | None = None) -> list[list[s
         raise InputError(f"{path.name} : CSV mal formé ({exc}).") from None
 
 
+def pandas_cells(data: bytes, delimiter: str) -> pd.DataFrame | None:
+    """Every cell as text, tokenised by pandas' C parser from UTF-8 bytes (the quoting
+    csv.reader uses); None where pandas cannot read them (a row wider than the first,
+    bytes that are not UTF-8)."""
+    try:
+        return pd.read_csv(
+            io.BytesIO(data),
+            sep=delimiter,
+            header=None,
+            dtype=object,
+            na_filter=False,
+            skip_blank_lines=False,
+            engine="c",
+            doublequote=True,
+            quotechar='"',
+            encoding="utf-8",
+        )
+    except (pd.errors.ParserError, ValueError):
+        return None
+
+
 def _fast_rows(data: bytes, text: str, delimiter: str) -> list[list[str]] | None:
     """The rows, tokenised by pandas' C parser from UTF-8 bytes.
 
@@ -153,20 +174,8 @@ def _fast_rows(data: bytes, text: str, delimiter: str) -> list[list[str]] | None
     if not text or "\n\n" in text or "\r\n\r\n" in text or text.count("\r") != text.count("\r\n"):
         return None
     utf8 = data[3:] if data.startswith(b"\xef\xbb\xbf") else data
-    try:
-        frame = pd.read_csv(
-            io.BytesIO(utf8),
-            sep=delimiter,
-            header=None,
-            dtype=object,
-            na_filter=False,
-            skip_blank_lines=False,
-            engine="c",
-            doublequote=True,
-            quotechar='"',
-            encoding="utf-8",
-        )
-    except (pd.errors.ParserError, ValueError):
+    frame = pandas_cells(utf8, delimiter)
+    if frame is None:
         return None
     return frame.to_numpy(dtype=object).tolist()
 
