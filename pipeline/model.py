@@ -877,7 +877,3 @@ DIRECTORY_LINKS: tuple[tuple[str, str, str], ...] = tuple(
 
 # Provenance columns every raw and typed table carries.
 PROVENANCE = ("_source", "_sheet", "_row", "_line")
-
-
-def children_of(entity: str) -> list[str]:
-    return [e.name for e in ENTITIES.values() if e.parent == entity]

@@ -339,8 +339,3 @@ def display_labels(table_name: str, limit: int = 12) -> list[str]:
     if len(labels) > limit:
         labels = labels[:limit] + ["… (voir la feuille Listes du modèle)"]
     return labels
-
-
-def normalise(tables: dict[str, Table], findings: Findings) -> None:
-    for table in tables.values():
-        normalise_table(table, findings)

@@ -65,10 +65,6 @@ OPTIONAL = {
 }
 
 
-def is_export_zip(path: Path) -> bool:
-    return path.suffix.lower() == ".zip"
-
-
 def _member_name(info: zipfile.ZipInfo) -> str:
     """The member's real name: zips made without the UTF-8 flag store 'Compétences' in cp437."""
     name = info.filename
