@@ -289,10 +289,32 @@ quiet_option = click.option(
 )
 organisme_option = click.option(
     "--organisme",
+    "organisme",
+    multiple=True,
     metavar="SIRET",
-    help="SIRET (ou SIREN) de l'organisme de l'envoi ; par défaut le seul SIREN "
-    "des sites des offres. Les sites d'un autre organisme sont signalés.",
+    help="Un établissement de l'envoi (SIRET) ou tous ceux d'un organisme (SIREN) ; répétable. "
+    "Une offre dont l'organisme responsable est hors de ceux-ci est rejetée seule. Par défaut, "
+    "les offres de tous les établissements du fichier sont acceptées.",
 )
+organismes_option = click.option(
+    "--organismes",
+    "organismes",
+    type=click.Path(dir_okay=False),
+    metavar="FICHIER",
+    help="Les établissements de l'envoi, un SIRET ou SIREN par ligne (comme --organisme).",
+)
+
+
+def organisme_values(organisme, organismes) -> tuple[str, ...] | None:
+    """`--organisme` (repeated) and the lines of `--organismes FICHIER`, checked; None when neither."""
+    from .validators.organisation import organisme_digits, read_organismes_file
+
+    values = [organisme_digits(v) for v in organisme or ()]
+    if organismes:
+        values += read_organismes_file(Path(organismes))
+    return tuple(dict.fromkeys(values)) or None
+
+
 colonnes_option = click.option(
     "--colonnes",
     type=click.Path(dir_okay=False),
@@ -360,6 +382,7 @@ def import_command(
 ):
     """Importe INPUTS et écrit les offres acceptées et le rapport dans --out."""
     limits = {name: options.pop(name) for name in LIMIT_NAMES}
+    options["organisme"] = organisme_values(options.get("organisme"), options.pop("organismes", None))
     execute(
         inputs,
         out,
@@ -390,6 +413,7 @@ def import_command(
 )
 @run_options
 @organisme_option
+@organismes_option
 @limit_options
 def check_command(
     inputs,
@@ -405,6 +429,7 @@ def check_command(
     defauts,
     strict,
     organisme,
+    organismes,
     **limits,
 ):
     """Contrôle INPUTS sans produire d'offres : à lancer avant l'envoi."""
@@ -422,7 +447,7 @@ def check_command(
         colonnes=colonnes,
         defauts=defauts,
         strict=strict,
-        organisme=organisme,
+        organisme=organisme_values(organisme, organismes),
         limits=limits,
     )
 

@@ -203,19 +203,21 @@ RULES: dict[str, Rule] = {
         Rule(
             "ORGANISME_AUTRE",
             ERROR,
-            "Site d'un autre organisme",
-            "Le site « {key} » (SIRET {value}) n'appartient pas à l'organisme de l'envoi (SIREN {siren}).",
-            "Un envoi ne porte que sur un organisme, comme dans SOFI où l'on choisit d'abord l'établissement : "
-            "importez les offres de ce site dans l'envoi de son organisme, ou corrigez le SIRET.",
+            "Offre d'un autre organisme",
+            "La formation « {key} » est celle de l'établissement {siret} (son organisme responsable, site "
+            "« {site} »), qui n'est pas un des organismes de l'envoi ({organismes}).",
+            "Retirez cette offre du fichier, importez-la dans l'envoi de son établissement, ou ajoutez "
+            "celui-ci à l'envoi : --organisme {siret} (ou son SIREN) ; vérifiez sinon l'organisme "
+            "responsable de ses sessions.",
         ),
         Rule(
-            "ORGANISME_MULTIPLE",
-            ERROR,
-            "Plusieurs organismes dans un envoi",
-            "Les sites des offres appartiennent à plusieurs organismes (SIREN {sirens}) : l'envoi ne sait pas "
-            "pour lequel il est.",
-            "Importez un fichier par organisme, ou indiquez l'organisme de l'envoi : "
-            "fasd import … --organisme SIRET (les sites des autres organismes seront signalés).",
+            "SOUS_TRAITANCE",
+            INFO,
+            "Site d'un autre organisme (sous-traitance)",
+            "Le site « {key} » (SIRET {value}) dispense des offres d'un autre organisme (SIREN {owners}) : "
+            "sous-traitance, acceptée.",
+            "Rien à faire si ce site est bien l'organisme formateur de ces offres ; sinon corrigez le site "
+            "dispensateur des actions.",
         ),
         Rule(
             "DEFAULT_APPLIED",

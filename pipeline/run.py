@@ -26,7 +26,7 @@ from .sanitise import sanitise
 from .tables import Table
 from .validators.cascade import decide
 from .validators.cross import run_cross_checks
-from .validators.organisation import check_organisation, organisation_siren
+from .validators.organisation import check_organisation, owner_counts, owner_names, owners_summary, upload_scope
 from .validators.fields import flagged_cells, validate_fields
 
 
@@ -55,7 +55,8 @@ class Result:
         return sum(1 for idx in missing if bool(self.accepted[entity].get(idx, False)))
 
     catalogue: object = None  # the ChangeReport when the run was applied to a base (issue 14)
-    organisme: dict = field(default_factory=dict)  # the organisation of the upload (validators/organisation.py)
+    organisme: dict = field(default_factory=dict)  # the establishments of the upload (validators/organisation.py)
+    owners: dict = field(default_factory=dict)  # ref_formation -> (owner SIRET, site code)
     sheets: dict = field(default_factory=dict)  # offer workbooks as read, by path, for report.xlsx (Findings.sheets)
 
     def accepted_frame(self, entity: str) -> pd.DataFrame:
@@ -113,7 +114,7 @@ def run(
     colonnes=None,
     defauts=None,
     strict: bool = False,
-    organisme: str | None = None,
+    organisme: str | list[str] | tuple[str, ...] | None = None,
     stream: bool | None = False,
     chunk_rows: int | None = None,
     write_offers: bool = True,
@@ -127,8 +128,8 @@ def run(
     (see dispositifs.py). `colonnes`: a mapping.ColumnMapping (`--colonnes`), the field
     of each header. `defauts`: a defaults file (or a loaded defaults.Defaults) filling
     the empty cells it covers (defaults.py). `strict`: a bad optional value is an error,
-    not a warning that leaves it out of the record. `organisme`: the SIRET or SIREN the
-    upload is for (`--organisme`; default: the only SIREN of the sites the offers use).
+    not a warning that leaves it out of the record. `organisme`: the SIRETs or SIRENs the
+    upload is for (`--organisme`, one or several; default: every owner's offers).
     `stream`: True reads a flat CSV in chunks of whole formations (stream.py, same
     results, memory of the largest chunk), None does so for a large CSV, False never;
     `chunk_rows`: the rows of a chunk (tests force small ones). A streamed run's offers
@@ -140,7 +141,7 @@ def run(
 
             path = streaming.streamable(inputs, annuaire=annuaire, profil=profil, defauts=defauts, stream=stream)
             if path is not None:
-                organisation_siren(organisme)  # a bad --organisme stops before reading
+                upload_scope(organisme)  # a bad --organisme stops before reading
                 clock = Stopwatch()
                 try:
                     result = streaming.stream_run(
@@ -180,7 +181,7 @@ def run(
 def _run(
     inputs, *, annuaire, reference, today, profil, progress, colonnes=None, defauts=None, strict=False, organisme=None
 ) -> Result:
-    organisation_siren(organisme)  # a bad --organisme stops before reading
+    upload_scope(organisme)  # a bad --organisme stops before reading
     today = today or dt.date.today()
     clock = Stopwatch()
     steps = tracker(progress)
@@ -232,6 +233,8 @@ def _run(
         [d.as_dict() for d in findings.columns],
         filled=filled,
     )
-    result.organisme = organisation
+    read, ok = owner_counts(tables["formation"], accepted["formation"], organisation["owners"])
+    result.organisme = owners_summary(organisation, read, ok, owner_names(organisation))
+    result.owners = organisation["owners"]
     result.sheets = findings.sheets
     return result

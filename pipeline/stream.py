@@ -7,7 +7,7 @@ starts, runs the same stages on each chunk (the same functions: readers/flat.py,
 normalise, validators, cascade), and hands each chunk's accepted offers to the
 writers before reading on. What it keeps between chunks is small: the directory
 tables (sites, contacts), the keys already seen (duplicates across chunks), the sites
-used (the organisation of the upload), the findings (few), counters, and the raw
+delivered by another SIREN (validators/organisation.py), the findings (few), counters, and the raw
 cells of each chunk spilled to a temporary file for report.xlsx.
 
 The results are those of the whole-file run, byte for byte; where a chunk could see
@@ -19,11 +19,10 @@ whole file instead (`StreamFallback`, a French line for the person):
   the whole file, normalise.py);
 - a header decided by its content whose sample the first chunk does not hold;
 - a CSV that csv.reader refuses (the whole-file reader may still read it).
-The organisation of the upload (validators/organisation.py) depends on every site
-the file uses: each chunk is decided with the sites used so far; when the final
-answer differs from one a chunk was decided with, the stream runs again with the
-final answer known from the start (exact, twice the time; only a file with sites of
-several SIRENs can cause it).
+The owner of an offer (validators/organisation.py) is decided within its formation,
+which a chunk holds whole, against the sites known before the first chunk: no chunk
+needs another's answer. The subcontracted sites are gathered over the chunks and said
+once, at the end.
 """
 
 from __future__ import annotations
@@ -59,7 +58,16 @@ from .text import column_letter
 from .validators.cascade import decide
 from .validators.cross import run_cross_checks
 from .validators.fields import flagged_cells, validate_fields
-from .validators.organisation import check_organisation
+from .validators.organisation import (
+    check_owners,
+    owner_counts,
+    owner_names,
+    owners_summary,
+    site_sirets,
+    subcontracted_sites,
+    subcontracting,
+    upload_scope,
+)
 
 CSV_SUFFIXES = {".csv", ".txt"}  # readers/__init__.py
 LHEO_SUFFIXES = {".xml", ".lheo"}
@@ -68,7 +76,6 @@ HEAD_ROWS = 1_000  # rows read before the header is decided (content decisions, 
 STREAM_MIN_BYTES = 32 * 1024 * 1024  # `stream=None`: a CSV this large is streamed
 DIRECTORY = ("site", "contact")
 KEYS = {e: ENTITIES[e].key[0] for e in ("formation", "action", "session")}
-USED_SITES = (("action", "code_site_dispensateur"), ("session", "code_site_responsable"))
 SHEET_ROWS = 1_048_575  # records one sheet of report.xlsx holds below its header
 CONTENT_SAMPLE = 200  # headers.decide_by_content looks at this many non-blank values
 SAMPLES = 3  # headers.samples_of
@@ -126,7 +133,6 @@ class Stream:
         clock,
         steps,
         spool: Spool,
-        known_used: set | None = None,
         with_offers: bool = True,
     ) -> None:
         self.path = path
@@ -141,7 +147,6 @@ class Stream:
         self.clock = clock
         self.steps = steps
         self.spool = spool
-        self.known_used = known_used
         self.with_offers = with_offers
         self.chunks = 0
         self.findings = Findings()  # the run's findings, chunk after chunk
@@ -155,8 +160,10 @@ class Stream:
         self.sessions: Counter[str] = Counter()
         self.seen_keys: dict = {}  # check_duplicate_keys across chunks
         self.chunk_keys: dict[str, set] = {e: set() for e in KEYS}
-        self.used: set = set()
-        self.flagged: list[frozenset] = []  # the sites the organisation check rejected, per chunk
+        self.scope = upload_scope(organisme)
+        self.subcontracted: dict[str, set[str]] = {}  # code_site -> SIRENs of the offers it delivers
+        self.owners_read: Counter[str] = Counter()  # formations per owner SIRET
+        self.owners_accepted: Counter[str] = Counter()
         self.organisation: dict = {}
         self.input_rows: list[dict] = []  # findings of reading the offer input (file-level)
         self.offer_rows: list[dict] = []  # findings of the chunks' records
@@ -186,20 +193,6 @@ class Stream:
         everything = {**tables, **self._empty_offers()}
         findings.seen_keys = None
         run_cross_checks(everything, findings, self.today)
-
-    def _organisation(self, used: set, findings: Findings | None = None) -> tuple[frozenset, dict]:
-        """The sites the organisation check rejects when the file uses `used` (and the
-        summary entry); the findings go to `findings` when given."""
-        scratch = findings if findings is not None else Findings()
-        before = len(scratch)
-        stub = {"site": self.directory["site"]}
-        for entity, name in USED_SITES:
-            t = Table(entity, pd.DataFrame())
-            t.typed = pd.DataFrame({name: pd.Series(sorted(used), dtype=object)})
-            stub[entity] = t
-        outcome = check_organisation(stub, scratch, self.organisme)
-        rows = scratch._rows[before:]
-        return frozenset(int(r["_index"]) for r in rows if r["severity"] == "error"), outcome
 
     # -- the stream -----------------------------------------------------------------------
     def offers(self) -> Iterator[dict]:
@@ -243,6 +236,7 @@ class Stream:
         self.findings.missing_columns |= findings.missing_columns
         findings._rows.clear()
         self._check_directory(self.directory, findings)
+        self.sites_by_code = site_sirets(self.directory)
         self.directory_incomplete = apply_profile(self.directory, findings, self.profil)
         self.directory_rows = list(findings._rows)
 
@@ -379,11 +373,9 @@ class Stream:
         findings.seen_keys = self.seen_keys
         run_cross_checks(tables, findings, self.today)
         findings._rows = [r for r in findings._rows if r["entity"] not in DIRECTORY]
-        for entity, name in USED_SITES:
-            t = offers[entity].typed
-            self.used.update(v for v in t[name].dropna().tolist() if v)
-        flagged, _ = self._organisation(self.known_used if self.known_used is not None else self.used)
-        self.flagged.append(flagged)
+        owners = check_owners(tables, findings, self.scope, self.sites_by_code)
+        for code, sirens in subcontracted_sites(tables, owners, self.sites_by_code).items():
+            self.subcontracted.setdefault(code, set()).update(sirens)
         if self.clock:
             self.clock.lap("validate")
         if self.reference is not None:
@@ -393,7 +385,10 @@ class Stream:
         if self.clock:
             self.clock.lap("resolve")
         incomplete = apply_profile(offers, findings, self.profil)
-        accepted = self._decide(tables, findings, flagged)
+        accepted = self._decide(tables, findings)
+        read, ok = owner_counts(offers["formation"], accepted["formation"], owners)
+        self.owners_read.update(read)
+        self.owners_accepted.update(ok)
         if self.clock:
             self.clock.lap("decide")
         self._account(offers, accepted, incomplete, findings)
@@ -449,11 +444,10 @@ class Stream:
                 if column_proof(stripped_text(table.raw[f.name]).unique()) == MONTH_FIRST:
                     raise StreamFallback(f"{self.path.name} : dates au format mois/jour ; fichier lu en entier.")
 
-    def _decide(self, tables: dict[str, Table], findings: Findings, flagged: frozenset) -> dict[str, pd.Series]:
-        """cascade.decide on the chunk, the directory's own errors (and the sites the
-        organisation rejects) given to it, the directory's cascade findings left out."""
-        org = [{"entity": "site", "severity": "error", "_index": idx, "code": "ORGANISME_AUTRE"} for idx in flagged]
-        injected = [r for r in self.directory_rows if r["severity"] == "error"] + org
+    def _decide(self, tables: dict[str, Table], findings: Findings) -> dict[str, pd.Series]:
+        """cascade.decide on the chunk, the directory's own errors given to it, the
+        directory's cascade findings left out."""
+        injected = [r for r in self.directory_rows if r["severity"] == "error"]
         before = len(findings._rows)
         findings._rows.extend(injected)
         accepted = decide(tables, findings)
@@ -506,10 +500,10 @@ class Stream:
                 f"{self.path.name} : aucune offre lue (aucune ligne de formation, d'action, de session "
                 "ni de dispositif)."
             )
-        final_used = self.known_used if self.known_used is not None else self.used
         organisation = Findings()
-        flagged, self.organisation = self._organisation(final_used, organisation)
-        self.final_flagged = flagged
+        subcontracting(self.directory, organisation, {}, self.sites_by_code, known=self.subcontracted)
+        outcome = {"scope": self.scope, "sites": self.sites_by_code}
+        self.organisation = owners_summary(outcome, self.owners_read, self.owners_accepted, owner_names(outcome))
         directory = Findings()
         directory.missing_columns = self.findings.missing_columns
         directory._rows = list(self.directory_rows) + organisation._rows
@@ -536,10 +530,6 @@ class Stream:
             + directory._rows[before:]
         )
 
-    def exact(self) -> bool:
-        """Whether every chunk was decided with the final organisation answer."""
-        return all(f == self.final_flagged for f in self.flagged)
-
 
 def stream_run(
     path: Path,
@@ -563,42 +553,35 @@ def stream_run(
     from .writers.offers import write_offer_stream
 
     steps = tracker(progress) if steps is None else steps
-    known_used = None
-    for _ in range(2):
-        spool = Spool.create()
-        steps.start("read", detail=path.name)
-        try:
-            stream = Stream(
-                path,
-                annuaire=annuaire,
-                reference=reference,
-                today=today,
-                profil=profil,
-                strict=strict,
-                organisme=organisme,
-                mapping=colonnes,
-                chunk_rows=chunk_rows,
-                clock=clock,
-                steps=steps,
-                spool=spool,
-                known_used=known_used,
-                with_offers=with_offers,
-            )
-            if with_offers:
-                write_offer_stream(stream.offers(), stream.sites, stream.contacts, spool.records, spool.lheo)
-            else:
-                for _ in stream.offers():
-                    pass
-        except BaseException:
-            spool.remove()
-            raise
-        finally:
-            steps.finish()
-        if stream.exact():
-            return StreamResult.of(stream)
-        known_used = set(stream.used)
+    spool = Spool.create()
+    steps.start("read", detail=path.name)
+    try:
+        stream = Stream(
+            path,
+            annuaire=annuaire,
+            reference=reference,
+            today=today,
+            profil=profil,
+            strict=strict,
+            organisme=organisme,
+            mapping=colonnes,
+            chunk_rows=chunk_rows,
+            clock=clock,
+            steps=steps,
+            spool=spool,
+            with_offers=with_offers,
+        )
+        if with_offers:
+            write_offer_stream(stream.offers(), stream.sites, stream.contacts, spool.records, spool.lheo)
+        else:
+            for _ in stream.offers():
+                pass
+    except BaseException:
         spool.remove()
-    raise AssertionError("a stream with the organisation known cannot change its answer")
+        raise
+    finally:
+        steps.finish()
+    return StreamResult.of(stream)
 
 
 @dataclass

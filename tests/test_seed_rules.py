@@ -403,38 +403,47 @@ def test_fas_code_of_another_formation(tmp_path):
     assert "la formation 99999" in f["message"] and "19482" in f["message"]
 
 
-# 11. ------------------------------------------------------- one upload, one organisation
-def test_the_organisation_is_the_only_siren_of_the_offers_sites(tmp_path):
+# 11. ------------------------------------------------------- offers owned by establishments
+def test_the_establishments_the_file_holds(tmp_path):
     result = run_sample(tmp_path, {})
-    assert result.summary()["organisme"] == {"siren": "778712349", "source": "fichier"}
+    held = result.summary()["organisme"]
+    assert held["source"] == "fichier" and held["organismes"] == []
+    assert {e["siret"]: e["formations"] for e in held["etablissements"]} == {
+        "77871234900019": 2,
+        "77871234900027": 1,
+        "77871234900035": 1,
+        "77871234900043": 1,
+    }
 
 
-def test_sites_of_two_organisations_without_organisme(tmp_path):
-    result = run_sample(tmp_path, {("site", "41204", "siret"): "13000511900032"})
-    found = result.findings[result.findings["code"] == "ORGANISME_MULTIPLE"]
-    assert sorted(found["key"]) == ["41201", "41202", "41203", "41204"]
-    assert "130005119, 778712349" in found.iloc[0]["message"]
+def test_a_site_dispensateur_of_another_siren_is_subcontracting_not_an_error(tmp_path):
+    """41204 of another SIREN: it delivers A-DEAS-LRY of F-DEAS (owned by 41201: subcontracting)
+    and owns F-ACTU-AS (the organisme responsable of its sessions)."""
+    other = {("site", "41204", "siret"): "13000511900032"}
+    result = run_sample(tmp_path, other)
+    assert not [c for c in codes(result) if c.startswith("ORGANISME")]
+    f = finding(result, "SOUS_TRAITANCE")
+    assert f["key"] == "41204" and f["severity"] == "info" and "778712349" in f["message"]
+    assert "A-DEAS-LRY" in set(result.accepted_frame("action")["ref_action"])
+    result = run_sample(tmp_path, other, organisme="778 712 349")
+    assert finding(result, "ORGANISME_AUTRE")["key"] == "F-ACTU-AS"
+    assert "A-DEAS-LRY" in set(result.accepted_frame("action")["ref_action"])
+    assert "A-ACTU-LRY" not in set(result.accepted_frame("action")["ref_action"])
 
 
-def test_site_outside_the_organisation_given_with_organisme(tmp_path):
-    result = run_sample(tmp_path, {("site", "41204", "siret"): "13000511900032"}, organisme="778 712 349 00019")
-    f = finding(result, "ORGANISME_AUTRE")
-    assert f["key"] == "41204" and f["field"] == "siret" and "778712349" in f["message"]
-    assert "A-DEAS-LRY" not in set(result.accepted_frame("action")["ref_action"])  # in cascade
-    assert "A-DEAS-NTE" in set(result.accepted_frame("action")["ref_action"])
-
-
-def test_responsible_organisation_outside_it(tmp_path):
+def test_offer_whose_responsible_organisation_is_outside_the_upload(tmp_path):
     result = run_sample(
         tmp_path, {("session", "S-TUT-ANG-2026-10", "code_site_responsable"): "36364"}, organisme="77871234900019"
     )
-    f = finding(result, "ORGANISME_AUTRE")
-    assert f["key"] == "36364"
-    assert "S-TUT-ANG-2026-10" not in set(result.accepted_frame("session")["ref_session"])
+    autre = result.findings[result.findings["code"] == "ORGANISME_AUTRE"]
+    assert set(autre["entity"]) == {"formation"}
+    assert autre["message"].str.contains("77871234900019").all()
+    formations = set(result.accepted_frame("formation")["ref_formation"])
+    assert "F-DEAS" in formations and formations.isdisjoint(set(autre["key"]))
 
 
 def test_directory_sites_no_offer_uses_are_not_checked(tmp_path):
-    result = run_sample(tmp_path, {}, organisme="77871234900019")  # 36364 is only the contact 1902's site
+    result = run_sample(tmp_path, {}, organisme="778712349")  # 36364 is only the contact 1902's site
     assert codes(result) == []
 
 

@@ -117,9 +117,8 @@ def test_duplicate_sofi_codes_across_chunks(tmp_path):
 
 
 def test_site_of_another_siren_met_in_a_later_chunk(tmp_path):
-    """Sites of two SIRENs without --organisme: ORGANISME_MULTIPLE rejects every used site, and
-    the formations of the first chunks too, though those chunks saw one SIREN only (the
-    stream runs again with the answer known)."""
+    """A site dispensateur of another SIREN: SOUS_TRAITANCE once, though several chunks use it;
+    nothing rejected."""
     wb = openpyxl.load_workbook(ANNUAIRE)
     ws = wb["Sites"]
     for row in ws.iter_rows(min_row=2):
@@ -128,20 +127,17 @@ def test_site_of_another_siren_met_in_a_later_chunk(tmp_path):
     annuaire = tmp_path / "annuaire.xlsx"
     wb.save(annuaire)
     whole, streamed = same_outputs(tmp_path, [SAMPLE_CSV], annuaire, chunk_rows=1)
-    assert "ORGANISME_MULTIPLE" in set(whole.findings["code"])
-    assert whole.summary()["entities"]["formation"]["accepted"] < streamed.summary()["entities"]["formation"]["read"]
+    assert list(whole.findings["code"]).count("SOUS_TRAITANCE") == 1
+    assert whole.summary()["entities"]["formation"]["rejected"] == 0
 
 
-def test_organisation_given_and_a_site_outside_it(tmp_path):
-    """--organisme: a site of another SIREN rejects the actions that use it, whichever chunk."""
-    wb = openpyxl.load_workbook(ANNUAIRE)
-    for row in wb["Sites"].iter_rows(min_row=2):
-        if str(row[0].value) == "41202":
-            row[1].value = "130 005 119 00032"
-    annuaire = tmp_path / "annuaire.xlsx"
-    wb.save(annuaire)
-    whole, _ = same_outputs(tmp_path, [SAMPLE_CSV], annuaire, chunk_rows=1, organisme="778712349")
-    assert "ORGANISME_AUTRE" in set(whole.findings["code"])
+def test_organisation_given_and_an_offer_outside_it(tmp_path):
+    """--organisme one establishment: the other establishments' formations are rejected, whichever chunk."""
+    whole, streamed = same_outputs(tmp_path, [SAMPLE_CSV], ANNUAIRE, chunk_rows=1, organisme=["77871234900019"])
+    autre = whole.findings[whole.findings["code"] == "ORGANISME_AUTRE"]
+    assert len(autre) == 3 and set(autre["entity"]) == {"formation"}
+    assert whole.summary()["entities"]["formation"]["accepted"] == 2
+    assert streamed.summary()["organisme"] == whole.summary()["organisme"]
 
 
 def test_bad_site_used_by_several_chunks(tmp_path):

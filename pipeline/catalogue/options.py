@@ -25,10 +25,19 @@ _OPTIONS = [
     ),
     click.option(
         "--organisme",
+        "organisme",
+        multiple=True,
         metavar="SIRET",
-        help="L'organisme de l'envoi (SIRET ou SIREN) ; par défaut "
-        "celui des sites dispensateurs et responsables du fichier. Les sites d'un autre organisme "
-        "sont signalés ; avec --base, l'organisme de la base.",
+        help="Un établissement de l'envoi (SIRET) ou tous ceux d'un organisme (SIREN) ; "
+        "répétable. Une offre dont l'organisme responsable est hors de ceux-ci est rejetée seule. "
+        "Par défaut, les offres de tous les établissements du fichier sont acceptées.",
+    ),
+    click.option(
+        "--organismes",
+        "organismes",
+        type=click.Path(dir_okay=False),
+        metavar="FICHIER",
+        help="Les établissements de l'envoi, un SIRET ou SIREN par ligne (comme --organisme).",
     ),
     click.option("--dry-run", is_flag=True, help="Avec --base : montre les changements sans les appliquer."),
     click.option(
@@ -49,8 +58,8 @@ def import_options(command):
     return command
 
 
-def base_step(base=None, perimetre="partiel", organisme=None, dry_run=False, attente=DEFAULT_WAIT) -> dict | None:
+def base_step(base=None, perimetre="partiel", organisme=(), dry_run=False, attente=DEFAULT_WAIT) -> dict | None:
     """The options as `execute(base=…)` wants them: None without --base."""
     if not base:
         return None
-    return dict(base=base, perimetre=perimetre, organisme=organisme, dry_run=dry_run, wait=attente)
+    return dict(base=base, perimetre=perimetre, organisme=tuple(organisme or ()), dry_run=dry_run, wait=attente)

@@ -121,6 +121,34 @@ HOW_TO_FIX = (
 )
 
 
+def establishment_rows(organisme: dict, head, head_center, center, rejected_center) -> list[list[tuple]]:
+    """Which establishments the file holds (the owners of its offers) and their formations."""
+    establishments = organisme.get("etablissements") or []
+    if not establishments:
+        return []
+    rows: list[list[tuple]] = [
+        [],
+        [
+            ("Établissement", head),
+            ("SIRET", head),
+            ("Formations", head_center),
+            ("Acceptées", head_center),
+            ("Dans l'envoi", head_center),
+        ],
+    ]
+    for e in establishments:
+        rows.append(
+            [
+                (e["nom"] or e["siret"], 0),
+                (e["siret"], 0),
+                (e["formations"], center),
+                (e["acceptees"], center),
+                ("oui" if e["dans_l_envoi"] else "non", center if e["dans_l_envoi"] else rejected_center),
+            ]
+        )
+    return rows
+
+
 @lru_cache(maxsize=1 << 14)
 def _wrapped_height(text: str, width: float) -> float:
     """Row height (points) that shows all of `text` wrapped in a column `width` characters wide.
@@ -186,6 +214,7 @@ def _write_rapport(ws, data: "SheetData", result, located: list[dict]) -> None:
                 (summary.get("a_completer", {}).get(name, 0), center),
             ]
         )
+    rows += establishment_rows(summary.get("organisme") or {}, head, head_center, center, rejected_center)
     rows += [
         [],
         [
