@@ -163,7 +163,13 @@ def template_available() -> bool:
     help="Au lieu de RECORDS : l'offre en ligne de la base du catalogue "
     "(sans les enregistrements retirés ni les sessions terminées), en LHÉO 2.3.",
 )
-@click.option("--organisme", metavar="SIRET", help="Avec --base : l'offre d'un seul organisme (SIRET ou SIREN).")
+@click.option(
+    "--organisme",
+    "organisme",
+    multiple=True,
+    metavar="SIRET",
+    help="Avec --base : l'offre d'un établissement (SIRET) ou d'un organisme (SIREN) ; répétable.",
+)
 @click.option(
     "--depuis", metavar="AAAA-MM-JJ", help="Avec --base : seulement les formations modifiées depuis cette date."
 )

@@ -156,20 +156,6 @@ def test_a_base_not_initialised_is_one_french_line_and_exit_2(base, tmp_path):  
     assert not (tmp_path / "o" / "changes.csv").exists()
 
 
-def test_organisation_is_derived_or_asked_for(tmp_path):
-    from pipeline.catalogue.upsert import derive_organisation, organisation_code
-
-    offer = valid_offer()
-    assert derive_organisation(run_offer(tmp_path, offer)) == "130005119"
-    assert organisation_code("130 005 119 00032") == "130005119"
-    with pytest.raises(catalogue.BaseError, match="SIRET"):
-        organisation_code("12345")
-    offer["site"].append(dict(offer["site"][0], code_site="2", siret="77871234900019"))
-    offer["session"][0]["code_site_responsable"] = "2"
-    with pytest.raises(catalogue.BaseError, match="130005119, 778712349"):
-        derive_organisation(run_offer(tmp_path, offer))
-
-
 def test_import_summary_and_changes_json_carry_the_counts(tmp_path):
     from factory import write_workbook
 
@@ -268,8 +254,8 @@ def test_the_migrations_build_exactly_the_schema_of_schema_py(base):  # noqa: F8
     from alembic.runtime.migration import MigrationContext
     from pipeline.catalogue.schema import metadata
 
-    assert catalogue.init(base) == (None, "0001")
-    assert catalogue.init(base) == ("0001", "0001")
+    assert catalogue.init(base) == (None, "0002")
+    assert catalogue.init(base) == ("0002", "0002")
     engine = create_engine(base_url(base))
     try:
         with engine.connect() as conn:

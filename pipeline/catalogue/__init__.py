@@ -8,6 +8,7 @@ The Python API, for the command line and the web page alike (pipeline/catalogue/
     export(base, out, organisation=…, since=…)   the live offer as LHÉO 2.3
     live_offers(base, …)                         the same as records.jsonl dicts
     stats(base, organisation=…)                  the dashboard counters (COUNTERS)
+    establishments(base)                         the establishments (SIRET) of the base
     write_changes(report, folder)                changes.csv and changes.json
 
 `base` is a SQLite file path or a postgresql:// URL. Errors a person can act on are
@@ -26,6 +27,7 @@ _EXPORTS = {
     "export": "api",
     "live_offers": "api",
     "stats": "api",
+    "establishments": "api",
     "ChangeReport": "changes",
     "write_changes": "changes",
     "KINDS": "changes",

@@ -86,17 +86,24 @@ def history(base: str, ref: str, *, organisation: str | None = None) -> list[dic
         return _history(conn, ref, organisation_code(organisation) if organisation else None)
 
 
-def live_offers(
-    base: str, *, organisation: str | None = None, since: dt.date | None = None, today: dt.date | None = None
-):
-    """(offers, sites, contacts) of the live offer, as records.jsonl dicts."""
+def _codes(organisation) -> list[str] | None:
+    """`organisation`: None, one SIRET / SIREN, or several; as digits."""
+    if not organisation:
+        return None
+    values = [organisation] if isinstance(organisation, str) else list(organisation)
+    return list(dict.fromkeys(organisation_code(v) for v in values)) or None
+
+
+def live_offers(base: str, *, organisation=None, since: dt.date | None = None, today: dt.date | None = None):
+    """(offers, sites, contacts) of the live offer, as records.jsonl dicts; `organisation`: SIRETs
+    or SIRENs (one or several), None for the whole base."""
     with _connection(base) as conn:
-        cat = Catalogue(conn, organisation_code(organisation) if organisation else None, today or dt.date.today())
+        cat = Catalogue(conn, _codes(organisation), today or dt.date.today())
         return list(cat.live_offers(since)), cat.directory("site"), cat.directory("contact")
 
 
 def export(
-    base: str, out: Path, *, organisation: str | None = None, since: dt.date | None = None, today: dt.date | None = None
+    base: str, out: Path, *, organisation=None, since: dt.date | None = None, today: dt.date | None = None
 ) -> int:
     """Write the live offer (or the formations changed since `since`) as LHÉO 2.3; formations written."""
     from ..writers.lheo import write_offers
@@ -105,8 +112,16 @@ def export(
     return write_offers(offers, sites, contacts, Path(out))
 
 
-def stats(base: str, *, organisation: str | None = None, today: dt.date | None = None) -> dict:
-    """The dashboard counters (COUNTERS) of one organisation or of the whole base."""
+def stats(base: str, *, organisation=None, today: dt.date | None = None) -> dict:
+    """The dashboard counters (COUNTERS) of some establishments / organisations, or of the whole base."""
     with _connection(base) as conn:
-        cat = Catalogue(conn, organisation_code(organisation) if organisation else None, today or dt.date.today())
+        cat = Catalogue(conn, _codes(organisation), today or dt.date.today())
         return cat.stats()
+
+
+def establishments(base: str) -> list[dict]:
+    """The establishments of the base (SIRET, nom, SIREN, organisation), for the page's choice."""
+    from .read import establishments as listed
+
+    with _connection(base) as conn:
+        return listed(conn)

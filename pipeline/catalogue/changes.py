@@ -58,11 +58,12 @@ class Change:
 @dataclass
 class ChangeReport:
     base: str
-    organisation: str
+    organisation: str  # the SIRENs written under, « , »-joined
     perimetre: str
     today: dt.date
     dry_run: bool = False
     run_id: int | None = None
+    etablissements: list[str] = field(default_factory=list)  # SIRETs a complete upload withdraws within
     counts: dict[str, dict[str, int]] = field(default_factory=lambda: {e: {k: 0 for k in KINDS} for e in ENTITIES})
     changes: list[Change] = field(default_factory=list)
 
@@ -83,6 +84,7 @@ class ChangeReport:
         return {
             "base": self.base,
             "organisation": self.organisation,
+            "etablissements": self.etablissements,
             "perimetre": self.perimetre,
             "dry_run": self.dry_run,
             "run": self.run_id,

@@ -34,6 +34,13 @@ base_option = click.option(
     help="La base du catalogue : un fichier SQLite (catalogue.sqlite) ou postgresql://utilisateur@hôte/base.",
 )
 organisme_option = click.option("--organisme", metavar="SIRET", help="L'organisme (SIRET ou SIREN) ; par défaut tous.")
+organismes_option = click.option(
+    "--organisme",
+    "organisme",
+    multiple=True,
+    metavar="SIRET",
+    help="Un établissement (SIRET) ou un organisme (SIREN) ; répétable ; par défaut toute la base.",
+)
 
 
 def _hold():
@@ -64,6 +71,9 @@ def print_changes(report) -> None:
     verb = "Changements prévus (--dry-run, base inchangée)" if report.dry_run else "Changements appliqués"
     click.echo(
         f"{verb} dans la base {display(report.base)} (organisme {report.organisation}, périmètre {report.perimetre}) :"
+        if "," not in report.organisation
+        else f"{verb} dans la base {display(report.base)} (organismes {report.organisation}, "
+        f"périmètre {report.perimetre}) :"
     )
     shown = [k for k in KINDS if k != "conflit" or report.summary()["total"]["conflit"]]
     click.echo(f"{'':<12}" + "".join(f"{KIND_LABELS[k]:>14}" for k in shown))
@@ -123,7 +133,7 @@ def historique(base, ref, organisme, as_json):
 
 @click.command("stats")
 @base_option
-@organisme_option
+@organismes_option
 @click.option("--today", metavar="AAAA-MM-JJ", help="Date du tableau de bord (par défaut aujourd'hui).")
 @click.option("--json", "as_json", is_flag=True, help="Sortie JSON, pour les scripts.")
 def stats_command(base, organisme, today, as_json):

@@ -19,7 +19,7 @@ from sqlalchemy.engine import Connection
 
 from ..text import fold
 from .base import BaseError
-from .schema import organisation, record, record_version, run
+from .schema import etablissement, organisation, record, record_version, run
 
 FAS_CODE = re.compile(r"^\d+(-\d+){0,2}$")
 FAS_ENTITY = {1: "formation", 2: "action", 3: "session"}
@@ -31,11 +31,56 @@ def organisation_ids(conn: Connection, code: str | None) -> dict[int, str]:
     """Organisations by id: all of them, or the one of a SIRET / SIREN (BaseError when unknown)."""
     query = select(organisation.c.id, organisation.c.code)
     if code is not None:
-        query = query.where(organisation.c.code == code)
+        query = query.where(organisation.c.code == code[:9])
     found = {i: c for i, c in conn.execute(query)}
     if code is not None and not found:
-        raise BaseError(f"aucun organisme de SIREN {code} dans la base.")
+        raise BaseError(f"aucun organisme de SIREN {code[:9]} dans la base.")
     return found
+
+
+def establishments(conn: Connection) -> list[dict]:
+    """Every establishment of the base: SIRET, name, its organisation's SIREN and name (the page's list)."""
+    query = (
+        select(etablissement.c.siret, etablissement.c.nom, organisation.c.code, organisation.c.nom.label("org"))
+        .join(organisation, organisation.c.id == etablissement.c.organisation_id)
+        .order_by(organisation.c.code, etablissement.c.siret)
+    )
+    return [
+        {"siret": siret, "nom": nom or "", "siren": siren, "organisation": org or ""}
+        for siret, nom, siren, org in conn.execute(query)
+    ]
+
+
+class Selection:
+    """`--organisme` (repeatable): a SIREN selects every record of its organisation, a SIRET
+    the records its establishment owns; none selects the whole base. BaseError when unknown."""
+
+    def __init__(self, conn: Connection, codes=None) -> None:
+        self.orgs: dict[int, str] = {}  # the organisations whose records are read
+        self.whole: set[int] = set()  # organisations selected whole (by SIREN, or no selection)
+        self.etabs: set[int] = set()  # establishments selected by SIRET
+        if not codes:
+            self.orgs = organisation_ids(conn, None)
+            self.whole = set(self.orgs)
+            return
+        for code in codes:
+            if len(code) != 14:
+                found = organisation_ids(conn, code)
+                self.orgs.update(found)
+                self.whole.update(found)
+                continue
+            row = conn.execute(
+                select(etablissement.c.id, etablissement.c.organisation_id, organisation.c.code)
+                .join(organisation, organisation.c.id == etablissement.c.organisation_id)
+                .where(etablissement.c.siret == code)
+            ).first()
+            if row is None:
+                raise BaseError(f"aucun établissement de SIRET {code} dans la base.")
+            self.orgs[row[1]] = row[2]
+            self.etabs.add(row[0])
+
+    def holds(self, row: dict) -> bool:
+        return row["organisation_id"] in self.whole or row["etablissement_id"] in self.etabs
 
 
 # -- history -------------------------------------------------------------------------------------
@@ -129,15 +174,19 @@ def _iso(value) -> str | None:
 
 # -- the live offer ----------------------------------------------------------------------------------
 class Catalogue:
-    """The records of some organisations, loaded once, with the live view on a date."""
+    """The offer records of some organisations or establishments (`codes`: SIRENs, SIRETs;
+    None for all), the directory records they may name, loaded once; the live view on a date."""
 
-    def __init__(self, conn: Connection, org_code: str | None, today: dt.date):
-        self.orgs = organisation_ids(conn, org_code)
+    def __init__(self, conn: Connection, codes, today: dt.date):
+        self.selection = Selection(conn, [codes] if isinstance(codes, str) else codes)
+        self.orgs = self.selection.orgs
         self.today = today
         self.rows: dict[str, list[dict]] = defaultdict(list)
+        self.others: dict[str, list[dict]] = defaultdict(list)  # directory records of the others
         cols = (
             record.c.id,
             record.c.organisation_id,
+            record.c.etablissement_id,
             record.c.entity,
             record.c.key,
             record.c.parent_key,
@@ -146,9 +195,15 @@ class Catalogue:
             record.c.content,
             record.c.updated_run_id,
         )
-        query = select(*cols).where(record.c.organisation_id.in_(list(self.orgs))).order_by(record.c.id)
+        directory = record.c.entity.in_(("site", "contact"))
+        query = select(*cols).where(record.c.organisation_id.in_(list(self.orgs)) | directory).order_by(record.c.id)
         for found in conn.execute(query):
             row = found._asdict()
+            if not self.selection.holds(row):
+                if row["entity"] in ("site", "contact"):  # a subcontractor's site an offer may name
+                    row["content"] = json.loads(row["content"])
+                    self.others[row["entity"]].append(row)
+                continue
             row["content"] = json.loads(row["content"])
             self.rows[row["entity"]].append(row)
         self.conn = conn
@@ -220,6 +275,8 @@ class Catalogue:
                     f"deux organismes ont un {entity} de code {code} : exportez-les un par un avec --organisme."
                 )
             out[code], owner[code] = row["content"], row["organisation_id"]
+        for row in self.others[entity]:
+            out.setdefault(row["key"], row["content"])
         return out
 
     # -- the dashboard ----------------------------------------------------------------------------

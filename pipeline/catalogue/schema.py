@@ -1,7 +1,8 @@
 """The tables of the catalogue base (SQLAlchemy Core), one definition for SQLite and PostgreSQL.
 
 One `record` table holds every entity (site, contact, formation, action, session,
-dispositif), keyed by organisation, entity and key: the offer is a tree whose shape
+dispositif), keyed by organisation (SIREN), entity and key, and owned by an
+establishment (SIRET, `etablissement`): the offer is a tree whose shape
 the pipeline already checks, and one table keeps the upsert, the history and the
 withdrawal one code path. The fields travel as canonical JSON text (`content`),
 compared through `digest`, so re-applying an unchanged file reads digests only.
@@ -31,8 +32,17 @@ organisation = Table(
     "organisation",
     metadata,
     Column("id", Integer, primary_key=True),
-    Column("code", String(14), nullable=False, unique=True),  # SIREN (or the SIRET given)
-    Column("nom", String(250)),
+    Column("code", String(14), nullable=False, unique=True),  # SIREN
+    Column("nom", String(250)),  # the name of its first establishment met
+)
+
+etablissement = Table(  # an establishment (SIRET) of an organisation: the owner of offers (issue 22)
+    "etablissement",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("organisation_id", Integer, ForeignKey("organisation.id"), nullable=False),
+    Column("siret", String(14), nullable=False, unique=True),
+    Column("nom", String(250)),  # the name of the site carrying that SIRET, as last imported
 )
 
 run = Table(
@@ -54,6 +64,9 @@ record = Table(
     metadata,
     Column("id", Integer, primary_key=True),
     Column("organisation_id", Integer, ForeignKey("organisation.id"), nullable=False),
+    # the owner establishment: of the formation (its organisme responsable) for offer records,
+    # the site's own SIRET, the contact's site's; NULL for records of revision 0001 not reimported
+    Column("etablissement_id", Integer, ForeignKey("etablissement.id")),
     Column("entity", String(12), nullable=False),
     Column("key", String(210), nullable=False),  # ref_* (dispositif: ref_session \x1f ref or label)
     Column("parent_key", String(110)),  # ref of the parent record
@@ -70,6 +83,7 @@ record = Table(
 )
 Index("ix_record_parent", record.c.organisation_id, record.c.entity, record.c.parent_key)
 Index("ix_record_updated_run", record.c.updated_run_id)
+Index("ix_record_etablissement", record.c.etablissement_id)
 
 record_version = Table(
     "record_version",

@@ -1,6 +1,11 @@
 """Applying a run's accepted records to the base: upsert, FAS codes, withdrawal, history.
 
-Records are keyed by organisation, entity and `ref_*`. Only accepted records are
+Records are keyed by organisation (SIREN), entity and `ref_*`, and each is written under
+its own owner (issue 22): an offer (formation, its actions, sessions, dispositifs) under
+the establishment of its organisme responsable (validators/organisation.py), a site
+under the SIREN and establishment of its SIRET, a contact under its site's (else under
+the owner of the first offer naming it). One upload may so write under several
+organisations; a complete upload withdraws only within the establishments of the upload. Only accepted records are
 written; a record that was read but rejected keeps what the base holds (and, in a
 complete upload, is not withdrawn either). FAS codes (formation, action and session
 numbers) are given once, at creation: the SOFI code of the input when it has one,
@@ -24,7 +29,9 @@ from ..records import frame_records, plain_column
 from .base import BaseError, acquire_lock
 from .changes import Change, ChangeReport
 from .options import PERIMETRES
-from .schema import organisation, record, record_version, run
+from ..validators.organisation import upload_scope
+from .owners import Owners
+from .schema import record, record_version, run
 
 SOFI_CODE = {"formation": "code_formation", "action": "code_action", "session": "code_session"}
 PARENT_FIELD = {"contact": "code_site", "action": "ref_formation", "session": "ref_action", "dispositif": "ref_session"}
@@ -55,36 +62,12 @@ def canonical(rec: dict) -> tuple[str, str]:
     return text, hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest()
 
 
-def derive_organisation(result) -> str:
-    """The SIREN shared by the sites that deliver or answer for the offer of this run."""
-    sites = result.tables["site"].typed
-    if sites is None or sites.empty:
-        raise BaseError("impossible de savoir de quel organisme est l'offre (aucun site) ; indiquez --organisme SIRET.")
-    used: set[str] = set()
-    for entity, name in (("action", "code_site_dispensateur"), ("session", "code_site_responsable")):
-        typed = result.tables[entity].typed
-        if typed is not None and not typed.empty:
-            used.update(v for v in plain_column(typed[name]) if v)
-    sirens = {
-        str(siret)[:9]
-        for code, siret in zip(plain_column(sites["code_site"]), plain_column(sites["siret"]))
-        if code in used and siret
-    }
-    if len(sirens) != 1:
-        found = ", ".join(sorted(sirens)) or "aucun"
-        raise BaseError(
-            f"impossible de savoir de quel organisme est l'offre (SIREN des sites : {found}) ; "
-            "indiquez --organisme SIRET."
-        )
-    return sirens.pop()
-
-
 def organisation_code(value: str) -> str:
-    """`--organisme`: a SIRET or a SIREN, spaces allowed; the organisation is its SIREN."""
+    """`--organisme` of the reading commands: a SIRET or a SIREN, spaces allowed, as digits."""
     digits = "".join(str(value).split())
     if not digits.isdigit() or len(digits) not in (9, 14):
         raise BaseError(f"--organisme « {value} » : attendu un SIRET (14 chiffres) ou un SIREN (9 chiffres).")
-    return digits[:9]
+    return digits
 
 
 def input_files(result) -> list[dict]:
@@ -126,6 +109,16 @@ def incoming_records(result, entity: str) -> list[tuple[str, str | None, int | N
     return out
 
 
+def incoming_sirets(owners: Owners, result, entity: str) -> set[str]:
+    """The SIRETs the accepted records of `entity` go under."""
+    out = set()
+    for rec in frame_records(result.accepted_frame(entity), entity):
+        siret = owners.siret(entity, rec)
+        if siret is not None:
+            out.add(siret)
+    return out
+
+
 def _chunks(items: list, size: int = CHUNK):
     for i in range(0, len(items), size):
         yield items[i : i + size]
@@ -144,31 +137,28 @@ def diff(old: dict, new: dict) -> dict[str, list]:
     return {n: [old.get(n), new.get(n)] for n in names if old.get(n) != new.get(n)}
 
 
-def get_organisation(conn: Connection, code: str) -> int:
-    found = conn.execute(select(organisation.c.id).where(organisation.c.code == code)).scalar()
-    if found is not None:
-        return found
-    return conn.execute(insert(organisation).values(code=code).returning(organisation.c.id)).scalar_one()
-
-
 class Apply:
     """One application of a run to the base, inside the caller's transaction."""
 
-    def __init__(self, conn: Connection, result, report: ChangeReport, org_id: int, run_id: int, today: dt.date):
+    def __init__(self, conn: Connection, result, report: ChangeReport, owners: Owners, run_id: int, today: dt.date):
         self.conn, self.result, self.report = conn, result, report
-        self.org_id, self.run_id, self.today = org_id, run_id, today
-        self.existing: dict[tuple[str, str], dict] = {}
-        self.fas: dict[tuple[str, str | None], int] = {}
-        self.parent: dict[tuple[str, str | None], str | None] = {}
+        self.owners, self.run_id, self.today = owners, run_id, today
+        # keyed (organisation id, entity, key): keys are unique within an organisation only
+        self.existing: dict[tuple[int, str, str], dict] = {}
+        self.fas: dict[tuple[int, str, str | None], int] = {}
+        self.parent: dict[tuple[int, str, str | None], str | None] = {}
+        self.org_of_change: dict[int, int] = {}  # id(Change) -> organisation id, for its FAS code
         self.present: set[int] = set()
         self.creates: list[dict] = []
         self.updates: list[dict] = []
         self.versions: list[dict] = []
         self.pending: list[tuple[dict, dict, Change, dict]] = []  # (existing row, new values, change, fields)
 
-    def load(self) -> None:
+    def load(self, org_ids: set[int]) -> None:
         cols = (
             record.c.id,
+            record.c.organisation_id,
+            record.c.etablissement_id,
             record.c.entity,
             record.c.key,
             record.c.parent_key,
@@ -177,9 +167,9 @@ class Apply:
             record.c.digest,
             record.c.version,
         )
-        for found in self.conn.execute(select(*cols).where(record.c.organisation_id == self.org_id)):
+        for found in self.conn.execute(select(*cols).where(record.c.organisation_id.in_(sorted(org_ids)))):
             row = found._asdict()
-            k = (row["entity"], row["key"])
+            k = (row["organisation_id"], row["entity"], row["key"])
             self.existing[k] = row
             self.fas[k] = row["fas_code"]
             self.parent[k] = row["parent_key"]
@@ -200,21 +190,21 @@ class Apply:
                 out[row.fas_code] = row._asdict()
         return out
 
-    def code_fas(self, entity: str, key: str) -> str | None:
+    def code_fas(self, org: int, entity: str, key: str) -> str | None:
         chain: list[str] = []
         e: str = entity
         k: str | None = key
         if e == "dispositif":
-            e, k = "session", self.parent.get((entity, key))
+            e, k = "session", self.parent.get((org, entity, key))
         order = ("session", "action", "formation")
         if e not in order:
             return None
         for step in order[order.index(e) :]:
-            code = self.fas.get((step, k))
+            code = self.fas.get((org, step, k))
             if code is None:
                 return None
             chain.append(str(code))
-            k = self.parent.get((step, k))
+            k = self.parent.get((org, step, k))
         return "-".join(reversed(chain))
 
     def entity(self, entity: str) -> None:
@@ -224,28 +214,35 @@ class Apply:
         if codes:
             owners = self.owners_of_codes(entity, codes)
         for key, parent, code, text, digest, fields in records:
-            k = (entity, key)
+            siret = self.owners.siret(entity, fields)
+            if siret is None:
+                self.conflict(None, entity, key, "impossible de savoir de quel établissement il est (aucun site connu)")
+                continue
+            org, etab = self.owners.establishment(siret)
+            k = (org, entity, key)
             row = self.existing.get(k)
             if code is not None:
                 owner = owners.get(code)
-                if owner is not None and owner["organisation_id"] != self.org_id:
+                if owner is not None and owner["organisation_id"] != org:
                     self.conflict(
-                        entity, key, f"le code SOFI {code} est celui d'un enregistrement d'un autre organisme"
+                        org, entity, key, f"le code SOFI {code} est celui d'un enregistrement d'un autre organisme"
                     )
                     continue
                 if owner is not None and owner["key"] != key:
                     if row is not None:
                         self.conflict(
+                            org,
                             entity,
                             key,
                             f"le code SOFI {code} est celui de « {owner['key']} », "
                             f"et « {key} » a déjà le code {row['fas_code']}",
                         )
                         continue
-                    row = self.existing.pop((entity, owner["key"]))  # renamed: same record, new ref
+                    row = self.existing.pop((org, entity, owner["key"]))  # renamed: same record, new ref
                     self.existing[k] = row
                 elif owner is None and row is not None and row["fas_code"] != code:
                     self.conflict(
+                        org,
                         entity,
                         key,
                         f"la base lui a donné le code {row['fas_code']}, "
@@ -253,18 +250,21 @@ class Apply:
                     )
                     continue
             if row is None:
-                self.create(entity, key, parent, code, text, digest)
+                self.create(org, etab, entity, key, parent, code, text, digest)
                 continue
             self.present.add(row["id"])
             self.fas[k], self.parent[k] = row["fas_code"], parent
             renamed = row["key"] != key
-            if row["digest"] == digest and row["status"] == "actif" and not renamed:
+            moved = row["etablissement_id"] != etab
+            if row["digest"] == digest and row["status"] == "actif" and not renamed and not moved:
                 self.report.count(entity, "inchange")
                 continue
             kind = "reactivation" if row["status"] != "actif" else "modification"
             change = Change(entity, key, kind)
+            self.org_of_change[id(change)] = org
             values = {
                 "b_id": row["id"],
+                "etablissement_id": etab,
                 "key": key,
                 "parent_key": parent,
                 "status": "actif",
@@ -276,19 +276,23 @@ class Apply:
             }
             self.pending.append((row, values, change, fields))
 
-    def conflict(self, entity: str, key: str, reason: str) -> None:
-        self.report.add(Change(entity, key, "conflit", reason=reason))
+    def conflict(self, org: int | None, entity: str, key: str, reason: str) -> None:
+        change = Change(entity, key, "conflit", reason=reason)
+        if org is not None:
+            self.org_of_change[id(change)] = org
+        self.report.add(change)
 
-    def create(self, entity, key, parent, code, text, digest) -> None:
+    def create(self, org, etab, entity, key, parent, code, text, digest) -> None:
         if entity in SOFI_CODE:
             if code is None:
                 code = self.next_code.get(entity, 1)
             self.next_code[entity] = max(self.next_code.get(entity, 1), code + 1)
-        k = (entity, key)
+        k = (org, entity, key)
         self.fas[k], self.parent[k] = code, parent
         self.creates.append(
             {
-                "organisation_id": self.org_id,
+                "organisation_id": org,
+                "etablissement_id": etab,
                 "entity": entity,
                 "key": key,
                 "parent_key": parent,
@@ -302,27 +306,37 @@ class Apply:
                 "updated_run_id": self.run_id,
             }
         )
-        self.report.add(Change(entity, key, "creation"))
+        change = Change(entity, key, "creation")
+        self.org_of_change[id(change)] = org
+        self.report.add(change)
 
-    def withdraw(self, read: dict[str, set[str]]) -> None:
-        """Complete upload: active offer records neither applied nor read are withdrawn."""
+    def withdraw(self, read: dict[str, set[str]], etabs: set[int], legacy: set[int]) -> None:
+        """Complete upload: active offer records of the upload's establishments (`etabs`; records
+        of revision 0001, without one, of the organisations `legacy`) neither applied nor read
+        are withdrawn."""
         gone = [
             row
-            for (entity, key), row in self.existing.items()
+            for (_, entity, key), row in self.existing.items()
             if entity in OFFER
             and row["status"] == "actif"
             and row["id"] not in self.present
             and key not in read[entity]
+            and (
+                row["etablissement_id"] in etabs
+                or (row["etablissement_id"] is None and row["organisation_id"] in legacy)
+            )
         ]
         contents = _contents(self.conn, [row["id"] for row in gone])
         for row in gone:
             change = Change(
                 row["entity"], row["key"], "retrait", fields={"etat": ["actif", f"retiré le {self.today.isoformat()}"]}
             )
+            self.org_of_change[id(change)] = row["organisation_id"]
             self.report.add(change)
             self.updates.append(
                 {
                     "b_id": row["id"],
+                    "etablissement_id": row["etablissement_id"],
                     "key": row["key"],
                     "parent_key": row["parent_key"],
                     "status": "retire",
@@ -353,6 +367,10 @@ class Apply:
             change.fields = diff(old[row["id"]], fields)
             if row["key"] != values["key"]:
                 change.fields = {"cle": [row["key"], values["key"]], **change.fields}
+            if row["etablissement_id"] != values["etablissement_id"]:
+                siret = self.owners.siret_of_id.get
+                moved = [siret(row["etablissement_id"]), siret(values["etablissement_id"])]
+                change.fields = {"etablissement": moved, **change.fields}
             self.report.add(change)
             self.updates.append(values)
             self.versions.append(
@@ -388,6 +406,7 @@ class Apply:
                 update(record)
                 .where(record.c.id == bindparam("b_id"))
                 .values(
+                    etablissement_id=bindparam("etablissement_id"),
                     key=bindparam("key"),
                     parent_key=bindparam("parent_key"),
                     status=bindparam("status"),
@@ -404,8 +423,9 @@ class Apply:
 
     def fill_codes(self) -> None:
         for change in self.report.changes:
-            if change.code_fas is None:
-                change.code_fas = self.code_fas(change.entity, change.key)
+            org = self.org_of_change.get(id(change))
+            if change.code_fas is None and org is not None:
+                change.code_fas = self.code_fas(org, change.entity, change.key)
 
 
 def apply_result(
@@ -437,12 +457,17 @@ def apply_result(
     if hold is not None:
         hold("lock")
     locked = acquire_lock(conn, wait)
-    code = organisation_code(organisation_value) if organisation_value else derive_organisation(result)
-    org_id = get_organisation(conn, code)
+    scope = upload_scope(organisation_value)
+    owners = Owners(conn, result)
+    sirets = sorted({s for e in ENTITY_ORDER for s in incoming_sirets(owners, result, e)} | owners.held())
+    for siret in sirets:
+        owners.establishment(siret)
+    sirens = sorted({s[:9] for s in sirets} | ({v[:9] for v in scope.values} if scope else set()))
+    single = owners.org_ids.get(sirens[0]) if len(sirens) == 1 else None
     run_id = conn.execute(
         insert(run)
         .values(
-            organisation_id=org_id,
+            organisation_id=single,
             started_at=started,
             locked_at=locked,
             today=today,
@@ -451,21 +476,23 @@ def apply_result(
         )
         .returning(run.c.id)
     ).scalar_one()
+    etabs, legacy = owners.in_scope(scope, owners.held())
     report = ChangeReport(
         base=base,
-        organisation=code,
+        organisation=", ".join(sirens),
         perimetre=perimetre,
         today=today,
         dry_run=dry_run,
         run_id=None if dry_run else run_id,
+        etablissements=sorted(owners.siret_of_id[e] for e in etabs),
     )
-    job = Apply(conn, result, report, org_id, run_id, today)
-    job.load()
+    job = Apply(conn, result, report, owners, run_id, today)
+    job.load({owners.org_ids[s] for s in sirens if s in owners.org_ids})
     for entity in ENTITY_ORDER:
         job.entity(entity)
     job.diff_pending()
     if perimetre == "complet":
-        job.withdraw(read)
+        job.withdraw(read, etabs, legacy)
     job.fill_codes()
     order = {e: i for i, e in enumerate(ENTITY_ORDER)}
     report.changes.sort(key=lambda c: (order[c.entity], c.key))
