@@ -156,3 +156,31 @@ def test_an_offer_that_changes_establishment_is_one_modification(base, tmp_path)
     moved = [c for c in report.changes if c.change == "modification" and c.entity == "formation"]
     assert [(c.key, c.fields.get("etablissement")) for c in moved] == [("F2", [GROUP, "77871234900027"])]
     assert owners_of(base)[("dispositif", "S2\x1fD2")][1] == "77871234900027"
+
+
+def test_a_base_of_revision_0001_is_upgraded_and_its_records_withdrawn_per_organisation(base, tmp_path):  # noqa: F811
+    """Records written before establishments existed (NULL) belong to their organisation: a
+    complete upload of that organisation may withdraw them, never another organisation's."""
+    from alembic import command
+    from sqlalchemy import update
+
+    from pipeline.catalogue.base import _alembic_config, open_engine
+
+    engine = open_engine(base, must_exist=False)
+    with engine.begin() as conn:
+        command.upgrade(_alembic_config(conn), "0001")
+    engine.dispose()
+    assert catalogue.init(base) == ("0001", "0002")
+    apply(tmp_path, base, group_offer(second_owner=True), "a")
+    engine = create_engine(base_url(base))
+    with engine.begin() as conn:
+        conn.execute(update(record).values(etablissement_id=None))
+    engine.dispose()
+    only_f1 = group_offer()
+    for entity in ("formation", "action", "session", "dispositif"):
+        only_f1[entity] = only_f1[entity][:1]
+    report = apply(tmp_path, base, only_f1, "b", perimetre="complet")
+    assert sorted(c.key for c in report.changes if c.change == "retrait" and c.entity == "formation") == ["F2"]
+    got = owners_of(base)
+    assert got[("formation", "F3")] == ("130005119", None, "actif")
+    assert got[("formation", "F1")] == ("778712349", GROUP, "actif")  # written again: now owned

@@ -141,3 +141,44 @@ def test_no_base_no_catalogue_pages(tmp_path):
     with serving(create_app(Settings.make(tmp_path), Runner(1, processes=False))) as url:
         assert httpx.get(url + "/tableau-de-bord").status_code == 404
         assert "Tableau de bord" not in httpx.get(url + "/").text
+
+
+def test_dashboard_chooses_an_establishment_of_the_base(tmp_path):
+    """The page's « liste déroulante » lists the establishments of the base; choosing one (or
+    several, ?organisme= repeated) gives its own counters."""
+    from factory import TODAY, write_workbook
+    from pipeline.run import run
+    from test_organisations import GROUP, OTHER, SUB1, group_offer
+
+    base = str(tmp_path / "catalogue.sqlite")
+    catalogue.init(base)
+    book = write_workbook(tmp_path / "offre.xlsx", group_offer(second_owner=True))
+    catalogue.apply(run([book], today=TODAY), base)
+    settings = Settings.make(tmp_path / "envois", base=base)
+    with serving(create_app(settings, Runner(1, processes=False))) as url:
+        with httpx.Client(base_url=url, timeout=60) as c:
+            page = text(c.get("/tableau-de-bord"))
+            options = re.findall(r'<option value="(\d*)"', page)
+            assert options == [
+                "",
+                "130005119",
+                OTHER,
+                "401234562",
+                SUB1,
+                "502345671",
+                "50234567100015",
+                "778712349",
+                GROUP,
+            ]
+
+            def formations(query):
+                board = text(c.get("/tableau-de-bord" + query))
+                return int(re.search(r"Formations en ligne</th><td>(\d+)<", board).group(1)), board
+
+            assert formations("")[0] == 3
+            count, board = formations(f"?organisme={GROUP}")
+            assert count == 2 and f'<option value="{GROUP}" selected>' in board
+            assert formations(f"?organisme={GROUP}&organisme=130005119")[0] == 3
+            assert formations(f"?organisme={SUB1}")[0] == 0
+            assert c.get("/tableau-de-bord?organisme=12").status_code == 400
+            assert c.get("/tableau-de-bord?organisme=77871234900027").status_code == 404

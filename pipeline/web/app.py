@@ -7,7 +7,8 @@ Routes
     GET  /envois/{id}/etat              progress as JSON (polled by the page's script)
     GET  /envois/{id}/fichiers/{name}   report.xlsx, report.csv, records.jsonl, lheo.xml, changes.csv
     POST /envois/{id}/appliquer         apply the run to the catalogue base (--base; FASD_TOKEN)
-    GET  /tableau-de-bord               the base's counters and sessions by start month (--base)
+    GET  /tableau-de-bord               the base's counters and sessions by start month (--base);
+                                        ?organisme=SIRET|SIREN (repeatable) for some establishments
     GET  /modele.xlsx                   the template workbook to fill
 """
 
@@ -343,9 +344,17 @@ def create_app(settings: Settings, runner: Runner | None = None) -> SecurityHead
         from ..errors import FasdError
         from .catalogue import dashboard as counters
 
-        try:
-            data = await run_in_threadpool(counters, settings.base)
+        from ..catalogue.upsert import organisation_code
+
+        try:  # ?organisme=SIRET|SIREN, repeatable: the establishments chosen in the page's list
+            chosen = [organisation_code(v) for v in request.query_params.getlist("organisme") if v.strip()]
         except FasdError as exc:
+            return render(request, "message.html", {"title": "Établissement inconnu", "text": str(exc)}, 400)
+        try:
+            data = await run_in_threadpool(counters, settings.base, None, chosen)
+        except FasdError as exc:
+            if chosen and "aucun" in str(exc):
+                return render(request, "message.html", {"title": "Établissement inconnu", "text": str(exc)}, 404)
             return render(request, "message.html", {"title": "Catalogue indisponible", "text": str(exc)}, 503)
         return render(request, "dashboard.html", data)
 

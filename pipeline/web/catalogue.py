@@ -81,15 +81,28 @@ def sessions_by_month(offers: list[dict]) -> list[dict]:
     return out
 
 
-def dashboard(base: str, today: dt.date | None = None) -> dict:
-    """The seed's counters and the sessions by start month, for /tableau-de-bord."""
-    from ..catalogue import COUNTERS, live_offers, stats
+def dashboard(base: str, today: dt.date | None = None, organismes: list[str] | None = None) -> dict:
+    """The seed's counters and the sessions by start month, for /tableau-de-bord: of the whole
+    base, or of the establishments (SIRET) / organisations (SIREN) chosen in its list."""
+    from ..catalogue import COUNTERS, establishments, live_offers, stats
     from ..catalogue.base import display
 
-    counts = stats(base, today=today)
-    offers, _sites, _contacts = live_offers(base, today=today)
+    chosen = [c for c in (organismes or []) if c]
+    counts = stats(base, today=today, organisation=chosen or None)
+    offers, _sites, _contacts = live_offers(base, today=today, organisation=chosen or None)
     return {
         "base": display(base),
         "counters": [(label, counts.get(key, 0)) for key, label in COUNTERS.items()],
         "months": sessions_by_month(offers),
+        "organisations": establishment_choice(establishments(base)),
+        "chosen": chosen,
     }
+
+
+def establishment_choice(rows: list[dict]) -> list[dict]:
+    """The establishments of the base grouped by organisation, for the page's « liste déroulante »."""
+    groups: dict[str, dict] = {}
+    for row in rows:
+        group = groups.setdefault(row["siren"], {"siren": row["siren"], "nom": row["organisation"], "sites": []})
+        group["sites"].append({"siret": row["siret"], "nom": row["nom"]})
+    return list(groups.values())
