@@ -203,3 +203,30 @@ def test_lheo_flow_with_a_subcontracted_formateur_reads_and_writes_back(tmp_path
         [SUB1, SUB2]
     )
     assert set(again.xpath("//l:organisme-formation-responsable//l:SIRET/text()", namespaces=NS)) == {GROUP}
+
+
+def test_a_real_flow_whose_formateur_is_of_another_siren(tmp_path):
+    """Trefle's POEC flow (tests/data/real) with its organisme-formateur made a subcontractor of
+    another SIREN: the offer stays Openclassrooms' (its organisme-formation-responsable)."""
+    from pathlib import Path
+
+    from pipeline.writers.output import write_outputs
+
+    source = Path(__file__).parent / "data" / "real" / "trefle-poec.xml"
+    text = source.read_text(encoding="utf-8")
+    old = "<SIRET-formateur>\n                  <SIRET>49386136300064</SIRET>"
+    assert text.count(old) == 1
+    flow = tmp_path / "flux.xml"
+    flow.write_text(text.replace(old, old.replace("49386136300064", OTHER)), encoding="utf-8")
+    result = run([flow], today=TODAY)
+    assert organisation_codes(result) == [] and result.accepted["formation"].all()
+    info = result.findings[result.findings["code"] == "SOUS_TRAITANCE"]
+    assert list(info["value"]) == [OTHER] and "493861363" in info.iloc[0]["message"]
+    assert [e["siret"] for e in result.organisme["etablissements"]] == ["49386136300064"]
+    assert organisation_codes(run([flow], today=TODAY, organisme="493861363")) == []
+    foreign = run([flow], today=TODAY, organisme=OTHER)
+    assert organisation_codes(foreign) == ["ORGANISME_AUTRE"] and not foreign.accepted["formation"].any()
+    write_outputs(result, tmp_path / "out")
+    doc = etree.parse(str(tmp_path / "out" / "lheo.xml"))
+    assert doc.xpath("//l:organisme-formateur/l:SIRET-formateur/l:SIRET/text()", namespaces=NS) == [OTHER]
+    assert doc.xpath("//l:organisme-formation-responsable//l:SIRET/text()", namespaces=NS) == ["49386136300064"]

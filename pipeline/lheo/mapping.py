@@ -147,8 +147,8 @@ ROWS: tuple[Row, ...] = (
         "code_site_dispensateur",
         "formation/action/organisme-formateur/@numero",
         STD,
-        notes="+ `SIRET-formateur`, `raison-sociale-formateur`; foreign without `organisme-formateur`: "
-        "the responsible organisation",
+        notes="+ `SIRET-formateur`, `raison-sociale-formateur`: the trainer, of any SIREN (subcontracting); "
+        "foreign without `organisme-formateur`: the responsible organisation",
     ),
     Row(A, "complement_intitule"),
     Row(A, "complement_programme"),
@@ -296,7 +296,7 @@ ROWS: tuple[Row, ...] = (
         "code_site_responsable",
         "formation/organisme-formation-responsable/@numero",
         EXTRAS,
-        notes="the formation carries its first session's; foreign: the formation's",
+        notes="the owner of the offer (its SIRET); the formation carries its first session's; foreign: the formation's",
     ),
     Row(S, "etat_recrutement", "formation/action/session/etat-recrutement", STD, "0..1", code("dict-etat-recrutement")),
     Row(
