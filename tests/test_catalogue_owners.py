@@ -184,3 +184,21 @@ def test_a_base_of_revision_0001_is_upgraded_and_its_records_withdrawn_per_organ
     got = owners_of(base)
     assert got[("formation", "F3")] == ("130005119", None, "actif")
     assert got[("formation", "F1")] == ("778712349", GROUP, "actif")  # written again: now owned
+
+
+def test_a_contact_without_site_follows_the_offer_naming_it(base, tmp_path):  # noqa: F811
+    catalogue.init(base)
+    offer = group_offer(second_owner=True)
+    offer["contact"] += [
+        {"code_contact": "C3", "nom": "référente handicap"},  # no site: named by F3's session
+        {"code_contact": "C4", "nom": "personne"},  # no site, named by nobody
+    ]
+    offer["session"][2]["referent_pmr"] = "C3"
+    report = apply(tmp_path, base, offer, "a")
+    got = owners_of(base)
+    assert got[("contact", "C3")] == ("130005119", OTHER, "actif")
+    assert ("contact", "C4") not in got
+    conflicts = [(c.entity, c.key, c.reason) for c in report.changes if c.change == "conflit"]
+    assert conflicts == [
+        ("contact", "C4", "établissement inconnu : ni son site ni une offre qui le nomme ne sont dans le fichier")
+    ]

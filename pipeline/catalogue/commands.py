@@ -70,7 +70,8 @@ def print_changes(report) -> None:
     """The change counts under the import's summary."""
     verb = "Changements prévus (--dry-run, base inchangée)" if report.dry_run else "Changements appliqués"
     click.echo(
-        f"{verb} dans la base {display(report.base)} (organisme {report.organisation}, périmètre {report.perimetre}) :"
+        f"{verb} dans la base {display(report.base)} (organisme {report.organisation or 'aucun'}, "
+        f"périmètre {report.perimetre}) :"
         if "," not in report.organisation
         else f"{verb} dans la base {display(report.base)} (organismes {report.organisation}, "
         f"périmètre {report.perimetre}) :"

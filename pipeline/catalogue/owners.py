@@ -15,7 +15,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.engine import Connection
 
 from ..model import DIRECTORY_LINKS, ENTITY_ORDER
-from ..validators.organisation import Scope, _column, formation_owners, site_sirets
+from ..validators.organisation import Scope, column_values, formation_owners, site_sirets
 from .schema import etablissement, organisation
 
 
@@ -36,6 +36,7 @@ class Owners:
         self.org_ids: dict[str, int] = {}
         self.etab_ids: dict[str, tuple[int, int]] = {}  # SIRET -> (organisation id, establishment id)
         self.siret_of_id: dict[int, str] = {}
+        self.used: set[str] = set()  # SIRETs records were written under in this run (their names checked)
         for eid, oid, siret in conn.execute(
             select(etablissement.c.id, etablissement.c.organisation_id, etablissement.c.siret)
         ):
@@ -45,7 +46,7 @@ class Owners:
 
     @staticmethod
     def _first(table, key: str, value: str, swap: bool = False) -> dict:
-        keys, values = _column(table, key), _column(table, value)
+        keys, values = column_values(table, key), column_values(table, value)
         if swap:
             keys, values = values, keys
         out: dict = {}
@@ -68,21 +69,26 @@ class Owners:
     def _contacts(self, tables) -> dict[str, str]:
         """code_contact -> SIRET: its site's, else the owner of the first offer record naming it."""
         out: dict[str, str] = {}
-        for code, site in zip(_column(tables["contact"], "code_contact"), _column(tables["contact"], "code_site")):
-            if code is not None and code not in out and site in self.sites:
-                out[code] = self.sites[site][1]
-        for entity in ENTITY_ORDER:
+        unplaced: set[str] = set()
+        codes, sites = column_values(tables["contact"], "code_contact"), column_values(tables["contact"], "code_site")
+        for code, site in zip(codes, sites):
+            if code is not None and code not in out:
+                if site in self.sites:
+                    out[code] = self.sites[site][1]
+                else:
+                    unplaced.add(code)
+        unplaced -= set(out)
+        for entity in ENTITY_ORDER if unplaced else ():
             fields = [f for e, f, target in DIRECTORY_LINKS if e == entity and target == "contact"]
             if entity in ("site", "contact") or not fields:
                 continue
             table = tables[entity]
-            names = list(table.typed.columns) if table.typed is not None else []
-            records = table.typed[[c for c in names if c in fields or c.startswith("ref_")]].to_dict("records")
-            for rec in records:
-                for name in fields:
-                    value = rec.get(name)
+            refs = {name: column_values(table, name) for name in ("ref_formation", "ref_action", "ref_session")}
+            for name in fields:
+                for i, value in enumerate(column_values(table, name)):
                     for code in value if isinstance(value, list) else [value]:
-                        if isinstance(code, str) and code not in out:
+                        if code in unplaced and code not in out:
+                            rec = {k: v[i] if v else None for k, v in refs.items()}
                             siret = self._offer_siret(entity, rec)
                             if siret is not None:
                                 out[code] = siret
@@ -102,6 +108,9 @@ class Owners:
         name = (self.names.get(siret) or "")[:250] or None
         if siret in self.etab_ids:
             oid, eid = self.etab_ids[siret]
+            if siret in self.used:
+                return oid, eid
+            self.used.add(siret)
             if name:
                 self.conn.execute(
                     update(etablissement)
@@ -118,7 +127,12 @@ class Owners:
             insert(etablissement).values(organisation_id=oid, siret=siret, nom=name).returning(etablissement.c.id)
         ).scalar_one()
         self.etab_ids[siret], self.siret_of_id[eid] = (oid, eid), siret
+        self.used.add(siret)
         return oid, eid
+
+    def candidate_sirens(self) -> set[str]:
+        """The SIRENs this run may write under: of its sites and of its offers' owners."""
+        return {s[:9] for _, s, _ in self.sites.values()} | {owner[0][:9] for owner in self.formations.values()}
 
     def in_scope(self, scope: Scope | None, held: set[str]) -> tuple[set[int], set[int]]:
         """(establishment ids, organisation ids of their legacy records) a complete upload withdraws

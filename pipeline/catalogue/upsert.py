@@ -109,16 +109,6 @@ def incoming_records(result, entity: str) -> list[tuple[str, str | None, int | N
     return out
 
 
-def incoming_sirets(owners: Owners, result, entity: str) -> set[str]:
-    """The SIRETs the accepted records of `entity` go under."""
-    out = set()
-    for rec in frame_records(result.accepted_frame(entity), entity):
-        siret = owners.siret(entity, rec)
-        if siret is not None:
-            out.add(siret)
-    return out
-
-
 def _chunks(items: list, size: int = CHUNK):
     for i in range(0, len(items), size):
         yield items[i : i + size]
@@ -216,7 +206,12 @@ class Apply:
         for key, parent, code, text, digest, fields in records:
             siret = self.owners.siret(entity, fields)
             if siret is None:
-                self.conflict(None, entity, key, "impossible de savoir de quel établissement il est (aucun site connu)")
+                self.conflict(
+                    None,
+                    entity,
+                    key,
+                    "établissement inconnu : ni son site ni une offre qui le nomme ne sont dans le fichier",
+                )
                 continue
             org, etab = self.owners.establishment(siret)
             k = (org, entity, key)
@@ -459,15 +454,9 @@ def apply_result(
     locked = acquire_lock(conn, wait)
     scope = upload_scope(organisation_value)
     owners = Owners(conn, result)
-    sirets = sorted({s for e in ENTITY_ORDER for s in incoming_sirets(owners, result, e)} | owners.held())
-    for siret in sirets:
-        owners.establishment(siret)
-    sirens = sorted({s[:9] for s in sirets} | ({v[:9] for v in scope.values} if scope else set()))
-    single = owners.org_ids.get(sirens[0]) if len(sirens) == 1 else None
     run_id = conn.execute(
         insert(run)
         .values(
-            organisation_id=single,
             started_at=started,
             locked_at=locked,
             today=today,
@@ -476,21 +465,24 @@ def apply_result(
         )
         .returning(run.c.id)
     ).scalar_one()
-    etabs, legacy = owners.in_scope(scope, owners.held())
     report = ChangeReport(
         base=base,
-        organisation=", ".join(sirens),
+        organisation="",
         perimetre=perimetre,
         today=today,
         dry_run=dry_run,
         run_id=None if dry_run else run_id,
-        etablissements=sorted(owners.siret_of_id[e] for e in etabs),
     )
     job = Apply(conn, result, report, owners, run_id, today)
-    job.load({owners.org_ids[s] for s in sirens if s in owners.org_ids})
+    candidates = owners.candidate_sirens() | ({v[:9] for v in scope.values} if scope else set())
+    job.load({owners.org_ids[s] for s in candidates if s in owners.org_ids})
     for entity in ENTITY_ORDER:
         job.entity(entity)
     job.diff_pending()
+    etabs, legacy = owners.in_scope(scope, owners.held())
+    report.etablissements = sorted(owners.siret_of_id[e] for e in etabs)
+    written = sorted({s[:9] for s in owners.used} | ({v[:9] for v in scope.values} if scope else set()))
+    report.organisation = ", ".join(written)
     if perimetre == "complet":
         job.withdraw(read, etabs, legacy)
     job.fill_codes()
@@ -506,6 +498,10 @@ def apply_result(
     conn.execute(
         update(run)
         .where(run.c.id == run_id)
-        .values(finished_at=dt.datetime.now(dt.timezone.utc), counts=json.dumps(report.summary()["total"]))
+        .values(
+            organisation_id=owners.org_ids.get(written[0]) if len(written) == 1 else None,
+            finished_at=dt.datetime.now(dt.timezone.utc),
+            counts=json.dumps(report.summary()["total"]),
+        )
     )
     return report

@@ -87,7 +87,8 @@ def read_organismes_file(path: Path) -> list[str]:
     return values
 
 
-def _column(table: Table, name: str) -> list:
+def column_values(table: Table, name: str) -> list:
+    """The typed values of a column, NaN as None (empty for a table without it)."""
     t = table.typed
     if t is None or t.empty or name not in t:
         return []
@@ -102,7 +103,7 @@ def site_sirets(tables: dict[str, Table]) -> dict[str, tuple[object, str, str]]:
     if t is None or t.empty:
         return out
     for idx, code, value, name in zip(
-        t.index, _column(sites, "code_site"), _column(sites, "siret"), _column(sites, "nom")
+        t.index, column_values(sites, "code_site"), column_values(sites, "siret"), column_values(sites, "nom")
     ):
         if code is not None and code not in out and isinstance(value, str) and stdnum_siret.is_valid(value):
             out[code] = (idx, value, str(name or ""))
@@ -114,16 +115,18 @@ def formation_owners(tables: dict[str, Table], sites: dict | None = None) -> dic
     sites = site_sirets(tables) if sites is None else sites
     actions = tables["action"]
     formation_of = {}
-    for ref, parent in zip(_column(actions, "ref_action"), _column(actions, "ref_formation")):
+    for ref, parent in zip(column_values(actions, "ref_action"), column_values(actions, "ref_formation")):
         if ref is not None and ref not in formation_of:
             formation_of[ref] = parent
     owners: dict[str, tuple[str, str]] = {}
     sessions = tables["session"]
-    for action, code in zip(_column(sessions, "ref_action"), _column(sessions, "code_site_responsable")):
+    for action, code in zip(column_values(sessions, "ref_action"), column_values(sessions, "code_site_responsable")):
         formation = formation_of.get(action)
         if formation is not None and formation not in owners and code in sites:
             owners[formation] = (sites[code][1], code)
-    for formation, code in zip(_column(actions, "ref_formation"), _column(actions, "code_site_dispensateur")):
+    for formation, code in zip(
+        column_values(actions, "ref_formation"), column_values(actions, "code_site_dispensateur")
+    ):
         if formation is not None and formation not in owners and code in sites:
             owners[formation] = (sites[code][1], code)
     return owners
@@ -134,7 +137,7 @@ def check_owners(tables: dict[str, Table], findings: Findings, scope: Scope | No
     owners = formation_owners(tables, sites)
     formations = tables["formation"]
     if scope is not None:
-        for idx, ref in zip(formations.typed.index, _column(formations, "ref_formation")):
+        for idx, ref in zip(formations.typed.index, column_values(formations, "ref_formation")):
             owner = owners.get(ref)
             if owner is not None and not scope.holds(owner[0]):
                 findings.add(
@@ -157,7 +160,9 @@ def subcontracted_sites(tables: dict[str, Table], owners: dict, sites: dict) -> 
     """code_site -> SIRENs of the owners of the offers it delivers, for sites of another SIREN."""
     out: dict[str, set[str]] = {}
     actions = tables["action"]
-    for formation, code in zip(_column(actions, "ref_formation"), _column(actions, "code_site_dispensateur")):
+    for formation, code in zip(
+        column_values(actions, "ref_formation"), column_values(actions, "code_site_dispensateur")
+    ):
         owner = owners.get(formation)
         if owner is None or code not in sites:
             continue
@@ -202,7 +207,7 @@ def owner_counts(formations: Table, accepted: pd.Series, owners: dict) -> tuple[
     t = formations.typed
     if t is None or t.empty:
         return read, ok
-    for idx, ref in zip(t.index, _column(formations, "ref_formation")):
+    for idx, ref in zip(t.index, column_values(formations, "ref_formation")):
         owner = owners.get(ref)
         if owner is None:
             continue
