@@ -206,12 +206,12 @@ class Apply:
         for key, parent, code, text, digest, fields in records:
             siret = self.owners.siret(entity, fields)
             if siret is None:
-                self.conflict(
-                    None,
-                    entity,
-                    key,
-                    "établissement inconnu : ni son site ni une offre qui le nomme ne sont dans le fichier",
+                why = (
+                    "ni son site ni une offre qui le nomme ne sont dans le fichier"
+                    if entity == "contact"
+                    else "aucun site de son offre n'a de SIRET valide"
                 )
+                self.conflict(None, entity, key, f"établissement inconnu : {why}")
                 continue
             org, etab = self.owners.establishment(siret)
             k = (org, entity, key)
