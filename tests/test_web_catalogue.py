@@ -182,3 +182,38 @@ def test_dashboard_chooses_an_establishment_of_the_base(tmp_path):
             assert formations(f"?organisme={SUB1}")[0] == 0
             assert c.get("/tableau-de-bord?organisme=12").status_code == 400
             assert c.get("/tableau-de-bord?organisme=77871234900027").status_code == 404
+
+
+def test_upload_for_one_establishment_chosen_in_the_list(tmp_path):
+    """The upload form lists the base's establishments; the one chosen is the run's --organisme:
+    the other establishment's offer alone is rejected, and only the chosen one's is previewed."""
+    import json
+
+    from factory import TODAY, write_workbook
+    from pipeline.run import run
+    from test_organisations import OTHER, group_offer
+
+    base = str(tmp_path / "catalogue.sqlite")
+    catalogue.init(base)
+    book = write_workbook(tmp_path / "offre.xlsx", group_offer(second_owner=True))
+    catalogue.apply(run([book], today=TODAY), base)
+    settings = Settings.make(tmp_path / "envois", base=base)
+    with serving(create_app(settings, Runner(1, processes=False))) as url:
+        with httpx.Client(base_url=url, timeout=60) as c:
+            form = text(c.get("/"))
+            assert f'<option value="{OTHER}">' in form and "Établissement de l'envoi" in form
+            csrf = c.cookies.get("fasd_csrf")
+            with open(book, "rb") as fh:
+                files = {"fichiers": ("offre.xlsx", fh)}
+                data = {"csrf": csrf, "date": TODAY.isoformat(), "organisme": OTHER}
+                location = c.post("/envois", data=data, files=files).headers["location"]
+            assert wait_done(c, location)["status"] == "done"
+            folder = tmp_path / "envois" / location.rstrip("/").split("/")[-1]
+            summary = json.loads((folder / "out" / "summary.json").read_text(encoding="utf-8"))
+            assert summary["organisme"]["organismes"] == [OTHER]
+            assert summary["findings"]["by_code"]["ORGANISME_AUTRE"] == 2  # F1 and F2, the group's
+            assert summary["entities"]["formation"]["accepted"] == 1
+            assert summary["catalogue"]["etablissements"] == [OTHER]
+            with open(book, "rb") as fh:
+                bad = c.post("/envois", data={"csrf": csrf, "organisme": "12"}, files={"fichiers": ("offre.xlsx", fh)})
+            assert bad.status_code == 422 and "SIRET" in text(bad)

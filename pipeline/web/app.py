@@ -162,10 +162,26 @@ def create_app(settings: Settings, runner: Runner | None = None) -> SecurityHead
             response.set_cookie(CSRF_COOKIE, token, httponly=True, samesite="strict", path="/")
         return response
 
+    def establishment_choice() -> list[dict]:
+        """The establishments of the base for the upload's « liste déroulante » (none without a base)."""
+        if not settings.base:
+            return []
+        from ..errors import FasdError
+        from .catalogue import establishment_choice as grouped
+        from ..catalogue import establishments
+
+        try:
+            return grouped(establishments(settings.base))
+        except FasdError:  # a base not initialised or unreachable: the page works without the list
+            return []
+
     def form_page(request: Request, errors: list[str] | None = None, status: int = 200, today=None):
-        return render(
-            request, "index.html", {"errors": errors or [], "today": today or dt.date.today().isoformat()}, status
-        )
+        context = {
+            "errors": errors or [],
+            "today": today or dt.date.today().isoformat(),
+            "organisations": establishment_choice(),
+        }
+        return render(request, "index.html", context, status)
 
     async def index(request: Request):
         return form_page(request)
@@ -208,6 +224,13 @@ def create_app(settings: Settings, runner: Runner | None = None) -> SecurityHead
         perimetre = str(form.get("perimetre") or "partiel")
         if perimetre not in ("partiel", "complet"):
             return form_page(request, [f"Périmètre inconnu : « {perimetre} » (partiel ou complet)."], 422, today)
+        from ..errors import UsageError
+        from ..validators.organisation import organisme_digits
+
+        try:  # the establishments of the upload (SOFI: « choisissez … celui sur lequel vous allez saisir »)
+            organisme = [organisme_digits(str(v)) for v in form.getlist("organisme") if str(v).strip()]
+        except UsageError as exc:
+            return form_page(request, [str(exc)], 422, today)
         uploads = [f for f in form.getlist("fichiers") if isinstance(f, UploadFile) and f.filename]
         if not uploads:
             return form_page(request, ["Choisissez au moins un fichier d'offres (xlsx, csv ou XML LHÉO)."], 422, today)
@@ -251,6 +274,7 @@ def create_app(settings: Settings, runner: Runner | None = None) -> SecurityHead
             "dispositifs": settings.dispositifs,
             "base": settings.base,
             "perimetre": perimetre if settings.base else None,
+            "organisme": organisme or None,
         }
         stored = []
         for i, (label, kind) in enumerate(zip(labels, kinds[: len(uploads)]), 1):

@@ -106,6 +106,7 @@ def process_job(job: str | Path, apply: bool = False) -> str:
                     profil=meta.get("profil") or None,
                     progress=progress,
                     colonnes=mapping,
+                    organisme=meta.get("organisme"),
                 )
             relabel(result, labels)
         except FasdError as exc:  # the file's fault or a limit: the CLI's one French line
@@ -164,7 +165,13 @@ def _propose_mapping(folder: Path, inputs: list[Path], labels: dict[str, str]) -
 def _apply(result, meta: dict, *, dry_run: bool):
     from ..catalogue import apply
 
-    return apply(result, meta["base"], perimetre=meta.get("perimetre") or "partiel", dry_run=dry_run)
+    return apply(
+        result,
+        meta["base"],
+        perimetre=meta.get("perimetre") or "partiel",
+        organisation=meta.get("organisme"),
+        dry_run=dry_run,
+    )
 
 
 def main(argv: list[str]) -> int:
