@@ -7,8 +7,9 @@ starts, runs the same stages on each chunk (the same functions: readers/flat.py,
 normalise, validators, cascade), and hands each chunk's accepted offers to the
 writers before reading on. What it keeps between chunks is small: the directory
 tables (sites, contacts), the keys already seen (duplicates across chunks), the sites
-delivered by another SIREN (validators/organisation.py), the findings (few), counters, and the raw
-cells of each chunk spilled to a temporary file for report.xlsx.
+dispensateurs of another SIREN than their offers (validators/organisation.py), the
+findings (few), counters, and the raw cells of each chunk spilled to a temporary file
+for report.xlsx.
 
 The results are those of the whole-file run, byte for byte; where a chunk could see
 something else than the whole file would, the run says so and the caller reads the
