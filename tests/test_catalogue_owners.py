@@ -202,3 +202,16 @@ def test_a_contact_without_site_follows_the_offer_naming_it(base, tmp_path):  # 
     assert conflicts == [
         ("contact", "C4", "établissement inconnu : ni son site ni une offre qui le nomme ne sont dans le fichier")
     ]
+
+
+def test_import_of_two_owners_into_the_base_without_organisme(base, tmp_path):  # noqa: F811
+    catalogue.init(base)
+    book = write_workbook(tmp_path / "offre.xlsx", group_offer(second_owner=True))
+    done = CliRunner().invoke(
+        main, ["import", str(book), "--out", str(tmp_path / "o"), "--base", base, "--today", "2026-03-01"]
+    )
+    assert done.exit_code == 0, done.output
+    assert "organismes 130005119, 401234562, 502345671, 778712349" in done.output
+    summary = json.loads((tmp_path / "o" / "summary.json").read_text(encoding="utf-8"))
+    assert summary["catalogue"]["etablissements"] == [OTHER, GROUP]
+    assert summary["catalogue"]["total"]["creation"] == 3 * 4 + 4 + 2  # 3 offers of 4 records, 4 sites, 2 contacts
