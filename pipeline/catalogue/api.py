@@ -50,13 +50,16 @@ def apply(
     result,
     base: str,
     *,
-    organisation: str | None = None,
+    organisation: str | tuple[str, ...] | list[str] | None = None,
     perimetre: str = "partiel",
     dry_run: bool = False,
     wait: float = DEFAULT_WAIT,
     hold=None,
 ) -> ChangeReport:
-    """Apply a run's accepted records to the base in one transaction (rolled back when dry_run)."""
+    """Apply a run's accepted records to the base in one transaction (rolled back when dry_run).
+
+    `organisation`: the SIRETs / SIRENs of the upload (`--organisme`), whose establishments a
+    complete upload withdraws within; None: those the file holds."""
     with _connection(base, wait) as conn:
         trans = conn.begin()
         try:

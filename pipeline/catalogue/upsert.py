@@ -428,7 +428,7 @@ def apply_result(
     result,
     *,
     base: str,
-    organisation_value: str | None = None,
+    organisation_value: str | tuple[str, ...] | list[str] | None = None,
     perimetre: str = "partiel",
     wait: float = 60.0,
     dry_run: bool = False,
