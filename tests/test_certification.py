@@ -56,6 +56,17 @@ def test_resolved_formation_is_filled_from_the_reference(tmp_path, reference):
     assert f["blocs"] == DEAS_BLOCS  # validation totale selects every bloc, as SOFI does
 
 
+@pytest.mark.parametrize("written", ["111669,0", "111669.0"])
+def test_code_written_as_a_decimal_with_zero_fraction_is_the_code(tmp_path, reference, written):
+    """A French spreadsheet exports the number 111669 as « 111669,0 » (issue 23): it can only
+    mean 111669, so it is read so and said (VALUE_FIXED), not BAD_FORMAT."""
+    result = run_offer(tmp_path, certifying(code_certifinfo=written), reference=reference)
+    assert codes(result) == ["VALUE_FIXED"]
+    fixed = finding(result, "VALUE_FIXED")
+    assert fixed["value"] == written and "« 111669 »" in fixed["message"]
+    assert accepted_formation(result)["code_certifinfo"] == "111669"
+
+
 def test_unknown_code(tmp_path, reference):
     result = run_offer(tmp_path, certifying(code_certifinfo="999999"), reference=reference)
     f = finding(result, "CERTIFINFO_UNKNOWN")
