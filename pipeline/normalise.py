@@ -213,11 +213,25 @@ def convert_one(text: str, field: Field, order: str = DAY_FIRST):
     return text.strip()
 
 
+class PartlyConvertible(Unconvertible):
+    """A list cell some elements of which convert: args[0] names the bad ones, `values`
+    holds the others (the record keeps them, as it keeps the good codes of a list)."""
+
+    def __init__(self, bad: str, values: list) -> None:
+        super().__init__(bad)
+        self.values = values
+
+
 def convert_cell(text: str, field: Field, order: str = DAY_FIRST):
     if field.multi:
-        values = []
+        values, bad = [], []
         for part in split_multi(text, field):
-            values.append(convert_one(part, field, order))
+            try:
+                values.append(convert_one(part, field, order))
+            except Unconvertible as exc:
+                bad.append(exc.args[0])
+        if bad:
+            raise PartlyConvertible("; ".join(bad), values)
         return values
     return convert_one(text, field, order)
 
@@ -249,6 +263,8 @@ def normalise_table(table: Table, findings: Findings) -> None:
                 results[value] = convert_cell(value, field, order)
             except Unconvertible as exc:
                 failures[value] = exc.args[0]
+                if isinstance(exc, PartlyConvertible) and exc.values:
+                    results[value] = exc.values  # "96311; en centre": the bad element alone is left out
         if order == MONTH_FIRST:
             _report_month_first(table, field, text, findings, proven=proofs[field.name] == MONTH_FIRST)
         if field.kind is Kind.URL:
@@ -318,7 +334,7 @@ def _report_failures(table, field, text, failures, findings):
         if field.kind.choice:
             allowed = "oui, non" if field.kind is Kind.BOOL else ", ".join(display_labels(field.table))
             if field.kind is Kind.ENUM and part not in nearest:
-                nearest[part] = closest(field.table, part)
+                nearest[part] = closest(field.table, part.split("; ")[0])
             near = nearest.get(part)
             findings.add(
                 table,
