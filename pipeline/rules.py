@@ -304,9 +304,17 @@ RULES: dict[str, Rule] = {
             WARNING,
             "Code public sans équivalent V12",
             "Code public « {value} » ({count} fois) en Formacode {version} : aucune correspondance V12 connue, "
-            "il n'est pas repris dans les publics (il reste tel quel dans lheo.xml).",
-            "Indiquez les publics en Formacode V12, ou ajoutez la correspondance, avec sa source, à "
+            "il est gardé tel qu'il est écrit, dans les publics et dans lheo.xml.",
+            "Vérifiez ce public et indiquez-le en Formacode V12, ou ajoutez la correspondance, avec sa source, à "
             "pipeline/data/formacode-publics-correspondance.csv.",
+        ),
+        Rule(
+            "OUTSIDE_SOFI_LIST",
+            WARNING,
+            "Code LHÉO hors de la liste SOFI",
+            "« {field_label} » : « {bad} » est un code valide en LHÉO mais hors de la liste de SOFI ; il reste "
+            "dans lheo.xml et n'est pas repris dans le champ SOFI.",
+            "Choisissez dans SOFI la valeur de la liste qui convient ({allowed}).",
         ),
         Rule(
             "SOFI_INCOMPLETE",

@@ -232,12 +232,12 @@ def test_explicit_v10_tout_public(tmp_path):
     assert publics(run([path], today=TODAY)) == ["80056"]
 
 
-def test_public_without_correspondence_is_not_misread():
-    result = run([ONISEP], today=TODAY)  # ref="V11" 81061
-    assert not isinstance(publics(result), list)  # empty: no public at all
+def test_public_without_correspondence_is_kept_as_written():
+    result = run([ONISEP], today=TODAY)  # ref="V11" 81061: no V12 code known (issue 23)
+    assert publics(result) == ["81061"]  # not translated into some V12 public, not dropped either
     f = result.findings
     [row] = f[f["code"] == "PUBLIC_UNMAPPED"].to_dict("records")
-    assert row["value"] == "81061" and "V11" in row["message"]
+    assert row["value"] == "81061" and "V11" in row["message"] and row["severity"] == "warning"
 
 
 # -- lossless pass-through ---------------------------------------------------------------

@@ -20,6 +20,7 @@ from collections import Counter
 
 from lxml import etree
 
+from ..enums import enumeration
 from ..lheo import ANNUAIRE, FASD
 from ..lheo.codes import (
     CONTACT_TYPES_BACK,
@@ -73,7 +74,8 @@ class FormationMapper(ElementReader):
             return None
 
     def publics(self, a) -> str:
-        """Public codes of an action in Formacode V12 (formacode.py); the others are noted."""
+        """Public codes of an action in Formacode V12 (formacode.py); a code of an older
+        version without a known V12 code is kept as written. Both are noted."""
         codes = []
         for el in self.kids(a, steps("dispositif", "publics", "formation/action")[0]):
             code = clean(el.text or "").strip()
@@ -83,9 +85,18 @@ class FormationMapper(ElementReader):
             v12 = public_v12(code, version)
             if version != "V12":
                 self.bundle.publics[(code, version, v12 or "")] += 1
-            if v12:
-                codes.append(v12)
+                self.bundle.as_written |= v12 is None
+            codes.append(v12 or code)
+        # a code outside the list of publics (a domain Formacode): the record leaves it out, lheo.xml keeps it
+        self.bundle.as_written |= any(enumeration("publics").match(c) is None for c in codes)
         return "; ".join(dict.fromkeys(codes))
+
+    def modalites(self, a, base: str) -> list[str]:
+        """SOFI's modalités pédagogiques of the Formacodes it knows; another Formacode is
+        kept as written (the profile says it is outside SOFI's list, lheo.xml keeps it)."""
+        codes = [c.strip() for c in self.field_texts(a, "session", "modalites_pedagogiques", base)]
+        self.bundle.as_written |= any(c not in MODALITES_PEDAGOGIQUES_BACK for c in codes)
+        return [MODALITES_PEDAGOGIQUES_BACK.get(c, c) for c in codes]
 
     # -- directory ---------------------------------------------------------------------
     def coordonnees(self, co, row: dict) -> None:
@@ -257,10 +268,7 @@ class FormationMapper(ElementReader):
         self.kid(a, "modalites-alternance")  # required by LHÉO, nothing in FASD
         rythme = self.field_text(a, "session", "rythmes", base)
         read = read_rythme(rythme)
-        modalites = [
-            MODALITES_PEDAGOGIQUES_BACK.get(c.strip(), c)
-            for c in self.field_texts(a, "session", "modalites_pedagogiques", base)
-        ]
+        modalites = self.modalites(a, base)
         shared = {
             "code_site_lieu": (self.lieu(lieux[0]) if lieux else context["code_site_responsable"]),
             "code_site_responsable": context["code_site_responsable"],
@@ -322,6 +330,8 @@ class FormationMapper(ElementReader):
                 row[name] = iso_date(
                     self.field_text(inscription, "session", name, f"{base}/periode-inscription/periode")
                 )
+            # a bound unknown (00000000): absent, the period to complete; lheo.xml keeps it as written
+            self.bundle.as_written |= bool(row["inscription_debut"]) != bool(row["inscription_fin"])
         adresse = self.kid(s, "adresse-inscription")
         if adresse is not None:  # the place of registration: the session's place in FASD
             for el in adresse.iter(etree.Element):
