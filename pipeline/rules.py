@@ -386,7 +386,7 @@ RULES: dict[str, Rule] = {
             WARNING,
             "Session terminée",
             "La session s'est terminée le {value}, avant la date du traitement ({today}) : elle est gardée "
-            "inactive (état I) et n'est pas publiée comme offre ouverte (lheo.xml).",
+            "inactive (état I) et {published}.",
             "Retirez la session de l'envoi, ou corrigez sa date de fin si elle n'est pas terminée.",
         ),
         Rule(

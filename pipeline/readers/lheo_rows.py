@@ -40,6 +40,16 @@ NUMBER = re.compile(r"\s*\d+(?:[.,]\d+)?\s*(?:€|EUR|euros?)?\s*", re.IGNORECAS
 VALIDATION_BACK = {"0": "partielle", "1": "totale", VALIDATION_MIXTE: "totale"}
 
 
+def site_paths() -> dict[str, str]:
+    """Where a site's field is inside its element (responsable, formateur or lieu): the
+    coordinates' path is the same in all three; the SIRET and the name have another
+    element in each, so the report names them by their label."""
+    paths = read_paths("site")
+    for name in ("siret", "nom", "numero_activite"):
+        paths[name] = ENTITIES["site"].field(name).plain_label
+    return paths
+
+
 def _hash(*parts: str) -> str:
     return hashlib.sha1("\x1f".join(parts).encode("utf-8")).hexdigest()[:8].upper()
 
@@ -104,11 +114,12 @@ class FormationMapper(ElementReader):
         if co is None:
             return
         adresse = self.kid(co, "adresse")
-        nom = self.text(adresse, "denomination") or self.text(co, "nom")
+        lines = self.texts(adresse, "ligne")
+        free = self.texts(co, "ligne")  # free lines beside the address: the place's name (Onisep)
+        nom = self.text(adresse, "denomination") or self.text(co, "nom") or (" ".join(free) if lines else "")
         if not row.get("nom"):
-            row["nom"] = nom
-        lines = self.texts(adresse, "ligne") or self.texts(co, "ligne")
-        row["adresse"] = " ".join(t.strip() for t in lines)
+            row["nom"] = nom.strip()
+        row["adresse"] = " ".join(t.strip() for t in lines or free)
         for name in ("code_postal", "ville", "code_insee_commune"):
             row[name] = self.field_text(adresse, "site", name, "coordonnees/adresse")
         row["telephone"] = self.field_text(co, "site", "telephone", "coordonnees") or self.text(
@@ -126,10 +137,10 @@ class FormationMapper(ElementReader):
         )
         row.update(code_site=code, siret=siret, _line=el.sourceline)
         self.bundle.rows["site"].append(row)
-        if ("site", path) not in self.kinds:
-            self.kinds.add(("site", path))
-            for name in ENTITIES["site"].names:
-                self.note("site", name, path)
+        if "site" not in self.kinds:  # one path per field for the three elements; the line says which
+            self.kinds.add("site")
+            for name, where in site_paths().items():
+                self.note("site", name, where)
         return code
 
     def responsable(self, el) -> str:
@@ -188,8 +199,8 @@ class FormationMapper(ElementReader):
         self.bundle.rows["contact"].append(row)
         if "contact" not in self.kinds:
             self.kinds.add("contact")
-            for name in ENTITIES["contact"].names:
-                self.note("contact", name, f"{etree.QName(holder).localname}/coordonnees")
+            for name, where in read_paths("contact").items():
+                self.note("contact", name, where)
         return code
 
     # -- offers ------------------------------------------------------------------------
