@@ -285,6 +285,22 @@ def duration_exceeds_period(sessions: Table, ctx: Context) -> Hits:
     )
 
 
+@rule("OUT_OF_RANGE", "session", "duree_centre_h")
+def no_duration(sessions: Table, ctx: Context) -> Hits:
+    """0 h in centre needs hours in company: the seed sets no minimum on « Durée en centre »
+    (an offer all in company, or AFEST), but a session of no duration at all is none."""
+    t = sessions.typed
+    centre = pd.to_numeric(t["duree_centre_h"], errors="coerce")
+    company = pd.to_numeric(t["duree_entreprise_h"], errors="coerce").fillna(0)
+    return Hits(
+        (centre == 0) & (company <= 0),
+        lambda idx: {
+            "bound": "nul alors que la durée en entreprise est vide ou nulle",
+            "expected": "d'heures en centre, ou une durée en entreprise",
+        },
+    )
+
+
 @rule("SESSION_ENDED", "session", "date_fin")
 def session_ended(sessions: Table, ctx: Context) -> Hits:
     """The session's end date is already past on the run date. lheo.xml leaves it out,
