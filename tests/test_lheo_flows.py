@@ -296,6 +296,35 @@ def test_written_flow_keeps_the_producers_elements(tmp_path, source):
     assert all(path.endswith("code-public-vise") for path, _ in lost), lost
 
 
+@pytest.mark.parametrize(
+    "old,new",
+    [
+        # a modalité Formacode outside SOFI's list (issue 23: the real flow kept 0 % of its offer)
+        (
+            "<code-perimetre-recrutement>",
+            "<code-modalite-pedagogique>96311</code-modalite-pedagogique><code-perimetre-recrutement>",
+        ),
+        # an inscription period from LHÉO's unknown date (issue 23: 57 % kept)
+        (
+            "</adresse-inscription>",
+            "</adresse-inscription><periode-inscription><periode><debut>00000000</debut>"
+            "<fin>20180901</fin></periode></periode-inscription>",
+        ),
+    ],
+)
+def test_trefle_style_cases_are_accepted_to_complete_and_kept(tmp_path, old, new):
+    path = variant(tmp_path, TREFLE, (old, new))
+    result = run([path], today=TODAY)
+    assert "error" not in set(result.findings["severity"])
+    assert result.accepted["formation"].all() and result.accepted["session"].all()
+    assert result.summary()["a_completer"]["session"] == 1
+    written = import_to(tmp_path, path) / "lheo.xml"
+    assert_valid(written)
+    share, lost = kept_share(path, written)
+    assert share >= 0.95, lost
+    assert all(path.endswith("code-public-vise") for path, _ in lost), lost  # the V10 public, as before
+
+
 def test_registration_address_names_and_contacts_stay_distinct(tmp_path):
     written = import_to(tmp_path, ONISEP) / "lheo.xml"
     values = element_values(written)
