@@ -212,6 +212,14 @@ def test_an_unpaired_inscription_period_of_a_spreadsheet_stays_an_error(tmp_path
     assert [r["severity"] for r in findings(result, "INSCRIPTION_PERIODS")] == ["error"]
 
 
+def test_an_unknown_session_end_is_to_complete(tmp_path):
+    """`99999999`: what LHÉO writers (ours included) put for an end not known."""
+    path = flow(tmp_path, ("<fin>20261030</fin>", "<fin>99999999</fin>"))
+    result = run([path], today=TODAY)
+    assert "error" not in set(result.findings["severity"]) and result.accepted["session"].all()
+    assert "Date fin," in to_complete(result, "session")
+
+
 def test_an_unknown_session_start_is_to_complete(tmp_path):
     path = flow(tmp_path, ("<debut>20260907</debut>", "<debut>00000000</debut>"))
     result = run([path], today=TODAY)
