@@ -142,10 +142,18 @@ def formacode_codes() -> frozenset[str]:
 
 
 def _publics() -> Enumeration:
+    """The V12 publics, then the older codes without a V12 one that flows keep as written."""
+    from .lheo.formacode import kept_as_written
+
     choices = []
     for row in formacode_rows():
         if len(row) > 3 and row[3].startswith("PUB"):
             choices.append(Choice(row[0], row[2] or row[1].lower(), PUBLIC_ALIASES.get(row[0], ())))
+    known = {c.code for c in choices}
+    for (version, code), label in kept_as_written().items():
+        if code not in known:
+            known.add(code)
+            choices.append(Choice(code, f"{label or 'public'} (Formacode {version}, sans équivalent V12)"))
     return Enumeration("publics", tuple(choices), "Formacode V12, publics (type PUB)")
 
 

@@ -310,7 +310,14 @@ FORMATION = Entity(
             help="« Certification » pour une formation certifiante (rempli ainsi quand la cellule est vide), "
             "un autre objectif pour une formation non certifiante.",
         ),
-        F("type_certification", "Type de certification", "text", max_len=255),
+        F(
+            "type_certification",
+            "Type de certification *",
+            "text",
+            max_len=255,
+            required_if="certifying",
+            status="Obligatoire pour une formation certifiante ; repris de la fiche Certif Info quand elle le donne.",
+        ),
         F(
             "objectif_formation",
             "Objectif *",
@@ -469,7 +476,7 @@ ACTION = Entity(
                 ),
             ),
         ),
-        F("resultats_attendus", "Résultats attendus *", "text", required=True, max_len=3000),
+        F("resultats_attendus", "Résultats attendus", "text", max_len=3000),  # no « * » in the seed
         F(
             "plus_formation",
             "Mon + formation",
@@ -635,8 +642,7 @@ SESSION = Entity(
             "Durée en centre (en h) *",
             "decimal",
             required=True,
-            minimum=0,
-            min_exclusive=True,
+            minimum=0,  # 0 h: all in company (validators/cross.py: some duration is needed)
             synonyms=["duree en centre", "heures centre", "nombre heures centre"],
             example="770",
         ),
@@ -796,6 +802,7 @@ DISPOSITIF = Entity(
             "Publics",
             "enum",
             multi=True,
+            status="Obligatoire : au moins un public (un public hors liste est laissé de côté, avec un avertissement).",
             table="publics",
             synonyms=["public"],
             comma_in_values=True,

@@ -28,7 +28,9 @@ MULTI_SPLIT = re.compile(r"\s*[;\n\r|]+\s*")
 MULTI_SPLIT_COMMA = re.compile(r"\s*[;,\n\r|]+\s*")
 URL_SCHEME = re.compile(r"^[a-z][a-z0-9+.\-]*://", re.IGNORECASE)
 BARE_DOMAIN = re.compile(r"(?:[a-z0-9](?:[a-z0-9\-]*[a-z0-9])?\.)+[a-z]{2,24}(?::\d+)?(?:[/?#]\S*)?", re.IGNORECASE)
-FLOAT_ARTIFACT = re.compile(r"^(\d+)\.0+$", re.ASCII)
+# A code written as a number with a zero fraction: `111669.0` (a float) or `111669,0` (a
+# French spreadsheet's decimal). Two zeros at most: `44.000` is a postcode's dot, not a fraction.
+FLOAT_ARTIFACT = re.compile(r"^(\d+)[.,]0{1,2}$", re.ASCII)
 PLAIN_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]{1,3})?")
 EXCEL_EPOCH = dt.date(1899, 12, 30)
 
@@ -211,11 +213,25 @@ def convert_one(text: str, field: Field, order: str = DAY_FIRST):
     return text.strip()
 
 
+class PartlyConvertible(Unconvertible):
+    """A list cell some elements of which convert: args[0] names the bad ones, `values`
+    holds the others (the record keeps them, as it keeps the good codes of a list)."""
+
+    def __init__(self, bad: str, values: list) -> None:
+        super().__init__(bad)
+        self.values = values
+
+
 def convert_cell(text: str, field: Field, order: str = DAY_FIRST):
     if field.multi:
-        values = []
+        values, bad = [], []
         for part in split_multi(text, field):
-            values.append(convert_one(part, field, order))
+            try:
+                values.append(convert_one(part, field, order))
+            except Unconvertible as exc:
+                bad.append(exc.args[0])
+        if bad:
+            raise PartlyConvertible("; ".join(bad), values)
         return values
     return convert_one(text, field, order)
 
@@ -247,10 +263,14 @@ def normalise_table(table: Table, findings: Findings) -> None:
                 results[value] = convert_cell(value, field, order)
             except Unconvertible as exc:
                 failures[value] = exc.args[0]
+                if isinstance(exc, PartlyConvertible) and exc.values:
+                    results[value] = exc.values  # "96311; en centre": the bad element alone is left out
         if order == MONTH_FIRST:
             _report_month_first(table, field, text, findings, proven=proofs[field.name] == MONTH_FIRST)
         if field.kind is Kind.URL:
-            _report_fixed(table, field, text, results, findings)
+            _report_fixed(table, field, text, {v: r for v, r in results.items() if r != v}, findings)
+        elif field.kind.coded:
+            _report_fixed(table, field, text, _zero_fractions(field, results), findings)
         column = text.map(results)
         if field.single_date:
             column = pd.to_datetime(column, errors="coerce")
@@ -287,9 +307,19 @@ def _report_month_first(table, field, text, findings, proven: bool) -> None:
             return
 
 
-def _report_fixed(table, field, text, results, findings) -> None:
+def _zero_fractions(field: Field, results: dict) -> dict:
+    """Cells of a code holding a number with a zero fraction (`111669,0`) -> the code read."""
+    fixed = {}
+    for value, result in results.items():
+        parts = split_multi(value, field) if field.multi else [value]
+        if any(FLOAT_ARTIFACT.match(p.strip()) for p in parts):
+            fixed[value] = "; ".join(result) if isinstance(result, list) else result
+    return fixed
+
+
+def _report_fixed(table, field, text, fixed: dict, findings) -> None:
     """VALUE_FIXED (information) on each cell whose value was fixed without guessing."""
-    fixed = {v: r for v, r in results.items() if isinstance(r, str) and r != v}
+    fixed = {v: r for v, r in fixed.items() if isinstance(r, str)}
     if not fixed:
         return
     for idx, value in text[text.isin(fixed.keys())].items():
@@ -304,7 +334,7 @@ def _report_failures(table, field, text, failures, findings):
         if field.kind.choice:
             allowed = "oui, non" if field.kind is Kind.BOOL else ", ".join(display_labels(field.table))
             if field.kind is Kind.ENUM and part not in nearest:
-                nearest[part] = closest(field.table, part)
+                nearest[part] = closest(field.table, part.split("; ")[0])
             near = nearest.get(part)
             findings.add(
                 table,

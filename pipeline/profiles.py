@@ -7,8 +7,11 @@ a producer writes `-` where it has nothing. A record of such a flow is accepted 
 *à compléter*: its REQUIRED findings (and the format findings of the fields LHÉO
 keeps as free text) are taken out of the errors and named in one SOFI_INCOMPLETE
 warning per record. A web address without `http://` is accepted as LHÉO has it.
-Keys and links are never relaxed: a record without a key, or pointing nowhere, is
-still wrong.
+SOFI's own lists are not LHÉO's: a Formacode LHÉO takes but SOFI's list of
+modalités pédagogiques or publics does not is OUTSIDE_SOFI_LIST (a warning; the code
+stays in lheo.xml, the record is to complete); an inscription period with an
+unknown date (`00000000`) is to complete. Keys and links are never relaxed: a record
+without a key, or pointing nowhere, is still wrong.
 """
 
 from __future__ import annotations
@@ -18,8 +21,10 @@ from collections import defaultdict
 
 import pandas as pd
 
+from .enums import enumeration
 from .findings import Findings
 from .model import ENTITIES, DIRECTORY_LINKS
+from .normalise import display_labels, split_multi
 from .tables import Table
 
 PROFILES = ("sofi", "lheo")
@@ -33,6 +38,14 @@ URL_FIELDS = {("formation", "url_formation"), ("action", "url_action"), ("site",
 BARE_URL = re.compile(r"[\w-]+(\.[\w-]+)*\.[a-z]{2,}(/\S*)?", re.IGNORECASE)
 RELAXED_CODES = {"REQUIRED", "CERTIFINFO_UNKNOWN"}
 FREE_TEXT_CODES = {"BAD_FORMAT", "BAD_ENUM"}
+# SOFI's own lists that LHÉO writes as Formacodes (`code-modalite-pedagogique`,
+# `code-public-vise`: any 5-character code for the XSD). A bad value of an optional
+# field is already OPTIONAL_DROPPED when it reaches the profile.
+FORMACODE_LISTS = {("session", "modalites_pedagogiques"), ("dispositif", "publics")}
+FORMACODE = re.compile(r"\d{5}")
+LIST_CODES = {"BAD_ENUM", "OPTIONAL_DROPPED"}
+# Starts and ends of inscription periods that do not pair: in a LHÉO flow, an unknown date.
+UNPAIRED_PERIOD = ("INSCRIPTION_PERIODS", "inscription_fin")
 
 
 def _never_relaxed() -> set[tuple[str, str]]:
@@ -65,11 +78,23 @@ def acceptable(row: dict) -> bool:
     )
 
 
+def outside_sofi_list(row: dict) -> list[str]:
+    """The codes of a list finding that LHÉO takes and SOFI's list does not ([] otherwise)."""
+    if row.get("code") not in LIST_CODES or (row.get("entity"), row.get("field")) not in FORMACODE_LISTS:
+        return []
+    field = ENTITIES[row["entity"]].field(row["field"])
+    choices = enumeration(field.table or "")
+    bad = [part for part in split_multi(str(row.get("value") or ""), field) if choices.match(part) is None]
+    return bad if bad and all(FORMACODE.fullmatch(code) for code in bad) else []
+
+
 def relaxable(row: dict) -> bool:
     entity, field = row.get("entity"), row.get("field")
     if not entity or not field or (entity, field) in NEVER_RELAXED:
         return False
-    if row["code"] in RELAXED_CODES:
+    if row["code"] in RELAXED_CODES or (row["code"], field) == UNPAIRED_PERIOD:
+        return True
+    if outside_sofi_list(row):
         return True
     return row["code"] in FREE_TEXT_CODES and (entity, field) in FREE_TEXT
 
@@ -82,7 +107,25 @@ def missing_label(row: dict) -> str:
         return label
     if row["code"] == "CERTIFINFO_UNKNOWN":
         return f"{label} (« {row['value']} » absent du référentiel chargé)"
+    if row["code"] == UNPAIRED_PERIOD[0]:
+        return "Périodes d'inscription (une date de début ou de fin inconnue)"
+    outside = outside_sofi_list(row)
+    if outside:
+        return f"{label} (« {'; '.join(outside)} » hors de la liste SOFI)"
     return f"{label} (« {row['value']} » non reconnu)"
+
+
+def _outside_warning(table: Table, row: dict, findings: Findings) -> None:
+    """OUTSIDE_SOFI_LIST where the list finding was: the code is valid LHÉO, kept in lheo.xml."""
+    field = table.spec.field(row["field"])
+    findings.add(
+        table,
+        int(row["_index"]),
+        "OUTSIDE_SOFI_LIST",
+        row["field"],
+        bad="; ".join(outside_sofi_list(row)),
+        allowed=", ".join(display_labels(field.table or "", limit=8)),
+    )
 
 
 def apply_profile(tables: dict[str, Table], findings: Findings, profil: str | None) -> dict[str, dict[int, list[str]]]:
@@ -98,6 +141,8 @@ def apply_profile(tables: dict[str, Table], findings: Findings, profil: str | No
     taken = findings.take(lambda r: relaxable(r) and in_lheo(r))
     missing: dict[str, dict[int, list[str]]] = {name: defaultdict(list) for name in tables}
     for row in taken:
+        if outside_sofi_list(row):
+            _outside_warning(tables[row["entity"]], row, findings)
         label = missing_label(row)
         names = missing[row["entity"]][int(row["_index"])]
         if label not in names:

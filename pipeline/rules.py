@@ -306,9 +306,17 @@ RULES: dict[str, Rule] = {
             WARNING,
             "Code public sans équivalent V12",
             "Code public « {value} » ({count} fois) en Formacode {version} : aucune correspondance V12 connue, "
-            "il n'est pas repris dans les publics (il reste tel quel dans lheo.xml).",
-            "Indiquez les publics en Formacode V12, ou ajoutez la correspondance, avec sa source, à "
+            "il est gardé tel qu'il est écrit, dans les publics et dans lheo.xml.",
+            "Vérifiez ce public et indiquez-le en Formacode V12, ou ajoutez la correspondance, avec sa source, à "
             "pipeline/data/formacode-publics-correspondance.csv.",
+        ),
+        Rule(
+            "OUTSIDE_SOFI_LIST",
+            WARNING,
+            "Code LHÉO hors de la liste SOFI",
+            "« {field_label} » : « {bad} » est un code valide en LHÉO mais hors de la liste de SOFI ; il reste "
+            "dans lheo.xml et n'est pas repris dans le champ SOFI.",
+            "Choisissez dans SOFI la valeur de la liste qui convient ({allowed}).",
         ),
         Rule(
             "SOFI_INCOMPLETE",
@@ -380,7 +388,7 @@ RULES: dict[str, Rule] = {
             WARNING,
             "Session terminée",
             "La session s'est terminée le {value}, avant la date du traitement ({today}) : elle est gardée "
-            "inactive (état I) et n'est pas publiée comme offre ouverte (lheo.xml).",
+            "inactive (état I) et {published}.",
             "Retirez la session de l'envoi, ou corrigez sa date de fin si elle n'est pas terminée.",
         ),
         Rule(

@@ -170,7 +170,7 @@ class Stream:
         self.offer_rows: list[dict] = []  # findings of the chunks' records
         self.lheo = path.suffix.lower() in LHEO_SUFFIXES
         self.header: Header  # set by _head, before any chunk
-        self.decoding = Decoding()
+        self.decoding = Decoding(name=path.name)
         self.directory_accepted: dict[str, pd.Series] = {}
 
     # -- directory ------------------------------------------------------------------------

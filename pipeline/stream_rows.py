@@ -28,7 +28,14 @@ import numpy as np
 
 from .errors import InputError
 from .readers import limits
-from .readers.csv import MAX_ENCODING_FINDINGS, SNIFF_CHARS, VALID_UTF8_MULTIBYTE, pandas_cells, sniff_delimiter
+from .readers.csv import (
+    MAX_ENCODING_FINDINGS,
+    SNIFF_CHARS,
+    VALID_UTF8_MULTIBYTE,
+    pandas_cells,
+    single_byte_encoding,
+    sniff_delimiter,
+)
 
 BLOCK_BYTES = 8 * 1024 * 1024
 QUOTE, LF, CR = ord('"'), ord("\n"), ord("\r")
@@ -58,6 +65,7 @@ class Decoding:
     bad_lines: list[int] = field(default_factory=list)
     multibyte: bool = False  # VALID_UTF8_MULTIBYTE found somewhere
     invalid: bool = False  # some byte is not UTF-8
+    name: str = ""  # the file's, for a fallback's message
 
     def mixed_lines(self) -> list[int]:
         """The MIXED_ENCODING lines readers/csv.py reports (none for a Windows-1252 file)."""
@@ -124,6 +132,8 @@ def _decode(body: bytes, block: bytes, offset: int, lines_before: int, decoding:
     except UnicodeDecodeError:
         decoding.invalid = True
         decoding.multibyte |= VALID_UTF8_MULTIBYTE.search(block) is not None
+        if not decoding.multibyte and single_byte_encoding(block) != "cp1252":
+            raise StreamFallback(f"{decoding.name} : encodage Mac Roman ; fichier lu en entier.") from None
         del _bad_positions[:]
         text = body.decode("utf-8", errors="fasd-cp1252-tracked")
         for pos in _bad_positions:

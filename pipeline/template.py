@@ -178,10 +178,10 @@ def field_rule(entity: Entity, f: Field) -> str:
 def field_status(f: Field) -> str:
     if f.required:
         return "Obligatoire."
-    if f.required_if == "certifying":
-        return "Obligatoire pour une formation certifiante ; à laisser vide pour une formation non certifiante."
     if f.status:
         return f.status
+    if f.required_if == "certifying":
+        return "Obligatoire pour une formation certifiante ; à laisser vide pour une formation non certifiante."
     if f.from_reference:
         return (
             "Obligatoire pour une formation non certifiante ; repris de la fiche Certif Info "

@@ -56,6 +56,19 @@ def test_resolved_formation_is_filled_from_the_reference(tmp_path, reference):
     assert f["blocs"] == DEAS_BLOCS  # validation totale selects every bloc, as SOFI does
 
 
+@pytest.mark.parametrize("written", ["111669,0", "111669.0"])
+def test_code_written_as_a_decimal_with_zero_fraction_is_the_code(tmp_path, reference, written):
+    """A French spreadsheet exports the number 111669 as « 111669,0 » (issue 23): it can only
+    mean 111669, so it is read so and said (VALUE_FIXED), not BAD_FORMAT."""
+    result = run_offer(tmp_path, certifying(code_certifinfo=written), reference=reference)
+    assert codes(result) == ["VALUE_FIXED"]
+    fixed = finding(result, "VALUE_FIXED")
+    assert fixed["value"] == written and "« 111669 »" in fixed["message"]
+    formation = accepted_formation(result)
+    assert formation["code_certifinfo"] == "111669"
+    assert formation["intitule"] == "Diplôme d'État d'aide-soignant - DEAS"  # resolved like 111669
+
+
 def test_unknown_code(tmp_path, reference):
     result = run_offer(tmp_path, certifying(code_certifinfo="999999"), reference=reference)
     f = finding(result, "CERTIFINFO_UNKNOWN")
@@ -191,11 +204,11 @@ def test_rncp_code_shared_by_two_current_records_is_ambiguous(tmp_path):
     (tmp_path / "ref").mkdir()
     csv_path = tmp_path / "ref" / "certifinfo.csv"
     csv_path.write_text(
-        "code;intitule;code_rncp;niveau_europeen;archive\n"
-        "1001;Titre A option 1;RNCP1234;4;non\n"
-        "1002;Titre A option 2;RNCP1234;4;non\n"
-        "1003;Titre B;RNCP5678;4;oui\n"
-        "1004;Titre B nouvelle version;RNCP5678;4;non\n",
+        "code;intitule;code_rncp;niveau_europeen;archive;type\n"
+        "1001;Titre A option 1;RNCP1234;4;non;Titre professionnel\n"
+        "1002;Titre A option 2;RNCP1234;4;non;Titre professionnel\n"
+        "1003;Titre B;RNCP5678;4;oui;Titre professionnel\n"
+        "1004;Titre B nouvelle version;RNCP5678;4;non;Titre professionnel\n",
         encoding="utf-8",
     )
     reference = load_reference(csv_path)

@@ -34,8 +34,8 @@ CASES = [
     ("session", "entrees_sorties_permanentes", "peut-être", "BAD_ENUM"),
     ("action", "niveau_entree", "Niveau 12", "BAD_ENUM"),
     ("formation", "objectif_general", "Détente", "BAD_ENUM"),
-    ("dispositif", "publics", "astronaute", "BAD_ENUM"),
-    ("session", "duree_centre_h", "0", "OUT_OF_RANGE"),
+    ("dispositif", "publics", "demandeur d'emploi; astronaute", "BAD_ENUM"),  # a dispositif keeps one public
+    ("session", "duree_centre_h", "0", "OUT_OF_RANGE"),  # and no hours in company
     ("session", "duree_hebdo_h", "61", "OUT_OF_RANGE"),
     ("dispositif", "frais_ht", "-5", "OUT_OF_RANGE"),
     ("dispositif", "nb_places", "0", "PLACES"),

@@ -171,11 +171,18 @@ def rich_offer() -> dict:
         "frais_ht": "1000",
         "taux_tva": "0",
         "frais_ttc": "1000",
+        "publics": "salarié",
     }
-    names = [d.label for d in current_dispositifs().entries][:10]
-    many = [
-        {"ref_session": "S2", "ref_dispositif": f"D{i}", "dispositif": name, "nb_places": str(i)}
-        for i, name in enumerate(names, 1)
+    entries = current_dispositifs().entries[:10]
+    many = [  # each with a public its entry admits (a dispositif has one at least)
+        {
+            "ref_session": "S2",
+            "ref_dispositif": f"D{i}",
+            "dispositif": entry.label,
+            "nb_places": str(i),
+            "publics": sorted(entry.publics)[0] if entry.publics else "tout public",
+        }
+        for i, entry in enumerate(entries, 1)
     ]  # 10 > the 8 organisme-financeur LHÉO allows per action
     d3 = {
         "ref_session": "S3",
@@ -245,7 +252,7 @@ def test_writer_uses_lheo_codes(tmp_path):
     ns = {"l": NS_23}
     doc = etree.parse(str(xml))
     action = doc.xpath("//l:action[l:session/@numero='S1']", namespaces=ns)[0]
-    assert [e.text for e in action.findall("l:code-public-vise", ns)] == ["80011", "80012"]
+    assert [e.text for e in action.findall("l:code-public-vise", ns)] == ["80011", "80012", "80044"]  # D2: salarié
     assert [e.text for e in action.findall("l:organisme-financeur/l:code-financeur", ns)] == ["2", "5"]
     assert action.findtext("l:modalites-enseignement", namespaces=ns) == "1"
     assert action.findtext("l:modalites-entrees-sorties", namespaces=ns) == "1"

@@ -232,12 +232,12 @@ def test_explicit_v10_tout_public(tmp_path):
     assert publics(run([path], today=TODAY)) == ["80056"]
 
 
-def test_public_without_correspondence_is_not_misread():
-    result = run([ONISEP], today=TODAY)  # ref="V11" 81061
-    assert not isinstance(publics(result), list)  # empty: no public at all
+def test_public_without_correspondence_is_kept_as_written():
+    result = run([ONISEP], today=TODAY)  # ref="V11" 81061: no V12 code known (issue 23)
+    assert publics(result) == ["81061"]  # not translated into some V12 public, not dropped either
     f = result.findings
     [row] = f[f["code"] == "PUBLIC_UNMAPPED"].to_dict("records")
-    assert row["value"] == "81061" and "V11" in row["message"]
+    assert row["value"] == "81061" and "V11" in row["message"] and row["severity"] == "warning"
 
 
 # -- lossless pass-through ---------------------------------------------------------------
@@ -294,6 +294,35 @@ def test_written_flow_keeps_the_producers_elements(tmp_path, source):
     assert share >= 0.95, lost
     # the only change: a public code of an older Formacode written as its V12 code
     assert all(path.endswith("code-public-vise") for path, _ in lost), lost
+
+
+@pytest.mark.parametrize(
+    "old,new",
+    [
+        # a modalité Formacode outside SOFI's list (issue 23: the real flow kept 0 % of its offer)
+        (
+            "<code-perimetre-recrutement>",
+            "<code-modalite-pedagogique>96311</code-modalite-pedagogique><code-perimetre-recrutement>",
+        ),
+        # an inscription period from LHÉO's unknown date (issue 23: 57 % kept)
+        (
+            "</adresse-inscription>",
+            "</adresse-inscription><periode-inscription><periode><debut>00000000</debut>"
+            "<fin>20180901</fin></periode></periode-inscription>",
+        ),
+    ],
+)
+def test_trefle_style_cases_are_accepted_to_complete_and_kept(tmp_path, old, new):
+    path = variant(tmp_path, TREFLE, (old, new))
+    result = run([path], today=TODAY)
+    assert "error" not in set(result.findings["severity"])
+    assert result.accepted["formation"].all() and result.accepted["session"].all()
+    assert result.summary()["a_completer"]["session"] == 1
+    written = import_to(tmp_path, path) / "lheo.xml"
+    assert_valid(written)
+    share, lost = kept_share(path, written)
+    assert share >= 0.95, lost
+    assert all(path.endswith("code-public-vise") for path, _ in lost), lost  # the V10 public, as before
 
 
 def test_registration_address_names_and_contacts_stay_distinct(tmp_path):

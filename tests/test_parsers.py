@@ -228,6 +228,7 @@ def test_siret_cleaning(text, clean):
         ("1000", "01000"),  # Excel dropped the leading zero of 01000
         ("1000.0", "01000"),
         ("440", "440"),  # too short to guess: left for the format check
+        ("44.000", "44000"),  # a dot inside the postcode, not a fraction
     ],
 )
 def test_postcode_cleaning(text, clean):
@@ -245,6 +246,10 @@ def test_phone_cleaning():
         ("code_rncp", "35830", "RNCP35830"),
         ("code_rncp", "rncp 35830", "RNCP35830"),
         ("code_rncp", "35830.0", "RNCP35830"),
+        ("code_rncp", "35830,0", "RNCP35830"),  # a French decimal with a zero fraction
+        ("code_certifinfo", "111669,0", "111669"),
+        ("code_certifinfo", "111669,00", "111669"),
+        ("code_certifinfo", "111669,5", "111669,5"),  # not a whole number: left for the format check
         ("code_rs", "5678", "RS5678"),
         ("code_rs", "rs5678", "RS5678"),
     ],

@@ -14,7 +14,7 @@ def directory(tmp_path):
     return write_workbook(tmp_path / "annuaire.xlsx", valid_offer(), entities=("site", "contact"))
 
 
-@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "cp1252"])
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "cp1252", "mac_roman"])
 @pytest.mark.parametrize("delimiter", [";", ","])
 def test_csv_encodings_and_separators(tmp_path, encoding, delimiter):
     path = write_flat_csv(tmp_path / "offre.csv", valid_offer(), encoding=encoding, delimiter=delimiter)
@@ -22,6 +22,32 @@ def test_csv_encodings_and_separators(tmp_path, encoding, delimiter):
     assert result.findings.empty, result.findings[["code", "column", "message"]]
     formation = result.tables["formation"].typed.iloc[0]
     assert formation["intitule"] == "Prévention des TMS en établissement de santé"
+
+
+@pytest.mark.parametrize(
+    "data,encoding",
+    [
+        ("ACADÉMIE DE NANTES;Élèves".encode("mac_roman"), "mac_roman"),  # 0x83 « É », 0x8E « é »
+        ("ACADÉMIE DE NANTES;Élèves".encode("cp1252"), "cp1252"),
+        ("Prévention à l'hôpital, 1 €".encode("cp1252"), "cp1252"),
+        ("Prévention à l'hôpital, 1 €".encode("mac_roman"), "mac_roman"),
+        (b"plain ASCII", "cp1252"),
+    ],
+)
+def test_single_byte_encoding_is_the_one_that_reads_french(data, encoding):
+    from pipeline.readers.csv import single_byte_encoding
+
+    assert single_byte_encoding(data) == encoding
+
+
+def test_a_mac_roman_export_is_not_read_as_windows_1252(tmp_path):
+    """A Parcoursup-like export saved on a Mac (issue 23): « ACADÉMIE », never « ACADƒMIE »."""
+    offer = valid_offer()
+    offer["formation"][0]["intitule"] = "ACADÉMIE DE NANTES : préparation aux épreuves"
+    path = write_flat_csv(tmp_path / "offre.csv", offer, encoding="mac_roman")
+    assert b"ACAD\x83MIE" in path.read_bytes()
+    result = run([path], annuaire=directory(tmp_path), today=TODAY)
+    assert result.tables["formation"].typed.iloc[0]["intitule"] == "ACADÉMIE DE NANTES : préparation aux épreuves"
 
 
 def test_lenient_headers(tmp_path):

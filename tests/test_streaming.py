@@ -191,6 +191,11 @@ def test_windows_1252_and_mixed_bytes(tmp_path):
     cp1252 = tmp_path / "cp1252.csv"
     cp1252.write_bytes(data.decode("utf-8-sig").encode("cp1252", errors="replace"))
     same_outputs(tmp_path / "b", [cp1252], ANNUAIRE, chunk_rows=1)
+    mac = tmp_path / "mac.csv"  # Mac Roman: decoded as such whole, so the stream reads it whole
+    mac.write_bytes(data.decode("utf-8-sig").encode("mac_roman", errors="replace"))
+    whole, streamed = same_outputs(tmp_path / "c", [mac], ANNUAIRE, chunk_rows=1)
+    assert whole.tables["formation"].raw["intitule"].str.contains("é").any()
+    assert any("Mac Roman" in note for note in streamed.notes)
 
 
 def test_every_record_accepted_or_reported(tmp_path):

@@ -7,7 +7,9 @@ meaning (V10 80006 "demandeur d'emploi" is V12 80006 "cadre d'entreprise"). So:
 an explicit V10/V11 is believed; `V12` or no `ref` in a flow dated before 2019 is
 read as V10. A code of another version is translated with the correspondence table
 `data/formacode-publics-correspondance.csv` (each row with its source); a code it
-does not list is not taken as a public (it stays in lheo.xml as written).
+gives no V12 code for is kept as written, in the publics and in lheo.xml, with a
+PUBLIC_UNMAPPED warning (the table's rows without a V12 code are such codes seen in
+real flows: the list of publics takes them).
 """
 
 from __future__ import annotations
@@ -22,14 +24,21 @@ V12_SINCE = dt.date(2019, 1, 1)  # flows dated before: public codes written in V
 
 
 @lru_cache(maxsize=1)
+def _table() -> tuple[dict[str, str], ...]:
+    with resources.files("pipeline").joinpath("data/formacode-publics-correspondance.csv").open(encoding="utf-8") as fh:
+        rows = csv.DictReader(fh, delimiter=";")  # the source may hold more « ; »: what follows is not read
+        return tuple({k: (v or "").strip() for k, v in row.items() if k is not None} for row in rows)
+
+
+@lru_cache(maxsize=1)
 def correspondences() -> dict[tuple[str, str], str]:
     """(version, code) -> V12 code."""
-    with resources.files("pipeline").joinpath("data/formacode-publics-correspondance.csv").open(encoding="utf-8") as fh:
-        return {
-            (row["version"].strip().upper(), row["code"].strip()): row["code_v12"].strip()
-            for row in csv.DictReader(fh, delimiter=";")
-            if row.get("code_v12")
-        }
+    return {(row["version"].upper(), row["code"]): row["code_v12"] for row in _table() if row["code_v12"]}
+
+
+def kept_as_written() -> dict[tuple[str, str], str]:
+    """(version, code) -> label, of the codes the table knows to have no V12 code."""
+    return {(row["version"].upper(), row["code"]): row["libelle"] for row in _table() if not row["code_v12"]}
 
 
 def public_version(ref: str | None, flow_date: dt.date | None) -> str:

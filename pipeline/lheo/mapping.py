@@ -259,7 +259,8 @@ ROWS: tuple[Row, ...] = (
         "0..5",
         code("MODALITES_PEDAGOGIQUES"),
         "Formacode: alternance 95005, à distance 96029, en entreprise 96040, en organisme de formation 96002; "
-        "AFEST and pédagogie adaptée have none; foreign: codes mapped back, others kept (→ BAD_ENUM)",
+        "AFEST and pédagogie adaptée have none; foreign: codes mapped back; another Formacode is outside "
+        "SOFI's list (lheo profile: OUTSIDE_SOFI_LIST, kept in lheo.xml; sofi profile: BAD_ENUM)",
     ),
     Row(
         S,

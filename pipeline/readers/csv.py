@@ -1,9 +1,11 @@
-"""Flat CSV exports: UTF-8 (with or without BOM) or Windows-1252; `;`, `,`, tab or `|`.
+"""Flat CSV exports: UTF-8 (with or without BOM), Windows-1252 or Mac Roman; `;`, `,`, tab or `|`.
 
 The separator is the one that splits the first lines into a steady number of fields
 (a tab-separated file named .csv is read as such). A UTF-8 file with a few
 Windows-1252 bytes (one pasted "é") is read as UTF-8, those bytes as Windows-1252,
 with a MIXED_ENCODING warning at their line, instead of garbling the whole file.
+A file that is not UTF-8 is Windows-1252 unless its bytes read as French text in
+Mac Roman (a Mac's export: « É » is byte 0x83, « ƒ » in Windows-1252).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import re
 from collections import Counter
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from ..errors import InputError
@@ -31,6 +34,9 @@ SNIFF_CHARS = 256 * 1024
 SNIFF_RECORDS = 50
 VALID_UTF8_MULTIBYTE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
 MAX_ENCODING_FINDINGS = 50
+# Characters of French text outside ASCII: a single-byte file is read in the encoding
+# that gives the most of them (and the fewest others).
+FRENCH = frozenset("éèêëàâäçîïôöùûüÿÉÈÊËÀÂÄÇÎÏÔÖÙÛÜŸœŒæÆ«»‘’“”–—…€°\u00a0")
 
 
 def _cp1252_fallback(error: UnicodeDecodeError):
@@ -43,7 +49,8 @@ codecs.register_error("fasd-cp1252", _cp1252_fallback)
 
 
 def decode(data: bytes, name: str, bad_lines: list[int] | None = None) -> str:
-    """UTF-8 first (a BOM is dropped); Windows-1252 when the bytes are not UTF-8.
+    """UTF-8 first (a BOM is dropped); Windows-1252, or Mac Roman (`single_byte_encoding`),
+    when the bytes are not UTF-8.
 
     A file that is UTF-8 except for a few bytes keeps UTF-8; the lines of those bytes
     are appended to `bad_lines`.
@@ -62,7 +69,19 @@ def decode(data: bytes, name: str, bad_lines: list[int] | None = None) -> str:
             bad_lines.extend(_invalid_utf8_lines(data))
         body = data[3:] if data.startswith(codecs.BOM_UTF8) else data
         return body.decode("utf-8", errors="fasd-cp1252")
-    return data.decode("cp1252", errors="fasd-cp1252")
+    return data.decode(single_byte_encoding(data), errors="fasd-cp1252")
+
+
+def single_byte_encoding(data: bytes) -> str:
+    """'mac_roman' when the bytes read as French text better in Mac Roman than in
+    Windows-1252 (ties and files without accents: 'cp1252')."""
+    counts = np.bincount(np.frombuffer(data, dtype=np.uint8), minlength=256)
+    scores = dict.fromkeys(("cp1252", "mac_roman"), 0)
+    for byte in np.flatnonzero(counts[0x80:]) + 0x80:
+        for encoding in scores:
+            char = bytes([byte]).decode(encoding, errors="replace")
+            scores[encoding] += int(counts[byte]) if char in FRENCH else -int(counts[byte])
+    return "mac_roman" if scores["mac_roman"] > scores["cp1252"] else "cp1252"
 
 
 def _invalid_utf8_lines(data: bytes) -> list[int]:

@@ -33,6 +33,7 @@ class Bundle:
     paths: dict = field(default_factory=dict)
     publics: Counter = field(default_factory=Counter)  # (code, version, V12 code or "") -> count
     origins: dict = field(default_factory=dict)  # formation line -> its XML, when FASD leaves some out
+    as_written: bool = False  # a code FASD keeps but cannot write back (a modalité outside SOFI's list)
 
 
 class QNames(dict):
@@ -198,7 +199,7 @@ class ElementReader:
                 names.append(etree.QName(top).localname)
                 self.bundle.unused[where + "/".join(reversed(names))] += 1
         self.bundle.paths = self.paths
-        if self.bundle.unused and etree.QName(top).localname == "formation":
+        if (self.bundle.unused or self.bundle.as_written) and etree.QName(top).localname == "formation":
             self.bundle.origins[top.sourceline] = self.origin(top)
         return self.bundle
 

@@ -20,6 +20,7 @@ from collections import Counter
 
 from lxml import etree
 
+from ..enums import enumeration
 from ..lheo import ANNUAIRE, FASD
 from ..lheo.codes import (
     CONTACT_TYPES_BACK,
@@ -37,6 +38,16 @@ from .lheo_elements import Bundle, ElementReader, clean
 
 NUMBER = re.compile(r"\s*\d+(?:[.,]\d+)?\s*(?:€|EUR|euros?)?\s*", re.IGNORECASE)
 VALIDATION_BACK = {"0": "partielle", "1": "totale", VALIDATION_MIXTE: "totale"}
+
+
+def site_paths() -> dict[str, str]:
+    """Where a site's field is inside its element (responsable, formateur or lieu): the
+    coordinates' path is the same in all three; the SIRET and the name have another
+    element in each, so the report names them by their label."""
+    paths = read_paths("site")
+    for name in ("siret", "nom", "numero_activite"):
+        paths[name] = ENTITIES["site"].field(name).plain_label
+    return paths
 
 
 def _hash(*parts: str) -> str:
@@ -73,7 +84,8 @@ class FormationMapper(ElementReader):
             return None
 
     def publics(self, a) -> str:
-        """Public codes of an action in Formacode V12 (formacode.py); the others are noted."""
+        """Public codes of an action in Formacode V12 (formacode.py); a code of an older
+        version without a known V12 code is kept as written. Both are noted."""
         codes = []
         for el in self.kids(a, steps("dispositif", "publics", "formation/action")[0]):
             code = clean(el.text or "").strip()
@@ -83,9 +95,18 @@ class FormationMapper(ElementReader):
             v12 = public_v12(code, version)
             if version != "V12":
                 self.bundle.publics[(code, version, v12 or "")] += 1
-            if v12:
-                codes.append(v12)
+                self.bundle.as_written |= v12 is None
+            codes.append(v12 or code)
+        # a code outside the list of publics (a domain Formacode): the record leaves it out, lheo.xml keeps it
+        self.bundle.as_written |= any(enumeration("publics").match(c) is None for c in codes)
         return "; ".join(dict.fromkeys(codes))
+
+    def modalites(self, a, base: str) -> list[str]:
+        """SOFI's modalités pédagogiques of the Formacodes it knows; another Formacode is
+        kept as written (the profile says it is outside SOFI's list, lheo.xml keeps it)."""
+        codes = [c.strip() for c in self.field_texts(a, "session", "modalites_pedagogiques", base)]
+        self.bundle.as_written |= any(c not in MODALITES_PEDAGOGIQUES_BACK for c in codes)
+        return [MODALITES_PEDAGOGIQUES_BACK.get(c, c) for c in codes]
 
     # -- directory ---------------------------------------------------------------------
     def coordonnees(self, co, row: dict) -> None:
@@ -93,11 +114,12 @@ class FormationMapper(ElementReader):
         if co is None:
             return
         adresse = self.kid(co, "adresse")
-        nom = self.text(adresse, "denomination") or self.text(co, "nom")
+        lines = self.texts(adresse, "ligne")
+        free = self.texts(co, "ligne")  # free lines beside the address: the place's name (Onisep)
+        nom = self.text(adresse, "denomination") or self.text(co, "nom") or (" ".join(free) if lines else "")
         if not row.get("nom"):
-            row["nom"] = nom
-        lines = self.texts(adresse, "ligne") or self.texts(co, "ligne")
-        row["adresse"] = " ".join(t.strip() for t in lines)
+            row["nom"] = nom.strip()
+        row["adresse"] = " ".join(t.strip() for t in lines or free)
         for name in ("code_postal", "ville", "code_insee_commune"):
             row[name] = self.field_text(adresse, "site", name, "coordonnees/adresse")
         row["telephone"] = self.field_text(co, "site", "telephone", "coordonnees") or self.text(
@@ -115,10 +137,10 @@ class FormationMapper(ElementReader):
         )
         row.update(code_site=code, siret=siret, _line=el.sourceline)
         self.bundle.rows["site"].append(row)
-        if ("site", path) not in self.kinds:
-            self.kinds.add(("site", path))
-            for name in ENTITIES["site"].names:
-                self.note("site", name, path)
+        if "site" not in self.kinds:  # one path per field for the three elements; the line says which
+            self.kinds.add("site")
+            for name, where in site_paths().items():
+                self.note("site", name, where)
         return code
 
     def responsable(self, el) -> str:
@@ -177,8 +199,8 @@ class FormationMapper(ElementReader):
         self.bundle.rows["contact"].append(row)
         if "contact" not in self.kinds:
             self.kinds.add("contact")
-            for name in ENTITIES["contact"].names:
-                self.note("contact", name, f"{etree.QName(holder).localname}/coordonnees")
+            for name, where in read_paths("contact").items():
+                self.note("contact", name, where)
         return code
 
     # -- offers ------------------------------------------------------------------------
@@ -257,10 +279,7 @@ class FormationMapper(ElementReader):
         self.kid(a, "modalites-alternance")  # required by LHÉO, nothing in FASD
         rythme = self.field_text(a, "session", "rythmes", base)
         read = read_rythme(rythme)
-        modalites = [
-            MODALITES_PEDAGOGIQUES_BACK.get(c.strip(), c)
-            for c in self.field_texts(a, "session", "modalites_pedagogiques", base)
-        ]
+        modalites = self.modalites(a, base)
         shared = {
             "code_site_lieu": (self.lieu(lieux[0]) if lieux else context["code_site_responsable"]),
             "code_site_responsable": context["code_site_responsable"],
@@ -322,6 +341,8 @@ class FormationMapper(ElementReader):
                 row[name] = iso_date(
                     self.field_text(inscription, "session", name, f"{base}/periode-inscription/periode")
                 )
+            # a bound unknown (00000000): absent, the period to complete; lheo.xml keeps it as written
+            self.bundle.as_written |= bool(row["inscription_debut"]) != bool(row["inscription_fin"])
         adresse = self.kid(s, "adresse-inscription")
         if adresse is not None:  # the place of registration: the session's place in FASD
             for el in adresse.iter(etree.Element):

@@ -5,7 +5,10 @@ shared strings, one 1 GB cell, or one space in cell XFD1048576 (a 16 384 × 1 04
 range, allocated whole) exhaust memory before any of our code runs. This module reads
 the zip itself, inflating each XML part in bounded chunks without keeping it, and
 refuses (InputError, exit 2) a part that is too large, inflates too much, lies about
-its size, or holds a text run over the cell limit; it also measures each sheet
+its size, or holds a text run over the cell limit; a zip damaged on the way (cut
+short, bytes missing, a central directory that does not match the members, a wrong
+checksum) is refused the same way, in one French line, before calamine meets it.
+It also measures each sheet
 (last row, rows present, columns) so the reader can choose a sparse path for a sheet
 whose used range is far larger than its content or than the cell limit
 (readers/sparse.py, which counts the cells it keeps against that limit). Counting is
@@ -24,6 +27,7 @@ from pathlib import Path
 from ..errors import InputError
 from ..text import column_letter
 from . import limits as limits_module
+from .unreadable import FORMATS, RESAVE
 
 CHUNK = 1 << 20
 LOCAL_HEADER = struct.Struct("<4sHHHHHIIIHH")
@@ -89,29 +93,46 @@ def inspect(path: Path) -> list[SheetShape]:
     except (zipfile.BadZipFile, OSError, ValueError):
         _check_unzipped(path, limits)
         return []  # not a zip (.xls, a broken file): the reader reports it
+    try:
+        with archive, open(path, "rb") as raw:
+            return _inspect(path, archive, raw, limits)
+    except (OSError, EOFError, struct.error, zipfile.BadZipFile, ValueError):
+        # a member pointing before the file's start or past its end: bytes missing
+        raise _damaged(name, "contenu décalé ou manquant") from None
+
+
+def _damaged(name: str, what: str) -> InputError:
+    """The one line for a zip damaged on the way: whatever the fault, exit code 2."""
+    expected = FORMATS.get(Path(name).suffix.lower(), "classeur")
+    return InputError(f"{name} : {expected} endommagé ({what}) ; {RESAVE}, ou demandez à nouveau le fichier.")
+
+
+def _inspect(path: Path, archive: zipfile.ZipFile, raw, limits) -> list[SheetShape]:
+    name = path.name
     shapes = []
-    with archive, open(path, "rb") as raw:
-        infos = archive.infolist()
-        for info in infos:
-            _check_declared(name, info, limits)
-        shared = 0
-        for info in infos:
-            if info.filename.endswith(".bin") and info.file_size:
-                _scan_binary(name, raw, info, limits)  # .xlsb parts: sizes only, no XML to count
-                continue
-            if not info.filename.endswith((".xml", ".rels")) or info.file_size == 0:
-                continue
-            shape = SheetShape(info.filename) if "worksheets/" in info.filename else None
-            counted = _scan(name, raw, info, limits, shape)
-            if info.filename.endswith("sharedStrings.xml"):
-                shared = counted
-            if shape is not None:
-                shapes.append(shape)
-        if shared > limits.shared_strings:
-            raise InputError(
-                f"{name} : {shared} chaînes partagées dans le classeur, plus que la limite de "
-                f"{limits.shared_strings} ; {limits_module.hint('shared_strings')}."
-            )
+    infos = archive.infolist()
+    size = path.stat().st_size
+    for info in infos:
+        _check_local_header(name, raw, info, size)
+        _check_declared(name, info, limits)
+    shared = 0
+    for info in infos:
+        if info.filename.endswith(".bin") and info.file_size:
+            _scan_binary(name, raw, info, limits)  # .xlsb parts: sizes only, no XML to count
+            continue
+        if not info.filename.endswith((".xml", ".rels")) or info.file_size == 0:
+            continue
+        shape = SheetShape(info.filename) if "worksheets/" in info.filename else None
+        counted = _scan(name, raw, info, limits, shape)
+        if info.filename.endswith("sharedStrings.xml"):
+            shared = counted
+        if shape is not None:
+            shapes.append(shape)
+    if shared > limits.shared_strings:
+        raise InputError(
+            f"{name} : {shared} chaînes partagées dans le classeur, plus que la limite de "
+            f"{limits.shared_strings} ; {limits_module.hint('shared_strings')}."
+        )
     return shapes
 
 
@@ -119,7 +140,7 @@ def _check_declared(name: str, info: zipfile.ZipInfo, limits) -> None:
     """Refusals that need no inflating: the sizes the zip directory declares."""
     if info.flag_bits & 0x1:
         raise InputError(f"{name} : classeur chiffré (protégé par mot de passe) ; enregistrez-le sans mot de passe.")
-    if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+    if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):  # its local header agrees
         raise InputError(
             f"{name} : compression inattendue dans {info.filename} ; "
             "réenregistrez le classeur depuis Excel ou LibreOffice."
@@ -132,6 +153,21 @@ def _check_declared(name: str, info: zipfile.ZipInfo, limits) -> None:
         )
     if info.file_size > limits_module.RATIO_FLOOR and info.file_size > limits.ratio * max(info.compress_size, 1):
         _bomb(name, info.filename, info.file_size, info.compress_size, limits)
+
+
+def _check_local_header(name: str, raw, info: zipfile.ZipInfo, size: int) -> None:
+    """The central directory says where each member starts: its local header must be
+    there, name the same member, and its data fit in the file."""
+    if not 0 <= info.header_offset <= size - LOCAL_HEADER.size:
+        raise _damaged(name, f"{info.filename} introuvable à l'endroit annoncé")
+    raw.seek(info.header_offset)
+    fields = LOCAL_HEADER.unpack(raw.read(LOCAL_HEADER.size))
+    local_name = raw.read(fields[9])
+    central_name = info.orig_filename.encode("utf-8" if info.flag_bits & 0x800 else "cp437", "replace")
+    if fields[0] != b"PK\x03\x04" or local_name != central_name:
+        raise _damaged(name, "répertoire du zip incohérent avec son contenu")
+    if info.header_offset + LOCAL_HEADER.size + fields[9] + fields[10] + info.compress_size > size:
+        raise _damaged(name, f"{info.filename} coupé")
 
 
 def _check_unzipped(path: Path, limits) -> None:
@@ -149,10 +185,20 @@ def _check_unzipped(path: Path, limits) -> None:
 
 def _scan_binary(name: str, raw, info, limits) -> None:
     """Inflate one binary part (.xlsb) in chunks: it must not lie about its size nor inflate too much."""
-    size = 0
+    size = crc = 0
     for chunk in _inflated(raw, info, name):
         size += len(chunk)
+        crc = zlib.crc32(chunk, crc)
         _check_growth(name, info, size, limits)
+    _check_whole(name, info, size, crc)
+
+
+def _check_whole(name: str, info, size: int, crc: int) -> None:
+    """A member inflated to its end: the size and checksum its directory entry declares."""
+    if size != info.file_size or crc != info.CRC:
+        raise _damaged(
+            name, f"{info.filename} : {'incomplet' if size < info.file_size else 'somme de contrôle fausse'}"
+        )
 
 
 def _check_growth(name: str, info, size: int, limits) -> None:
@@ -178,7 +224,7 @@ def _member_data(raw, info: zipfile.ZipInfo, name: str):
     raw.seek(info.header_offset)
     header = raw.read(LOCAL_HEADER.size)
     if len(header) < LOCAL_HEADER.size or header[:4] != b"PK\x03\x04":
-        raise InputError(f"{name} : classeur endommagé (en-tête zip de {info.filename} illisible).")
+        raise _damaged(name, f"en-tête zip de {info.filename} illisible")
     fields = LOCAL_HEADER.unpack(header)
     raw.seek(fields[9] + fields[10], 1)
     left = info.compress_size
@@ -209,7 +255,7 @@ def _inflated(raw, info, name):
                 break
             yield out
     except zlib.error:
-        raise InputError(f"{name} : classeur endommagé ({info.filename} ne se décompresse pas).") from None
+        raise _damaged(name, f"{info.filename} ne se décompresse pas") from None
 
 
 def _beyond(column: int) -> re.Pattern:
@@ -251,8 +297,10 @@ def _scan(name: str, raw, info, limits, shape: SheetShape | None) -> int:
     declared_shared = items = 0
     first = True
     long_run = re.compile(rb"[^<]{%d}" % (limits.text_bytes + 1)) if limits.text_bytes < CHUNK else None
+    crc = 0
     for chunk in _inflated(raw, info, name):
         size += len(chunk)
+        crc = zlib.crc32(chunk, crc)
         _check_growth(name, info, size, limits)
         last_lt = chunk.rfind(b"<")
         if last_lt < 0:
@@ -291,4 +339,5 @@ def _scan(name: str, raw, info, limits, shape: SheetShape | None) -> int:
         elif info.filename.endswith("sharedStrings.xml"):
             items += chunk.count(b"<si>") + chunk.count(b"<si ")
         tail = buf[-512:]
+    _check_whole(name, info, size, crc)
     return max(declared_shared, items)

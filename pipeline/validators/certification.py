@@ -114,7 +114,8 @@ class Resolver:
         self.t = self.table.typed
         self.findings = findings
         self.reference = reference
-        self.flagged = flagged_cells(findings.frame())
+        frame = findings.frame()
+        self.flagged = flagged_cells(frame[frame["severity"] != "info"])  # a fixed code (VALUE_FIXED) is resolved
         self.ends: dict = {}  # formation index -> end of registration (sessions after it are rejected)
         # cells read as plain dicts and fills collected, then written once per column:
         # per-cell pandas access costs more than the resolution itself
@@ -322,8 +323,17 @@ class Resolver:
                 self.check_blocs(idx, cert)
             self.check_title(idx, cert)
             self.fill(idx, cert, agree)
+            self.check_type(idx, cert)
         self.write_fills()
         self.check_sessions()
+
+    def check_type(self, idx, cert: Certification) -> None:
+        """« Type de certification * » (seed): the reference's, else the cell; REQUIRED when
+        neither gives it. (A code the reference does not know is already its own error.)"""
+        if cert.type_certification or self.is_flagged(idx, "type_certification"):
+            return
+        if not _text(self.table.raw.at[idx, "type_certification"]):
+            self.add(idx, "REQUIRED", "type_certification")
 
 
 def resolve_certifications(

@@ -285,14 +285,48 @@ def duration_exceeds_period(sessions: Table, ctx: Context) -> Hits:
     )
 
 
+@rule("OUT_OF_RANGE", "session", "duree_centre_h")
+def no_duration(sessions: Table, ctx: Context) -> Hits:
+    """0 h in centre needs hours in company: the seed sets no minimum on « Durée en centre »
+    (an offer all in company, or AFEST), but a session of no duration at all is none."""
+    t = sessions.typed
+    centre = pd.to_numeric(t["duree_centre_h"], errors="coerce")
+    company = pd.to_numeric(t["duree_entreprise_h"], errors="coerce").fillna(0)
+    return Hits(
+        (centre == 0) & (company <= 0),
+        lambda idx: {
+            "bound": "nul alors que la durée en entreprise est vide ou nulle",
+            "expected": "d'heures en centre, ou une durée en entreprise",
+        },
+    )
+
+
 @rule("SESSION_ENDED", "session", "date_fin")
 def session_ended(sessions: Table, ctx: Context) -> Hits:
-    """The session's end date is already past on the run date."""
+    """The session's end date is already past on the run date. lheo.xml leaves it out,
+    unless its formation is written back as its producer's flow had it (Table.origins)."""
     t = sessions.typed
-    return Hits(
-        t["date_fin"] < pd.Timestamp(ctx.today),
-        lambda idx: {"value": t.at[idx, "date_fin"].strftime("%d/%m/%Y"), "today": ctx.today.strftime("%d/%m/%Y")},
-    )
+    ended = t["date_fin"] < pd.Timestamp(ctx.today)
+    formations = ctx.tables["formation"]
+    as_written: set = set()
+    if formations.origins and ended.any():
+        f_idx = session_formations(ctx.tables)[ended].dropna().astype(int)
+        where = formations.raw.loc[f_idx.to_numpy(), ["_source", "_line"]]
+        kept = [(source, line) in formations.origins for source, line in where.itertuples(index=False)]
+        as_written = set(f_idx.index[kept])
+
+    def params(idx) -> dict:
+        return {
+            "value": t.at[idx, "date_fin"].strftime("%d/%m/%Y"),
+            "today": ctx.today.strftime("%d/%m/%Y"),
+            "published": (
+                "reste dans lheo.xml, où son flux d'origine est réécrit tel quel"
+                if idx in as_written
+                else "n'est pas publiée comme offre ouverte (lheo.xml)"
+            ),
+        }
+
+    return Hits(ended, params)
 
 
 def run_cross_checks(tables: Tables, findings: Findings, today: dt.date) -> None:

@@ -2,7 +2,9 @@
 
 DISPOSITIF_PUBLICS: each public of a dispositif must be one its list entry admits
 (a Programme Région offer is for jobseekers, not for « salarié »). An entry with no
-publics admits every public.
+publics admits every public. REQUIRED: a dispositif has at least one public (seed:
+« associés à un ou plusieurs publics »); a bad one is left out of the list like a bad
+optional value, so the rule looks at the publics that remain.
 """
 
 from __future__ import annotations
@@ -10,7 +12,14 @@ from __future__ import annotations
 from ..dispositifs import current
 from ..enums import Enumeration, enumeration
 from ..findings import Findings
-from .registry import Context, check
+from ..tables import Table
+from .registry import Context, Hits, check, rule
+
+
+@rule("REQUIRED", "dispositif", "publics")
+def publics_required(table: Table, ctx: Context) -> Hits:
+    """No public left: SOFI's dispositif is « associé à un ou plusieurs publics »."""
+    return Hits(~table.typed["publics"].map(lambda v: isinstance(v, list) and len(v) > 0))
 
 
 def _public_label(publics: Enumeration, code: str) -> str:

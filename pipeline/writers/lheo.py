@@ -27,6 +27,7 @@ from ..lheo import (
     FASD,
     NS_23,
     ORIGIN_REF,
+    PLACEHOLDER_END,
     PLACEHOLDER_NDA,
     PLACEHOLDER_POSTCODE,
     PLACEHOLDER_SIRET,
@@ -451,7 +452,7 @@ def session_xml(out: XmlOut, depth: int, s: dict, lieu_site: dict, directory: Di
     d1, d2 = depth + 1, depth + 2
     periode = out.open(d1, "periode")
     out.leaf(d2, "debut", lheo_date(s["date_debut"]) if s.get("date_debut") else "00000000")
-    out.leaf(d2, "fin", lheo_date(s["date_fin"]) if s.get("date_fin") else "99999999")
+    out.leaf(d2, "fin", lheo_date(s["date_fin"]) if s.get("date_fin") else PLACEHOLDER_END)
     out.close(d1, "periode", periode)
     directory.block(
         out, d1, ("inscription", s.get("code_site_lieu")), lambda o, d: inscription_element(o, d, lieu_site)
