@@ -41,6 +41,7 @@ from typing import Iterator
 
 import pandas as pd
 
+from .causes import counts as cause_counts
 from .dates import MONTH_FIRST, column_proof
 from .errors import InputError
 from .findings import Findings
@@ -652,6 +653,7 @@ class StreamResult(Result):
                 "total": len(f),
                 "by_severity": {s: int((f["severity"] == s).sum()) for s in ("error", "warning", "info")},
                 "by_code": {str(k): int(v) for k, v in f["code"].value_counts().sort_index().items()},
+                **cause_counts(f),
             },
             **catalogue,
         }
