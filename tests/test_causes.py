@@ -93,3 +93,28 @@ def test_a_clean_check_says_it_can_be_sent(tmp_path):
     result = invoke("check", path, "--out", tmp_path / "rapport", "--today", "2026-03-01")
     assert result.exit_code == 0, result.output
     assert result.output.strip().splitlines()[-1].startswith("Aucune erreur : le fichier peut être envoyé")
+
+
+def test_rapport_sheet_has_one_line_per_cause_its_cascades_folded_below(tmp_path):
+    import openpyxl
+
+    from pipeline.writers.report_xlsx import write_report_xlsx
+
+    offer = valid_offer()
+    offer["formation"][0]["objectif_general"] = "n'importe quoi"
+    result = run_offer(tmp_path, offer)
+    write_report_xlsx(result, tmp_path / "report.xlsx")
+    ws = openpyxl.load_workbook(tmp_path / "report.xlsx")["Rapport"]
+    rows = [[c.value for c in r] for r in ws.iter_rows()]
+    constats = next(r for r in rows if r[0] == "Constats")
+    assert constats[1] == "1 erreur à corriger — 3 lignes rejetées en conséquence — 0 avertissement à vérifier"
+    start = next(i for i, r in enumerate(rows) if r[:2] == ["Feuille", "Cellule"])
+    table = rows[start + 1 :]
+    assert [r[3] for r in table] == ["Valeur hors liste", "Rejet en conséquence"] + ["Rejet en cascade"] * 3
+    assert table[1][7] == "La formation « F1 » entraîne le rejet de 1 action, 1 session, 1 dispositif."
+    assert table[1][:2] == table[0][:2]  # the cause line links to the cause's cell
+    folded = [
+        (ws.row_dimensions[start + 1 + k + 1].outline_level, ws.row_dimensions[start + 1 + k + 1].hidden)
+        for k in range(5)
+    ]
+    assert folded == [(0, False), (0, False), (1, True), (1, True), (1, True)]

@@ -8,6 +8,7 @@ import math
 import openpyxl
 
 from factory import SAMPLES, TODAY
+from pipeline.causes import consequences
 from pipeline.run import run
 from pipeline.writers.report_xlsx import write_report_xlsx
 
@@ -41,7 +42,8 @@ def test_every_finding_row_is_tall_enough_for_its_wrapped_texts(tmp_path):
             assert height >= DEFAULT_HEIGHT * lines, (r, name, text)
         if height > DEFAULT_HEIGHT:
             tall += 1
-    assert len(rows) - start - 1 == len(result.findings)
+    # every finding, plus one line per cause above the rows it rejects in consequence
+    assert len(rows) - start - 1 == len(result.findings) + len(consequences(result.findings))
     assert tall >= 10  # the flawed sample has many messages longer than one line
 
 
@@ -55,7 +57,7 @@ def test_short_rows_keep_the_default_height(tmp_path):
 def test_how_to_fix_text_is_merged_across_the_columns_and_wrapped(tmp_path):
     _, ws = rapport(tmp_path)
     row = next(c.row for c in ws["A"] if c.value == "Corriger")
-    assert f"B{row}:J{row}" in {str(m) for m in ws.merged_cells.ranges}
+    assert f"B{row}:K{row}" in {str(m) for m in ws.merged_cells.ranges}
     assert ws.cell(row, 2).alignment.wrap_text
     assert ws.row_dimensions[row].height >= 2 * DEFAULT_HEIGHT
 
