@@ -106,7 +106,7 @@ def decide(tables: dict[str, Table], findings: Findings) -> dict[str, pd.Series]
         for idx in table.typed.index[bad]:
             accepted_word = "acceptée" if child.feminine else "accepté"
             first_child = children.get(key.at[idx])
-            cause = None if first_child is None else roots.of(child.name, first_child)
+            cause: tuple[str, str] | None = None if first_child is None else roots.of(child.name, first_child)
             if cause is not None:
                 roots.known[entity][idx] = cause
             findings.add(

@@ -290,9 +290,8 @@ def _finding_entries(located: list[dict], top, link_style, wrap, severity_style)
         what = record_label(*cause)
         message = f"{what[0].upper()}{what[1:]} {consequence_text(consequences(cascade)[cause])}."
         n = len(cascade)
-        suggestion = (
-            f"Corrigez d'abord les erreurs de {what} (plus haut) : "
-            + ("cette ligne sera alors acceptée." if n == 1 else f"ces {n} lignes seront alors acceptées.")
+        suggestion = f"Corrigez d'abord les erreurs de {what} (plus haut) : " + (
+            "cette ligne sera alors acceptée." if n == 1 else f"ces {n} lignes seront alors acceptées."
         )
         codes = ", ".join(sorted({f["code"] for f in cascade}, key=lambda c: c != "PARENT_REJECTED"))
         cells = [
@@ -426,14 +425,29 @@ def _rows_to_write(result, out: OutSheet, template_sources: set[str]) -> int:
     return _last_row(out)
 
 
+STATUS_WIDTH = 50
+
+
+def _freeze(out: OutSheet, first_body_row: int) -> str:
+    """Header rows and the columns up to Statut stay in view (the key and its verdict)."""
+    return f"{get_column_letter(out.status_col + 1)}{first_body_row}" if out.status_col <= 6 else f"A{first_body_row}"
+
+
+def _print_setup(ws) -> None:
+    """Printed or exported to PDF: landscape, every column on the page width (set before the first row)."""
+    ws.page_setup.orientation = "landscape"
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+
+
 def _write_original(ws, data: SheetData, out: OutSheet, progress=None) -> None:
     rows = out.grid or []
     for j, width in enumerate(_widths(rows), out.first_col + 1):
-        ws.column_dimensions[get_column_letter(j)].width = width
-    ws.column_dimensions[get_column_letter(out.status_col)].width = 34
+        ws.column_dimensions[get_column_letter(out.out_col(j))].width = width
+    ws.column_dimensions[get_column_letter(out.status_col)].width = STATUS_WIDTH
     if out.header_row >= 1:
-        ws.freeze_panes = f"B{out.header_row + 1}"
-    ws.page_setup.orientation = "landscape"
+        ws.freeze_panes = _freeze(out, out.header_row + 1)
+    _print_setup(ws)
     header_style = data.styles.id(HEADER_FILL, BOLD)
     last = _last_row(out)
     pad = [None] * out.first_col
@@ -441,7 +455,10 @@ def _write_original(ws, data: SheetData, out: OutSheet, progress=None) -> None:
     for r in range(1, last + 1):
         k = r - out.first_row
         values = pad + list(rows[k]) if 0 <= k < len(rows) else []
-        if out.status_col <= len(values):  # an old Statut column: replaced, not kept
+        if out.inserted:
+            if out.status_col <= len(values):
+                values.insert(out.status_col - 1, None)
+        elif out.status_col <= len(values):  # an old Statut column: replaced, not kept
             values[out.status_col - 1] = None
         _data_row(ws, data, out, r, values, header_style, noted.get(r))
         if progress is not None:
@@ -453,15 +470,18 @@ def _write_template_layout(
 ) -> None:
     spec = ENTITIES[out.entity]
     for j, f in enumerate(spec.fields, 1):
-        ws.column_dimensions[get_column_letter(j)].width = min(max(len(f.label) + 4, 12), 34)
-    ws.column_dimensions[get_column_letter(out.status_col)].width = 34
-    ws.freeze_panes = "B2"
-    ws.page_setup.orientation = "landscape"
+        ws.column_dimensions[get_column_letter(out.out_col(j))].width = min(max(len(f.label) + 4, 12), 34)
+    ws.column_dimensions[get_column_letter(out.status_col)].width = STATUS_WIDTH
+    ws.freeze_panes = _freeze(out, 2)
+    _print_setup(ws)
     header_style = data.styles.id(HEADER_FILL, BOLD)
     noted = out.noted_columns()
-    _data_row(ws, data, out, 1, [f.label for f in spec.fields], header_style)
+    at = out.status_col - 1
+    labels: list[str | None] = [f.label for f in spec.fields]
+    _data_row(ws, data, out, 1, labels[:at] + [None] + labels[at:], header_style)
     mine = raw[raw["_source"].isin(template_sources)]
     columns = [_cell_texts(mine[name]) for name in spec.names]
+    columns.insert(at, [""] * len(mine))
     for k, row in enumerate(zip(*columns)):
         _data_row(ws, data, out, k + 2, list(row), header_style, noted.get(k + 2))
         if progress is not None:
