@@ -106,9 +106,9 @@ def decide(tables: dict[str, Table], findings: Findings) -> dict[str, pd.Series]
         for idx in table.typed.index[bad]:
             accepted_word = "acceptée" if child.feminine else "accepté"
             first_child = children.get(key.at[idx])
-            cause: tuple[str, str] | None = None if first_child is None else roots.of(child.name, first_child)
-            if cause is not None:
-                roots.known[entity][idx] = cause
+            upward = None if first_child is None else roots.of(child.name, first_child)
+            if upward is not None:
+                roots.known[entity][idx] = upward
             findings.add(
                 table,
                 idx,
@@ -116,7 +116,7 @@ def decide(tables: dict[str, Table], findings: Findings) -> dict[str, pd.Series]
                 None,
                 none_accepted=f"{child.none_such} {accepted_word}",
                 child_sheet=child.sheet,
-                cause=cause,
+                cause=upward,
             )
         accepted[entity] = accepted[entity] & ~bad
     return accepted
