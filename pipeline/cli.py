@@ -383,7 +383,7 @@ def run_options(command):
 def import_command(
     inputs, out, annuaire, reference, today, profil, quiet, verbose, dispositifs, colonnes, defauts, strict, **options
 ):
-    """Importe INPUTS et écrit les offres acceptées et le rapport dans --out."""
+    """Importe les FICHIERS… et écrit les offres acceptées et le rapport dans --out."""
     limits = {name: options.pop(name) for name in LIMIT_NAMES}
     execute(
         inputs,
@@ -432,7 +432,7 @@ def check_command(
     organisme,
     **limits,
 ):
-    """Contrôle INPUTS sans produire d'offres : à lancer avant l'envoi."""
+    """Contrôle les FICHIERS… sans produire d'offres : à lancer avant l'envoi."""
     execute(
         inputs,
         out,
