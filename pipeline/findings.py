@@ -264,7 +264,8 @@ class Findings:
 
     def frame(self) -> pd.DataFrame:
         frame = pd.DataFrame(self._rows, columns=COLUMNS + ["_index"] + CAUSE_COLUMNS)
-        frame[CAUSE_COLUMNS] = frame[CAUSE_COLUMNS].fillna("")
+        for col in CAUSE_COLUMNS:  # text, empty on causes (a column of no cascade is read as float)
+            frame[col] = frame[col].astype(object).where(frame[col].notna(), "")
         for col in ("row", "line"):
             frame[col] = frame[col].astype("Int64")
         return frame

@@ -164,6 +164,8 @@ class Stream:
         self.lheo = path.suffix.lower() in LHEO_SUFFIXES
         self.header: Header  # set by _head, before any chunk
         self.decoding = Decoding()
+        self._estimate: int | None = None  # the read stage's total, from the file's size
+        self._text_done = 0  # characters of the rows checked so far
         self.directory_accepted: dict[str, pd.Series] = {}
 
     # -- directory ------------------------------------------------------------------------
@@ -348,6 +350,7 @@ class Stream:
             self._extra_cells(body, first_number, extra)
             self.input_rows.extend(extra._rows)
             self._more_samples(body)
+            self._text_done += text_size(body)
             frame = body_frame(body, header, range(first_number, first_number + len(body)))
             del body
             offers = split_flat(frame, header.columns, source=header.source, sheet=header.sheet, findings=findings)
@@ -404,6 +407,7 @@ class Stream:
                 sum(len(offers[e]) for e in OFFER_ENTITIES),
                 detail=f"{self.path.name}, lot {self.chunks} (contrôle et écriture par lots)",
             )
+            self._estimate_total()
         if self.with_offers:
             result = Result([str(self.path)], tables, accepted, pd.DataFrame(), self.today, incomplete=incomplete)
             from .records import offer_records
@@ -411,6 +415,25 @@ class Stream:
             yield from offer_records(result)
         if self.clock:
             self.clock.lap("write_records+lheo.xml")
+
+    def _estimate_total(self) -> None:
+        """The read stage's total from the file's size: records so far × size / the size of
+        the rows they came from (a CSV; a LHÉO flow is read whole before it is checked).
+
+        The rows' size is counted in characters, which a file's bytes never undercount
+        (accents take two bytes, quotes are not in the cells): the estimate errs high and,
+        kept only when lower than the last one, the bar moves only forward."""
+        if self.lheo or not self._text_done:
+            return
+        try:
+            size = self.path.stat().st_size
+        except OSError:
+            return
+        done = self.steps.done
+        estimate = max(done, round(done * size / self._text_done))
+        if self._estimate is None or estimate < self._estimate:
+            self._estimate = estimate
+            self.steps.total(estimate)
 
     def _extra_cells(self, body: list[list[str]], first_number: int, findings: Findings) -> None:
         """EXTRA_CELLS as readers/csv.py reports them (its header row found without --colonnes)."""
@@ -600,6 +623,16 @@ def stream_run(
         known_used = set(stream.used)
         spool.remove()
     raise AssertionError("a stream with the organisation known cannot change its answer")
+
+
+def text_size(rows: list[list[str]], sample: int = 200) -> int:
+    """Characters of `rows` as a CSV line holds them (cells and separators), from a sample."""
+    if not rows:
+        return 0
+    step = max(1, len(rows) // sample)
+    picked = rows[::step]
+    chars = sum(sum(map(len, row)) + len(row) for row in picked)
+    return round(chars * len(rows) / len(picked))
 
 
 @dataclass

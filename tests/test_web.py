@@ -178,6 +178,20 @@ def test_progress_view_counts_stages():
     assert progress_view({"status": "queued", "stages": {}})["percent"] == 0
 
 
+def test_progress_never_moves_back_when_a_total_grows(tmp_path):
+    from pipeline.progress import Step
+    from pipeline.web.worker import Progress as WorkerProgress
+
+    progress = WorkerProgress(tmp_path)
+    progress(Step("read", 10, 10, finished=True))
+    progress(Step("report", 90, 100))
+    before = progress_view(read_json(tmp_path / "state.json"))["percent"]
+    progress(Step("report", 91, 400))  # report.xlsx's rows added to the total
+    after = progress_view(read_json(tmp_path / "state.json"))["percent"]
+    assert before == int(WEIGHTS["read"] + WEIGHTS["report"] * 0.9)
+    assert after == before
+
+
 def test_worker_progress_keeps_the_last_step_of_each_stage(tmp_path):
     from pipeline.progress import Progress as CoreProgress
 

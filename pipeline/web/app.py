@@ -48,7 +48,7 @@ from .sniff import WORKBOOK_KINDS, NotAnOffer, sniff
 from ..progress import LABELS, STAGES, UNITS
 from ..model import SHEETS
 from ..rules import ERROR, INFO, WARNING
-from .worker import WEIGHTS, process_job
+from .worker import percent_of, process_job
 
 log = logging.getLogger("fasd.web")
 HERE = Path(__file__).parent
@@ -509,17 +509,15 @@ def _save(folder: Path, uploads: list[UploadFile], names: list[str]) -> None:
 def progress_view(state: dict) -> dict:
     """The state for people: each stage with its count, and a percentage for the bar."""
     seen = state.get("stages") or {}
-    percent, stages = 0.0, []
+    # never below what an earlier poll showed (the worker keeps the highest in the state)
+    percent, stages = max(percent_of(seen), float(state.get("percent") or 0)), []
     for key in STAGES:
         step = seen.get(key)
-        weight = WEIGHTS[key]
         if step is None:
             status, text = "todo", ""
         else:
             done, total = step.get("done") or 0, step.get("total")
             status = "done" if step.get("finished") else "current"
-            share = 1.0 if status == "done" else (min(done / total, 1.0) if total else 0.0)
-            percent += weight * share
             count = f"{done:,}".replace(",", "\u202f")
             text = f"{count} / {total:,} {UNITS[key]}".replace(",", "\u202f") if total else f"{count} {UNITS[key]}"
             if step.get("detail") and status == "current":
