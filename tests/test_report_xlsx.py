@@ -129,7 +129,9 @@ def test_status_column_per_row(planted):
     dispositifs, sessions = wb["Dispositifs"], wb["Sessions"]
     # next to the key, both frozen (a dispositif's key is its session's)
     assert dispositifs["C1"].value == "Statut" and dispositifs.freeze_panes == "D2"
-    assert dispositifs["C2"].value.startswith("rejeté : Champ obligatoire vide — La colonne « Nb places dispositif »")
+    assert dispositifs["C2"].value == (
+        "rejeté : Champ obligatoire vide — « Nb places dispositif » est obligatoire : la cellule est vide."
+    )
     assert dispositifs["C3"].value.startswith("rejeté : Valeur mal formée — « Nb places dispositif » : « dix »")
     assert sessions["B1"].value == "Statut" and sessions.freeze_panes == "C2"
     assert sessions["B2"].value == "rejeté en conséquence : La session « S1 » n'a aucun dispositif accepté."
