@@ -48,6 +48,7 @@ from .sniff import WORKBOOK_KINDS, NotAnOffer, sniff
 from ..progress import LABELS, STAGES, UNITS
 from ..model import SHEETS
 from ..rules import ERROR, INFO, WARNING
+from ..causes import headline
 from .worker import percent_of, process_job
 
 log = logging.getLogger("fasd.web")
@@ -540,6 +541,14 @@ def result_context(request: Request, folder: Path, run: results.Run) -> dict:
     filters = {k: q.get(k, "") for k in ("code", "entity", "sheet", "severity")}
     sort, descending = q.get("tri", ""), q.get("ordre") == "desc"
     chosen = results.select(run.findings, **filters, sort=sort, descending=descending)
+    # The default view lists the findings to fix; their cascades follow, one line per cause
+    # (expandable). Filtered or sorted, every finding is a row of the table, as chosen.
+    grouped = not sort and not any(filters.values())
+    groups = []
+    if grouped:
+        cascades = [f for f in chosen if f.get("cause_entity")]
+        chosen = [f for f in chosen if not f.get("cause_entity")]
+        groups = results.cascade_groups(cascades, run.findings)
     pages = max(1, -(-len(chosen) // results.PAGE_SIZE))
     try:
         page = min(max(1, int(q.get("page", "1"))), pages)
@@ -571,7 +580,9 @@ def result_context(request: Request, folder: Path, run: results.Run) -> dict:
         "sort": sort,
         "descending": descending,
         "findings": chosen[start : start + results.PAGE_SIZE],
-        "total_shown": len(chosen),
+        "total_shown": len(chosen) + sum(g["count"] for g in groups),
+        "cascade_groups": groups if page == pages else [],  # after the last page of causes
+        "headline": headline(summary["findings"]),
         "page": page,
         "pages": pages,
         "link": link,
