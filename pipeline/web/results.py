@@ -109,7 +109,7 @@ def cascade_groups(cascades: list[dict], findings: list[dict], limit: int = 200)
         if not f.get("cause_entity") and f["severity"] == ERROR:
             first.setdefault((f.get("entity") or "", f.get("key") or ""), f)
     counts = consequences(cascades)
-    groups = []
+    groups: list[dict] = []
     for cause, rows in by_cause.items():
         what = record_label(*cause)
         head = first.get(cause)
@@ -123,7 +123,7 @@ def cascade_groups(cascades: list[dict], findings: list[dict], limit: int = 200)
                 "order": head["_order"] if head else len(findings),
             }
         )
-    groups.sort(key=lambda g: g["order"])
+    groups.sort(key=lambda g: int(g["order"]))
     return groups[:limit]
 
 
