@@ -532,3 +532,22 @@ def test_mapping_must_be_a_csv(client):
     with open(CLEAN, "rb") as offer, open(CLEAN, "rb") as wrong:
         response = post(client, {"fichiers": ("o.xlsx", offer), "colonnes": ("map.xlsx", wrong)})
     assert response.status_code == 422 and "doit être un fichier CSV" in html.unescape(response.text)
+
+
+def test_uvicorns_start_and_stop_lines_are_french_and_still_uvicorns():
+    import logging
+
+    import uvicorn
+
+    from pipeline.web.server_log import FRENCH, French
+
+    sources = "".join(p.read_text(encoding="utf-8") for p in Path(uvicorn.__file__).parent.rglob("*.py"))
+    for english in FRENCH:
+        # each template is written in uvicorn's code; « running on » as an f-string around addr_format
+        if english.startswith("Uvicorn running on "):
+            address = english.split(" ")[3]
+            assert f'"{address}"' in sources and "Uvicorn running on {addr_format} (Press CTRL+C to quit)" in sources
+        else:
+            assert english in sources, english
+    record = logging.LogRecord("uvicorn.error", logging.INFO, "", 0, "Started server process [%d]", (42,), None)
+    assert French().filter(record) and record.getMessage() == "serveur démarré (processus 42)"
