@@ -49,6 +49,7 @@ from .model import ENTITIES, OFFER_ENTITIES
 from .normalise import normalise_table, stripped_text
 from .placeholders import is_placeholder
 from .profiles import apply_profile
+from .readers import CSV_SUFFIXES, XML_SUFFIXES as LHEO_SUFFIXES
 from .readers.flat import split_flat
 from .run import Result
 from .readers.grid import Header, body_frame, find_header_row, read_header
@@ -62,8 +63,6 @@ from .validators.cross import run_cross_checks
 from .validators.fields import flagged_cells, validate_fields
 from .validators.organisation import check_organisation
 
-CSV_SUFFIXES = {".csv", ".txt"}  # readers/__init__.py
-LHEO_SUFFIXES = {".xml", ".lheo"}
 CHUNK_ROWS = 20_000  # rows of a chunk, at least (cut at the next formation)
 HEAD_ROWS = 1_000  # rows read before the header is decided (content decisions, samples)
 STREAM_MIN_BYTES = 32 * 1024 * 1024  # `stream=None`: a CSV this large is streamed

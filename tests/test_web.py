@@ -66,10 +66,10 @@ def _zip(names: list[str]) -> bytes:
 @pytest.mark.parametrize(
     "content, words",
     [
-        (PNG, "ni un classeur"),
+        (PNG, "pas une offre lisible"),
         (b"", "vide"),
         (b"<html><body>offre</body></html>", "pas un flux LHÉO"),
-        (b"une seule colonne sans separateur\n", "ni un classeur"),
+        (b"une seule colonne sans separateur\n", "pas une offre lisible"),
         (_zip(["word/document.xml"]), "document Word"),
         (_zip(["a.txt"]), "archive zip"),
         (b"PK\x03\x04 truncated", "abîmée"),
@@ -369,7 +369,7 @@ def test_non_offer_files_are_refused_before_any_run(client, server):
     _, settings = server
     before = jobs(settings)
     response = post(client, {"fichiers": ("offre.xlsx", PNG)})
-    assert response.status_code == 422 and "« offre.xlsx » n'est ni un classeur" in html.unescape(response.text)
+    assert response.status_code == 422 and "« offre.xlsx » n'est pas une offre lisible" in html.unescape(response.text)
     response = post(client, {"fichiers": ("offre.xlsx", open(CLEAN, "rb")), "annuaire": ("a.csv", b"a;b\n1;2\n")})
     assert response.status_code == 422 and "doit être un classeur" in html.unescape(response.text)
     assert post(client, {}).status_code == 422

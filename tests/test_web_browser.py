@@ -19,6 +19,7 @@ import openpyxl
 import pytest
 
 from pipeline.model import ENTITIES
+from pipeline.readers import FORMATS
 from pipeline.reference import load_reference
 from pipeline.run import run
 from pipeline.web.app import create_app
@@ -204,7 +205,7 @@ def test_non_offer_file_is_refused_with_a_clear_message(page, tmp_path):
     alert = page.locator(".alerte")
     alert.wait_for()
     assert (
-        "« offre.xlsx » n'est ni un classeur (xlsx, xls, ods), ni un fichier CSV, ni un flux LHÉO XML"
+        f"« offre.xlsx » n'est pas une offre lisible : envoyez {FORMATS}"
         in alert.inner_text()
     )
 

@@ -49,6 +49,7 @@ from ..progress import LABELS, STAGES, UNITS
 from ..model import SHEETS
 from ..rules import ERROR, INFO, WARNING
 from ..causes import headline
+from ..readers import FORMATS, OFFER_SUFFIXES, WORKBOOK_SUFFIXES
 from .worker import percent_of, process_job
 
 log = logging.getLogger("fasd.web")
@@ -152,6 +153,9 @@ def create_app(settings: Settings, runner: Runner | None = None) -> SecurityHead
         where=results.where,
         max_mb=settings.max_upload_bytes // MB,
         retention_hours=round(settings.retention_seconds / 3600),
+        formats=FORMATS,  # readers/__init__.py: the one list of what can be sent
+        offer_suffixes=OFFER_SUFFIXES,
+        workbook_suffixes=sorted(WORKBOOK_SUFFIXES),
     )
 
     def render(request: Request, name: str, context: dict | None = None, status: int = 200) -> Response:
