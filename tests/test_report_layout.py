@@ -66,3 +66,16 @@ def test_rapport_prints_one_page_wide(tmp_path):
     _, ws = rapport(tmp_path)
     assert ws.sheet_properties.pageSetUpPr.fitToPage
     assert (ws.page_setup.fitToWidth, ws.page_setup.fitToHeight) == (1, 0)
+
+
+def test_data_sheets_fit_to_the_width_of_readable_pages(tmp_path):
+    result = run([FLAWED], today=TODAY)
+    write_report_xlsx(result, tmp_path / "report.xlsx")
+    book = openpyxl.load_workbook(tmp_path / "report.xlsx")
+    for name in ("Sites", "Contacts", "Formations", "Actions", "Sessions", "Dispositifs"):
+        ws = book[name]
+        assert ws.sheet_properties.pageSetUpPr.fitToPage and ws.page_setup.fitToHeight == 0, name
+        assert ws.print_title_rows == "$1:$1", name  # the header on every page
+    assert book["Contacts"].page_setup.fitToWidth == 1
+    sessions = book["Sessions"]  # 31 columns: a few pages across, each with the reference and its Statut
+    assert sessions.page_setup.fitToWidth > 1 and sessions.print_title_cols == "$A:$B"

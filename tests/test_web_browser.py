@@ -204,10 +204,7 @@ def test_non_offer_file_is_refused_with_a_clear_message(page, tmp_path):
     upload(page, image)
     alert = page.locator(".alerte")
     alert.wait_for()
-    assert (
-        f"« offre.xlsx » n'est pas une offre lisible : envoyez {FORMATS}"
-        in alert.inner_text()
-    )
+    assert f"« offre.xlsx » n'est pas une offre lisible : envoyez {FORMATS}" in alert.inner_text()
 
 
 def test_template_link_downloads_the_workbook(page, tmp_path):

@@ -50,10 +50,7 @@ def _read_format(path: Path, findings: Findings, *, directory_only: bool) -> dic
         from .lheo import read_lheo
 
         return read_lheo(path, findings)
-    raise InputError(
-        f"{path.name} : format non pris en charge ({suffix or 'sans extension'}) ; "
-        f"envoyez {FORMATS}."
-    )
+    raise InputError(f"{path.name} : format non pris en charge ({suffix or 'sans extension'}) ; envoyez {FORMATS}.")
 
 
 def read_inputs(paths: list[Path], findings: Findings, annuaire: Path | None = None, progress=None) -> dict[str, Table]:

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
+import math
 import tempfile
 import textwrap
 from functools import lru_cache
@@ -433,21 +434,32 @@ def _freeze(out: OutSheet, first_body_row: int) -> str:
     return f"{get_column_letter(out.status_col + 1)}{first_body_row}" if out.status_col <= 6 else f"A{first_body_row}"
 
 
-def _print_setup(ws) -> None:
-    """Printed or exported to PDF: landscape, every column on the page width (set before the first row)."""
+PAGE_WIDTH = 260  # characters of columns a landscape page prints readably
+
+
+def _print_setup(ws, out: OutSheet, width: float) -> None:
+    """Printed or exported to PDF (set before the first row): landscape, the columns fit
+    to the width of as few pages as keep them readable (one for most sheets; a flat
+    export or the Sessions sheet takes a few), every page repeating the header row and,
+    when there are several across, the columns up to Statut (a row's reference and verdict)."""
     ws.page_setup.orientation = "landscape"
+    across = max(1, math.ceil(width / PAGE_WIDTH))
     ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = across, 0
+    ws.print_title_rows = f"{out.header_row}:{out.header_row}"
+    if across > 1:
+        ws.print_title_cols = f"A:{get_column_letter(out.status_col)}"
 
 
 def _write_original(ws, data: SheetData, out: OutSheet, progress=None) -> None:
     rows = out.grid or []
-    for j, width in enumerate(_widths(rows), out.first_col + 1):
+    widths = _widths(rows)
+    for j, width in enumerate(widths, out.first_col + 1):
         ws.column_dimensions[get_column_letter(out.out_col(j))].width = width
     ws.column_dimensions[get_column_letter(out.status_col)].width = STATUS_WIDTH
     if out.header_row >= 1:
         ws.freeze_panes = _freeze(out, out.header_row + 1)
-    _print_setup(ws)
+    _print_setup(ws, out, sum(widths) + STATUS_WIDTH)
     header_style = data.styles.id(HEADER_FILL, BOLD)
     last = _last_row(out)
     pad = [None] * out.first_col
@@ -469,11 +481,12 @@ def _write_template_layout(
     ws, data: SheetData, out: OutSheet, raw: pd.DataFrame, template_sources: set[str], progress=None
 ) -> None:
     spec = ENTITIES[out.entity]
-    for j, f in enumerate(spec.fields, 1):
-        ws.column_dimensions[get_column_letter(out.out_col(j))].width = min(max(len(f.label) + 4, 12), 34)
+    widths = [min(max(len(f.label) + 4, 12), 34) for f in spec.fields]
+    for j, width in enumerate(widths, 1):
+        ws.column_dimensions[get_column_letter(out.out_col(j))].width = width
     ws.column_dimensions[get_column_letter(out.status_col)].width = STATUS_WIDTH
     ws.freeze_panes = _freeze(out, 2)
-    _print_setup(ws)
+    _print_setup(ws, out, sum(widths) + STATUS_WIDTH)
     header_style = data.styles.id(HEADER_FILL, BOLD)
     noted = out.noted_columns()
     at = out.status_col - 1
