@@ -84,7 +84,8 @@ LINE_HEIGHT = 15.0  # points per line of 11-point text, Excel's default row heig
 def _comment(findings: list[dict]) -> Comment:
     parts = []
     for f in findings:
-        parts.append(f"{SEVERITY_FR.get(f['severity'], f['severity'])} {f['code']} : {f['message']}")
+        title = RULES[f["code"]].title if f["code"] in RULES else ""
+        parts.append(f"{SEVERITY_FR.get(f['severity'], f['severity'])} — {title} ({f['code']}) : {f['message']}")
         if f.get("suggestion"):
             parts.append(f"→ {f['suggestion']}")
     text = clean_text("\n".join(parts))
