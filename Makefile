@@ -18,9 +18,12 @@ $(STAMP): pyproject.toml constraints.txt
 
 install: $(STAMP)
 
-# Import the bundled sample workbook and print the summary.
+# Import the bundled sample workbook and print the summary, then the command to try next.
 demo: $(STAMP)
 	$(BIN)/fasd import samples/offre-sanitaire-social.xlsx --out $(OUT)/demo --today 2026-03-01
+	@echo
+	@echo "À essayer ensuite, la même offre avec des erreurs plantées (samples/README.md) :"
+	@echo "  $(BIN)/fasd import samples/offre-sanitaire-social-erreurs.xlsx --out $(OUT)/demo-erreurs --today 2026-03-01"
 
 # Lint first (ruff, mypy), then the whole suite: what CI runs.
 test: $(STAMP) lint browser

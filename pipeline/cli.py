@@ -114,21 +114,46 @@ def load_reference(path: str | None):
     return warn_notes(loader(Path(path) if path else None))
 
 
-def print_summary(summary: dict, out: Path | None) -> None:
+def print_summary(summary: dict, out: Path | None, with_records: bool = True) -> None:
+    """Counts per sheet, the findings in French by what to do with them, and what to do next."""
+    from .causes import code_groups, headline, label
+
     click.echo(f"{'':<12}{'lus':>8}{'acceptés':>10}{'rejetés':>9}{'à compléter':>13}")
     for name, counts in summary["entities"].items():
         click.echo(
             f"{SHEETS[name]:<12}{counts['read']:>8}{counts['accepted']:>10}{counts['rejected']:>9}"
             f"{summary.get('a_completer', {}).get(name, 0):>13}"
         )
+    click.echo(f"Constats : {headline(summary['findings'])}.")
+    for heading, by_code in code_groups(summary["findings"]):
+        if by_code:
+            click.echo(f"{heading} :")
+            for code, n in sorted(by_code.items(), key=lambda kv: (-kv[1], kv[0])):
+                click.echo(f"  {n:>6}  {label(code)}")
+    click.echo(next_step(summary, out, with_records))
+
+
+def next_step(summary: dict, out: Path | None, with_records: bool = True) -> str:
+    """The last line: the file to open and what to do with it."""
     sev = summary["findings"]["by_severity"]
-    click.echo(
-        f"Constats : {sev['error']} erreur(s), {sev['warning']} avertissement(s), {sev.get('info', 0)} information(s)."
-    )
-    for code, n in summary["findings"]["by_code"].items():
-        click.echo(f"  {code:<28}{n:>6}")
-    if out is not None:
-        click.echo(f"Résultats écrits dans {out}")
+    if out is None:
+        if sev[ERROR]:
+            return "Pour voir les cellules à corriger, relancez avec --out DOSSIER : report.xlsx les montre en rouge."
+        if sev.get("warning"):
+            return "Aucune erreur ; relancez avec --out DOSSIER pour voir les avertissements."
+        return "Aucune erreur."
+    report = out / "report.xlsx"
+    if sev[ERROR]:
+        return (
+            f"Ouvrez {report} : corrigez les cellules rouges (leur note dit quoi faire), enregistrez, "
+            f"puis réimportez ce fichier : fasd {'import' if with_records else 'check'} {report} --out {out}-corrige"
+        )
+    offers = f" ; les offres sont dans {out / 'lheo.xml'} et {out / 'records.jsonl'}" if with_records else ""
+    if sev.get("warning"):
+        return f"Aucune erreur. Ouvrez {report} pour vérifier les cellules orange{offers}."
+    if with_records:
+        return f"Aucune erreur{offers}."
+    return f"Aucune erreur : le fichier peut être envoyé (rapport : {report})."
 
 
 def execute(
@@ -195,7 +220,7 @@ def execute(
     if verbose:
         print_timings({**result.timings, **writes.times})
     summary = result.summary()
-    print_summary(summary, out_path)
+    print_summary(summary, out_path, with_records)
     if result.catalogue is not None:
         from .catalogue.commands import print_changes
 
@@ -380,7 +405,7 @@ def run_options(command):
 def import_command(
     inputs, out, annuaire, reference, today, profil, quiet, verbose, dispositifs, colonnes, defauts, strict, **options
 ):
-    """Importe INPUTS et écrit les offres acceptées et le rapport dans --out."""
+    """Importe les FICHIERS… et écrit les offres acceptées et le rapport dans --out."""
     limits = {name: options.pop(name) for name in LIMIT_NAMES}
     options["organisme"] = organisme_values(options.get("organisme"), options.pop("organismes", None))
     execute(
@@ -432,7 +457,7 @@ def check_command(
     organismes,
     **limits,
 ):
-    """Contrôle INPUTS sans produire d'offres : à lancer avant l'envoi."""
+    """Contrôle les FICHIERS… sans produire d'offres : à lancer avant l'envoi."""
     execute(
         inputs,
         out,

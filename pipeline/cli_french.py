@@ -86,10 +86,52 @@ def install() -> None:
             module.__dict__["ngettext"] = ngettext
 
 
+# Arguments by name: what a person passes there.
+ARGUMENT_METAVARS = {"inputs": "FICHIER", "records": "FICHIER", "text": "TEXTE", "ref": "RÉF", "code": "CODE"}
+# Metavars a command spelled in English.
+RENAMED_METAVARS = {"URL": "ADRESSE", "TEXT": "TEXTE", "INTEGER": "ENTIER"}
+
+
+def _type_metavar(param) -> str | None:
+    """French for the metavars click derives from a type (INTEGER, INTEGER RANGE, TEXT…)."""
+    import click
+
+    kind = param.type
+    if isinstance(kind, (click.IntRange, click.types.IntParamType)):
+        return "ENTIER"
+    if isinstance(kind, (click.FloatRange, click.types.FloatParamType)):
+        return "NOMBRE"
+    if isinstance(kind, click.Path):
+        return "FICHIER" if not kind.dir_okay else ("DOSSIER" if not kind.file_okay else "CHEMIN")
+    if kind is click.STRING:
+        return "TEXTE"
+    return None  # Choice shows its values, flags have none
+
+
+def french_param_metavars(command) -> None:
+    """Every argument and option of `command` with a French metavar (`FICHIERS…`, `ENTIER`)."""
+    import click
+
+    for param in command.params:
+        if isinstance(param, click.Argument):
+            if param.metavar is None:
+                word = ARGUMENT_METAVARS.get(param.name or "", (param.name or "").upper())
+                if param.nargs == -1:
+                    word = ("FICHIERS" if word == "FICHIER" else word) + "…"
+                param.metavar = word if param.required else f"[{word}]"
+        elif isinstance(param, click.Option) and not param.is_flag:
+            if param.metavar in RENAMED_METAVARS:
+                param.metavar = RENAMED_METAVARS[param.metavar]
+            elif param.metavar is None and not param.count:
+                param.metavar = _type_metavar(param)
+
+
 def french_metavars(command) -> None:
-    """ "[OPTIONS]" and "COMMAND [ARGS]..." in the usage lines of `command` and its subcommands."""
+    """ "[OPTIONS]" and "COMMAND [ARGS]..." in the usage lines of `command` and its subcommands,
+    and the French metavars of their parameters."""
     command.options_metavar = "[OPTIONS]"
+    french_param_metavars(command)
     if hasattr(command, "commands"):
-        command.subcommand_metavar = "COMMANDE [ARGUMENTS]..."
+        command.subcommand_metavar = "COMMANDE [ARGUMENTS]…"
         for sub in command.commands.values():
             french_metavars(sub)

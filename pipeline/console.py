@@ -33,16 +33,19 @@ def progress_bars(enabled: bool, stream=None) -> Iterator[Optional[Callable[[Ste
         return
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+    from rich.table import Column
 
     console = Console(file=stream if stream is not None else sys.stderr)
+    fixed = Column(no_wrap=True)  # counts and times are never cut: the detail gives way
     bars = Progress(
         SpinnerColumn(finished_text="✓"),
-        TextColumn("{task.description:<20}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("{task.fields[unit]}"),
-        TimeElapsedColumn(),
-        TextColumn("[dim]{task.fields[detail]}"),
+        TextColumn("{task.description:<20}", table_column=Column(no_wrap=True)),
+        BarColumn(bar_width=30),
+        MofNCompleteColumn(table_column=fixed),
+        TextColumn("{task.fields[unit]}", table_column=Column(no_wrap=True)),
+        TimeElapsedColumn(table_column=Column(no_wrap=True, min_width=7)),
+        TextColumn("{task.fields[left]}", table_column=Column(no_wrap=True)),
+        TextColumn("[dim]{task.fields[detail]}", table_column=Column(no_wrap=True, overflow="ellipsis", ratio=1)),
         console=console,
         transient=False,
     )
@@ -52,15 +55,24 @@ def progress_bars(enabled: bool, stream=None) -> Iterator[Optional[Callable[[Ste
         task = tasks.get(step.stage)
         if task is None:
             task = tasks[step.stage] = bars.add_task(
-                LABELS.get(step.stage, step.stage), total=step.total, unit=step.unit, detail=step.detail
+                LABELS.get(step.stage, step.stage), total=step.total, unit=step.unit, detail=step.detail, left=""
             )
         detail = "" if step.finished else step.detail
-        bars.update(task, completed=step.done, total=step.total, detail=detail)
+        done = max(step.done, int(bars.tasks[task].completed))  # never backwards
+        bars.update(task, completed=done, total=step.total, detail=detail, left=time_left(step))
         if step.finished:
             bars.stop_task(task)
 
     with bars:
         yield show
+
+
+def time_left(step: Step) -> str:
+    """« reste 0:03:12 » from the stage's pace so far, once a total is known and a tenth done."""
+    if step.finished or not step.total or step.done < step.total / 10 or step.elapsed <= 0:
+        return ""
+    seconds = int(step.elapsed * (step.total - step.done) / step.done)
+    return f"reste {seconds // 3600}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
 
 
 def print_timings(timings: dict[str, float], stream=None) -> None:

@@ -160,7 +160,7 @@ def template_available() -> bool:
 @click.option(
     "--base",
     metavar="URL",
-    help="Au lieu de RECORDS : l'offre en ligne de la base du catalogue "
+    help="Au lieu du FICHIER records.jsonl : l'offre en ligne de la base du catalogue "
     "(sans les enregistrements retirés ni les sessions terminées), en LHÉO 2.3.",
 )
 @click.option(
@@ -182,7 +182,7 @@ def export(records, out, fmt, annuaire, base, organisme, depuis, today):
         export_base(records, out, fmt, annuaire, base, organisme, depuis, today)
         return
     if records is None:
-        raise UsageError("indiquez RECORDS (records.jsonl de fasd import) ou --base.")
+        raise UsageError("indiquez le FICHIER records.jsonl de fasd import, ou --base.")
     out_path = Path(out)
     fmt = fmt or FORMATS.get(out_path.suffix.lower())
     if fmt is None:

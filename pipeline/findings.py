@@ -32,6 +32,9 @@ COLUMNS = [
     "message",
     "suggestion",
 ]
+# The record whose own errors a cascade finding (PARENT_REJECTED, NO_CHILD) follows from:
+# empty on the findings a person fixes (pipeline/causes.py). Not in report.csv.
+CAUSE_COLUMNS = ["cause_entity", "cause_key"]
 
 
 # Format findings that an optional value may get without its record being rejected.
@@ -145,12 +148,14 @@ class Findings:
         value=None,
         row: int | None = None,
         suggestion: str | None = None,
+        cause: tuple[str, str] | None = None,
         **params,
     ) -> str:
         """One finding on record `idx` of `table`, located at `field`'s cell; returns its code.
 
         `row` overrides the record's own row (a flat file repeats a formation on many
-        rows; the faulty repeat is where the person must look). A format finding on an
+        rows; the faulty repeat is where the person must look). `cause`: (entity, key) of
+        the record a cascade finding follows from (validators/cascade.py). A format finding on an
         optional field becomes OPTIONAL_DROPPED (warning) unless `strict`: the caller
         then leaves the value out of the record (see `droppable`).
         """
@@ -189,6 +194,8 @@ class Findings:
             value=value,
             suggestion=suggestion,
             _index=idx,
+            cause_entity=cause[0] if cause else "",
+            cause_key=cause[1] if cause else "",
             field_label=label.rstrip(" *"),
             entity_label=spec.label.capitalize(),
         )
@@ -256,7 +263,9 @@ class Findings:
         return taken
 
     def frame(self) -> pd.DataFrame:
-        frame = pd.DataFrame(self._rows, columns=COLUMNS + ["_index"])
+        frame = pd.DataFrame(self._rows, columns=COLUMNS + ["_index"] + CAUSE_COLUMNS)
+        for col in CAUSE_COLUMNS:  # text, empty on causes (a column of no cascade is read as float)
+            frame[col] = frame[col].astype(object).where(frame[col].notna(), "")
         for col in ("row", "line"):
             frame[col] = frame[col].astype("Int64")
         return frame

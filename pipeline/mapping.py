@@ -218,7 +218,7 @@ def _command():
         help="Fichier de correspondance à écrire (CSV « ; »). Par défaut, sur la sortie standard.",
     )
     def colonnes_command(inputs, out):
-        """Propose, pour chaque en-tête de INPUTS, le champ où il sera lu.
+        """Propose, pour chaque en-tête des FICHIERS…, le champ où il sera lu.
 
         Écrit un fichier de correspondance (fichier, feuille, colonne, en-tête, champ,
         certitude, exemples de valeurs). Corrigez la colonne « champ » (un champ du

@@ -72,6 +72,8 @@ class Progress:
 
     def advance(self, n: int = 1, detail: Optional[str] = None) -> None:
         self._done += n
+        if self._total is not None and self._done > self._total:  # an estimate passed: never over 100 %
+            self._total = self._done
         changed = detail is not None and detail != self._detail
         if changed and detail is not None:
             self._detail = detail
@@ -83,8 +85,8 @@ class Progress:
         return self._done
 
     def total(self, total: Optional[int]) -> None:
-        """The stage's size once known (a reader learns it as it goes)."""
-        self._total = total
+        """The stage's size once known (a reader learns it as it goes); never below what is done."""
+        self._total = total if total is None else max(total, self._done)
         self._send()
 
     def finish(self) -> None:

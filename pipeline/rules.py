@@ -36,7 +36,7 @@ RULES: dict[str, Rule] = {
             "REQUIRED",
             ERROR,
             "Champ obligatoire vide",
-            "La colonne « {field_label} » est obligatoire et elle est vide.",
+            "« {field_label} » est obligatoire : la cellule est vide.",
             "Remplissez la cellule. Les colonnes marquées d'un * sont obligatoires.",
         ),
         Rule(

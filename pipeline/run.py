@@ -14,6 +14,7 @@ import pandas as pd
 
 from .activity import session_counts
 from .dispositifs import using as using_dispositifs
+from .causes import counts as cause_counts
 from .findings import Findings
 from .model import ENTITIES
 from .normalise import normalise_table
@@ -84,6 +85,7 @@ class Result:
                 "total": len(f),
                 "by_severity": {s: int((f["severity"] == s).sum()) for s in SEVERITIES},
                 "by_code": {str(k): int(v) for k, v in f["code"].value_counts().sort_index().items()},
+                **cause_counts(f),  # errors to fix apart from rows rejected in consequence
             },
             **catalogue,
         }

@@ -41,6 +41,7 @@ from typing import Iterator
 
 import pandas as pd
 
+from .causes import counts as cause_counts
 from .dates import MONTH_FIRST, column_proof
 from .errors import InputError
 from .findings import Findings
@@ -48,6 +49,7 @@ from .model import ENTITIES, OFFER_ENTITIES
 from .normalise import normalise_table, stripped_text
 from .placeholders import is_placeholder
 from .profiles import apply_profile
+from .readers import CSV_SUFFIXES, XML_SUFFIXES as LHEO_SUFFIXES
 from .readers.flat import split_flat
 from .run import Result
 from .readers.grid import Header, body_frame, find_header_row, read_header
@@ -70,8 +72,6 @@ from .validators.organisation import (
     upload_scope,
 )
 
-CSV_SUFFIXES = {".csv", ".txt"}  # readers/__init__.py
-LHEO_SUFFIXES = {".xml", ".lheo"}
 CHUNK_ROWS = 20_000  # rows of a chunk, at least (cut at the next formation)
 HEAD_ROWS = 1_000  # rows read before the header is decided (content decisions, samples)
 STREAM_MIN_BYTES = 32 * 1024 * 1024  # `stream=None`: a CSV this large is streamed
@@ -171,6 +171,8 @@ class Stream:
         self.lheo = path.suffix.lower() in LHEO_SUFFIXES
         self.header: Header  # set by _head, before any chunk
         self.decoding = Decoding(name=path.name)
+        self._estimate: int | None = None  # the read stage's total, from the file's size
+        self._text_done = 0  # characters of the rows checked so far
         self.directory_accepted: dict[str, pd.Series] = {}
 
     # -- directory ------------------------------------------------------------------------
@@ -342,6 +344,7 @@ class Stream:
             self._extra_cells(body, first_number, extra)
             self.input_rows.extend(extra._rows)
             self._more_samples(body)
+            self._text_done += text_size(body)
             frame = body_frame(body, header, range(first_number, first_number + len(body)))
             del body
             offers = split_flat(frame, header.columns, source=header.source, sheet=header.sheet, findings=findings)
@@ -399,6 +402,7 @@ class Stream:
                 sum(len(offers[e]) for e in OFFER_ENTITIES),
                 detail=f"{self.path.name}, lot {self.chunks} (contrôle et écriture par lots)",
             )
+            self._estimate_total()
         if self.with_offers:
             result = Result([str(self.path)], tables, accepted, pd.DataFrame(), self.today, incomplete=incomplete)
             from .records import offer_records
@@ -406,6 +410,25 @@ class Stream:
             yield from offer_records(result)
         if self.clock:
             self.clock.lap("write_records+lheo.xml")
+
+    def _estimate_total(self) -> None:
+        """The read stage's total from the file's size: records so far × size / the size of
+        the rows they came from (a CSV; a LHÉO flow is read whole before it is checked).
+
+        The rows' size is counted in characters, which a file's bytes never undercount
+        (accents take two bytes, quotes are not in the cells): the estimate errs high and,
+        kept only when lower than the last one, the bar moves only forward."""
+        if self.lheo or not self._text_done:
+            return
+        try:
+            size = self.path.stat().st_size
+        except OSError:
+            return
+        done = self.steps.done
+        estimate = max(done, round(done * size / self._text_done))
+        if self._estimate is None or estimate < self._estimate:
+            self._estimate = estimate
+            self.steps.total(estimate)
 
     def _extra_cells(self, body: list[list[str]], first_number: int, findings: Findings) -> None:
         """EXTRA_CELLS as readers/csv.py reports them (its header row found without --colonnes)."""
@@ -585,6 +608,16 @@ def stream_run(
     return StreamResult.of(stream)
 
 
+def text_size(rows: list[list[str]], sample: int = 200) -> int:
+    """Characters of `rows` as a CSV line holds them (cells and separators), from a sample."""
+    if not rows:
+        return 0
+    step = max(1, len(rows) // sample)
+    picked = rows[::step]
+    chars = sum(sum(map(len, row)) + len(row) for row in picked)
+    return round(chars * len(rows) / len(picked))
+
+
 @dataclass
 class StreamResult(Result):
     """A streamed run: the findings and counts of the whole file; the offers already written
@@ -636,6 +669,7 @@ class StreamResult(Result):
                 "total": len(f),
                 "by_severity": {s: int((f["severity"] == s).sum()) for s in ("error", "warning", "info")},
                 "by_code": {str(k): int(v) for k, v in f["code"].value_counts().sort_index().items()},
+                **cause_counts(f),
             },
             **catalogue,
         }

@@ -101,6 +101,17 @@ def choice_labels(table: str) -> list[str]:
     return labels
 
 
+def list_title(table: str) -> str:
+    """The French heading of a list in the Listes sheet: the columns that use it."""
+    labels = []
+    for name in ENTITY_ORDER:
+        for f in ENTITIES[name].fields:
+            label = f.label.rstrip(" *")
+            if f.kind is Kind.ENUM and f.table == table and label not in labels:
+                labels.append(label)
+    return " / ".join(labels) or table
+
+
 def enum_tables() -> list[str]:
     """The enumerations some template field uses, in sheet then column order."""
     seen: list[str] = []
@@ -331,7 +342,7 @@ def _lists_sheet(wb: Workbook) -> dict[str, str]:
     for j, table in enumerate(enum_tables(), 1):
         enum: Enumeration = enumeration(table)
         letter = get_column_letter(j)
-        ws.cell(row=1, column=j, value=table).font = Font(bold=True)
+        ws.cell(row=1, column=j, value=list_title(table)).font = Font(bold=True)
         labels = choice_labels(table)
         for i, label in enumerate(labels, 2):
             ws.cell(row=i, column=j, value=label)

@@ -22,6 +22,8 @@ ENGLISH = (
     "Commands:",
     "COMMAND [ARGS]",
 )
+# click's metavars, derived from types and parameter names (issue 28)
+ENGLISH_METAVARS = ("INTEGER", "RANGE", "TEXT ", "INPUTS", "RECORDS", " URL", " PATH", "FLOAT")
 
 
 def invoke(*args):
@@ -43,6 +45,7 @@ def test_help_has_no_english_from_click(path):
     assert result.exit_code == 0
     assert "Utilisation :" in result.output and "Affiche cette aide" in result.output
     assert not [w for w in ENGLISH if w in result.output], result.output
+    assert not [w for w in ENGLISH_METAVARS if w in result.output], result.output
 
 
 @pytest.mark.parametrize(
@@ -60,6 +63,7 @@ def test_misuse_is_french_and_exit_2(args, french):
     assert result.exit_code == 2
     assert french in result.output and "Erreur :" in result.output
     assert not [w for w in ENGLISH if w in result.output], result.output
+    assert not [w for w in ENGLISH_METAVARS if w in result.output], result.output
 
 
 def test_every_translated_text_still_exists_in_click():

@@ -156,3 +156,42 @@ def test_verbose_write_times_start_after_the_run(tmp_path, monkeypatch):
         label, _, seconds = line.rpartition(" ")[0].rpartition("  ")
         times[label.strip()] = float(seconds)
     assert times["écriture records.jsonl + lheo.xml"] < 0.5
+
+
+def test_a_streamed_csv_has_a_total_from_its_size_that_only_comes_down(tmp_path, monkeypatch):
+    """The read stage's total is estimated from the file's size and the rows checked:
+    known after the first chunk, never below what is done, never rising, so the bar only
+    moves forward."""
+    import pipeline.stream
+    import pipeline.stream_rows
+
+    sys.path.insert(0, str(ROOT / "bench"))
+    try:
+        import generate
+    finally:
+        sys.path.remove(str(ROOT / "bench"))
+    ds = generate.build(600, 1)
+    path, annuaire = tmp_path / "offres.csv", tmp_path / "annuaire.xlsx"
+    generate.write_flat_csv(ds, path)
+    generate.write_annuaire_xlsx(ds, annuaire)
+    monkeypatch.setattr(pipeline.stream_rows, "BLOCK_BYTES", path.stat().st_size // 12)
+    steps = []
+    run([path], annuaire=annuaire, today=TODAY, stream=True, chunk_rows=60, progress=steps.append)
+    read = [s for s in steps if s.stage == "read" and s.done]
+    final = read[-1].done
+    estimates = [s.total for s in read if s.total is not None and not s.finished]
+    assert read[-1].finished and read[-1].total == final and len(estimates) > 3
+    assert all(s.total is None or s.total >= s.done for s in read)
+    shares = [s.done / s.total for s in read if s.total]
+    assert shares == sorted(shares), shares  # the bar only moves forward
+    assert final / 2 < estimates[0] < 2 * final  # a useful estimate after the first chunk
+
+
+def test_time_left_from_the_pace_so_far():
+    from pipeline.console import time_left
+    from pipeline.progress import Step
+
+    assert time_left(Step("read", 50, 100, elapsed=70.0)) == "reste 0:01:10"
+    assert time_left(Step("read", 5, 100, elapsed=7.0)) == ""  # too early to say
+    assert time_left(Step("read", 50, None, elapsed=7.0)) == ""
+    assert time_left(Step("read", 100, 100, finished=True, elapsed=7.0)) == ""

@@ -8,6 +8,7 @@ import math
 import openpyxl
 
 from factory import SAMPLES, TODAY
+from pipeline.causes import consequences
 from pipeline.run import run
 from pipeline.writers.report_xlsx import write_report_xlsx
 
@@ -41,7 +42,8 @@ def test_every_finding_row_is_tall_enough_for_its_wrapped_texts(tmp_path):
             assert height >= DEFAULT_HEIGHT * lines, (r, name, text)
         if height > DEFAULT_HEIGHT:
             tall += 1
-    assert len(rows) - start - 1 == len(result.findings)
+    # every finding, plus one line per cause above the rows it rejects in consequence
+    assert len(rows) - start - 1 == len(result.findings) + len(consequences(result.findings))
     assert tall >= 10  # the flawed sample has many messages longer than one line
 
 
@@ -55,7 +57,7 @@ def test_short_rows_keep_the_default_height(tmp_path):
 def test_how_to_fix_text_is_merged_across_the_columns_and_wrapped(tmp_path):
     _, ws = rapport(tmp_path)
     row = next(c.row for c in ws["A"] if c.value == "Corriger")
-    assert f"B{row}:J{row}" in {str(m) for m in ws.merged_cells.ranges}
+    assert f"B{row}:K{row}" in {str(m) for m in ws.merged_cells.ranges}
     assert ws.cell(row, 2).alignment.wrap_text
     assert ws.row_dimensions[row].height >= 2 * DEFAULT_HEIGHT
 
@@ -64,3 +66,16 @@ def test_rapport_prints_one_page_wide(tmp_path):
     _, ws = rapport(tmp_path)
     assert ws.sheet_properties.pageSetUpPr.fitToPage
     assert (ws.page_setup.fitToWidth, ws.page_setup.fitToHeight) == (1, 0)
+
+
+def test_data_sheets_fit_to_the_width_of_readable_pages(tmp_path):
+    result = run([FLAWED], today=TODAY)
+    write_report_xlsx(result, tmp_path / "report.xlsx")
+    book = openpyxl.load_workbook(tmp_path / "report.xlsx")
+    for name in ("Sites", "Contacts", "Formations", "Actions", "Sessions", "Dispositifs"):
+        ws = book[name]
+        assert ws.sheet_properties.pageSetUpPr.fitToPage and ws.page_setup.fitToHeight == 0, name
+        assert ws.print_title_rows == "$1:$1", name  # the header on every page
+    assert book["Contacts"].page_setup.fitToWidth == 1
+    sessions = book["Sessions"]  # 31 columns: a few pages across, each with the reference and its Statut
+    assert sessions.page_setup.fitToWidth > 1 and sessions.print_title_cols == "$A:$B"

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from openpyxl.utils import column_index_from_string, get_column_letter
 from click.testing import CliRunner
 
 from factory import SAMPLES, TODAY, valid_offer, write_flat_csv, write_workbook
@@ -36,6 +37,15 @@ def coloured(wb, sheets=None) -> dict[tuple[str, str], str]:
                 if colour(c) in (RED, ORANGE):
                     out[(ws.title, c.coordinate)] = colour(c)
     return out
+
+
+def in_report(sheet: str, cell: str) -> str:
+    """An input cell's place in report.xlsx: Statut is inserted after the key column (A here,
+    B on Dispositifs: Réf. session)."""
+    letters = "".join(c for c in cell if c.isalpha())
+    col = column_index_from_string(letters)
+    status = 3 if sheet == "Dispositifs" else 2
+    return get_column_letter(col + 1 if col >= status else col) + cell[len(letters) :]
 
 
 def rapport_rows(wb) -> list[dict]:
@@ -98,32 +108,35 @@ def test_sheets_are_rapport_then_the_users_own(planted):
 def test_exactly_the_faulty_cells_are_coloured(planted):
     _, _, wb = planted
     assert coloured(wb) == {
-        ("Sessions", "L2"): ORANGE,
-        ("Dispositifs", "E2"): RED,
-        ("Dispositifs", "E3"): RED,
+        ("Sessions", "M2"): ORANGE,
+        ("Dispositifs", "F2"): RED,
+        ("Dispositifs", "F3"): RED,
     }
 
 
 def test_faulty_cells_keep_their_value_and_carry_the_message(planted):
     _, _, wb = planted
     ws = wb["Dispositifs"]
-    assert ws["E2"].value is None and "REQUIRED" in ws["E2"].comment.text
-    assert ws["E3"].value == "dix" and "BAD_FORMAT" in ws["E3"].comment.text
-    assert "nombre entier" in ws["E3"].comment.text
-    assert wb["Sessions"]["L2"].value == "600"
-    assert "DURATION_EXCEEDS_PERIOD" in wb["Sessions"]["L2"].comment.text
+    assert ws["F2"].value is None and "REQUIRED" in ws["F2"].comment.text
+    assert ws["F3"].value == "dix" and "BAD_FORMAT" in ws["F3"].comment.text
+    assert "nombre entier" in ws["F3"].comment.text
+    assert wb["Sessions"]["M2"].value == "600"
+    assert "DURATION_EXCEEDS_PERIOD" in wb["Sessions"]["M2"].comment.text
 
 
 def test_status_column_per_row(planted):
     _, _, wb = planted
     dispositifs, sessions = wb["Dispositifs"], wb["Sessions"]
-    assert dispositifs["I1"].value == "Statut"
-    assert dispositifs["I2"].value == "rejeté : REQUIRED"
-    assert dispositifs["I3"].value == "rejeté : BAD_FORMAT"
-    assert sessions["Q1"].value == "Statut"
-    assert sessions["Q2"].value == "rejeté : NO_CHILD"  # its dispositifs are all rejected
-    assert "NO_CHILD" in sessions["Q2"].comment.text  # cascade: on the status, not red
-    assert wb["Sites"]["H2"].value == "accepté"
+    # next to the key, both frozen (a dispositif's key is its session's)
+    assert dispositifs["C1"].value == "Statut" and dispositifs.freeze_panes == "D2"
+    assert dispositifs["C2"].value == (
+        "rejeté : Champ obligatoire vide — « Nb places dispositif » est obligatoire : la cellule est vide."
+    )
+    assert dispositifs["C3"].value.startswith("rejeté : Valeur mal formée — « Nb places dispositif » : « dix »")
+    assert sessions["B1"].value == "Statut" and sessions.freeze_panes == "C2"
+    assert sessions["B2"].value == "rejeté en conséquence : La session « S1 » n'a aucun dispositif accepté."
+    assert "NO_CHILD" in sessions["B2"].comment.text  # cascade: on the status, not red
+    assert wb["Sites"]["B2"].value == "accepté"
 
 
 def test_rapport_lists_every_finding_with_a_link(planted):
@@ -133,8 +146,8 @@ def test_rapport_lists_every_finding_with_a_link(planted):
     assert set(by_code) == {"REQUIRED", "BAD_FORMAT", "DURATION_EXCEEDS_PERIOD", "NO_CHILD"}
     required = by_code["REQUIRED"]
     assert required["Gravité"].value == "Erreur"
-    assert required["Feuille"].value == "Dispositifs" and required["Cellule"].value == "E2"
-    assert required["Cellule"].hyperlink.location == "'Dispositifs'!E2"
+    assert required["Feuille"].value == "Dispositifs" and required["Cellule"].value == "F2"
+    assert required["Cellule"].hyperlink.location == "'Dispositifs'!F2"
     assert by_code["DURATION_EXCEEDS_PERIOD"]["Gravité"].value == "Avertissement"
     summary = {r[0].value: [c.value for c in r[1:4]] for r in wb["Rapport"].iter_rows(min_row=5, max_row=10)}
     assert summary["Dispositifs"] == [2, 0, 2] and summary["Sites"] == [1, 1, 0]
@@ -142,7 +155,7 @@ def test_rapport_lists_every_finding_with_a_link(planted):
 
 def test_formula_looking_text_stays_text(planted):
     _, report, wb = planted
-    cell = wb["Contacts"]["B2"]
+    cell = wb["Contacts"]["C2"]
     assert cell.data_type == "s" and cell.value.startswith("=HYPERLINK(")
     with zipfile.ZipFile(report) as z:
         sheets = [n for n in z.namelist() if n.startswith("xl/worksheets/sheet")]
@@ -153,7 +166,7 @@ def test_corrected_report_reimports_without_error(planted, tmp_path):
     """Fix only the red cells, give report.xlsx back to `fasd import`: no error."""
     _, report, wb = planted
     red = [key for key, c in coloured(wb).items() if c == RED]
-    assert sorted(red) == [("Dispositifs", "E2"), ("Dispositifs", "E3")]
+    assert sorted(red) == [("Dispositifs", "F2"), ("Dispositifs", "F3")]
     for sheet, cell in red:
         wb[sheet][cell] = 12
     fixed = tmp_path / "report-corrige.xlsx"
@@ -167,7 +180,7 @@ def test_corrected_report_reimports_without_error(planted, tmp_path):
 def test_report_of_a_report_replaces_the_status_column(planted, tmp_path):
     _, report, _ = planted
     wb = openpyxl.load_workbook(report)
-    wb["Dispositifs"]["I2"] = "vieux statut"
+    wb["Dispositifs"]["C2"] = "vieux statut"
     wb["Sites"]["I1"] = "Remarque"  # a column the person added after Statut
     wb["Sites"]["I2"] = "à voir"
     wb.save(tmp_path / "annote.xlsx")
@@ -175,9 +188,9 @@ def test_report_of_a_report_replaces_the_status_column(planted, tmp_path):
     write_report_xlsx(run([tmp_path / "annote.xlsx"], today=TODAY), again)
     ws = openpyxl.load_workbook(again)["Dispositifs"]
     assert [c.value for c in ws[1]].count("Statut") == 1
-    assert ws["I2"].value == "rejeté : REQUIRED"
+    assert ws["C2"].value.startswith("rejeté : Champ obligatoire vide")
     sites = openpyxl.load_workbook(again)["Sites"]
-    assert sites["H2"].value == "accepté"
+    assert sites["B2"].value == "accepté"
     assert sites["I2"].value == "à voir" and colour(sites["I1"]) == ORANGE  # UNKNOWN_COLUMN
 
 
@@ -197,26 +210,27 @@ def test_csv_records_are_laid_out_as_the_template(tmp_path):
     # Template layout: every field of the model in order; the annuaire is not copied.
     assert wb.sheetnames == ["Rapport", "Formations", "Actions", "Sessions", "Dispositifs", "Colonnes"]
     sessions = wb["Sessions"]
-    assert [sessions.cell(1, j).value for j in range(1, 6)] == [
+    assert [sessions.cell(1, j).value for j in range(1, 7)] == [
         "Réf. session *",
+        "Statut",
         "Réf. action *",
         "Code session SOFI",
         "Site lieu *",
         "Date début *",
     ]
-    assert coloured(wb) == {("Sessions", "E2"): RED}
-    assert sessions["E2"].value == "31/02/2026"
+    assert coloured(wb) == {("Sessions", "F2"): RED}
+    assert sessions["F2"].value == "31/02/2026"
     row = next(r for r in rapport_rows(wb) if r["Code"].value == "BAD_FORMAT")
-    assert row["Cellule"].hyperlink.location == "'Sessions'!E2"
+    assert row["Cellule"].hyperlink.location == "'Sessions'!F2"
     assert row["Fichier d'origine"].value == "offre.csv"
     # flat CSV: formation, action, then session columns
     assert row["Emplacement d'origine"].value == "offre cellule P2"
     formations = wb["Formations"]
-    texts = {formations.cell(2, j).value: formations.cell(2, j).data_type for j in range(1, 25)}
+    texts = {formations.cell(2, j).value: formations.cell(2, j).data_type for j in range(1, 26)}
     for value in ("=1+2", "+33 objectifs", "-5 jours @SUM(A1)"):
         assert texts.get(value) == "s", value
     # Fixed, the report imports with the same annuaire.
-    sessions["E2"] = "28/02/2026"
+    sessions["F2"] = "28/02/2026"
     wb.save(tmp_path / "corrige.xlsx")
     summary = cli_import(tmp_path / "corrige.xlsx", tmp_path / "out", "--annuaire", str(directory))
     assert summary["findings"]["by_severity"]["error"] == 0
@@ -261,6 +275,7 @@ def test_flawed_sample_fixed_in_its_red_cells_imports_without_error(tmp_path):
         if field is None or code == "PARENT_REJECTED":
             continue
         sheet, cell = samples.locate(flawed, entity, key, field)
+        cell = in_report(sheet, cell)
         colours[(sheet, cell)] = RED if RULES[code].severity == "error" else ORANGE
         codes[(sheet, cell)] = code
         if RULES[code].severity == "error":
@@ -301,11 +316,11 @@ def test_lheo_records_are_laid_out_as_the_template_and_reimport(tmp_path):
     wb = openpyxl.load_workbook(tmp_path / "b" / "report.xlsx")
     assert wb.sheetnames[0] == "Rapport" and "Sessions" in wb.sheetnames
     # The first session of the file is the first row; Date début is column E of the template.
-    assert coloured(wb) == {("Sessions", "E2"): RED}
-    cell = wb["Sessions"]["E2"]
+    assert coloured(wb) == {("Sessions", "F2"): RED}
+    cell = wb["Sessions"]["F2"]
     assert cell.value == "=2026-99-99" and cell.data_type == "s"
     row = next(r for r in rapport_rows(wb) if r["Code"].value == "BAD_FORMAT")
-    assert row["Cellule"].hyperlink.location == "'Sessions'!E2"
+    assert row["Cellule"].hyperlink.location == "'Sessions'!F2"
     assert row["Emplacement d'origine"].value.startswith("ligne XML ")
     cell.value = f"{good[6:8]}/{good[4:6]}/{good[:4]}"
     wb.save(tmp_path / "corrige.xlsx")

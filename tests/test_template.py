@@ -224,3 +224,9 @@ def test_cli_unwritable_path_is_one_french_line(tmp_path):
     result = CliRunner().invoke(main, ["template", "--out", str(blocker / "modele.xlsx")])
     assert result.exit_code == 2
     assert "impossible d'écrire" in result.output and "Traceback" not in result.output
+
+
+def test_lists_are_headed_by_the_columns_that_use_them(book):
+    heads = [c.value for c in book["Listes"][1] if c.value]
+    assert "Modalités d'enseignement" in heads and "Niveau de sortie / Niveau d'entrée" in heads
+    assert "modalite_enseignement" not in heads and "niveaux" not in heads  # internal names

@@ -66,10 +66,10 @@ def _zip(names: list[str]) -> bytes:
 @pytest.mark.parametrize(
     "content, words",
     [
-        (PNG, "ni un classeur"),
+        (PNG, "pas une offre lisible"),
         (b"", "vide"),
         (b"<html><body>offre</body></html>", "pas un flux LHÉO"),
-        (b"une seule colonne sans separateur\n", "ni un classeur"),
+        (b"une seule colonne sans separateur\n", "pas une offre lisible"),
         (_zip(["word/document.xml"]), "document Word"),
         (_zip(["a.txt"]), "archive zip"),
         (b"PK\x03\x04 truncated", "abîmée"),
@@ -176,6 +176,20 @@ def test_progress_view_counts_stages():
     assert view["percent"] == int(WEIGHTS["read"] + WEIGHTS["check"] * 30 / 120)
     assert progress_view({"status": "done", "stages": {}})["percent"] == 100
     assert progress_view({"status": "queued", "stages": {}})["percent"] == 0
+
+
+def test_progress_never_moves_back_when_a_total_grows(tmp_path):
+    from pipeline.progress import Step
+    from pipeline.web.worker import Progress as WorkerProgress
+
+    progress = WorkerProgress(tmp_path)
+    progress(Step("read", 10, 10, finished=True))
+    progress(Step("report", 90, 100))
+    before = progress_view(read_json(tmp_path / "state.json"))["percent"]
+    progress(Step("report", 91, 400))  # report.xlsx's rows added to the total
+    after = progress_view(read_json(tmp_path / "state.json"))["percent"]
+    assert before == int(WEIGHTS["read"] + WEIGHTS["report"] * 0.9)
+    assert after == before
 
 
 def test_worker_progress_keeps_the_last_step_of_each_stage(tmp_path):
@@ -355,7 +369,7 @@ def test_non_offer_files_are_refused_before_any_run(client, server):
     _, settings = server
     before = jobs(settings)
     response = post(client, {"fichiers": ("offre.xlsx", PNG)})
-    assert response.status_code == 422 and "« offre.xlsx » n'est ni un classeur" in html.unescape(response.text)
+    assert response.status_code == 422 and "« offre.xlsx » n'est pas une offre lisible" in html.unescape(response.text)
     response = post(client, {"fichiers": ("offre.xlsx", open(CLEAN, "rb")), "annuaire": ("a.csv", b"a;b\n1;2\n")})
     assert response.status_code == 422 and "doit être un classeur" in html.unescape(response.text)
     assert post(client, {}).status_code == 422
@@ -518,3 +532,22 @@ def test_mapping_must_be_a_csv(client):
     with open(CLEAN, "rb") as offer, open(CLEAN, "rb") as wrong:
         response = post(client, {"fichiers": ("o.xlsx", offer), "colonnes": ("map.xlsx", wrong)})
     assert response.status_code == 422 and "doit être un fichier CSV" in html.unescape(response.text)
+
+
+def test_uvicorns_start_and_stop_lines_are_french_and_still_uvicorns():
+    import logging
+
+    import uvicorn
+
+    from pipeline.web.server_log import FRENCH, French
+
+    sources = "".join(p.read_text(encoding="utf-8") for p in Path(uvicorn.__file__).parent.rglob("*.py"))
+    for english in FRENCH:
+        # each template is written in uvicorn's code; « running on » as an f-string around addr_format
+        if english.startswith("Uvicorn running on "):
+            address = english.split(" ")[3]
+            assert f'"{address}"' in sources and "Uvicorn running on {addr_format} (Press CTRL+C to quit)" in sources
+        else:
+            assert english in sources, english
+    record = logging.LogRecord("uvicorn.error", logging.INFO, "", 0, "Started server process [%d]", (42,), None)
+    assert French().filter(record) and record.getMessage() == "serveur démarré (processus 42)"

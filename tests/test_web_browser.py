@@ -19,6 +19,7 @@ import openpyxl
 import pytest
 
 from pipeline.model import ENTITIES
+from pipeline.readers import FORMATS
 from pipeline.reference import load_reference
 from pipeline.run import run
 from pipeline.web.app import create_app
@@ -30,6 +31,7 @@ from test_samples import readme_table
 SAMPLES = Path(__file__).resolve().parent.parent / "samples"
 FLAWED = SAMPLES / "offre-sanitaire-social-erreurs.xlsx"
 CLEAN = SAMPLES / "offre-sanitaire-social.xlsx"
+CASCADES = {"PARENT_REJECTED", "NO_CHILD"}  # every one of the sample's follows from a planted mistake
 WARNINGS = {"DURATION_EXCEEDS_PERIOD", "SESSION_ENDED", "UNKNOWN_COLUMN", "OPTIONAL_DROPPED"}  # rules.py severities
 LIMIT_MB = 2
 
@@ -88,9 +90,22 @@ def test_flawed_sample_counts_finding_and_report(page, tmp_path):
     wait_for_result(page)
     planted = readme_table()
     errors = sum(1 for r in planted if r["code"] not in WARNINGS)
+    cascades = sum(1 for r in planted if r["code"] in CASCADES)
     verdict = page.inner_text("#verdict")
-    assert f"{errors} erreur(s) à corriger" in verdict
-    assert f"{len(planted) - errors} avertissement(s)" in verdict
+    assert (
+        f"{errors - cascades} erreurs à corriger — {cascades} lignes rejetées en conséquence — "
+        f"{len(planted) - errors} avertissements à vérifier"
+    ) in verdict
+    # the table lists the causes; the cascades follow, one line per cause, expandable
+    codes = page.locator("#table-constats tbody code").all_inner_texts()
+    assert len(codes) == len(planted) - cascades and not set(codes) & CASCADES
+    causes = page.locator("#causes > li")
+    assert sum(int(n) for n in re.findall(r"(\d+) \w+", " ".join(causes.all_inner_texts()))) == cascades
+    first = causes.filter(has_text="La formation « F-DEAP »")
+    assert "entraîne le rejet de 1 action, 1 session, 1 dispositif" in first.inner_text()
+    assert not first.locator("table").is_visible()
+    first.locator("summary").click()
+    assert first.locator("table tbody tr").count() == 3 and first.locator("table").is_visible()
 
     core = run([FLAWED], reference=load_reference(None), today=dt.date(2026, 3, 1)).summary()["entities"]
     for entity, counts in core.items():
@@ -189,10 +204,7 @@ def test_non_offer_file_is_refused_with_a_clear_message(page, tmp_path):
     upload(page, image)
     alert = page.locator(".alerte")
     alert.wait_for()
-    assert (
-        "« offre.xlsx » n'est ni un classeur (xlsx, xls, ods), ni un fichier CSV, ni un flux LHÉO XML"
-        in alert.inner_text()
-    )
+    assert f"« offre.xlsx » n'est pas une offre lisible : envoyez {FORMATS}" in alert.inner_text()
 
 
 def test_template_link_downloads_the_workbook(page, tmp_path):
@@ -231,3 +243,37 @@ def test_apply_to_the_catalogue_with_the_token_then_dashboard(browser, tmp_path)
         assert row.split()[-1] == str(counts["sessions_actives"]) and counts["sessions_actives"] > 0
         assert page.locator("#sessions-par-mois rect").count() > 0
         context.close()
+
+
+def test_findings_come_before_the_apply_box_collapsed_while_errors_remain(browser, tmp_path):
+    from pipeline import catalogue
+
+    base = str(tmp_path / "catalogue.sqlite")
+    catalogue.init(base)
+    with serving(create_app(Settings.make(tmp_path / "envois", base=base))) as url:
+        context = browser.new_context(viewport={"width": 1280, "height": 800})
+        page = context.new_page()
+        page.goto(url + "/")
+        upload(page, FLAWED)
+        wait_for_result(page)
+        findings = page.locator("#constats").bounding_box()
+        box = page.locator("#catalogue").bounding_box()
+        assert findings["y"] < box["y"]
+        assert not page.locator("#form-appliquer").is_visible()  # folded: errors remain
+        page.click("#catalogue summary")
+        assert page.locator("#form-appliquer").is_visible()
+        context.close()
+
+
+def test_a_phone_screen_never_scrolls_sideways(browser, site):
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    page.set_default_timeout(60_000)
+    page.goto(site + "/")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    upload(page, FLAWED)
+    wait_for_result(page)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    boxes = page.locator(".defile")
+    assert boxes.count() >= 3  # the tables scroll in their own box
+    context.close()

@@ -59,11 +59,22 @@ def _hold():
     return hold
 
 
-def apply_to_base(result, base: str, *, organisme=None, perimetre="partiel", dry_run=False, wait=DEFAULT_WAIT):
-    """The import's step into the base (called by `fasd import --base`)."""
+def apply_to_base(
+    result, base: str, *, organisme=None, perimetre="partiel", dry_run=False, wait=DEFAULT_WAIT, oui=False
+):
+    """The import's step into the base (called by `fasd import --base`); a complete
+    perimeter from a terminal shows its withdrawals and asks first (catalogue/confirm.py)."""
     from .api import apply
+    from .confirm import apply_confirmed, wants_confirmation
 
-    return apply(result, base, organisation=organisme, perimetre=perimetre, dry_run=dry_run, wait=wait, hold=_hold())
+    def step(result, *, dry_run):
+        return apply(
+            result, base, organisation=organisme, perimetre=perimetre, dry_run=dry_run, wait=wait, hold=_hold()
+        )
+
+    if wants_confirmation({"perimetre": perimetre, "dry_run": dry_run}, oui):
+        return apply_confirmed(result, step, {"dry_run": False})
+    return step(result, dry_run=dry_run)
 
 
 def print_changes(report) -> None:

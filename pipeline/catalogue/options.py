@@ -41,6 +41,12 @@ _OPTIONS = [
     ),
     click.option("--dry-run", is_flag=True, help="Avec --base : montre les changements sans les appliquer."),
     click.option(
+        "--oui",
+        is_flag=True,
+        help="Avec --perimetre complet : applique les retraits sans les demander (dans un "
+        "terminal, ils sont d'abord montrés et une confirmation est demandée).",
+    ),
+    click.option(
         "--attente",
         type=click.FloatRange(0),
         default=DEFAULT_WAIT,
@@ -58,8 +64,12 @@ def import_options(command):
     return command
 
 
-def base_step(base=None, perimetre="partiel", organisme=(), dry_run=False, attente=DEFAULT_WAIT) -> dict | None:
+def base_step(
+    base=None, perimetre="partiel", organisme=(), dry_run=False, attente=DEFAULT_WAIT, oui=False
+) -> dict | None:
     """The options as `execute(base=…)` wants them: None without --base."""
     if not base:
         return None
-    return dict(base=base, perimetre=perimetre, organisme=tuple(organisme or ()), dry_run=dry_run, wait=attente)
+    return dict(
+        base=base, perimetre=perimetre, organisme=tuple(organisme or ()), dry_run=dry_run, wait=attente, oui=oui
+    )

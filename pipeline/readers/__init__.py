@@ -16,6 +16,9 @@ from ..errors import InputError
 WORKBOOK_SUFFIXES = {".xlsx", ".xlsm", ".xlsb", ".xls", ".ods"}
 CSV_SUFFIXES = {".csv", ".txt"}
 XML_SUFFIXES = {".xml", ".lheo"}
+# The one list a person reads of what can be sent (the refusal here, the page, its upload check).
+FORMATS = "un classeur (.xlsx, .xlsm, .xlsb, .xls, .ods), un fichier CSV (.csv, .txt) ou un flux LHÉO (.xml)"
+OFFER_SUFFIXES = sorted(WORKBOOK_SUFFIXES) + sorted(CSV_SUFFIXES) + sorted(XML_SUFFIXES)
 
 
 def read_one(path: Path, findings: Findings, *, directory_only: bool = False) -> dict[str, Table]:
@@ -47,10 +50,7 @@ def _read_format(path: Path, findings: Findings, *, directory_only: bool) -> dic
         from .lheo import read_lheo
 
         return read_lheo(path, findings)
-    raise InputError(
-        f"{path.name} : format non pris en charge ({suffix or 'sans extension'}) ; "
-        "formats acceptés : .xlsx, .csv, .xml (LHÉO)."
-    )
+    raise InputError(f"{path.name} : format non pris en charge ({suffix or 'sans extension'}) ; envoyez {FORMATS}.")
 
 
 def read_inputs(paths: list[Path], findings: Findings, annuaire: Path | None = None, progress=None) -> dict[str, Table]:

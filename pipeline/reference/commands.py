@@ -60,7 +60,7 @@ def ref():
 @reference_option
 @click.option("--limit", default=10, show_default=True, help="Nombre maximal de résultats.")
 def search_command(text, reference, limit):
-    """Cherche TEXT : mots de l'intitulé (accents et majuscules ignorés) ou code Certif Info / RNCP / RS.
+    """Cherche TEXTE : mots de l'intitulé (accents et majuscules ignorés) ou code Certif Info / RNCP / RS.
 
     Exemples : fasd ref search "aide-soignant" ; fasd ref search RNCP35830
     """

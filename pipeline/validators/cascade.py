@@ -4,13 +4,18 @@ Down: a record whose parent (or referenced site / contact) is rejected is reject
 too (PARENT_REJECTED). Up: a session without an accepted dispositif, an action
 without an accepted session, a formation without an accepted action are rejected
 (NO_CHILD). Every rejected record ends with at least one error finding naming it.
+
+Each cascade finding names its root cause (`cause`: the record whose own errors the
+rejection follows from), so a person reads what to fix apart from what follows
+(pipeline/causes.py). A NO_CHILD on a record that has no child row at all is a cause
+itself: there is nothing else to fix.
 """
 
 from __future__ import annotations
 
 import pandas as pd
 
-from ..findings import Findings, errors_by_record
+from ..findings import Findings, errors_by_record, record_key
 from ..model import DIRECTORY_LINKS, ENTITIES, ENTITY_ORDER
 from ..tables import Table
 
@@ -31,9 +36,33 @@ def _in_incomplete_sheets(table: Table, findings: Findings) -> set:
     return {idx for idx, pair in zip(table.typed.index, where) if pair in sheets}
 
 
+def _first_index(values: pd.Series) -> dict:
+    """value -> index of its first record (the one a key names, see _accepted_by_key)."""
+    first: dict = {}
+    for idx, value in zip(values.index, values.tolist()):
+        if value is not None and value == value:  # NaN is no key
+            first.setdefault(value, idx)
+    return first
+
+
+class _Roots:
+    """The root cause of each rejected record: itself when rejected for its own errors."""
+
+    def __init__(self, tables: dict[str, Table]) -> None:
+        self.tables = tables
+        self.known: dict[str, dict] = {name: {} for name in tables}
+
+    def of(self, entity: str, idx) -> tuple[str, str]:
+        root = self.known[entity].get(idx)
+        if root is None:
+            root = self.known[entity][idx] = (entity, record_key(self.tables[entity], idx))
+        return root
+
+
 def decide(tables: dict[str, Table], findings: Findings) -> dict[str, pd.Series]:
     """Accepted mask per entity; appends the cascade findings."""
     frame = findings.frame()
+    roots = _Roots(tables)
     accepted: dict[str, pd.Series] = {}
     links: dict[str, list[tuple[str, str]]] = {name: [] for name in ENTITY_ORDER}
     for e in ENTITIES.values():
@@ -51,7 +80,9 @@ def decide(tables: dict[str, Table], findings: Findings) -> dict[str, pd.Series]
             parent_ok = table.typed[field].map(by_key)
             # NaN: no parent named or parent missing (already ORPHAN / REQUIRED).
             bad = ok & (parent_ok == False)  # noqa: E712 - NaN must not count
+            parents = _first_index(tables[target].typed[ENTITIES[target].key[0]]) if bad.any() else {}
             for idx in table.typed.index[bad]:
+                cause = roots.known[entity][idx] = roots.of(target, parents[table.typed.at[idx, field]])
                 findings.add(
                     table,
                     idx,
@@ -59,6 +90,7 @@ def decide(tables: dict[str, Table], findings: Findings) -> dict[str, pd.Series]
                     field,
                     target=ENTITIES[target].label,
                     rejected="rejetée" if ENTITIES[target].feminine else "rejeté",
+                    cause=cause,
                 )
             ok &= ~bad
         accepted[entity] = ok
@@ -70,8 +102,13 @@ def decide(tables: dict[str, Table], findings: Findings) -> dict[str, pd.Series]
         with_child = set(child_table.typed.loc[accepted[child.name], child.parent_field].dropna())
         key = table.typed[ENTITIES[entity].key[0]]
         bad = accepted[entity] & ~key.isin(with_child)
+        children = _first_index(child_table.typed[child.parent_field]) if bad.any() else {}
         for idx in table.typed.index[bad]:
             accepted_word = "acceptée" if child.feminine else "accepté"
+            first_child = children.get(key.at[idx])
+            upward = None if first_child is None else roots.of(child.name, first_child)
+            if upward is not None:
+                roots.known[entity][idx] = upward
             findings.add(
                 table,
                 idx,
@@ -79,6 +116,7 @@ def decide(tables: dict[str, Table], findings: Findings) -> dict[str, pd.Series]
                 None,
                 none_accepted=f"{child.none_such} {accepted_word}",
                 child_sheet=child.sheet,
+                cause=upward,
             )
         accepted[entity] = accepted[entity] & ~bad
     return accepted

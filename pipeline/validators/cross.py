@@ -181,7 +181,9 @@ def places(table: Table, ctx: Context) -> list[Hits]:
 
     def over(field: str, other: str, what: str) -> Hits:
         return Hits(
-            t[field] > t[other], lambda idx: {"problem": f"dépasse {what} ({_num(t.at[idx, other])})"}, field=field
+            exceeds(t[field], t[other]),
+            lambda idx: {"problem": f"dépasse {what} ({_num(t.at[idx, other])})"},
+            field=field,
         )
 
     return [
@@ -189,6 +191,23 @@ def places(table: Table, ctx: Context) -> list[Hits]:
         over("effectif_minimal", "nb_places", "le nombre de places du dispositif"),
         over("effectif_minimal", "capacite_simultanee", "la capacité simultanée"),
     ]
+
+
+def exceeds(left: pd.Series, right) -> pd.Series:
+    """left > right where both are given, False elsewhere.
+
+    An empty cell never reaches the comparison: an ordered comparison with NaN sets the
+    floating-point « invalid » flag on some CPUs, and numpy then prints « RuntimeWarning:
+    invalid value encountered in greater » on the person's terminal."""
+    left = pd.to_numeric(left, errors="coerce")
+    right = (
+        pd.to_numeric(right, errors="coerce") if isinstance(right, pd.Series) else pd.Series(right, index=left.index)
+    )
+    both = left.notna() & right.notna()
+    out = pd.Series(False, index=left.index)
+    if both.any():
+        out[both] = left[both].to_numpy(dtype=float) > right[both].to_numpy(dtype=float)
+    return out
 
 
 def _num(value) -> str:
@@ -231,7 +250,7 @@ def price_ttc(table: Table, ctx: Context) -> Hits:
     """TTC = HT × (1 + TVA) to the cent, when all three are given."""
     ht, tva, ttc, expected = _prices(table.typed)
     return Hits(
-        (expected - ttc.round(2)).abs() > 0.005,
+        exceeds((expected - ttc.round(2)).abs(), 0.005),
         lambda idx: {"ht": _money(ht[idx]), "tva": f"{tva[idx] * 100:g} %", "expected": _money(expected[idx])},
     )
 
@@ -276,7 +295,7 @@ def duration_exceeds_period(sessions: Table, ctx: Context) -> Hits:
     days = (t["date_fin"] - t["date_debut"]).dt.days + 1
     hours = pd.to_numeric(t["duree_centre_h"], errors="coerce")
     return Hits(
-        (days > 0) & (hours > 10 * days),
+        exceeds(days, 0) & exceeds(hours, 10 * days),
         lambda idx: {
             "debut": t.at[idx, "date_debut"].strftime("%d/%m/%Y"),
             "fin": t.at[idx, "date_fin"].strftime("%d/%m/%Y"),

@@ -49,7 +49,9 @@ from .sniff import WORKBOOK_KINDS, NotAnOffer, sniff
 from ..progress import LABELS, STAGES, UNITS
 from ..model import SHEETS
 from ..rules import ERROR, INFO, WARNING
-from .worker import WEIGHTS, process_job
+from ..causes import headline
+from ..readers import FORMATS, OFFER_SUFFIXES, WORKBOOK_SUFFIXES
+from .worker import percent_of, process_job
 
 log = logging.getLogger("fasd.web")
 HERE = Path(__file__).parent
@@ -152,6 +154,9 @@ def create_app(settings: Settings, runner: Runner | None = None) -> SecurityHead
         where=results.where,
         max_mb=settings.max_upload_bytes // MB,
         retention_hours=round(settings.retention_seconds / 3600),
+        formats=FORMATS,  # readers/__init__.py: the one list of what can be sent
+        offer_suffixes=OFFER_SUFFIXES,
+        workbook_suffixes=sorted(WORKBOOK_SUFFIXES),
     )
 
     def render(request: Request, name: str, context: dict | None = None, status: int = 200) -> Response:
@@ -542,17 +547,15 @@ def _save(folder: Path, uploads: list[UploadFile], names: list[str]) -> None:
 def progress_view(state: dict) -> dict:
     """The state for people: each stage with its count, and a percentage for the bar."""
     seen = state.get("stages") or {}
-    percent, stages = 0.0, []
+    # never below what an earlier poll showed (the worker keeps the highest in the state)
+    percent, stages = max(percent_of(seen), float(state.get("percent") or 0)), []
     for key in STAGES:
         step = seen.get(key)
-        weight = WEIGHTS[key]
         if step is None:
             status, text = "todo", ""
         else:
             done, total = step.get("done") or 0, step.get("total")
             status = "done" if step.get("finished") else "current"
-            share = 1.0 if status == "done" else (min(done / total, 1.0) if total else 0.0)
-            percent += weight * share
             count = f"{done:,}".replace(",", "\u202f")
             text = f"{count} / {total:,} {UNITS[key]}".replace(",", "\u202f") if total else f"{count} {UNITS[key]}"
             if step.get("detail") and status == "current":
@@ -575,6 +578,14 @@ def result_context(request: Request, folder: Path, run: results.Run) -> dict:
     filters = {k: q.get(k, "") for k in ("code", "entity", "sheet", "severity")}
     sort, descending = q.get("tri", ""), q.get("ordre") == "desc"
     chosen = results.select(run.findings, **filters, sort=sort, descending=descending)
+    # The default view lists the findings to fix; their cascades follow, one line per cause
+    # (expandable). Filtered or sorted, every finding is a row of the table, as chosen.
+    grouped = not sort and not any(filters.values())
+    groups = []
+    if grouped:
+        cascades = [f for f in chosen if f.get("cause_entity")]
+        chosen = [f for f in chosen if not f.get("cause_entity")]
+        groups = results.cascade_groups(cascades, run.findings)
     pages = max(1, -(-len(chosen) // results.PAGE_SIZE))
     try:
         page = min(max(1, int(q.get("page", "1"))), pages)
@@ -606,7 +617,9 @@ def result_context(request: Request, folder: Path, run: results.Run) -> dict:
         "sort": sort,
         "descending": descending,
         "findings": chosen[start : start + results.PAGE_SIZE],
-        "total_shown": len(chosen),
+        "total_shown": len(chosen) + sum(g["count"] for g in groups),
+        "cascade_groups": groups if page == pages else [],  # after the last page of causes
+        "headline": headline(summary["findings"]),
         "page": page,
         "pages": pages,
         "link": link,

@@ -95,6 +95,38 @@ def chart(findings: list[dict]) -> list[dict]:
     return bars
 
 
+def cascade_groups(cascades: list[dict], findings: list[dict], limit: int = 200) -> list[dict]:
+    """One group per cause: what it rejects in consequence, and those findings (for <details>).
+
+    `findings`: every finding of the run, to point at the cause's own first error."""
+    from ..causes import consequence_text, consequences, record_label
+
+    by_cause: dict[tuple[str, str], list[dict]] = {}
+    for f in cascades:
+        by_cause.setdefault((f.get("cause_entity") or "", f.get("cause_key") or ""), []).append(f)
+    first: dict[tuple[str, str], dict] = {}
+    for f in findings:
+        if not f.get("cause_entity") and f["severity"] == ERROR:
+            first.setdefault((f.get("entity") or "", f.get("key") or ""), f)
+    counts = consequences(cascades)
+    groups: list[dict] = []
+    for cause, rows in by_cause.items():
+        what = record_label(*cause)
+        head = first.get(cause)
+        groups.append(
+            {
+                "label": what[0].upper() + what[1:],
+                "text": consequence_text(counts[cause]),
+                "rows": rows,
+                "count": len(rows),
+                "cause": head,
+                "order": head["_order"] if head else len(findings),
+            }
+        )
+    groups.sort(key=lambda g: int(g["order"]))
+    return groups[:limit]
+
+
 def where(f: dict) -> str:
     """The place of a finding as a person finds it: cell, row or XML line."""
     if f.get("cell"):

@@ -61,6 +61,7 @@ def serve(port, host, base, reference, dispositifs, dossier, taille_max, conserv
     import uvicorn
 
     from .app import create_app
+    from .server_log import LOG_CONFIG
     from .settings import Settings
 
     settings = Settings.make(
@@ -73,7 +74,15 @@ def serve(port, host, base, reference, dispositifs, dossier, taille_max, conserv
         dispositifs=dispositifs,
     )
     click.echo(f"fasd : page web sur http://{host}:{port}/ (envois dans {settings.data_dir})", err=True)
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info", server_header=False, proxy_headers=False)
+    uvicorn.run(
+        create_app(settings),
+        host=host,
+        port=port,
+        log_level="info",
+        log_config=LOG_CONFIG,  # its start and stop lines in French (server_log.py)
+        server_header=False,
+        proxy_headers=False,
+    )
 
 
 COMMANDS = [serve]

@@ -12,6 +12,8 @@ import re
 import zipfile
 from typing import BinaryIO
 
+from ..readers import FORMATS
+
 HEAD = 64 * 1024
 OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ODS_MIME = b"mimetypeapplication/vnd.oasis.opendocument.spreadsheet"
@@ -45,7 +47,7 @@ def sniff(fh: BinaryIO, label: str) -> str:
         )
     if _looks_delimited(head):
         return "csv"
-    raise NotAnOffer(f"« {label} » n'est ni un classeur (xlsx, xls, ods), ni un fichier CSV, ni un flux LHÉO XML.")
+    raise NotAnOffer(f"« {label} » n'est pas une offre lisible : envoyez {FORMATS}.")
 
 
 def _zip_kind(fh: BinaryIO, label: str) -> str:

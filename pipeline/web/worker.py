@@ -26,6 +26,18 @@ WEIGHTS = {"read": 30, "check": 35, "write": 15, "report": 20}
 _reference_cache: dict = {}
 
 
+def percent_of(stages: dict) -> float:
+    """The bar's share (0-100) of the stages seen: finished ones whole, the current one by its count."""
+    percent = 0.0
+    for key, weight in WEIGHTS.items():
+        step = stages.get(key)
+        if step is None:
+            continue
+        done, total = step.get("done") or 0, step.get("total")
+        percent += weight * (1.0 if step.get("finished") else (min(done / total, 1.0) if total else 0.0))
+    return percent
+
+
 def load_reference(path: str | None):
     """The certification reference, loaded once per worker process."""
     if path not in _reference_cache:
@@ -60,6 +72,8 @@ class Progress:
         detail = relabel_message(step.detail, self.labels) if step.detail else ""
         self.stages[step.stage] = {"done": step.done, "total": step.total, "detail": detail, "finished": step.finished}
         self.state["current"] = None if step.finished else step.stage
+        # the highest share shown so far: a stage whose total grows never moves the bar back
+        self.state["percent"] = max(float(self.state.get("percent") or 0), percent_of(self.stages))  # type: ignore[arg-type]
         self.save()
 
     def finish(self, status: str, message: str | None = None) -> None:

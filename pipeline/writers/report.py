@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..findings import COLUMNS
+from ..causes import is_cascade
+from ..findings import CAUSE_COLUMNS, COLUMNS
 from ..model import ENTITIES
 from ..rules import SEVERITIES
 from .atomic import atomic_open
@@ -18,11 +19,11 @@ CONSEQUENCES = {"PARENT_REJECTED", "NO_CHILD"}
 SHEET_ORDER = {e.sheet: i for i, e in enumerate(ENTITIES.values())}
 
 
-def ordered(findings: pd.DataFrame) -> pd.DataFrame:
+def ordered(findings: pd.DataFrame, columns: list[str] = COLUMNS) -> pd.DataFrame:
     """Findings in reading order: causes before their cascades, then file, sheet, row."""
-    f = findings[COLUMNS].copy()
+    f = findings.reindex(columns=columns, fill_value="")
     keys = {
-        "_consequence": f["code"].isin(CONSEQUENCES),
+        "_consequence": is_cascade(findings).to_numpy(),
         "_sheet_rank": f["sheet"].map(SHEET_ORDER).fillna(-1),
         "_sev": f["severity"].map(SEVERITY_ORDER),
     }
@@ -46,7 +47,7 @@ def write_report_csv(findings: pd.DataFrame, path: Path) -> None:
 
 def _json_findings(findings: pd.DataFrame) -> list[dict]:
     out = []
-    for record in ordered(findings).to_dict("records"):
+    for record in ordered(findings, COLUMNS + CAUSE_COLUMNS).to_dict("records"):
         out.append(
             {
                 k: (

@@ -18,7 +18,7 @@ import pandas as pd
 from openpyxl.utils import column_index_from_string, get_column_letter
 
 from ..model import ENTITIES, ENTITY_ORDER
-from ..rules import ERROR
+from ..rules import ERROR, RULES
 from ..text import fold
 
 REPORT_SHEET = "Rapport"
@@ -41,10 +41,16 @@ class OutSheet:
     first_col: int = 0
     header_row: int = 1  # Excel row of the header line
     status_col: int = 0  # 1-based column of Statut
+    inserted: bool = False  # Statut inserted after the key column: the columns after it move right
+    key_col: int = 1  # 1-based column of the sheet's key (where Statut goes, next to it)
     notes: dict = field(default_factory=lambda: defaultdict(list))  # (row, col) -> [finding]
     status: dict = field(default_factory=dict)  # row -> (text, kind)
     noted_rows: set = field(default_factory=set)  # rows with a finding
     appended: int = 0  # rows given to openpyxl
+
+    def out_col(self, col: int) -> int:
+        """The report's column of the input's column `col` (1-based)."""
+        return col + 1 if self.inserted and col >= self.status_col else col
 
     def noted_columns(self) -> dict[int, list[int]]:
         """Row -> the columns of its findings, in order."""
@@ -108,6 +114,7 @@ def plan_sheets(result) -> tuple[list[OutSheet], set[str]]:
                 unique_name(name, taken), source=source, sheet=name, grid=rows, first_row=first_row, first_col=first_col
             )
             out.header_row = first_row + find_header_row(rows) if rows else 1
+            out.key_col = _key_column(result, source, name) or first_col + 1
             sheets.append(out)
     for entity in ENTITY_ORDER:
         raw = result.tables[entity].raw
@@ -116,18 +123,31 @@ def plan_sheets(result) -> tuple[list[OutSheet], set[str]]:
     return sheets, template_sources
 
 
-def _status_column(out: OutSheet) -> int:
-    """An existing Statut column (a report read back) is reused; otherwise one after the last."""
+def _key_column(result, source: str, sheet: str) -> int | None:
+    """The leftmost key column of the records read from this sheet (1-based), if any."""
+    found = []
+    for entity in ENTITY_ORDER:
+        columns = result.tables[entity].columns.get((source, sheet), {})
+        column = columns.get(ENTITIES[entity].key[0])
+        if column is not None and column.letter:
+            found.append(column_index_from_string(column.letter))
+    return min(found, default=None)
+
+
+def _status_column(out: OutSheet) -> tuple[int, bool]:
+    """Statut next to the key, so a row's verdict is read with its reference (both frozen).
+
+    An existing Statut column (a report read back) is reused where it is; otherwise one is
+    inserted after the key column (returns the column and whether it was inserted)."""
     if out.entity:
-        return len(ENTITIES[out.entity].fields) + 1
+        return 2, True
     rows = out.grid or []
-    width = max((len(r) for r in rows), default=0)
     h = out.header_row - out.first_row
     if 0 <= h < len(rows):
         for j, cell in enumerate(rows[h]):
             if isinstance(cell, str) and fold(cell) == fold(STATUS_HEADER):
-                return out.first_col + j + 1
-    return out.first_col + width + 1
+                return out.first_col + j + 1, False
+    return out.key_col + 1, True
 
 
 def _records(result, template_sources: set[str]):
@@ -147,7 +167,7 @@ def locate(result, sheets: list[OutSheet], template_sources: set[str]) -> list[d
     order = {s.name: i for i, s in enumerate(sheets)}
     positions = _records(result, template_sources)
     for s in sheets:
-        s.status_col = _status_column(s)
+        s.status_col, s.inserted = _status_column(s)
     located = []
     frame = result.findings
     for f in frame.to_dict("records"):
@@ -159,7 +179,7 @@ def locate(result, sheets: list[OutSheet], template_sources: set[str]) -> list[d
                 row = positions[f["entity"]].get(int(f["_index"]))
                 names = ENTITIES[f["entity"]].names
                 if f["field"] in names and f["code"] not in CASCADE_CODES:
-                    col = names.index(f["field"]) + 1
+                    col = out.out_col(names.index(f["field"]) + 1)
             if row is None:
                 out = None
         else:
@@ -167,7 +187,7 @@ def locate(result, sheets: list[OutSheet], template_sources: set[str]) -> list[d
             if out is not None and f["row"] is not None:
                 row = int(f["row"])
                 if f["cell"] and f["code"] not in CASCADE_CODES:
-                    col = column_index_from_string("".join(ch for ch in f["cell"] if ch.isalpha()))
+                    col = out.out_col(column_index_from_string("".join(ch for ch in f["cell"] if ch.isalpha())))
             if row is None:
                 out = None
         if out is not None:
@@ -186,22 +206,37 @@ def locate(result, sheets: list[OutSheet], template_sources: set[str]) -> list[d
     return located
 
 
-def _status_text(accepted: bool, errors: set[str], warnings: set[str]) -> tuple[str, str]:
+def _status_text(accepted: bool, errors: list[dict], warnings: list[dict]) -> tuple[str, str]:
+    """« rejeté : Valeur mal formée — « Date début » : … » : the verdict, the first finding in
+    words (the catalogue's title, then its message), and how many more the row has."""
+    own = [f for f in errors if f["code"] not in CASCADE_CODES]
     if not accepted or errors:
-        return ("rejeté : " + ", ".join(sorted(errors)) if errors else "rejeté"), REJECTED
+        if own:
+            return "rejeté : " + _first(own), REJECTED
+        if not errors:
+            return "rejeté", REJECTED
+        return "rejeté en conséquence : " + errors[0]["message"].removeprefix("Cette ligne est rejetée car "), REJECTED
     if warnings:
-        return "accepté (avertissement : " + ", ".join(sorted(warnings)) + ")", WARNED
+        return "accepté, à vérifier : " + _first(warnings), WARNED
     return "accepté", ACCEPTED
+
+
+def _first(findings: list[dict]) -> str:
+    f = findings[0]
+    rule = RULES.get(f["code"])
+    more = len(findings) - 1
+    text = f"{rule.title if rule else f['code']} — {f['message']}"
+    return text + (f" (et {more} autre{'s' if more > 1 else ''})" if more else "")
 
 
 def _statuses(result, sheets, template_sources, positions, by_original, by_entity, frame) -> None:
     """Status per row: rejected when a record on the row is, with the codes of its findings."""
-    # (out name, row) -> (errors, warnings)
-    codes: defaultdict[tuple[str, int], tuple[set[str], set[str]]] = defaultdict(lambda: (set(), set()))
+    # (out name, row) -> (errors, warnings), each in the report's order (columns left to right)
+    codes: defaultdict[tuple[str, int], tuple[list[dict], list[dict]]] = defaultdict(lambda: ([], []))
     for s in sheets:
-        for (row, _col), fs in s.notes.items():
+        for (row, _col), fs in sorted(s.notes.items()):
             for f in fs:
-                codes[(s.name, row)][0 if f["severity"] == ERROR else 1].add(f["code"])
+                codes[(s.name, row)][0 if f["severity"] == ERROR else 1].append(f)
     rejected_rows: dict[tuple[str, int], bool] = {}
     for entity in ENTITY_ORDER:
         raw = result.tables[entity].raw

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
+import math
 import tempfile
 import textwrap
 from functools import lru_cache
@@ -36,9 +37,11 @@ from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.worksheet.hyperlink import Hyperlink
+from openpyxl.worksheet.properties import Outline
 
 from ..model import ENTITIES, ENTITY_ORDER
-from ..rules import ERROR, SEVERITY_LABELS, WARNING
+from ..causes import consequence_text, consequences, headline, record_label
+from ..rules import ERROR, RULES, SEVERITY_LABELS, WARNING
 from ..text import fold
 from .atomic import atomic_path
 from .changes_sheet import write_changes_sheet
@@ -81,7 +84,8 @@ LINE_HEIGHT = 15.0  # points per line of 11-point text, Excel's default row heig
 def _comment(findings: list[dict]) -> Comment:
     parts = []
     for f in findings:
-        parts.append(f"{SEVERITY_FR.get(f['severity'], f['severity'])} {f['code']} : {f['message']}")
+        title = RULES[f["code"]].title if f["code"] in RULES else ""
+        parts.append(f"{SEVERITY_FR.get(f['severity'], f['severity'])} — {title} ({f['code']}) : {f['message']}")
         if f.get("suggestion"):
             parts.append(f"→ {f['suggestion']}")
     text = clean_text("\n".join(parts))
@@ -104,7 +108,8 @@ FINDING_COLUMNS = (
     ("Feuille", 14),
     ("Cellule", 10),
     ("Gravité", 14),
-    ("Code", 30),
+    ("Constat", 30),
+    ("Code", 22),
     ("Colonne", 24),
     ("Valeur", 24),
     ("Message", 60),
@@ -117,8 +122,11 @@ MESSAGE_WIDTH, SUGGESTION_WIDTH = dict(FINDING_COLUMNS)["Message"], dict(FINDING
 HOW_TO_FIX = (
     "Cliquez sur une cellule de la colonne « Cellule » pour l'atteindre. Corrigez les cellules rouges "
     "(leur note dit quoi faire ; les orange sont à vérifier), enregistrez, puis réimportez ce fichier : "
-    "fasd import report.xlsx --out … La feuille Rapport et la colonne Statut sont ignorées à l'import."
+    "fasd import report.xlsx --out … La feuille Rapport et la colonne Statut sont ignorées à l'import. "
+    "Les lignes rejetées en conséquence (en bas, une ligne par cause ; + à gauche pour le détail) seront "
+    "acceptées une fois leur cause corrigée."
 )
+CASCADE_TITLE = "Rejet en conséquence"
 
 
 def establishment_rows(organisme: dict, head, head_center, center, rejected_center) -> list[list[tuple]]:
@@ -182,13 +190,17 @@ def _write_rapport(ws, data: "SheetData", result, located: list[dict]) -> None:
     for j, (_, width) in enumerate(FINDING_COLUMNS, 1):
         ws.column_dimensions[get_column_letter(j)].width = width
     longest_source = max((len(Path(p).name) for p in result.inputs), default=0)
-    ws.column_dimensions["I"].width = min(max(FINDING_COLUMNS[8][1], longest_source + 2), 45)
+    source_col = [h for h, _ in FINDING_COLUMNS].index("Fichier d'origine")
+    ws.column_dimensions[get_column_letter(source_col + 1)].width = min(
+        max(FINDING_COLUMNS[source_col][1], longest_source + 2), 45
+    )
+    ws.sheet_properties.outlinePr = Outline(summaryBelow=False)  # a cause line above its cascade rows
+    ws.sheet_format.outlineLevelRow = 1
     # Printed or exported to PDF, the ten columns fit the page width: a message and its
     # cell on the same page. Set before the first row: write-only sheets write <sheetPr> then.
     ws.sheet_properties.pageSetUpPr.fitToPage = True
     ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
     summary = result.summary()
-    sev = summary["findings"]["by_severity"]
     inputs = ", ".join(Path(p).name for p in result.inputs)
     rows: list[list[tuple]] = [
         [("Rapport d'import de l'offre de formation", title)],
@@ -219,7 +231,7 @@ def _write_rapport(ws, data: "SheetData", result, located: list[dict]) -> None:
         [],
         [
             ("Constats", bold),
-            (f"{sev['error']} erreur(s), {sev['warning']} avertissement(s), {sev.get('info', 0)} information(s)", 0),
+            (headline(summary["findings"]), 0),
         ],
         [("Corriger", st.id(font=BOLD, alignment=TOP)), (HOW_TO_FIX, wrap)],
         [],
@@ -229,47 +241,106 @@ def _write_rapport(ws, data: "SheetData", result, located: list[dict]) -> None:
     how_to_row = header_row - 2  # its text spans columns B to J (merged), wrapped
     ws.merged_cells.add(f"B{how_to_row}:{get_column_letter(len(FINDING_COLUMNS))}{how_to_row}")
     heights = {how_to_row: _wrapped_height(HOW_TO_FIX, sum(w for _, w in FINDING_COLUMNS[1:]))}
-    for f in located:
-        origin = (
-            f"cellule {f['cell']}"
-            if f["cell"]
-            else f"ligne XML {f['line']}"
-            if f["line"] is not None
-            else f"ligne {f['row']}"
-            if f["row"] is not None
-            else ""
-        )
-        rows.append(
-            [
-                (f["out_sheet"] or (f["sheet"] or ""), top),
-                (f["out_cell"], link_style if f["out_cell"] else top),
-                (SEVERITY_FR.get(f["severity"], f["severity"]), severity_style.get(f["severity"], top)),
-                (f["code"], top),
-                (f["column"] or "", top),
-                (f["value"] or "", top),
-                (f["message"] or "", wrap),
-                (f["suggestion"] or "", wrap),
-                (f["source"] or "", top),
-                ((f"{f['sheet']} {origin}".strip() if f["sheet"] else origin), top),
-            ]
-        )
+    entries = _finding_entries(located, top, link_style, wrap, severity_style)
+    for cells, _, _ in entries:
+        rows.append(cells)
         height = max(
-            _wrapped_height(f["message"] or "", MESSAGE_WIDTH), _wrapped_height(f["suggestion"] or "", SUGGESTION_WIDTH)
+            _wrapped_height(cells[7][0] or "", MESSAGE_WIDTH), _wrapped_height(cells[8][0] or "", SUGGESTION_WIDTH)
         )
         if height > LINE_HEIGHT:
             heights[len(rows)] = height
     links = OutSheet(REPORT_SHEET)
     for r, cells in enumerate(rows, 1):
-        data.row(r, [data.cell(r, j, value, style) for j, (value, style) in enumerate(cells, 1)], heights.get(r))
-        if r > header_row and cells[1][0] and links.appended < header_row + MAX_LINKS:
-            f = located[r - header_row - 1]
-            link = WriteOnlyCell(ws, value=f["out_cell"])
+        entry = entries[r - header_row - 1] if r > header_row else None
+        data.row(
+            r,
+            [data.cell(r, j, value, style) for j, (value, style) in enumerate(cells, 1)],
+            heights.get(r),
+            outline=entry[2] if entry else 0,
+        )
+        target = entry[1] if entry else None
+        if target and target["out_cell"] and links.appended < header_row + MAX_LINKS:
+            link = WriteOnlyCell(ws, value=target["out_cell"])
             link.hyperlink = Hyperlink(
-                ref="", location=f"{quote_sheetname(f['out_sheet'])}!{f['out_cell']}", display=f["out_cell"]
+                ref="",
+                location=f"{quote_sheetname(target['out_sheet'])}!{target['out_cell']}",
+                display=target["out_cell"],
             )
             _append_at(ws, links, r, [None, link])
-    ws.auto_filter.ref = f"A{header_row}:J{header_row + max(len(located), 1)}"
+    last_col = get_column_letter(len(FINDING_COLUMNS))
+    ws.auto_filter.ref = f"A{header_row}:{last_col}{header_row + max(len(entries), 1)}"
     ws.page_setup.orientation = "landscape"
+
+
+def _origin(f: dict) -> str:
+    if f["cell"]:
+        return f"cellule {f['cell']}"
+    if f["line"] is not None:
+        return f"ligne XML {f['line']}"
+    return f"ligne {f['row']}" if f["row"] is not None else ""
+
+
+def _finding_cells(f: dict, top: int, link_style: int, wrap: int, severity_style: dict) -> list[tuple]:
+    origin = _origin(f)
+    return [
+        (f["out_sheet"] or (f["sheet"] or ""), top),
+        (f["out_cell"], link_style if f["out_cell"] else top),
+        (SEVERITY_FR.get(f["severity"], f["severity"]), severity_style.get(f["severity"], top)),
+        (RULES[f["code"]].title if f["code"] in RULES else "", top),
+        (f["code"], top),
+        (f["column"] or "", top),
+        (f["value"] or "", top),
+        (f["message"] or "", wrap),
+        (f["suggestion"] or "", wrap),
+        (f["source"] or "", top),
+        ((f"{f['sheet']} {origin}".strip() if f["sheet"] else origin), top),
+    ]
+
+
+def _finding_entries(located: list[dict], top, link_style, wrap, severity_style) -> list[tuple[list, dict | None, int]]:
+    """(cells, finding the row links to, outline level) per row of the findings table.
+
+    The findings to fix first, in reading order; then one line per cause saying what its
+    errors reject in consequence, its cascade findings below it, folded (outline level 1)."""
+    own = [f for f in located if not f.get("cause_entity")]
+    groups: dict[tuple[str, str], list[dict]] = {}
+    for f in located:
+        if f.get("cause_entity"):
+            groups.setdefault((f["cause_entity"], f.get("cause_key") or ""), []).append(f)
+    first_of: dict[tuple[str, str], dict] = {}
+    for f in own:
+        if f["severity"] == ERROR and f.get("entity"):
+            first_of.setdefault((f["entity"], f.get("key") or ""), f)
+    rank = {id(f): i for i, f in enumerate(own)}
+    entries: list[tuple[list, dict | None, int]] = [
+        (_finding_cells(f, top, link_style, wrap, severity_style), f, 0) for f in own
+    ]
+    for cause in sorted(groups, key=lambda c: rank.get(id(first_of.get(c)), len(rank))):
+        cascade = groups[cause]
+        head = first_of.get(cause)
+        what = record_label(*cause)
+        message = f"{what[0].upper()}{what[1:]} {consequence_text(consequences(cascade)[cause])}."
+        n = len(cascade)
+        suggestion = f"Corrigez d'abord les erreurs de {what} (plus haut) : " + (
+            "cette ligne sera alors acceptée." if n == 1 else f"ces {n} lignes seront alors acceptées."
+        )
+        codes = ", ".join(sorted({f["code"] for f in cascade}, key=lambda c: c != "PARENT_REJECTED"))
+        cells = [
+            ((head or {}).get("out_sheet") or "", top),
+            ((head or {}).get("out_cell") or "", link_style if head and head["out_cell"] else top),
+            (SEVERITY_FR[ERROR], severity_style[ERROR]),
+            (CASCADE_TITLE, top),
+            (codes, top),
+            ("", top),
+            ("", top),
+            (message, wrap),
+            (suggestion, wrap),
+            ((head or {}).get("source") or "", top),
+            ("", top),
+        ]
+        entries.append((cells, head, 0))
+        entries += [(_finding_cells(f, top, link_style, wrap, severity_style), f, 1) for f in cascade]
+    return entries
 
 
 def _data_row(
@@ -385,14 +456,40 @@ def _rows_to_write(result, out: OutSheet, template_sources: set[str]) -> int:
     return _last_row(out)
 
 
+STATUS_WIDTH = 50
+
+
+def _freeze(out: OutSheet, first_body_row: int) -> str:
+    """Header rows and the columns up to Statut stay in view (the key and its verdict)."""
+    return f"{get_column_letter(out.status_col + 1)}{first_body_row}" if out.status_col <= 6 else f"A{first_body_row}"
+
+
+PAGE_WIDTH = 260  # characters of columns a landscape page prints readably
+
+
+def _print_setup(ws, out: OutSheet, width: float) -> None:
+    """Printed or exported to PDF (set before the first row): landscape, the columns fit
+    to the width of as few pages as keep them readable (one for most sheets; a flat
+    export or the Sessions sheet takes a few), every page repeating the header row and,
+    when there are several across, the columns up to Statut (a row's reference and verdict)."""
+    ws.page_setup.orientation = "landscape"
+    across = max(1, math.ceil(width / PAGE_WIDTH))
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = across, 0
+    ws.print_title_rows = f"{out.header_row}:{out.header_row}"
+    if across > 1:
+        ws.print_title_cols = f"A:{get_column_letter(out.status_col)}"
+
+
 def _write_original(ws, data: SheetData, out: OutSheet, progress=None) -> None:
     rows = out.grid or []
-    for j, width in enumerate(_widths(rows), out.first_col + 1):
-        ws.column_dimensions[get_column_letter(j)].width = width
-    ws.column_dimensions[get_column_letter(out.status_col)].width = 34
+    widths = _widths(rows)
+    for j, width in enumerate(widths, out.first_col + 1):
+        ws.column_dimensions[get_column_letter(out.out_col(j))].width = width
+    ws.column_dimensions[get_column_letter(out.status_col)].width = STATUS_WIDTH
     if out.header_row >= 1:
-        ws.freeze_panes = f"B{out.header_row + 1}"
-    ws.page_setup.orientation = "landscape"
+        ws.freeze_panes = _freeze(out, out.header_row + 1)
+    _print_setup(ws, out, sum(widths) + STATUS_WIDTH)
     header_style = data.styles.id(HEADER_FILL, BOLD)
     last = _last_row(out)
     pad = [None] * out.first_col
@@ -400,7 +497,10 @@ def _write_original(ws, data: SheetData, out: OutSheet, progress=None) -> None:
     for r in range(1, last + 1):
         k = r - out.first_row
         values = pad + list(rows[k]) if 0 <= k < len(rows) else []
-        if out.status_col <= len(values):  # an old Statut column: replaced, not kept
+        if out.inserted:
+            if out.status_col <= len(values):
+                values.insert(out.status_col - 1, None)
+        elif out.status_col <= len(values):  # an old Statut column: replaced, not kept
             values[out.status_col - 1] = None
         _data_row(ws, data, out, r, values, header_style, noted.get(r))
         if progress is not None:
@@ -411,16 +511,20 @@ def _write_template_layout(
     ws, data: SheetData, out: OutSheet, raw: pd.DataFrame, template_sources: set[str], progress=None
 ) -> None:
     spec = ENTITIES[out.entity]
-    for j, f in enumerate(spec.fields, 1):
-        ws.column_dimensions[get_column_letter(j)].width = min(max(len(f.label) + 4, 12), 34)
-    ws.column_dimensions[get_column_letter(out.status_col)].width = 34
-    ws.freeze_panes = "B2"
-    ws.page_setup.orientation = "landscape"
+    widths = [min(max(len(f.label) + 4, 12), 34) for f in spec.fields]
+    for j, width in enumerate(widths, 1):
+        ws.column_dimensions[get_column_letter(out.out_col(j))].width = width
+    ws.column_dimensions[get_column_letter(out.status_col)].width = STATUS_WIDTH
+    ws.freeze_panes = _freeze(out, 2)
+    _print_setup(ws, out, sum(widths) + STATUS_WIDTH)
     header_style = data.styles.id(HEADER_FILL, BOLD)
     noted = out.noted_columns()
-    _data_row(ws, data, out, 1, [f.label for f in spec.fields], header_style)
+    at = out.status_col - 1
+    labels: list[str | None] = [f.label for f in spec.fields]
+    _data_row(ws, data, out, 1, labels[:at] + [None] + labels[at:], header_style)
     mine = raw[raw["_source"].isin(template_sources)]
     columns = [_cell_texts(mine[name]) for name in spec.names]
+    columns.insert(at, [""] * len(mine))
     for k, row in enumerate(zip(*columns)):
         _data_row(ws, data, out, k + 2, list(row), header_style, noted.get(k + 2))
         if progress is not None:

@@ -172,13 +172,16 @@ class SheetData:
                 append(self.cell(r, j + 1, value))
         return cells
 
-    def row(self, r: int, cells: list[str], height: float | None = None) -> None:
-        """One <row>; `height` in points, when the row must be taller than the default."""
+    def row(self, r: int, cells: list[str], height: float | None = None, outline: int = 0) -> None:
+        """One <row>; `height` in points, when the row must be taller than the default;
+        `outline`: a detail row folded under the row above it (level, hidden)."""
         body = "".join(cells)
-        if body and height:
-            self.fh.write(f'<row r="{r}" ht="{height:g}" customHeight="1">{body}</row>')
-        elif body:
-            self.fh.write(f'<row r="{r}">{body}</row>')
+        if not body:
+            return
+        attributes = f' ht="{height:g}" customHeight="1"' if height else ""
+        if outline:
+            attributes += f' hidden="1" outlineLevel="{outline}"'
+        self.fh.write(f'<row r="{r}"{attributes}>{body}</row>')
 
     def close(self) -> None:
         self.fh.close()

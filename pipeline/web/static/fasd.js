@@ -71,12 +71,14 @@ document.documentElement.classList.add("js");
   const bar = document.getElementById("barre");
   const status = document.getElementById("statut");
   const stages = document.getElementById("etapes");
+  let shown = 0; // the bar never moves back, whatever a poll says
   function update(state) {
-    bar.value = state.percent;
-    bar.textContent = state.percent + " %";
+    shown = Math.max(shown, state.percent || 0);
+    bar.value = shown;
+    bar.textContent = shown + " %";
     status.textContent = state.status === "queued"
       ? "En attente : un autre envoi est en cours de traitement."
-      : state.percent + " % — la page se met à jour seule.";
+      : shown + " % — la page se met à jour seule.";
     stages.textContent = "";
     for (const s of state.stages) {
       const li = document.createElement("li");
