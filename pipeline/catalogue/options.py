@@ -41,6 +41,12 @@ _OPTIONS = [
     ),
     click.option("--dry-run", is_flag=True, help="Avec --base : montre les changements sans les appliquer."),
     click.option(
+        "--brouillon",
+        is_flag=True,
+        help="Avec --base : les actions changées restent « en cours de saisie », sans être "
+        "envoyées en validation au Carif-Oref (le prochain import sans --brouillon les envoie).",
+    ),
+    click.option(
         "--attente",
         type=click.FloatRange(0),
         default=DEFAULT_WAIT,
@@ -58,8 +64,17 @@ def import_options(command):
     return command
 
 
-def base_step(base=None, perimetre="partiel", organisme=(), dry_run=False, attente=DEFAULT_WAIT) -> dict | None:
+def base_step(
+    base=None, perimetre="partiel", organisme=(), dry_run=False, attente=DEFAULT_WAIT, brouillon=False
+) -> dict | None:
     """The options as `execute(base=…)` wants them: None without --base."""
     if not base:
         return None
-    return dict(base=base, perimetre=perimetre, organisme=tuple(organisme or ()), dry_run=dry_run, wait=attente)
+    return dict(
+        base=base,
+        perimetre=perimetre,
+        organisme=tuple(organisme or ()),
+        dry_run=dry_run,
+        wait=attente,
+        draft=brouillon,
+    )

@@ -32,6 +32,7 @@ from .options import PERIMETRES
 from ..validators.organisation import upload_scope
 from .owners import Owners
 from .schema import record, record_version, run
+from .validation import mark_import
 
 SOFI_CODE = {"formation": "code_formation", "action": "code_action", "session": "code_session"}
 PARENT_FIELD = {"contact": "code_site", "action": "ref_formation", "session": "ref_action", "dispositif": "ref_session"}
@@ -92,8 +93,10 @@ def incoming_records(result, entity: str) -> list[tuple[str, str | None, int | N
     out = []
     parent = PARENT_FIELD.get(entity)
     sofi = SOFI_CODE.get(entity)
-    for rec in frame_records(frame, entity):
+    # the « à compléter » mark travels into the base (issue 25: such an action is a draft)
+    for rec in frame_records(frame, entity, getattr(result, "incomplete", {}).get(entity, {})):
         del rec["provenance"]
+        del rec["complet"]
         code = rec.pop(sofi, None) if sofi else None
         text, digest = canonical(rec)
         out.append(
@@ -149,6 +152,7 @@ class Apply:
         self.parent: dict[tuple[int, str, str | None], str | None] = {}
         self.org_of_change: dict[int, int] = {}  # id(Change) -> organisation id, for its FAS code
         self.present: set[int] = set()
+        self.seen: dict[tuple[int, str, str], bool] = {}  # accepted records applied -> à compléter (validation.py)
         self.creates: list[dict] = []
         self.updates: list[dict] = []
         self.versions: list[dict] = []
@@ -249,6 +253,7 @@ class Apply:
                         f"qui ne change jamais (code SOFI du fichier : {code})",
                     )
                     continue
+            self.seen[k] = bool(fields.get("a_completer"))
             if row is None:
                 self.create(org, etab, entity, key, parent, code, text, digest)
                 continue
@@ -438,8 +443,10 @@ def apply_result(
     wait: float = 60.0,
     dry_run: bool = False,
     hold=None,
+    draft: bool = False,
 ) -> ChangeReport:
     """Apply the accepted records of `result` in the caller's transaction; the change report.
+    `draft` (`--brouillon`): the changed actions stay « en cours de saisie » (validation.py).
 
     `hold` (tests only) is called with "lock" before taking the lock and "half" once the
     first half of the writes is done, so a test can kill or race the import at those points.
@@ -503,6 +510,7 @@ def apply_result(
         hold("half")
         job.creates, job.updates, job.versions = rest, [], []
     job.write()
+    mark_import(conn, job, draft=draft)
     conn.execute(
         update(run)
         .where(run.c.id == run_id)

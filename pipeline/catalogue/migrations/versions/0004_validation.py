@@ -1,0 +1,60 @@
+"""Validation before publication (issue 25): the state of each action, the published
+version of each offer record, decisions in the history, the base's settings, refused runs.
+
+A base upgraded from 0002 keeps publishing what it published: every offer record's
+current version becomes its published version and every action is `validee`.
+
+Revision ID: 0004
+Revises: 0002
+Create Date: 2026-12-07
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0004"
+down_revision = "0002"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "base_setting",
+        sa.Column("name", sa.String(40), primary_key=True),
+        sa.Column("value", sa.String(200), nullable=False),
+    )
+    with op.batch_alter_table("record") as batch:
+        batch.add_column(sa.Column("published_version", sa.Integer, nullable=True))
+        batch.add_column(sa.Column("etat", sa.String(24), nullable=True))
+        batch.add_column(sa.Column("etat_note", sa.Text, nullable=True))
+        batch.add_column(sa.Column("certifinfo_remplace", sa.String(20), nullable=True))
+    with op.batch_alter_table("record_version") as batch:
+        batch.alter_column("run_id", existing_type=sa.Integer, nullable=True)
+        batch.add_column(sa.Column("decided_by", sa.String(200), nullable=True))
+        batch.add_column(sa.Column("decided_at", sa.DateTime(timezone=True), nullable=True))
+        batch.add_column(sa.Column("note", sa.Text, nullable=True))
+    with op.batch_alter_table("run") as batch:
+        batch.add_column(sa.Column("refused", sa.Text, nullable=True))
+    offer = ("formation", "action", "session", "dispositif")
+    record = sa.table(
+        "record", sa.column("entity"), sa.column("version"), sa.column("published_version"), sa.column("etat")
+    )
+    op.execute(record.update().where(record.c.entity.in_(offer)).values(published_version=record.c.version))
+    op.execute(record.update().where(record.c.entity == "action").values(etat="validee"))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("run") as batch:
+        batch.drop_column("refused")
+    with op.batch_alter_table("record_version") as batch:
+        batch.drop_column("note")
+        batch.drop_column("decided_at")
+        batch.drop_column("decided_by")
+        batch.alter_column("run_id", existing_type=sa.Integer, nullable=False)
+    with op.batch_alter_table("record") as batch:
+        batch.drop_column("certifinfo_remplace")
+        batch.drop_column("etat_note")
+        batch.drop_column("etat")
+        batch.drop_column("published_version")
+    op.drop_table("base_setting")
