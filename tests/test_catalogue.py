@@ -92,7 +92,12 @@ def test_a_rejected_record_keeps_what_the_base_holds_even_in_a_complete_upload(b
     offer["session"][1]["date_fin"] = "01/01/2026"  # DATE_ORDER: S2 and its dispositif rejected
     offer["session"][1]["duree_centre_h"] = "20"
     report = apply(tmp_path, base, offer, "b", perimetre="complet")
-    assert report.changes == []
+    # nothing written; the rejected records the base holds are listed, kept (issue 25, D10)
+    assert [(c.entity, c.key, c.change, c.code_fas) for c in report.changes] == [
+        ("session", "S2", "rejete", "1-1-2"),
+        ("dispositif", "S2\x1fD1", "rejete", "1-1-2"),
+    ]
+    assert report.rows_written == 0
     assert report.counts["session"]["inchange"] == 1
     offers, _, _ = catalogue.live_offers(base, today=TODAY)
     s2 = [s for s in offers[0]["actions"][0]["sessions"] if s["ref_session"] == "S2"][0]

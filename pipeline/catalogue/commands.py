@@ -14,7 +14,7 @@ from pathlib import Path
 import click
 
 from ..model import SHEETS
-from .changes import KIND_LABELS, KINDS, value_text
+from .changes import KIND_LABELS, KINDS, OPTIONAL_KINDS, value_text
 from .options import DEFAULT_WAIT
 
 
@@ -86,7 +86,7 @@ def print_changes(report) -> None:
         else f"{verb} dans la base {display(report.base)} (organismes {report.organisation}, "
         f"périmètre {report.perimetre}) :"
     )
-    shown = [k for k in KINDS if k != "conflit" or report.summary()["total"]["conflit"]]
+    shown = [k for k in KINDS if k not in OPTIONAL_KINDS or report.summary()["total"][k]]
     click.echo(f"{'':<12}" + "".join(f"{KIND_LABELS[k]:>14}" for k in shown))
     for entity, counts in report.counts.items():
         click.echo(f"{SHEETS[entity]:<12}" + "".join(f"{counts[k]:>14}" for k in shown))

@@ -3,7 +3,11 @@ start-up, the database libraries only when an import goes into a base."""
 
 from __future__ import annotations
 
+import contextlib
+
 import click
+
+from ..errors import FasdError
 
 DEFAULT_WAIT = 60.0
 PERIMETRES = ("partiel", "complet")
@@ -78,3 +82,17 @@ def base_step(
         wait=attente,
         draft=brouillon,
     )
+
+
+@contextlib.contextmanager
+def refusal_logged(base: dict | None, inputs, today):
+    """Around an import's reading and applying: a FasdError (exit 2) into a base leaves a
+    refused `run` row with its reason (refused.py), then goes on to the person."""
+    try:
+        yield
+    except FasdError as exc:
+        if base and not base.get("dry_run"):
+            from .refused import record_refused
+
+            record_refused(base["base"], inputs, today, base["perimetre"], str(exc))
+        raise

@@ -32,6 +32,7 @@ from .options import PERIMETRES
 from ..validators.organisation import upload_scope
 from .owners import Owners
 from .schema import record, record_version, run
+from .rejected import rejected_keys, report_kept, under_rejected
 from .validation import mark_import
 
 SOFI_CODE = {"formation": "code_formation", "action": "code_action", "session": "code_session"}
@@ -93,10 +94,15 @@ def incoming_records(result, entity: str) -> list[tuple[str, str | None, int | N
     out = []
     parent = PARENT_FIELD.get(entity)
     sofi = SOFI_CODE.get(entity)
-    # the « à compléter » mark travels into the base (issue 25: such an action is a draft)
+    # the « à compléter » mark travels into the base (issue 25: such an action is a draft), and a
+    # formation read from LHÉO its producer's element (D8: what FASD does not model, records.py)
+    origins = result.tables[entity].origins if entity == "formation" else {}
     for rec in frame_records(frame, entity, getattr(result, "incomplete", {}).get(entity, {})):
-        del rec["provenance"]
+        provenance = rec.pop("provenance")
         del rec["complet"]
+        origin = origins.get((provenance.get("source"), provenance.get("line"))) if origins else None
+        if origin is not None:
+            rec["lheo_origine"] = origin
         code = rec.pop(sofi, None) if sofi else None
         text, digest = canonical(rec)
         out.append(
@@ -152,6 +158,7 @@ class Apply:
         self.parent: dict[tuple[int, str, str | None], str | None] = {}
         self.org_of_change: dict[int, int] = {}  # id(Change) -> organisation id, for its FAS code
         self.present: set[int] = set()
+        self.rejected: dict[str, set[str]] = {}  # read but rejected keys (rejected.py)
         self.seen: dict[tuple[int, str, str], bool] = {}  # accepted records applied -> à compléter (validation.py)
         self.creates: list[dict] = []
         self.updates: list[dict] = []
@@ -326,6 +333,7 @@ class Apply:
             and row["status"] == "actif"
             and row["id"] not in self.present
             and key not in read[entity]
+            and not under_rejected(self, self.rejected, row)  # D1: a rejected record keeps its tree
             and (
                 row["etablissement_id"] in etabs
                 or (row["etablissement_id"] is None and row["organisation_id"] in legacy)
@@ -498,6 +506,8 @@ def apply_result(
     for entity in ENTITY_ORDER:
         job.entity(entity)
     job.diff_pending()
+    job.rejected = rejected_keys(job, read)
+    report_kept(job, job.rejected)
     if perimetre == "complet":
         job.withdraw(read, etabs, legacy)
     job.fill_codes()
