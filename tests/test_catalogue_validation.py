@@ -191,3 +191,22 @@ def test_a_delta_export_names_what_was_withdrawn_since(base, tmp_path):  # noqa:
     with open(tmp_path / "delta.retraits.csv", encoding="utf-8-sig", newline="") as fh:
         withdrawn = [(r["entite"], r["code_fas"]) for r in csv.DictReader(fh, delimiter=";")]
     assert withdrawn == [("action", "1-2"), ("session", "1-2-2")]
+
+
+def test_a_base_of_revision_0002_keeps_publishing_what_it_held(base, tmp_path):  # noqa: F811
+    """Upgraded to 0004, what a base published stays published (its actions validated);
+    from then on its imports wait for validation. The 0002 base is made by going down."""
+    from alembic import command
+
+    from pipeline.catalogue.base import _alembic_config, open_engine
+
+    catalogue.init(base, validation=False)
+    send(tmp_path, base, two_actions(), "a")
+    engine = open_engine(base)
+    with engine.begin() as conn:
+        command.downgrade(_alembic_config(conn), "0002")
+    engine.dispose()
+    assert catalogue.init(base) == ("0002", "0004")
+    assert published(base) == {"S1": 35, "S2": 70} and states(base) == {}
+    send(tmp_path, base, two_actions(duree="42"), "b")
+    assert published(base) == {"S1": 35, "S2": 70} and states(base) == {"A1": "en_attente"}

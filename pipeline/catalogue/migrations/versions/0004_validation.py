@@ -45,16 +45,20 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("run") as batch:
-        batch.drop_column("refused")
+    # plain ALTER TABLE … DROP COLUMN (SQLite ≥ 3.35, PostgreSQL): a batch copy of `run` or
+    # `record` would drop a table other tables' foreign keys point at
+    for table, column in (
+        ("run", "refused"),
+        ("record", "certifinfo_remplace"),
+        ("record", "etat_note"),
+        ("record", "etat"),
+        ("record", "published_version"),
+        ("record_version", "note"),
+        ("record_version", "decided_at"),
+        ("record_version", "decided_by"),
+    ):
+        op.execute(f"ALTER TABLE {table} DROP COLUMN {column}")
+    op.execute("DELETE FROM record_version WHERE run_id IS NULL")  # the decisions: no run to keep them by
     with op.batch_alter_table("record_version") as batch:
-        batch.drop_column("note")
-        batch.drop_column("decided_at")
-        batch.drop_column("decided_by")
         batch.alter_column("run_id", existing_type=sa.Integer, nullable=False)
-    with op.batch_alter_table("record") as batch:
-        batch.drop_column("certifinfo_remplace")
-        batch.drop_column("etat_note")
-        batch.drop_column("etat")
-        batch.drop_column("published_version")
     op.drop_table("base_setting")
