@@ -61,6 +61,9 @@ def mark_import(conn: Connection, job, *, draft: bool = False) -> None:
     """After an import's writes (`job`: upsert.Apply): publish at once without validation; else
     put every changed action (or one re-sent after a question, or a draft sent) to
     `en_attente`, or `brouillon` for a draft, and publish withdrawals at once."""
+    from .certifinfo import clear_marks
+
+    clear_marks(conn, job)
     run_id = job.run_id
     this_run = and_(record.c.updated_run_id == run_id, record.c.entity.in_(OFFER))
     if not validation_enabled(conn):

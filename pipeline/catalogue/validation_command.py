@@ -148,3 +148,30 @@ def refuser(base, codes, organisme, tout, motif, par):
 def question(base, codes, organisme, tout, texte, par):
     """Pose une question sur les actions CODES : « en attente de réponses » jusqu'au prochain import."""
     _decide(base, codes, organisme, tout, "question", par, texte)
+
+
+@validation_group.command("certifinfo")
+@base_option
+@click.option(
+    "--reference",
+    "reference",
+    required=True,
+    type=click.Path(),
+    metavar="FICHIER",
+    help="Le référentiel Certif Info (CSV, ou dossier) dont les codes remplacés (« remplacée par ») sont appliqués.",
+)
+@par_option
+def certifinfo(base, reference, par):
+    """Remplace dans la base les codes Certif Info que le référentiel dit remplacés, et marque leurs actions."""
+    from ..cli import load_reference
+    from .api import _connection
+    from .base import acquire_lock
+    from .certifinfo import replace_codes
+
+    ref = load_reference(reference)
+    with _connection(base) as conn, conn.begin():
+        acquire_lock(conn, DEFAULT_WAIT)
+        done = replace_codes(conn, ref, by=_who(par))
+    click.echo(f"{len(done)} formation(s) dont le code Certif Info a été remplacé.")
+    for d in done:
+        click.echo(f"  formation {d['formation']} (code FAS {d['code_fas']}) : {d['ancien']} → {d['nouveau']}")
