@@ -206,4 +206,10 @@ def _validation_group():
     return validation_group
 
 
-COMMANDS = [base_group, historique, stats_command, _validation_group()]
+def _flux_command():
+    from .flux_command import flux_command
+
+    return flux_command
+
+
+COMMANDS = [base_group, historique, stats_command, _validation_group(), _flux_command()]

@@ -117,6 +117,20 @@ base_setting = Table(  # the base's own settings (migration 0004): validation = 
     Column("value", String(200), nullable=False),
 )
 
+flux_log = Table(  # each flow written for a partner by `fasd flux` (migration 0004, catalogue/flux.py)
+    "flux_log",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("partenaire", String(100), nullable=False),
+    Column("written_at", DateTime(timezone=True), nullable=False),
+    Column("depuis", Date),  # the delta's start: the day of this partner's previous flow
+    Column("formations", Integer, nullable=False),
+    Column("delta_formations", Integer),
+    Column("retraits", Integer),
+    Column("files", Text, nullable=False),  # JSON: [{name, sha256}]
+)
+Index("ix_flux_log_partenaire", flux_log.c.partenaire)
+
 base_lock = Table(
     "base_lock",
     metadata,

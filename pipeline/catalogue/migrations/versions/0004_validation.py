@@ -1,5 +1,6 @@
 """Validation before publication (issue 25): the state of each action, the published
-version of each offer record, decisions in the history, the base's settings, refused runs.
+version of each offer record, decisions in the history, the base's settings, refused runs,
+the log of the flows written for partners.
 
 A base upgraded from 0002 keeps publishing what it published: every offer record's
 current version becomes its published version and every action is `validee`.
@@ -24,6 +25,18 @@ def upgrade() -> None:
         sa.Column("name", sa.String(40), primary_key=True),
         sa.Column("value", sa.String(200), nullable=False),
     )
+    op.create_table(
+        "flux_log",
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("partenaire", sa.String(100), nullable=False),
+        sa.Column("written_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("depuis", sa.Date),
+        sa.Column("formations", sa.Integer, nullable=False),
+        sa.Column("delta_formations", sa.Integer),
+        sa.Column("retraits", sa.Integer),
+        sa.Column("files", sa.Text, nullable=False),
+    )
+    op.create_index("ix_flux_log_partenaire", "flux_log", ["partenaire"])
     with op.batch_alter_table("record") as batch:
         batch.add_column(sa.Column("published_version", sa.Integer, nullable=True))
         batch.add_column(sa.Column("etat", sa.String(24), nullable=True))
@@ -61,4 +74,6 @@ def downgrade() -> None:
     op.execute("DELETE FROM record_version WHERE run_id IS NULL")  # the decisions: no run to keep them by
     with op.batch_alter_table("record_version") as batch:
         batch.alter_column("run_id", existing_type=sa.Integer, nullable=False)
+    op.drop_index("ix_flux_log_partenaire", table_name="flux_log")
+    op.drop_table("flux_log")
     op.drop_table("base_setting")
