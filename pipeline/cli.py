@@ -19,7 +19,7 @@ import click
 
 from . import cli_french
 from .errors import EXIT_FINDINGS, EXIT_INTERNAL, EXIT_OK, EXIT_PIPE_CLOSED, FasdError, Interrupted, UsageError
-from .catalogue.options import base_step, import_options as catalogue_options
+from .catalogue.options import base_step, import_options as catalogue_options, refusal_logged
 from .model import SHEETS
 from .options import refuse_empty
 from .rules import ERROR
@@ -193,27 +193,28 @@ def execute(
     # errors go through: FasdGroup says them
     claim = claimed(out_path, RUN_FILES) if out_path is not None else contextlib.nullcontext()
     with claim, using(dispositifs), using_limits(**(limits or {})), progress_bars(wants_bars(quiet)) as progress:
-        result = run(
-            [Path(p) for p in inputs],
-            annuaire=Path(annuaire) if annuaire else None,
-            reference=ref,
-            today=day,
-            profil=profil,
-            progress=progress,
-            colonnes=mapping,
-            defauts=defauts,
-            strict=strict,
-            organisme=organisme,
-            stream=False if base else None,  # the base reads the whole run's tables
-            write_offers=with_records and out_path is not None,
-        )
-        if not quiet:
-            for note in result.notes:
-                click.echo(note, err=True)
-        if base:  # the catalogue (issue 14): apply before writing, changes.* go with the outputs
-            from .catalogue.commands import apply_to_base
+        with refusal_logged(base, inputs, day):  # a refused import into a base is a run too (D5)
+            result = run(
+                [Path(p) for p in inputs],
+                annuaire=Path(annuaire) if annuaire else None,
+                reference=ref,
+                today=day,
+                profil=profil,
+                progress=progress,
+                colonnes=mapping,
+                defauts=defauts,
+                strict=strict,
+                organisme=organisme,
+                stream=False if base else None,  # the base reads the whole run's tables
+                write_offers=with_records and out_path is not None,
+            )
+            if not quiet:
+                for note in result.notes:
+                    click.echo(note, err=True)
+            if base:  # the catalogue (issue 14): apply before writing, changes.* go with the outputs
+                from .catalogue.commands import apply_to_base
 
-            result.catalogue = apply_to_base(result, **base)
+                result.catalogue = apply_to_base(result, **base)
         if out_path is not None:
             writes = Stopwatch()
             write_outputs(result, out_path, with_records=with_records, clock=writes, progress=progress)

@@ -46,7 +46,7 @@ def apply(tmp_path, base_value, offer, name="offre", **kw):
 
 
 def test_sofi_codes_are_honoured_and_new_ones_follow(base, tmp_path):  # noqa: F811
-    catalogue.init(base)
+    catalogue.init(base, validation=False)
     offer = two_sessions()
     offer["formation"][0]["code_formation"] = "19482"
     offer["action"][0]["code_action"] = "89393"
@@ -59,7 +59,7 @@ def test_sofi_codes_are_honoured_and_new_ones_follow(base, tmp_path):  # noqa: F
 
 
 def test_a_contradicting_sofi_code_is_a_conflict_left_aside(base, tmp_path):  # noqa: F811
-    catalogue.init(base)
+    catalogue.init(base, validation=False)
     offer = valid_offer()
     apply(tmp_path, base, offer, "a")
     before = rows(base)
@@ -72,7 +72,7 @@ def test_a_contradicting_sofi_code_is_a_conflict_left_aside(base, tmp_path):  # 
 
 
 def test_a_sofi_code_names_the_record_even_under_a_new_ref(base, tmp_path):  # noqa: F811
-    catalogue.init(base)
+    catalogue.init(base, validation=False)
     offer = valid_offer()
     offer["session"][0]["code_session"] = "500"
     apply(tmp_path, base, offer, "a")
@@ -86,13 +86,18 @@ def test_a_sofi_code_names_the_record_even_under_a_new_ref(base, tmp_path):  # n
 
 
 def test_a_rejected_record_keeps_what_the_base_holds_even_in_a_complete_upload(base, tmp_path):  # noqa: F811
-    catalogue.init(base)
+    catalogue.init(base, validation=False)
     offer = two_sessions()
     apply(tmp_path, base, offer, "a")
     offer["session"][1]["date_fin"] = "01/01/2026"  # DATE_ORDER: S2 and its dispositif rejected
     offer["session"][1]["duree_centre_h"] = "20"
     report = apply(tmp_path, base, offer, "b", perimetre="complet")
-    assert report.changes == []
+    # nothing written; the rejected records the base holds are listed, kept (issue 25, D10)
+    assert [(c.entity, c.key, c.change, c.code_fas) for c in report.changes] == [
+        ("session", "S2", "rejete", "1-1-2"),
+        ("dispositif", "S2\x1fD1", "rejete", "1-1-2"),
+    ]
+    assert report.rows_written == 0
     assert report.counts["session"]["inchange"] == 1
     offers, _, _ = catalogue.live_offers(base, today=TODAY)
     s2 = [s for s in offers[0]["actions"][0]["sessions"] if s["ref_session"] == "S2"][0]
@@ -100,7 +105,7 @@ def test_a_rejected_record_keeps_what_the_base_holds_even_in_a_complete_upload(b
 
 
 def test_partial_leaves_absent_records_complete_withdraws_them_and_a_return_reactivates(base, tmp_path):  # noqa: F811
-    catalogue.init(base)
+    catalogue.init(base, validation=False)
     apply(tmp_path, base, two_sessions(), "a")
     report = apply(tmp_path, base, valid_offer(), "b")  # S2 absent, partial
     assert report.changes == []
@@ -121,7 +126,7 @@ def test_partial_leaves_absent_records_complete_withdraws_them_and_a_return_reac
 
 
 def test_dry_run_reports_the_changes_and_writes_nothing(base, tmp_path):  # noqa: F811
-    catalogue.init(base)
+    catalogue.init(base, validation=False)
     apply(tmp_path, base, valid_offer(), "a")
     before = rows(base)
     offer = valid_offer()
@@ -134,7 +139,7 @@ def test_dry_run_reports_the_changes_and_writes_nothing(base, tmp_path):  # noqa
 
 
 def test_complete_upload_of_an_empty_file_is_refused(base, tmp_path):  # noqa: F811
-    catalogue.init(base)
+    catalogue.init(base, validation=False)
     apply(tmp_path, base, valid_offer(), "a")
     offer = valid_offer()
     offer["formation"] = []  # sessions without their formation: read, but no formation
@@ -161,7 +166,7 @@ def test_import_summary_and_changes_json_carry_the_counts(tmp_path):
 
     base_value = str(tmp_path / "c.sqlite")
     runner = CliRunner()
-    assert runner.invoke(main, ["base", "init", "--base", base_value]).exit_code == 0
+    assert runner.invoke(main, ["base", "init", "--base", base_value, "--sans-validation"]).exit_code == 0
     book = write_workbook(tmp_path / "offre.xlsx", valid_offer())
     result = runner.invoke(
         main,
@@ -193,7 +198,7 @@ def test_report_xlsx_gets_a_modifications_sheet_that_reimport_skips(tmp_path):
     from pipeline.run import run
 
     base_value = str(tmp_path / "c.sqlite")
-    catalogue.init(base_value)
+    catalogue.init(base_value, validation=False)
     apply(tmp_path, base_value, valid_offer(), "a")
     offer = valid_offer()
     offer["session"][0]["duree_centre_h"] = "30"
@@ -232,7 +237,7 @@ def test_export_since_a_date_sends_the_formations_changed_since(base, tmp_path):
         dict(offer["dispositif"][0], ref_session="S2"),
         dict(offer["dispositif"][0], ref_session="S3"),
     ]
-    catalogue.init(base)
+    catalogue.init(base, validation=False)
     apply(tmp_path, base, offer, "a")
     engine = create_engine(base_url(base))
     with engine.begin() as conn:  # the first import was long ago
@@ -254,8 +259,8 @@ def test_the_migrations_build_exactly_the_schema_of_schema_py(base):  # noqa: F8
     from alembic.runtime.migration import MigrationContext
     from pipeline.catalogue.schema import metadata
 
-    assert catalogue.init(base) == (None, "0002")
-    assert catalogue.init(base) == ("0002", "0002")
+    assert catalogue.init(base) == (None, "0004")
+    assert catalogue.init(base) == ("0004", "0004")
     engine = create_engine(base_url(base))
     try:
         with engine.connect() as conn:

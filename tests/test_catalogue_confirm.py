@@ -31,7 +31,7 @@ def two_sessions() -> dict:
 def base_with_two_sessions(tmp_path):
     base = str(tmp_path / "c.sqlite")
     runner = CliRunner()
-    assert runner.invoke(main, ["base", "init", "--base", base]).exit_code == 0
+    assert runner.invoke(main, ["base", "init", "--base", base, "--sans-validation"]).exit_code == 0
     first = write_workbook(tmp_path / "deux.xlsx", two_sessions())
     assert import_complete(first, tmp_path / "a", base).exit_code == 0
     return base, write_workbook(tmp_path / "une.xlsx", valid_offer())  # S2 absent: withdrawn if complete

@@ -83,7 +83,7 @@ def prepared(base_value) -> None:
     from pipeline.cli import load_reference
     from pipeline.run import run as run_pipeline
 
-    catalogue.init(base_value)  # as `fasd import` does it: with the bundled reference
+    catalogue.init(base_value, validation=False)  # as `fasd import` does it: with the bundled reference
     result = run_pipeline([SAMPLE], today=dt.date.fromisoformat(TODAY), reference=load_reference(None))
     catalogue.apply(result, base_value)
 
@@ -114,7 +114,7 @@ def test_killed_import_leaves_the_base_unchanged(base, tmp_path):  # noqa: F811
 def test_two_imports_at_once_are_serialised(base, tmp_path):  # noqa: F811
     from pipeline import catalogue
 
-    catalogue.init(base)
+    catalogue.init(base, validation=False)
     hold_a, hold_b = tmp_path / "hold-a", tmp_path / "hold-b"
     hold_a.write_text("")
     first = start(*import_args(SAMPLE, tmp_path / "a", base), hold=hold_a)
@@ -148,7 +148,7 @@ def test_two_imports_at_once_are_serialised(base, tmp_path):  # noqa: F811
 def test_second_import_gives_up_after_its_wait(base, tmp_path):  # noqa: F811
     from pipeline import catalogue
 
-    catalogue.init(base)
+    catalogue.init(base, validation=False)
     hold = tmp_path / "hold"
     hold.write_text("")
     first = start(*import_args(SAMPLE, tmp_path / "a", base), hold=hold)

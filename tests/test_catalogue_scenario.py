@@ -76,7 +76,7 @@ def codes(base_value: str) -> dict[str, str]:
 
 
 def test_scenario(base, tmp_path):  # noqa: F811
-    fasd("base", "init", "--base", base)
+    fasd("base", "init", "--base", base, "--sans-validation")
 
     # 1. the sample creates the base, with a FAS code for each formation, action and session
     out1 = tmp_path / "run1"
@@ -163,17 +163,22 @@ def test_scenario(base, tmp_path):  # noqa: F811
     # dispositif; à distance: S-DEAES-LM-2027-03 (hybride); every action keeps a live session.
     counts = json.loads(fasd("stats", "--base", base, "--today", "2026-06-01", "--json").output)
     assert counts == {
-        "sessions_actives": 12,
-        "sessions_inactives_dans_moins_d_un_mois": 1,
-        "sessions_inactives": 2,
-        "sessions_programme_region": 8,
-        "sessions_apprentissage": 0,
-        "sessions_professionnalisation": 0,
-        "sessions_a_distance": 1,
-        "actions_actives": 7,
-        "actions_inactives": 0,
-        "actions_certifinfo_remplace": 0,
-        "formations": 5,
+        "Sessions de formation actives": 12,
+        "Sessions de formation initiales actives": 0,  # no dispositif of formation initiale in the sample
+        "Sessions de formation inactives dans moins d'un mois": 1,
+        "Sessions de formation inactives": 2,
+        "Sessions de formation du programme région": 8,
+        "Sessions de formation en contrat d'apprentissage": 0,
+        "Sessions de formation en contrat de professionnalisation": 0,
+        "Sessions de formation ouvertes à distance": 1,
+        "Actions de formation en cours de saisie": 0,  # a base --sans-validation: every action validated
+        "Actions de formation publique en cours de saisie": 0,
+        "Actions de formation en attente de validation par CARIF-OREF": 0,
+        "Actions de formation en attente de réponses": 0,
+        "Actions de formation dont le code Certifinfo a été remplacé par le CARIF-OREF": 0,
+        "Actions de formation actives": 7,
+        "Actions de formation inactives": 0,
+        "Formations en ligne": 5,
     }
 
     # running the same file again changes nothing

@@ -219,7 +219,7 @@ def test_apply_to_the_catalogue_with_the_token_then_dashboard(browser, tmp_path)
     from pipeline import catalogue
 
     base = str(tmp_path / "catalogue.sqlite")
-    catalogue.init(base)
+    catalogue.init(base, validation=False)
     settings = Settings.make(tmp_path / "envois", base=base, token="jeton-navigateur")
     with serving(create_app(settings)) as url:
         context = browser.new_context(viewport={"width": 1366, "height": 768})

@@ -30,7 +30,7 @@ TOKEN = "jeton-de-test-7b1e"
 def site(tmp_path_factory):
     folder = tmp_path_factory.mktemp("web-base")
     base = str(folder / "catalogue.sqlite")
-    catalogue.init(base)
+    catalogue.init(base, validation=False)
     settings = Settings.make(folder / "envois", base=base, token=TOKEN)
     with serving(create_app(settings, Runner(1, processes=False))) as url:
         yield url, base
@@ -151,8 +151,11 @@ def test_dashboard_chooses_an_establishment_of_the_base(tmp_path):
     from test_organisations import GROUP, OTHER, SUB1, group_offer
 
     base = str(tmp_path / "catalogue.sqlite")
-    catalogue.init(base)
-    book = write_workbook(tmp_path / "offre.xlsx", group_offer(second_owner=True))
+    catalogue.init(base, validation=False)
+    offer = group_offer(second_owner=True)
+    for session in offer["session"]:  # the page counts on today's date: sessions still running then
+        session["date_fin"] = "31/12/2099"
+    book = write_workbook(tmp_path / "offre.xlsx", offer)
     catalogue.apply(run([book], today=TODAY), base)
     settings = Settings.make(tmp_path / "envois", base=base)
     with serving(create_app(settings, Runner(1, processes=False))) as url:

@@ -8,6 +8,8 @@ The Python API, for the command line and the web page alike (pipeline/catalogue/
     export(base, out, organisation=…, since=…)   the live offer as LHÉO 2.3
     live_offers(base, …)                         the same as records.jsonl dicts
     stats(base, organisation=…)                  the dashboard counters (COUNTERS)
+    dashboard(base, organisation=…)              each counter's list (the seed's columns)
+    withdrawn(base, since)                       FAS codes withdrawn since a date
     establishments(base)                         the establishments (SIRET) of the base
     write_changes(report, folder)                changes.csv and changes.json
 
@@ -33,7 +35,9 @@ _EXPORTS = {
     "KINDS": "changes",
     "BaseError": "base",
     "BaseBusy": "base",
-    "COUNTERS": "read",
+    "COUNTERS": "dashboard",
+    "dashboard": "api",
+    "withdrawn": "api",
     "PERIMETRES": "options",
     "DEFAULT_WAIT": "options",
 }

@@ -27,9 +27,17 @@ from .options import DEFAULT_WAIT
 from .read import Catalogue, history as _history
 
 
-def init(base: str) -> tuple[str | None, str | None]:
-    """Create the base or bring its schema to the current revision: (revision before, after)."""
-    return init_base(base)
+def init(base: str, *, validation: bool | None = None) -> tuple[str | None, str | None]:
+    """Create the base or bring its schema to the current revision: (revision before, after).
+    `validation=False` (`--sans-validation`): imports publish at once; True: they wait for
+    the CARIF-OREF's validation (the default of a new base); None leaves the setting as it is."""
+    before, after = init_base(base)
+    if validation is not None:
+        from .validation import set_validation
+
+        with _connection(base) as conn, conn.begin():
+            set_validation(conn, validation)
+    return before, after
 
 
 @contextlib.contextmanager
@@ -55,11 +63,13 @@ def apply(
     dry_run: bool = False,
     wait: float = DEFAULT_WAIT,
     hold=None,
+    draft: bool = False,
 ) -> ChangeReport:
     """Apply a run's accepted records to the base in one transaction (rolled back when dry_run).
 
     `organisation`: the SIRETs / SIRENs of the upload (`--organisme`), whose establishments a
-    complete upload withdraws within; None: those the file holds."""
+    complete upload withdraws within; None: those the file holds. `draft`: the changed
+    actions stay « en cours de saisie »."""
     with _connection(base, wait) as conn:
         trans = conn.begin()
         try:
@@ -72,6 +82,7 @@ def apply(
                 wait=wait,
                 dry_run=dry_run,
                 hold=hold,
+                draft=draft,
             )
         except BaseException:
             trans.rollback()
@@ -112,14 +123,45 @@ def export(
     from ..writers.lheo import write_offers
 
     offers, sites, contacts = live_offers(base, organisation=organisation, since=since, today=today)
+    if since is not None:
+        write_withdrawn(withdrawn(base, since, organisation=organisation), withdrawn_path(Path(out)))
     return write_offers(offers, sites, contacts, Path(out))
 
 
+def withdrawn_path(out: Path) -> Path:
+    """The companion file of a delta export: flux.xml -> flux.retraits.csv."""
+    return out.with_name(out.stem + ".retraits.csv")
+
+
+def write_withdrawn(rows: list[dict], path: Path) -> None:
+    """`;`, UTF-8 with BOM, like changes.csv: entite;code_fas;retire_le."""
+    import csv
+
+    with open(path, "w", encoding="utf-8-sig", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=["entite", "code_fas", "retire_le"], delimiter=";")
+        writer.writeheader()
+        writer.writerows(rows)
+
+
 def stats(base: str, *, organisation=None, today: dt.date | None = None) -> dict:
-    """The dashboard counters (COUNTERS) of some establishments / organisations, or of the whole base."""
+    """The dashboard counters (COUNTERS keys) of some establishments / organisations, or of the whole base."""
+    from .dashboard import counters
+
+    return counters(dashboard(base, organisation=organisation, today=today))
+
+
+def dashboard(base: str, *, organisation=None, today: dt.date | None = None) -> dict[str, list[dict]]:
+    """Each dashboard counter's list (COUNTERS keys; rows keyed by the seed's columns)."""
+    from .dashboard import lists
+
     with _connection(base) as conn:
-        cat = Catalogue(conn, _codes(organisation), today or dt.date.today())
-        return cat.stats()
+        return lists(conn, _codes(organisation), today or dt.date.today())
+
+
+def withdrawn(base: str, since: dt.date, *, organisation=None) -> list[dict]:
+    """The formations, actions and sessions withdrawn (unpublished) since `since`: {entite, code_fas, retire_le}."""
+    with _connection(base) as conn:
+        return Catalogue(conn, _codes(organisation), dt.date.today()).withdrawn_since(since)
 
 
 def establishments(base: str) -> list[dict]:

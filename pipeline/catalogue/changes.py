@@ -17,7 +17,8 @@ from pathlib import Path
 from ..model import ENTITIES
 from ..writers.atomic import atomic_open
 
-KINDS = ("creation", "modification", "reactivation", "retrait", "inchange", "conflit")
+KINDS = ("creation", "modification", "reactivation", "retrait", "inchange", "conflit", "rejete")
+OPTIONAL_KINDS = ("conflit", "rejete")  # shown only when some record had one
 KIND_LABELS = {
     "creation": "création",
     "modification": "modification",
@@ -25,6 +26,7 @@ KIND_LABELS = {
     "retrait": "retrait",
     "inchange": "inchangé",
     "conflit": "conflit",
+    "rejete": "rejeté, gardé",  # read but rejected: the base keeps its version (rejected.py)
 }
 CSV_HEADER = ["entite", "cle", "code_fas", "changement", "champ", "ancienne_valeur", "nouvelle_valeur", "motif"]
 

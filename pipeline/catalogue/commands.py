@@ -14,7 +14,7 @@ from pathlib import Path
 import click
 
 from ..model import SHEETS
-from .changes import KIND_LABELS, KINDS, value_text
+from .changes import KIND_LABELS, KINDS, OPTIONAL_KINDS, value_text
 from .options import DEFAULT_WAIT
 
 
@@ -60,7 +60,15 @@ def _hold():
 
 
 def apply_to_base(
-    result, base: str, *, organisme=None, perimetre="partiel", dry_run=False, wait=DEFAULT_WAIT, oui=False
+    result,
+    base: str,
+    *,
+    organisme=None,
+    perimetre="partiel",
+    dry_run=False,
+    wait=DEFAULT_WAIT,
+    oui=False,
+    draft=False,
 ):
     """The import's step into the base (called by `fasd import --base`); a complete
     perimeter from a terminal shows its withdrawals and asks first (catalogue/confirm.py)."""
@@ -69,7 +77,14 @@ def apply_to_base(
 
     def step(result, *, dry_run):
         return apply(
-            result, base, organisation=organisme, perimetre=perimetre, dry_run=dry_run, wait=wait, hold=_hold()
+            result,
+            base,
+            organisation=organisme,
+            perimetre=perimetre,
+            dry_run=dry_run,
+            wait=wait,
+            hold=_hold(),
+            draft=draft,
         )
 
     if wants_confirmation({"perimetre": perimetre, "dry_run": dry_run}, oui):
@@ -87,7 +102,7 @@ def print_changes(report) -> None:
         else f"{verb} dans la base {display(report.base)} (organismes {report.organisation}, "
         f"périmètre {report.perimetre}) :"
     )
-    shown = [k for k in KINDS if k != "conflit" or report.summary()["total"]["conflit"]]
+    shown = [k for k in KINDS if k not in OPTIONAL_KINDS or report.summary()["total"][k]]
     click.echo(f"{'':<12}" + "".join(f"{KIND_LABELS[k]:>14}" for k in shown))
     for entity, counts in report.counts.items():
         click.echo(f"{SHEETS[entity]:<12}" + "".join(f"{counts[k]:>14}" for k in shown))
@@ -100,11 +115,17 @@ def base_group():
 
 @base_group.command("init")
 @base_option
-def base_init(base):
+@click.option(
+    "--sans-validation",
+    "sans_validation",
+    is_flag=True,
+    help="Une base qui publie chaque import aussitôt (la base d'un organisme), sans validation du Carif-Oref.",
+)
+def base_init(base, sans_validation):
     """Crée la base du catalogue, ou met son schéma à jour."""
     from .api import init
 
-    before, after = init(base)
+    before, after = init(base, validation=False if sans_validation else None)
     if before == after:
         click.echo(f"Base {display(base)} déjà à jour (schéma {after}).")
     elif before is None:
@@ -131,14 +152,21 @@ def historique(base, ref, organisme, as_json):
         sys.exit(1)
     for rec in found:
         state = "retiré le " + rec["withdrawn_on"] if rec["status"] == "retire" else "actif"
+        if rec.get("etat"):
+            from .validation import STATES
+
+            state += f", {STATES.get(rec['etat'], rec['etat'])}"
         fas = f", code FAS {rec['code_fas']}" if rec["code_fas"] else ""
         click.echo(f"{rec['entity'].capitalize()} {rec['key']} (organisme {rec['organisation']}{fas}) : {state}")
         for v in rec["versions"]:
-            files = ", ".join(f"{i['name']} (sha256 {i.get('sha256', '?')[:12]})" for i in v["inputs"])
-            click.echo(
-                f"  v{v['version']}  {v['at']}  import n° {v['run']} du {v['today']}  "
-                f"{KIND_LABELS.get(v['change'], v['change'])}  {files}"
-            )
+            if v["run"] is None:  # a decision of the Carif-Oref (validation.py)
+                click.echo(f"  v{v['version']}  {v['at']}  {v['change']} par {v['by']}")
+            else:
+                files = ", ".join(f"{i['name']} (sha256 {i.get('sha256', '?')[:12]})" for i in v["inputs"])
+                click.echo(
+                    f"  v{v['version']}  {v['at']}  import n° {v['run']} du {v['today']}  "
+                    f"{KIND_LABELS.get(v['change'], v['change'])}  {files}"
+                )
             for name, (old, new) in v["fields"].items():
                 click.echo(f"        {name} : {value_text(old) or '(vide)'} → {value_text(new) or '(vide)'}")
 
@@ -147,20 +175,57 @@ def historique(base, ref, organisme, as_json):
 @base_option
 @organismes_option
 @click.option("--today", metavar="AAAA-MM-JJ", help="Date du tableau de bord (par défaut aujourd'hui).")
-@click.option("--json", "as_json", is_flag=True, help="Sortie JSON, pour les scripts.")
-def stats_command(base, organisme, today, as_json):
+@click.option(
+    "--json", "as_json", is_flag=True, help="Sortie JSON (les libellés du tableau de bord), pour les scripts."
+)
+@click.option(
+    "--liste",
+    "liste",
+    metavar="LIBELLÉ",
+    help="Liste les enregistrements d'un compteur (son libellé, par ex. « Sessions de formation actives »).",
+)
+def stats_command(base, organisme, today, as_json, liste):
     """Les compteurs du tableau de bord : sessions et actions actives, inactives, par dispositif…"""
     from ..cli import parse_today
-    from .api import stats
-    from .read import COUNTERS
+    from ..errors import UsageError
+    from .api import dashboard
+    from .dashboard import COLUMNS, COUNTERS, counter_key, counters
 
-    counts = stats(base, organisation=organisme, today=parse_today(today))
+    key = None
+    if liste is not None:
+        key = counter_key(liste)
+        if key is None:
+            raise UsageError(f"--liste « {liste} » : aucun compteur de ce libellé (voir fasd stats).")
+    found = dashboard(base, organisation=organisme, today=parse_today(today))
+    if key is not None:
+        rows = found[key]
+        if as_json:
+            click.echo(json.dumps(rows, ensure_ascii=False, indent=1))
+            return
+        click.echo(f"{COUNTERS[key]} : {len(rows)} résultat(s)")
+        click.echo("\t".join(COLUMNS))
+        for row in rows:
+            click.echo("\t".join(row[c] for c in COLUMNS))
+        return
+    counts = counters(found)
     if as_json:
-        click.echo(json.dumps(counts, ensure_ascii=False, indent=1))
+        click.echo(json.dumps({COUNTERS[k]: n for k, n in counts.items()}, ensure_ascii=False, indent=1))
         return
     width = max(len(label) for label in COUNTERS.values())
     for name, label in COUNTERS.items():
         click.echo(f"{label:<{width}}  {counts[name]:>7}")
 
 
-COMMANDS = [base_group, historique, stats_command]
+def _validation_group():
+    from .validation_command import validation_group
+
+    return validation_group
+
+
+def _flux_command():
+    from .flux_command import flux_command
+
+    return flux_command
+
+
+COMMANDS = [base_group, historique, stats_command, _validation_group(), _flux_command()]

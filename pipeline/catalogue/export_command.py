@@ -29,6 +29,10 @@ def export_base(records, out, fmt, annuaire, base, organisme, depuis, today) -> 
         count = export(base, Path(out), organisation=organisme, since=since, today=parse_today(today))
     except OSError as exc:
         raise OutputError(f"impossible d'écrire {out} ({exc.strerror or exc}).") from None
+    if since is not None:
+        from .api import withdrawn_path
+
+        click.echo(f"Retraits depuis le {since.isoformat()} : {withdrawn_path(Path(out))}")
     if count == 0:
         click.echo(f"Aucune formation en ligne à exporter : {Path(out).name} n'est pas écrit.", err=True)
         sys.exit(EXIT_FINDINGS)

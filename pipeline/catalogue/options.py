@@ -3,7 +3,11 @@ start-up, the database libraries only when an import goes into a base."""
 
 from __future__ import annotations
 
+import contextlib
+
 import click
+
+from ..errors import FasdError
 
 DEFAULT_WAIT = 60.0
 PERIMETRES = ("partiel", "complet")
@@ -47,6 +51,12 @@ _OPTIONS = [
         "terminal, ils sont d'abord montrés et une confirmation est demandée).",
     ),
     click.option(
+        "--brouillon",
+        is_flag=True,
+        help="Avec --base : les actions changées restent « en cours de saisie », sans être "
+        "envoyées en validation au Carif-Oref (le prochain import sans --brouillon les envoie).",
+    ),
+    click.option(
         "--attente",
         type=click.FloatRange(0),
         default=DEFAULT_WAIT,
@@ -65,11 +75,31 @@ def import_options(command):
 
 
 def base_step(
-    base=None, perimetre="partiel", organisme=(), dry_run=False, attente=DEFAULT_WAIT, oui=False
+    base=None, perimetre="partiel", organisme=(), dry_run=False, attente=DEFAULT_WAIT, oui=False, brouillon=False
 ) -> dict | None:
     """The options as `execute(base=…)` wants them: None without --base."""
     if not base:
         return None
     return dict(
-        base=base, perimetre=perimetre, organisme=tuple(organisme or ()), dry_run=dry_run, wait=attente, oui=oui
+        base=base,
+        perimetre=perimetre,
+        organisme=tuple(organisme or ()),
+        dry_run=dry_run,
+        wait=attente,
+        oui=oui,
+        draft=brouillon,
     )
+
+
+@contextlib.contextmanager
+def refusal_logged(base: dict | None, inputs, today):
+    """Around an import's reading and applying: a FasdError (exit 2) into a base leaves a
+    refused `run` row with its reason (refused.py), then goes on to the person."""
+    try:
+        yield
+    except FasdError as exc:
+        if base and not base.get("dry_run"):
+            from .refused import record_refused
+
+            record_refused(base["base"], inputs, today, base["perimetre"], str(exc))
+        raise

@@ -8,16 +8,14 @@ from the same live view so `fasd stats` and `fasd export` never disagree.
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 import json
 import re
 from collections import defaultdict
 
-from sqlalchemy import or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.engine import Connection
 
-from ..text import fold
 from .base import BaseError
 from .schema import etablissement, organisation, record, record_version, run
 
@@ -122,13 +120,16 @@ def history(conn: Connection, ref: str, org_code: str | None = None) -> list[dic
                     record_version.c.status,
                     record_version.c.fields,
                     record_version.c.content,
+                    record_version.c.decided_by,
+                    record_version.c.decided_at,
+                    record_version.c.note,
                     run.c.id.label("run"),
                     run.c.started_at,
                     run.c.today,
                     run.c.inputs,
                     run.c.perimetre,
                 )
-                .join(run, run.c.id == record_version.c.run_id)
+                .outerjoin(run, run.c.id == record_version.c.run_id)  # a decision has no run
                 .where(record_version.c.record_id == row["id"])
                 .order_by(record_version.c.version)
             )
@@ -144,16 +145,20 @@ def history(conn: Connection, ref: str, org_code: str | None = None) -> list[dic
                 "code_fas": "-".join(reversed(chain)) or None,
                 "status": row["status"],
                 "withdrawn_on": row["withdrawn_on"].isoformat() if row["withdrawn_on"] else None,
+                "etat": row["etat"],
+                "published_version": row["published_version"],
                 "versions": [
                     {
                         "version": v["version"],
                         "change": v["change"],
                         "status": v["status"],
                         "run": v["run"],
-                        "at": _iso(v["started_at"]),
-                        "today": v["today"].isoformat(),
+                        "at": _iso(v["decided_at"] or v["started_at"]),
+                        "today": v["today"].isoformat() if v["today"] else None,
                         "perimetre": v["perimetre"],
-                        "inputs": json.loads(v["inputs"]),
+                        "inputs": json.loads(v["inputs"]) if v["inputs"] else [],
+                        "by": v["decided_by"],
+                        "note": v["note"],
                         "fields": json.loads(v["fields"]) if v["fields"] else {},
                         "content": json.loads(v["content"]),
                     }
@@ -162,6 +167,17 @@ def history(conn: Connection, ref: str, org_code: str | None = None) -> list[dic
             }
         )
     return out
+
+
+def _aware(value):
+    """A timestamp as UTC-aware (SQLite gives them back naive)."""
+    if value is None or value.tzinfo is not None:
+        return value
+    return value.replace(tzinfo=dt.timezone.utc)
+
+
+def _start(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(), tzinfo=dt.timezone.utc)
 
 
 def _iso(value) -> str | None:
@@ -175,14 +191,20 @@ def _iso(value) -> str | None:
 # -- the live offer ----------------------------------------------------------------------------------
 class Catalogue:
     """The offer records of some organisations or establishments (`codes`: SIRENs, SIRETs;
-    None for all), the directory records they may name, loaded once; the live view on a date."""
+    None for all), the directory records they may name, loaded once; the live view on a date.
 
-    def __init__(self, conn: Connection, codes, today: dt.date):
+    `published` (the default): each offer record as its published version (validation.py),
+    the records never published left out: what partners get. Else the records as they now
+    are in the base (the organisation's work in progress, for the workflow counters)."""
+
+    def __init__(self, conn: Connection, codes, today: dt.date, *, published: bool = True):
         self.selection = Selection(conn, [codes] if isinstance(codes, str) else codes)
         self.orgs = self.selection.orgs
         self.today = today
+        self.published = published
         self.rows: dict[str, list[dict]] = defaultdict(list)
         self.others: dict[str, list[dict]] = defaultdict(list)  # directory records of the others
+        pub, pub_run = record_version.alias("pub"), run.alias("pub_run")
         cols = (
             record.c.id,
             record.c.organisation_id,
@@ -194,11 +216,30 @@ class Catalogue:
             record.c.status,
             record.c.content,
             record.c.updated_run_id,
+            record.c.published_version,
+            record.c.etat,
+            record.c.certifinfo_remplace,
+            pub.c.status.label("published_status"),
+            pub.c.content.label("published_content"),
+            func.coalesce(pub.c.decided_at, pub_run.c.started_at).label("published_at"),
         )
         directory = record.c.entity.in_(("site", "contact"))
-        query = select(*cols).where(record.c.organisation_id.in_(list(self.orgs)) | directory).order_by(record.c.id)
+        query = (
+            select(*cols)
+            .select_from(
+                record.outerjoin(
+                    pub, and_(pub.c.record_id == record.c.id, pub.c.version == record.c.published_version)
+                ).outerjoin(pub_run, pub_run.c.id == pub.c.run_id)
+            )
+            .where(record.c.organisation_id.in_(list(self.orgs)) | directory)
+            .order_by(record.c.id)
+        )
         for found in conn.execute(query):
             row = found._asdict()
+            if published and row["entity"] not in ("site", "contact"):
+                if row["published_version"] is None:
+                    continue
+                row["status"], row["content"] = row["published_status"], row["published_content"]
             if not self.selection.holds(row):
                 if row["entity"] in ("site", "contact"):  # a subcontractor's site an offer may name
                     row["content"] = json.loads(row["content"])
@@ -218,6 +259,14 @@ class Catalogue:
         end = row["content"].get("date_fin")
         return row["status"] == "actif" and (end is None or dt.date.fromisoformat(end) >= self.today)
 
+    def live_dispositifs(self, f: dict, a: dict, s: dict, disps: list[dict]) -> list[dict]:
+        """The live dispositifs of a session that is live (itself, its action and formation not
+        withdrawn, not ended); empty when the session is not in the live offer. The one rule of
+        the export and of the dashboard's active sessions (dashboard.py)."""
+        if f["status"] != "actif" or a["status"] != "actif" or not self.session_live(s):
+            return []
+        return [d for d in disps if d["status"] == "actif"]
+
     def tree(self):
         """(formation row, [(action row, [(session row, [dispositif rows])])]) of every formation."""
         actions, sessions, dispositifs = self.children("action"), self.children("session"), self.children("dispositif")
@@ -233,36 +282,59 @@ class Catalogue:
 
     def live_offers(self, since: dt.date | None = None):
         """Nested offer records (records.jsonl shape, FAS codes in code_*) of the live offer."""
-        touched = self.touched_runs(since) if since else None
+        start = _start(since) if since else None
         for f, actions in self.tree():
             if f["status"] != "actif":
                 continue
-            tree_runs = {f["updated_run_id"]}
+            tree_times = {_aware(f["published_at"])}
             formation = {**f["content"], "code_formation": str(f["fas_code"]), "actions": []}
             for a, sessions in actions:
-                tree_runs.add(a["updated_run_id"])  # a withdrawal changes the formation too
-                tree_runs.update(r["updated_run_id"] for s, disps in sessions for r in [s, *disps])
+                tree_times.add(_aware(a["published_at"]))  # a withdrawal changes the formation too
+                tree_times.update(_aware(r["published_at"]) for s, disps in sessions for r in [s, *disps])
                 if a["status"] != "actif":
                     continue
                 action = {**a["content"], "code_action": str(a["fas_code"]), "sessions": []}
                 for s, disps in sessions:
-                    if not self.session_live(s):
-                        continue
-                    live = [d["content"] for d in disps if d["status"] == "actif"]
+                    live = self.live_dispositifs(f, a, s, disps)
                     if not live:
                         continue
-                    action["sessions"].append({**s["content"], "code_session": str(s["fas_code"]), "dispositifs": live})
+                    action["sessions"].append(
+                        {
+                            **s["content"],
+                            "code_session": str(s["fas_code"]),
+                            "dispositifs": [d["content"] for d in live],
+                        }
+                    )
                 if action["sessions"]:
                     formation["actions"].append(action)
             if not formation["actions"]:
                 continue
-            if touched is not None and not (tree_runs & touched):
+            if start is not None and not any(t is not None and t >= start for t in tree_times):
                 continue
             yield formation
 
-    def touched_runs(self, since: dt.date) -> set[int]:
-        start = dt.datetime.combine(since, dt.time(), tzinfo=dt.timezone.utc)
-        return set(self.conn.execute(select(run.c.id).where(run.c.started_at >= start)).scalars())
+    def withdrawn_since(self, since: dt.date) -> list[dict]:
+        """Formations, actions and sessions whose published version is a withdrawal made since
+        `since` (LHÉO cannot carry a deletion: the companion file of `export --depuis`)."""
+        start = _start(since)
+        fas = {(r["organisation_id"], e, r["key"]): r for e in FAS_CHAIN for r in self.rows[e]}
+        out = []
+        for entity in ("formation", "action", "session"):
+            for row in self.rows[entity]:
+                at = _aware(row["published_at"])
+                if row["status"] != "retire" or at is None or at < start:
+                    continue
+                chain, step, key = [], entity, row["key"]
+                for step in FAS_CHAIN[FAS_CHAIN.index(entity) :]:
+                    found = fas.get((row["organisation_id"], step, key))
+                    if found is None:
+                        break
+                    chain.append(str(found["fas_code"]))
+                    key = found["parent_key"]
+                out.append(
+                    {"entite": entity, "code_fas": "-".join(reversed(chain)), "retire_le": at.date().isoformat()}
+                )
+        return out
 
     def directory(self, entity: str) -> dict[str, dict]:
         """Sites or contacts by code; BaseError when two organisations use one code differently."""
@@ -278,78 +350,3 @@ class Catalogue:
         for row in self.others[entity]:
             out.setdefault(row["key"], row["content"])
         return out
-
-    # -- the dashboard ----------------------------------------------------------------------------
-    def stats(self) -> dict:
-        """The SOFI dashboard counters on `today` (the seed's « Tableau de bord »)."""
-        soon = _add_month(self.today)
-        counts = {k: 0 for k in COUNTERS}
-        replaced = self.certifinfo_replaced()
-        for f, actions in self.tree():
-            for a, sessions in actions:
-                action_live = False
-                for s, disps in sessions:
-                    live = self.session_live(s) and f["status"] == a["status"] == "actif"
-                    if not live:
-                        counts["sessions_inactives"] += 1
-                        continue
-                    action_live = True
-                    content = s["content"]
-                    counts["sessions_actives"] += 1
-                    end = content.get("date_fin")
-                    if end and dt.date.fromisoformat(end) <= soon:
-                        counts["sessions_inactives_dans_moins_d_un_mois"] += 1
-                    labels = {fold(str(d["content"].get("dispositif", ""))) for d in disps if d["status"] == "actif"}
-                    for counter, word in DISPOSITIF_COUNTERS.items():
-                        if any(word in label for label in labels):
-                            counts[counter] += 1
-                    if content.get("modalite_enseignement") in ("1", "2") or "à distance" in (
-                        content.get("modalites_pedagogiques") or []
-                    ):
-                        counts["sessions_a_distance"] += 1
-                counts["actions_actives" if action_live else "actions_inactives"] += 1
-                if action_live and (f["organisation_id"], f["key"]) in replaced:
-                    counts["actions_certifinfo_remplace"] += 1
-        counts["formations"] = sum(1 for f in self.rows["formation"] if f["status"] == "actif")
-        return counts
-
-    def certifinfo_replaced(self) -> set[tuple[int, str]]:
-        """Formations whose Certif Info code was changed by a later import."""
-        ids = {f["id"]: (f["organisation_id"], f["key"]) for f in self.rows["formation"]}
-        out = set()
-        query = select(record_version.c.record_id, record_version.c.fields).where(
-            record_version.c.change.in_(("modification", "reactivation")),
-            record_version.c.fields.like("%code_certifinfo%"),
-        )
-        for rid, fields in self.conn.execute(query):
-            if rid in ids and "code_certifinfo" in json.loads(fields):
-                old, new = json.loads(fields)["code_certifinfo"]
-                if old and new:
-                    out.add(ids[rid])
-        return out
-
-
-DISPOSITIF_COUNTERS = {
-    "sessions_programme_region": "programme region",
-    "sessions_apprentissage": "apprentissage",
-    "sessions_professionnalisation": "professionnalisation",
-}
-
-COUNTERS = {
-    "sessions_actives": "Sessions de formation actives",
-    "sessions_inactives_dans_moins_d_un_mois": "Sessions de formation inactives dans moins d'un mois",
-    "sessions_inactives": "Sessions de formation inactives",
-    "sessions_programme_region": "Sessions de formation du programme région",
-    "sessions_apprentissage": "Sessions de formation en contrat d'apprentissage",
-    "sessions_professionnalisation": "Sessions de formation en contrat de professionnalisation",
-    "sessions_a_distance": "Sessions de formation ouvertes à distance",
-    "actions_actives": "Actions de formation actives",
-    "actions_inactives": "Actions de formation inactives",
-    "actions_certifinfo_remplace": "Actions de formation dont le code Certifinfo a été remplacé",
-    "formations": "Formations en ligne",
-}
-
-
-def _add_month(day: dt.date) -> dt.date:
-    year, month = (day.year + 1, 1) if day.month == 12 else (day.year, day.month + 1)
-    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))

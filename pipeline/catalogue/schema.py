@@ -57,6 +57,7 @@ run = Table(
     Column("perimetre", String(10), nullable=False),
     Column("inputs", Text, nullable=False),  # JSON: [{name, sha256, size}]
     Column("counts", Text),  # JSON: the change counts
+    Column("refused", Text),  # why the import was refused (nothing applied), migration 0004
 )
 
 record = Table(
@@ -78,6 +79,11 @@ record = Table(
     Column("content", Text, nullable=False),
     Column("created_run_id", Integer, ForeignKey("run.id"), nullable=False),
     Column("updated_run_id", Integer, ForeignKey("run.id"), nullable=False),
+    # validation before publication (issue 25, migration 0004, catalogue/validation.py):
+    Column("published_version", Integer),  # offer records: the version partners get; NULL: never published
+    Column("etat", String(24)),  # actions: brouillon, en_attente, en_attente_reponses, validee, refusee
+    Column("etat_note", Text),  # the reason of a refusal, the text of a question
+    Column("certifinfo_remplace", String(20)),  # actions: the Certif Info code the CARIF-OREF replaced
     UniqueConstraint("organisation_id", "entity", "key", name="uq_record_key"),
     UniqueConstraint("entity", "fas_code", name="uq_record_fas_code"),
 )
@@ -91,13 +97,39 @@ record_version = Table(
     Column("id", Integer, primary_key=True),
     Column("record_id", Integer, ForeignKey("record.id"), nullable=False),
     Column("version", Integer, nullable=False),
-    Column("run_id", Integer, ForeignKey("run.id"), nullable=False),
-    Column("change", String(12), nullable=False),  # creation, modification, retrait, reactivation
+    Column("run_id", Integer, ForeignKey("run.id")),  # NULL for a decision of the CARIF-OREF
+    Column(
+        "change", String(12), nullable=False
+    ),  # creation, modification, retrait, reactivation; validation, refus, question
     Column("status", String(8), nullable=False),
     Column("content", Text, nullable=False),
     Column("fields", Text),  # JSON {field: [old, new]} for a modification
+    Column("decided_by", String(200)),  # a decision: who (migration 0004)
+    Column("decided_at", DateTime(timezone=True)),  # a decision: when
+    Column("note", Text),  # a decision: the reason of a refusal, the text of a question
     UniqueConstraint("record_id", "version", name="uq_record_version"),
 )
+
+base_setting = Table(  # the base's own settings (migration 0004): validation = "oui" / "non"
+    "base_setting",
+    metadata,
+    Column("name", String(40), primary_key=True),
+    Column("value", String(200), nullable=False),
+)
+
+flux_log = Table(  # each flow written for a partner by `fasd flux` (migration 0004, catalogue/flux.py)
+    "flux_log",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("partenaire", String(100), nullable=False),
+    Column("written_at", DateTime(timezone=True), nullable=False),
+    Column("depuis", Date),  # the delta's start: the day of this partner's previous flow
+    Column("formations", Integer, nullable=False),
+    Column("delta_formations", Integer),
+    Column("retraits", Integer),
+    Column("files", Text, nullable=False),  # JSON: [{name, sha256}]
+)
+Index("ix_flux_log_partenaire", flux_log.c.partenaire)
 
 base_lock = Table(
     "base_lock",

@@ -32,6 +32,8 @@ from .options import PERIMETRES
 from ..validators.organisation import upload_scope
 from .owners import Owners
 from .schema import record, record_version, run
+from .rejected import rejected_keys, report_kept, under_rejected
+from .validation import mark_import
 
 SOFI_CODE = {"formation": "code_formation", "action": "code_action", "session": "code_session"}
 PARENT_FIELD = {"contact": "code_site", "action": "ref_formation", "session": "ref_action", "dispositif": "ref_session"}
@@ -92,8 +94,15 @@ def incoming_records(result, entity: str) -> list[tuple[str, str | None, int | N
     out = []
     parent = PARENT_FIELD.get(entity)
     sofi = SOFI_CODE.get(entity)
-    for rec in frame_records(frame, entity):
-        del rec["provenance"]
+    # the « à compléter » mark travels into the base (issue 25: such an action is a draft), and a
+    # formation read from LHÉO its producer's element (D8: what FASD does not model, records.py)
+    origins = result.tables[entity].origins if entity == "formation" else {}
+    for rec in frame_records(frame, entity, getattr(result, "incomplete", {}).get(entity, {})):
+        provenance = rec.pop("provenance")
+        del rec["complet"]
+        origin = origins.get((provenance.get("source"), provenance.get("line"))) if origins else None
+        if origin is not None:
+            rec["lheo_origine"] = origin
         code = rec.pop(sofi, None) if sofi else None
         text, digest = canonical(rec)
         out.append(
@@ -139,6 +148,8 @@ class Apply:
         self.parent: dict[tuple[int, str, str | None], str | None] = {}
         self.org_of_change: dict[int, int] = {}  # id(Change) -> organisation id, for its FAS code
         self.present: set[int] = set()
+        self.rejected: dict[str, set[str]] = {}  # read but rejected keys (rejected.py)
+        self.seen: dict[tuple[int, str, str], bool] = {}  # accepted records applied -> à compléter (validation.py)
         self.creates: list[dict] = []
         self.updates: list[dict] = []
         self.versions: list[dict] = []
@@ -244,6 +255,7 @@ class Apply:
                         f"qui ne change jamais (code SOFI du fichier : {code})",
                     )
                     continue
+            self.seen[k] = bool(fields.get("a_completer"))
             if row is None:
                 self.create(org, etab, entity, key, parent, code, text, digest)
                 continue
@@ -316,6 +328,7 @@ class Apply:
             and row["status"] == "actif"
             and row["id"] not in self.present
             and key not in read[entity]
+            and not under_rejected(self, self.rejected, row)  # D1: a rejected record keeps its tree
             and (
                 row["etablissement_id"] in etabs
                 or (row["etablissement_id"] is None and row["organisation_id"] in legacy)
@@ -433,8 +446,10 @@ def apply_result(
     wait: float = 60.0,
     dry_run: bool = False,
     hold=None,
+    draft: bool = False,
 ) -> ChangeReport:
     """Apply the accepted records of `result` in the caller's transaction; the change report.
+    `draft` (`--brouillon`): the changed actions stay « en cours de saisie » (validation.py).
 
     `hold` (tests only) is called with "lock" before taking the lock and "half" once the
     first half of the writes is done, so a test can kill or race the import at those points.
@@ -483,6 +498,8 @@ def apply_result(
     report.etablissements = sorted(owners.siret_of_id[e] for e in etabs)
     written = sorted({s[:9] for s in owners.used} | ({v[:9] for v in scope.values} if scope else set()))
     report.organisation = ", ".join(written)
+    job.rejected = rejected_keys(job, read)
+    report_kept(job, job.rejected)
     if perimetre == "complet":
         job.withdraw(read, etabs, legacy)
     job.fill_codes()
@@ -495,6 +512,7 @@ def apply_result(
         hold("half")
         job.creates, job.updates, job.versions = rest, [], []
     job.write()
+    mark_import(conn, job, draft=draft)
     conn.execute(
         update(run)
         .where(run.c.id == run_id)

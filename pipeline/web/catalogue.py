@@ -22,10 +22,10 @@ def change_view(folder: Path) -> dict | None:
     data = read_json(folder / "out" / "changes.json")
     if data is None:
         return None
-    from ..catalogue.changes import KIND_LABELS, KINDS, key_text, value_text
+    from ..catalogue.changes import KIND_LABELS, KINDS, OPTIONAL_KINDS, key_text, value_text
 
     summary = data["summary"]
-    kinds = [k for k in KINDS if k != "conflit" or summary["total"].get("conflit")]
+    kinds = [k for k in KINDS if k not in OPTIONAL_KINDS or summary["total"].get(k)]
     rows = [
         {"label": SHEETS.get(e, e), "counts": [counts.get(k, 0) for k in kinds]}
         for e, counts in summary["entities"].items()
