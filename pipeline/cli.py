@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import os
 import signal
 import sys
@@ -185,13 +186,24 @@ def execute(
         if not quiet:
             for note in result.notes:
                 click.echo(note, err=True)
-        if base:  # the catalogue (issue 14): apply before writing, changes.* go with the outputs
-            from .catalogue.commands import apply_to_base
+        commit = committed = None
+        if base:  # the catalogue (issue 14): the outputs, changes.* included, are written before it commits
+            from .catalogue.commands import apply_to_base, committed_hold
 
-            result.catalogue = apply_to_base(result, **base)
+            commit, committed = functools.partial(_apply_writing, result, base), committed_hold
+            if out_path is None:
+                result.catalogue = apply_to_base(result, **base)
         if out_path is not None:
             writes = Stopwatch()
-            write_outputs(result, out_path, with_records=with_records, clock=writes, progress=progress)
+            write_outputs(
+                result,
+                out_path,
+                with_records=with_records,
+                clock=writes,
+                progress=progress,
+                commit=commit,
+                committed=committed,
+            )
     if verbose:
         print_timings({**result.timings, **writes.times})
     summary = result.summary()
@@ -201,6 +213,13 @@ def execute(
 
         print_changes(result.catalogue)
     sys.exit(EXIT_FINDINGS if summary["findings"]["by_severity"][ERROR] else EXIT_OK)
+
+
+def _apply_writing(result, base: dict, write):
+    """Apply the run to the base, `write(report)` called before it commits (writers/output.py)."""
+    from .catalogue.commands import apply_to_base
+
+    return apply_to_base(result, **base, before_commit=write)
 
 
 inputs_argument = click.argument("inputs", nargs=-1, required=True, type=click.Path(dir_okay=False))

@@ -55,11 +55,16 @@ def apply(
     dry_run: bool = False,
     wait: float = DEFAULT_WAIT,
     hold=None,
+    before_commit=None,
 ) -> ChangeReport:
     """Apply a run's accepted records to the base in one transaction (rolled back when dry_run).
 
     `organisation`: the SIRETs / SIRENs of the upload (`--organisme`), whose establishments a
-    complete upload withdraws within; None: those the file holds."""
+    complete upload withdraws within; None: those the file holds.
+
+    `before_commit(report)` is called inside the transaction once the change report is
+    final: the outputs are written then, so a committed run always has its report
+    (writers/output.py); if it raises, nothing is committed."""
     with _connection(base, wait) as conn:
         trans = conn.begin()
         try:
@@ -73,6 +78,8 @@ def apply(
                 dry_run=dry_run,
                 hold=hold,
             )
+            if before_commit is not None:
+                before_commit(report)
         except BaseException:
             trans.rollback()
             raise

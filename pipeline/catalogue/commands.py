@@ -53,17 +53,36 @@ def _hold():
         import time
 
         Path(f"{path}.{stage}").write_text(str(os.getpid()))
-        while stage == "half" and Path(path).exists():
+        while stage in ("half", "committed") and Path(path).exists():
             time.sleep(0.05)
 
     return hold
 
 
-def apply_to_base(result, base: str, *, organisme=None, perimetre="partiel", dry_run=False, wait=DEFAULT_WAIT):
-    """The import's step into the base (called by `fasd import --base`)."""
+def apply_to_base(
+    result, base: str, *, organisme=None, perimetre="partiel", dry_run=False, wait=DEFAULT_WAIT, before_commit=None
+):
+    """The import's step into the base (called by `fasd import --base`); `before_commit` as
+    in api.apply (the outputs written in their temporary folder)."""
     from .api import apply
 
-    return apply(result, base, organisation=organisme, perimetre=perimetre, dry_run=dry_run, wait=wait, hold=_hold())
+    return apply(
+        result,
+        base,
+        organisation=organisme,
+        perimetre=perimetre,
+        dry_run=dry_run,
+        wait=wait,
+        hold=_hold(),
+        before_commit=before_commit,
+    )
+
+
+def committed_hold() -> None:
+    """Tests only: the pause between the base's commit and the swap of the output folder."""
+    hold = _hold()
+    if hold is not None:
+        hold("committed")
 
 
 def print_changes(report) -> None:

@@ -131,7 +131,12 @@ class Runner:
             try:
                 child.wait(timeout=2)
             except subprocess.TimeoutExpired:
-                child.terminate()
+                child.terminate()  # the worker unwinds (worker.main) and removes its temporary files
+        for child in children:
+            try:
+                child.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                child.kill()  # its scratch folder is then removed by the next run (scratch.sweep)
 
 
 INTERRUPTED = (
@@ -445,10 +450,12 @@ def create_app(settings: Settings, runner: Runner | None = None) -> SecurityHead
     async def lifespan(app):
         async def janitor():
             while True:
-                await run_in_threadpool(sweep, settings.data_dir, settings.retention_seconds)
                 await asyncio.sleep(SWEEP_EVERY)
+                await run_in_threadpool(sweep, settings.data_dir, settings.retention_seconds)
 
         await run_in_threadpool(interrupted, settings.data_dir, INTERRUPTED)
+        # before the first request: uploads past --conservation go now, not after a first wait
+        await run_in_threadpool(sweep, settings.data_dir, settings.retention_seconds)
         task = asyncio.create_task(janitor())
         try:
             yield

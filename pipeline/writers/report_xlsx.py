@@ -37,6 +37,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.worksheet.hyperlink import Hyperlink
 
+from .. import scratch
 from ..model import ENTITIES, ENTITY_ORDER
 from ..rules import ERROR, SEVERITY_LABELS, WARNING
 from ..text import fold
@@ -462,7 +463,7 @@ def _write(result, path: Path, progress=None) -> None:
         taken = {fold(s.name) for s in sheets} | {fold(REPORT_SHEET), fold(CHANGES_SHEET)}
         columns = wb.create_sheet(unique_name(COLUMNS_SHEET, taken))
     styles = Styles(rapport)
-    with tempfile.TemporaryDirectory(prefix="fasd-report-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="report-", dir=scratch.folder()) as tmp:
         strings = SharedStrings(Path(tmp) / "strings.xml")
         rows = []
         data = SheetData(Path(tmp) / "rapport.xml", styles, strings)
