@@ -217,9 +217,13 @@ def execute(
 
 def _apply_writing(result, base: dict, write):
     """Apply the run to the base, `write(report)` called before it commits (writers/output.py)."""
-    from .catalogue.commands import apply_to_base
+    from .catalogue.commands import apply_to_base, pause_for_tests
 
-    return apply_to_base(result, **base, before_commit=write)
+    def written(report) -> None:
+        write(report)
+        pause_for_tests("written")  # tests only: the outputs complete, the base not yet committed
+
+    return apply_to_base(result, **base, before_commit=written)
 
 
 inputs_argument = click.argument("inputs", nargs=-1, required=True, type=click.Path(dir_okay=False))
