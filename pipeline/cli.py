@@ -22,7 +22,7 @@ from . import cli_french
 from .errors import EXIT_FINDINGS, EXIT_INTERNAL, EXIT_OK, EXIT_PIPE_CLOSED, FasdError, Interrupted, UsageError
 from .catalogue.options import base_step, import_options as catalogue_options
 from .model import SHEETS
-from .options import refuse_empty
+from .options import refuse_empty, separator_option
 from .rules import ERROR
 
 cli_french.install()
@@ -149,10 +149,12 @@ def execute(
     strict: bool = False,
     organisme=None,
     limits: dict | None = None,
+    separateur: str | None = None,
 ) -> None:
     from .console import print_timings, progress_bars, wants_bars
     from .dispositifs import using
     from .readers.limits import using as using_limits
+    from .readers.separator import using as using_separator
     from .run import Stopwatch, run
     from .writers.atomic import claimed
     from .writers.output import RUN_FILES, write_outputs
@@ -168,7 +170,13 @@ def execute(
     writes = Stopwatch()  # restarted when writing starts
     # errors go through: FasdGroup says them
     claim = claimed(out_path, RUN_FILES) if out_path is not None else contextlib.nullcontext()
-    with claim, using(dispositifs), using_limits(**(limits or {})), progress_bars(wants_bars(quiet)) as progress:
+    with (
+        claim,
+        using(dispositifs),
+        using_limits(**(limits or {})),
+        using_separator(separateur),
+        progress_bars(wants_bars(quiet)) as progress,
+    ):
         result = run(
             [Path(p) for p in inputs],
             annuaire=Path(annuaire) if annuaire else None,
@@ -382,6 +390,7 @@ def run_options(command):
             colonnes_option,
             defauts_option,
             strict_option,
+            separator_option,
         )
     ):
         command = option(command)
@@ -401,7 +410,20 @@ def run_options(command):
 @catalogue_options
 @limit_options
 def import_command(
-    inputs, out, annuaire, reference, today, profil, quiet, verbose, dispositifs, colonnes, defauts, strict, **options
+    inputs,
+    out,
+    annuaire,
+    reference,
+    today,
+    profil,
+    quiet,
+    verbose,
+    dispositifs,
+    colonnes,
+    defauts,
+    strict,
+    separateur,
+    **options,
 ):
     """Importe INPUTS et écrit les offres acceptées et le rapport dans --out."""
     limits = {name: options.pop(name) for name in LIMIT_NAMES}
@@ -423,6 +445,7 @@ def import_command(
         strict=strict,
         organisme=options.get("organisme"),  # --organisme: the catalogue's option
         limits=limits,
+        separateur=separateur,
     )
 
 
@@ -451,6 +474,7 @@ def check_command(
     colonnes,
     defauts,
     strict,
+    separateur,
     organisme,
     organismes,
     **limits,
@@ -472,6 +496,7 @@ def check_command(
         strict=strict,
         organisme=organisme_values(organisme, organismes),
         limits=limits,
+        separateur=separateur,
     )
 
 
