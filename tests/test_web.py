@@ -351,6 +351,15 @@ def test_csrf_token_and_origin_are_required(client, server):
             headers={"origin": "http://evil.example"},
         )
     assert response.status_code == 403 and "rechargez la page" in html.unescape(response.text)
+    for origin in ("null", "NULL"):  # a sandboxed frame or a data: page, with a valid token pair
+        with open(CLEAN, "rb") as fh:
+            response = client.post(
+                "/envois",
+                data={"csrf": client.cookies.get("fasd_csrf")},
+                files={"fichiers": ("o.xlsx", fh)},
+                headers={"origin": origin},
+            )
+        assert response.status_code == 403
     assert jobs(settings) == before
 
 

@@ -492,7 +492,9 @@ def _same_origin(request: Request) -> bool:
     if request.headers.get("sec-fetch-site") in ("cross-site", "same-site"):
         return False
     origin = request.headers.get("origin")
-    if origin and origin != "null":
+    if origin is not None and origin.strip().lower() == "null":  # a sandboxed frame, a data: page, a redirect
+        return False
+    if origin:
         host = request.headers.get("host", "")
         return origin.split("://", 1)[-1] == host
     return True
