@@ -271,3 +271,29 @@ def test_a_server_that_does_not_answer_is_one_french_line_and_exit_2(tmp_path):
     assert "inaccessible" in result.output and "Traceback" not in result.output
     result = runner.invoke(main, ["stats", "--base", "mysql://x@127.0.0.1/db"])
     assert result.exit_code == 2 and "seules SQLite et PostgreSQL" in result.output
+
+
+def test_a_base_of_a_newer_program_is_refused_and_never_touched(base, tmp_path):  # noqa: F811
+    from sqlalchemy import text
+
+    catalogue.init(base)
+    engine = create_engine(base_url(base))
+    with engine.begin() as conn:
+        conn.execute(text("update alembic_version set version_num = '0099_future'"))
+    runner = CliRunner()
+    book = tmp_path / "offre.xlsx"
+    from factory import write_workbook
+
+    write_workbook(book, valid_offer())
+    for args in (
+        ["base", "init", "--base", base],
+        ["import", str(book), "--out", str(tmp_path / "out"), "--base", base, "--today", TODAY.isoformat()],
+        ["stats", "--base", base],
+    ):
+        result = runner.invoke(main, args)
+        assert result.exit_code == 2, result.output
+        assert "version plus récente" in result.output and "mettez à jour le programme" in result.output
+        assert "lancez « fasd base init" not in result.output
+    with engine.connect() as conn:
+        assert conn.execute(text("select version_num from alembic_version")).scalar() == "0099_future"
+    engine.dispose()
