@@ -270,7 +270,7 @@ defauts_option = click.option(
 )
 
 
-LIMIT_NAMES = ("part_mb", "ratio", "cells", "shared_strings", "text_kb")
+LIMIT_NAMES = ("part_mb", "ratio", "cells", "shared_strings", "text_kb", "columns", "line_kb")
 
 
 def limit_options(command):
@@ -302,6 +302,8 @@ def limit_options(command):
             "Nombre maximal de textes partagés d'un classeur.",
         ),
         ("--limite-texte", "text_kb", "KO", d.text_kb, "Taille maximale du texte d'une cellule (Ko)."),
+        ("--limite-colonnes", "columns", "N", d.columns, "Nombre maximal de colonnes d'une ligne de CSV."),
+        ("--limite-ligne", "line_kb", "KO", d.line_kb, "Taille maximale d'une ligne de CSV (Ko)."),
     ]
     for flag, name, metavar, default, help_text in reversed(specs):
         command = click.option(

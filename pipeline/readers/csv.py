@@ -22,7 +22,7 @@ import pandas as pd
 from ..errors import InputError
 from ..findings import Findings
 from ..model import OFFER_ENTITIES
-from . import limits, separator
+from . import csv_shape, limits, separator
 from .flat import split_flat
 from .grid import find_header_row, grid_to_frame
 from .layout import require_header
@@ -123,12 +123,17 @@ def read_csv_rows(path: Path, bad_lines: list[int] | None = None) -> list[list[s
     if bad_lines is not None:
         bad_lines.extend(found)
     delimiter = sniff_delimiter(text)
+    csv_shape.check_bytes(data, delimiter, path.name)  # before tokenising: a 200 MB line, 100 000 columns
+    csv_shape.check_columns(text[:SNIFF_CHARS], delimiter, path.name)
     rows = _fast_rows(data if exact_utf8 else text.encode("utf-8"), text, delimiter)
     if rows is not None:
+        csv_shape.check_width(rows, path.name)
         return rows
     csv.field_size_limit(max(limit.text_bytes, 1024))
     try:
-        return list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+        rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+        csv_shape.check_width(rows, path.name)
+        return rows
     except csv.Error as exc:
         if "field larger than field limit" in str(exc):
             raise InputError(
