@@ -68,14 +68,13 @@ def remove() -> None:
     _folder, _owner = None, None
 
 
-def _alive(pid: int) -> bool:
+def alive(pid: int) -> bool:
+    """Whether a process of that PID exists (ours or another user's)."""
     try:
         os.kill(pid, 0)
-    except ProcessLookupError:
+    except (ProcessLookupError, OverflowError):
         return False
-    except PermissionError:  # someone else's process: alive
-        return True
-    except OSError:
+    except OSError:  # PermissionError: another user's process, alive
         return True
     return True
 
@@ -86,7 +85,7 @@ def orphaned(path: Path) -> bool:
     if not match or not path.is_dir() or path.is_symlink():
         return False
     pid = int(match.group(1))
-    if pid == os.getpid() or _alive(pid):
+    if pid == os.getpid() or alive(pid):
         return False
     try:
         fh = open(path / OWNER, "r")

@@ -207,3 +207,21 @@ def test_serve_sweeps_what_killed_runs_left_at_start(tmp_path):
     finally:
         server.terminate()
         server.communicate(timeout=BOUND)
+
+
+def test_a_part_file_of_a_killed_writer_is_removed_by_the_next_write(tmp_path):
+    """`fasd export records.jsonl --out offres.xml` (one file, written beside it then renamed):
+    the `.part` a killed process left is removed by the next write; a live writer's is kept."""
+    book = write_workbook(tmp_path / "offre.xlsx", valid_offer())
+    assert invoke("import", book, "--out", tmp_path / "out", "--today", TODAY).exit_code == 0
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    dead_pid = int(gone.stdout)
+    stale = tmp_path / f".offres.xml.{dead_pid}.abcd1234.part"
+    live = tmp_path / f".offres.xml.{os.getpid()}.efgh5678.part"
+    other = tmp_path / f".autre.xml.{dead_pid}.abcd1234.part"
+    for p in (stale, live, other):
+        p.write_bytes(b"half")
+    result = invoke("export", tmp_path / "out" / "records.jsonl", "--out", tmp_path / "offres.xml")
+    assert result.exit_code == 0, result.output
+    assert not stale.exists() and live.exists() and other.exists()
+    assert (tmp_path / "offres.xml").stat().st_size > 0

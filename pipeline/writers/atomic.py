@@ -16,12 +16,15 @@ import contextlib
 import ctypes
 import errno
 import fcntl
+import glob
 import os
+import re
 import shutil
 import tempfile
 from pathlib import Path
 
 from ..errors import OutputError
+from ..scratch import alive
 
 NEW_MARK, OLD_MARK, LOCK_MARK = ".fasd-new-", ".fasd-old-", ".fasd-lock"
 # In a temporary folder: its run is recorded in a catalogue base, so the folder must be
@@ -35,12 +38,24 @@ def _umask() -> int:
     return mask
 
 
+def _remove_stale_parts(target: Path) -> None:
+    """The `.part` files of `target` that a killed process left (its PID is in their name)."""
+    name = re.compile(rf"^\.{re.escape(target.name)}\.(\d+)\.[a-z0-9_]{{8}}\.part$")
+    for part in target.parent.glob(f".{glob.escape(target.name)}.*.part"):
+        found = name.match(part.name)
+        if found and int(found.group(1)) != os.getpid() and not alive(int(found.group(1))):
+            with contextlib.suppress(OSError):
+                part.unlink()
+
+
 @contextlib.contextmanager
 def atomic_path(target: Path):
-    """Yield a temporary path next to `target`; rename it onto `target` on success."""
+    """Yield a temporary path next to `target` (named with our PID, so that the next write
+    of `target` removes it after a kill -9); rename it onto `target` on success."""
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
+    _remove_stale_parts(target)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.{os.getpid()}.", suffix=".part", dir=target.parent)
     os.close(fd)
     try:
         yield Path(tmp)
