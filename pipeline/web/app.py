@@ -117,7 +117,10 @@ class Runner:
         # that did may already have a new run queued behind it (the apply button), left alone.
         if not said and folder.is_dir() and read_state(folder).get("status") not in ("done", "failed"):
             state = read_state(folder)
-            state.update(status="failed", message=INTERRUPTED)
+            if apply and _recovered(folder):  # killed after the base committed: its outputs are whole
+                state.update(status="done", applied=True, message=None)
+            else:
+                state.update(status="failed", message=INTERRUPTED)
             write_json(folder / "state.json", state)
 
     def shutdown(self) -> None:
@@ -485,6 +488,15 @@ def create_app(settings: Settings, runner: Runner | None = None) -> SecurityHead
 
 
 CSRF_MESSAGE = "Le formulaire a expiré ou ne vient pas de cette page : rechargez la page, puis renvoyez les fichiers."
+
+
+def _recovered(folder: Path) -> bool:
+    """The outputs of an applied run whose worker died between the base's commit and the
+    swap of its output folder, put in place (writers/atomic.py recover)."""
+    from ..writers.atomic import recover_folder
+    from ..writers.output import RUN_FILES
+
+    return recover_folder(folder / "out", RUN_FILES) is not None
 
 
 def _same_origin(request: Request) -> bool:

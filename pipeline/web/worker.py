@@ -115,16 +115,20 @@ def process_job(job: str | Path, apply: bool = False) -> str:
             progress.state["proposal"] = _propose_mapping(folder, inputs, labels)
             progress.finish("failed", message)
             return "failed"
-        commit = None
+        commit = committed = None
         if meta.get("base") and apply:  # the outputs are written before the base commits
-            commit = functools.partial(_apply_writing, result, meta)
+            from ..catalogue.commands import committed_hold
+
+            commit, committed = functools.partial(_apply_writing, result, meta), committed_hold
         elif meta.get("base"):
             try:
                 result.catalogue = _apply(result, meta, dry_run=True)
             except FasdError as exc:  # base busy or unusable: the run's results still stand
                 progress.state["base_message"] = str(exc)
         try:
-            write_outputs(result, folder / "out", with_records=True, progress=progress, commit=commit)
+            write_outputs(
+                result, folder / "out", with_records=True, progress=progress, commit=commit, committed=committed
+            )
         except FasdError as exc:
             if commit is not None and _base_error(exc):  # nothing applied: the dry run's outputs stay
                 progress.state["base_message"] = str(exc)

@@ -205,6 +205,17 @@ def recover(target: Path, allowed: frozenset[str]) -> str | None:
     return what or "un import"
 
 
+def recover_folder(target: Path, allowed: frozenset[str]) -> str | None:
+    """`recover` under the folder's lock (the web page, after a worker died); None when
+    there was nothing to recover or another run holds the folder."""
+    target = Path(target).absolute()
+    try:
+        with _lock_of(target):
+            return recover(target, allowed)
+    except OutputError:
+        return None
+
+
 def _recovered(target: Path, allowed: frozenset[str]) -> None:
     what = recover(target, allowed)
     if what is not None:
