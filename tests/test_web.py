@@ -419,7 +419,7 @@ def test_unknown_ids_and_pages_are_french_404(client):
 def test_security_headers(client):
     response = client.get("/")
     assert "default-src 'self'" in response.headers["content-security-policy"]
-    assert response.headers["referrer-policy"] == "no-referrer"
+    assert response.headers["referrer-policy"] == "same-origin"  # never another site
     assert "samesite=strict" in response.headers.get("set-cookie", "samesite=strict").lower()
 
 

@@ -64,7 +64,10 @@ SECURITY_HEADERS = [
         b"base-uri 'none'; object-src 'none'",
     ),
     (b"x-content-type-options", b"nosniff"),
-    (b"referrer-policy", b"no-referrer"),  # the upload id is the key to its results
+    # the upload id is the key to its results: never sent to another site. Not no-referrer:
+    # under it a browser sends `Origin: null` with the page's own forms, which the origin
+    # check refuses (a sandboxed frame or a data: page sends the same).
+    (b"referrer-policy", b"same-origin"),
     (b"x-frame-options", b"DENY"),
 ]
 
