@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import os
 import signal
 import sys
@@ -21,7 +22,7 @@ from . import cli_french
 from .errors import EXIT_FINDINGS, EXIT_INTERNAL, EXIT_OK, EXIT_PIPE_CLOSED, FasdError, Interrupted, UsageError
 from .catalogue.options import base_step, import_options as catalogue_options, refusal_logged
 from .model import SHEETS
-from .options import refuse_empty
+from .options import refuse_empty, separator_option
 from .rules import ERROR
 
 cli_french.install()
@@ -173,10 +174,12 @@ def execute(
     strict: bool = False,
     organisme=None,
     limits: dict | None = None,
+    separateur: str | None = None,
 ) -> None:
     from .console import print_timings, progress_bars, wants_bars
     from .dispositifs import using
     from .readers.limits import using as using_limits
+    from .readers.separator import using as using_separator
     from .run import Stopwatch, run
     from .writers.atomic import claimed
     from .writers.output import RUN_FILES, write_outputs
@@ -192,7 +195,13 @@ def execute(
     writes = Stopwatch()  # restarted when writing starts
     # errors go through: FasdGroup says them
     claim = claimed(out_path, RUN_FILES) if out_path is not None else contextlib.nullcontext()
-    with claim, using(dispositifs), using_limits(**(limits or {})), progress_bars(wants_bars(quiet)) as progress:
+    with (
+        claim,
+        using(dispositifs),
+        using_limits(**(limits or {})),
+        using_separator(separateur),
+        progress_bars(wants_bars(quiet)) as progress,
+    ):
         with refusal_logged(base, inputs, day):  # a refused import into a base is a run too (D5)
             result = run(
                 [Path(p) for p in inputs],
@@ -211,13 +220,24 @@ def execute(
             if not quiet:
                 for note in result.notes:
                     click.echo(note, err=True)
-            if base:  # the catalogue (issue 14): apply before writing, changes.* go with the outputs
-                from .catalogue.commands import apply_to_base
+            commit = committed = None
+            if base:  # the catalogue (issue 14): the outputs, changes.* included, are written before it commits
+                from .catalogue.commands import apply_to_base, committed_hold
 
-                result.catalogue = apply_to_base(result, **base)
-        if out_path is not None:
-            writes = Stopwatch()
-            write_outputs(result, out_path, with_records=with_records, clock=writes, progress=progress)
+                commit, committed = functools.partial(_apply_writing, result, base), committed_hold
+                if out_path is None:
+                    result.catalogue = apply_to_base(result, **base)
+            if out_path is not None:
+                writes = Stopwatch()
+                write_outputs(
+                    result,
+                    out_path,
+                    with_records=with_records,
+                    clock=writes,
+                    progress=progress,
+                    commit=commit,
+                    committed=committed,
+                )
     if verbose:
         print_timings({**result.timings, **writes.times})
     summary = result.summary()
@@ -227,6 +247,17 @@ def execute(
 
         print_changes(result.catalogue)
     sys.exit(EXIT_FINDINGS if summary["findings"]["by_severity"][ERROR] else EXIT_OK)
+
+
+def _apply_writing(result, base: dict, write):
+    """Apply the run to the base, `write(report)` called before it commits (writers/output.py)."""
+    from .catalogue.commands import apply_to_base, pause_for_tests
+
+    def written(report) -> None:
+        write(report)
+        pause_for_tests("written")  # tests only: the outputs complete, the base not yet committed
+
+    return apply_to_base(result, **base, before_commit=written)
 
 
 inputs_argument = click.argument("inputs", nargs=-1, required=True, type=click.Path(dir_okay=False))
@@ -265,7 +296,7 @@ defauts_option = click.option(
 )
 
 
-LIMIT_NAMES = ("part_mb", "ratio", "cells", "shared_strings", "text_kb")
+LIMIT_NAMES = ("part_mb", "ratio", "cells", "shared_strings", "text_kb", "columns", "line_kb")
 
 
 def limit_options(command):
@@ -297,6 +328,8 @@ def limit_options(command):
             "Nombre maximal de textes partagés d'un classeur.",
         ),
         ("--limite-texte", "text_kb", "KO", d.text_kb, "Taille maximale du texte d'une cellule (Ko)."),
+        ("--limite-colonnes", "columns", "N", d.columns, "Nombre maximal de colonnes d'une ligne de CSV."),
+        ("--limite-ligne", "line_kb", "KO", d.line_kb, "Taille maximale d'une ligne de CSV (Ko)."),
     ]
     for flag, name, metavar, default, help_text in reversed(specs):
         command = click.option(
@@ -385,6 +418,7 @@ def run_options(command):
             colonnes_option,
             defauts_option,
             strict_option,
+            separator_option,
         )
     ):
         command = option(command)
@@ -404,7 +438,20 @@ def run_options(command):
 @catalogue_options
 @limit_options
 def import_command(
-    inputs, out, annuaire, reference, today, profil, quiet, verbose, dispositifs, colonnes, defauts, strict, **options
+    inputs,
+    out,
+    annuaire,
+    reference,
+    today,
+    profil,
+    quiet,
+    verbose,
+    dispositifs,
+    colonnes,
+    defauts,
+    strict,
+    separateur,
+    **options,
 ):
     """Importe les FICHIERS… et écrit les offres acceptées et le rapport dans --out."""
     limits = {name: options.pop(name) for name in LIMIT_NAMES}
@@ -426,6 +473,7 @@ def import_command(
         strict=strict,
         organisme=options.get("organisme"),  # --organisme: the catalogue's option
         limits=limits,
+        separateur=separateur,
     )
 
 
@@ -454,6 +502,7 @@ def check_command(
     colonnes,
     defauts,
     strict,
+    separateur,
     organisme,
     organismes,
     **limits,
@@ -475,6 +524,7 @@ def check_command(
         strict=strict,
         organisme=organisme_values(organisme, organismes),
         limits=limits,
+        separateur=separateur,
     )
 
 

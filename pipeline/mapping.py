@@ -210,6 +210,9 @@ def _command():
 
     import click
 
+    from .options import separator_option
+    from .readers.separator import using
+
     @click.command("colonnes")
     @click.argument("inputs", nargs=-1, required=True, type=click.Path(dir_okay=False))
     @click.option(
@@ -217,7 +220,8 @@ def _command():
         type=click.Path(dir_okay=False),
         help="Fichier de correspondance à écrire (CSV « ; »). Par défaut, sur la sortie standard.",
     )
-    def colonnes_command(inputs, out):
+    @separator_option
+    def colonnes_command(inputs, out, separateur):
         """Propose, pour chaque en-tête des FICHIERS…, le champ où il sera lu.
 
         Écrit un fichier de correspondance (fichier, feuille, colonne, en-tête, champ,
@@ -225,7 +229,8 @@ def _command():
         modèle, ou « ignorer »), puis donnez ce fichier à chaque import :
         fasd import export.csv --colonnes correspondance.csv --out resultats/
         """
-        decisions = read_headers([Path(p) for p in inputs])
+        with using(separateur):
+            decisions = read_headers([Path(p) for p in inputs])
         if out:
             with open(out, "w", encoding="utf-8-sig", newline="") as fh:
                 write_mapping(decisions, fh)

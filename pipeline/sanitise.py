@@ -1,10 +1,13 @@
-"""Text free of invisible control characters, the same in every output.
+"""Text free of control and invisible characters, the same in every output.
 
 NUL, escape sequences, the bell or a right-to-left override pasted into a cell were
 kept by records.jsonl and dropped by lheo.xml (XML cannot carry most of them), so the
 two outputs disagreed, and a bidi override can make a text read differently from what
-it holds. They are removed from the raw cell before normalisation, with a
-CONTROL_CHAR warning naming them; tab and line breaks stay (multi-line cells).
+it holds; a zero-width space in a ref makes a key that looks equal to another and is
+not. They are removed from the raw cell before normalisation, with a CONTROL_CHAR
+warning naming them; tab and line breaks stay (multi-line cells). Where the report
+quotes a text of the file that was not cleaned (a header, a cell of an ignored
+column), `visible` writes each of them as its code (`\u200b`), never raw.
 """
 
 from __future__ import annotations
@@ -15,9 +18,26 @@ import unicodedata
 from .findings import Findings
 from .tables import Table
 
-# C0 and C1 controls except tab, LF, CR; DEL; bidi embeddings, overrides and isolates;
-# the BOM / zero-width no-break space; line and paragraph separators (invalid in LHÉO text).
-CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ufeff\u2028\u2029\ufffe\uffff]")
+# C0 and C1 controls except tab, LF, CR; DEL; every format character (Unicode category Cf:
+# soft hyphen, zero-width space / joiners, bidi marks, embeddings, overrides and isolates,
+# word joiner and invisible operators, the BOM, interlinear annotations, tags); line and
+# paragraph separators (invalid in LHÉO text); the noncharacters U+FFFE and U+FFFF.
+CONTROL = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\xad\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891"
+    "\u08e2\u180e\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb"
+    "\ufffe\uffff\U000110bd\U000110cd\U00013430-\U0001343f\U0001bca0-\U0001bca3"
+    "\U0001d173-\U0001d17a\U000e0001\U000e0020-\U000e007f]"
+)
+
+
+def _code(match: re.Match) -> str:
+    c = ord(match.group())
+    return f"\\u{c:04x}" if c <= 0xFFFF else f"\\U{c:08x}"
+
+
+def visible(text: str) -> str:
+    """`text` with each control or invisible character written as its code (`\\u200b`)."""
+    return CONTROL.sub(_code, text) if CONTROL.search(text) else text
 
 
 def _name(char: str) -> str:

@@ -31,7 +31,6 @@ from __future__ import annotations
 import datetime as dt
 import pickle
 import shutil
-import tempfile
 import weakref
 from collections import Counter
 from dataclasses import dataclass, field
@@ -42,6 +41,7 @@ from typing import Iterator
 import pandas as pd
 
 from .causes import counts as cause_counts
+from .scratch import mkdtemp as scratch_folder
 from .dates import MONTH_FIRST, column_proof
 from .errors import InputError
 from .findings import Findings
@@ -109,7 +109,7 @@ class Spool:
 
     @classmethod
     def create(cls) -> "Spool":
-        folder = Path(tempfile.mkdtemp(prefix="fasd-stream-"))
+        folder = scratch_folder("stream-")  # the process's scratch folder: removed even after kill -9
         return cls(folder, folder / "records.jsonl", folder / "lheo.xml", folder / "raw.pickle")
 
     def remove(self) -> None:

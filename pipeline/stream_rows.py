@@ -27,7 +27,7 @@ from typing import Callable, Iterable, Iterator
 import numpy as np
 
 from .errors import InputError
-from .readers import limits
+from .readers import csv_shape, limits
 from .readers.csv import (
     MAX_ENCODING_FINDINGS,
     SNIFF_CHARS,
@@ -89,11 +89,12 @@ def _blocks(path: Path, decoding: Decoding) -> Iterator[tuple[bytes, Check | Non
         pending = b""
         while True:
             want = 4 * SNIFF_CHARS if first else BLOCK_BYTES
-            data = pending + fh.read(max(want - len(pending), 1))
+            data = pending + fh.read(max(want - len(pending), len(pending), 1))  # a long line: read doubling
             more = fh.read(1) if data else b""
             if more:
                 cut = data.rfind(b"\n") + 1
-                if cut == 0:  # a very long line: read on to its end
+                if cut == 0:  # a very long line: read on to its end, within the limits
+                    check_line(data, path.name)
                     pending = data + more
                     continue
                 block, pending = data[:cut], data[cut:] + more
@@ -120,6 +121,24 @@ def _blocks(path: Path, decoding: Decoding) -> Iterator[tuple[bytes, Check | Non
                 yield utf8, check
             if not more:
                 return
+
+
+def check_line(data: bytes, name: str) -> None:
+    """A line not ended yet: refused as soon as it is longer than a line or a field may be."""
+    limit = limits.current()
+    if len(data) > limit.line_bytes:
+        raise InputError(
+            f"{name} : une ligne dépasse {limit.line_kb} Ko (fichier qui n'est pas un CSV ?) ; "
+            f"{limits.hint('line_kb')}."
+        )
+    if len(data) > limit.text_bytes:
+        for d in (b";", b",", b"\t", b"|"):
+            if d in data:
+                return  # several fields: csv_shape checks each block's fields once the line ends
+        raise InputError(
+            f"{name} : une cellule dépasse {limit.text_kb} Ko (guillemet non refermé, ou fichier qui "
+            f"n'est pas un CSV ?) ; {limits.hint('text_kb')}."
+        )
 
 
 def _decode(body: bytes, block: bytes, offset: int, lines_before: int, decoding: Decoding) -> bytes:
@@ -149,13 +168,20 @@ def csv_rows(path: Path, decoding: Decoding) -> tuple[Iterator[list[str]], str]:
     """csv.reader's rows of the file, and the separator (sniffed from the file's start)."""
     blocks = _blocks(path, decoding)
     first = next(blocks, (b"", None))
-    delimiter = sniff_delimiter(first[0].decode("utf-8")[:SNIFF_CHARS])
+    head = first[0].decode("utf-8")[:SNIFF_CHARS]
+    delimiter = sniff_delimiter(head)
+    csv_shape.check_columns(head, delimiter, path.name)
     limit = limits.current()
     csv.field_size_limit(max(limit.text_bytes, 1024))
 
+    def checked(source):
+        for block, check in source:
+            csv_shape.check_bytes(block, delimiter, path.name)
+            yield block, check
+
     def rows():
         try:
-            yield from _records(itertools.chain([first], blocks), delimiter, decoding)
+            yield from _records(checked(itertools.chain([first], blocks)), delimiter, decoding)
         except csv.Error as exc:
             raise StreamFallback(f"{path.name} : lecture en flux impossible ({exc}) ; fichier lu en entier.") from None
 

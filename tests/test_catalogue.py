@@ -276,3 +276,61 @@ def test_a_server_that_does_not_answer_is_one_french_line_and_exit_2(tmp_path):
     assert "inaccessible" in result.output and "Traceback" not in result.output
     result = runner.invoke(main, ["stats", "--base", "mysql://x@127.0.0.1/db"])
     assert result.exit_code == 2 and "seules SQLite et PostgreSQL" in result.output
+
+
+def test_a_base_of_a_newer_program_is_refused_and_never_touched(base, tmp_path):  # noqa: F811
+    from sqlalchemy import text
+
+    catalogue.init(base)
+    engine = create_engine(base_url(base))
+    with engine.begin() as conn:
+        conn.execute(text("update alembic_version set version_num = '0099_future'"))
+    runner = CliRunner()
+    book = tmp_path / "offre.xlsx"
+    from factory import write_workbook
+
+    write_workbook(book, valid_offer())
+    for args in (
+        ["base", "init", "--base", base],
+        ["import", str(book), "--out", str(tmp_path / "out"), "--base", base, "--today", TODAY.isoformat()],
+        ["stats", "--base", base],
+    ):
+        result = runner.invoke(main, args)
+        assert result.exit_code == 2, result.output
+        assert "version plus récente" in result.output and "mettez à jour le programme" in result.output
+        assert "lancez « fasd base init" not in result.output
+    with engine.connect() as conn:
+        assert conn.execute(text("select version_num from alembic_version")).scalar() == "0099_future"
+    engine.dispose()
+
+
+SQL_REF = "F'); DROP TABLE record;--"
+
+
+def test_sql_like_refs_are_stored_and_shown_as_text(base, tmp_path):  # noqa: F811
+    """A ref that reads as SQL is a key like any other, on both backends (issue 29, what held)."""
+    from sqlalchemy import inspect
+
+    from factory import write_workbook
+
+    offer = valid_offer()
+    offer["formation"][0]["ref_formation"] = SQL_REF
+    offer["action"][0]["ref_formation"] = SQL_REF
+    book = write_workbook(tmp_path / "offre.xlsx", offer)
+    runner = CliRunner()
+    assert runner.invoke(main, ["base", "init", "--base", base]).exit_code == 0
+    args = ["import", str(book), "--out", str(tmp_path / "out"), "--base", base, "--today", TODAY.isoformat()]
+    result = runner.invoke(main, args)
+    assert result.exit_code == 0, result.output
+    engine = create_engine(base_url(base))
+    try:
+        with engine.connect() as conn:
+            keys = [r.key for r in conn.execute(select(record.c.key).where(record.c.entity == "formation"))]
+            assert keys == [SQL_REF]
+            assert {"record", "record_version", "run"} <= set(inspect(conn).get_table_names())
+    finally:
+        engine.dispose()
+    shown = runner.invoke(main, ["historique", "--base", base, SQL_REF, "--json"])
+    assert shown.exit_code == 0 and json.loads(shown.output)[0]["key"] == SQL_REF
+    refused = runner.invoke(main, [*args[:-2], "--organisme", "' OR 1=1 --", "--today", TODAY.isoformat()])
+    assert refused.exit_code == 2 and "Traceback" not in refused.output

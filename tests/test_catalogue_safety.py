@@ -30,9 +30,10 @@ TODAY = "2026-03-01"
 BOUND = 180  # seconds: a safety net for a broken test, not a measurement
 
 
-def start(*args, hold: Path | None = None) -> subprocess.Popen:
+def start(*args, hold: Path | None = None, at: str = "half") -> subprocess.Popen:
     env = dict(os.environ)
     env.pop("FASD_BASE_TEST_HOLD", None)
+    env["FASD_BASE_TEST_HOLD_AT"] = at
     if hold is not None:
         env["FASD_BASE_TEST_HOLD"] = str(hold)
     return subprocess.Popen(
@@ -161,3 +162,78 @@ def test_second_import_gives_up_after_its_wait(base, tmp_path):  # noqa: F811
         "fasd : erreur : la base est occupée par un autre import depuis plus de 1 s ; "
         "réessayez quand il sera terminé (ou allongez --attente)."
     ]
+
+
+def _edited(tmp_path: Path) -> Path:
+    return edited_sample(
+        tmp_path / "corrigee.xlsx",
+        edits=[("Sessions", "S-DEAS-NTE-2026-09", "Durée en centre (en h) *", 735)],
+        drop=[("Sessions", "S-TUT-ANG-2026-10"), ("Dispositifs", "S-TUT-ANG-2026-10")],
+    )
+
+
+def _changes(folder: Path) -> list[list[str]]:
+    import csv
+
+    with open(folder / "changes.csv", encoding="utf-8-sig", newline="") as fh:
+        return list(csv.reader(fh, delimiter=";"))[1:]
+
+
+@pytest.mark.parametrize("point", ["lock", "written"])
+def test_kill_before_the_commit_leaves_base_and_output_folder_as_they_were(base, tmp_path, point):  # noqa: F811
+    """kill -9 before the lock, and once every output is written in the temporary folder
+    but the base not committed: the base is as it was, the output folder too; the next
+    import into the same folder does the whole job and leaves no temporary folder."""
+    prepared(base)
+    before = dump(base)
+    book, out = _edited(tmp_path), tmp_path / "out"
+    hold = tmp_path / "hold"
+    hold.write_text("")
+    child = start(*import_args(book, out, base, "--perimetre", "complet"), hold=hold, at=point)
+    wait_for(Path(f"{hold}.{point}"), child)
+    os.kill(child.pid, signal.SIGKILL)
+    child.communicate(timeout=BOUND)
+    assert child.returncode == -signal.SIGKILL
+    assert dump(base) == before
+    assert not out.exists()
+    code, _, err = finish(start(*import_args(book, out, base, "--perimetre", "complet")))
+    assert code == 0, err
+    total = json.loads((out / "summary.json").read_text(encoding="utf-8"))["catalogue"]["total"]
+    assert (total["modification"], total["retrait"]) == (1, 2)
+    assert sorted(p.name for p in tmp_path.iterdir() if ".fasd-" in p.name) == []
+
+
+def test_kill_between_commit_and_swap_keeps_the_run_report(base, tmp_path):  # noqa: F811
+    """The base committed the run, the process was killed before its output folder was
+    swapped in: the next run into the folder puts that run's outputs in place (its
+    changes.csv: one modification, two withdrawals), says so and stops (exit 2);
+    the run after goes on as usual."""
+    prepared(base)
+    before = dump(base)
+    book, out = _edited(tmp_path), tmp_path / "out"
+    hold = tmp_path / "hold"
+    hold.write_text("")
+    child = start(*import_args(book, out, base, "--perimetre", "complet"), hold=hold, at="committed")
+    wait_for(Path(f"{hold}.committed"), child)
+    os.kill(child.pid, signal.SIGKILL)
+    child.communicate(timeout=BOUND)
+    assert dump(base) != before  # committed
+    assert not out.exists()  # not swapped in
+    code, _, err = finish(start("check", book, "--out", out, "--today", TODAY))
+    assert code == 2, err
+    assert "enregistré dans la base" in err and "n° 2" in err and "relancez" in err
+    assert "Traceback" not in err
+    rows = _changes(out)
+    assert sorted(r[3] for r in rows) == ["modification", "retrait", "retrait"]
+    changed = [r for r in rows if r[3] == "modification"]
+    assert changed[0][1] == "S-DEAS-NTE-2026-09" and changed[0][6] == "735"
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert summary["catalogue"]["run"] == 2
+    assert sorted(p.name for p in out.iterdir()) == sorted(
+        ["records.jsonl", "lheo.xml", "report.csv", "report.json", "report.xlsx", "summary.json"]
+        + ["changes.csv", "changes.json"]
+    )
+    assert [p.name for p in tmp_path.iterdir() if ".fasd-" in p.name] == []
+    code, _, err = finish(start("check", book, "--out", out, "--today", TODAY))
+    assert code in (0, 1), err
+    assert not (out / "changes.csv").exists()

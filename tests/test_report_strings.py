@@ -21,7 +21,7 @@ def test_each_distinct_text_is_written_once(tmp_path):
     assert 'count="5" uniqueCount="3"' in xml
     assert xml.endswith(
         '<si><t xml:space="preserve">a</t></si><si><t xml:space="preserve">b &amp; &lt;c&gt;</t></si>'
-        '<si><t xml:space="preserve">é</t></si></sst>'
+        '<si><t xml:space="preserve">é\\u0001</t></si></sst>'  # a control character shown as its code
     )
 
 

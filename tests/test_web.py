@@ -219,6 +219,18 @@ def test_sweep_deletes_after_retention_only(tmp_path):
     assert not old.exists() and young.exists() and (tmp_path / "offre-fasd.xlsx").exists()
 
 
+def test_a_restarted_server_applies_its_retention_before_the_first_request(tmp_path):
+    """--dossier kept between servers: uploads older than --conservation are gone as soon as
+    the server is up, not after the janitor's first wait."""
+    old, young = tmp_path / new_id(), tmp_path / new_id()
+    for folder, created in ((old, time.time() - 7200), (young, time.time())):
+        folder.mkdir()
+        write_json(folder / "meta.json", {"created": created})
+    settings = Settings.make(tmp_path, retention_seconds=3600)
+    with serving(create_app(settings, Runner(1, processes=False))):
+        assert not old.exists() and young.exists()
+
+
 def test_jobs_left_running_by_a_stopped_server_are_marked_failed(tmp_path):
     states = {"queued": new_id(), "running": new_id(), "done": new_id(), "failed": new_id()}
     for status, job_id in states.items():
@@ -353,6 +365,15 @@ def test_csrf_token_and_origin_are_required(client, server):
             headers={"origin": "http://evil.example"},
         )
     assert response.status_code == 403 and "rechargez la page" in html.unescape(response.text)
+    for origin in ("null", "NULL"):  # a sandboxed frame or a data: page, with a valid token pair
+        with open(CLEAN, "rb") as fh:
+            response = client.post(
+                "/envois",
+                data={"csrf": client.cookies.get("fasd_csrf")},
+                files={"fichiers": ("o.xlsx", fh)},
+                headers={"origin": origin},
+            )
+        assert response.status_code == 403
     assert jobs(settings) == before
 
 
@@ -412,7 +433,7 @@ def test_unknown_ids_and_pages_are_french_404(client):
 def test_security_headers(client):
     response = client.get("/")
     assert "default-src 'self'" in response.headers["content-security-policy"]
-    assert response.headers["referrer-policy"] == "no-referrer"
+    assert response.headers["referrer-policy"] == "same-origin"  # never another site
     assert "samesite=strict" in response.headers.get("set-cookie", "samesite=strict").lower()
 
 

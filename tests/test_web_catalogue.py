@@ -220,3 +220,48 @@ def test_upload_for_one_establishment_chosen_in_the_list(tmp_path):
             with open(book, "rb") as fh:
                 bad = c.post("/envois", data={"csrf": csrf, "organisme": "12"}, files={"fichiers": ("offre.xlsx", fh)})
             assert bad.status_code == 422 and "SIRET" in text(bad)
+
+
+def test_a_worker_killed_between_commit_and_swap_still_shows_its_changes(tmp_path, monkeypatch):
+    """« Appliquer », the worker killed once the base committed, before its output folder
+    was swapped in: the page shows the applied run with its changes.csv, not a failure."""
+    import json as jsonlib
+    import os
+    import shutil
+    import signal
+    import threading
+
+    from pipeline.web.jobs import new_id, read_state, write_json
+
+    base = tmp_path / "catalogue.sqlite"
+    catalogue.init(str(base))
+    folder = tmp_path / "envois" / new_id()
+    (folder / "inputs").mkdir(parents=True)
+    shutil.copy(CLEAN, folder / "inputs" / "upload-1.xlsx")
+    meta = {
+        "created": time.time(),
+        "today": "2026-03-01",
+        "files": [{"stored": "upload-1.xlsx", "label": "offre.xlsx"}],
+    }
+    write_json(folder / "meta.json", {**meta, "base": str(base), "perimetre": "partiel"})
+    write_json(folder / "state.json", {"status": "queued", "stages": {}})
+    hold = tmp_path / "hold"
+    hold.write_text("")
+    monkeypatch.setenv("FASD_BASE_TEST_HOLD", str(hold))
+    monkeypatch.setenv("FASD_BASE_TEST_HOLD_AT", "committed")
+    runner = Runner(1)
+    thread = threading.Thread(target=runner._run, args=(folder, True))
+    thread.start()
+    deadline = time.monotonic() + 300
+    while not Path(f"{hold}.committed").exists():
+        assert thread.is_alive() and time.monotonic() < deadline
+        time.sleep(0.05)
+    (child,) = list(runner.running)
+    os.kill(child.pid, signal.SIGKILL)
+    thread.join(timeout=300)
+    state = read_state(folder)
+    assert state["status"] == "done" and state["applied"] is True
+    changes = (folder / "out" / "changes.csv").read_text(encoding="utf-8-sig").splitlines()
+    assert len(changes) == 1 + 59  # the header and the 59 records the sample creates
+    summary = jsonlib.loads((folder / "out" / "summary.json").read_text(encoding="utf-8"))
+    assert summary["catalogue"]["run"] == 1 and summary["catalogue"]["total"]["creation"] == 59

@@ -64,12 +64,17 @@ def apply(
     wait: float = DEFAULT_WAIT,
     hold=None,
     draft: bool = False,
+    before_commit=None,
 ) -> ChangeReport:
     """Apply a run's accepted records to the base in one transaction (rolled back when dry_run).
 
     `organisation`: the SIRETs / SIRENs of the upload (`--organisme`), whose establishments a
     complete upload withdraws within; None: those the file holds. `draft`: the changed
-    actions stay « en cours de saisie »."""
+    actions stay « en cours de saisie ».
+
+    `before_commit(report)` is called inside the transaction once the change report is
+    final: the outputs are written then, so a committed run always has its report
+    (writers/output.py); if it raises, nothing is committed."""
     with _connection(base, wait) as conn:
         trans = conn.begin()
         try:
@@ -84,6 +89,8 @@ def apply(
                 hold=hold,
                 draft=draft,
             )
+            if before_commit is not None:
+                before_commit(report)
         except BaseException:
             trans.rollback()
             raise

@@ -120,6 +120,28 @@ def head_revision() -> str | None:
     return ScriptDirectory.from_config(cfg).get_current_head()
 
 
+def known_revision(revision: str) -> bool:
+    """Whether `revision` is one of this program's migrations (not one of a newer version)."""
+    from alembic.script import ScriptDirectory
+    from alembic.config import Config
+    from alembic.util import CommandError
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    try:
+        return ScriptDirectory.from_config(cfg).get_revision(revision) is not None
+    except CommandError:
+        return False
+
+
+def newer_base(value: str, revision: str) -> BaseError:
+    return BaseError(
+        f"la base {display(value)} a été créée ou mise à jour par une version plus récente de fasd "
+        f"(schéma {revision}, inconnu de ce programme) ; mettez à jour le programme pour l'utiliser. "
+        "« fasd base init » ne la modifiera pas."
+    )
+
+
 def current_revision(connection: Connection) -> str | None:
     from alembic.runtime.migration import MigrationContext
 
@@ -134,6 +156,8 @@ def init_base(value: str) -> tuple[str | None, str | None]:
     try:
         with engine.begin() as conn:
             before = current_revision(conn)
+            if before is not None and not known_revision(before):  # never touch a newer schema
+                raise newer_base(value, before)
             command.upgrade(_alembic_config(conn), "head")
             after = current_revision(conn)
     except OperationalError as exc:
@@ -148,6 +172,8 @@ def check_schema(connection: Connection, value: str) -> None:
     revision = current_revision(connection)
     if revision is None:
         raise BaseError(f"la base {display(value)} n'est pas initialisée ; lancez « fasd base init --base {value} ».")
+    if not known_revision(revision):
+        raise newer_base(value, revision)
     if revision != head_revision():
         raise BaseError(
             f"le schéma de la base {display(value)} est à la révision {revision}, pas à la "

@@ -15,7 +15,9 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from ..model import ENTITIES
+from ..sanitise import visible
 from ..writers.atomic import atomic_open
+from ..writers.safe import spreadsheet_safe
 
 KINDS = ("creation", "modification", "reactivation", "retrait", "inchange", "conflit", "rejete")
 OPTIONAL_KINDS = ("conflit", "rejete")  # shown only when some record had one
@@ -107,13 +109,14 @@ class ChangeReport:
 
 
 def write_changes(report: ChangeReport, out: Path) -> list[Path]:
-    """changes.csv (French Excel: `;`, BOM) and changes.json in the output folder."""
+    """changes.csv (French Excel: `;`, BOM; formula-like text as text, writers/safe.py) and
+    changes.json in the output folder."""
     out = Path(out)
     csv_path, json_path = out / "changes.csv", out / "changes.json"
     with atomic_open(csv_path, "w", encoding="utf-8-sig", newline="") as fh:
         writer = csv.writer(fh, delimiter=";", lineterminator="\r\n")
         writer.writerow(CSV_HEADER)
-        writer.writerows(report.csv_rows())
+        writer.writerows([spreadsheet_safe(visible(v)) for v in row] for row in report.csv_rows())
     payload = {"summary": report.summary(), "changes": [{**asdict(c), "key": key_text(c.key)} for c in report.changes]}
     with atomic_open(json_path, "w", encoding="utf-8") as fh:
         json.dump(payload, fh, ensure_ascii=False, indent=1)

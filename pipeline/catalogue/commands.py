@@ -25,6 +25,7 @@ def display(value: str) -> str:
 
 
 HOLD_ENV = "FASD_BASE_TEST_HOLD"  # tests only: pause mid-import until this file is removed
+HOLD_AT_ENV = "FASD_BASE_TEST_HOLD_AT"  # tests only: the stage to pause at (default: half)
 
 base_option = click.option(
     "--base",
@@ -44,16 +45,19 @@ organismes_option = click.option(
 
 
 def _hold():
-    """Tests only: leave FILE.lock before taking the lock, FILE.half mid-way, then wait while FILE exists."""
+    """Tests only: leave FILE.lock before taking the lock, FILE.half mid-way, FILE.written once the
+    outputs are written (not committed), FILE.committed after the commit (not swapped in);
+    at the stage FASD_BASE_TEST_HOLD_AT names (half by default), wait while FILE exists."""
     path = os.environ.get(HOLD_ENV)
     if not path:
         return None
+    at = os.environ.get(HOLD_AT_ENV) or "half"
 
     def hold(stage: str):
         import time
 
         Path(f"{path}.{stage}").write_text(str(os.getpid()))
-        while stage == "half" and Path(path).exists():
+        while stage == at and Path(path).exists():
             time.sleep(0.05)
 
     return hold
@@ -69,9 +73,11 @@ def apply_to_base(
     wait=DEFAULT_WAIT,
     oui=False,
     draft=False,
+    before_commit=None,
 ):
     """The import's step into the base (called by `fasd import --base`); a complete
-    perimeter from a terminal shows its withdrawals and asks first (catalogue/confirm.py)."""
+    perimeter from a terminal shows its withdrawals and asks first (catalogue/confirm.py);
+    `before_commit` as in api.apply (the outputs written in their temporary folder)."""
     from .api import apply
     from .confirm import apply_confirmed, wants_confirmation
 
@@ -85,11 +91,24 @@ def apply_to_base(
             wait=wait,
             hold=_hold(),
             draft=draft,
+            before_commit=before_commit,
         )
 
     if wants_confirmation({"perimetre": perimetre, "dry_run": dry_run}, oui):
         return apply_confirmed(result, step, {"dry_run": False})
     return step(result, dry_run=dry_run)
+
+
+def pause_for_tests(stage: str) -> None:
+    """Tests only: leave FILE.<stage> and wait while FILE exists (see _hold)."""
+    hold = _hold()
+    if hold is not None:
+        hold(stage)
+
+
+def committed_hold() -> None:
+    """Tests only: the pause between the base's commit and the swap of the output folder."""
+    pause_for_tests("committed")
 
 
 def print_changes(report) -> None:

@@ -13,9 +13,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
-import itertools
 import re
-from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -24,14 +22,12 @@ import pandas as pd
 from ..errors import InputError
 from ..findings import Findings
 from ..model import OFFER_ENTITIES
-from . import limits
+from . import csv_shape, limits, separator
 from .flat import split_flat
 from .grid import find_header_row, grid_to_frame
 from .layout import require_header
 
-DELIMITERS = (";", ",", "\t", "|")
 SNIFF_CHARS = 256 * 1024
-SNIFF_RECORDS = 50
 VALID_UTF8_MULTIBYTE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
 MAX_ENCODING_FINDINGS = 50
 # Characters of French text outside ASCII: a single-byte file is read in the encoding
@@ -100,25 +96,8 @@ def _invalid_utf8_lines(data: bytes) -> list[int]:
 
 
 def sniff_delimiter(text: str) -> str:
-    """The separator that splits the most records of the file's start into one steady
-    number of fields (quoted line breaks kept inside their field)."""
-    sample = text[:SNIFF_CHARS]
-    best, best_key = ";", (0, 0)
-    for d in DELIMITERS:
-        try:
-            records = list(itertools.islice(csv.reader(io.StringIO(sample, newline=""), delimiter=d), SNIFF_RECORDS))
-        except csv.Error:
-            continue
-        if len(sample) == SNIFF_CHARS and len(records) > 1:
-            records.pop()  # cut by the sample
-        counts = Counter(len(r) for r in records if len(r) > 1)
-        if not counts:
-            continue
-        fields, steady = max(counts.items(), key=lambda kv: (kv[1], kv[0]))
-        key = (steady, fields)
-        if key > best_key:
-            best, best_key = d, key
-    return best
+    """The separator: `--separateur`, or decided from the header line and the quoting (separator.py)."""
+    return separator.decide(text)
 
 
 def read_csv_rows(path: Path, bad_lines: list[int] | None = None) -> list[list[str]]:
@@ -144,12 +123,17 @@ def read_csv_rows(path: Path, bad_lines: list[int] | None = None) -> list[list[s
     if bad_lines is not None:
         bad_lines.extend(found)
     delimiter = sniff_delimiter(text)
+    csv_shape.check_bytes(data, delimiter, path.name)  # before tokenising: a 200 MB line, 100 000 columns
+    csv_shape.check_columns(text[:SNIFF_CHARS], delimiter, path.name)
     rows = _fast_rows(data if exact_utf8 else text.encode("utf-8"), text, delimiter)
     if rows is not None:
+        csv_shape.check_width(rows, path.name)
         return rows
     csv.field_size_limit(max(limit.text_bytes, 1024))
     try:
-        return list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+        rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+        csv_shape.check_width(rows, path.name)
+        return rows
     except csv.Error as exc:
         if "field larger than field limit" in str(exc):
             raise InputError(
@@ -204,11 +188,17 @@ def read_csv(path: Path, findings: Findings) -> dict:
     rows = read_csv_rows(path, bad_lines)
     # Excel names the sheet of an opened CSV after the file: cells read "D14" there too.
     sheet = path.stem
-    require_header(rows, OFFER_ENTITIES, path.name)
-    for line in bad_lines:
-        findings.add_file("MIXED_ENCODING", path.name, sheet, row=line)
-    _report_extra_cells(rows, path.name, sheet, findings)
-    frame, columns = grid_to_frame(rows, source=path.name, sheet=sheet, entities=OFFER_ENTITIES, findings=findings)
+    try:
+        require_header(rows, OFFER_ENTITIES, path.name)
+        for line in bad_lines:
+            findings.add_file("MIXED_ENCODING", path.name, sheet, row=line)
+        _report_extra_cells(rows, path.name, sheet, findings)
+        frame, columns = grid_to_frame(rows, source=path.name, sheet=sheet, entities=OFFER_ENTITIES, findings=findings)
+    except InputError as exc:  # headers not understood: perhaps read with the wrong separator
+        hint = separator.hint(rows)
+        if hint:
+            raise InputError(f"{exc} {hint}") from None
+        raise
     return split_flat(frame, columns, source=path.name, sheet=sheet, findings=findings)
 
 

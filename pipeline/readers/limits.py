@@ -23,6 +23,8 @@ class Limits:
     cells: int = 30_000_000  # cells of one sheet (rows × columns of its used range)
     shared_strings: int = 5_000_000  # entries of a workbook's shared-string table
     text_kb: int = 1024  # one cell's text (or a run of blanks between XML tags)
+    columns: int = 2000  # fields of one CSV line
+    line_kb: int = 16 * 1024  # one line of a CSV (its bytes between two line breaks)
 
     @property
     def part_bytes(self) -> int:
@@ -32,6 +34,10 @@ class Limits:
     def text_bytes(self) -> int:
         return self.text_kb * 1024
 
+    @property
+    def line_bytes(self) -> int:
+        return self.line_kb * 1024
+
 
 # Option name on the command line, for the messages that tell how to raise a limit.
 OPTIONS = {
@@ -40,6 +46,8 @@ OPTIONS = {
     "cells": "--limite-cellules",
     "shared_strings": "--limite-chaines",
     "text_kb": "--limite-texte",
+    "columns": "--limite-colonnes",
+    "line_kb": "--limite-ligne",
 }
 
 # A part must inflate past this before its ratio counts: small XML parts compress a lot.

@@ -66,7 +66,10 @@ SECURITY_HEADERS = [
         b"base-uri 'none'; object-src 'none'",
     ),
     (b"x-content-type-options", b"nosniff"),
-    (b"referrer-policy", b"no-referrer"),  # the upload id is the key to its results
+    # the upload id is the key to its results: never sent to another site. Not no-referrer:
+    # under it a browser sends `Origin: null` with the page's own forms, which the origin
+    # check refuses (a sandboxed frame or a data: page sends the same).
+    (b"referrer-policy", b"same-origin"),
     (b"x-frame-options", b"DENY"),
 ]
 
@@ -119,7 +122,10 @@ class Runner:
         # that did may already have a new run queued behind it (the apply button), left alone.
         if not said and folder.is_dir() and read_state(folder).get("status") not in ("done", "failed"):
             state = read_state(folder)
-            state.update(status="failed", message=INTERRUPTED)
+            if apply and _recovered(folder):  # killed after the base committed: its outputs are whole
+                state.update(status="done", applied=True, message=None)
+            else:
+                state.update(status="failed", message=INTERRUPTED)
             write_json(folder / "state.json", state)
 
     def shutdown(self) -> None:
@@ -133,7 +139,12 @@ class Runner:
             try:
                 child.wait(timeout=2)
             except subprocess.TimeoutExpired:
-                child.terminate()
+                child.terminate()  # the worker unwinds (worker.main) and removes its temporary files
+        for child in children:
+            try:
+                child.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                child.kill()  # its scratch folder is then removed by the next run (scratch.sweep)
 
 
 INTERRUPTED = (
@@ -450,10 +461,12 @@ def create_app(settings: Settings, runner: Runner | None = None) -> SecurityHead
     async def lifespan(app):
         async def janitor():
             while True:
-                await run_in_threadpool(sweep, settings.data_dir, settings.retention_seconds)
                 await asyncio.sleep(SWEEP_EVERY)
+                await run_in_threadpool(sweep, settings.data_dir, settings.retention_seconds)
 
         await run_in_threadpool(interrupted, settings.data_dir, INTERRUPTED)
+        # before the first request: uploads past --conservation go now, not after a first wait
+        await run_in_threadpool(sweep, settings.data_dir, settings.retention_seconds)
         task = asyncio.create_task(janitor())
         try:
             yield
@@ -485,12 +498,23 @@ def create_app(settings: Settings, runner: Runner | None = None) -> SecurityHead
 CSRF_MESSAGE = "Le formulaire a expiré ou ne vient pas de cette page : rechargez la page, puis renvoyez les fichiers."
 
 
+def _recovered(folder: Path) -> bool:
+    """The outputs of an applied run whose worker died between the base's commit and the
+    swap of its output folder, put in place (writers/atomic.py recover)."""
+    from ..writers.atomic import recover_folder
+    from ..writers.output import RUN_FILES
+
+    return recover_folder(folder / "out", RUN_FILES) is not None
+
+
 def _same_origin(request: Request) -> bool:
     """Refuse a POST that a browser says comes from another site (first line of CSRF defence)."""
     if request.headers.get("sec-fetch-site") in ("cross-site", "same-site"):
         return False
     origin = request.headers.get("origin")
-    if origin and origin != "null":
+    if origin is not None and origin.strip().lower() == "null":  # a sandboxed frame, a data: page, a redirect
+        return False
+    if origin:
         host = request.headers.get("host", "")
         return origin.split("://", 1)[-1] == host
     return True

@@ -60,10 +60,12 @@ def serve(port, host, base, reference, dispositifs, dossier, taille_max, conserv
     """Lance la page web d'import : déposer un fichier, lire le rapport, corriger, renvoyer."""
     import uvicorn
 
+    from .. import scratch
     from .app import create_app
     from .server_log import LOG_CONFIG
     from .settings import Settings
 
+    scratch.sweep()  # what killed runs and servers left in the temporary folder
     settings = Settings.make(
         dossier,
         max_upload_bytes=taille_max * MB,
@@ -74,15 +76,19 @@ def serve(port, host, base, reference, dispositifs, dossier, taille_max, conserv
         dispositifs=dispositifs,
     )
     click.echo(f"fasd : page web sur http://{host}:{port}/ (envois dans {settings.data_dir})", err=True)
-    uvicorn.run(
-        create_app(settings),
-        host=host,
-        port=port,
-        log_level="info",
-        log_config=LOG_CONFIG,  # its start and stop lines in French (server_log.py)
-        server_header=False,
-        proxy_headers=False,
-    )
+    try:
+        uvicorn.run(
+            create_app(settings),
+            host=host,
+            port=port,
+            log_level="info",
+            log_config=LOG_CONFIG,  # its start and stop lines in French (server_log.py)
+            server_header=False,
+            proxy_headers=False,
+        )
+    finally:  # Ctrl-C, SIGTERM (uvicorn stops, then raises the signal again), a port already taken
+        scratch.remove()  # the default upload folder with every upload and its results
+        scratch.sweep()  # the folders of workers that could not remove theirs
 
 
 COMMANDS = [serve]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,8 +22,10 @@ class Settings:
 
     @classmethod
     def make(cls, data_dir: str | Path | None = None, **kwargs) -> "Settings":
-        if data_dir is None:
-            data_dir = Path(tempfile.mkdtemp(prefix="fasd-web-"))
+        if data_dir is None:  # inside the process's scratch folder: removed on exit, or by the next run
+            from ..scratch import mkdtemp
+
+            data_dir = mkdtemp("envois-")
         data_dir = Path(data_dir)
         data_dir.mkdir(parents=True, exist_ok=True)
         kwargs.setdefault("token", os.environ.get("FASD_TOKEN") or None)

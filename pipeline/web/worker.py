@@ -8,6 +8,7 @@ nor takes it down if it fails.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 import time
 import traceback
@@ -128,17 +129,25 @@ def process_job(job: str | Path, apply: bool = False) -> str:
             progress.state["proposal"] = _propose_mapping(folder, inputs, labels)
             progress.finish("failed", message)
             return "failed"
-        if meta.get("base"):
+        commit = committed = None
+        if meta.get("base") and apply:  # the outputs are written before the base commits
+            from ..catalogue.commands import committed_hold
+
+            commit, committed = functools.partial(_apply_writing, result, meta), committed_hold
+        elif meta.get("base"):
             try:
-                result.catalogue = _apply(result, meta, dry_run=not apply)
+                result.catalogue = _apply(result, meta, dry_run=True)
             except FasdError as exc:  # base busy or unusable: the run's results still stand
                 progress.state["base_message"] = str(exc)
-                if apply:  # nothing applied: keep the outputs of the dry run
-                    progress.finish("done")
-                    return "done"
         try:
-            write_outputs(result, folder / "out", with_records=True, progress=progress)
+            write_outputs(
+                result, folder / "out", with_records=True, progress=progress, commit=commit, committed=committed
+            )
         except FasdError as exc:
+            if commit is not None and _base_error(exc):  # nothing applied: the dry run's outputs stay
+                progress.state["base_message"] = str(exc)
+                progress.finish("done")
+                return "done"
             progress.finish("failed", str(exc))
             return "failed"
         progress.state["applied"] = bool(apply and result.catalogue is not None)
@@ -176,7 +185,7 @@ def _propose_mapping(folder: Path, inputs: list[Path], labels: dict[str, str]) -
         return False
 
 
-def _apply(result, meta: dict, *, dry_run: bool):
+def _apply(result, meta: dict, *, dry_run: bool, before_commit=None):
     from ..catalogue import apply
 
     return apply(
@@ -185,13 +194,28 @@ def _apply(result, meta: dict, *, dry_run: bool):
         perimetre=meta.get("perimetre") or "partiel",
         organisation=meta.get("organisme"),
         dry_run=dry_run,
+        before_commit=before_commit,
     )
+
+
+def _base_error(exc: Exception) -> bool:
+    from ..catalogue.base import BaseError
+
+    return isinstance(exc, BaseError)
+
+
+def _apply_writing(result, meta: dict, write):
+    """Apply for real, the outputs written by `write(report)` before the base commits."""
+    return _apply(result, meta, dry_run=False, before_commit=write)
 
 
 def main(argv: list[str]) -> int:
     """`python -m pipeline.web.worker FOLDER [--appliquer]`: the process started per upload."""
+    from ..cli import termination_as_exception
+
     logging.basicConfig(format="fasd worker: %(message)s")
-    return 0 if process_job(argv[1], apply="--appliquer" in argv[2:]) == "done" else 1
+    with termination_as_exception():  # SIGTERM of the server's shutdown: every `finally` cleans up
+        return 0 if process_job(argv[1], apply="--appliquer" in argv[2:]) == "done" else 1
 
 
 if __name__ == "__main__":

@@ -6,7 +6,8 @@
   and swapped in at the end, under a lock, so a reader never sees files of two runs.
 Temporary files and folders are removed on every exit path the process sees (errors,
 Ctrl-C, SIGTERM through pipeline/cli.py); after a `kill -9`, the next run into the same
-folder removes them.
+folder removes them, except a temporary folder whose run a catalogue base has
+committed (`mark_committed`): that one is swapped in by the next run (`recover`).
 """
 
 from __future__ import annotations
@@ -15,14 +16,20 @@ import contextlib
 import ctypes
 import errno
 import fcntl
+import glob
 import os
+import re
 import shutil
 import tempfile
 from pathlib import Path
 
 from ..errors import OutputError
+from ..scratch import alive
 
 NEW_MARK, OLD_MARK, LOCK_MARK = ".fasd-new-", ".fasd-old-", ".fasd-lock"
+# In a temporary folder: its run is recorded in a catalogue base, so the folder must be
+# swapped in, never thrown away (a kill between the commit and the swap: `recover`).
+COMMITTED = ".fasd-enregistre"
 
 
 def _umask() -> int:
@@ -31,12 +38,24 @@ def _umask() -> int:
     return mask
 
 
+def _remove_stale_parts(target: Path) -> None:
+    """The `.part` files of `target` that a killed process left (its PID is in their name)."""
+    name = re.compile(rf"^\.{re.escape(target.name)}\.(\d+)\.[a-z0-9_]{{8}}\.part$")
+    for part in target.parent.glob(f".{glob.escape(target.name)}.*.part"):
+        found = name.match(part.name)
+        if found and int(found.group(1)) != os.getpid() and not alive(int(found.group(1))):
+            with contextlib.suppress(OSError):
+                part.unlink()
+
+
 @contextlib.contextmanager
 def atomic_path(target: Path):
-    """Yield a temporary path next to `target`; rename it onto `target` on success."""
+    """Yield a temporary path next to `target` (named with our PID, so that the next write
+    of `target` removes it after a kill -9); rename it onto `target` on success."""
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
+    _remove_stale_parts(target)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.{os.getpid()}.", suffix=".part", dir=target.parent)
     os.close(fd)
     try:
         yield Path(tmp)
@@ -74,21 +93,42 @@ def _rmtree(path: Path) -> None:
     shutil.rmtree(path, ignore_errors=True)
 
 
-@contextlib.contextmanager
-def _locked(lock_path: Path, target: Path):
-    try:
-        fh = open(lock_path, "a")
-    except OSError as exc:
-        raise OutputError(f"impossible d'écrire dans {target.parent} ({exc.strerror or exc}).") from None
-    with fh:
+def _take(lock_path: Path, target: Path):
+    """The open lock file, locked; it is the one at `lock_path` (not one a releasing run unlinked)."""
+    while True:
+        try:
+            fh = open(lock_path, "a")
+        except OSError as exc:
+            raise OutputError(f"impossible d'écrire dans {target.parent} ({exc.strerror or exc}).") from None
         try:
             fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
+            fh.close()
             raise OutputError(f"un autre fasd écrit déjà dans {target} ; relancez quand il aura fini.") from None
         try:
-            yield
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
+            same = os.path.samestat(os.fstat(fh.fileno()), os.stat(lock_path))
+        except FileNotFoundError:
+            same = False
+        if same:
+            return fh
+        fh.close()  # the run we waited behind removed it on release: lock the new one
+
+
+@contextlib.contextmanager
+def _locked(lock_path: Path, target: Path):
+    """The output folder's lock, `.<dossier>.fasd-lock` next to it, removed on release.
+
+    Removed while still held, so a run that opened the old file sees, once it holds
+    it, that it is no longer the one at that name, and locks the new one (_take): no
+    two runs ever hold the folder at once. After a kill -9 the file stays until the
+    next run into the folder takes it and removes it."""
+    fh = _take(lock_path, target)
+    try:
+        yield
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(lock_path)
+        fh.close()
 
 
 def _check_target(target: Path, allowed: frozenset[str]) -> None:
@@ -101,7 +141,9 @@ def _check_target(target: Path, allowed: frozenset[str]) -> None:
         others = sorted(
             p.name
             for p in target.iterdir()
-            if p.name not in allowed and not (p.name.startswith(".") and p.name.endswith(".part"))
+            if p.name not in allowed
+            and p.name != COMMITTED
+            and not (p.name.startswith(".") and p.name.endswith(".part"))
         )
     except OSError as exc:
         raise OutputError(f"impossible de lire le dossier {target} ({exc.strerror or exc}).") from None
@@ -133,6 +175,57 @@ def _lock_of(target: Path):
     return _locked(target.parent / f".{target.name}{LOCK_MARK}", target)
 
 
+def mark_committed(staging: Path, what: str) -> None:
+    """Say in `staging` that its run is now in the base (`what`: which run, for the message)."""
+    with open(staging / COMMITTED, "w", encoding="utf-8") as fh:
+        fh.write(what)
+        fh.flush()
+        os.fsync(fh.fileno())
+
+
+def _committed_staging(target: Path) -> Path | None:
+    for staging in sorted(target.parent.glob(f".{target.name}{NEW_MARK}*")):
+        if (staging / COMMITTED).is_file():
+            return staging
+    return None
+
+
+def recover(target: Path, allowed: frozenset[str]) -> str | None:
+    """Swap in the outputs of a run that was recorded in a base, then killed before its
+    folder was swapped in; which run it was (None when there is none). Under the lock."""
+    staging = _committed_staging(target)
+    if staging is None:
+        return None
+    _check_target(target, allowed)
+    what = (staging / COMMITTED).read_text(encoding="utf-8", errors="replace").strip()
+    _swap_in(staging, target)
+    _rmtree(staging)
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(target / COMMITTED)
+    return what or "un import"
+
+
+def recover_folder(target: Path, allowed: frozenset[str]) -> str | None:
+    """`recover` under the folder's lock (the web page, after a worker died); None when
+    there was nothing to recover or another run holds the folder."""
+    target = Path(target).absolute()
+    try:
+        with _lock_of(target):
+            return recover(target, allowed)
+    except OutputError:
+        return None
+
+
+def _recovered(target: Path, allowed: frozenset[str]) -> None:
+    what = recover(target, allowed)
+    if what is not None:
+        raise OutputError(
+            f"{target} : {what} a été enregistré dans la base, puis interrompu avant que ses résultats "
+            "soient mis en place ; ils viennent de l'être dans ce dossier (changes.csv compris) : "
+            "consultez-les, puis relancez."
+        )
+
+
 @contextlib.contextmanager
 def claimed(target: Path, allowed: frozenset[str]):
     """Hold the output folder for a whole run (read, check, write): a second run into the
@@ -140,6 +233,7 @@ def claimed(target: Path, allowed: frozenset[str]):
     not after. run_folder inside it takes no second lock."""
     target = _output_folder(target)
     with _lock_of(target):
+        _recovered(target, allowed)
         _check_target(target, allowed)
         held = target not in _HELD
         _HELD.add(target)
@@ -160,6 +254,7 @@ def run_folder(target: Path, allowed: frozenset[str]):
     target = _output_folder(target)
     parent = target.parent
     with _lock_of(target):
+        _recovered(target, allowed)
         for stale in parent.glob(f".{target.name}.fasd-*-*"):  # left by a killed run: we hold the lock
             if stale.is_dir():
                 _rmtree(stale)
@@ -179,7 +274,18 @@ def run_folder(target: Path, allowed: frozenset[str]):
 
 
 def _swap_in(staging: Path, target: Path) -> None:
-    """Put `staging` at `target`; the earlier run ends up in `staging`, removed by the caller."""
+    """Put `staging` at `target`; the earlier run ends up in `staging`, removed by the caller.
+
+    The mark of a committed run goes in with it and is removed just after (a hidden
+    file a kill may leave in `target`, where no recovery looks for it)."""
+    _exchange_in(staging, target)
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(target / COMMITTED)
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(staging / COMMITTED)
+
+
+def _exchange_in(staging: Path, target: Path) -> None:
     if not target.exists():
         os.rename(staging, target)
         return

@@ -13,7 +13,7 @@ import shutil
 from pathlib import Path
 
 from ..progress import tracker
-from .atomic import run_folder
+from .atomic import mark_committed, run_folder
 from .offers import write_offer_files
 from .report import write_report_csv, write_report_json, write_summary
 from .report_xlsx import write_report_xlsx
@@ -24,13 +24,38 @@ CHANGE_FILES = ("changes.csv", "changes.json")  # an import into a catalogue bas
 RUN_FILES = frozenset(OFFER_FILES + REPORT_FILES + CHANGE_FILES)
 
 
-def write_outputs(result, out: Path, *, with_records: bool = True, clock=None, progress=None) -> list[Path]:
+def write_outputs(
+    result, out: Path, *, with_records: bool = True, clock=None, progress=None, commit=None, committed=None
+) -> list[Path]:
     """Write the run into `out` (replacing an earlier run there); the paths written.
 
-    `progress` (a callback or progress.Progress) hears the `write` and `report` stages."""
+    `progress` (a callback or progress.Progress) hears the `write` and `report` stages.
+
+    `commit` (an import into a catalogue base) applies the run: it is called with a
+    function `write(report)` that it must call inside the base's transaction, before
+    committing, and returns the change report. So the outputs, changes.csv included,
+    are complete in the temporary folder before the base commits; the folder is then
+    marked committed and swapped in. A kill between the commit and the swap leaves a
+    marked folder that the next run into `out` swaps in (atomic.recover).
+    `committed()` is called between the mark and the swap (tests pause there)."""
     out = Path(out)
     with run_folder(out, RUN_FILES) as stage:
-        names = write_run(result, stage, with_records=with_records, clock=clock, progress=progress)
+        if commit is None:
+            names = write_run(result, stage, with_records=with_records, clock=clock, progress=progress)
+        else:
+            names = []
+
+            def write(report) -> None:
+                result.catalogue = report
+                names[:] = write_run(result, stage, with_records=with_records, clock=clock, progress=progress)
+
+            report = commit(write)
+            if not report.dry_run:
+                from ..catalogue.base import display
+
+                mark_committed(stage, f"l'import n° {report.run_id} dans la base {display(report.base)}")
+                if committed is not None:
+                    committed()
     return [out / name for name in names]
 
 

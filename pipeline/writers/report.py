@@ -11,6 +11,7 @@ from ..causes import is_cascade
 from ..findings import CAUSE_COLUMNS, COLUMNS
 from ..model import ENTITIES
 from ..rules import SEVERITIES
+from ..sanitise import visible
 from .atomic import atomic_open
 from .safe import spreadsheet_safe
 
@@ -35,12 +36,28 @@ def ordered(findings: pd.DataFrame, columns: list[str] = COLUMNS) -> pd.DataFram
     return f.drop(columns=list(keys)).reset_index(drop=True)
 
 
+def _csv_text(value):
+    """A cell of report.csv: invisible characters as their code, formula-like text as text."""
+    return spreadsheet_safe(visible(value) if isinstance(value, str) else value)
+
+
+def _shown(value):
+    """A value of report.json, its texts with invisible characters as their code."""
+    if isinstance(value, str):
+        return visible(value)
+    if isinstance(value, dict):
+        return {k: _shown(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_shown(v) for v in value]
+    return value
+
+
 def write_report_csv(findings: pd.DataFrame, path: Path) -> None:
     # utf-8-sig: the BOM makes a French Excel open accents correctly; ';' is its separator.
     frame = ordered(findings)
     for column in frame.columns:
         if not pd.api.types.is_numeric_dtype(frame[column]):
-            frame[column] = frame[column].map(spreadsheet_safe)
+            frame[column] = frame[column].map(_csv_text)
     with atomic_open(path, "w", encoding="utf-8-sig", newline="") as fh:
         frame.to_csv(fh, sep=";", index=False, lineterminator="\r\n")
 
@@ -53,7 +70,7 @@ def _json_findings(findings: pd.DataFrame) -> list[dict]:
                 k: (
                     None
                     if v is None or v is pd.NA or (isinstance(v, float) and pd.isna(v))
-                    else (int(v) if k in ("row", "line") else v)
+                    else (int(v) if k in ("row", "line") else _shown(v))
                 )
                 for k, v in record.items()
             }
@@ -65,7 +82,7 @@ def write_report_json(summary: dict, findings: pd.DataFrame, path: Path, columns
     """`columns`: what each header of each input was read as (headers.ColumnDecision.as_dict)."""
     with atomic_open(path, "w", encoding="utf-8") as fh:
         json.dump(
-            {"summary": summary, "columns": columns or [], "findings": _json_findings(findings)},
+            {"summary": summary, "columns": _shown(columns or []), "findings": _json_findings(findings)},
             fh,
             ensure_ascii=False,
             indent=1,

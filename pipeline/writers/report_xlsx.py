@@ -39,6 +39,7 @@ from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.worksheet.hyperlink import Hyperlink
 from openpyxl.worksheet.properties import Outline
 
+from .. import scratch
 from ..model import ENTITIES, ENTITY_ORDER
 from ..causes import consequence_text, consequences, headline, record_label
 from ..rules import ERROR, RULES, SEVERITY_LABELS, WARNING
@@ -566,7 +567,7 @@ def _write(result, path: Path, progress=None) -> None:
         taken = {fold(s.name) for s in sheets} | {fold(REPORT_SHEET), fold(CHANGES_SHEET)}
         columns = wb.create_sheet(unique_name(COLUMNS_SHEET, taken))
     styles = Styles(rapport)
-    with tempfile.TemporaryDirectory(prefix="fasd-report-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="report-", dir=scratch.folder()) as tmp:
         strings = SharedStrings(Path(tmp) / "strings.xml")
         rows = []
         data = SheetData(Path(tmp) / "rapport.xml", styles, strings)

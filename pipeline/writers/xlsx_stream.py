@@ -19,19 +19,20 @@ from pathlib import Path
 from xml.sax.saxutils import escape as xml_escape
 
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.datetime import to_excel
+
+from ..sanitise import visible
 
 MAX_CELL_TEXT = 32767
 DATE_FORMAT = "DD/MM/YYYY"
 DATETIME_FORMAT = "DD/MM/YYYY HH:MM"
 
-NON_XML = re.compile("[\ufffe\uffff]")
-
 
 def clean_text(text: str) -> str:
-    text = NON_XML.sub("", ILLEGAL_CHARACTERS_RE.sub("", text))
+    """A cell's text as XML may hold it: control and invisible characters as their code
+    (sanitise.visible: `\\u200b`, never raw nor silently dropped)."""
+    text = visible(text)  # covers openpyxl's ILLEGAL_CHARACTERS_RE and U+FFFE, U+FFFF
     return text if len(text) <= MAX_CELL_TEXT else text[: MAX_CELL_TEXT - 1] + "…"
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from corpus import build
+from corpus import _label, build, flat_csv, flat_table
 
 HERE = Path(__file__).resolve().parent
 MEMORY_CAP = 1024 * 1024 * 1024  # bytes of address space for the child: the sample needs under 600 MB
@@ -43,6 +43,10 @@ CASES = {
     "tab_row_longer_than_header": (["--annuaire", "ANNUAIRE"], 0, "EXTRA_CELLS", 1),
     "cells_over_limit": (["--limite-cellules", "50"], 2, "plus de 50 cellules remplies", 0),
     "csv_over_size_limit": (["--limite-taille", "1"], 2, "plus que la limite de 1 Mo", 0),
+    # issue 29: refused from the bytes, before the tokeniser and the header matching see them
+    "csv_100000_columns": ([], 2, "colonnes à la ligne 1, plus que la limite de 2000", 0),
+    "csv_one_200_mb_line": ([], 2, "une ligne dépasse 16384 Ko", 0),
+    "csv_field_over_limit": (["--limite-texte", "1"], 2, "une cellule dépasse 1 Ko", 0),
     "lying_xlsb": ([], 2, "au-delà de la taille qu'il déclare", 0),
     "web_page_as_xls": ([], 2, "mais une page web (HTML)", 0),
     "csv_named_xlsx": ([], 2, "un CSV renommé en classeur", 0),
@@ -79,6 +83,19 @@ def results(tmp_path_factory):
     big = root / "corpus" / "big.csv"
     big.write_bytes(paths["tab_separated_csv"].read_bytes() * 1200)
     paths["csv_over_size_limit"] = big
+    wide = root / "corpus" / "wide.csv"  # 1.2 MB: 100 000 columns of header and one row
+    wide.write_text(";".join(f"c{i}" for i in range(100_000)) + "\n" + ";".join(["x"] * 100_000) + "\n")
+    paths["csv_100000_columns"] = wide
+    long_line = root / "corpus" / "long_line.csv"  # one 200 MB line (streamed: over 32 MB)
+    with open(long_line, "wb") as fh:
+        fh.write(b"ref_formation;intitule\nF1;")
+        for _ in range(200):
+            fh.write(b"a" * (1024 * 1024))
+        fh.write(b"\n")
+    paths["csv_one_200_mb_line"] = long_line
+    rows = flat_table()
+    rows[1][rows[0].index(_label("intitule"))] = "x" * 2000
+    paths["csv_field_over_limit"] = flat_csv(root / "corpus" / "long_field.csv", rows)
     annuaire = paths["title_row_above_header"]
     jobs, outs = [], {}
     for name, (extra, *_rest) in CASES.items():

@@ -109,3 +109,88 @@ def test_formula_like_text_is_a_text_cell_in_export_xlsx_and_exact_in_records(tm
     ws = openpyxl.load_workbook(export)["Formations"]
     cells = [c for row in ws.iter_rows() for c in row if c.value == title]
     assert cells and all(c.data_type == "s" and c.quotePrefix for c in cells)
+
+
+def test_every_control_and_format_character_is_removed():
+    import sys
+    import unicodedata
+
+    from pipeline.sanitise import CONTROL
+
+    missed = [
+        f"U+{c:04X}"
+        for c in range(sys.maxunicode + 1)
+        if unicodedata.category(chr(c)) in ("Cc", "Cf", "Zl", "Zp")
+        and chr(c) not in "\t\n\r"
+        and not CONTROL.fullmatch(chr(c))
+    ]
+    assert missed == []
+    assert not CONTROL.search("é\u00a0«»–…€\u2009")  # visible text, no-break and thin spaces stay
+
+
+def test_a_zero_width_space_in_a_ref_never_reaches_the_outputs(tmp_path):
+    offer = offer_with("formation", "ref_formation", "F\u200b1")
+    offer["action"][0]["ref_formation"] = "F\u200b1"
+    annuaire = write_workbook(tmp_path / "annuaire.xlsx", offer, entities=("site", "contact"))
+    args = [write_flat_csv(tmp_path / "offre.csv", offer), "--annuaire", annuaire]
+    out = tmp_path / "out"
+    result = invoke("import", *args, "--out", out, "--today", TODAY.isoformat())
+    assert result.exit_code == 0, result.output
+    for name in ("records.jsonl", "lheo.xml", "report.csv", "report.json"):
+        assert "\u200b" not in (out / name).read_text(encoding="utf-8-sig"), name
+    record = json.loads((out / "records.jsonl").read_text(encoding="utf-8").splitlines()[0])
+    assert record["ref_formation"] == "F1"
+    report = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    warning = next(f for f in report["findings"] if f["code"] == "CONTROL_CHAR")
+    assert "ZERO WIDTH SPACE" in warning["message"]
+
+
+def test_the_report_shows_invisible_characters_it_quotes_as_their_code(tmp_path):
+    """A cell beyond the header's last column is quoted by EXTRA_CELLS as read: report.csv,
+    report.json and report.xlsx write its NUL and zero-width space as \\u0000 and \\u200b."""
+    offer = valid_offer()
+    annuaire = write_workbook(tmp_path / "annuaire.xlsx", offer, entities=("site", "contact"))
+    book = write_flat_csv(tmp_path / "offre.csv", offer)
+    lines = book.read_text(encoding="utf-8-sig").splitlines()
+    lines[1] += ";de\x00trop\u200b"
+    book.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    out = tmp_path / "out"
+    invoke("check", book, "--annuaire", annuaire, "--out", out, "--today", TODAY.isoformat())
+    raw = (out / "report.csv").read_text(encoding="utf-8-sig")
+    assert "de\\u0000trop\\u200b" in raw
+    assert "\x00" not in raw and "\u200b" not in raw
+    report = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    assert "de\\u0000trop\\u200b" in [f["value"] for f in report["findings"]]
+    ws = openpyxl.load_workbook(out / "report.xlsx")["Rapport"]
+    texts = [str(c.value) for row in ws.iter_rows() for c in row if c.value]
+    assert any("de\\u0000trop\\u200b" in t for t in texts)
+    assert not any("\u200b" in t for t in texts)
+
+
+@pytest.mark.parametrize("formula", ["+SUM(1,2)", "@SUM(1)", "=1+2", "-2+3"])
+def test_formula_like_cells_are_text_in_every_report_format(tmp_path, formula):
+    args = flat_csv_with(tmp_path, "session", "date_fin", formula)
+    out = tmp_path / "out"
+    invoke("import", *args, "--out", out, "--today", TODAY.isoformat())
+    with open(out / "report.csv", encoding="utf-8-sig", newline="") as fh:
+        cells = [v for row in csv.DictReader(fh, delimiter=";") for v in row.values() if v]
+    assert "'" + formula in cells and formula not in cells
+    report = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    assert formula in [f["value"] for f in report["findings"]]
+    wb = openpyxl.load_workbook(out / "report.xlsx")
+    found = [c for ws in wb for row in ws.iter_rows() for c in row if c.value == formula]
+    assert found and all(c.data_type == "s" for c in found)
+
+
+def test_formula_like_values_are_text_in_changes_csv(tmp_path):
+    base = tmp_path / "catalogue.sqlite"
+    assert invoke("base", "init", "--base", base).exit_code == 0
+    day = TODAY.isoformat()
+    first = write_workbook(tmp_path / "v1.xlsx", valid_offer())
+    assert invoke("import", first, "--out", tmp_path / "o1", "--base", base, "--today", day).exit_code == 0
+    second = write_workbook(tmp_path / "v2.xlsx", offer_with("formation", "objectif_formation", "+SUM(1,2)"))
+    assert invoke("import", second, "--out", tmp_path / "o2", "--base", base, "--today", day).exit_code == 0
+    with open(tmp_path / "o2" / "changes.csv", encoding="utf-8-sig", newline="") as fh:
+        rows = list(csv.DictReader(fh, delimiter=";"))
+    (changed,) = [r for r in rows if r["changement"] == "modification"]
+    assert changed["champ"] == "objectif_formation" and changed["nouvelle_valeur"] == "'+SUM(1,2)"
