@@ -116,6 +116,8 @@ class Findings:
         # How to read headers: the --colonnes mapping (mapping.ColumnMapping), and
         # explore=True for `fasd colonnes` (collect every header, never stop on a sheet).
         self.mapping = None
+        # The --defauts values (defaults.Defaults): a required column they fill is not missing.
+        self.defaults = None
         self.explore = False
         # --strict: a bad optional value is an error (its own code) instead of being left
         # out of the record with an OPTIONAL_DROPPED warning.

@@ -283,6 +283,15 @@ RULES: dict[str, Rule] = {
             "Renommez l'en-tête comme dans le modèle{closest}, ou supprimez la colonne.",
         ),
         Rule(
+            "COLUMN_CONTENT_MISMATCH",
+            WARNING,
+            "Colonne à vérifier",
+            "La colonne « {value} » est lue comme « {field_label} » selon {mapping}, mais {wrong} de ses "
+            "{seen} valeur(s) lues n'en ont pas la forme (par exemple « {sample} »).",
+            "Vérifiez la ligne « {value} » de {mapping} : indiquez dans « champ » le champ que cette colonne "
+            "contient vraiment, ou « ignorer ».",
+        ),
+        Rule(
             "LHEO_UNUSED",
             INFO,
             "Élément LHÉO hors modèle FASD",

@@ -12,10 +12,10 @@ from dataclasses import dataclass
 import pandas as pd
 
 from ..findings import Findings
-from ..headers import HOW_DUPLICATE, HOW_UNKNOWN, entity_of, field_spec, resolve_headers
+from ..headers import HOW_DUPLICATE, HOW_MAPPING, HOW_UNKNOWN, entity_of, field_spec, resolve_headers
 from ..model import ENTITIES
 from ..tables import SourceColumn, Table, conform
-from ..text import column_letter
+from ..text import column_letter, fold
 from ..errors import InputError
 from .columns import ColumnTexts
 from .layout import best_header_row
@@ -116,6 +116,8 @@ def read_header(
     mapping = mapping if mapping is not None else findings.mapping
     h = find_header_row(rows, entities, mapping)
     header = [cell_text(c) for c in rows[h]]
+    while h + 1 < len(rows) and [cell_text(c) for c in rows[h + 1]] == header and any(header):
+        h += 1  # a header merged over two rows: its copy below is no offer
     numbers = getattr(rows, "numbers", None)  # Excel row numbers when empty runs were skipped
     header_row_number = numbers[h] if numbers else first_row + h
     body = rows[h + 1 :]
@@ -152,6 +154,8 @@ def read_header(
             continue
         fields[d.field] = j
         columns[d.field] = SourceColumn(d.letter, d.header)
+        if d.contradicted is not None:
+            _warn_mismatch(d, texts(j), entities, findings, header_row_number, mapping)
     check_understood(
         decisions,
         entities,
@@ -160,8 +164,32 @@ def read_header(
         findings=findings,
         has_rows=bool(body),
         header_row=header_row_number,
+        mapping=mapping,
     )
     return Header(h, header_row_number, fields, columns, decisions, source, sheet, texts)
+
+
+def _warn_mismatch(d, values: list[str], entities, findings: Findings, row: int, mapping) -> None:
+    """One warning for a column the mapping file names a field its values do not fit."""
+    from ..column_evidence import value_fits
+
+    spec = field_spec(d.field, entities)
+    sample = next((v.strip() for v in values if v and v.strip() and not value_fits(v, spec)), "")
+    findings.add_file(
+        "COLUMN_CONTENT_MISMATCH",
+        d.source,
+        d.sheet,
+        entity=d.entity or entity_of(d.field, entities),
+        row=row,
+        column=d.header,
+        letter=d.letter,
+        value=d.header,
+        field_label=spec.label.rstrip(" *"),
+        mapping=getattr(mapping, "path", "le fichier de correspondance"),
+        wrong=d.contradicted.seen - d.contradicted.fit,
+        seen=d.contradicted.seen,
+        sample=sample[:60],
+    )
 
 
 def body_frame(body: list[list], header: Header, row_numbers, texts: ColumnTexts | None = None) -> pd.DataFrame:
@@ -196,18 +224,22 @@ def check_understood(
     findings: Findings,
     has_rows: bool,
     header_row: int,
+    mapping=None,
 ) -> None:
     """Stop (exit 2) on a sheet that was not understood; one MISSING_COLUMN per absent required column.
 
     Not understood: no key column of any entity, or keys but most required columns
     missing. Reading on would report every row as faulty (or, worse, nothing at all).
+    A field the --defauts file gives a value to is not missing. The message says what
+    to do next: run `fasd colonnes`, or, when a mapping was given, what it still lacks.
     """
     read = {d.field for d in decisions if d.field}
     if findings.explore or (not decisions and not has_rows):
         return  # `fasd colonnes` looks at every header; an empty sheet has nothing to understand
+    given = defaulted(findings, entities)
     keys = [e for e in entities if ENTITIES[e].key[0] in read]
     required = list(dict.fromkeys(f.name for e in entities for f in ENTITIES[e].fields if f.required))
-    missing = [name for name in required if name not in read]
+    missing = [name for name in required if name not in read and name not in given]
     if not keys or len(missing) * 2 > len(required):
         label = lambda name: field_spec(name, entities).label.rstrip(" *")  # noqa: E731
         known = [d.header for d in decisions if d.field]
@@ -228,9 +260,13 @@ def check_understood(
             f"{where} : fichier non compris : {what}. "
             f"Colonnes reconnues : {_names(known) if known else 'aucune'}. "
             f"Non reconnues : {_names(unknown, quote=False) if unknown else 'aucune'}. "
-            f"Lancez « fasd colonnes {source} --out correspondance.csv », indiquez dans la colonne "
-            f"« champ » le champ de chaque en-tête (ou « ignorer »), puis relancez avec "
-            f"--colonnes correspondance.csv."
+            + (
+                _next_with_mapping(decisions, entities, mapping, keys, missing)
+                if mapping is not None
+                else f"Lancez « fasd colonnes {source} --out correspondance.csv », indiquez dans la colonne "
+                f"« champ » le champ de chaque en-tête (ou « ignorer »), puis relancez avec "
+                f"--colonnes correspondance.csv."
+            )
         )
     for name in missing:
         f = field_spec(name, entities)
@@ -247,6 +283,48 @@ def check_understood(
             value="",
             field_label=f.label.rstrip(" *"),
         )
+
+
+def defaulted(findings: Findings, entities: tuple[str, ...]) -> set[str]:
+    """The fields of `entities` the --defauts file gives a value to, for every organisation."""
+    defaults = getattr(findings, "defaults", None)
+    if defaults is None:
+        return set()
+    return {name for (entity, name), by_org in defaults.values.items() if entity in entities and by_org.get("")}
+
+
+def _next_with_mapping(decisions, entities, mapping, keys, missing) -> str:
+    """What a user who gave --colonnes still has to do: name the columns in the mapping
+    file, or give a common value with --defauts (not: run fasd colonnes again)."""
+    from ..defaults import KEY_FIELDS
+
+    label = lambda name: field_spec(name, entities).label.rstrip(" *")  # noqa: E731
+    path = getattr(mapping, "path", "le fichier de correspondance")
+    steps = []
+    if not keys:
+        names = _names(list(dict.fromkeys(label(ENTITIES[e].key[0]) for e in entities)))
+        steps.append(f"dans {path}, indiquez dans la colonne « champ » l'en-tête qui porte la référence ({names})")
+    constant = [name for name in missing if name not in KEY_FIELDS]
+    named = [name for name in missing if name in KEY_FIELDS]
+    if named:
+        steps.append(f"dans {path}, indiquez l'en-tête de {_names([label(n) for n in named])}")
+    if constant:
+        steps.append(
+            f"indiquez dans {path} l'en-tête de {_names([label(n) for n in constant])}, ou donnez-leur "
+            "une valeur commune avec --defauts (un fichier « champ;valeur »)"
+        )
+    proposed = getattr(mapping, "unconfirmed", {})
+    unconfirmed = [
+        f"« {d.header} » → {proposed[fold(d.header)]}"
+        for d in decisions
+        if d.how == HOW_MAPPING and not d.field and fold(d.header) in proposed
+    ]
+    if unconfirmed:
+        steps.append(
+            f"gardez les propositions à vérifier justes en effaçant « à vérifier : » ({_names(unconfirmed, quote=False)})"
+        )
+    text = " ; ".join(steps) or f"corrigez la colonne « champ » de {path}"
+    return f"Pour compléter la correspondance : {text}, puis relancez."
 
 
 def _filled_rows(data: dict[str, list[str]], n: int) -> list[int]:
