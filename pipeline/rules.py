@@ -326,6 +326,16 @@ RULES: dict[str, Rule] = {
             "(voir docs/lheo-mapping.md) ; --profil sofi les rend obligatoires.",
         ),
         Rule(
+            "CATALOGUE_INCOMPLETE",
+            WARNING,
+            "À compléter pour SOFI (catalogue sans sessions)",
+            "{entity_label} « {key} » est acceptée depuis un catalogue sans sessions mais reste à compléter "
+            "pour SOFI : {missing}.",
+            "Ajoutez-les dans SOFI, ou dans le modèle de classeur (fasd template) avant un nouvel envoi ; un "
+            "champ commun à toutes les lignes se donne une fois dans un fichier --defauts ; --profil sofi les "
+            "rend obligatoires.",
+        ),
+        Rule(
             "CERTIFINFO_UNKNOWN",
             ERROR,
             "Certification inconnue",

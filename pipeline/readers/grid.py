@@ -19,6 +19,7 @@ from ..text import column_letter, fold
 from ..errors import InputError
 from .columns import ColumnTexts
 from .layout import best_header_row
+from .sessionless import capacity_of, derive_refs, is_sessionless, lacking
 
 
 def cell_text(value) -> str:
@@ -80,7 +81,11 @@ def grid_to_frame(
     h = header.index
     body = rows[h + 1 :]
     row_numbers = numbers[h + 1 :] if numbers else range(header.row + 1, header.row + 1 + len(body))
-    return body_frame(body, header, row_numbers, header.texts), header.columns
+    frame = body_frame(body, header, row_numbers, header.texts)
+    if (source, sheet) in findings.sessionless:
+        frame = derive_refs(frame)
+        findings.sessionless[(source, sheet)] = capacity_of(frame)
+    return frame, header.columns
 
 
 @dataclass
@@ -240,6 +245,9 @@ def check_understood(
     keys = [e for e in entities if ENTITIES[e].key[0] in read]
     required = list(dict.fromkeys(f.name for e in entities for f in ENTITIES[e].fields if f.required))
     missing = [name for name in required if name not in read and name not in given]
+    if not keys and is_sessionless(read, entities):
+        findings.sessionless[(source, sheet)] = {}  # its rows get refs; every record « à compléter »
+        return
     if not keys or len(missing) * 2 > len(required):
         label = lambda name: field_spec(name, entities).label.rstrip(" *")  # noqa: E731
         known = [d.header for d in decisions if d.field]
@@ -255,6 +263,9 @@ def check_understood(
             else f"{len(missing)} colonne(s) obligatoire(s) sur {len(required)} manquent "
             f"({_names([label(name) for name in missing])})"
         )
+        session = set(ENTITIES["session"].names) if "session" in entities else set()
+        if not keys and read and not read & session and lacking(read) != lacking(set()):
+            what += f" ; lu comme un catalogue sans sessions, il y manque {_names(lacking(read), quote=False)}"
         where = f"{source}" + (f", feuille « {sheet} »" if sheet and sheet != source.rsplit(".", 1)[0] else "")
         raise InputError(
             f"{where} : fichier non compris : {what}. "

@@ -31,6 +31,11 @@ def _in_incomplete_sheets(table: Table, findings: Findings) -> set:
     return {idx for idx, pair in zip(table.typed.index, where) if pair in sheets}
 
 
+def _from_sheets(table: Table, sheets: set) -> pd.Series:
+    pairs = zip(table.typed["_source"], table.typed["_sheet"].fillna(""))
+    return pd.Series([pair in sheets for pair in pairs], index=table.typed.index, dtype=bool)
+
+
 def decide(tables: dict[str, Table], findings: Findings) -> dict[str, pd.Series]:
     """Accepted mask per entity; appends the cascade findings."""
     frame = findings.frame()
@@ -70,6 +75,8 @@ def decide(tables: dict[str, Table], findings: Findings) -> dict[str, pd.Series]
         with_child = set(child_table.typed.loc[accepted[child.name], child.parent_field].dropna())
         key = table.typed[ENTITIES[entity].key[0]]
         bad = accepted[entity] & ~key.isin(with_child)
+        if entity == "action" and findings.sessionless:  # a catalogue without sessions: « à compléter »
+            bad &= ~_from_sheets(table, set(findings.sessionless))
         for idx in table.typed.index[bad]:
             accepted_word = "acceptée" if child.feminine else "accepté"
             findings.add(
