@@ -11,7 +11,9 @@ fichier;feuille;colonne;en-tête;champ;libellé du champ;certitude;exemples
 Only « en-tête » and « champ » are read back; « feuille », when filled, restricts the
 entry to that sheet. Every proposal says how sure it is (column_evidence.py: sûre,
 probable, à vérifier); a low one is written « à vérifier : champ » in « champ » and
-is not used until the person keeps it by erasing « à vérifier : ».
+is not used until the person keeps it by erasing « à vérifier : ». For an export
+without references, a row « Intitulé + Ville ;ref_action » (or « (ligne) ;ref_action »)
+says what the reference is computed from (readers/derived_refs.py).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from pathlib import Path
 
 from .errors import InputError
 from .column_evidence import CERTAIN, TO_CHECK, guess_by_values, nearest_field
+from .readers.derived_refs import key_entity, parse_sources
 from .headers import (
     HOW_CLOSE,
     HOW_CONTENT,
@@ -51,6 +54,9 @@ class ColumnMapping:
     anywhere: dict[str, str] = field(default_factory=dict)
     # Header (folded) -> the field proposed « à vérifier » and left so: not used.
     unconfirmed: dict[str, str] = field(default_factory=dict)
+    # Key field -> the folded headers its reference is computed from ([]: from the row),
+    # for an export without references (readers/derived_refs.py).
+    derived: dict[str, list[str]] = field(default_factory=dict)
 
     def lookup(self, header: str, entities: tuple[str, ...], sheet: str = "") -> str | None:
         """The field `header` maps to among `entities`, IGNORE, or None (no entry for it)."""
@@ -117,6 +123,15 @@ def load_mapping(path: Path) -> ColumnMapping:
         if unconfirmed:
             wanted = wanted.split(":", 1)[1].strip() if ":" in wanted else ""
         name = _field_name(wanted) if wanted else IGNORE
+        sources = parse_sources(header)
+        if sources is not None and name not in (None, IGNORE):
+            if key_entity(name) is None:
+                raise InputError(
+                    f"{path.name}, ligne {number} : « {header} » : seule une référence (Réf. formation, "
+                    "Réf. action, Réf. session) peut être calculée à partir de plusieurs colonnes ou de la ligne."
+                )
+            mapping.derived[name] = sources
+            continue
         if name is None:
             raise InputError(
                 f"{path.name}, ligne {number} : champ « {wanted} » inconnu pour l'en-tête "

@@ -130,8 +130,8 @@ def apply_profile(tables: dict[str, Table], findings: Findings, profil: str | No
         if label not in names:
             names.append(label)
     capacities = {ref: c for by_action in findings.sessionless.values() for ref, c in by_action.items()}
-    actions = tables["action"].raw
     for idx in sorted(catalogue.get("action", ())):
+        actions = tables["action"].raw
         capacity = capacities.get(str(actions.at[idx, "ref_action"]))
         places = f", capacité d'accueil {capacity}" if capacity else ""
         missing["action"][idx].append(f"ses sessions (dates, rythmes, recrutement, places{places})")

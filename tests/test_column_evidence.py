@@ -8,6 +8,7 @@ Headers and values are shaped like the real files seen: apprenticeship catalogue
 from __future__ import annotations
 
 import csv
+import json
 
 import openpyxl
 import pytest
@@ -221,3 +222,61 @@ def test_defaults_give_a_required_column_the_export_lacks(tmp_path):
     defaults.write_text("champ;valeur\nresultats_attendus;Obtention du diplôme\n", encoding="utf-8")
     given = invoke("check", path, "--annuaire", annuaire, "--defauts", defaults, "--out", out, "--today", TODAY)
     assert given.exit_code == 0, given.output
+
+
+REFS = ("ref_formation", "ref_action", "ref_session", "ref_dispositif")
+
+
+def export_without_refs(tmp_path):
+    """The valid offer as an organisation's tool exports it: every column but the refs."""
+    names, rows = flat_rows(valid_offer())
+    keep = [j for j, n in enumerate(names) if n not in REFS]
+    labels = {f.name: f.label for e in reversed(OFFER_ENTITIES) for f in ENTITIES[e].fields}
+    path = tmp_path / "export.csv"
+    with open(path, "w", encoding="utf-8", newline="") as fh:
+        writer = csv.writer(fh, delimiter=";")
+        writer.writerow([labels[names[j]] for j in keep])
+        writer.writerows([[row[j] for j in keep] for row in rows])
+    return path
+
+
+def test_an_export_without_refs_is_refused_with_the_way_to_derive_them(tmp_path):
+    path = export_without_refs(tmp_path)
+    mapping = tmp_path / "correspondance.csv"
+    mapping.write_text("en-tête;champ\nIntitulé *;intitule\n", encoding="utf-8")
+    result = invoke("check", path, "--colonnes", mapping)
+    assert result.exit_code == 2
+    assert "(ligne)" in result.output and "fasd colonnes" not in result.output
+
+
+def test_refs_derived_from_the_row_or_named_columns(tmp_path):
+    path = export_without_refs(tmp_path)
+    annuaire = write_workbook(tmp_path / "annuaire.xlsx", valid_offer(), entities=("site", "contact"))
+    mapping = tmp_path / "correspondance.csv"
+    mapping.write_text(
+        "en-tête;champ\n(ligne);ref_formation\nIntitulé * + Site dispensateur *;ref_action\n(ligne);ref_session\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "out"
+    result = invoke("import", path, "--annuaire", annuaire, "--colonnes", mapping, "--out", out, "--today", TODAY)
+    assert result.exit_code == 0, result.output
+    records = [json.loads(line) for line in (out / "records.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert len(records) == 1 and records[0]["ref_formation"].startswith("F-")
+    action = records[0]["actions"][0]
+    assert action["ref_action"].startswith("A-") and action["sessions"][0]["ref_session"].startswith("S-")
+    again = tmp_path / "again"
+    invoke("import", path, "--annuaire", annuaire, "--colonnes", mapping, "--out", again, "--today", TODAY)
+    assert (again / "records.jsonl").read_text(encoding="utf-8") == (out / "records.jsonl").read_text(
+        encoding="utf-8"
+    )  # the same refs on the next run
+    report = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    shown = {c["field"]: c for c in report["columns"] if c["field"] in REFS}
+    assert "Intitulé *" in shown["ref_action"]["why"] and "Site dispensateur *" in shown["ref_action"]["why"]
+
+
+def test_a_derived_ref_from_a_header_the_sheet_lacks_exits_2(tmp_path):
+    path = export_without_refs(tmp_path)
+    mapping = tmp_path / "correspondance.csv"
+    mapping.write_text("en-tête;champ\nIntitulé * + Ville;ref_formation\n", encoding="utf-8")
+    result = invoke("check", path, "--colonnes", mapping)
+    assert result.exit_code == 2 and "« ville »" in result.output.lower()

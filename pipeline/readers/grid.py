@@ -7,18 +7,20 @@ canonical fields, keep every cell as text with its Excel row number and column l
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
 
 from ..findings import Findings
-from ..headers import HOW_DUPLICATE, HOW_MAPPING, HOW_UNKNOWN, entity_of, field_spec, resolve_headers
+from ..column_evidence import CERTAIN
+from ..headers import HOW_DUPLICATE, HOW_MAPPING, HOW_UNKNOWN, ColumnDecision, entity_of, field_spec, resolve_headers
 from ..model import ENTITIES
 from ..tables import SourceColumn, Table, conform
 from ..text import column_letter, fold
 from ..errors import InputError
 from .columns import ColumnTexts
 from .layout import best_header_row
+from . import derived_refs
 from .sessionless import capacity_of, derive_refs, is_sessionless, lacking
 
 
@@ -103,6 +105,7 @@ class Header:
     source: str
     sheet: str
     texts: ColumnTexts | None = None  # the columns below the header as text, for grid_to_frame
+    derived: dict[str, list[int]] = field(default_factory=dict)  # ref -> the columns it is computed from
 
 
 def read_header(
@@ -161,6 +164,7 @@ def read_header(
         columns[d.field] = SourceColumn(d.letter, d.header)
         if d.contradicted is not None:
             _warn_mismatch(d, texts(j), entities, findings, header_row_number, mapping)
+    derived = _derived_refs(mapping, header, fields, entities, source, sheet, findings)
     check_understood(
         decisions,
         entities,
@@ -170,8 +174,43 @@ def read_header(
         has_rows=bool(body),
         header_row=header_row_number,
         mapping=mapping,
+        also_read=set(derived),
     )
-    return Header(h, header_row_number, fields, columns, decisions, source, sheet, texts)
+    return Header(h, header_row_number, fields, columns, decisions, source, sheet, texts, derived)
+
+
+def _derived_refs(mapping, header, fields, entities, source, sheet, findings) -> dict[str, list[int]]:
+    """The references the mapping computes from other columns (readers/derived_refs.py),
+    each shown in the Colonnes sheet; InputError for a header the sheet does not have."""
+    wanted = {
+        name: sources
+        for name, sources in getattr(mapping, "derived", {}).items()
+        if entity_of(name, entities) and name not in fields
+    }
+    if not wanted:
+        return {}
+    derived, absent = derived_refs.plan(wanted, header, fields)
+    if absent:
+        raise InputError(
+            f"{source} : le fichier de correspondance {mapping.path} calcule une référence à partir de "
+            f"{_names(absent)}, absent(s) de la feuille « {sheet} » ; corrigez l'en-tête dans {mapping.path}."
+        )
+    for name, cols in derived.items():
+        sources = " + ".join(header[j] for j in cols)
+        findings.columns.append(
+            ColumnDecision(
+                source,
+                sheet,
+                "",
+                derived_refs.FROM_ROW if not wanted[name] else sources,
+                name,
+                entity=entity_of(name, entities),
+                how=HOW_MAPPING,
+                why=f"référence calculée à partir de : {sources}",
+                certainty=CERTAIN,
+            )
+        )
+    return derived
 
 
 def _warn_mismatch(d, values: list[str], entities, findings: Findings, row: int, mapping) -> None:
@@ -203,6 +242,8 @@ def body_frame(body: list[list], header: Header, row_numbers, texts: ColumnTexts
     as text when already made (read_header's, when `body` is the rows below the header)."""
     texts = texts if texts is not None else ColumnTexts(body, cell_text)
     data = {name: texts(j) for name, j in header.fields.items()}
+    for name, cols in header.derived.items():
+        data[name] = derived_refs.compute(texts, name, cols, len(body))
     frame = pd.DataFrame(data, dtype=object)
     frame["_source"] = header.source
     frame["_sheet"] = header.sheet
@@ -230,6 +271,7 @@ def check_understood(
     has_rows: bool,
     header_row: int,
     mapping=None,
+    also_read: frozenset[str] | set[str] = frozenset(),
 ) -> None:
     """Stop (exit 2) on a sheet that was not understood; one MISSING_COLUMN per absent required column.
 
@@ -238,7 +280,7 @@ def check_understood(
     A field the --defauts file gives a value to is not missing. The message says what
     to do next: run `fasd colonnes`, or, when a mapping was given, what it still lacks.
     """
-    read = {d.field for d in decisions if d.field}
+    read = {d.field for d in decisions if d.field} | set(also_read)
     if findings.explore or (not decisions and not has_rows):
         return  # `fasd colonnes` looks at every header; an empty sheet has nothing to understand
     given = defaulted(findings, entities)
@@ -314,9 +356,13 @@ def _next_with_mapping(decisions, entities, mapping, keys, missing) -> str:
     steps = []
     if not keys:
         names = _names(list(dict.fromkeys(label(ENTITIES[e].key[0]) for e in entities)))
-        steps.append(f"dans {path}, indiquez dans la colonne « champ » l'en-tête qui porte la référence ({names})")
+        steps.append(
+            f"dans {path}, indiquez dans la colonne « champ » l'en-tête qui porte la référence ({names}), "
+            "ou, sans telle colonne, ajoutez une ligne d'en-tête « (ligne) » (ou « Colonne A + Colonne B ») "
+            "et de champ ref_formation, ref_action, ref_session pour la calculer à partir des cellules"
+        )
     constant = [name for name in missing if name not in KEY_FIELDS]
-    named = [name for name in missing if name in KEY_FIELDS]
+    named = [name for name in missing if name in KEY_FIELDS] if keys else []  # no key at all: said above
     if named:
         steps.append(f"dans {path}, indiquez l'en-tête de {_names([label(n) for n in named])}")
     if constant:

@@ -15,12 +15,11 @@ sheet is still refused.
 
 from __future__ import annotations
 
-import hashlib
-
 import pandas as pd
 
 from ..model import ENTITIES, OFFER_ENTITIES
 from ..text import fold
+from .derived_refs import ref_from
 
 TITLE_FIELDS = ("intitule",)
 PLACE_FIELDS = ("code_site_dispensateur",)
@@ -50,11 +49,6 @@ def lacking(read: set[str]) -> list[str]:
         (CAPACITY_FIELDS, "une capacité d'accueil"),
     )
     return [what for group, what in groups if not read & set(group)]
-
-
-def _ref(prefix: str, parts: list[str]) -> str:
-    digest = hashlib.sha1("\x1f".join(fold(p) for p in parts).encode("utf-8")).hexdigest()
-    return f"{prefix}-{digest[:10].upper()}"
 
 
 def join_continuations(frame: pd.DataFrame) -> pd.DataFrame:
@@ -94,8 +88,8 @@ def derive_refs(frame: pd.DataFrame) -> pd.DataFrame:
     formation = [n for n in FORMATION_FIELDS if n in frame]
     place = [n for n in ENTITIES["action"].names if n in frame and n != "ref_formation"]
     cells = frame.fillna("").astype(str)
-    refs_f = [_ref("F", [row[n] for n in formation]) for _, row in cells.iterrows()]
-    refs_a = [_ref("A", [ref, *(row[n] for n in place)]) for ref, (_, row) in zip(refs_f, cells.iterrows())]
+    refs_f = [ref_from("F", [row[n] for n in formation]) for _, row in cells.iterrows()]
+    refs_a = [ref_from("A", [ref, *(row[n] for n in place)]) for ref, (_, row) in zip(refs_f, cells.iterrows())]
     frame["ref_formation"] = refs_f
     frame["ref_action"] = refs_a
     return frame
