@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from itertools import islice
 from dataclasses import dataclass
 
 from .model import ENTITIES, Field, Kind
@@ -118,7 +119,8 @@ class Agreement:
 
 def agreement(values: list[str], f: Field, limit: int = 200) -> Agreement:
     """What the non-blank values of a column say about field `f`."""
-    sample = [v.strip() for v in values if v and v.strip() and not is_placeholder(v)][:limit]
+    filled = (v.strip() for v in values if v and v.strip())
+    sample = list(islice((v for v in filled if not is_placeholder(v)), limit))  # a large sheet: its first values
     if not sample or not telling(f):
         return Agreement(NEUTRAL, 0, len(sample))
     fit = sum(value_fits(v, f) for v in sample)

@@ -123,15 +123,11 @@ def load_mapping(path: Path) -> ColumnMapping:
         if unconfirmed:
             wanted = wanted.split(":", 1)[1].strip() if ":" in wanted else ""
         name = _field_name(wanted) if wanted else IGNORE
-        sources = parse_sources(header)
-        if sources is not None and name not in (None, IGNORE):
-            if key_entity(name) is None:
-                raise InputError(
-                    f"{path.name}, ligne {number} : « {header} » : seule une référence (Réf. formation, "
-                    "Réf. action, Réf. session) peut être calculée à partir de plusieurs colonnes ou de la ligne."
-                )
+        sources = parse_sources(header) if name not in (None, IGNORE) and key_entity(name) else None
+        if sources is not None:  # a reference computed from columns (« Mon + formation » stays a header)
             mapping.derived[name] = sources
-            continue
+            if not sources:
+                continue  # « (ligne) »: no column of that name; « A + B » may also be one header
         if name is None:
             raise InputError(
                 f"{path.name}, ligne {number} : champ « {wanted} » inconnu pour l'en-tête "

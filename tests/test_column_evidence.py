@@ -280,3 +280,13 @@ def test_a_derived_ref_from_a_header_the_sheet_lacks_exits_2(tmp_path):
     mapping.write_text("en-tête;champ\nIntitulé * + Ville;ref_formation\n", encoding="utf-8")
     result = invoke("check", path, "--colonnes", mapping)
     assert result.exit_code == 2 and "« ville »" in result.output.lower()
+
+
+def test_a_header_with_a_plus_sign_is_still_a_header(tmp_path):
+    """« Mon + formation » is SOFI's label: a mapping row naming it is no derived reference."""
+    from pipeline.mapping import load_mapping
+
+    mapping = tmp_path / "correspondance.csv"
+    mapping.write_text("en-tête;champ\nMon + formation;plus_formation\n", encoding="utf-8")
+    loaded = load_mapping(mapping)
+    assert loaded.lookup("Mon + formation", OFFER_ENTITIES) == "plus_formation" and not loaded.derived
