@@ -290,3 +290,15 @@ def test_a_header_with_a_plus_sign_is_still_a_header(tmp_path):
     mapping.write_text("en-tête;champ\nMon + formation;plus_formation\n", encoding="utf-8")
     loaded = load_mapping(mapping)
     assert loaded.lookup("Mon + formation", OFFER_ENTITIES) == "plus_formation" and not loaded.derived
+
+
+def test_codes_need_their_pattern_numbers_need_numbers_urls_need_addresses():
+    formation, dispositif = ENTITIES["formation"], ENTITIES["dispositif"]
+    code_certifinfo = formation.field("code_certifinfo")
+    assert agreement(["40031106", "24725207310"], code_certifinfo).verdict == CONTRADICT  # 8+ digits: no Certif Info
+    assert agreement(["111669", "54913"], code_certifinfo).verdict == AGREE
+    assert agreement(["douze", "vingt"], dispositif.field("nb_places")).verdict == CONTRADICT
+    assert agreement(["12", "24"], dispositif.field("nb_places")).verdict == AGREE
+    url = formation.field("url_formation")
+    assert agreement(["BTS MCO", "CAP AEPE"], url).verdict == CONTRADICT
+    assert agreement(["https://cfa.fr/bts", "www.cfa.fr/cap"], url).verdict == AGREE
