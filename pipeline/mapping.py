@@ -123,8 +123,10 @@ def load_mapping(path: Path) -> ColumnMapping:
         if unconfirmed:
             wanted = wanted.split(":", 1)[1].strip() if ":" in wanted else ""
         name = _field_name(wanted) if wanted else IGNORE
-        sources = parse_sources(header) if name not in (None, IGNORE) and key_entity(name) else None
-        if sources is not None:  # a reference computed from columns (« Mon + formation » stays a header)
+        sources = parse_sources(header) if name is not None and key_entity(name) else None
+        if (
+            name is not None and sources is not None
+        ):  # a reference computed from columns (« Mon + formation » stays a header)
             mapping.derived[name] = sources
             if not sources:
                 continue  # « (ligne) »: no column of that name; « A + B » may also be one header
