@@ -50,6 +50,10 @@ def _digits(siret: str) -> str:
     return re.sub(r"\D", "", str(siret or ""))
 
 
+# Keys and parent links: a record's identity, never one value for every record.
+KEY_FIELDS = frozenset(k for e in ENTITIES.values() for k in (*e.key, e.parent_field) if k)
+
+
 def resolve_field(name: str, source: str) -> list[tuple[str, str]]:
     """`periodes` -> [("session", "periodes")]; `site.nom` -> [("site", "nom")]."""
     name = name.strip()

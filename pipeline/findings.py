@@ -119,6 +119,11 @@ class Findings:
         # How to read headers: the --colonnes mapping (mapping.ColumnMapping), and
         # explore=True for `fasd colonnes` (collect every header, never stop on a sheet).
         self.mapping = None
+        # The --defauts values (defaults.Defaults): a required column they fill is not missing.
+        self.defaults = None
+        # Flat sheets read as a catalogue without sessions (readers/sessionless.py):
+        # (source, sheet) -> ref_action -> its capacity as written.
+        self.sessionless: dict[tuple[str, str], dict[str, str]] = {}
         self.explore = False
         # --strict: a bad optional value is an error (its own code) instead of being left
         # out of the record with an OPTIONAL_DROPPED warning.

@@ -16,6 +16,8 @@ import re
 from dataclasses import dataclass, field as dc_field
 from functools import lru_cache
 
+from . import column_evidence as evidence
+from .column_evidence import CERTAIN, CONTRADICT, STRONG, TO_CHECK, Agreement, Guess, agreement, nearest_field
 from .model import ENTITIES, Kind
 from .text import fold
 
@@ -50,6 +52,9 @@ class ColumnDecision:
     samples: list[str] = dc_field(default_factory=list)
     suggestion: str | None = None  # nearest known label, for an unrecognised header
     content: list[str] = dc_field(default_factory=list, repr=False)  # first non-blank cells, for guesses
+    certainty: str = ""  # column_evidence: CERTAIN, LIKELY or TO_CHECK ("" for a column not read)
+    guess: Guess | None = dc_field(default=None, repr=False)  # what an unrecognised header may hold
+    contradicted: Agreement | None = dc_field(default=None, repr=False)  # values against a mapped field
 
     def as_dict(self) -> dict:
         return {
@@ -61,6 +66,7 @@ class ColumnDecision:
             "entity": self.entity,
             "how": self.how,
             "why": self.why,
+            "certainty": self.certainty,
             "samples": list(self.samples),
         }
 
@@ -92,8 +98,22 @@ def header_index(entities: tuple[str, ...]) -> dict[str, str]:
     return {spelling: options[0][0] for spelling, options in header_candidates(entities).items()}
 
 
+PARENTHESES = re.compile(r"\([^()]*\)")
+
+
+def header_options(header: str, entities: tuple[str, ...]) -> tuple[tuple[str, str], ...] | None:
+    """The fields `header` may mean by its spelling, best first; a remark in parentheses
+    does not count (« Numéro UAI (pour localiser cette formation) » is « Numéro UAI »)."""
+    candidates = header_candidates(entities)
+    options = candidates.get(fold(header))
+    if options is None and "(" in header:
+        options = candidates.get(fold(PARENTHESES.sub(" ", header)))
+    return options
+
+
 def match_header(header: str, entities: tuple[str, ...]) -> str | None:
-    return header_index(entities).get(fold(header))
+    options = header_options(header, entities)
+    return options[0][0] if options else None
 
 
 def entity_of(name: str, entities: tuple[str, ...]) -> str:
@@ -117,10 +137,16 @@ def _labels(entities: tuple[str, ...]) -> dict[str, str]:
 
 
 def closest_headers(header: str, entities: tuple[str, ...], n: int = 3, cutoff: float = 0.6) -> list[str]:
-    """The template labels nearest to an unrecognised header (spelling of labels and synonyms)."""
+    """The template labels nearest to an unrecognised header by spelling alone (labels and
+    synonyms): those it spells strongly first (column_evidence.spelling), then by likeness."""
     labels = _labels(entities)
-    found = difflib.get_close_matches(fold(header), list(labels), n=n * 3, cutoff=cutoff)
-    return list(dict.fromkeys(labels[f] for f in found))[:n]
+    scored = []
+    for folded, label in labels.items():
+        strength = evidence.spelling(header, folded)
+        ratio = difflib.SequenceMatcher(None, fold(header), folded).ratio()
+        if strength == STRONG or (strength and ratio >= cutoff):
+            scored.append((-strength, -ratio, label))
+    return list(dict.fromkeys(label for *_, label in sorted(scored)))[:n]
 
 
 def closest_header(header: str, entities: tuple[str, ...]) -> str | None:
@@ -194,7 +220,6 @@ def resolve_headers(
     """
     decisions: list[ColumnDecision] = []
     taken: set[str] = set()
-    candidates = header_candidates(entities)
     for j, text in enumerate(header):
         text = (text or "").strip()
         if not text:
@@ -205,14 +230,12 @@ def resolve_headers(
         if mapped is not None:
             d.field, d.how = (None if mapped == IGNORE else mapped), HOW_MAPPING
             d.why = (
-                "ignorée à la demande du fichier de correspondance"
-                if mapped == IGNORE
-                else "indiquée par le fichier de correspondance"
+                mapping.ignored_why(text, sheet) if mapped == IGNORE else "indiquée par le fichier de correspondance"
             )
         elif fold(text) in IGNORED_HEADERS:
             d.how, d.why = HOW_OURS, "colonne ajoutée par le rapport de fasd"
         else:
-            options = candidates.get(fold(text))
+            options = header_options(text, entities)
             if options:
                 if len(options) > 1:
                     d.field, d.why = decide_by_content(options, values, entities)
@@ -227,13 +250,30 @@ def resolve_headers(
             else:
                 d.how = HOW_UNKNOWN
                 d.content = [v for v in values[:500] if v and v.strip()][:50]
-                near = closest_headers(text, entities)
-                d.suggestion = near[0] if near else None
-                d.why = "en-tête inconnu" + (f" (le plus proche : « {near[0]} »)" if near else "")
+                guess = d.guess = nearest_field(text, d.content, entities, taken)
+                d.suggestion = field_spec(guess.field, entities).label if guess else None
+                d.why = "en-tête inconnu" + (
+                    f" (proposition {guess.certainty} : « {field_spec(guess.field, entities).plain_label} »)"
+                    if guess
+                    else ""
+                )
         if d.field is not None and d.field in taken:
             d.how, d.why, d.field = HOW_DUPLICATE, f"« {d.field} » est déjà lu dans une colonne précédente", None
         if d.field is not None:
+            _weigh(d, d.field, values, entities)
             taken.add(d.field)
             d.entity = entity_of(d.field, entities)
         decisions.append(d)
     return decisions
+
+
+def _weigh(d: ColumnDecision, name: str, values: list[str], entities: tuple[str, ...]) -> None:
+    """The certainty of a column read as field `name`: sure, unless its values contradict
+    the field (the header alone never outweighs them: the person is told to check)."""
+    said = agreement(values, field_spec(name, entities))
+    d.certainty = CERTAIN
+    if said.verdict == CONTRADICT:
+        d.certainty = TO_CHECK
+        d.why += f" ; mais {said.seen - said.fit} valeur(s) sur {said.seen} n'en ont pas la forme"
+        if d.how == HOW_MAPPING:
+            d.contradicted = said

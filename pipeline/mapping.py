@@ -9,7 +9,11 @@ file to every later run with `--colonnes`: nightly jobs reuse it.
 The file is `;`-separated, UTF-8 with BOM (opens in a French Excel):
 fichier;feuille;colonne;en-tête;champ;libellé du champ;certitude;exemples
 Only « en-tête » and « champ » are read back; « feuille », when filled, restricts the
-entry to that sheet.
+entry to that sheet. Every proposal says how sure it is (column_evidence.py: sûre,
+probable, à vérifier); a low one is written « à vérifier : champ » in « champ » and
+is not used until the person keeps it by erasing « à vérifier : ». For an export
+without references, a row « Intitulé + Ville ;ref_action » (or « (ligne) ;ref_action »)
+says what the reference is computed from (readers/derived_refs.py).
 """
 
 from __future__ import annotations
@@ -20,13 +24,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import InputError
+from .column_evidence import CERTAIN, TO_CHECK, guess_by_values, nearest_field
+from .readers.derived_refs import key_entity, parse_sources
 from .headers import (
     HOW_CLOSE,
     HOW_CONTENT,
     HOW_UNKNOWN,
     IGNORE,
     ColumnDecision,
-    closest_headers,
     entity_of,
     field_spec,
     header_index,
@@ -37,6 +42,7 @@ from .text import fold
 FILE_COLUMNS = ["fichier", "feuille", "colonne", "en-tête", "champ", "libellé du champ", "certitude", "exemples"]
 # Kinds whose values say what they are (a column of SIRETs is a SIRET column).
 TELLING_KINDS = {Kind.DATE, Kind.SIRET, Kind.EMAIL, Kind.URL, Kind.POSTCODE}
+UNCONFIRMED = f"{TO_CHECK} :"  # the mark of a proposal the person has not kept yet
 
 
 @dataclass
@@ -46,6 +52,11 @@ class ColumnMapping:
     path: str
     by_sheet: dict[tuple[str, str], str] = field(default_factory=dict)
     anywhere: dict[str, str] = field(default_factory=dict)
+    # Header (folded) -> the field proposed « à vérifier » and left so: not used.
+    unconfirmed: dict[str, str] = field(default_factory=dict)
+    # Key field -> the folded headers its reference is computed from ([]: from the row),
+    # for an export without references (readers/derived_refs.py).
+    derived: dict[str, list[str]] = field(default_factory=dict)
 
     def lookup(self, header: str, entities: tuple[str, ...], sheet: str = "") -> str | None:
         """The field `header` maps to among `entities`, IGNORE, or None (no entry for it)."""
@@ -54,6 +65,16 @@ class ColumnMapping:
         if name is None or name == IGNORE:
             return name
         return name if entity_of(name, entities) else None
+
+    def ignored_why(self, header: str, sheet: str = "") -> str:
+        """Why the mapping leaves a column out (for the Colonnes sheet)."""
+        proposed = self.unconfirmed.get(fold(header))
+        if proposed:
+            return (
+                f"proposition « {proposed} » à vérifier, non retenue : effacez « {UNCONFIRMED} » dans "
+                f"{self.path} pour la garder"
+            )
+        return "ignorée à la demande du fichier de correspondance"
 
 
 def _field_name(text: str) -> str | None:
@@ -98,13 +119,26 @@ def load_mapping(path: Path) -> ColumnMapping:
         header, wanted = (row.get(header_col) or "").strip(), (row.get(field_col) or "").strip()
         if not header or not wanted:
             continue
-        name = _field_name(wanted)
+        unconfirmed = fold(wanted).startswith(fold(UNCONFIRMED).rstrip(" :"))
+        if unconfirmed:
+            wanted = wanted.split(":", 1)[1].strip() if ":" in wanted else ""
+        name = _field_name(wanted) if wanted else IGNORE
+        sources = parse_sources(header) if name is not None and key_entity(name) else None
+        if (
+            name is not None and sources is not None
+        ):  # a reference computed from columns (« Mon + formation » stays a header)
+            mapping.derived[name] = sources
+            if not sources:
+                continue  # « (ligne) »: no column of that name; « A + B » may also be one header
         if name is None:
             raise InputError(
                 f"{path.name}, ligne {number} : champ « {wanted} » inconnu pour l'en-tête "
                 f"« {header} » ; indiquez un champ du modèle (voir docs/codes.md et le modèle "
                 "de classeur) ou « ignorer »."
             )
+        if unconfirmed and name != IGNORE:
+            mapping.unconfirmed[fold(header)] = name
+            name = IGNORE
         sheet = (row.get(sheet_col) or "").strip() if sheet_col else ""
         if sheet:
             mapping.by_sheet[(fold(sheet), fold(header))] = name
@@ -113,29 +147,20 @@ def load_mapping(path: Path) -> ColumnMapping:
 
 
 def propose(decisions: list[ColumnDecision]) -> list[ColumnDecision]:
-    """The readers' decisions, with a guess for each unrecognised header: the closest
-    label, else what its values look like."""
+    """The readers' decisions, with a guess for each unrecognised header: the field its
+    words and values point to (column_evidence.nearest_field), else what its values look
+    like. Each keeps its certainty."""
     out = []
     for d in decisions:
         if d.how == HOW_UNKNOWN:
             entities = _entities_of(d)
             taken = {x.field for x in decisions if x.source == d.source and x.sheet == d.sheet and x.field}
-            near = [n for n in closest_headers(d.header, entities, n=3, cutoff=0.6)]
-            known = [header_index(entities).get(fold(n)) for n in near]
-            names = [n for n in known if n and n not in taken]
-            if names:
-                d.field, d.how = names[0], HOW_CLOSE
-                d.why = "en-tête proche de « " + field_spec(names[0], entities).label.rstrip(" *") + " »"
-            else:
-                guess = _by_content(d.content, entities, taken)
-                if guess:
-                    d.field, d.how = guess, HOW_CONTENT
-                    d.why = (
-                        "valeurs de la forme attendue par « "
-                        + field_spec(guess, entities).label.rstrip(" *")
-                        + " » (à vérifier)"
-                    )
-            if d.field:
+            guess = nearest_field(d.header, d.content, entities, taken)
+            how = HOW_CLOSE
+            if guess is None:
+                guess, how = guess_by_values(d.content, entities, taken, TELLING_KINDS), HOW_CONTENT
+            if guess is not None:
+                d.field, d.how, d.certainty, d.why = guess.field, how, guess.certainty, guess.why
                 d.entity = entity_of(d.field, entities)
         out.append(d)
     return out
@@ -148,37 +173,6 @@ def _entities_of(d: ColumnDecision) -> tuple[str, ...]:
     return (entity,) if entity else OFFER_ENTITIES
 
 
-def _telling_fit(value: str, f) -> bool:
-    """`value` has the shape of field `f`'s kind (a date, a SIRET with its key, an email…)."""
-    import re
-
-    from .normalise import Unconvertible, convert_cell
-    from .validators.fields import PATTERNS
-
-    try:
-        typed = convert_cell(value, f)
-    except Unconvertible:
-        return False
-    if f.kind is Kind.SIRET:
-        from stdnum.fr import siret
-
-        return siret.is_valid(typed)
-    pattern = PATTERNS.get(f.kind)
-    return pattern is None or re.fullmatch(pattern, str(typed)) is not None
-
-
-def _by_content(cells: list[str], entities: tuple[str, ...], taken: set) -> str | None:
-    sample = [c.strip() for c in cells if c and c.strip()][:50]
-    if not sample:
-        return None
-    for e in entities:
-        for f in ENTITIES[e].fields:
-            if f.kind in TELLING_KINDS and f.name not in taken and not f.multi:
-                if sum(_telling_fit(v, f) for v in sample) >= 0.8 * len(sample):
-                    return f.name
-    return None
-
-
 def write_mapping(decisions: list[ColumnDecision], out) -> None:
     """The proposal as the mapping file (`out`: a text stream)."""
     writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
@@ -186,10 +180,17 @@ def write_mapping(decisions: list[ColumnDecision], out) -> None:
     for d in decisions:
         entities = _entities_of(d)
         label = field_spec(d.field, entities).label.rstrip(" *") if d.field else ""
-        certainty = d.how + (f" : {d.why}" if d.why and d.how in (HOW_CLOSE, HOW_CONTENT) else "")
-        writer.writerow(
-            [d.source, d.sheet, d.letter, d.header, d.field or IGNORE, label, certainty, " | ".join(d.samples)]
-        )
+        champ = (f"{UNCONFIRMED} {d.field}" if d.certainty == TO_CHECK else d.field) if d.field else IGNORE
+        writer.writerow([d.source, d.sheet, d.letter, d.header, champ, label, _certainty(d), " | ".join(d.samples)])
+
+
+def _certainty(d: ColumnDecision) -> str:
+    """« sûre (libellé exact) », « probable : en-tête proche de … », « à vérifier : … »."""
+    if not d.field:
+        return d.how
+    if d.certainty in ("", CERTAIN):
+        return f"{CERTAIN} ({d.how})"
+    return f"{d.certainty} ({d.how}) : {d.why}"
 
 
 def read_headers(paths: list[Path]) -> list[ColumnDecision]:
@@ -236,11 +237,15 @@ def _command():
                 write_mapping(decisions, fh)
             for d in decisions:
                 target = d.field or IGNORE
-                click.echo(f"{d.sheet}!{d.letter:<3} {d.header[:40]:<40} -> {target:<24} ({d.how})")
-            unsure = sum(1 for d in decisions if d.how in (HOW_CLOSE, HOW_CONTENT, HOW_UNKNOWN))
+                sure = f", {d.certainty}" if d.field and d.certainty else ""
+                click.echo(f"{d.sheet}!{d.letter:<3} {d.header[:40]:<40} -> {target:<24} ({d.how}{sure})")
+            unsure = sum(1 for d in decisions if d.certainty == TO_CHECK)
+            unknown = sum(1 for d in decisions if not d.field)
             click.echo(
-                f"{len(decisions)} en-tête(s), dont {unsure} à vérifier ; correspondance écrite dans {out}. "
-                f"Corrigez la colonne « champ », puis relancez avec --colonnes {out}."
+                f"{len(decisions)} en-tête(s) : {unsure} proposition(s) à vérifier, {unknown} non reconnu(s) ; "
+                f"correspondance écrite dans {out}. Corrigez la colonne « champ » (une proposition "
+                f"« {UNCONFIRMED} champ » n'est retenue que si vous effacez « {UNCONFIRMED} »), "
+                f"puis relancez avec --colonnes {out}."
             )
         else:
             write_mapping(decisions, sys.stdout)

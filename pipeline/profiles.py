@@ -12,6 +12,9 @@ modalités pédagogiques or publics does not is OUTSIDE_SOFI_LIST (a warning; th
 stays in lheo.xml, the record is to complete); an inscription period with an
 unknown date (`00000000`) is to complete. Keys and links are never relaxed: a record
 without a key, or pointing nowhere, is still wrong.
+A catalogue without sessions (readers/sessionless.py) is judged the same
+way, its actions lacking their sessions and, when the directory does not have it, the
+site of their place: SOFI still needs both (CATALOGUE_INCOMPLETE).
 """
 
 from __future__ import annotations
@@ -62,11 +65,24 @@ def _never_relaxed() -> set[tuple[str, str]]:
 NEVER_RELAXED = _never_relaxed()
 
 
-def record_profile(table: Table, profil: str | None) -> pd.Series:
-    """Per record: True when the lheo profile applies (given, or the record is from XML)."""
+def record_profile(table: Table, profil: str | None, sessionless=()) -> pd.Series:
+    """Per record: True when the lheo profile applies (given, or the record is from XML or
+    from a catalogue without sessions: `sessionless`, its (source, sheet) pairs)."""
     if profil is not None:
         return pd.Series(profil == "lheo", index=table.raw.index)
-    return table.raw["_line"].notna()
+    return table.raw["_line"].notna() | from_sheets(table, sessionless)
+
+
+def from_sheets(table: Table, sheets) -> pd.Series:
+    """Per record: read from one of `sheets` ((source, sheet) pairs)."""
+    if not sheets:
+        return pd.Series(False, index=table.raw.index)
+    pairs = zip(table.raw["_source"], table.raw["_sheet"].fillna(""))
+    return pd.Series([pair in sheets for pair in pairs], index=table.raw.index, dtype=bool)
+
+
+# What a catalogue without sessions may lack besides SOFI's fields: the site of its place.
+PLACE_LINKS = {("action", "code_site_dispensateur")}
 
 
 def acceptable(row: dict) -> bool:
@@ -88,6 +104,11 @@ def outside_sofi_list(row: dict) -> list[str]:
     return bad if bad and all(FORMACODE.fullmatch(code) for code in bad) else []
 
 
+def place_missing(row: dict) -> bool:
+    """A catalogue action's place that is not (yet) a site of the directory."""
+    return row.get("code") in ("ORPHAN", "REQUIRED") and (row.get("entity"), row.get("field")) in PLACE_LINKS
+
+
 def relaxable(row: dict) -> bool:
     entity, field = row.get("entity"), row.get("field")
     if not entity or not field or (entity, field) in NEVER_RELAXED:
@@ -105,6 +126,8 @@ def missing_label(row: dict) -> str:
     label = spec.field(row["field"]).label.rstrip(" *") if row["field"] in spec.by_name else row["field"]
     if row["code"] == "REQUIRED":
         return label
+    if row["code"] == "ORPHAN":
+        return f"{label} (« {row['value']} » à créer dans l'annuaire des sites)"
     if row["code"] == "CERTIFINFO_UNKNOWN":
         return f"{label} (« {row['value']} » absent du référentiel chargé)"
     if row["code"] == UNPAIRED_PERIOD[0]:
@@ -130,15 +153,20 @@ def _outside_warning(table: Table, row: dict, findings: Findings) -> None:
 
 def apply_profile(tables: dict[str, Table], findings: Findings, profil: str | None) -> dict[str, dict[int, list[str]]]:
     """Relax the lheo-profile records; returns entity -> record index -> fields to complete."""
-    lheo = {name: set(t.raw.index[record_profile(t, profil)]) for name, t in tables.items()}
+    sessionless = set(findings.sessionless) if profil is None else set()
+    lheo = {name: set(t.raw.index[record_profile(t, profil, sessionless)]) for name, t in tables.items()}
     if not any(lheo.values()):
         return {name: {} for name in tables}
+    catalogue = {name: set(t.raw.index[from_sheets(t, sessionless)]) for name, t in tables.items()}
 
     def in_lheo(r) -> bool:
         return r.get("_index") is not None and int(r["_index"]) in lheo.get(r["entity"], ())
 
+    def in_catalogue(r) -> bool:
+        return r.get("_index") is not None and int(r["_index"]) in catalogue.get(r["entity"], ())
+
     findings.take(lambda r: acceptable(r) and in_lheo(r))
-    taken = findings.take(lambda r: relaxable(r) and in_lheo(r))
+    taken = findings.take(lambda r: (relaxable(r) and in_lheo(r)) or (place_missing(r) and in_catalogue(r)))
     missing: dict[str, dict[int, list[str]]] = {name: defaultdict(list) for name in tables}
     for row in taken:
         if outside_sofi_list(row):
@@ -147,7 +175,14 @@ def apply_profile(tables: dict[str, Table], findings: Findings, profil: str | No
         names = missing[row["entity"]][int(row["_index"])]
         if label not in names:
             names.append(label)
+    capacities = {ref: c for by_action in findings.sessionless.values() for ref, c in by_action.items()}
+    for idx in sorted(catalogue.get("action", ())):
+        actions = tables["action"].raw
+        capacity = capacities.get(str(actions.at[idx, "ref_action"]))
+        places = f", capacité d'accueil {capacity}" if capacity else ""
+        missing["action"][idx].append(f"ses sessions (dates, rythmes, recrutement, places{places})")
     for entity, records in missing.items():
         for idx, names in records.items():
-            findings.add(tables[entity], idx, "SOFI_INCOMPLETE", None, missing=", ".join(names))
+            code = "CATALOGUE_INCOMPLETE" if idx in catalogue.get(entity, ()) else "SOFI_INCOMPLETE"
+            findings.add(tables[entity], idx, code, None, missing=", ".join(names))
     return {name: dict(records) for name, records in missing.items()}

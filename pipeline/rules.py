@@ -285,6 +285,15 @@ RULES: dict[str, Rule] = {
             "Renommez l'en-tête comme dans le modèle{closest}, ou supprimez la colonne.",
         ),
         Rule(
+            "COLUMN_CONTENT_MISMATCH",
+            WARNING,
+            "Colonne à vérifier",
+            "La colonne « {value} » est lue comme « {field_label} » selon {mapping}, mais {wrong} de ses "
+            "{seen} valeur(s) lues n'en ont pas la forme (par exemple « {sample} »).",
+            "Vérifiez la ligne « {value} » de {mapping} : indiquez dans « champ » le champ que cette colonne "
+            "contient vraiment, ou « ignorer ».",
+        ),
+        Rule(
             "LHEO_UNUSED",
             INFO,
             "Élément LHÉO hors modèle FASD",
@@ -325,6 +334,16 @@ RULES: dict[str, Rule] = {
             "{entity_label} « {key} » est accepté(e) depuis un flux LHÉO mais reste à compléter pour SOFI : {missing}.",
             "Complétez ces champs dans SOFI, ou donnez-les une fois pour toutes dans un fichier --defauts "
             "(voir docs/lheo-mapping.md) ; --profil sofi les rend obligatoires.",
+        ),
+        Rule(
+            "CATALOGUE_INCOMPLETE",
+            WARNING,
+            "À compléter pour SOFI (catalogue sans sessions)",
+            "{entity_label} « {key} » est acceptée depuis un catalogue sans sessions mais reste à compléter "
+            "pour SOFI : {missing}.",
+            "Ajoutez-les dans SOFI, ou dans le modèle de classeur (fasd template) avant un nouvel envoi ; un "
+            "champ commun à toutes les lignes se donne une fois dans un fichier --defauts ; --profil sofi les "
+            "rend obligatoires.",
         ),
         Rule(
             "CERTIFINFO_UNKNOWN",

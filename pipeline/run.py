@@ -190,11 +190,12 @@ def _run(
     findings = Findings()
     findings.mapping = colonnes
     findings.strict = strict
+    if defauts is not None and not isinstance(defauts, Defaults):
+        defauts = load_defaults(Path(defauts))
+    findings.defaults = defauts
     steps.start("read")
     tables = read_inputs([Path(p) for p in inputs], findings, annuaire, progress=steps)
     steps.finish()
-    if defauts is not None and not isinstance(defauts, Defaults):
-        defauts = load_defaults(Path(defauts))
     filled = apply_defaults(tables, defauts)
     clock.lap("read")
     sanitise(tables, findings)

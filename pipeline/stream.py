@@ -268,6 +268,8 @@ class Stream:
         self.input_rows.extend(header_findings._rows)
         if self.extra_header != self.header.index:
             raise StreamFallback(f"{source} : ligne d'en-tête ambiguë ; fichier lu en entier.")
+        if header_findings.sessionless:
+            raise StreamFallback(f"{source} : catalogue sans sessions ; fichier lu en entier.")
         self.letters = [column_letter(j) for j in range(len(head[self.header.index]))]
         self._samples_pending(head[self.header.index + 1 :])
         return head

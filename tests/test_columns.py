@@ -172,7 +172,7 @@ def test_colonnes_sheet_says_why_a_column_is_not_read(tmp_path):
     invoke("check", path, "--annuaire", directory(tmp_path), "--out", out)
     sheet = openpyxl.load_workbook(out / "report.xlsx", read_only=True)["Colonnes"]
     shown = {row[3]: row for row in sheet.iter_rows(min_row=2, values_only=True)}
-    assert shown["Date débutt"][4] == "ignorée" and "Date début" in shown["Date débutt"][7]
+    assert shown["Date débutt"][4] == "ignorée" and "Date début" in shown["Date débutt"][8]
     assert shown["Remarques internes"][6] == "non reconnue"
     assert shown["duree_centre_h"][5] == "duree_centre_h" and shown["duree_centre_h"][6] == "nom interne"
 

@@ -36,10 +36,14 @@ def split_flat(
     for entity in FLAT_ENTITIES[:-1]:
         _fill_down_keys(frame, text, empty, codes, entity, columns)
     tables: dict[str, Table] = {}
+    sessionless = (source, sheet) in findings.sessionless  # readers/sessionless.py: no session to read
     for entity in FLAT_ENTITIES:
         spec = ENTITIES[entity]
         own_columns = {k: v for k, v in columns.items() if k in spec.by_name}
         full = conform(entity, frame)
+        if sessionless and entity in ("session", "dispositif"):
+            tables[entity] = Table(entity, full.iloc[0:0].reset_index(drop=True), {(source, sheet): own_columns})
+            continue
         if entity == "dispositif":
             tables[entity] = Table(entity, full.reset_index(drop=True), {(source, sheet): own_columns})
             continue

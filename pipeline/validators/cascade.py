@@ -59,6 +59,11 @@ class _Roots:
         return root
 
 
+def _from_sheets(table: Table, sheets: set) -> pd.Series:
+    pairs = zip(table.typed["_source"], table.typed["_sheet"].fillna(""))
+    return pd.Series([pair in sheets for pair in pairs], index=table.typed.index, dtype=bool)
+
+
 def decide(tables: dict[str, Table], findings: Findings) -> dict[str, pd.Series]:
     """Accepted mask per entity; appends the cascade findings."""
     frame = findings.frame()
@@ -102,6 +107,8 @@ def decide(tables: dict[str, Table], findings: Findings) -> dict[str, pd.Series]
         with_child = set(child_table.typed.loc[accepted[child.name], child.parent_field].dropna())
         key = table.typed[ENTITIES[entity].key[0]]
         bad = accepted[entity] & ~key.isin(with_child)
+        if entity == "action" and findings.sessionless:  # a catalogue without sessions: « à compléter »
+            bad &= ~_from_sheets(table, set(findings.sessionless))
         children = _first_index(child_table.typed[child.parent_field]) if bad.any() else {}
         for idx in table.typed.index[bad]:
             accepted_word = "acceptée" if child.feminine else "accepté"

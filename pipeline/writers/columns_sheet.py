@@ -23,6 +23,7 @@ HEADERS = [
     ("Lu comme", 34),
     ("Champ", 24),
     ("Reconnue par", 22),
+    ("Certitude", 12),
     ("Pourquoi", 70),
     ("Exemples de valeurs", 60),
 ]
@@ -75,6 +76,7 @@ def _row(d: dict) -> list[str]:
         read,
         d["field"],
         d["how"],
+        d.get("certainty", ""),
         d["why"],
         " | ".join(d.get("samples", [])),
     ]
