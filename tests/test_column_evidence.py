@@ -209,17 +209,19 @@ def test_refusal_with_a_mapping_says_what_it_lacks_not_to_run_colonnes(tmp_path)
 
 
 def test_defaults_give_a_required_column_the_export_lacks(tmp_path):
-    """An export without « Résultats attendus »: one value for every action through --defauts."""
+    """An export without « Niveau d'entrée »: one value for every action through --defauts.
+
+    (« Résultats attendus », the first example, is optional since the seed says so: issue 23.)"""
     offer = valid_offer()
     for action in offer["action"]:
-        del action["resultats_attendus"]
+        del action["niveau_entree"]
     path = write_flat_csv(tmp_path / "export.csv", offer)
     annuaire = write_workbook(tmp_path / "annuaire.xlsx", valid_offer(), entities=("site", "contact"))
     out = tmp_path / "out"
     missing = invoke("check", path, "--annuaire", annuaire, "--out", out, "--today", TODAY)
     assert missing.exit_code == 1
     defaults = tmp_path / "defauts.csv"
-    defaults.write_text("champ;valeur\nresultats_attendus;Obtention du diplôme\n", encoding="utf-8")
+    defaults.write_text("champ;valeur\nniveau_entree;sans niveau spécifique\n", encoding="utf-8")
     given = invoke("check", path, "--annuaire", annuaire, "--defauts", defaults, "--out", out, "--today", TODAY)
     assert given.exit_code == 0, given.output
 
