@@ -73,7 +73,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/run.py --sessions $(SESSIONS) --profile flat csv --profile-sessions 10000 --jobs 2 --lheo-memory
 
 docs: $(STAMP)
-	$(BIN)/python -m pipeline.codes_doc > docs/codes.md
+	$(BIN)/python -m pipeline.writers.codes_doc > docs/codes.md
 	$(BIN)/python -m pipeline.lheo.mapping_doc > docs/lheo-mapping.md
 
 clean:

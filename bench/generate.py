@@ -30,7 +30,7 @@ ROOT = HERE.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from pipeline.model import ENTITIES, OFFER_ENTITIES  # noqa: E402
+from pipeline.model.fields import ENTITIES, OFFER_ENTITIES  # noqa: E402
 
 WORK = HERE / "work"
 WORKBOOK_MAX_SESSIONS = 600_000  # ~1.55 flat rows a session: a sheet holds 1 048 576 rows
@@ -645,7 +645,7 @@ def write_lheo_xml(ds: Dataset, path: Path) -> None:
     if ds.sessions > WORKBOOK_MAX_SESSIONS:
         write_lheo_by_chunks(ds, path)
         return
-    from pipeline.run import run
+    from pipeline.engine.run import run
     from pipeline.writers.lheo import write_lheo
 
     template = workload_path("template", ds.sessions, ds.seed)
@@ -689,8 +689,8 @@ def write_lheo_by_chunks(ds: Dataset, path: Path, sessions_per_chunk: int = 50_0
     as a flat CSV, imported by the pipeline, and its accepted offers streamed into one
     lheo.xml by the project's writer. Memory stays that of one chunk's import."""
     import tempfile
-    from pipeline.records import directory_records, offer_records
-    from pipeline.run import run
+    from pipeline.model.records import directory_records, offer_records
+    from pipeline.engine.run import run
     from pipeline.writers.lheo import write_offers
 
     today = dt.date.fromisoformat(TODAY)

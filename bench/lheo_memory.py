@@ -120,9 +120,9 @@ def child(stage: str, path: str) -> None:
     """Runs in the measured process; prints one JSON line."""
     import datetime as dt
 
-    from pipeline.findings import Findings
+    from pipeline.model.findings import Findings
     from pipeline.readers.lheo import read_lheo, stream_lheo
-    from pipeline.run import run
+    from pipeline.engine.run import run
 
     start = time.perf_counter()
     sessions = 0

@@ -46,10 +46,10 @@ def load_reference(path):
 
 def measure_pipeline(args, with_records: bool) -> dict:
     """What `fasd import` / `fasd check` do (cli.execute), with a stopwatch on each stage."""
-    import pipeline.run
+    import pipeline.engine.run
     from pipeline.writers.output import write_outputs
 
-    class CpuStopwatch(pipeline.run.Stopwatch):
+    class CpuStopwatch(pipeline.engine.run.Stopwatch):
         """Wall laps as the pipeline's Stopwatch, plus CPU seconds per stage."""
 
         last = None
@@ -66,15 +66,15 @@ def measure_pipeline(args, with_records: bool) -> dict:
             self.cpu[stage] = self.cpu.get(stage, 0.0) + now - self._cpu_last
             self._cpu_last = now
 
-    pipeline.run.Stopwatch = CpuStopwatch  # run() builds its clock at call time
+    pipeline.engine.run.Stopwatch = CpuStopwatch  # run() builds its clock at call time
     t_imported = time.perf_counter()
     cpu_imported = time.process_time()
     reference, reference_note = load_reference(args.reference)
     t_ref = time.perf_counter()
     options = {}
-    if "stream" in inspect.signature(pipeline.run.run).parameters:  # what the CLI does (issue 15)
+    if "stream" in inspect.signature(pipeline.engine.run.run).parameters:  # what the CLI does (issue 15)
         options = {"stream": None, "write_offers": with_records and bool(args.out)}
-    result = pipeline.run.run(
+    result = pipeline.engine.run.run(
         [Path(args.input)],
         annuaire=Path(args.annuaire) if args.annuaire else None,
         reference=reference,

@@ -1,4 +1,4 @@
-"""The peer's rules: a frictionless Table Schema with the field rules of pipeline.model
+"""The peer's rules: a frictionless Table Schema with the field rules of pipeline.model.fields
 that a Table Schema can express (types, required, enumerations, ranges, patterns,
 lengths). What it cannot express is left out and listed in RESULTS.md: checksums
 (SIRET), lenient spellings, cross-record rules, the certification reference.
@@ -13,9 +13,9 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
-from pipeline.enums import enumeration  # noqa: E402
-from pipeline.model import ENTITIES, OFFER_ENTITIES  # noqa: E402
-from pipeline.normalise import NO, YES  # noqa: E402
+from pipeline.model.enums import enumeration  # noqa: E402
+from pipeline.model.fields import ENTITIES, OFFER_ENTITIES  # noqa: E402
+from pipeline.readers.normalise import NO, YES  # noqa: E402
 from pipeline.validators.fields import PATTERNS  # noqa: E402
 
 NOT_EXPRESSIBLE = [

@@ -471,7 +471,7 @@ def write_results(rows, skipped, args, started, elapsed, path: Path) -> None:
         "",
         "## Temps par étape (s)",
         "",
-        "Secondes CPU par étape, relevées aux mêmes points que `Result.timings` de `pipeline.run.run` et "
+        "Secondes CPU par étape, relevées aux mêmes points que `Result.timings` de `pipeline.engine.run.run` et "
         "`write_outputs(clock=Stopwatch())` ; n/d = écrivain absent. Un CSV ou un flux LHÉO lu en flux "
         "(plus de 32 Mo) écrit records.jsonl et lheo.xml lot après lot pendant la lecture : la colonne "
         "« écrit records+lheo.xml » compte ce temps-là.",

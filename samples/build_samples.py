@@ -29,9 +29,9 @@ from stdnum.fr import siret as stdnum_siret
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from pipeline.headers import match_header  # noqa: E402
-from pipeline.model import ENTITIES, OFFER_ENTITIES  # noqa: E402
-from pipeline.text import column_letter  # noqa: E402
+from pipeline.readers.headers import match_header  # noqa: E402
+from pipeline.model.fields import ENTITIES, OFFER_ENTITIES  # noqa: E402
+from pipeline.model.text import column_letter  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 FIXED_TIME = dt.datetime(2026, 1, 15, 9, 0, 0)

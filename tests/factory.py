@@ -15,9 +15,9 @@ from pathlib import Path
 import openpyxl
 from click.testing import CliRunner
 
-from pipeline.cli import main
-from pipeline.model import ENTITIES, OFFER_ENTITIES
-from pipeline.run import run
+from pipeline.cli.main import main
+from pipeline.model.fields import ENTITIES, OFFER_ENTITIES
+from pipeline.engine.run import run
 
 TODAY = dt.date(2026, 3, 1)
 ROOT = Path(__file__).resolve().parent.parent

@@ -15,8 +15,8 @@ from factory import TODAY, run_offer, valid_offer
 from pipeline import catalogue
 from pipeline.catalogue.base import base_url
 from pipeline.catalogue.schema import record, record_version
-from pipeline.cli import main
-from pipeline.errors import InputError
+from pipeline.cli.main import main
+from pipeline.model.errors import InputError
 
 
 def rows(base_value: str) -> list[tuple]:
@@ -195,7 +195,7 @@ def test_import_summary_and_changes_json_carry_the_counts(tmp_path):
 def test_report_xlsx_gets_a_modifications_sheet_that_reimport_skips(tmp_path):
     import openpyxl
     from factory import write_workbook
-    from pipeline.run import run
+    from pipeline.engine.run import run
 
     base_value = str(tmp_path / "c.sqlite")
     catalogue.init(base_value, validation=False)

@@ -14,7 +14,7 @@ from click.testing import CliRunner
 
 from base_backends import base  # noqa: F401  (fixture)
 from pipeline import catalogue
-from pipeline.cli import main
+from pipeline.cli.main import main
 from test_catalogue_scenario import SAMPLE, TODAY, edited_sample
 
 BUNDLED = Path(__file__).resolve().parent.parent / "pipeline" / "data" / "reference"

@@ -9,8 +9,8 @@ from click.testing import CliRunner
 
 from factory import TODAY, valid_offer, write_workbook
 from pipeline import catalogue
-from pipeline.catalogue import confirm
-from pipeline.cli import main
+from pipeline.cli import confirm
+from pipeline.cli.main import main
 
 
 class Terminal(io.StringIO):

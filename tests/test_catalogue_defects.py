@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from base_backends import base  # noqa: F401  (fixture)
 from factory import TODAY, run_offer, valid_offer, write_workbook
 from pipeline import catalogue
-from pipeline.cli import main
+from pipeline.cli.main import main
 
 
 def fasd(*args, code=0):

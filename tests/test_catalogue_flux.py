@@ -13,7 +13,7 @@ from sqlalchemy import create_engine, select
 from base_backends import base  # noqa: F401  (fixture)
 from pipeline.catalogue.base import base_url
 from pipeline.catalogue.schema import flux_log
-from pipeline.cli import main
+from pipeline.cli.main import main
 from test_catalogue_scenario import NS, SAMPLE, TODAY
 from test_lheo import assert_valid
 

@@ -19,8 +19,8 @@ from factory import TODAY, write_workbook
 from pipeline import catalogue
 from pipeline.catalogue.base import base_url
 from pipeline.catalogue.schema import etablissement, organisation, record
-from pipeline.cli import main
-from pipeline.run import run
+from pipeline.cli.main import main
+from pipeline.engine.run import run
 from test_organisations import GROUP, OTHER, SUB1, SUB2, group_offer
 
 

@@ -81,8 +81,8 @@ def dump(base_value: str) -> dict:
 def prepared(base_value) -> None:
     import datetime as dt
     from pipeline import catalogue
-    from pipeline.cli import load_reference
-    from pipeline.run import run as run_pipeline
+    from pipeline.cli.main import load_reference
+    from pipeline.engine.run import run as run_pipeline
 
     catalogue.init(base_value, validation=False)  # as `fasd import` does it: with the bundled reference
     result = run_pipeline([SAMPLE], today=dt.date.fromisoformat(TODAY), reference=load_reference(None))

@@ -19,7 +19,7 @@ from lxml import etree
 
 from base_backends import base  # noqa: F401  (fixture)
 from pipeline.catalogue import live_offers
-from pipeline.cli import main
+from pipeline.cli.main import main
 from test_lheo import assert_valid
 
 SAMPLE = Path(__file__).parent.parent / "samples" / "offre-sanitaire-social.xlsx"

@@ -14,7 +14,7 @@ from click.testing import CliRunner
 from base_backends import base  # noqa: F401  (fixture)
 from factory import TODAY, valid_offer, write_workbook
 from pipeline import catalogue
-from pipeline.cli import main
+from pipeline.cli.main import main
 
 WAITING = "Actions de formation en attente de validation par CARIF-OREF"
 ANSWERS = "Actions de formation en attente de réponses"

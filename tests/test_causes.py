@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 
-from pipeline.causes import consequence_text, consequences, counts, headline, is_cascade
+from pipeline.model.causes import consequence_text, consequences, counts, headline, is_cascade
 
 from factory import SAMPLES, invoke, run_offer, valid_offer, write_workbook
 

@@ -96,7 +96,8 @@ def test_failed_write_leaves_no_partial_file(tmp_path, monkeypatch):
 def test_internal_error_is_one_line_and_exit_3(tmp_path, monkeypatch, capsys):
     import pytest
 
-    from pipeline import cli, run as run_module
+    from pipeline.cli import main as cli
+    from pipeline.engine import run as run_module
 
     def broken(*args, **kwargs):
         raise ZeroDivisionError("bug")

@@ -6,8 +6,9 @@ import click
 import pytest
 from click.testing import CliRunner
 
-from pipeline import cli_french, errors
-from pipeline.cli import main
+from pipeline.cli import french as cli_french
+from pipeline.model import errors
+from pipeline.cli.main import main
 
 ENGLISH = (
     "Usage:",
@@ -76,7 +77,7 @@ def test_every_translated_text_still_exists_in_click():
     "error, code", [(errors.InputError, 2), (errors.UsageError, 2), (errors.OutputError, 2), (errors.Interrupted, 130)]
 )
 def test_an_error_raised_anywhere_is_one_line_with_its_exit_code(monkeypatch, tmp_path, error, code):
-    from pipeline import run as run_module
+    from pipeline.engine import run as run_module
 
     def raising(*args, **kwargs):
         raise error("message en français\navec une seconde ligne")

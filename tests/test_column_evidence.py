@@ -13,7 +13,7 @@ import json
 import openpyxl
 import pytest
 
-from pipeline.column_evidence import (
+from pipeline.readers.column_evidence import (
     AGREE,
     CONTRADICT,
     LIKELY,
@@ -23,8 +23,8 @@ from pipeline.column_evidence import (
     nearest_field,
     spelling,
 )
-from pipeline.headers import match_header
-from pipeline.model import ENTITIES, OFFER_ENTITIES
+from pipeline.readers.headers import match_header
+from pipeline.model.fields import ENTITIES, OFFER_ENTITIES
 
 from factory import TODAY, flat_rows, invoke, valid_offer, write_flat_csv, write_workbook
 
@@ -178,8 +178,8 @@ def test_a_hand_mapping_the_values_contradict_warns_once(tmp_path):
     mapping.write_text(
         "en-tête;champ\nCode du diplôme ou du titre;code_certifinfo\nCode Certif Info;ignorer\n", encoding="utf-8"
     )
-    from pipeline.mapping import load_mapping
-    from pipeline.run import run
+    from pipeline.readers.mapping import load_mapping
+    from pipeline.engine.run import run
 
     annuaire = write_workbook(tmp_path / "annuaire.xlsx", valid_offer(), entities=("site", "contact"))
     result = run([path], annuaire=annuaire, colonnes=load_mapping(mapping), today=TODAY)
@@ -286,7 +286,7 @@ def test_a_derived_ref_from_a_header_the_sheet_lacks_exits_2(tmp_path):
 
 def test_a_header_with_a_plus_sign_is_still_a_header(tmp_path):
     """« Mon + formation » is SOFI's label: a mapping row naming it is no derived reference."""
-    from pipeline.mapping import load_mapping
+    from pipeline.readers.mapping import load_mapping
 
     mapping = tmp_path / "correspondance.csv"
     mapping.write_text("en-tête;champ\nMon + formation;plus_formation\n", encoding="utf-8")

@@ -8,8 +8,8 @@ import json
 import openpyxl
 from click.testing import CliRunner
 
-from pipeline.cli import main
-from pipeline.run import run
+from pipeline.cli.main import main
+from pipeline.engine.run import run
 
 from factory import TODAY, valid_offer, write_flat_csv, write_workbook
 

@@ -1,6 +1,6 @@
 """The valid hand-made offer passes cleanly, in every input shape."""
 
-from pipeline.run import run
+from pipeline.engine.run import run
 
 from factory import TODAY, run_offer, valid_offer, write_flat_csv, write_workbook
 
@@ -40,7 +40,7 @@ def test_flat_csv_gives_same_records_as_workbook(tmp_path):
     from_book = run([book], today=TODAY)
     from_csv = run([flat], annuaire=directory, today=TODAY)
     assert from_csv.findings.empty, from_csv.findings[["code", "field", "message"]]
-    from pipeline.records import offer_records
+    from pipeline.model.records import offer_records
 
     def strip(records):
         def clean(r):

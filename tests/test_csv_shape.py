@@ -16,7 +16,7 @@ def test_longest_line_and_field_whatever_the_blocks(monkeypatch, block):
 
 
 def test_quoted_separators_do_not_count_as_columns():
-    from pipeline.errors import InputError
+    from pipeline.model.errors import InputError
     from pipeline.readers.limits import using
 
     with using(columns=3):

@@ -6,7 +6,7 @@ from __future__ import annotations
 import csv
 
 import pipeline.readers.csv as csv_reader
-from pipeline.run import run
+from pipeline.engine.run import run
 
 from factory import TODAY, _flat_label, flat_rows, valid_offer
 

@@ -15,7 +15,7 @@ import pytest
 from click.testing import CliRunner
 
 from factory import valid_offer, write_workbook
-from pipeline.cli import main
+from pipeline.cli.main import main
 
 CENTRAL = b"PK\x01\x02"
 

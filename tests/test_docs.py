@@ -1,12 +1,12 @@
 """Generated documentation stays in step with the code that generates it."""
 
 from factory import ROOT
-from pipeline.codes_doc import codes_markdown
+from pipeline.writers.codes_doc import codes_markdown
 from pipeline.lheo import mapping
 from pipeline.lheo.mapping_doc import mapping_markdown
 from pipeline.lheo.order import occurs
-from pipeline.model import ENTITIES
-from pipeline.rules import RULES
+from pipeline.model.fields import ENTITIES
+from pipeline.model.codes import RULES
 
 
 def test_codes_doc_is_generated_from_the_catalogue():

@@ -3,7 +3,7 @@
 import pandas as pd
 import pytest
 
-from pipeline.model import ENTITIES, SHEETS
+from pipeline.model.fields import ENTITIES, SHEETS
 
 from factory import finding, run_offer, valid_offer
 
@@ -212,7 +212,7 @@ def test_placeholders_are_empty_cells():
     """`-`, `NC`, `00000000` mean "no value" in every format; real values stay."""
     import pandas as pd
 
-    from pipeline.placeholders import blank_placeholders, is_placeholder
+    from pipeline.readers.placeholders import blank_placeholders, is_placeholder
 
     for text in ("-", " / ", "NC", "n/c", "Non renseigné", "00000000", "#N/A", "à définir"):
         assert is_placeholder(text), text

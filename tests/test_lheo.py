@@ -14,13 +14,13 @@ import pytest
 from lxml import etree
 
 from factory import TODAY, valid_offer, write_workbook
-from pipeline.dispositifs import current as current_dispositifs
-from pipeline.findings import Findings
+from pipeline.model.dispositifs import current as current_dispositifs
+from pipeline.model.findings import Findings
 from pipeline.lheo import NS_22, NS_23
 from pipeline.readers.errors import InputError
 from pipeline.readers.lheo import read_lheo, stream_lheo
-from pipeline.records import directory_records, offer_records
-from pipeline.run import run
+from pipeline.model.records import directory_records, offer_records
+from pipeline.engine.run import run
 from pipeline.writers.lheo import write_lheo
 
 XSD = Path(__file__).parent.parent / "pipeline" / "data" / "lheo-2.3.xsd"
@@ -485,7 +485,7 @@ def test_hostile_or_broken_file_is_refused_in_one_line(tmp_path, case):
 
 def test_cli_refuses_xxe_with_exit_code_2(tmp_path):
     from click.testing import CliRunner
-    from pipeline.cli import main
+    from pipeline.cli.main import main
 
     path = tmp_path / "xxe.xml"
     path.write_text(HOSTILE["xxe"][0], encoding="utf-8")

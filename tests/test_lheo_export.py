@@ -7,9 +7,9 @@ import json
 from click.testing import CliRunner
 
 from factory import TODAY, write_workbook
-from pipeline.cli import main
-from pipeline.records import offer_records
-from pipeline.run import run
+from pipeline.cli.main import main
+from pipeline.model.records import offer_records
+from pipeline.engine.run import run
 from test_lheo import assert_valid, rich_offer, strip
 
 

@@ -16,10 +16,10 @@ import pytest
 from click.testing import CliRunner
 from lxml import etree
 
-from pipeline.cli import main
-from pipeline.lheo.formacode import public_v12, public_version
+from pipeline.cli.main import main
+from pipeline.model.formacode import public_v12, public_version
 from pipeline.lheo.freetext import read_rythme
-from pipeline.run import run
+from pipeline.engine.run import run
 
 REAL = Path(__file__).parent / "data" / "real"
 TREFLE = REAL / "trefle-poec.xml"

@@ -15,12 +15,12 @@ import pytest
 
 from factory import SAMPLES, TODAY, write_workbook
 from pipeline.lheo import NS_23
-from pipeline.findings import Findings
+from pipeline.model.findings import Findings
 from pipeline.lheo import mapping
-from pipeline.model import ENTITIES
+from pipeline.model.fields import ENTITIES
 from pipeline.readers.lheo import read_lheo
-from pipeline.run import run
-from pipeline.records import directory_records, offer_records
+from pipeline.engine.run import run
+from pipeline.model.records import directory_records, offer_records
 from pipeline.writers.lheo import write_lheo, write_offers
 from test_lheo import rich_offer
 

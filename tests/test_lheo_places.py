@@ -9,8 +9,8 @@ import datetime as dt
 
 from click.testing import CliRunner
 
-from pipeline.cli import main
-from pipeline.run import run
+from pipeline.cli.main import main
+from pipeline.engine.run import run
 from test_lheo_flows import element_values
 from test_lheo_sofi_lists import FLOW, TODAY, findings, flow
 

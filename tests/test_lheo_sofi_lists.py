@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from pipeline.cli import main
-from pipeline.run import run
+from pipeline.cli.main import main
+from pipeline.engine.run import run
 from test_lheo_flows import assert_valid, element_values, kept_share
 
 TODAY = dt.date(2026, 3, 1)

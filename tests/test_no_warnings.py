@@ -17,7 +17,7 @@ import pandas.core.ops as ops
 import pytest
 
 from factory import SAMPLES, TODAY
-from pipeline.run import run
+from pipeline.engine.run import run
 
 ORDERED = (operator.gt, operator.lt, operator.ge, operator.le)
 

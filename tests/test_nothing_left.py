@@ -66,7 +66,7 @@ def killed(*args, **kwargs):
     os.kill(os.getpid(), signal.SIGKILL)
 report_xlsx.splice = killed  # mid report.xlsx: its parts are on disk too
 sys.argv = ["fasd", "import", sys.argv[1], "--out", sys.argv[2], "--today", sys.argv[3]]
-from pipeline.cli import entry_point
+from pipeline.cli.main import entry_point
 entry_point()
 """
 
@@ -108,7 +108,7 @@ def test_a_live_owner_keeps_its_folder(tmp_path):
         assert folder.parent == tmp and folder.is_dir()
         done = fasd(tmp, "template", "--out", tmp_path / "modele.xlsx")
         assert done.returncode == 0, done.stderr
-        from pipeline import scratch
+        from pipeline.writers import scratch
 
         assert scratch.sweep(tmp) == [] and folder.is_dir()
     finally:

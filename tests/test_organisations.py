@@ -16,7 +16,7 @@ import pytest
 from lxml import etree
 
 from factory import VALID, TODAY, codes, invoke, write_flat_csv, write_workbook
-from pipeline.run import run
+from pipeline.engine.run import run
 
 GROUP = "77871234900019"
 SUB1, SUB2 = "40123456200015", "50234567100015"

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from pipeline.cli import main
+from pipeline.cli.main import main
 
 from factory import valid_offer, write_workbook
 
@@ -68,12 +68,12 @@ def test_a_second_writer_is_refused_while_the_lock_is_held(tmp_path, book):
 def test_a_held_or_foreign_folder_is_refused_before_reading(tmp_path, book, monkeypatch):
     """A nightly run into a folder another run holds, or that holds the user's files,
     stops at once: the input is not read (minutes on a national flow) to be refused at the end."""
-    import pipeline.run
+    import pipeline.engine.run
 
     def no_reading(*args, **kwargs):
         raise AssertionError("the input was read")
 
-    monkeypatch.setattr(pipeline.run, "run", no_reading)
+    monkeypatch.setattr(pipeline.engine.run, "run", no_reading)
     out = tmp_path / "out"
     with open(tmp_path / ".out.fasd-lock", "a") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -110,7 +110,7 @@ def killed(*args, **kwargs):
     os.kill(os.getpid(), signal.SIGKILL)
 output.write_summary = killed
 sys.argv = ["fasd", "import", sys.argv[1], "--out", sys.argv[2], "--today", "2026-03-02"]
-from pipeline.cli import entry_point
+from pipeline.cli.main import entry_point
 entry_point()
 """
 
@@ -148,7 +148,7 @@ BROKEN_WRITER = """
 import sys
 sys.modules["pipeline.writers.lheo"] = None  # a writer that fails to import
 sys.argv = ["fasd", "import", sys.argv[1], "--out", sys.argv[2]]
-from pipeline.cli import entry_point
+from pipeline.cli.main import entry_point
 entry_point()
 """
 

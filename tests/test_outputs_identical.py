@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.records import offer_records
-from pipeline.run import run
+from pipeline.model.records import offer_records
+from pipeline.engine.run import run
 from pipeline.writers.output import write_outputs
 
 ROOT = Path(__file__).resolve().parent.parent

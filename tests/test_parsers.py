@@ -14,11 +14,18 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pipeline.headers import closest_header, match_header
-from pipeline.model import ENTITIES, OFFER_ENTITIES
-from pipeline.normalise import Unconvertible, clean_code, convert_cell, parse_bool, parse_date, parse_number
-from pipeline.placeholders import blank_placeholders, is_placeholder
-from pipeline.text import column_letter, fold
+from pipeline.readers.headers import closest_header, match_header
+from pipeline.model.fields import ENTITIES, OFFER_ENTITIES
+from pipeline.readers.normalise import (
+    Unconvertible,
+    clean_code,
+    convert_cell,
+    parse_bool,
+    parse_date,
+    parse_number,
+)
+from pipeline.readers.placeholders import blank_placeholders, is_placeholder
+from pipeline.model.text import column_letter, fold
 
 SEPT_7 = dt.date(2026, 9, 7)
 
@@ -303,7 +310,7 @@ def test_blank_placeholders_keeps_the_other_cells():
 def _is_placeholder_whole(text: str) -> bool:
     """is_placeholder() folding the whole text (the reference for its shortcut)."""
     import unicodedata
-    from pipeline.placeholders import placeholder_values
+    from pipeline.readers.placeholders import placeholder_values
 
     stripped = text.strip()
     if not stripped:

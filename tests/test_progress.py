@@ -7,8 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from pipeline.progress import Progress
-from pipeline.run import run
+from pipeline.model.progress import Progress
+from pipeline.engine.run import run
 from pipeline.writers.output import write_outputs
 
 from factory import TODAY, valid_offer, write_workbook
@@ -137,16 +137,16 @@ def test_verbose_write_times_start_after_the_run(tmp_path, monkeypatch):
 
     from click.testing import CliRunner
 
-    import pipeline.run
-    from pipeline.cli import main
+    import pipeline.engine.run
+    from pipeline.cli.main import main
 
-    real_run = pipeline.run.run
+    real_run = pipeline.engine.run.run
 
     def slow_run(*args, **kwargs):
         time.sleep(0.5)
         return real_run(*args, **kwargs)
 
-    monkeypatch.setattr(pipeline.run, "run", slow_run)
+    monkeypatch.setattr(pipeline.engine.run, "run", slow_run)
     book = write_workbook(tmp_path / "offre.xlsx", valid_offer())
     args = ["import", str(book), "--out", str(tmp_path / "out"), "--today", "2026-03-01", "--verbose", "--quiet"]
     result = CliRunner().invoke(main, args)
@@ -162,8 +162,8 @@ def test_a_streamed_csv_has_a_total_from_its_size_that_only_comes_down(tmp_path,
     """The read stage's total is estimated from the file's size and the rows checked:
     known after the first chunk, never below what is done, never rising, so the bar only
     moves forward."""
-    import pipeline.stream
-    import pipeline.stream_rows
+    import pipeline.engine.stream
+    import pipeline.readers.csv_stream
 
     sys.path.insert(0, str(ROOT / "bench"))
     try:
@@ -174,7 +174,7 @@ def test_a_streamed_csv_has_a_total_from_its_size_that_only_comes_down(tmp_path,
     path, annuaire = tmp_path / "offres.csv", tmp_path / "annuaire.xlsx"
     generate.write_flat_csv(ds, path)
     generate.write_annuaire_xlsx(ds, annuaire)
-    monkeypatch.setattr(pipeline.stream_rows, "BLOCK_BYTES", path.stat().st_size // 12)
+    monkeypatch.setattr(pipeline.readers.csv_stream, "BLOCK_BYTES", path.stat().st_size // 12)
     steps = []
     run([path], annuaire=annuaire, today=TODAY, stream=True, chunk_rows=60, progress=steps.append)
     read = [s for s in steps if s.stage == "read" and s.done]
@@ -188,8 +188,8 @@ def test_a_streamed_csv_has_a_total_from_its_size_that_only_comes_down(tmp_path,
 
 
 def test_time_left_from_the_pace_so_far():
-    from pipeline.console import time_left
-    from pipeline.progress import Step
+    from pipeline.cli.console import time_left
+    from pipeline.model.progress import Step
 
     assert time_left(Step("read", 50, 100, elapsed=70.0)) == "reste 0:01:10"
     assert time_left(Step("read", 5, 100, elapsed=7.0)) == ""  # too early to say

@@ -3,9 +3,9 @@
 import openpyxl
 import pytest
 
-from pipeline.model import OFFER_ENTITIES
+from pipeline.model.fields import OFFER_ENTITIES
 from pipeline.readers.errors import InputError
-from pipeline.run import run
+from pipeline.engine.run import run
 
 from factory import TODAY, finding, flat_rows, valid_offer, write_flat_csv, write_workbook
 

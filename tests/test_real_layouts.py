@@ -13,9 +13,9 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from pipeline.headers import match_header
-from pipeline.records import offer_records
-from pipeline.run import run
+from pipeline.readers.headers import match_header
+from pipeline.model.records import offer_records
+from pipeline.engine.run import run
 
 SAMPLES = Path(__file__).resolve().parent.parent / "samples"
 CSV = SAMPLES / "offre-sanitaire-social.csv"

@@ -15,7 +15,7 @@ import pytest
 from click.testing import CliRunner
 
 from factory import ROOT
-from pipeline.cli import main as cli
+from pipeline.cli.main import main as cli
 from pipeline.reference import load_reference
 
 REAL = ROOT / "tests" / "data" / "real"

@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from factory import ROOT, codes, finding, run_offer, valid_offer
-from pipeline.cli import main as cli
+from pipeline.cli.main import main as cli
 from pipeline.readers.errors import InputError
 from pipeline.reference import DEFAULT, cache, load_reference
 

@@ -3,8 +3,8 @@ attributes that replaced branches on field names."""
 
 import pandas as pd
 
-from pipeline.model import DIRECTORY_LINKS, ENTITIES, ENTITY_ORDER, OFFER_ENTITIES, Kind
-from pipeline.rules import RULES
+from pipeline.model.fields import DIRECTORY_LINKS, ENTITIES, ENTITY_ORDER, OFFER_ENTITIES, Kind
+from pipeline.model.codes import RULES
 from pipeline.validators import cross
 from pipeline.validators.registry import REGISTRY, Hits, _as_hits
 
@@ -46,7 +46,7 @@ def test_entity_order_and_links_come_from_the_model():
 
 
 def test_template_help_names_the_registered_rules_of_a_column():
-    from pipeline.template import header_comment
+    from pipeline.writers.template import header_comment
 
     session = ENTITIES["session"]
     text = header_comment(session, session.field("date_fin"))

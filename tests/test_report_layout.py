@@ -8,8 +8,8 @@ import math
 import openpyxl
 
 from factory import SAMPLES, TODAY
-from pipeline.causes import consequences
-from pipeline.run import run
+from pipeline.model.causes import consequences
+from pipeline.engine.run import run
 from pipeline.writers.report_xlsx import write_report_xlsx
 
 DEFAULT_HEIGHT = 15.0

@@ -13,8 +13,8 @@ from openpyxl.utils import column_index_from_string, get_column_letter
 from click.testing import CliRunner
 
 from factory import SAMPLES, TODAY, valid_offer, write_flat_csv, write_workbook
-from pipeline.cli import main
-from pipeline.run import run
+from pipeline.cli.main import main
+from pipeline.engine.run import run
 from pipeline.writers.report_xlsx import write_report_xlsx
 
 RED, ORANGE = "FFC7CE", "FFD9A0"
@@ -261,7 +261,7 @@ def _build_samples():
     not (SAMPLES / "offre-sanitaire-social-erreurs.xlsx").exists(), reason="échantillon à erreurs absent"
 )
 def test_flawed_sample_fixed_in_its_red_cells_imports_without_error(tmp_path):
-    from pipeline.rules import RULES
+    from pipeline.model.codes import RULES
 
     samples = _build_samples()
     flawed = samples.flawed_data()

@@ -12,11 +12,11 @@ import pytest
 from click.testing import CliRunner
 
 from factory import SAMPLES, TODAY
-from pipeline.cli import main as cli
-from pipeline.findings import record_key
-from pipeline.model import ENTITIES
-from pipeline.records import directory_records, offer_records
-from pipeline.run import run
+from pipeline.cli.main import main as cli
+from pipeline.model.findings import record_key
+from pipeline.model.fields import ENTITIES
+from pipeline.model.records import directory_records, offer_records
+from pipeline.engine.run import run
 
 WORKBOOK = SAMPLES / "offre-sanitaire-social.xlsx"
 CSV = SAMPLES / "offre-sanitaire-social.csv"

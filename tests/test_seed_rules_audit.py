@@ -13,7 +13,7 @@ import pytest
 
 from factory import codes, finding, run_offer, valid_offer
 from pipeline.reference import load_reference
-from pipeline.run import run
+from pipeline.engine.run import run
 from test_lheo_sofi_lists import PUBLIC, TODAY, flow
 
 SEED = Path(__file__).parent.parent.parent / "shared" / "seed" / "procedure-saisie-sofi-sanitaire-social.txt"

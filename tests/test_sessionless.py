@@ -12,7 +12,7 @@ import json
 
 import openpyxl
 
-from pipeline.run import run
+from pipeline.engine.run import run
 
 from factory import TODAY, invoke
 

@@ -80,7 +80,7 @@ def test_report_lays_out_the_sheets_read_without_reading_the_file_again(tmp_path
     from factory import SAMPLES, TODAY
 
     from pipeline.readers import xlsx
-    from pipeline.run import run
+    from pipeline.engine.run import run
     from pipeline.writers.report_xlsx import write_report_xlsx
 
     path = SAMPLES / "offre-sanitaire-social-erreurs.xlsx"

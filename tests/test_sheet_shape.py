@@ -14,7 +14,7 @@ from corpus import sheet_xml, workbook  # noqa: E402
 
 from pipeline.readers import limits, xlsx  # noqa: E402
 from pipeline.readers.zipguard import _beyond, _last_column, inspect  # noqa: E402
-from pipeline.text import column_letter  # noqa: E402
+from pipeline.model.text import column_letter  # noqa: E402
 
 
 @pytest.mark.parametrize("column", [0, 1, 25, 26, 27, 81, 702, 703, 16383, 16384])

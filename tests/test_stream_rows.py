@@ -1,4 +1,4 @@
-"""The rows of a CSV read as a stream (pipeline/stream_rows.py) are csv.reader's rows of the
+"""The rows of a CSV read as a stream (pipeline/readers/csv_stream.py) are csv.reader's rows of the
 whole file, whatever the blocks: quoted line breaks across a cut, doubled quotes, quotes
 read as written, ragged rows, blank lines, Windows line breaks."""
 
@@ -9,8 +9,8 @@ import io
 
 import pytest
 
-import pipeline.stream_rows as stream_rows
-from pipeline.stream_rows import Decoding, csv_rows, record_end
+import pipeline.readers.csv_stream as stream_rows
+from pipeline.readers.csv_stream import Decoding, csv_rows, record_end
 
 ROWS = [
     ["ref", "intitulé", "programme"],
@@ -120,7 +120,7 @@ def test_record_end():
 
 def test_block_starting_with_a_blank_line():
     """A cut can fall between two line breaks: the block's first row is csv.reader's []."""
-    from pipeline.stream_rows import _tokenised
+    from pipeline.readers.csv_stream import _tokenised
 
     assert list(_tokenised(b"\nF2\n", ";")) == [[], ["F2"]]
     assert list(_tokenised(b"\r\nF2;x\r\nF3;y\r\n", ";")) == [[], ["F2", "x"], ["F3", "y"]]

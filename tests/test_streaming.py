@@ -1,4 +1,4 @@
-"""The streamed run (pipeline/stream.py) writes what the whole-file run writes, byte for byte.
+"""The streamed run (pipeline/engine/stream.py) writes what the whole-file run writes, byte for byte.
 
 Each case runs the same input twice, `run(stream=False)` (today's path, the whole file
 in memory) and `run(stream=True, chunk_rows=N)` with chunks forced small (one chunk per
@@ -20,8 +20,8 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from pipeline.run import run
-from pipeline.stream import StreamResult
+from pipeline.engine.run import run
+from pipeline.engine.stream import StreamResult
 from pipeline.writers.output import write_outputs
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -223,12 +223,12 @@ def test_generated_10000_sessions(tmp_path):
 def test_more_records_than_a_sheet_holds(tmp_path, monkeypatch):
     """report.xlsx of a run too large for a sheet: the Rapport (every finding) and Colonnes
     sheets only, with a French line saying why; the other files as ever."""
-    import pipeline.stream
+    import pipeline.engine.stream
 
     rows = csv_rows(SAMPLE_CSV)
     rows[1][rows[0].index("Code session SOFI")] = "abc"  # one finding at least
     path = write_rows(tmp_path / "offres.csv", rows)
-    monkeypatch.setattr(pipeline.stream, "SHEET_ROWS", 5)
+    monkeypatch.setattr(pipeline.engine.stream, "SHEET_ROWS", 5)
     whole, streamed = same_outputs(tmp_path, [path], ANNUAIRE, chunk_rows=2, xlsx=False)
     wb = openpyxl.load_workbook(tmp_path / "stream" / "report.xlsx")
     assert wb.sheetnames == ["Rapport", "Colonnes"]

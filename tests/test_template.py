@@ -12,10 +12,11 @@ from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 
 from factory import ROOT, TODAY, valid_offer
-from pipeline.cli import main
-from pipeline.enums import enumeration
-from pipeline.model import ENTITIES
-from pipeline.template import DEFAULT_OUT, LAST_ROW, write_template
+from pipeline.cli.main import main
+from pipeline.model.enums import enumeration
+from pipeline.model.fields import ENTITIES
+from pipeline.cli.template import DEFAULT_OUT
+from pipeline.writers.template import LAST_ROW, write_template
 
 COMMITTED = ROOT / DEFAULT_OUT
 

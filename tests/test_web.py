@@ -19,7 +19,7 @@ import openpyxl
 import pytest
 
 from pipeline.reference import load_reference
-from pipeline.run import run
+from pipeline.engine.run import run
 from pipeline.web import results
 from pipeline.web.app import Runner, create_app, progress_view
 from pipeline.web.jobs import interrupted, job_dir, new_id, read_json, sweep, write_json
@@ -179,7 +179,7 @@ def test_progress_view_counts_stages():
 
 
 def test_progress_never_moves_back_when_a_total_grows(tmp_path):
-    from pipeline.progress import Step
+    from pipeline.model.progress import Step
     from pipeline.web.worker import Progress as WorkerProgress
 
     progress = WorkerProgress(tmp_path)
@@ -193,7 +193,7 @@ def test_progress_never_moves_back_when_a_total_grows(tmp_path):
 
 
 def test_worker_progress_keeps_the_last_step_of_each_stage(tmp_path):
-    from pipeline.progress import Progress as CoreProgress
+    from pipeline.model.progress import Progress as CoreProgress
 
     seen = WorkerProgress(tmp_path, {"upload-1.xlsx": "offre.xlsx"})
     core = CoreProgress(seen, interval=0)
@@ -445,12 +445,12 @@ def test_template_workbook_download(client):
 
 
 def test_internal_errors_show_no_traceback(client, monkeypatch):
-    import pipeline.run
+    import pipeline.engine.run
 
     def broken(*args, **kwargs):
         raise RuntimeError("secret detail /etc/passwd")
 
-    monkeypatch.setattr(pipeline.run, "run", broken)
+    monkeypatch.setattr(pipeline.engine.run, "run", broken)
     with open(CLEAN, "rb") as fh:
         location = post(client, {"fichiers": ("o.xlsx", fh)}).headers["location"]
     assert wait_done(client, location)["status"] == "failed"

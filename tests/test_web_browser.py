@@ -18,10 +18,10 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from pipeline.model import ENTITIES
+from pipeline.model.fields import ENTITIES
 from pipeline.readers import FORMATS
 from pipeline.reference import load_reference
-from pipeline.run import run
+from pipeline.engine.run import run
 from pipeline.web.app import create_app
 from pipeline.web.settings import MB, Settings
 from pipeline.web.testing import CHROMIUM, serving, wait_for_result

@@ -147,7 +147,7 @@ def test_dashboard_chooses_an_establishment_of_the_base(tmp_path):
     """The page's « liste déroulante » lists the establishments of the base; choosing one (or
     several, ?organisme= repeated) gives its own counters."""
     from factory import TODAY, write_workbook
-    from pipeline.run import run
+    from pipeline.engine.run import run
     from test_organisations import GROUP, OTHER, SUB1, group_offer
 
     base = str(tmp_path / "catalogue.sqlite")
@@ -193,7 +193,7 @@ def test_upload_for_one_establishment_chosen_in_the_list(tmp_path):
     import json
 
     from factory import TODAY, write_workbook
-    from pipeline.run import run
+    from pipeline.engine.run import run
     from test_organisations import OTHER, group_offer
 
     base = str(tmp_path / "catalogue.sqlite")

@@ -23,23 +23,23 @@ from __future__ import annotations
 import importlib
 
 _EXPORTS = {
-    "init": "api",
-    "apply": "api",
-    "history": "api",
-    "export": "api",
-    "live_offers": "api",
-    "stats": "api",
-    "establishments": "api",
-    "ChangeReport": "changes",
-    "write_changes": "changes",
-    "KINDS": "changes",
-    "BaseError": "base",
-    "BaseBusy": "base",
-    "COUNTERS": "dashboard",
-    "dashboard": "api",
-    "withdrawn": "api",
-    "PERIMETRES": "options",
-    "DEFAULT_WAIT": "options",
+    "init": ".api",
+    "apply": ".api",
+    "history": ".api",
+    "export": ".api",
+    "live_offers": ".api",
+    "stats": ".api",
+    "establishments": ".api",
+    "ChangeReport": "..writers.changes",
+    "write_changes": "..writers.changes",
+    "KINDS": "..writers.changes",
+    "BaseError": ".base",
+    "BaseBusy": ".base",
+    "COUNTERS": ".dashboard",
+    "dashboard": ".api",
+    "withdrawn": ".api",
+    "PERIMETRES": ".options",
+    "DEFAULT_WAIT": ".options",
 }
 __all__ = list(_EXPORTS)
 
@@ -48,4 +48,4 @@ def __getattr__(name: str):
     module = _EXPORTS.get(name)
     if module is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    return getattr(importlib.import_module(module, __name__), name)

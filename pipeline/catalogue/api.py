@@ -22,7 +22,7 @@ from sqlalchemy.exc import OperationalError
 
 from .upsert import apply_result, organisation_code
 from .base import check_schema, connection_error, init_base, open_engine
-from .changes import ChangeReport
+from ..writers.changes import ChangeReport
 from .options import DEFAULT_WAIT
 from .read import Catalogue, history as _history
 

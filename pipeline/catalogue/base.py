@@ -23,7 +23,7 @@ from sqlalchemy import create_engine, event, update
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
 
-from ..errors import FasdError
+from ..model.errors import FasdError
 from .options import DEFAULT_WAIT
 from .schema import base_lock
 

@@ -16,7 +16,7 @@ import calendar
 import datetime as dt
 from collections import defaultdict
 
-from ..text import fold
+from ..model.text import fold
 from .read import Catalogue
 
 # key -> the seed's label (the --json keys of `fasd stats`); the 13 of the seed first
@@ -162,7 +162,7 @@ def session_lists(cat: Catalogue) -> dict[str, list[dict]]:
 
 def action_lists(cat: Catalogue) -> dict[str, list[dict]]:
     """The action workflow counters' lists, on the actions as they now are (not withdrawn)."""
-    from ..dispositifs import current
+    from ..model.dispositifs import current
 
     dispositifs = current()
     lists: dict[str, list[dict]] = defaultdict(list)

@@ -30,8 +30,8 @@ from pathlib import Path
 
 from sqlalchemy import insert, select
 
-from ..errors import InputError
-from ..text import fold
+from ..model.errors import InputError
+from ..model.text import fold
 from .schema import flux_log
 
 KEYS = ("dispositifs", "financeurs", "publics", "departements", "organismes")
@@ -77,7 +77,7 @@ class PartnerFilter:
     """Whether a session and its dispositifs concern a partner."""
 
     def __init__(self, criteria: dict[str, list[str]]):
-        from ..dispositifs import current
+        from ..model.dispositifs import current
 
         self.criteria = criteria
         self.catalogue = current()

@@ -7,7 +7,7 @@ import contextlib
 
 import click
 
-from ..errors import FasdError
+from ..model.errors import FasdError
 
 DEFAULT_WAIT = 60.0
 PERIMETRES = ("partiel", "complet")

@@ -14,7 +14,7 @@ from __future__ import annotations
 from sqlalchemy import insert, select, update
 from sqlalchemy.engine import Connection
 
-from ..model import DIRECTORY_LINKS, ENTITY_ORDER
+from ..model.fields import DIRECTORY_LINKS, ENTITY_ORDER
 from ..validators.organisation import Scope, column_values, formation_owners, site_sirets
 from .schema import etablissement, organisation
 

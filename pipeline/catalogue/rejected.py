@@ -9,7 +9,7 @@ base is listed in changes.csv (kind `rejete`) so a person sees which offer staye
 
 from __future__ import annotations
 
-from .changes import Change
+from ..writers.changes import Change
 
 PARENT_ENTITY = {"dispositif": "session", "session": "action", "action": "formation"}
 REASON = "rejeté par les contrôles : la version de la base est gardée"

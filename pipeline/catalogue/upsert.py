@@ -24,10 +24,10 @@ from pathlib import Path
 from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.engine import Connection
 
-from ..model import ENTITIES, ENTITY_ORDER, OFFER_ENTITIES as OFFER
-from ..records import frame_records, plain_column
-from .base import BaseError, acquire_lock
-from .changes import Change, ChangeReport
+from ..model.fields import ENTITIES, ENTITY_ORDER, OFFER_ENTITIES as OFFER
+from ..model.records import frame_records, plain_column
+from .base import BaseError, acquire_lock, display
+from ..writers.changes import Change, ChangeReport
 from .options import PERIMETRES
 from ..validators.organisation import upload_scope
 from .owners import Owners
@@ -481,7 +481,7 @@ def apply_result(
         .returning(run.c.id)
     ).scalar_one()
     report = ChangeReport(
-        base=base,
+        base=display(base),  # as shown: never a password in changes.json or a message
         organisation="",
         perimetre=perimetre,
         today=today,

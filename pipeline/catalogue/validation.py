@@ -28,7 +28,7 @@ from collections import defaultdict
 from sqlalchemy import and_, insert, select, update
 from sqlalchemy.engine import Connection
 
-from ..model import OFFER_ENTITIES as OFFER
+from ..model.fields import OFFER_ENTITIES as OFFER
 from .base import BaseError
 from .schema import base_setting, record, record_version
 

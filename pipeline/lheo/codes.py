@@ -12,8 +12,8 @@ import datetime as dt
 import re
 from functools import lru_cache
 
-from ..enums import enumeration
-from ..text import fold
+from ..model.enums import enumeration
+from ..model.text import fold
 
 # SOFI type de parcours <-> dict-type-parcours.
 PARCOURS = {"collectif": "1", "individualisé": "2", "modulaire": "3", "mixte": "4"}
@@ -58,7 +58,7 @@ TOUT_PUBLIC = "80056"  # Formacode TOUT PUBLIC, when no dispositif names a publi
 
 def financeur_code(dispositif: str) -> str:
     """The funder code of the dispositif list entry; keywords only for a name outside the list."""
-    from ..dispositifs import current
+    from ..model.dispositifs import current
 
     entry = current().get(dispositif or "")
     if entry is not None:

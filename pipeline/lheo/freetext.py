@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from ..text import fold
+from ..model.text import fold
 
 # folded expression -> (SOFI list, value). Longest expressions are tried first.
 EXPRESSIONS = {

@@ -1,6 +1,6 @@
 """The FASD ↔ LHÉO 2.3 mapping as one table: where each FASD field lives in LHÉO.
 
-One row per field of the FASD model (`pipeline/model.py`): the LHÉO path where the
+One row per field of the FASD model (`pipeline/model/fields.py`): the LHÉO path where the
 reader finds it (and where, for a standard field, the writer puts it), the number of
 occurrences the XSD allows there, the conversion between the two vocabularies, and
 how the field travels (standard element, nesting, or FASD extras). The reader

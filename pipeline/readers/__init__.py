@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..findings import Findings
-from ..model import ENTITIES, OFFER_ENTITIES
-from ..tables import Table, concat_tables
-from ..errors import InputError
+from ..model.findings import Findings
+from ..model.fields import ENTITIES, OFFER_ENTITIES
+from ..model.tables import Table, concat_tables
+from ..model.errors import InputError
 
 WORKBOOK_SUFFIXES = {".xlsx", ".xlsm", ".xlsb", ".xls", ".ods"}
 CSV_SUFFIXES = {".csv", ".txt"}

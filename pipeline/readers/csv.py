@@ -19,9 +19,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..errors import InputError
-from ..findings import Findings
-from ..model import OFFER_ENTITIES
+from ..model.errors import InputError
+from ..model.findings import Findings
+from ..model.fields import OFFER_ENTITIES
 from . import csv_shape, limits, separator
 from .flat import split_flat
 from .grid import find_header_row, grid_to_frame

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..errors import InputError
+from ..model.errors import InputError
 from . import limits
 from .separator import DELIMITERS, SNIFF_RECORDS, unquoted
 

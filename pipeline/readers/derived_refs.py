@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import hashlib
 
-from ..model import ENTITIES, OFFER_ENTITIES
-from ..text import fold
+from ..model.fields import ENTITIES, OFFER_ENTITIES
+from ..model.text import fold
 
 FROM_ROW = "(ligne)"
 JOIN = "+"

@@ -1,6 +1,6 @@
 """Kept so `from pipeline.readers.errors import InputError` still works: the error
-model lives in pipeline/errors.py (it is raised by the reference and the CLI too)."""
+model lives in pipeline/model/errors.py (it is raised by the reference and the CLI too)."""
 
-from ..errors import InputError
+from ..model.errors import InputError
 
 __all__ = ["InputError"]

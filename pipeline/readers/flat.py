@@ -16,10 +16,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..findings import Findings
-from ..model import ENTITIES, OFFER_ENTITIES
-from ..placeholders import blank_placeholders, is_placeholder
-from ..tables import SourceColumn, Table, conform
+from ..model.findings import Findings
+from ..model.fields import ENTITIES, OFFER_ENTITIES
+from .placeholders import blank_placeholders, is_placeholder
+from ..model.tables import SourceColumn, Table, conform
 
 FLAT_ENTITIES = OFFER_ENTITIES  # a flat sheet holds the offer, one row per session × dispositif
 

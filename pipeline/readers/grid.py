@@ -11,13 +11,21 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from ..findings import Findings
-from ..column_evidence import CERTAIN
-from ..headers import HOW_DUPLICATE, HOW_MAPPING, HOW_UNKNOWN, ColumnDecision, entity_of, field_spec, resolve_headers
-from ..model import ENTITIES
-from ..tables import SourceColumn, Table, conform
-from ..text import column_letter, fold
-from ..errors import InputError
+from ..model.findings import Findings
+from .column_evidence import CERTAIN
+from .headers import (
+    HOW_DUPLICATE,
+    HOW_MAPPING,
+    HOW_UNKNOWN,
+    ColumnDecision,
+    entity_of,
+    field_spec,
+    resolve_headers,
+)
+from ..model.fields import ENTITIES
+from ..model.tables import SourceColumn, Table, conform
+from ..model.text import column_letter, fold
+from ..model.errors import InputError
 from .columns import ColumnTexts
 from .layout import best_header_row
 from . import derived_refs
@@ -215,7 +223,7 @@ def _derived_refs(mapping, header, fields, entities, source, sheet, findings) ->
 
 def _warn_mismatch(d, values: list[str], entities, findings: Findings, row: int, mapping) -> None:
     """One warning for a column the mapping file names a field its values do not fit."""
-    from ..column_evidence import value_fits
+    from .column_evidence import value_fits
 
     spec = field_spec(d.field, entities)
     sample = next((v.strip() for v in values if v and v.strip() and not value_fits(v, spec)), "")
@@ -349,7 +357,7 @@ def defaulted(findings: Findings, entities: tuple[str, ...]) -> set[str]:
 def _next_with_mapping(decisions, entities, mapping, keys, missing) -> str:
     """What a user who gave --colonnes still has to do: name the columns in the mapping
     file, or give a common value with --defauts (not: run fasd colonnes again)."""
-    from ..defaults import KEY_FIELDS
+    from .defaults import KEY_FIELDS
 
     label = lambda name: field_spec(name, entities).label.rstrip(" *")  # noqa: E731
     path = getattr(mapping, "path", "le fichier de correspondance")

@@ -10,9 +10,9 @@ import of zero offers with exit 0 (headers that name nothing: grid.check_underst
 
 from __future__ import annotations
 
-from ..errors import InputError
-from ..headers import IGNORE, match_header
-from ..model import ENTITIES
+from ..model.errors import InputError
+from .headers import IGNORE, match_header
+from ..model.fields import ENTITIES
 
 HEADER_SEARCH_ROWS = 30  # a header below a long title block is still found
 MIN_MATCHES = 2  # one matching cell is a coincidence ("Formation" in a title)

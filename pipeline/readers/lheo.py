@@ -22,10 +22,10 @@ from typing import Iterator
 
 from lxml import etree
 
-from ..findings import Findings
+from ..model.findings import Findings
 from ..lheo import NAMESPACES
-from ..model import ENTITIES
-from ..tables import Table
+from ..model.fields import ENTITIES
+from ..model.tables import Table
 from .errors import InputError
 from .lheo_elements import Bundle
 from .lheo_flow import LheoFlow, fewer_collections, frame_of

@@ -19,8 +19,8 @@ from lxml import etree
 
 from ..lheo import FASD, NS_22, NS_23, ORIGIN_REF, PLACEHOLDERS
 from ..lheo.mapping import STANDARD
-from ..model import ENTITIES
-from ..placeholders import is_placeholder
+from ..model.fields import ENTITIES
+from .placeholders import is_placeholder
 
 
 @dataclass
@@ -60,7 +60,7 @@ _cleaned: dict[str, str] = {}
 
 def clean(text: str) -> str:
     """Element text, or "" for a placeholder: ours (writers/lheo.py) and the shared list
-    (`-`, `00000000`…, pipeline/placeholders.py), so one element of a list is blanked alone.
+    (`-`, `00000000`…, pipeline/readers/placeholders.py), so one element of a list is blanked alone.
     A flow repeats its short texts on every session: each is judged once."""
     found = _cleaned.get(text)
     if found is not None:

@@ -21,9 +21,9 @@ from typing import Iterator
 
 import pandas as pd
 
-from ..findings import Findings
-from ..model import ENTITIES
-from ..tables import SourceColumn, Table, conform
+from ..model.findings import Findings
+from ..model.fields import ENTITIES
+from ..model.tables import SourceColumn, Table, conform
 from .lheo_elements import Bundle
 
 DIRECTORY = ("site", "contact")

@@ -20,7 +20,7 @@ from collections import Counter
 
 from lxml import etree
 
-from ..enums import enumeration
+from ..model.enums import enumeration
 from ..lheo import ANNUAIRE, FASD
 from ..lheo.codes import (
     CONTACT_TYPES_BACK,
@@ -30,10 +30,10 @@ from ..lheo.codes import (
     financeur_label,
     iso_date,
 )
-from ..lheo.formacode import public_v12, public_version
+from ..model.formacode import public_v12, public_version
 from ..lheo.freetext import read_rythme
 from ..lheo.mapping import ANNUAIRE_PATH, SITE_ELEMENTS, read_paths, steps
-from ..model import ENTITIES
+from ..model.fields import ENTITIES
 from .lheo_elements import Bundle, ElementReader, clean
 
 NUMBER = re.compile(r"\s*\d+(?:[.,]\d+)?\s*(?:€|EUR|euros?)?\s*", re.IGNORECASE)

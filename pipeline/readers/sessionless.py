@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..model import ENTITIES, OFFER_ENTITIES
-from ..text import fold
+from ..model.fields import ENTITIES, OFFER_ENTITIES
+from ..model.text import fold
 from .derived_refs import ref_from
 
 TITLE_FIELDS = ("intitule",)

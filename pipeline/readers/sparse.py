@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..errors import InputError
+from ..model.errors import InputError
 from .unreadable import unreadable_message
 from . import limits
 

@@ -13,10 +13,10 @@ from pathlib import Path
 
 from python_calamine import CalamineWorkbook, SheetVisibleEnum
 
-from ..findings import Findings
-from ..model import ENTITIES, OFFER_ENTITIES
-from ..text import fold
-from ..errors import InputError
+from ..model.findings import Findings
+from ..model.fields import ENTITIES, OFFER_ENTITIES
+from ..model.text import fold
+from ..model.errors import InputError
 from . import limits
 from .cells import sheet_rows
 from .flat import split_flat

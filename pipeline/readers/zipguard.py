@@ -24,8 +24,8 @@ import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import InputError
-from ..text import column_letter
+from ..model.errors import InputError
+from ..model.text import column_letter
 from . import limits as limits_module
 from .unreadable import FORMATS, RESAVE
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..errors import InputError
+from ..model.errors import InputError
 from .cache import cached
 from .certifinfo import is_certifinfo_csv, load_certifinfo
 from .model import Certification, Reference, join

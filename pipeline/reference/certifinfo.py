@@ -21,8 +21,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..errors import InputError
-from ..text import fold
+from ..model.errors import InputError
+from ..model.text import fold
 from . import text as t
 from .model import BLOC_COLUMNS, CERTIF_COLUMNS, FICHE_COLUMNS, Reference, empty_frame
 

@@ -21,9 +21,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..errors import InputError
-from ..text import fold
-from ..dates import MONTH_FIRST, column_order
+from ..model.errors import InputError
+from ..model.text import fold
+from ..readers.dates import MONTH_FIRST, column_order
 from . import text as t
 from .model import BLOC_COLUMNS, CERTIF_COLUMNS, FICHE_COLUMNS, Reference, empty_frame
 

@@ -16,7 +16,7 @@ import difflib
 import re
 from dataclasses import dataclass, field
 
-from ..text import fold
+from ..model.text import fold
 
 STOPWORDS = {
     "d",

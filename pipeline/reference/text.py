@@ -7,9 +7,9 @@ import re
 
 import pandas as pd
 
-from ..dates import DAY_FIRST
-from ..normalise import YES, Unconvertible, parse_date
-from ..text import fold
+from ..readers.dates import DAY_FIRST
+from ..readers.normalise import YES, Unconvertible, parse_date
+from ..model.text import fold
 
 LIST_SPLIT = re.compile(r"[\s,;|]+")
 LEVEL = re.compile(r"(\d)")
@@ -53,7 +53,7 @@ def flag(value) -> bool:
 
 
 def date(value, order: str = DAY_FIRST) -> dt.date | None:
-    """yyyy-mm-dd or dd/mm/yyyy (mm/dd/yy in a month-first column, see pipeline/dates.py),
+    """yyyy-mm-dd or dd/mm/yyyy (mm/dd/yy in a month-first column, see pipeline/readers/dates.py),
     with the offer files' parser; None when empty or not a date."""
     text = clean(value)
     if not text:

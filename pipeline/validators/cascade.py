@@ -7,7 +7,7 @@ without an accepted session, a formation without an accepted action are rejected
 
 Each cascade finding names its root cause (`cause`: the record whose own errors the
 rejection follows from), so a person reads what to fix apart from what follows
-(pipeline/causes.py). A NO_CHILD on a record that has no child row at all is a cause
+(pipeline/model/causes.py). A NO_CHILD on a record that has no child row at all is a cause
 itself: there is nothing else to fix.
 """
 
@@ -15,9 +15,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..findings import Findings, errors_by_record, record_key
-from ..model import DIRECTORY_LINKS, ENTITIES, ENTITY_ORDER
-from ..tables import Table
+from ..model.findings import Findings, errors_by_record, record_key
+from ..model.fields import DIRECTORY_LINKS, ENTITIES, ENTITY_ORDER
+from ..model.tables import Table
 
 
 def _accepted_by_key(table: Table, accepted: pd.Series) -> pd.Series:

@@ -22,12 +22,12 @@ import datetime as dt
 
 import pandas as pd
 
-from ..findings import Findings
+from ..model.findings import Findings
 from ..reference.model import Certification, Reference
 from ..reference.search import tokens
 from ..reference.text import certifinfo_code, fiche_code
-from ..tables import Table
-from ..text import fold
+from ..model.tables import Table
+from ..model.text import fold
 from .cross import session_formations
 from .fields import flagged_cells
 

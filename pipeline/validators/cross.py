@@ -12,9 +12,9 @@ import datetime as dt
 
 import pandas as pd
 
-from ..findings import Findings
-from ..model import DIRECTORY_LINKS, ENTITIES
-from ..tables import Table
+from ..model.findings import Findings
+from ..model.fields import DIRECTORY_LINKS, ENTITIES
+from ..model.tables import Table
 from .registry import Context, Hits, check, rule, run_rules
 
 # The modules whose rules run before these, in this order (do not sort): FAS codes first

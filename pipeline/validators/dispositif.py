@@ -9,10 +9,10 @@ optional value, so the rule looks at the publics that remain.
 
 from __future__ import annotations
 
-from ..dispositifs import current
-from ..enums import Enumeration, enumeration
-from ..findings import Findings
-from ..tables import Table
+from ..model.dispositifs import current
+from ..model.enums import Enumeration, enumeration
+from ..model.findings import Findings
+from ..model.tables import Table
 from .registry import Context, Hits, check, rule
 
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..findings import Findings
-from ..tables import Table
+from ..model.findings import Findings
+from ..model.tables import Table
 from .registry import Context, check
 
 # entity, its SOFI code, parent entity, parent's SOFI code, parent key field

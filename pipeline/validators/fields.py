@@ -1,6 +1,6 @@
 """Field rules of the dictionary (spec §3) as one pandera schema per entity.
 
-The schemas are generated from `pipeline.model`, so a field's rules live in one
+The schemas are generated from `pipeline.model.fields`, so a field's rules live in one
 place. Validation is lazy: pandera collects every failing cell of every column, and
 each failure case becomes a finding through the check's position in its column.
 A cell that already failed normalisation is not reported twice.
@@ -17,18 +17,12 @@ import pandas as pd
 import pandera.pandas as pa
 from stdnum.fr import siret as stdnum_siret
 
-from ..enums import formacode_codes
-from ..findings import Findings
-from ..model import ENTITIES, Field, Kind, TextCheck
-from ..normalise import EXPECTED
-from ..tables import Table
+from ..model.enums import formacode_codes
+from ..model.findings import Findings
+from ..model.fields import ENTITIES, PATTERNS, Field, Kind, TextCheck
+from ..readers.normalise import EXPECTED
+from ..model.tables import Table
 
-PATTERNS = {
-    Kind.EMAIL: r"[^@\s;,]+@[^@\s;,]+\.[A-Za-z]{2,}",
-    Kind.URL: r"https?://[^\s/]+\.[^\s]+",
-    Kind.PHONE: r"(\+33\d{9}|0\d{9})",
-    Kind.POSTCODE: r"\d{5}",
-}
 # Code lists a field's `known_codes` may name: how to load it, what a value must be.
 KNOWN_CODES: dict[str, tuple[Callable[[], frozenset[str]], str]] = {
     "formacode": (formacode_codes, "un Formacode V12 de domaine"),

@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..findings import Findings
-from ..tables import Table
+from ..model.findings import Findings
+from ..model.tables import Table
 from .registry import Context, Hits, check, rule
 
 CERTIFICATION = "6"  # dict-AIS code of « Certification »

@@ -27,9 +27,9 @@ from typing import Iterable
 import pandas as pd
 from stdnum.fr import siret as stdnum_siret
 
-from ..errors import UsageError
-from ..findings import Findings
-from ..tables import Table
+from ..model.errors import UsageError
+from ..model.findings import Findings
+from ..model.tables import Table
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
 """The cross-record rules, each registered where it is written.
 
 A rule is one decorated function. `@rule(CODE, entity, field)` says which finding
-code it reports (catalogued in pipeline/rules.py), on which entity's records and at
+code it reports (catalogued in pipeline/model/codes.py), on which entity's records and at
 which field's cell; the function receives that entity's table and returns the mask of
 faulty records, optionally with the message parameters of each (`Hits`). The runner
 does what every rule used to repeat: skip an empty table, loop over the flagged
@@ -24,8 +24,8 @@ from typing import Any, Callable, Iterable, Union
 
 import pandas as pd
 
-from ..findings import Findings
-from ..tables import Table
+from ..model.findings import Findings
+from ..model.tables import Table
 
 Tables = dict[str, Table]
 

@@ -12,8 +12,8 @@ from __future__ import annotations
 import unicodedata
 from functools import lru_cache
 
-from ..findings import Findings
-from ..model import ENTITIES
+from ..model.findings import Findings
+from ..model.fields import ENTITIES
 from .registry import Context, check
 
 # (entity, field) -> groups of values of which a cell may hold one at most (Field.exclusive)

@@ -46,10 +46,10 @@ from .jobs import DOWNLOADS, interrupted, job_dir, new_id, read_json, read_state
 from .labels import unique_labels
 from .settings import MB, Settings
 from .sniff import WORKBOOK_KINDS, NotAnOffer, sniff
-from ..progress import LABELS, STAGES, UNITS
-from ..model import SHEETS
-from ..rules import ERROR, INFO, WARNING
-from ..causes import headline
+from ..model.progress import LABELS, STAGES, UNITS
+from ..model.fields import SHEETS
+from ..model.codes import ERROR, INFO, WARNING
+from ..model.causes import headline
 from ..readers import FORMATS, OFFER_SUFFIXES, WORKBOOK_SUFFIXES
 from .worker import percent_of, process_job
 
@@ -182,7 +182,7 @@ def create_app(settings: Settings, runner: Runner | None = None) -> SecurityHead
         """The establishments of the base for the upload's « liste déroulante » (none without a base)."""
         if not settings.base:
             return []
-        from ..errors import FasdError
+        from ..model.errors import FasdError
         from .catalogue import establishment_choice as grouped
         from ..catalogue import establishments
 
@@ -240,7 +240,7 @@ def create_app(settings: Settings, runner: Runner | None = None) -> SecurityHead
         perimetre = str(form.get("perimetre") or "partiel")
         if perimetre not in ("partiel", "complet"):
             return form_page(request, [f"Périmètre inconnu : « {perimetre} » (partiel ou complet)."], 422, today)
-        from ..errors import UsageError
+        from ..model.errors import UsageError
         from ..validators.organisation import organisme_digits
 
         try:  # the establishments of the upload (SOFI: « choisissez … celui sur lequel vous allez saisir »)
@@ -381,7 +381,7 @@ def create_app(settings: Settings, runner: Runner | None = None) -> SecurityHead
     async def dashboard(request: Request):
         if not settings.base:
             raise HTTPException(404)
-        from ..errors import FasdError
+        from ..model.errors import FasdError
         from .catalogue import dashboard as counters
 
         from ..catalogue.upsert import organisation_code
@@ -417,7 +417,7 @@ def create_app(settings: Settings, runner: Runner | None = None) -> SecurityHead
         path = settings.data_dir / "offre-fasd.xlsx"
         async with template_lock:
             if not path.is_file():
-                from ..template import write_template
+                from ..writers.template import write_template
 
                 await run_in_threadpool(write_template, path)
         return FileResponse(path, media_type=DOWNLOADS["report.xlsx"], filename="offre-fasd.xlsx")

@@ -11,7 +11,7 @@ from collections import Counter
 from pathlib import Path
 
 from .jobs import read_json
-from ..model import SHEETS
+from ..model.fields import SHEETS
 
 MONTHS = ("janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.", "oct.", "nov.", "déc.")
 CHANGES_SHOWN = 200
@@ -22,7 +22,7 @@ def change_view(folder: Path) -> dict | None:
     data = read_json(folder / "out" / "changes.json")
     if data is None:
         return None
-    from ..catalogue.changes import KIND_LABELS, KINDS, OPTIONAL_KINDS, key_text, value_text
+    from ..writers.changes import KIND_LABELS, KINDS, OPTIONAL_KINDS, key_text, value_text
 
     summary = data["summary"]
     kinds = [k for k in KINDS if k not in OPTIONAL_KINDS or summary["total"].get(k)]

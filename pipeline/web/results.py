@@ -11,8 +11,8 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..model import ENTITIES, SHEETS
-from ..rules import ERROR, RULES, SEVERITY_LABELS, WARNING
+from ..model.fields import ENTITIES, SHEETS
+from ..model.codes import ERROR, RULES, SEVERITY_LABELS, WARNING
 from ..writers.report import CONSEQUENCES
 from .jobs import read_json
 
@@ -99,7 +99,7 @@ def cascade_groups(cascades: list[dict], findings: list[dict], limit: int = 200)
     """One group per cause: what it rejects in consequence, and those findings (for <details>).
 
     `findings`: every finding of the run, to point at the cause's own first error."""
-    from ..causes import consequence_text, consequences, record_label
+    from ..model.causes import consequence_text, consequences, record_label
 
     by_cause: dict[tuple[str, str], list[dict]] = {}
     for f in cascades:

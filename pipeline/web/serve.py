@@ -60,7 +60,7 @@ def serve(port, host, base, reference, dispositifs, dossier, taille_max, conserv
     """Lance la page web d'import : déposer un fichier, lire le rapport, corriger, renvoyer."""
     import uvicorn
 
-    from .. import scratch
+    from ..writers import scratch
     from .app import create_app
     from .server_log import LOG_CONFIG
     from .settings import Settings

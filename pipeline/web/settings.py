@@ -23,7 +23,7 @@ class Settings:
     @classmethod
     def make(cls, data_dir: str | Path | None = None, **kwargs) -> "Settings":
         if data_dir is None:  # inside the process's scratch folder: removed on exit, or by the next run
-            from ..scratch import mkdtemp
+            from ..writers.scratch import mkdtemp
 
             data_dir = mkdtemp("envois-")
         data_dir = Path(data_dir)

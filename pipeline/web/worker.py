@@ -20,7 +20,7 @@ from .labels import relabel, relabel_message
 
 log = logging.getLogger("fasd.web")
 
-# Share of the bar each stage of pipeline/progress.py takes: a rough guide to where time
+# Share of the bar each stage of pipeline/model/progress.py takes: a rough guide to where time
 # goes on the samples and the benchmark, not a measurement.
 WEIGHTS = {"read": 30, "check": 35, "write": 15, "report": 20}
 
@@ -49,7 +49,7 @@ def load_reference(path: str | None):
 
 
 class Progress:
-    """Keeps the last step of each stage (pipeline.progress) and writes it to state.json."""
+    """Keeps the last step of each stage (pipeline.model.progress) and writes it to state.json."""
 
     def __init__(self, folder: Path, labels: dict[str, str] | None = None, applying: bool = False) -> None:
         self.folder = folder
@@ -100,16 +100,16 @@ def process_job(job: str | Path, apply: bool = False) -> str:
     progress = Progress(folder, labels, applying=apply)
     paths = {str(folder / "inputs" / stored): label for stored, label in labels.items()}
     try:
-        from ..dispositifs import using
-        from ..errors import FasdError
-        from ..run import run
+        from ..model.dispositifs import using
+        from ..model.errors import FasdError
+        from ..engine.run import run
         from ..writers.output import write_outputs
 
         try:
             reference = load_reference(meta.get("reference"))
             mapping = None
             if meta.get("colonnes"):
-                from ..mapping import load_mapping
+                from ..readers.mapping import load_mapping
 
                 mapping = load_mapping(folder / "inputs" / meta["colonnes"]["stored"])
             with using(meta.get("dispositifs")):
@@ -131,7 +131,7 @@ def process_job(job: str | Path, apply: bool = False) -> str:
             return "failed"
         commit = committed = None
         if meta.get("base") and apply:  # the outputs are written before the base commits
-            from ..catalogue.commands import committed_hold
+            from ..catalogue.holds import committed_hold
 
             commit, committed = functools.partial(_apply_writing, result, meta), committed_hold
         elif meta.get("base"):
@@ -168,7 +168,7 @@ def _propose_mapping(folder: Path, inputs: list[Path], labels: dict[str, str]) -
     """After a file not understood: the column mapping `fasd colonnes` would propose, to
     download from the page, correct and send back with the files. Best effort."""
     try:
-        from ..mapping import read_headers, write_mapping
+        from ..readers.mapping import read_headers, write_mapping
 
         decisions = read_headers(inputs)
         if not decisions:
@@ -211,7 +211,7 @@ def _apply_writing(result, meta: dict, write):
 
 def main(argv: list[str]) -> int:
     """`python -m pipeline.web.worker FOLDER [--appliquer]`: the process started per upload."""
-    from ..cli import termination_as_exception
+    from ..engine.signals import termination_as_exception
 
     logging.basicConfig(format="fasd worker: %(message)s")
     with termination_as_exception():  # SIGTERM of the server's shutdown: every `finally` cleans up

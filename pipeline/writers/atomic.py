@@ -5,7 +5,7 @@
 - `run_folder`: a whole output folder, written into a fresh temporary folder next to it
   and swapped in at the end, under a lock, so a reader never sees files of two runs.
 Temporary files and folders are removed on every exit path the process sees (errors,
-Ctrl-C, SIGTERM through pipeline/cli.py); after a `kill -9`, the next run into the same
+Ctrl-C, SIGTERM through pipeline/cli/main.py); after a `kill -9`, the next run into the same
 folder removes them, except a temporary folder whose run a catalogue base has
 committed (`mark_committed`): that one is swapped in by the next run (`recover`).
 """
@@ -23,8 +23,8 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from ..errors import OutputError
-from ..scratch import alive
+from ..model.errors import OutputError
+from .scratch import alive
 
 NEW_MARK, OLD_MARK, LOCK_MARK = ".fasd-new-", ".fasd-old-", ".fasd-lock"
 # In a temporary folder: its run is recorded in a catalogue base, so the folder must be

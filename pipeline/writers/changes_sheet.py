@@ -17,8 +17,8 @@ WIDTHS = [14, 30, 18, 14, 26, 40, 40, 40]  # one per column of changes.csv
 
 def write_changes_sheet(ws, data, report, *, title_font, bold, header_fill, center) -> None:
     """Fill `ws` (write-only) through `data` (SheetData) with the change report."""
-    from ..catalogue.changes import KIND_LABELS, KINDS  # only after an import into a base
-    from ..model import ENTITIES
+    from .changes import KIND_LABELS, KINDS  # only after an import into a base
+    from ..model.fields import ENTITIES
 
     st = data.styles
     title, bold_id, head = st.id(font=title_font), st.id(font=bold), st.id(header_fill, bold)

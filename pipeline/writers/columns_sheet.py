@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from openpyxl.styles import Font, PatternFill
 
-from ..headers import HOW_DUPLICATE, HOW_UNKNOWN, entity_of
-from ..model import ENTITIES, OFFER_ENTITIES
-from ..sanitise import clean
+from ..readers.headers import HOW_DUPLICATE, HOW_UNKNOWN, entity_of
+from ..model.fields import ENTITIES, OFFER_ENTITIES
+from ..readers.sanitise import clean
 
 SHEET = "Colonnes"
 HEADERS = [

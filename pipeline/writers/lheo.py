@@ -35,9 +35,9 @@ from ..lheo import (
     PLACEHOLDERS,
     STANDARD,
 )
-from ..lheo.formacode import correspondences
+from ..model.formacode import correspondences
 from ..lheo.order import insert_child
-from ..placeholders import is_placeholder
+from ..readers.placeholders import is_placeholder
 from ..lheo.codes import (
     CONTACT_TYPES,
     MODALITES_PEDAGOGIQUES,
@@ -51,8 +51,8 @@ from ..lheo.codes import (
     lheo_date,
     money_text,
 )
-from ..activity import published
-from ..model import ENTITIES
+from ..model.activity import published
+from ..model.fields import ENTITIES
 from .atomic import atomic_open
 from .xmltext import NOT_XML, XmlOut, attr, attr_value, fragment, text, xml_text
 
@@ -660,7 +660,7 @@ def write_offers(offers: Iterable[dict], sites: dict[str, dict], contacts: dict[
 
 def write_lheo(result, path: Path) -> int:
     """The accepted offers of a run (picked up by writers/output.py)."""
-    from ..records import directory_records, offer_records
+    from ..model.records import directory_records, offer_records
 
     return write_offers(
         offer_records(result), directory_records(result, "site"), directory_records(result, "contact"), path

@@ -11,7 +11,7 @@ import json
 from pathlib import Path
 from typing import Iterable, Iterator
 
-from ..records import directory_records, offer_records
+from ..model.records import directory_records, offer_records
 from .atomic import atomic_open
 from .lheo import write_offers
 

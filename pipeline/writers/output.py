@@ -12,7 +12,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from ..progress import tracker
+from ..model.progress import tracker
 from .atomic import mark_committed, run_folder
 from .offers import write_offer_files
 from .report import write_report_csv, write_report_json, write_summary
@@ -51,9 +51,7 @@ def write_outputs(
 
             report = commit(write)
             if not report.dry_run:
-                from ..catalogue.base import display
-
-                mark_committed(stage, f"l'import n° {report.run_id} dans la base {display(report.base)}")
+                mark_committed(stage, f"l'import n° {report.run_id} dans la base {report.base}")
                 if committed is not None:
                     committed()
     return [out / name for name in names]
@@ -96,7 +94,7 @@ def write_run(result, folder: Path, *, with_records: bool = True, clock=None, pr
     steps.advance(n)
     lap("write_report_json", "report.json")
     if getattr(result, "catalogue", None) is not None:  # imported into a base: what changed
-        from ..catalogue.changes import write_changes
+        from .changes import write_changes
 
         for path in write_changes(result.catalogue, folder):
             lap(f"write_{path.name}", path.name)

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..causes import is_cascade
-from ..findings import CAUSE_COLUMNS, COLUMNS
-from ..model import ENTITIES
-from ..rules import SEVERITIES
-from ..sanitise import visible
+from ..model.causes import is_cascade
+from ..model.findings import CAUSE_COLUMNS, COLUMNS
+from ..model.fields import ENTITIES
+from ..model.codes import SEVERITIES
+from ..readers.sanitise import visible
 from .atomic import atomic_open
 from .safe import spreadsheet_safe
 

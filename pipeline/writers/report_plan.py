@@ -17,9 +17,9 @@ from pathlib import Path
 import pandas as pd
 from openpyxl.utils import column_index_from_string, get_column_letter
 
-from ..model import ENTITIES, ENTITY_ORDER
-from ..rules import ERROR, RULES
-from ..text import fold
+from ..model.fields import ENTITIES, ENTITY_ORDER
+from ..model.codes import ERROR, RULES
+from ..model.text import fold
 
 REPORT_SHEET = "Rapport"
 CHANGES_SHEET = "Modifications"  # writers/changes_sheet.py, after an import into a base

@@ -39,11 +39,11 @@ from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.worksheet.hyperlink import Hyperlink
 from openpyxl.worksheet.properties import Outline
 
-from .. import scratch
-from ..model import ENTITIES, ENTITY_ORDER
-from ..causes import consequence_text, consequences, headline, record_label
-from ..rules import ERROR, RULES, SEVERITY_LABELS, WARNING
-from ..text import fold
+from . import scratch
+from ..model.fields import ENTITIES, ENTITY_ORDER
+from ..model.causes import consequence_text, consequences, headline, record_label
+from ..model.codes import ERROR, RULES, SEVERITY_LABELS, WARNING
+from ..model.text import fold
 from .atomic import atomic_path
 from .changes_sheet import write_changes_sheet
 from .columns_sheet import SHEET as COLUMNS_SHEET, write_columns_sheet

@@ -22,7 +22,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.datetime import to_excel
 
-from ..sanitise import visible
+from ..readers.sanitise import visible
 
 MAX_CELL_TEXT = 32767
 DATE_FORMAT = "DD/MM/YYYY"

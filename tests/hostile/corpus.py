@@ -20,8 +20,8 @@ sys.path.insert(0, str(HERE.parent))
 
 from factory import flat_rows, valid_offer  # noqa: E402
 
-from pipeline.model import ENTITIES, OFFER_ENTITIES  # noqa: E402
-from pipeline.text import column_letter  # noqa: E402
+from pipeline.model.fields import ENTITIES, OFFER_ENTITIES  # noqa: E402
+from pipeline.model.text import column_letter  # noqa: E402
 
 MB = 1024 * 1024
 

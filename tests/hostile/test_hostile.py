@@ -59,7 +59,7 @@ ENGLISH = re.compile(r"\b(invalid|error|not found|could not|file|signature)\b", 
 DRIVER = r"""
 import json, sys, traceback
 from click.testing import CliRunner
-from pipeline.cli import main
+from pipeline.cli.main import main
 for line in sys.stdin:
     name, args = json.loads(line)
     result = CliRunner().invoke(main, args)

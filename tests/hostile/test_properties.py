@@ -18,9 +18,9 @@ from lxml import etree
 from corpus import directory_sheets, flat_table, sheet_xml, workbook
 from factory import TODAY
 
-from pipeline.errors import FasdError
-from pipeline.model import ENTITIES, OFFER_ENTITIES
-from pipeline.run import run
+from pipeline.model.errors import FasdError
+from pipeline.model.fields import ENTITIES, OFFER_ENTITIES
+from pipeline.engine.run import run
 from pipeline.writers.output import write_outputs
 
 TABLE = flat_table()

@@ -9,7 +9,7 @@ from lxml import etree
 
 from factory import TODAY, finding, invoke, valid_offer, write_flat_csv, write_workbook
 
-from pipeline.run import run
+from pipeline.engine.run import run
 
 
 def offer_with(entity: str, field: str, value: str):
@@ -115,7 +115,7 @@ def test_every_control_and_format_character_is_removed():
     import sys
     import unicodedata
 
-    from pipeline.sanitise import CONTROL
+    from pipeline.readers.sanitise import CONTROL
 
     missed = [
         f"U+{c:04X}"

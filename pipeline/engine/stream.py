@@ -1,0 +1,719 @@
+"""A large flat CSV read, checked and written in chunks of whole formations (issue 15).
+
+The whole-file run (run.py) holds every row of the file at once: memory grows with
+the file. Formations are independent once the sites, contacts and the keys already
+seen are known, so this run reads the CSV as a stream, cuts it where a new formation
+starts, runs the same stages on each chunk (the same functions: readers/flat.py,
+normalise, validators, cascade), and hands each chunk's accepted offers to the
+writers before reading on. What it keeps between chunks is small: the directory
+tables (sites, contacts), the keys already seen (duplicates across chunks), the sites
+dispensateurs of another SIREN than their offers (validators/organisation.py), the
+findings (few), counters, and the raw cells of each chunk spilled to a temporary file
+for report.xlsx.
+
+The results are those of the whole-file run, byte for byte; where a chunk could see
+something else than the whole file would, the run says so and the caller reads the
+whole file instead (`StreamFallback`, a French line for the person):
+- a formation, action or session whose rows are not contiguous (its key seen again
+  in a later chunk);
+- a date column proven month first in a chunk (the order is decided per column over
+  the whole file, normalise.py);
+- a header decided by its content whose sample the first chunk does not hold;
+- a CSV that csv.reader refuses (the whole-file reader may still read it).
+The owner of an offer (validators/organisation.py) is decided within its formation,
+which a chunk holds whole, against the sites known before the first chunk: no chunk
+needs another's answer. The subcontracted sites are gathered over the chunks and said
+once, at the end.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import pickle
+import shutil
+import weakref
+from collections import Counter
+from dataclasses import dataclass, field
+from operator import itemgetter
+from pathlib import Path
+from typing import Iterator
+
+import pandas as pd
+
+from ..model.causes import counts as cause_counts
+from ..writers.scratch import mkdtemp as scratch_folder
+from ..readers.dates import MONTH_FIRST, column_proof
+from ..model.errors import InputError
+from ..model.findings import Findings
+from ..model.fields import ENTITIES, OFFER_ENTITIES
+from ..readers.normalise import normalise_table, stripped_text
+from ..readers.placeholders import is_placeholder
+from ..validators.profiles import apply_profile
+from ..readers import CSV_SUFFIXES, XML_SUFFIXES as LHEO_SUFFIXES
+from ..readers.flat import split_flat
+from .run import Result
+from ..readers.grid import Header, body_frame, find_header_row, read_header
+from ..readers.layout import HEADER_SEARCH_ROWS, require_header
+from ..readers.sanitise import sanitise_table
+from ..readers.csv_stream import Decoding, StreamFallback, csv_rows
+from ..model.tables import Table, concat_tables, empty_table
+from ..model.text import column_letter
+from ..validators.cascade import decide
+from ..validators.cross import run_cross_checks
+from ..validators.fields import flagged_cells, validate_fields
+from ..validators.organisation import (
+    check_owners,
+    owner_counts,
+    owner_names,
+    owners_summary,
+    site_sirets,
+    subcontracted_sites,
+    subcontracting,
+    upload_scope,
+)
+
+CHUNK_ROWS = 20_000  # rows of a chunk, at least (cut at the next formation)
+HEAD_ROWS = 1_000  # rows read before the header is decided (content decisions, samples)
+STREAM_MIN_BYTES = 32 * 1024 * 1024  # `stream=None`: a CSV this large is streamed
+DIRECTORY = ("site", "contact")
+KEYS = {e: ENTITIES[e].key[0] for e in ("formation", "action", "session")}
+SHEET_ROWS = 1_048_575  # records one sheet of report.xlsx holds below its header
+CONTENT_SAMPLE = 200  # headers.decide_by_content looks at this many non-blank values
+SAMPLES = 3  # headers.samples_of
+
+
+def streamable(inputs, *, annuaire=None, profil=None, defauts=None, stream=None) -> Path | None:
+    """The CSV or LHÉO flow to stream, or None for the whole-file run.
+
+    One flat CSV or LHÉO file (plus an optional directory workbook), no `--defauts`;
+    `stream=None` streams it from STREAM_MIN_BYTES, True always."""
+    if stream is False or len(inputs) != 1 or defauts is not None:
+        return None
+    path = Path(inputs[0])
+    if path.suffix.lower() not in CSV_SUFFIXES | LHEO_SUFFIXES or not path.is_file():
+        return None
+    if stream is None and path.stat().st_size < STREAM_MIN_BYTES:
+        return None
+    return path
+
+
+# -- the run ------------------------------------------------------------------------------
+@dataclass
+class Spool:
+    """Temporary files of a streamed run: the offers, and each chunk's raw cells for report.xlsx."""
+
+    folder: Path
+    records: Path
+    lheo: Path
+    raw: Path
+
+    @classmethod
+    def create(cls) -> "Spool":
+        folder = scratch_folder("stream-")  # the process's scratch folder: removed even after kill -9
+        return cls(folder, folder / "records.jsonl", folder / "lheo.xml", folder / "raw.pickle")
+
+    def remove(self) -> None:
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+class Stream:
+    """One pass over the CSV: a generator of offer records plus what the report needs."""
+
+    def __init__(
+        self,
+        path: Path,
+        *,
+        annuaire,
+        reference,
+        today,
+        profil,
+        strict,
+        organisme,
+        mapping,
+        chunk_rows: int,
+        clock,
+        steps,
+        spool: Spool,
+        with_offers: bool = True,
+    ) -> None:
+        self.path = path
+        self.annuaire = annuaire
+        self.reference = reference
+        self.today = today
+        self.profil = profil
+        self.strict = strict
+        self.organisme = organisme
+        self.mapping = mapping
+        self.chunk_rows = max(1, chunk_rows)
+        self.clock = clock
+        self.steps = steps
+        self.spool = spool
+        self.with_offers = with_offers
+        self.chunks = 0
+        self.findings = Findings()  # the run's findings, chunk after chunk
+        self.findings.mapping = mapping
+        self.findings.strict = strict
+        self.sites: dict[str, dict] = {}  # accepted directory records, for lheo.xml
+        self.contacts: dict[str, dict] = {}
+        self.read: Counter[str] = Counter()
+        self.accepted: Counter[str] = Counter()
+        self.complete: Counter[str] = Counter()  # accepted records à compléter
+        self.sessions: Counter[str] = Counter()
+        self.seen_keys: dict = {}  # check_duplicate_keys across chunks
+        self.chunk_keys: dict[str, set] = {e: set() for e in KEYS}
+        self.scope = upload_scope(organisme)
+        self.subcontracted: dict[str, set[str]] = {}  # code_site -> SIRENs of the offers it delivers
+        self.owners_read: Counter[str] = Counter()  # formations per owner SIRET
+        self.owners_accepted: Counter[str] = Counter()
+        self.organisation: dict = {}
+        self.input_rows: list[dict] = []  # findings of reading the offer input (file-level)
+        self.offer_rows: list[dict] = []  # findings of the chunks' records
+        self.lheo = path.suffix.lower() in LHEO_SUFFIXES
+        self.header: Header  # set by _head, before any chunk
+        self.decoding = Decoding(name=path.name)
+        self._estimate: int | None = None  # the read stage's total, from the file's size
+        self._text_done = 0  # characters of the rows checked so far
+        self.directory_accepted: dict[str, pd.Series] = {}
+
+    # -- directory ------------------------------------------------------------------------
+    def _empty_offers(self) -> dict[str, Table]:
+        tables = {}
+        scratch = Findings()
+        for entity in OFFER_ENTITIES:
+            tables[entity] = empty_table(entity)
+            normalise_table(tables[entity], scratch)
+        return tables
+
+    def _check_directory(self, tables: dict[str, Table], findings: Findings) -> None:
+        """The stages of run.py on the sites and contacts, once (their findings)."""
+        for entity in DIRECTORY:
+            sanitise_table(tables[entity], findings)
+        for entity in DIRECTORY:
+            normalise_table(tables[entity], findings)
+        already = flagged_cells(findings.frame())
+        for entity in DIRECTORY:
+            validate_fields(tables[entity], findings, already)
+        everything = {**tables, **self._empty_offers()}
+        findings.seen_keys = None
+        run_cross_checks(everything, findings, self.today)
+
+    # -- the stream -----------------------------------------------------------------------
+    def offers(self) -> Iterator[dict]:
+        """Read, check and decide chunk after chunk, yielding each accepted formation record."""
+        chunks: Iterator[tuple[dict[str, Table], Findings]]
+        if self.lheo:
+            from .stream_lheo import LheoChunks
+
+            source = LheoChunks(self.path, self.spool.folder / "chunks.pickle", self.chunk_rows)
+            chunks = ((tables, self._chunk_findings()) for tables, _ in source.chunks())
+            inline = source.read(self.input_rows)  # the whole flow, spilled in chunks: its sites and contacts
+        else:
+            rows, _ = csv_rows(self.path, self.decoding)
+            head = self._head(rows)
+            chunks = self._csv_chunks(head, rows)
+            inline = {}
+        if self.clock:
+            self.clock.lap("read")
+        self._directory(inline)
+        if self.clock:
+            self.clock.lap("validate")
+        for offers, findings in chunks:
+            yield from self._check_chunk(offers, findings)
+        self._finish()
+
+    def _directory(self, inline: dict[str, Table]) -> None:
+        """The sites and contacts of the run (the flow's, then --annuaire's, as read_inputs
+        joins them), checked once; their findings and the records they reject."""
+        from ..readers import _without_keys, read_one
+
+        findings = Findings()
+        findings.mapping = self.mapping
+        findings.strict = self.strict
+        parts: dict[str, list[Table]] = {e: [inline[e]] if e in inline else [] for e in DIRECTORY}
+        if self.annuaire is not None:
+            for entity, table in read_one(Path(self.annuaire), findings, directory_only=True).items():
+                parts[entity] = [_without_keys(t, table) for t in parts[entity]] + [table]
+        self.directory = {e: concat_tables(e, parts[e]) for e in DIRECTORY}
+        self.directory_read_rows = list(findings._rows)
+        self.findings.columns.extend(findings.columns)
+        self.findings.missing_columns |= findings.missing_columns
+        findings._rows.clear()
+        self._check_directory(self.directory, findings)
+        self.sites_by_code = site_sirets(self.directory)
+        self.directory_incomplete = apply_profile(self.directory, findings, self.profil)
+        self.directory_rows = list(findings._rows)
+
+    def _head(self, rows: Iterator[list[str]]) -> list[list[str]]:
+        """The first rows, enough to find and resolve the header as the whole file would."""
+        head: list[list[str]] = []
+        for row in rows:
+            head.append(row)
+            if len(head) >= max(HEAD_ROWS, HEADER_SEARCH_ROWS + 1):
+                break
+        self.head_is_all = len(head) < max(HEAD_ROWS, HEADER_SEARCH_ROWS + 1)
+        source, sheet = self.path.name, self.path.stem
+        try:
+            require_header(head, OFFER_ENTITIES, source)
+        except InputError:
+            if self.head_is_all:
+                raise
+            raise StreamFallback(f"{source} : début de fichier sans offre ; fichier lu en entier.") from None
+        self.extra_header = find_header_row(head, OFFER_ENTITIES)
+        self._header_cells = head[self.extra_header]
+        header_findings = Findings()
+        header_findings.mapping = self.mapping
+        self.header = read_header(head, source=source, sheet=sheet, entities=OFFER_ENTITIES, findings=header_findings)
+        self.findings.columns.extend(header_findings.columns)
+        self.findings.missing_columns |= header_findings.missing_columns
+        self.input_rows.extend(header_findings._rows)
+        if self.extra_header != self.header.index:
+            raise StreamFallback(f"{source} : ligne d'en-tête ambiguë ; fichier lu en entier.")
+        if header_findings.sessionless:
+            raise StreamFallback(f"{source} : catalogue sans sessions ; fichier lu en entier.")
+        self.letters = [column_letter(j) for j in range(len(head[self.header.index]))]
+        self._samples_pending(head[self.header.index + 1 :])
+        return head
+
+    def _samples_pending(self, body: list[list[str]]) -> None:
+        """Decisions whose samples (or content sample) the head may not hold in full."""
+        self.pending = []
+        for d in self.findings.columns[: len(self.header.decisions)]:
+            j = [i for i, letter in enumerate(self.letters) if letter == d.letter]
+            if not j:
+                continue
+            values = [r[j[0]] if j[0] < len(r) else "" for r in body]
+            filled = sum(1 for v in values if v and v.strip())
+            if d.how == "contenu" and filled < CONTENT_SAMPLE and not self.head_is_all:
+                raise StreamFallback(
+                    f"{self.path.name} : en-tête « {d.header} » décidé par son contenu, "
+                    "trop peu de valeurs en tête de fichier ; fichier lu en entier."
+                )
+            if len(d.samples) < SAMPLES:
+                self.pending.append((d, j[0]))
+
+    def _more_samples(self, body: list[list[str]]) -> None:
+        from ..readers.headers import samples_of
+
+        if not self.pending:
+            return
+        still = []
+        shortest = min(map(len, body), default=0)
+        for d, j in self.pending:
+            cells = map(itemgetter(j), body) if j < shortest else (r[j] if j < len(r) else "" for r in body)
+            d.samples = samples_of(d.samples + list(filter(None, cells)))  # empty cells are no samples
+            if len(d.samples) < SAMPLES:
+                still.append((d, j))
+        self.pending = still
+
+    def _chunks(self, head: list[list[str]], rows: Iterator[list[str]]) -> Iterator[tuple[list, int]]:
+        """(body rows, Excel number of the first) cut before a row that starts a new formation."""
+        header = self.header
+        h = header.index
+        fields = header.fields
+        cols = [fields.get(KEYS[e]) for e in ("formation", "action", "session")]
+        can_cut = None not in cols
+        jf, ja, js = cols if can_cut else (0, 0, 0)
+        number = header.row + 1
+        chunk: list[list[str]] = []
+        first_number = number
+        previous = ""
+
+        def key(row, j) -> str:
+            text = row[j].strip() if j < len(row) else ""
+            return "" if is_placeholder(text) else text
+
+        body = iter(head[h + 1 :])
+        for source in (body, rows):
+            for row in source:
+                if can_cut and len(chunk) >= self.chunk_rows:
+                    here = key(row, jf)
+                    if here and previous and here != previous and key(row, ja) and key(row, js):
+                        yield chunk, first_number
+                        chunk, first_number = [], number
+                if can_cut:
+                    previous = key(row, jf)
+                chunk.append(row)
+                number += 1
+        if chunk or first_number == header.row + 1:
+            yield chunk, first_number
+
+    def _csv_chunks(self, head: list[list[str]], rows: Iterator[list[str]]) -> Iterator[tuple[dict, Findings]]:
+        """The offer tables of each chunk of the CSV, with the findings of reading it."""
+        header = self.header
+        for body, first_number in self._chunks(head, rows):
+            findings = self._chunk_findings()
+            extra = Findings()
+            self._extra_cells(body, first_number, extra)
+            self.input_rows.extend(extra._rows)
+            self._more_samples(body)
+            self._text_done += text_size(body)
+            frame = body_frame(body, header, range(first_number, first_number + len(body)))
+            del body
+            offers = split_flat(frame, header.columns, source=header.source, sheet=header.sheet, findings=findings)
+            del frame
+            yield offers, findings
+
+    def _chunk_findings(self) -> Findings:
+        findings = Findings()
+        findings.mapping = self.mapping
+        findings.strict = self.strict
+        findings.missing_columns = self.findings.missing_columns
+        return findings
+
+    def _check_chunk(self, offers: dict[str, Table], findings: Findings) -> Iterator[dict]:
+        """run.py's stages on one chunk of offers, the directory beside it; its accepted offers."""
+        if self.clock:
+            self.clock.lap("read")
+        for entity in OFFER_ENTITIES:
+            sanitise_table(offers[entity], findings)
+        for entity in OFFER_ENTITIES:
+            self._check_dates(offers[entity])
+            normalise_table(offers[entity], findings)
+        self._check_contiguous(offers)
+        if self.clock:
+            self.clock.lap("normalise")
+        already = flagged_cells(findings.frame())
+        for entity in OFFER_ENTITIES:
+            validate_fields(offers[entity], findings, already)
+        tables = {**self.directory, **offers}
+        findings.seen_keys = self.seen_keys
+        run_cross_checks(tables, findings, self.today)
+        findings._rows = [r for r in findings._rows if r["entity"] not in DIRECTORY]
+        owners = check_owners(tables, findings, self.scope, self.sites_by_code)
+        for code, sirens in subcontracted_sites(tables, owners, self.sites_by_code).items():
+            self.subcontracted.setdefault(code, set()).update(sirens)
+        if self.clock:
+            self.clock.lap("validate")
+        if self.reference is not None:
+            from ..validators.certification import resolve_certifications
+
+            resolve_certifications(tables, findings, self.reference, self.today)
+        if self.clock:
+            self.clock.lap("resolve")
+        incomplete = apply_profile(offers, findings, self.profil)
+        accepted = self._decide(tables, findings)
+        read, ok = owner_counts(offers["formation"], accepted["formation"], owners)
+        self.owners_read.update(read)
+        self.owners_accepted.update(ok)
+        if self.clock:
+            self.clock.lap("decide")
+        self._account(offers, accepted, incomplete, findings)
+        self.chunks += 1
+        if self.steps is not None:
+            self.steps.advance(
+                sum(len(offers[e]) for e in OFFER_ENTITIES),
+                detail=f"{self.path.name}, lot {self.chunks} (contrôle et écriture par lots)",
+            )
+            self._estimate_total()
+        if self.with_offers:
+            result = Result([str(self.path)], tables, accepted, pd.DataFrame(), self.today, incomplete=incomplete)
+            from ..model.records import offer_records
+
+            yield from offer_records(result)
+        if self.clock:
+            self.clock.lap("write_records+lheo.xml")
+
+    def _estimate_total(self) -> None:
+        """The read stage's total from the file's size: records so far × size / the size of
+        the rows they came from (a CSV; a LHÉO flow is read whole before it is checked).
+
+        The rows' size is counted in characters, which a file's bytes never undercount
+        (accents take two bytes, quotes are not in the cells): the estimate errs high and,
+        kept only when lower than the last one, the bar moves only forward."""
+        if self.lheo or not self._text_done:
+            return
+        try:
+            size = self.path.stat().st_size
+        except OSError:
+            return
+        done = self.steps.done
+        estimate = max(done, round(done * size / self._text_done))
+        if self._estimate is None or estimate < self._estimate:
+            self._estimate = estimate
+            self.steps.total(estimate)
+
+    def _extra_cells(self, body: list[list[str]], first_number: int, findings: Findings) -> None:
+        """EXTRA_CELLS as readers/csv.py reports them (its header row found without --colonnes)."""
+        head = self.header
+        row0 = self._header_cells
+        width = len(row0)
+        while width and not str(row0[width - 1]).strip():
+            width -= 1
+        for i, row in enumerate(body, start=first_number):
+            if len(row) <= width:
+                continue
+            extra = [str(v).strip() for v in row[width:] if str(v).strip()]
+            if extra:
+                findings.add_file("EXTRA_CELLS", head.source, head.sheet, row=i, value=extra[0][:80], count=len(extra))
+
+    def _check_contiguous(self, offers: dict[str, Table]) -> None:
+        """A formation, action or session key (typed: as the checks compare them) met in an
+        earlier chunk: its records would be linked and decided across chunks."""
+        for entity, key in KEYS.items():
+            keys = set(offers[entity].typed[key].dropna().tolist()) - {""}
+            if keys & self.chunk_keys[entity]:
+                what = {
+                    "formation": "d'une même formation",
+                    "action": "d'une même action",
+                    "session": "d'une même session",
+                }[entity]
+                raise StreamFallback(
+                    f"{self.path.name} : les lignes {what} ne se suivent pas (ou sa référence "
+                    "est reprise plus loin) ; fichier lu en entier."
+                )
+            self.chunk_keys[entity] |= keys
+
+    def _check_dates(self, table: Table) -> None:
+        """A chunk proving a date column month first may not read as the whole file would."""
+        for f in table.spec.fields:
+            if f.kind == "date" and not f.multi:
+                if column_proof(stripped_text(table.raw[f.name]).unique()) == MONTH_FIRST:
+                    raise StreamFallback(f"{self.path.name} : dates au format mois/jour ; fichier lu en entier.")
+
+    def _decide(self, tables: dict[str, Table], findings: Findings) -> dict[str, pd.Series]:
+        """cascade.decide on the chunk, the directory's own errors given to it, the
+        directory's cascade findings left out."""
+        injected = [r for r in self.directory_rows if r["severity"] == "error"]
+        before = len(findings._rows)
+        findings._rows.extend(injected)
+        accepted = decide(tables, findings)
+        new = findings._rows[before + len(injected) :]
+        findings._rows = findings._rows[:before] + [r for r in new if r["entity"] not in DIRECTORY]
+        if not self.directory_accepted:
+            from ..model.records import frame_records
+
+            for entity, target in (("site", self.sites), ("contact", self.contacts)):
+                self.directory_accepted[entity] = accepted[entity]
+                key = ENTITIES[entity].key[0]
+                frame = tables[entity].typed[accepted[entity]]
+                target.update({r[key]: r for r in frame_records(frame, entity)})
+        return accepted
+
+    def _account(self, offers: dict[str, Table], accepted: dict, incomplete: dict, findings: Findings) -> None:
+        """Counters, the chunk's findings (record indexes made global) and its raw cells spilled."""
+        offsets = {e: self.read[e] for e in OFFER_ENTITIES}
+        for r in findings._rows:
+            if r.get("_index") is not None and r["entity"] in offsets:
+                r["_index"] = int(r["_index"]) + offsets[r["entity"]]
+        self.offer_rows.extend(findings._rows)
+        from ..model.activity import session_counts
+
+        sessions = offers["session"].typed[accepted["session"]]["date_fin"]
+        self.sessions.update(session_counts(sessions, self.today))
+        spill = {}
+        for entity in OFFER_ENTITIES:
+            n = len(offers[entity])
+            ok = accepted[entity]
+            self.read[entity] += n
+            self.accepted[entity] += int(ok.sum())
+            missing = incomplete.get(entity, {})
+            self.complete[entity] += sum(1 for idx in missing if bool(ok.get(idx, False)))
+            raw = offers[entity].raw
+            spill[entity] = (
+                raw.set_axis(raw.index + offsets[entity]),
+                ok.set_axis(ok.index + offsets[entity]),
+                offers[entity].columns,
+                offers[entity].origins,
+            )
+        with open(self.spool.raw, "ab") as fh:
+            pickle.dump(spill, fh, protocol=pickle.HIGHEST_PROTOCOL)
+
+    def _finish(self) -> None:
+        """After the last chunk: the organisation, the directory's cascade, then every finding
+        in the order the whole-file run adds them (reading, directory, chunks, organisation, cascade)."""
+        if not any(self.read[e] for e in OFFER_ENTITIES):
+            raise InputError(
+                f"{self.path.name} : aucune offre lue (aucune ligne de formation, d'action, de session "
+                "ni de dispositif)."
+            )
+        organisation = Findings()
+        subcontracting(self.directory, organisation, {}, self.sites_by_code, known=self.subcontracted)
+        outcome = {"scope": self.scope, "sites": self.sites_by_code}
+        self.organisation = owners_summary(outcome, self.owners_read, self.owners_accepted, owner_names(outcome))
+        directory = Findings()
+        directory.missing_columns = self.findings.missing_columns
+        directory._rows = list(self.directory_rows) + organisation._rows
+        before = len(directory._rows)
+        tables = {**self.directory, **self._empty_offers()}
+        accepted = decide(tables, directory)
+        for entity in DIRECTORY:
+            ok = accepted[entity]
+            self.read[entity] = len(self.directory[entity])
+            self.accepted[entity] = int(ok.sum())
+            missing = self.directory_incomplete.get(entity, {})
+            self.complete[entity] = sum(1 for idx in missing if bool(ok.get(idx, False)))
+        self.directory_final = accepted
+        mixed = Findings()
+        for line in self.decoding.mixed_lines():
+            mixed.add_file("MIXED_ENCODING", self.path.name, self.path.stem, row=line)
+        self.findings._rows = (
+            mixed._rows
+            + self.input_rows
+            + self.directory_read_rows
+            + self.directory_rows
+            + self.offer_rows
+            + organisation._rows
+            + directory._rows[before:]
+        )
+
+
+def stream_run(
+    path: Path,
+    *,
+    annuaire=None,
+    reference=None,
+    today: dt.date,
+    profil=None,
+    progress=None,
+    colonnes=None,
+    strict: bool = False,
+    organisme: str | None = None,
+    chunk_rows: int = CHUNK_ROWS,
+    clock=None,
+    steps=None,
+    with_offers: bool = True,
+):
+    """The streamed run of `path`; a StreamResult whose offers are already written (spooled),
+    unless `with_offers` is False (`fasd check`: no records.jsonl nor lheo.xml)."""
+    from ..model.progress import tracker
+    from ..writers.offers import write_offer_stream
+
+    steps = tracker(progress) if steps is None else steps
+    spool = Spool.create()
+    steps.start("read", detail=path.name)
+    try:
+        stream = Stream(
+            path,
+            annuaire=annuaire,
+            reference=reference,
+            today=today,
+            profil=profil,
+            strict=strict,
+            organisme=organisme,
+            mapping=colonnes,
+            chunk_rows=chunk_rows,
+            clock=clock,
+            steps=steps,
+            spool=spool,
+            with_offers=with_offers,
+        )
+        if with_offers:
+            write_offer_stream(stream.offers(), stream.sites, stream.contacts, spool.records, spool.lheo)
+        else:
+            for _ in stream.offers():
+                pass
+    except BaseException:
+        spool.remove()
+        raise
+    finally:
+        steps.finish()
+    return StreamResult.of(stream)
+
+
+def text_size(rows: list[list[str]], sample: int = 200) -> int:
+    """Characters of `rows` as a CSV line holds them (cells and separators), from a sample."""
+    if not rows:
+        return 0
+    step = max(1, len(rows) // sample)
+    picked = rows[::step]
+    chars = sum(sum(map(len, row)) + len(row) for row in picked)
+    return round(chars * len(rows) / len(picked))
+
+
+@dataclass
+class StreamResult(Result):
+    """A streamed run: the findings and counts of the whole file; the offers already written
+    (spooled, moved into the output folder by writers/output.py); the raw cells of each
+    chunk spilled, read back only for report.xlsx (`load_tables`)."""
+
+    spool: Spool | None = None
+    counts: dict = field(default_factory=dict)
+    directory: dict = field(default_factory=dict)
+    report_note: str | None = None
+
+    @classmethod
+    def of(cls, stream: Stream) -> "StreamResult":
+        entities = {}
+        for name in ENTITIES:
+            read, ok = stream.read[name], stream.accepted[name]
+            entities[name] = {"read": read, "accepted": ok, "rejected": read - ok}
+        counts = {
+            "entities": entities,
+            "sessions": {k: int(stream.sessions[k]) for k in ("active", "ended", "ending_within_a_month")},
+            "a_completer": {name: int(stream.complete[name]) for name in ENTITIES},
+        }
+        result = cls(
+            [str(stream.path)],
+            {},
+            {},
+            stream.findings.frame(),
+            stream.today,
+            columns=[d.as_dict() for d in stream.findings.columns],
+            spool=stream.spool,
+            counts=counts,
+            directory={e: (stream.directory[e], stream.directory_final[e]) for e in DIRECTORY},
+        )
+        result.organisme = stream.organisation
+        weakref.finalize(result, stream.spool.remove)
+        return result
+
+    def summary(self) -> dict:
+        f = self.findings
+        catalogue = {} if self.catalogue is None else {"catalogue": self.catalogue.summary()}  # type: ignore
+        return {
+            "inputs": self.inputs,
+            "today": self.today.isoformat(),
+            "organisme": self.organisme,
+            "entities": self.counts["entities"],
+            "sessions": self.counts["sessions"],
+            "a_completer": self.counts["a_completer"],
+            "findings": {
+                "total": len(f),
+                "by_severity": {s: int((f["severity"] == s).sum()) for s in ("error", "warning", "info")},
+                "by_code": {str(k): int(v) for k, v in f["code"].value_counts().sort_index().items()},
+                **cause_counts(f),
+            },
+            **catalogue,
+        }
+
+    def load_tables(self) -> None:
+        """The raw cells and decisions of every record, read back from the spill (report.xlsx).
+
+        More records of an entity than a sheet holds: none are read back, report.xlsx then
+        holds the Rapport and Colonnes sheets only, and says why (`report_note`)."""
+        if self.tables or self.spool is None:
+            return
+        too_many = [ENTITIES[e].sheet for e in OFFER_ENTITIES if self.counts["entities"][e]["read"] > SHEET_ROWS]
+        if too_many:
+            self.report_note = (
+                f"Trop d'enregistrements pour les recopier dans ce classeur ({', '.join(too_many)} : "
+                f"plus de {SHEET_ROWS} lignes, le maximum d'une feuille) : seuls les constats "
+                "sont listés ; report.csv et report.json donnent le même détail."
+            )
+            self.tables = {e: empty_table(e) for e in ENTITIES}
+            self.accepted = {e: pd.Series([], dtype=bool) for e in ENTITIES}
+            return
+        parts: dict[str, list] = {e: [] for e in OFFER_ENTITIES}
+        with open(self.spool.raw, "rb") as fh:
+            while True:
+                try:
+                    spill = pickle.load(fh)
+                except EOFError:
+                    break
+                for entity, part in spill.items():
+                    parts[entity].append(part)
+        tables, accepted = {}, {}
+        for entity in ENTITIES:
+            if entity in DIRECTORY:
+                tables[entity], accepted[entity] = self.directory[entity]
+                continue
+            chunks = parts[entity]
+            raw = pd.concat([p[0] for p in chunks])
+            columns: dict = {}
+            origins: dict = {}
+            for p in chunks:
+                columns.update(p[2])
+                origins.update(p[3])
+            tables[entity] = Table(entity, raw, columns, origins=origins)
+            accepted[entity] = pd.concat([p[1] for p in chunks])
+        self.tables, self.accepted = tables, accepted
