@@ -13,7 +13,7 @@ from openpyxl.utils import get_column_letter
 
 from factory import ROOT, TODAY, valid_offer
 from pipeline.cli.main import main
-from pipeline.model.enums import enumeration
+from pipeline.model.lists import enumeration
 from pipeline.model.fields import ENTITIES
 from pipeline.cli.template import DEFAULT_OUT
 from pipeline.writers.template import LAST_ROW, write_template

@@ -16,6 +16,8 @@ The Python API, for the command line and the web page alike (pipeline/catalogue/
 `base` is a SQLite file path or a postgresql:// URL. Errors a person can act on are
 `BaseError` (a FasdError: one French line, exit 2). Loaded on first use, so that the
 command line does not import the database libraries unless a command needs them.
+
+May import: model/, lheo/, readers/, reference/, validators/, writers/.
 """
 
 from __future__ import annotations

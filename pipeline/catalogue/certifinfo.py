@@ -24,7 +24,7 @@ from .schema import record, record_version
 
 def replace_codes(conn: Connection, reference, *, by: str) -> list[dict]:
     """Apply the reference's successor codes; [{formation, code_fas, ancien, nouveau}]."""
-    from .upsert import canonical
+    from .versions import canonical
 
     now = dt.datetime.now(dt.timezone.utc)
     done = []

@@ -21,7 +21,7 @@ from .schema import run
 
 
 def record_refused(base: str, inputs, today: dt.date | None, perimetre: str, reason: str) -> None:
-    from .upsert import input_files
+    from .versions import input_files
 
     now = dt.datetime.now(dt.timezone.utc)
     try:

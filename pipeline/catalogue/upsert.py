@@ -17,9 +17,7 @@ The caller owns the transaction: commit to apply, roll back for `--dry-run`.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
-from pathlib import Path
 
 from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.engine import Connection
@@ -27,6 +25,7 @@ from sqlalchemy.engine import Connection
 from ..model.fields import ENTITIES, ENTITY_ORDER, OFFER_ENTITIES as OFFER
 from ..model.records import frame_records, plain_column
 from .base import BaseError, acquire_lock, display
+from .versions import canonical, diff, input_files
 from ..writers.changes import Change, ChangeReport
 from .options import PERIMETRES
 from ..validators.organisation import upload_scope
@@ -59,33 +58,12 @@ def read_keys(result, entity: str) -> set[str]:
     return {str(k) for k in plain_column(typed[ENTITIES[entity].key[0]]) if k is not None}
 
 
-def canonical(rec: dict) -> tuple[str, str]:
-    text = json.dumps(rec, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
-    return text, hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest()
-
-
 def organisation_code(value: str) -> str:
     """`--organisme` of the reading commands: a SIRET or a SIREN, spaces allowed, as digits."""
     digits = "".join(str(value).split())
     if not digits.isdigit() or len(digits) not in (9, 14):
         raise BaseError(f"--organisme « {value} » : attendu un SIRET (14 chiffres) ou un SIREN (9 chiffres).")
     return digits
-
-
-def input_files(result) -> list[dict]:
-    """Name, size and SHA-256 of each input file, for the run's history."""
-    files = []
-    for name in result.inputs:
-        path = Path(name)
-        entry: dict[str, object] = {"name": path.name}
-        if path.is_file():
-            digest = hashlib.sha256()
-            with open(path, "rb") as fh:
-                for block in iter(lambda: fh.read(1 << 20), b""):
-                    digest.update(block)
-            entry.update(size=path.stat().st_size, sha256=digest.hexdigest())
-        files.append(entry)
-    return files
 
 
 def incoming_records(result, entity: str) -> list[tuple[str, str | None, int | None, str, str, dict]]:
@@ -129,11 +107,6 @@ def _contents(conn: Connection, ids: list[int]) -> dict[int, dict]:
         for rid, text in conn.execute(select(record.c.id, record.c.content).where(record.c.id.in_(part))):
             out[rid] = json.loads(text)
     return out
-
-
-def diff(old: dict, new: dict) -> dict[str, list]:
-    names = list(dict.fromkeys([*new, *old]))
-    return {n: [old.get(n), new.get(n)] for n in names if old.get(n) != new.get(n)}
 
 
 class Apply:

@@ -248,7 +248,7 @@ def waiting(conn: Connection, organisations=None, states=("en_attente",)) -> lis
     """Actions in `states` of some organisations / establishments, each with its FAS code,
     its organisation and what changed since its published version (« nouvelle » if never published)."""
     from .read import Selection
-    from .upsert import diff
+    from .versions import diff
 
     selection = Selection(conn, list(organisations or ()))
     pub = record_version.alias("pub")

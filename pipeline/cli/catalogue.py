@@ -170,7 +170,7 @@ def historique(base, ref, organisme, as_json):
 )
 def stats_command(base, organisme, today, as_json, liste):
     """Les compteurs du tableau de bord : sessions et actions actives, inactives, par dispositif…"""
-    from .main import parse_today
+    from .options import parse_today
     from ..model.errors import UsageError
     from ..catalogue.api import dashboard
     from ..catalogue.dashboard import COLUMNS, COUNTERS, counter_key, counters

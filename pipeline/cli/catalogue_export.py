@@ -12,7 +12,7 @@ from ..model.errors import EXIT_FINDINGS, OutputError, UsageError
 
 
 def export_base(records, out, fmt, annuaire, base, organisme, depuis, today) -> None:
-    from .main import parse_today
+    from .options import parse_today
     from ..catalogue.api import export
 
     if records is not None or annuaire is not None:

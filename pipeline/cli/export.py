@@ -60,7 +60,7 @@ def load_directory(annuaire: Path | None) -> tuple[dict, dict]:
 # -- template workbook ---------------------------------------------------------------------
 def _cell(value, field):
     """A record value as the template cell a person would type (labels, not codes)."""
-    from ..model.enums import enumeration
+    from ..model.lists import enumeration
 
     if value is None:
         return None

@@ -28,7 +28,7 @@ import click
 @click.option("--today", metavar="AAAA-MM-JJ", help="Date des flux (par défaut aujourd'hui).")
 def flux_command(base, partenaires, out, today):
     """Écrit un flux LHÉO par partenaire (NOM.xml, et NOM-delta.xml depuis son flux précédent)."""
-    from .main import parse_today
+    from .options import parse_today
     from ..catalogue.flux import load_partners, write_flows
 
     partners = load_partners(Path(partenaires))

@@ -9,7 +9,6 @@ any `FasdError` raised below is turned into that line here, in `FasdGroup.invoke
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import functools
 import os
 import sys
@@ -26,11 +25,10 @@ from ..model.errors import (
     EXIT_PIPE_CLOSED,
     FasdError,
     Interrupted,
-    UsageError,
 )
-from ..catalogue.options import base_step, import_options as catalogue_options, refusal_logged
+from .base_options import base_step, import_options as catalogue_options, refusal_logged
 from ..model.fields import SHEETS
-from .options import refuse_empty, separator_option
+from .options import load_reference, parse_today, refuse_empty, separator_option  # noqa: F401 (re-exported)
 from ..model.codes import ERROR
 
 cli_french.install()
@@ -84,23 +82,6 @@ def reader_left() -> None:
         os.dup2(devnull, sys.stdout.fileno())
     except (OSError, ValueError):
         pass
-
-
-def parse_today(value: str | None) -> dt.date:
-    if not value:
-        return dt.date.today()
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise UsageError(f"--today attend une date AAAA-MM-JJ, pas « {value} ».") from None
-
-
-def load_reference(path: str | None):
-    """The certification reference, or the bundled illustrative extract by default."""
-    from ..reference import load_reference as loader
-    from .reference import warn_notes
-
-    return warn_notes(loader(Path(path) if path else None))
 
 
 def print_summary(summary: dict, out: Path | None, with_records: bool = True) -> None:

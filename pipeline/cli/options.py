@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from pathlib import Path
+
 import click
+
+from ..model.errors import UsageError
 
 
 def refuse_empty(ctx, param, value):
@@ -19,3 +24,20 @@ separator_option = click.option(
     help="Séparateur des fichiers CSV (« ; », « , », tab ou « | »). Par défaut, déduit de la ligne "
     "d'en-tête (les virgules d'un texte entre guillemets ne comptent pas).",
 )
+
+
+def parse_today(value: str | None) -> dt.date:
+    if not value:
+        return dt.date.today()
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise UsageError(f"--today attend une date AAAA-MM-JJ, pas « {value} ».") from None
+
+
+def load_reference(path: str | None):
+    """The certification reference, or the bundled illustrative extract by default."""
+    from ..reference import load_reference as loader
+    from .reference import warn_notes
+
+    return warn_notes(loader(Path(path) if path else None))

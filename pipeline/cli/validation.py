@@ -163,7 +163,7 @@ def question(base, codes, organisme, tout, texte, par):
 @par_option
 def certifinfo(base, reference, par):
     """Remplace dans la base les codes Certif Info que le référentiel dit remplacés, et marque leurs actions."""
-    from .main import load_reference
+    from .options import load_reference
     from ..catalogue.api import _connection
     from ..catalogue.base import acquire_lock
     from ..catalogue.certifinfo import replace_codes

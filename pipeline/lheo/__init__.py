@@ -13,6 +13,8 @@ extras, they are authoritative: a field of the entity that is not standard
 standard field overrides the standard element (used for required LHÉO elements
 whose FASD field is empty). The whole directory
 (sites and contacts) travels in `<extras info="fasd-annuaire">` under the root.
+
+May import: model/.
 """
 
 from __future__ import annotations

@@ -12,7 +12,7 @@ import datetime as dt
 import re
 from functools import lru_cache
 
-from ..model.enums import enumeration
+from ..model.lists import enumeration
 from ..model.text import fold
 
 # SOFI type de parcours <-> dict-type-parcours.

@@ -9,7 +9,6 @@ validation, inscription) are written here, from the seed procedure.
 from __future__ import annotations
 
 import csv
-import difflib
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -246,39 +245,3 @@ def enumerations() -> dict[str, Enumeration]:
             ),
         )
     }
-
-
-def enumeration(name: str) -> Enumeration:
-    if name == "dispositifs":  # replaceable per run (--dispositifs): see dispositifs.py
-        from .dispositifs import current
-
-        return current().enumeration
-    return enumerations()[name]
-
-
-SUGGEST_CUTOFF = 0.75  # similarity (difflib ratio, 0..1) a value must reach to be suggested
-
-
-def closest(name: str, text: str) -> Choice | None:
-    """The choice whose spelling is nearest to `text` (a typo, a truncated label), or None.
-
-    Each label is also compared by its parts ("PROGRAMME REGION" of "PROGRAMME REGION -
-    Formations…"), so a short or misspelt value still finds the long SOFI label."""
-    target = fold(text)
-    if not target:
-        return None
-    best, score = None, SUGGEST_CUTOFF
-    for choice in enumeration(name).choices:
-        for spelling in _spellings(choice):
-            ratio = difflib.SequenceMatcher(None, target, spelling).ratio()
-            if ratio > score or (ratio == score and best is None):
-                best, score = choice, ratio
-    return best
-
-
-@lru_cache(maxsize=None)
-def _spellings(choice: Choice) -> tuple[str, ...]:
-    spellings = [fold(s) for s in (choice.label, choice.code, *choice.aliases)]
-    for sep in (" - ", " (", ", ", ": "):
-        spellings += [fold(p) for p in choice.label.split(sep) if len(p) > 3]
-    return tuple(dict.fromkeys(s for s in spellings if s))

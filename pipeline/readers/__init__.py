@@ -2,6 +2,8 @@
 
 `read_inputs` dispatches on the file extension and joins several inputs into one
 table per entity; everything downstream is format-blind.
+
+May import: model/, lheo/.
 """
 
 from __future__ import annotations

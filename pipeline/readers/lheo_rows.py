@@ -20,7 +20,7 @@ from collections import Counter
 
 from lxml import etree
 
-from ..model.enums import enumeration
+from ..model.lists import enumeration
 from ..lheo import ANNUAIRE, FASD
 from ..lheo.codes import (
     CONTACT_TYPES_BACK,

@@ -17,7 +17,7 @@ import re
 import pandas as pd
 
 from .dates import DAY_FIRST, MONTH_FIRST, SLASHED, column_proof, sheet_order
-from ..model.enums import closest, enumeration
+from ..model.lists import closest, enumeration
 from ..model.findings import Findings
 from ..model.fields import PROVENANCE, Field, Kind
 from .placeholders import blank_placeholders

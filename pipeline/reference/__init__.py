@@ -6,6 +6,8 @@
 - a canonical Certif Info CSV;
 - a France Compétences `export-fiches-csv-*.zip`, read in place;
 - a folder holding either or both (every Certif Info CSV, the latest export zip), joined.
+
+May import: model/, lheo/, readers/.
 """
 
 from __future__ import annotations

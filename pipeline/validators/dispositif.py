@@ -10,7 +10,8 @@ optional value, so the rule looks at the publics that remain.
 from __future__ import annotations
 
 from ..model.dispositifs import current
-from ..model.enums import Enumeration, enumeration
+from ..model.enums import Enumeration
+from ..model.lists import enumeration
 from ..model.findings import Findings
 from ..model.tables import Table
 from .registry import Context, Hits, check, rule

@@ -24,7 +24,7 @@ from collections import defaultdict
 
 import pandas as pd
 
-from ..model.enums import enumeration
+from ..model.lists import enumeration
 from ..model.findings import Findings
 from ..model.fields import ENTITIES, DIRECTORY_LINKS
 from ..readers.normalise import display_labels, split_multi

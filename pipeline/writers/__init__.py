@@ -1,1 +1,4 @@
-"""Writers: the output folder of `fasd import` / `fasd check`, each file written atomically."""
+"""Writers: the output folder of `fasd import` / `fasd check`, each file written atomically.
+
+May import: model/, lheo/, readers/, reference/, validators/.
+"""

@@ -19,7 +19,8 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from ..model.enums import Enumeration, enumeration
+from ..model.enums import Enumeration
+from ..model.lists import enumeration
 from ..model.fields import ENTITIES, ENTITY_ORDER, Entity, Field, Kind
 from ..model.codes import INFO, RULES
 from ..validators.cross import run_cross_checks  # noqa: F401 - imports every module that registers rules
