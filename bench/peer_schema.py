@@ -13,7 +13,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
-from pipeline.model.enums import enumeration  # noqa: E402
+from pipeline.model.lists import enumeration  # noqa: E402
 from pipeline.model.fields import ENTITIES, OFFER_ENTITIES  # noqa: E402
 from pipeline.readers.normalise import NO, YES  # noqa: E402
 from pipeline.validators.fields import PATTERNS  # noqa: E402
