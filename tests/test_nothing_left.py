@@ -59,7 +59,7 @@ def test_no_lock_file_is_left_next_to_the_output_folder(tmp_path):
 
 KILLED_IN_REPORT = """
 import os, signal, sys
-from pipeline import stream
+from pipeline.engine import stream
 from pipeline.writers import report_xlsx
 stream.STREAM_MIN_BYTES = 0  # the streamed run, with its spool (raw.pickle)
 def killed(*args, **kwargs):
@@ -96,7 +96,7 @@ def test_a_live_owner_keeps_its_folder(tmp_path):
     """The sweep removes the folder of a dead process only: a running one keeps its own."""
     tmp = tmp_path / "tmp"
     holder = subprocess.Popen(
-        [sys.executable, "-c", "from pipeline import scratch; print(scratch.folder(), flush=True); input()"],
+        [sys.executable, "-c", "from pipeline.writers import scratch; print(scratch.folder(), flush=True); input()"],
         cwd=ROOT,
         env=env_with(tmp),
         stdin=subprocess.PIPE,
