@@ -539,6 +539,7 @@ def _register_commands() -> None:
         "pipeline.web.serve",
         "pipeline.catalogue.commands",
         "pipeline.mapping",
+        "pipeline.writers.commands",
     ):
         try:
             commands = importlib.import_module(module)
