@@ -38,13 +38,17 @@ def _note(old, new, why: str) -> Comment:
     return comment
 
 
-def corrected_workbook(path: Path, findings: pd.DataFrame) -> tuple[openpyxl.Workbook, int, int]:
-    """The workbook at `path` with its fixes applied; returns it, the fixed and left counts."""
+def corrected_workbook(
+    path: Path, findings: pd.DataFrame, source: str | None = None
+) -> tuple[openpyxl.Workbook, int, int]:
+    """The workbook at `path` with its fixes applied; returns it, the fixed and left counts.
+
+    `source`: the name the findings give the file (the page shows uploads by their own name)."""
     if path.suffix.lower() not in WORKBOOK_SUFFIXES:
         raise NotAWorkbook(path)
     book = openpyxl.load_workbook(path)
     fixed = left = 0
-    for (sheet, cell), group in _located(findings, path.name).groupby(["sheet", "cell"], sort=False):
+    for (sheet, cell), group in _located(findings, source or path.name).groupby(["sheet", "cell"], sort=False):
         if sheet not in book.sheetnames:
             continue
         target = book[sheet][cell]
