@@ -508,6 +508,7 @@ def _register_commands() -> None:
         "pipeline.web.serve",
         "pipeline.cli.catalogue",
         "pipeline.cli.colonnes",
+        "pipeline.cli.corriger",
     ):
         try:
             commands = importlib.import_module(module)

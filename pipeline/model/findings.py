@@ -35,6 +35,9 @@ COLUMNS = [
 # The record whose own errors a cascade finding (PARENT_REJECTED, NO_CHILD) follows from:
 # empty on the findings a person fixes (pipeline/model/causes.py). Not in report.csv.
 CAUSE_COLUMNS = ["cause_entity", "cause_key"]
+# The value a finding's cell should hold when the fix needs no guess (VALUE_FIXED), for
+# `fasd corriger` (writers/corrected.py); empty when the person must decide. Not in report.csv.
+FIX_COLUMNS = ["fix"]
 
 
 # Format findings that an optional value may get without its record being rejected.
@@ -154,6 +157,7 @@ class Findings:
         row: int | None = None,
         suggestion: str | None = None,
         cause: tuple[str, str] | None = None,
+        fix: str | None = None,
         **params,
     ) -> str:
         """One finding on record `idx` of `table`, located at `field`'s cell; returns its code.
@@ -201,6 +205,7 @@ class Findings:
             _index=idx,
             cause_entity=cause[0] if cause else "",
             cause_key=cause[1] if cause else "",
+            fix=fix or "",
             field_label=label.rstrip(" *"),
             entity_label=spec.label.capitalize(),
         )
@@ -268,8 +273,8 @@ class Findings:
         return taken
 
     def frame(self) -> pd.DataFrame:
-        frame = pd.DataFrame(self._rows, columns=COLUMNS + ["_index"] + CAUSE_COLUMNS)
-        for col in CAUSE_COLUMNS:  # text, empty on causes (a column of no cascade is read as float)
+        frame = pd.DataFrame(self._rows, columns=COLUMNS + ["_index"] + CAUSE_COLUMNS + FIX_COLUMNS)
+        for col in CAUSE_COLUMNS + FIX_COLUMNS:  # text, empty on causes (a column of no cascade is read as float)
             frame[col] = frame[col].astype(object).where(frame[col].notna(), "")
         for col in ("row", "line"):
             frame[col] = frame[col].astype("Int64")

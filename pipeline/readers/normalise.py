@@ -323,7 +323,7 @@ def _report_fixed(table, field, text, fixed: dict, findings) -> None:
     if not fixed:
         return
     for idx, value in text[text.isin(fixed.keys())].items():
-        findings.add(table, idx, "VALUE_FIXED", field.name, value=value, fixed=fixed[value])
+        findings.add(table, idx, "VALUE_FIXED", field.name, value=value, fixed=fixed[value], fix=fixed[value])
 
 
 def _report_failures(table, field, text, failures, findings):

@@ -24,6 +24,7 @@ DOWNLOADS = {  # the only files served from out/
     "report.csv": "text/csv; charset=utf-8",
     "records.jsonl": "application/x-ndjson; charset=utf-8",
     "lheo.xml": "application/xml",
+    "fichier-corrige.xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",  # web/corrected.py
     "changes.csv": "text/csv; charset=utf-8",  # after « Appliquer au catalogue »
     "correspondance.csv": "text/csv; charset=utf-8",  # proposed column mapping (file not understood)
 }

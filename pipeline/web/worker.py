@@ -150,6 +150,9 @@ def process_job(job: str | Path, apply: bool = False) -> str:
                 return "done"
             progress.finish("failed", str(exc))
             return "failed"
+        from .corrected import write_corrected
+
+        write_corrected(result, folder / "out")
         progress.state["applied"] = bool(apply and result.catalogue is not None)
         progress.finish("done")
         return "done"

@@ -1,0 +1,20 @@
+"""The page's « Télécharger mon fichier corrigé »: `fasd corriger` on the upload (issue 28 §7)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..writers.corrected import WORKBOOK_SUFFIXES, corrected_workbook
+
+NAME = "fichier-corrige.xlsx"
+
+
+def write_corrected(result, out: Path) -> bool:
+    """out/fichier-corrige.xlsx when the upload was one workbook; False (nothing written) otherwise."""
+    books = {label: path for label, path in result.files.items() if Path(path).suffix.lower() in WORKBOOK_SUFFIXES}
+    if len(result.files) != 1 or len(books) != 1:
+        return False
+    ((label, path),) = books.items()
+    book, _, _ = corrected_workbook(Path(path), result.findings, source=label)
+    book.save(out / NAME)
+    return True
