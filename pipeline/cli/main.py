@@ -149,6 +149,7 @@ def execute(
     from ..model.dispositifs import using
     from ..readers.limits import using as using_limits
     from ..readers.separator import using as using_separator
+    from ..engine.options import RunOptions
     from ..engine.run import Stopwatch, run
     from ..writers.atomic import claimed
     from ..writers.output import RUN_FILES, write_outputs
@@ -172,8 +173,8 @@ def execute(
         progress_bars(wants_bars(quiet)) as progress,
     ):
         with refusal_logged(base, inputs, day):  # a refused import into a base is a run too (D5)
-            result = run(
-                [Path(p) for p in inputs],
+            options = RunOptions(  # built once, checked here (a bad --organisme stops)
+                inputs=tuple(Path(p) for p in inputs),
                 annuaire=Path(annuaire) if annuaire else None,
                 reference=ref,
                 today=day,
@@ -186,6 +187,7 @@ def execute(
                 stream=False if base else None,  # the base reads the whole run's tables
                 write_offers=with_records and out_path is not None,
             )
+            result = run(options)
             if not quiet:
                 for note in result.notes:
                     click.echo(note, err=True)

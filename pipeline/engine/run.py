@@ -18,9 +18,10 @@ from ..model.causes import counts as cause_counts
 from ..model.findings import Findings
 from ..model.fields import ENTITIES
 from ..readers.normalise import normalise_table
-from ..readers.defaults import Defaults, apply_defaults, load_defaults
+from ..readers.defaults import apply_defaults
+from .options import RunOptions
 from ..validators.profiles import apply_profile
-from ..model.progress import Callback, Progress, tracker
+from ..model.progress import tracker
 from ..readers import read_inputs
 from ..model.codes import SEVERITIES
 from ..readers.sanitise import sanitise
@@ -32,7 +33,6 @@ from ..validators.organisation import (
     owner_counts,
     owner_names,
     owners_summary,
-    upload_scope,
 )
 from ..validators.fields import flagged_cells, validate_fields
 
@@ -110,25 +110,11 @@ class Stopwatch:
         self._last = now
 
 
-def run(
-    inputs: list[Path],
-    *,
-    annuaire: Path | None = None,
-    reference=None,
-    today: dt.date | None = None,
-    profil: str | None = None,
-    progress: Progress | Callback | None = None,
-    dispositifs: Path | None = None,
-    colonnes=None,
-    defauts=None,
-    strict: bool = False,
-    organisme: str | list[str] | tuple[str, ...] | None = None,
-    stream: bool | None = False,
-    chunk_rows: int | None = None,
-    write_offers: bool = True,
-) -> Result:
+def run(options: RunOptions | list[Path] | tuple[Path, ...], **keywords) -> Result:
     """Read, normalise, validate, resolve and decide. Raises InputError for unreadable inputs.
 
+    `options`: a RunOptions (engine/options.py), built once by the caller and checked
+    when built. A list of inputs plus its keywords is accepted too and builds one:
     `profil`: "sofi" or "lheo" for every record; None = lheo for records read from
     LHÉO XML, sofi for the others (profiles.py). `progress` (a callback taking a
     progress.Step, or a Progress) hears the `read` and `check` stages; see
@@ -142,62 +128,44 @@ def run(
     results, memory of the largest chunk), None does so for a large CSV, False never;
     `chunk_rows`: the rows of a chunk (tests force small ones). A streamed run's offers
     are already written when it returns (a StreamResult), unless `write_offers` is False."""
-    with using_dispositifs(dispositifs):
+    if not isinstance(options, RunOptions):
+        options = RunOptions(inputs=tuple(options), **keywords)
+    elif keywords:
+        options = options.with_(**keywords)
+    with using_dispositifs(options.dispositifs):
         notes = []
-        if stream is not False:
+        if options.stream is not False:
             from . import stream as streaming
 
-            path = streaming.streamable(inputs, annuaire=annuaire, profil=profil, defauts=defauts, stream=stream)
+            path = streaming.streamable(options)
             if path is not None:
-                upload_scope(organisme)  # a bad --organisme stops before reading
                 clock = Stopwatch()
                 try:
-                    result = streaming.stream_run(
-                        path,
-                        annuaire=annuaire,
-                        reference=reference,
-                        today=today or dt.date.today(),
-                        profil=profil,
-                        progress=progress,
-                        colonnes=colonnes,
-                        strict=strict,
-                        organisme=organisme,
-                        chunk_rows=chunk_rows or streaming.CHUNK_ROWS,
-                        clock=clock,
-                        with_offers=write_offers,
-                    )
+                    result = streaming.stream_run(path, options, clock=clock)
                     result.timings = clock.times
                     return result
                 except streaming.StreamFallback as exc:
                     notes.append(str(exc))
-        result = _run(
-            inputs,
-            annuaire=annuaire,
-            reference=reference,
-            today=today,
-            profil=profil,
-            progress=progress,
-            colonnes=colonnes,
-            defauts=defauts,
-            strict=strict,
-            organisme=organisme,
-        )
+        result = _run(options)
         result.notes.extend(notes)
         return result
 
 
-def _run(
-    inputs, *, annuaire, reference, today, profil, progress, colonnes=None, defauts=None, strict=False, organisme=None
-) -> Result:
-    upload_scope(organisme)  # a bad --organisme stops before reading
-    today = today or dt.date.today()
+def _run(options: RunOptions) -> Result:
+    inputs, annuaire, reference, today = options.inputs, options.annuaire, options.reference, options.today
+    profil, progress, colonnes, strict, organisme = (
+        options.profil,
+        options.progress,
+        options.colonnes,
+        options.strict,
+        options.organisme,
+    )
+    defauts = options.defauts
     clock = Stopwatch()
     steps = tracker(progress)
     findings = Findings()
     findings.mapping = colonnes
     findings.strict = strict
-    if defauts is not None and not isinstance(defauts, Defaults):
-        defauts = load_defaults(Path(defauts))
     findings.defaults = defauts
     steps.start("read")
     tables = read_inputs([Path(p) for p in inputs], findings, annuaire, progress=steps)

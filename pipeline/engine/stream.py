@@ -28,7 +28,6 @@ once, at the end.
 
 from __future__ import annotations
 
-import datetime as dt
 import pickle
 import shutil
 import weakref
@@ -51,6 +50,7 @@ from ..readers.placeholders import is_placeholder
 from ..validators.profiles import apply_profile
 from ..readers import CSV_SUFFIXES, XML_SUFFIXES as LHEO_SUFFIXES
 from ..readers.flat import split_flat
+from .options import RunOptions
 from .run import Result
 from ..readers.grid import Header, body_frame, find_header_row, read_header
 from ..readers.layout import HEADER_SEARCH_ROWS, require_header
@@ -82,12 +82,13 @@ CONTENT_SAMPLE = 200  # headers.decide_by_content looks at this many non-blank v
 SAMPLES = 3  # headers.samples_of
 
 
-def streamable(inputs, *, annuaire=None, profil=None, defauts=None, stream=None) -> Path | None:
+def streamable(options: RunOptions) -> Path | None:
     """The CSV or LHÉO flow to stream, or None for the whole-file run.
 
     One flat CSV or LHÉO file (plus an optional directory workbook), no `--defauts`;
     `stream=None` streams it from STREAM_MIN_BYTES, True always."""
-    if stream is False or len(inputs) != 1 or defauts is not None:
+    inputs, stream = options.inputs, options.stream
+    if stream is False or len(inputs) != 1 or options.defauts is not None:
         return None
     path = Path(inputs[0])
     if path.suffix.lower() not in CSV_SUFFIXES | LHEO_SUFFIXES or not path.is_file():
@@ -557,41 +558,27 @@ class Stream:
         )
 
 
-def stream_run(
-    path: Path,
-    *,
-    annuaire=None,
-    reference=None,
-    today: dt.date,
-    profil=None,
-    progress=None,
-    colonnes=None,
-    strict: bool = False,
-    organisme: str | None = None,
-    chunk_rows: int = CHUNK_ROWS,
-    clock=None,
-    steps=None,
-    with_offers: bool = True,
-):
+def stream_run(path: Path, options: RunOptions, *, clock=None, steps=None):
     """The streamed run of `path`; a StreamResult whose offers are already written (spooled),
     unless `with_offers` is False (`fasd check`: no records.jsonl nor lheo.xml)."""
     from ..model.progress import tracker
     from ..writers.offers import write_offer_stream
 
-    steps = tracker(progress) if steps is None else steps
+    steps = tracker(options.progress) if steps is None else steps
+    with_offers = options.write_offers
     spool = Spool.create()
     steps.start("read", detail=path.name)
     try:
         stream = Stream(
             path,
-            annuaire=annuaire,
-            reference=reference,
-            today=today,
-            profil=profil,
-            strict=strict,
-            organisme=organisme,
-            mapping=colonnes,
-            chunk_rows=chunk_rows,
+            annuaire=options.annuaire,
+            reference=options.reference,
+            today=options.today,
+            profil=options.profil,
+            strict=options.strict,
+            organisme=options.organisme,
+            mapping=options.colonnes,
+            chunk_rows=options.chunk_rows or CHUNK_ROWS,
             clock=clock,
             steps=steps,
             spool=spool,

@@ -102,6 +102,7 @@ def process_job(job: str | Path, apply: bool = False) -> str:
     try:
         from ..model.dispositifs import using
         from ..model.errors import FasdError
+        from ..engine.options import RunOptions
         from ..engine.run import run
         from ..writers.output import write_outputs
 
@@ -114,14 +115,16 @@ def process_job(job: str | Path, apply: bool = False) -> str:
                 mapping = load_mapping(folder / "inputs" / meta["colonnes"]["stored"])
             with using(meta.get("dispositifs")):
                 result = run(
-                    inputs,
-                    annuaire=folder / "inputs" / annuaire["stored"] if annuaire else None,
-                    reference=reference,
-                    today=dt.date.fromisoformat(meta["today"]),
-                    profil=meta.get("profil") or None,
-                    progress=progress,
-                    colonnes=mapping,
-                    organisme=meta.get("organisme"),
+                    RunOptions(
+                        inputs=tuple(inputs),
+                        annuaire=folder / "inputs" / annuaire["stored"] if annuaire else None,
+                        reference=reference,
+                        today=dt.date.fromisoformat(meta["today"]),
+                        profil=meta.get("profil") or None,
+                        progress=progress,
+                        colonnes=mapping,
+                        organisme=meta.get("organisme"),
+                    )
                 )
             relabel(result, labels)
         except FasdError as exc:  # the file's fault or a limit: the CLI's one French line
