@@ -21,7 +21,8 @@ from .report_xlsx import write_report_xlsx
 OFFER_FILES = ("records.jsonl", "lheo.xml")
 REPORT_FILES = ("report.csv", "report.json", "report.xlsx", "summary.json")
 CHANGE_FILES = ("changes.csv", "changes.json")  # an import into a catalogue base (issue 14)
-RUN_FILES = frozenset(OFFER_FILES + REPORT_FILES + CHANGE_FILES)
+CORRECTED_FILES = ("fichier-corrige.xlsx",)  # the page's corrected copy (web/corrected.py), rewritten after each run
+RUN_FILES = frozenset(OFFER_FILES + REPORT_FILES + CHANGE_FILES + CORRECTED_FILES)
 
 
 def write_outputs(
