@@ -247,4 +247,10 @@ def _flux_command():
     return flux_command
 
 
-COMMANDS = [base_group, historique, stats_command, _validation_group(), _flux_command()]
+def _changes_command():
+    from .changes_command import changements_command
+
+    return changements_command
+
+
+COMMANDS = [base_group, historique, stats_command, _validation_group(), _flux_command(), _changes_command()]
