@@ -12,6 +12,7 @@ The Python API, for the command line and the web page alike (pipeline/catalogue/
     withdrawn(base, since)                       FAS codes withdrawn since a date
     establishments(base)                         the establishments (SIRET) of the base
     write_changes(report, folder)                changes.csv and changes.json
+    run_report(base, run_id)                     an applied run's change report, kept in the base
 
 `base` is a SQLite file path or a postgresql:// URL. Errors a person can act on are
 `BaseError` (a FasdError: one French line, exit 2). Loaded on first use, so that the
@@ -32,6 +33,7 @@ _EXPORTS = {
     "live_offers": ".api",
     "stats": ".api",
     "establishments": ".api",
+    "run_report": ".api",
     "ChangeReport": "..writers.changes",
     "write_changes": "..writers.changes",
     "KINDS": "..writers.changes",

@@ -8,6 +8,7 @@ named by `base` (a SQLite file path or a postgresql:// URL) and closes it:
     history(base, ref)                           every version of a record, with its runs
     export(base, out, organisation=…, since=…)   the live offer as LHÉO 2.3
     stats(base, organisation=…)                  the dashboard counters
+    run_report(base, run_id)                     an applied run's change report, again
 
 Errors a person can act on are `BaseError` (a French line; the CLI exits 2).
 """
@@ -169,6 +170,14 @@ def withdrawn(base: str, since: dt.date, *, organisation=None) -> list[dict]:
     """The formations, actions and sessions withdrawn (unpublished) since `since`: {entite, code_fas, retire_le}."""
     with _connection(base) as conn:
         return Catalogue(conn, _codes(organisation), dt.date.today()).withdrawn_since(since)
+
+
+def run_report(base: str, run_id: int) -> ChangeReport:
+    """The change report of an applied run, as its import made it (catalogue/reports.py)."""
+    from .reports import load
+
+    with _connection(base) as conn:
+        return load(conn, run_id, base)
 
 
 def establishments(base: str) -> list[dict]:

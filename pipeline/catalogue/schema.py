@@ -131,6 +131,28 @@ flux_log = Table(  # each flow written for a partner by `fasd flux` (migration 0
 )
 Index("ix_flux_log_partenaire", flux_log.c.partenaire)
 
+run_report = Table(  # the summary of each applied run's change report (migration 0005, reports.py)
+    "run_report",
+    metadata,
+    Column("run_id", Integer, ForeignKey("run.id"), primary_key=True),
+    Column("summary", Text, nullable=False),  # JSON: ChangeReport.summary()
+)
+
+run_change = Table(  # each change of an applied run, in changes.csv's order (migration 0005)
+    "run_change",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("run_id", Integer, ForeignKey("run.id"), nullable=False),
+    Column("position", Integer, nullable=False),
+    Column("entity", String(12), nullable=False),
+    Column("key", String(210), nullable=False),
+    Column("change", String(12), nullable=False),
+    Column("code_fas", String(80)),  # « formation-action-session » FAS codes
+    Column("fields", Text),  # JSON {field: [old, new]}
+    Column("reason", Text),
+    UniqueConstraint("run_id", "position", name="uq_run_change_position"),
+)
+
 base_lock = Table(
     "base_lock",
     metadata,

@@ -32,6 +32,7 @@ from ..validators.organisation import upload_scope
 from .owners import Owners
 from .schema import record, record_version, run
 from .rejected import rejected_keys, report_kept, under_rejected
+from .reports import keep
 from .validation import mark_import
 
 SOFI_CODE = {"formation": "code_formation", "action": "code_action", "session": "code_session"}
@@ -486,6 +487,8 @@ def apply_result(
         job.creates, job.updates, job.versions = rest, [], []
     job.write()
     mark_import(conn, job, draft=draft)
+    if not dry_run:
+        keep(conn, report)  # `fasd changements` writes it again, whatever becomes of the outputs
     conn.execute(
         update(run)
         .where(run.c.id == run_id)

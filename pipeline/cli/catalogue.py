@@ -212,4 +212,10 @@ def _flux_command():
     return flux_command
 
 
-COMMANDS = [base_group, historique, stats_command, _validation_group(), _flux_command()]
+def _changes_command():
+    from .changements import changements_command
+
+    return changements_command
+
+
+COMMANDS = [base_group, historique, stats_command, _validation_group(), _flux_command(), _changes_command()]
