@@ -212,10 +212,4 @@ def _flux_command():
     return flux_command
 
 
-def _changes_command():
-    from .changements import changements_command
-
-    return changements_command
-
-
-COMMANDS = [base_group, historique, stats_command, _validation_group(), _flux_command(), _changes_command()]
+COMMANDS = [base_group, historique, stats_command, _validation_group(), _flux_command()]

@@ -30,7 +30,7 @@ from .catalogue import base_option, display
 def changements_command(base, run_id, out):
     """Réécrit le rapport des changements d'un import (changes.csv, changes.json, changes.xlsx) depuis la base."""
     from ..model.errors import OutputError
-    from ..writers.changes_sheet import write_changes_xlsx
+    from ..writers.changes_xlsx import write_changes_xlsx
     from ..catalogue.api import run_report
     from ..writers.changes import write_changes
 
@@ -51,3 +51,6 @@ def changements_command(base, run_id, out):
         + ", ".join(str(p) for p in written)
         + "."
     )
+
+
+COMMANDS = [changements_command]

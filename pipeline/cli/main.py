@@ -509,6 +509,7 @@ def _register_commands() -> None:
         "pipeline.cli.template",
         "pipeline.web.serve",
         "pipeline.cli.catalogue",
+        "pipeline.cli.changements",
         "pipeline.cli.colonnes",
         "pipeline.cli.corriger",
     ):
