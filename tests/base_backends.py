@@ -8,6 +8,7 @@ libpq's search_path option in the URL), dropped afterwards, so runs never collid
 
 from __future__ import annotations
 
+import contextlib
 import os
 import uuid
 
@@ -56,6 +57,13 @@ def base(request, tmp_path):
         yield str(tmp_path / "catalogue.sqlite")
         return
     require_postgresql()
+    with fresh_schema() as url:
+        yield url
+
+
+@contextlib.contextmanager
+def fresh_schema():
+    """A --base URL on a new PostgreSQL schema of its own, dropped afterwards."""
     schema = f"fasd_test_{uuid.uuid4().hex[:12]}"
     engine = _engine()
     with engine.begin() as conn:

@@ -13,14 +13,13 @@ import csv
 import json
 import os
 import signal
-import uuid
 from pathlib import Path
 
 import openpyxl
 import pytest
 from sqlalchemy import create_engine, func, select
 
-from base_backends import _engine, base, with_schema, pg_url  # noqa: F401  (fixture)
+from base_backends import base, fresh_schema  # noqa: F401  (fixture)
 from pipeline.catalogue.base import base_url
 from pipeline.catalogue.schema import run_change, run_report
 from test_catalogue_safety import _edited, finish, import_args, prepared, start, wait_for
@@ -34,16 +33,8 @@ def twin(base, tmp_path):  # noqa: F811
     if "://" not in base:
         yield str(tmp_path / "jumelle.sqlite")
         return
-    schema = f"fasd_test_{uuid.uuid4().hex[:12]}"
-    engine = _engine()
-    with engine.begin() as conn:
-        conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
-    try:
-        yield with_schema(pg_url(), schema)
-    finally:
-        with engine.begin() as conn:
-            conn.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
-        engine.dispose()
+    with fresh_schema() as url:
+        yield url
 
 
 def csv_rows(path: Path) -> list[list[str]]:
