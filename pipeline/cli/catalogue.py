@@ -13,7 +13,7 @@ import click
 
 from ..model.fields import SHEETS
 from ..writers.changes import KIND_LABELS, KINDS, OPTIONAL_KINDS, value_text
-from ..catalogue.holds import _hold, committed_hold, pause_for_tests  # noqa: F401 (re-exported)
+from ..catalogue.holds import _hold
 from ..catalogue.options import DEFAULT_WAIT
 
 

@@ -193,7 +193,8 @@ def execute(
                     click.echo(note, err=True)
             commit = committed = None
             if base:  # the catalogue (issue 14): the outputs, changes.* included, are written before it commits
-                from .catalogue import apply_to_base, committed_hold
+                from ..catalogue.holds import committed_hold
+                from .catalogue import apply_to_base
 
                 commit, committed = functools.partial(_apply_writing, result, base), committed_hold
                 if out_path is None:
@@ -222,7 +223,8 @@ def execute(
 
 def _apply_writing(result, base: dict, write):
     """Apply the run to the base, `write(report)` called before it commits (writers/output.py)."""
-    from .catalogue import apply_to_base, pause_for_tests
+    from ..catalogue.holds import pause_for_tests
+    from .catalogue import apply_to_base
 
     def written(report) -> None:
         write(report)
