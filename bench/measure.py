@@ -12,7 +12,6 @@ Prints one JSON line on stdout: the times measured inside the process.
 from __future__ import annotations
 
 import argparse
-import inspect
 import datetime as dt
 import json
 import sys
@@ -44,12 +43,16 @@ def load_reference(path):
         return None, f"absent ({exc})"
 
 
-def measure_pipeline(args, with_records: bool) -> dict:
-    """What `fasd import` / `fasd check` do (cli.execute), with a stopwatch on each stage."""
+def measure_pipeline(args, with_records: bool, base: str | None = None) -> dict:
+    """What `fasd import` / `fasd check` do (cli.execute), with a stopwatch on each stage;
+    with `base`, what `fasd import --base` does: the base applied chunk by chunk."""
+    import contextlib
+
     import pipeline.engine.run
+    import pipeline.engine.stream
     from pipeline.writers.output import write_outputs
 
-    class CpuStopwatch(pipeline.engine.run.Stopwatch):
+    class CpuStopwatch(pipeline.engine.stream.Stopwatch):
         """Wall laps as the pipeline's Stopwatch, plus CPU seconds per stage."""
 
         last = None
@@ -66,32 +69,41 @@ def measure_pipeline(args, with_records: bool) -> dict:
             self.cpu[stage] = self.cpu.get(stage, 0.0) + now - self._cpu_last
             self._cpu_last = now
 
-    pipeline.engine.run.Stopwatch = CpuStopwatch  # run() builds its clock at call time
+    pipeline.engine.stream.Stopwatch = CpuStopwatch  # the run builds its clock at call time
     t_imported = time.perf_counter()
     cpu_imported = time.process_time()
     reference, reference_note = load_reference(args.reference)
     t_ref = time.perf_counter()
-    options = {}
-    if "stream" in inspect.signature(pipeline.engine.run.run).parameters:  # what the CLI does (issue 15)
-        options = {"stream": None, "write_offers": with_records and bool(args.out)}
-    result = pipeline.engine.run.run(
-        [Path(args.input)],
-        annuaire=Path(args.annuaire) if args.annuaire else None,
-        reference=reference,
-        today=TODAY,
-        **options,
-    )
-    run_clock = CpuStopwatch.last
-    measure_pipeline.result = result
-    clock = CpuStopwatch()
-    if args.out:  # `fasd check` without --out writes nothing, prints the summary
-        write_outputs(result, Path(args.out), with_records=with_records, clock=clock)
+    options = {"stream": None, "write_offers": with_records and bool(args.out)}  # what the CLI does
+    application = contextlib.nullcontext()
+    if base is not None:
+        from pipeline.catalogue.api import Application
+
+        application = Application(base, inputs=[args.input], today=TODAY)
+    with application as applying:
+        result = pipeline.engine.run.run(
+            [Path(args.input)],
+            annuaire=Path(args.annuaire) if args.annuaire else None,
+            reference=reference,
+            today=TODAY,
+            on_chunk=applying,
+            **options,
+        )
+        run_clock = CpuStopwatch.last
+        measure_pipeline.result = result
+        clock = CpuStopwatch()
+        commit = None
+        if applying is not None:
+            commit = lambda write: applying.finish(result, before_commit=write)  # noqa: E731
+        if args.out:  # `fasd check` without --out writes nothing, prints the summary
+            write_outputs(result, Path(args.out), with_records=with_records, clock=clock, commit=commit)
     t_end = time.perf_counter()
     summary = result.summary()
     return {
         "startup": t_imported - T_START,
         "load_reference": t_ref - t_imported,
         "startup_cpu": cpu_imported,
+        "run_cpu": time.process_time() - cpu_imported,  # reference, run, outputs (and base): not the imports
         "stages": dict(result.timings),
         "writes": dict(clock.times),
         "in_process": t_end - T_START,
@@ -105,11 +117,13 @@ def measure_pipeline(args, with_records: bool) -> dict:
 
 
 def measure_base(args) -> dict:
-    """`fasd import --base` on an empty SQLite base, then the same file again (issue 14).
+    """`fasd import --base` on an empty SQLite base, then the same file again (issues 14, 24).
 
-    The import is measured as measure_pipeline does; the base steps on top of it: apply
-    (records, versions, changes.csv/json) into a base just initialised, then re-apply
-    the same run, which must write no record row.
+    Measured as measure_pipeline does, in a process of its own (bench/run.py compares its
+    peak RSS and CPU with the import's without a base): the run applies each chunk to
+    the base as it checks it, in one transaction, its outputs (changes.csv/json
+    included) written before it commits; then the same file again, which must write no
+    record row.
     """
     from sqlalchemy import create_engine, func, select
 
@@ -117,9 +131,6 @@ def measure_base(args) -> dict:
     from pipeline.catalogue.base import base_url
     from pipeline.catalogue.schema import record, record_version
 
-    row = measure_pipeline(args, True)
-    result = measure_pipeline.result
-    import_cpu = time.process_time()
     base = Path(args.base)
     base.unlink(missing_ok=True)
     catalogue.init(str(base))
@@ -134,23 +145,24 @@ def measure_base(args) -> dict:
         engine.dispose()
         return counted
 
-    # the generated offer spans several SIRENs: one organisation for the whole file, as --organisme says
-    organisation = str(result.tables["site"].typed["siret"].dropna().iloc[0])
     out = {}
+    row = {}
     for name in ("first", "again"):
         before = rows()
-        c0, t0 = time.process_time(), time.perf_counter()
-        report = catalogue.apply(result, str(base), organisation=organisation)
-        catalogue.write_changes(report, Path(args.out))
+        t0 = time.perf_counter()
+        measured = measure_pipeline(args, True, base=str(base))
+        report = measure_pipeline.result.catalogue
         out[name] = {
-            "cpu": time.process_time() - c0,
+            "cpu": measured["run_cpu"],
             "wall": time.perf_counter() - t0,
             "rows_written": report.rows_written,
             "totals": report.summary()["total"],
             "record_rows": [before[0], rows()[0]],
             "version_rows": [before[1], rows()[1]],
         }
-    row.update(import_cpu_in_process=import_cpu, base=out, base_bytes=base.stat().st_size)
+        row = row or measured
+        measure_pipeline.result = None
+    row.update(base=out, base_bytes=base.stat().st_size)
     return row
 
 

@@ -224,3 +224,13 @@ def bundled_reference():
 
         _REFERENCE.append(load_reference(None))
     return _REFERENCE[0]
+
+
+def two_offers() -> dict:
+    """The valid offer plus a second session with its dispositif: 2 formations' worth of rows."""
+    offer = valid_offer()
+    offer["formation"].append({**offer["formation"][0], "ref_formation": "F2"})
+    offer["action"].append({**offer["action"][0], "ref_action": "A2", "ref_formation": "F2"})
+    offer["session"].append({**offer["session"][0], "ref_session": "S2", "ref_action": "A2"})
+    offer["dispositif"].append({**offer["dispositif"][0], "ref_session": "S2", "ref_dispositif": "D2"})
+    return offer

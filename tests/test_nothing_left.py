@@ -19,7 +19,16 @@ from pathlib import Path
 import httpx
 import pytest
 
-from factory import ROOT, SAMPLES, TODAY as FACTORY_TODAY, invoke, valid_offer, write_flat_csv, write_workbook
+from factory import (
+    ROOT,
+    SAMPLES,
+    TODAY as FACTORY_TODAY,
+    invoke,
+    two_offers,
+    valid_offer,
+    write_flat_csv,
+    write_workbook,
+)
 
 BOUND = 120  # seconds: a safety net for a broken test, not a measurement
 TODAY = FACTORY_TODAY.isoformat()
@@ -62,6 +71,7 @@ import os, signal, sys
 from pipeline.engine import stream
 from pipeline.writers import report_xlsx
 stream.STREAM_MIN_BYTES = 0  # the streamed run, with its spool (raw.pickle)
+stream.CHUNK_ROWS = 1  # two chunks at least: the raw cells spilled
 def killed(*args, **kwargs):
     os.kill(os.getpid(), signal.SIGKILL)
 report_xlsx.splice = killed  # mid report.xlsx: its parts are on disk too
@@ -72,7 +82,7 @@ entry_point()
 
 
 def test_kill_9_of_a_streamed_import_leaves_files_the_next_run_removes(tmp_path):
-    book = write_flat_csv(tmp_path / "offre.csv", valid_offer())
+    book = write_flat_csv(tmp_path / "offre.csv", two_offers())
     out, tmp = tmp_path / "out", tmp_path / "tmp"
     child = subprocess.run(
         [sys.executable, "-c", KILLED_IN_REPORT, str(book), str(out), TODAY],

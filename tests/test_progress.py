@@ -11,19 +11,9 @@ from pipeline.model.progress import Progress
 from pipeline.engine.run import run
 from pipeline.writers.output import write_outputs
 
-from factory import TODAY, valid_offer, write_workbook
+from factory import TODAY, two_offers, valid_offer, write_workbook
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def two_offers() -> dict:
-    """The valid offer plus a second session with its dispositif: 2 formations' worth of rows."""
-    offer = valid_offer()
-    offer["formation"].append({**offer["formation"][0], "ref_formation": "F2"})
-    offer["action"].append({**offer["action"][0], "ref_action": "A2", "ref_formation": "F2"})
-    offer["session"].append({**offer["session"][0], "ref_session": "S2", "ref_action": "A2"})
-    offer["dispositif"].append({**offer["dispositif"][0], "ref_session": "S2", "ref_dispositif": "D2"})
-    return offer
 
 
 def test_core_reports_each_stage_to_the_callback(tmp_path):

@@ -4,7 +4,8 @@ A Python API for the command line and the web page alike; each call opens the ba
 named by `base` (a SQLite file path or a postgresql:// URL) and closes it:
 
     init(base)                                   create or upgrade the schema
-    apply(result, base, perimetre=…, dry_run=…)  apply a run → ChangeReport (one transaction)
+    apply(result, base, perimetre=…, dry_run=…)  apply a whole run → ChangeReport (one transaction)
+    Application(base, …)                         a run applied chunk by chunk as it is checked
     history(base, ref)                           every version of a record, with its runs
     export(base, out, organisation=…, since=…)   the live offer as LHÉO 2.3
     stats(base, organisation=…)                  the dashboard counters
@@ -17,11 +18,15 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import sys
 from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
 
 from sqlalchemy.exc import OperationalError
 
-from .upsert import apply_result, organisation_code
+from .upsert import organisation_code, start as apply_start
+from .versions import input_files
 from .base import check_schema, connection_error, init_base, open_engine
 from ..writers.changes import ChangeReport
 from .options import DEFAULT_WAIT
@@ -55,6 +60,93 @@ def _connection(base: str, wait: float = DEFAULT_WAIT):
         engine.dispose()
 
 
+class Application:
+    """A run applied to the base as it is checked, chunk by chunk, in one transaction.
+
+    Opened before the run (`with Application(...) as application`: the lock is taken
+    then), given to the run as its `on_chunk`; `finish(result)` applies what needs the
+    whole file and commits (rolls back for a dry run). Leaving the `with` without
+    `finish` rolls everything back: a run that fails changes nothing."""
+
+    def __init__(
+        self,
+        base: str,
+        *,
+        inputs: list,
+        today: dt.date,
+        organisation: str | tuple[str, ...] | list[str] | None = None,
+        perimetre: str = "partiel",
+        dry_run: bool = False,
+        wait: float = DEFAULT_WAIT,
+        hold=None,
+        draft: bool = False,
+    ) -> None:
+        self.base, self.wait, self.dry_run = base, wait, dry_run
+        self.inputs = input_files(SimpleNamespace(inputs=[str(p) for p in inputs]))
+        self.options = dict(
+            today=today,
+            organisation_value=organisation,
+            perimetre=perimetre,
+            wait=wait,
+            dry_run=dry_run,
+            hold=hold,
+            draft=draft,
+        )
+        self.conn: Any = None
+        self.trans: Any = None
+        self.job: Any = None
+        self._connection: Any = None
+
+    def __enter__(self) -> "Application":
+        self._connection = _connection(self.base, self.wait)
+        self.conn = self._connection.__enter__()
+        try:
+            self._start()
+        except BaseException:
+            self.__exit__(*sys.exc_info())
+            raise
+        return self
+
+    def _start(self) -> None:
+        self.trans = self.conn.begin()
+        self.job = apply_start(self.conn, base=self.base, inputs=self.inputs, **self.options)
+
+    def __call__(self, chunk) -> None:
+        self.job.add_chunk(chunk)
+
+    def restart(self) -> None:
+        """The run reads its input again from the start: what was applied is undone."""
+        self.trans.rollback()
+        self._start()
+
+    def finish(self, result, before_commit=None, confirm=None) -> ChangeReport:
+        """The rest of the run applied; `before_commit(report)` inside the transaction (the
+        outputs written then, so a committed run always has its report); `confirm(report)`
+        (a complete upload from a terminal) may refuse: then nothing is applied and the
+        report is that of a dry run. Commits unless a dry run or refused."""
+        report = self.job.finish(result)
+        if confirm is not None and not report.dry_run and not confirm(report):
+            report.dry_run, report.run_id = True, None
+        if before_commit is not None:
+            before_commit(report)
+        if report.dry_run:
+            self.trans.rollback()
+        else:
+            self.trans.commit()
+        self.trans = None
+        return report
+
+    def __exit__(self, *exc) -> None:
+        try:
+            if self.trans is not None:
+                self.trans.rollback()
+                self.trans = None
+        finally:
+            connection, self._connection = self._connection, None
+            if connection is not None:
+                connection.__exit__(*exc)
+
+
 def apply(
     result,
     base: str,
@@ -67,39 +159,27 @@ def apply(
     draft: bool = False,
     before_commit=None,
 ) -> ChangeReport:
-    """Apply a run's accepted records to the base in one transaction (rolled back when dry_run).
+    """Apply a whole run's accepted records to the base in one transaction (rolled back when
+    dry_run): the run as one chunk. A run made with an Application as its `on_chunk` was
+    applied as it was checked; this is for a Result held whole.
 
     `organisation`: the SIRETs / SIRENs of the upload (`--organisme`), whose establishments a
     complete upload withdraws within; None: those the file holds. `draft`: the changed
-    actions stay « en cours de saisie ».
-
-    `before_commit(report)` is called inside the transaction once the change report is
-    final: the outputs are written then, so a committed run always has its report
-    (writers/output.py); if it raises, nothing is committed."""
-    with _connection(base, wait) as conn:
-        trans = conn.begin()
-        try:
-            report = apply_result(
-                conn,
-                result,
-                base=base,
-                organisation_value=organisation,
-                perimetre=perimetre,
-                wait=wait,
-                dry_run=dry_run,
-                hold=hold,
-                draft=draft,
-            )
-            if before_commit is not None:
-                before_commit(report)
-        except BaseException:
-            trans.rollback()
-            raise
-        if dry_run:
-            trans.rollback()
-        else:
-            trans.commit()
-    return report
+    actions stay « en cours de saisie ». `before_commit(report)` as in Application.finish."""
+    with Application(
+        base,
+        inputs=result.inputs,
+        today=result.today,
+        organisation=organisation,
+        perimetre=perimetre,
+        dry_run=dry_run,
+        wait=wait,
+        hold=hold,
+        draft=draft,
+    ) as application:
+        if result.tables:
+            application(result)
+        return application.finish(result, before_commit)
 
 
 def history(base: str, ref: str, *, organisation: str | None = None) -> list[dict]:

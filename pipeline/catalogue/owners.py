@@ -20,19 +20,23 @@ from .schema import etablissement, organisation
 
 
 class Owners:
-    """The owner SIRET of each record of a run, and the base's ids of organisations and establishments."""
+    """The owner SIRET of each record of a run, and the base's ids of organisations and establishments.
 
-    def __init__(self, conn: Connection, result) -> None:
+    A run is applied chunk by chunk (engine/stream.py): `add` takes each chunk's offers,
+    which hold their formations whole; the sites are those of the first chunk (the
+    run's directory, the same in every chunk)."""
+
+    def __init__(self, conn: Connection) -> None:
         self.conn = conn
-        tables = result.tables
-        self.sites = site_sirets(tables)
-        self.formations = getattr(result, "owners", None) or formation_owners(tables, self.sites)
-        self.action_formation = self._first(tables["action"], "ref_action", "ref_formation")
-        self.session_action = self._first(tables["session"], "ref_action", "ref_session", swap=True)
-        self.contacts = self._contacts(tables)
+        self.sites: dict = {}
+        self.started = False  # the first chunk seen (its sites known)
+        self.formations: dict = {}
+        self.action_formation: dict = {}
+        self.session_action: dict = {}
+        self.contacts: dict[str, str] = {}
+        self.unplaced: dict[str, tuple] = {}  # code_contact -> first (entity rank, field, order, SIRET) naming it
+        self._order = 0
         self.names: dict[str, str] = {}
-        for _, siret, name in self.sites.values():
-            self.names.setdefault(siret, name)
         self.org_ids: dict[str, int] = {}
         self.etab_ids: dict[str, tuple[int, int]] = {}  # SIRET -> (organisation id, establishment id)
         self.siret_of_id: dict[int, str] = {}
@@ -43,6 +47,22 @@ class Owners:
             self.etab_ids[siret], self.siret_of_id[eid] = (oid, eid), siret
         for oid, code in conn.execute(select(organisation.c.id, organisation.c.code)):
             self.org_ids[code] = oid
+
+    def add(self, chunk) -> None:
+        """The owners of one chunk's offers (its Result), and what they say of the contacts."""
+        tables = chunk.tables
+        if not self.started:
+            self.started = True
+            self.sites = site_sirets(tables)
+            for _, siret, name in self.sites.values():
+                self.names.setdefault(siret, name)
+            self._place_contacts(tables)
+        self.formations.update(getattr(chunk, "owners", None) or formation_owners(tables, self.sites))
+        for k, v in self._first(tables["action"], "ref_action", "ref_formation").items():
+            self.action_formation.setdefault(k, v)
+        for k, v in self._first(tables["session"], "ref_action", "ref_session", swap=True).items():
+            self.session_action.setdefault(k, v)
+        self._contacts_named(tables)
 
     @staticmethod
     def _first(table, key: str, value: str, swap: bool = False) -> dict:
@@ -66,33 +86,48 @@ class Owners:
             entity, rec = "action", {"ref_formation": self.action_formation.get(rec.get("ref_action"))}
         return self.formation_siret(rec.get("ref_formation"))  # a formation, or an action
 
-    def _contacts(self, tables) -> dict[str, str]:
-        """code_contact -> SIRET: its site's, else the owner of the first offer record naming it."""
-        out: dict[str, str] = {}
-        unplaced: set[str] = set()
+    def _place_contacts(self, tables) -> None:
+        """code_contact -> its site's SIRET; the others wait for an offer naming them."""
         codes, sites = column_values(tables["contact"], "code_contact"), column_values(tables["contact"], "code_site")
         for code, site in zip(codes, sites):
-            if code is not None and code not in out:
+            if code is not None and code not in self.contacts:
                 if site in self.sites:
-                    out[code] = self.sites[site][1]
+                    self.contacts[code] = self.sites[site][1]
                 else:
-                    unplaced.add(code)
-        unplaced -= set(out)
-        for entity in ENTITY_ORDER if unplaced else ():
+                    self.unplaced[code] = ()
+        for code in list(self.unplaced):
+            if code in self.contacts:
+                del self.unplaced[code]
+
+    def _contacts_named(self, tables) -> None:
+        """A contact without a site goes under the owner of the first offer record naming it:
+        formations before actions, sessions and dispositifs, then in reading order, over
+        every chunk (as if the whole file were read at once)."""
+        if not self.unplaced:
+            return
+        for rank, entity in enumerate(ENTITY_ORDER):
             fields = [f for e, f, target in DIRECTORY_LINKS if e == entity and target == "contact"]
             if entity in ("site", "contact") or not fields:
                 continue
             table = tables[entity]
             refs = {name: column_values(table, name) for name in ("ref_formation", "ref_action", "ref_session")}
-            for name in fields:
+            for place, name in enumerate(fields):
                 for i, value in enumerate(column_values(table, name)):
                     for code in value if isinstance(value, list) else [value]:
-                        if code in unplaced and code not in out:
-                            rec = {k: v[i] if v else None for k, v in refs.items()}
-                            siret = self._offer_siret(entity, rec)
-                            if siret is not None:
-                                out[code] = siret
-        return out
+                        if code not in self.unplaced:
+                            continue
+                        rec = {k: v[i] if v else None for k, v in refs.items()}
+                        siret = self._offer_siret(entity, rec)
+                        self._order += 1
+                        best = self.unplaced[code]
+                        if siret is not None and (not best or (rank, place, self._order) < best[:3]):
+                            self.unplaced[code] = (rank, place, self._order, siret)
+
+    def contact_siret(self, code: str) -> str | None:
+        if code in self.contacts:
+            return self.contacts[code]
+        best = self.unplaced.get(code)
+        return best[3] if best else None
 
     def siret(self, entity: str, rec: dict) -> str | None:
         """The SIRET of the establishment a record goes under; None when it cannot be known."""
@@ -100,7 +135,7 @@ class Owners:
             value = rec.get("siret")
             return value if isinstance(value, str) and len(value) == 14 else None
         if entity == "contact":
-            return self.contacts.get(str(rec.get("code_contact")))
+            return self.contact_siret(str(rec.get("code_contact")))
         return self._offer_siret(entity, rec)
 
     def establishment(self, siret: str) -> tuple[int, int]:

@@ -12,6 +12,12 @@ numbers) are given once, at creation: the SOFI code of the input when it has one
 else the next free number; they never change. An input SOFI code names the record to
 update; a code that contradicts the base is a conflict, left aside and reported.
 The caller owns the transaction: commit to apply, roll back for `--dry-run`.
+
+A run is applied as it is checked, chunk by chunk (engine/stream.py, `on_chunk`):
+`start` takes the lock and opens the run's row, `Apply.add_chunk` writes each chunk's
+offers, `Apply.finish` the directory (sites, contacts: decided once the whole file is
+read), the withdrawals of a complete upload (from the keys seen) and the history. A
+whole Result is one chunk (api.apply).
 """
 
 from __future__ import annotations
@@ -22,10 +28,10 @@ import json
 from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.engine import Connection
 
-from ..model.fields import ENTITIES, ENTITY_ORDER, OFFER_ENTITIES as OFFER
+from ..model.fields import DIRECTORY_ENTITIES as DIRECTORY, ENTITIES, ENTITY_ORDER, OFFER_ENTITIES as OFFER
 from ..model.records import frame_records, plain_column
 from .base import BaseError, acquire_lock, display
-from .versions import canonical, diff, input_files
+from .versions import canonical, diff
 from ..writers.changes import Change, ChangeReport
 from .options import PERIMETRES
 from ..validators.organisation import upload_scope
@@ -113,9 +119,29 @@ def _contents(conn: Connection, ids: list[int]) -> dict[int, dict]:
 class Apply:
     """One application of a run to the base, inside the caller's transaction."""
 
-    def __init__(self, conn: Connection, result, report: ChangeReport, owners: Owners, run_id: int, today: dt.date):
-        self.conn, self.result, self.report = conn, result, report
+    def __init__(
+        self,
+        conn: Connection,
+        report: ChangeReport,
+        owners: Owners,
+        run_id: int,
+        today: dt.date,
+        *,
+        scope=None,
+        perimetre: str = "partiel",
+        hold=None,
+        draft: bool = False,
+        written_hook=None,
+    ):
+        self.conn, self.report = conn, report
         self.owners, self.run_id, self.today = owners, run_id, today
+        self.scope, self.perimetre, self.hold, self.draft = scope, perimetre, hold, draft
+        self.read: dict[str, set[str]] = {e: set() for e in OFFER}  # keys read, accepted or not
+        self.loaded: set[int] = set()  # organisations whose records `existing` holds
+        self.next_code: dict[str, int] = {}
+        self.codes_known = False  # next_code read from the base
+        self.halved = hold is None  # tests: the writes paused once, half done
+        self.changed: list[tuple[int, str, str]] = []  # (organisation, entity, key) created or changed
         # keyed (organisation id, entity, key): keys are unique within an organisation only
         self.existing: dict[tuple[int, str, str], dict] = {}
         self.fas: dict[tuple[int, str, str | None], int] = {}
@@ -130,6 +156,10 @@ class Apply:
         self.pending: list[tuple[dict, dict, Change, dict]] = []  # (existing row, new values, change, fields)
 
     def load(self, org_ids: set[int]) -> None:
+        org_ids = set(org_ids) - self.loaded
+        self.loaded |= org_ids
+        if not org_ids and self.codes_known:
+            return
         cols = (
             record.c.id,
             record.c.organisation_id,
@@ -148,6 +178,9 @@ class Apply:
             self.existing[k] = row
             self.fas[k] = row["fas_code"]
             self.parent[k] = row["parent_key"]
+        if self.codes_known:
+            return
+        self.codes_known = True
         self.next_code = {
             e: (n or 0) + 1
             for e, n in self.conn.execute(
@@ -182,8 +215,83 @@ class Apply:
             k = self.parent.get((org, step, k))
         return "-".join(reversed(chain))
 
-    def entity(self, entity: str) -> None:
-        records = incoming_records(self.result, entity)
+    def add_chunk(self, chunk) -> None:
+        """One chunk of the run (a Result holding whole formations): its offers written."""
+        owners = self.owners
+        owners.add(chunk)
+        scoped = {v[:9] for v in self.scope.values} if self.scope else set()
+        self.load({owners.org_ids[s] for s in owners.candidate_sirens() | scoped if s in owners.org_ids})
+        for entity in OFFER:
+            self.read[entity] |= read_keys(chunk, entity)
+        for entity in ENTITY_ORDER:
+            if entity in OFFER:
+                self.entity(chunk, entity)
+        self.flush()
+
+    def flush(self) -> None:
+        """What is pending written, then forgotten (the base holds it)."""
+        self.diff_pending()
+        self.changed += [(c["organisation_id"], c["entity"], c["key"]) for c in self.creates]
+        self.changed += [(row["organisation_id"], row["entity"], values["key"]) for row, values, *_ in self.pending]
+        self.pending = []
+        if not self.halved:  # tests only: kill or race the import half way through its writes
+            half = len(self.creates) // 2
+            rest, self.creates = self.creates[half:], self.creates[:half]
+            self.write()
+            self.hold("half")
+            self.creates, self.updates, self.versions = rest, [], []
+            self.halved = True
+        self.write()
+        self.creates, self.updates, self.versions = [], [], []
+
+    def finish(self, result) -> ChangeReport:
+        """After the last chunk (`result`: the run's): its sites and contacts, the withdrawals
+        of a complete upload, the FAS codes of the changes, the run's history; the report."""
+        report, owners = self.report, self.owners
+        if self.perimetre == "complet" and not self.read["formation"]:
+            raise BaseError(
+                "--perimetre complet avec un fichier sans aucune formation : refusé, "
+                "cela retirerait toute l'offre de l'organisme."
+            )
+        directory = Directory(result)
+        if not owners.started:  # no chunk came (nothing to apply but the directory)
+            owners.add(directory)
+        scoped = {v[:9] for v in self.scope.values} if self.scope else set()
+        self.load({owners.org_ids[s] for s in owners.candidate_sirens() | scoped if s in owners.org_ids})
+        for entity in ENTITY_ORDER:
+            if entity not in OFFER:
+                self.entity(directory, entity)
+        self.diff_pending()  # the directory's changes in the report before it is sorted
+        self.changed += [(row["organisation_id"], row["entity"], values["key"]) for row, values, *_ in self.pending]
+        self.pending = []
+        etabs, legacy = owners.in_scope(self.scope, owners.held())
+        report.etablissements = sorted(owners.siret_of_id[e] for e in etabs)
+        written = sorted({s[:9] for s in owners.used} | scoped)
+        report.organisation = ", ".join(written)
+        self.rejected = rejected_keys(self, self.read)
+        report_kept(self, self.rejected)
+        if self.perimetre == "complet":
+            self.withdraw(self.read, etabs, legacy)
+        self.fill_codes()
+        order = {e: i for i, e in enumerate(ENTITY_ORDER)}
+        report.changes.sort(key=lambda c: (order[c.entity], c.key))
+        self.flush()
+        mark_import(self.conn, self, draft=self.draft)
+        if not report.dry_run:
+            keep(self.conn, report)  # `fasd changements` writes it again, whatever becomes of the outputs
+        self.conn.execute(
+            update(run)
+            .where(run.c.id == self.run_id)
+            .values(
+                organisation_id=owners.org_ids.get(written[0]) if len(written) == 1 else None,
+                finished_at=dt.datetime.now(dt.timezone.utc),
+                counts=json.dumps(report.summary()["total"]),
+            )
+        )
+        return report
+
+    def entity(self, result, entity: str) -> None:
+        records = incoming_records(result, entity)
         owners = {}
         codes = [r[2] for r in records if r[2] is not None]
         if codes:
@@ -410,39 +518,50 @@ class Apply:
                 change.code_fas = self.code_fas(org, change.entity, change.key)
 
 
-def apply_result(
+class Directory:
+    """The sites and contacts of a run as decided once the whole file is read, shaped as the
+    Result of a chunk for `incoming_records` and `Owners.add`."""
+
+    def __init__(self, result) -> None:
+        from ..model.tables import empty_table
+
+        held = getattr(result, "directory", None) or {e: (result.tables[e], result.accepted[e]) for e in DIRECTORY}
+        self.tables = {e: empty_table(e) for e in ENTITIES}
+        self.accepted = {}
+        for entity, (table, accepted) in held.items():
+            self.tables[entity], self.accepted[entity] = table, accepted
+        self.incomplete = {e: getattr(result, "incomplete", {}).get(e, {}) for e in DIRECTORY}
+        self.owners: dict = {}
+
+    def accepted_frame(self, entity: str):
+        return self.tables[entity].typed[self.accepted[entity]]
+
+
+def start(
     conn: Connection,
-    result,
     *,
     base: str,
+    inputs: list[dict],
+    today: dt.date,
     organisation_value: str | tuple[str, ...] | list[str] | None = None,
     perimetre: str = "partiel",
     wait: float = 60.0,
     dry_run: bool = False,
     hold=None,
     draft: bool = False,
-) -> ChangeReport:
-    """Apply the accepted records of `result` in the caller's transaction; the change report.
+) -> Apply:
+    """Lock the base and open the run's row, in the caller's transaction: the Apply that
+    takes the run's chunks. `inputs`: the input files (versions.input_files).
     `draft` (`--brouillon`): the changed actions stay « en cours de saisie » (validation.py).
 
     `hold` (tests only) is called with "lock" before taking the lock and "half" once the
-    first half of the writes is done, so a test can kill or race the import at those points.
-    """
+    first half of the first writes is done, so a test can kill or race the import there."""
     if perimetre not in PERIMETRES:
         raise BaseError(f"--perimetre « {perimetre} » : attendu partiel ou complet.")
-    read = {e: read_keys(result, e) for e in OFFER}
-    if perimetre == "complet" and not read["formation"]:
-        raise BaseError(
-            "--perimetre complet avec un fichier sans aucune formation : refusé, "
-            "cela retirerait toute l'offre de l'organisme."
-        )
-    today = result.today
     started = dt.datetime.now(dt.timezone.utc)
     if hold is not None:
         hold("lock")
     locked = acquire_lock(conn, wait)
-    scope = upload_scope(organisation_value)
-    owners = Owners(conn, result)
     run_id = conn.execute(
         insert(run)
         .values(
@@ -450,7 +569,7 @@ def apply_result(
             locked_at=locked,
             today=today,
             perimetre=perimetre,
-            inputs=json.dumps(input_files(result), ensure_ascii=False),
+            inputs=json.dumps(inputs, ensure_ascii=False),
         )
         .returning(run.c.id)
     ).scalar_one()
@@ -462,40 +581,18 @@ def apply_result(
         dry_run=dry_run,
         run_id=None if dry_run else run_id,
     )
-    job = Apply(conn, result, report, owners, run_id, today)
-    candidates = owners.candidate_sirens() | ({v[:9] for v in scope.values} if scope else set())
-    job.load({owners.org_ids[s] for s in candidates if s in owners.org_ids})
-    for entity in ENTITY_ORDER:
-        job.entity(entity)
-    job.diff_pending()
-    etabs, legacy = owners.in_scope(scope, owners.held())
-    report.etablissements = sorted(owners.siret_of_id[e] for e in etabs)
-    written = sorted({s[:9] for s in owners.used} | ({v[:9] for v in scope.values} if scope else set()))
-    report.organisation = ", ".join(written)
-    job.rejected = rejected_keys(job, read)
-    report_kept(job, job.rejected)
-    if perimetre == "complet":
-        job.withdraw(read, etabs, legacy)
-    job.fill_codes()
-    order = {e: i for i, e in enumerate(ENTITY_ORDER)}
-    report.changes.sort(key=lambda c: (order[c.entity], c.key))
-    if hold is not None:
-        half = len(job.creates) // 2
-        rest, job.creates = job.creates[half:], job.creates[:half]
-        job.write()
-        hold("half")
-        job.creates, job.updates, job.versions = rest, [], []
-    job.write()
-    mark_import(conn, job, draft=draft)
-    if not dry_run:
-        keep(conn, report)  # `fasd changements` writes it again, whatever becomes of the outputs
-    conn.execute(
-        update(run)
-        .where(run.c.id == run_id)
-        .values(
-            organisation_id=owners.org_ids.get(written[0]) if len(written) == 1 else None,
-            finished_at=dt.datetime.now(dt.timezone.utc),
-            counts=json.dumps(report.summary()["total"]),
-        )
+    job = Apply(
+        conn,
+        report,
+        Owners(conn),
+        run_id,
+        today,
+        scope=upload_scope(organisation_value),
+        perimetre=perimetre,
+        hold=hold,
+        draft=draft,
     )
-    return report
+    job.load(
+        {job.owners.org_ids[v[:9]] for v in (job.scope.values if job.scope else ()) if v[:9] in job.owners.org_ids}
+    )
+    return job

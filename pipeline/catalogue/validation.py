@@ -94,9 +94,7 @@ def mark_import(conn: Connection, job, *, draft: bool = False) -> None:
             key = parent.get((org, "session", key))
         return [key] if key is not None else []
 
-    changed = [(c["organisation_id"], c["entity"], c["key"]) for c in job.creates]
-    changed += [(row["organisation_id"], row["entity"], values["key"]) for row, values, *_ in job.pending]
-    touched = {(org, a) for org, e, k in changed if e in OFFER for a in actions_of(org, e, k)}
+    touched = {(org, a) for org, e, k in job.changed if e in OFFER for a in actions_of(org, e, k)}
     seen = {(org, a) for (org, e, k) in job.seen if e != "formation" for a in actions_of(org, e, k)}
     incomplete = {(org, a) for (org, e, k), missing in job.seen.items() if missing for a in actions_of(org, e, k)}
     wanted = touched | seen

@@ -1,5 +1,5 @@
 """The catalogue's commands: `fasd base init`, `fasd historique`, `fasd stats`, and the
-`--base` side of `fasd import` (apply_to_base, print_changes) and `fasd export`.
+`--base` side of `fasd import` (base_application, print_changes) and `fasd export`.
 
 Thin: each calls the package's API and prints French; BaseError is one line, exit 2.
 """
@@ -40,8 +40,9 @@ organismes_option = click.option(
 )
 
 
-def apply_to_base(
-    result,
+def base_application(
+    inputs,
+    today,
     base: str,
     *,
     organisme=None,
@@ -50,30 +51,26 @@ def apply_to_base(
     wait=DEFAULT_WAIT,
     oui=False,
     draft=False,
-    before_commit=None,
 ):
-    """The import's step into the base (called by `fasd import --base`); a complete
-    perimeter from a terminal shows its withdrawals and asks first (catalogue/confirm.py);
-    `before_commit` as in api.apply (the outputs written in their temporary folder)."""
-    from ..catalogue.api import apply
-    from .confirm import apply_confirmed, wants_confirmation
+    """The import's step into the base (`fasd import --base`): an Application to give the
+    run as its `on_chunk`, and the `confirm` of its finish — a complete perimeter from a
+    terminal shows its withdrawals and asks first (cli/confirm.py), else None."""
+    from ..catalogue.api import Application
+    from .confirm import confirmed, wants_confirmation
 
-    def step(result, *, dry_run):
-        return apply(
-            result,
-            base,
-            organisation=organisme,
-            perimetre=perimetre,
-            dry_run=dry_run,
-            wait=wait,
-            hold=_hold(),
-            draft=draft,
-            before_commit=before_commit,
-        )
-
-    if wants_confirmation({"perimetre": perimetre, "dry_run": dry_run}, oui):
-        return apply_confirmed(result, step, {"dry_run": False})
-    return step(result, dry_run=dry_run)
+    application = Application(
+        base,
+        inputs=list(inputs),
+        today=today,
+        organisation=organisme,
+        perimetre=perimetre,
+        dry_run=dry_run,
+        wait=wait,
+        hold=_hold(),
+        draft=draft,
+    )
+    ask = wants_confirmation({"perimetre": perimetre, "dry_run": dry_run}, oui)
+    return application, (confirmed if ask else None)
 
 
 def print_changes(report) -> None:

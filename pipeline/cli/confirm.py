@@ -2,9 +2,10 @@
 
 A complete perimeter withdraws every record of the organisation the file does not hold:
 a file sent by mistake (one site's offer instead of all) would withdraw the rest at
-once. On a terminal the import first runs as a dry run, lists what would be withdrawn
-and asks; `--oui` skips the question (cron), and a run whose stdin is not a terminal
-never asks (nobody could answer): it applies, as before.
+once. On a terminal the import, once applied inside its transaction and before it
+commits, lists what it would withdraw and asks; refused, it rolls back. `--oui` skips
+the question (cron), and a run whose stdin is not a terminal never asks (nobody could
+answer): it applies, as before.
 """
 
 from __future__ import annotations
@@ -64,18 +65,18 @@ def agreed(stdin=None) -> bool:
     return answer.strip().casefold() in YES
 
 
-def apply_confirmed(result, apply, options: dict, stdin=None) -> object:
-    """Dry run, show the withdrawals, ask; the real run if the person agrees.
+def confirmed(report, stdin=None) -> bool:
+    """The withdrawals of a complete import shown, then asked, before the base commits.
 
-    `apply(result, **options)` is the import's step into the base. Without withdrawals
-    there is nothing to confirm. Refused: the dry run's report stands (nothing changed)."""
-    preview = apply(result, **{**options, "dry_run": True})
-    lines = withdrawals_text(preview)
+    Called with the run's change report inside its transaction (catalogue.Application):
+    without withdrawals there is nothing to confirm; refused, nothing is applied and the
+    report stands as a dry run's (« changements prévus »)."""
+    lines = withdrawals_text(report)
     if not lines:
-        return apply(result, **options)
+        return True
     for line in lines:
         click.echo(line, err=True)
     if agreed(stdin):
-        return apply(result, **options)
+        return True
     click.echo("Rien n'est appliqué : la base est inchangée (changements prévus ci-dessous).", err=True)
-    return preview
+    return False

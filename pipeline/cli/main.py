@@ -150,7 +150,8 @@ def execute(
     from ..readers.limits import using as using_limits
     from ..readers.separator import using as using_separator
     from ..engine.options import RunOptions
-    from ..engine.run import Stopwatch, run
+    from ..engine.result import Stopwatch
+    from ..engine.run import run
     from ..writers.atomic import claimed
     from ..writers.output import RUN_FILES, write_outputs
 
@@ -173,43 +174,50 @@ def execute(
         progress_bars(wants_bars(quiet)) as progress,
     ):
         with refusal_logged(base, inputs, day):  # a refused import into a base is a run too (D5)
-            options = RunOptions(  # built once, checked here (a bad --organisme stops)
-                inputs=tuple(Path(p) for p in inputs),
-                annuaire=Path(annuaire) if annuaire else None,
-                reference=ref,
-                today=day,
-                profil=profil,
-                progress=progress,
-                colonnes=mapping,
-                defauts=defauts,
-                strict=strict,
-                organisme=organisme,
-                stream=False if base else None,  # the base reads the whole run's tables
-                write_offers=with_records and out_path is not None,
-            )
-            result = run(options)
-            if not quiet:
-                for note in result.notes:
-                    click.echo(note, err=True)
-            commit = committed = None
-            if base:  # the catalogue (issue 14): the outputs, changes.* included, are written before it commits
-                from ..catalogue.holds import committed_hold
-                from .catalogue import apply_to_base
+            application, confirm = (None, None)
+            if base:  # the catalogue (issue 14): applied chunk by chunk as the run checks them
+                from .catalogue import base_application
 
-                commit, committed = functools.partial(_apply_writing, result, base), committed_hold
-                if out_path is None:
-                    result.catalogue = apply_to_base(result, **base)
-            if out_path is not None:
-                writes = Stopwatch()
-                write_outputs(
-                    result,
-                    out_path,
-                    with_records=with_records,
-                    clock=writes,
+                application, confirm = base_application(inputs, day, **base)
+            with application if application is not None else contextlib.nullcontext() as applying:
+                options = RunOptions(  # built once, checked here (a bad --organisme stops)
+                    inputs=tuple(Path(p) for p in inputs),
+                    annuaire=Path(annuaire) if annuaire else None,
+                    reference=ref,
+                    today=day,
+                    profil=profil,
                     progress=progress,
-                    commit=commit,
-                    committed=committed,
+                    colonnes=mapping,
+                    defauts=defauts,
+                    strict=strict,
+                    organisme=organisme,
+                    stream=None,
+                    write_offers=with_records and out_path is not None,
+                    on_chunk=applying,
                 )
+                result = run(options)
+                if not quiet:
+                    for note in result.notes:
+                        click.echo(note, err=True)
+                commit = committed = None
+                if applying is not None:  # the outputs, changes.* included, are written before it commits
+                    from ..catalogue.holds import committed_hold
+
+                    commit = functools.partial(_finish_writing, applying, result, confirm)
+                    committed = committed_hold
+                    if out_path is None:
+                        result.catalogue = applying.finish(result, confirm=confirm)
+                if out_path is not None:
+                    writes = Stopwatch()
+                    write_outputs(
+                        result,
+                        out_path,
+                        with_records=with_records,
+                        clock=writes,
+                        progress=progress,
+                        commit=commit,
+                        committed=committed,
+                    )
     if verbose:
         print_timings({**result.timings, **writes.times})
     summary = result.summary()
@@ -221,16 +229,15 @@ def execute(
     sys.exit(EXIT_FINDINGS if summary["findings"]["by_severity"][ERROR] else EXIT_OK)
 
 
-def _apply_writing(result, base: dict, write):
-    """Apply the run to the base, `write(report)` called before it commits (writers/output.py)."""
+def _finish_writing(application, result, confirm, write):
+    """Finish the run's application, `write(report)` called before it commits (writers/output.py)."""
     from ..catalogue.holds import pause_for_tests
-    from .catalogue import apply_to_base
 
     def written(report) -> None:
         write(report)
         pause_for_tests("written")  # tests only: the outputs complete, the base not yet committed
 
-    return apply_to_base(result, **base, before_commit=written)
+    return application.finish(result, before_commit=written, confirm=confirm)
 
 
 inputs_argument = click.argument("inputs", nargs=-1, required=True, type=click.Path(dir_okay=False))

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from ..model.progress import Callback, Progress
 from ..readers.defaults import Defaults, load_defaults
@@ -35,7 +35,12 @@ class RunOptions:
     organisme: tuple[str, ...] | None = None  # `--organisme`, one or several SIRETs/SIRENs
     stream: bool | None = False  # True: chunks always; None: for a large CSV; False: never
     chunk_rows: int | None = None  # rows of a chunk (tests force small ones)
-    write_offers: bool = True  # a streamed run writes its offers as it goes
+    write_offers: bool = True  # a run writes its offers as it goes
+    # hears each chunk's Result as it is decided (a catalogue application, catalogue/apply.py);
+    # `restart()`, when it has one, when the input is read again as one chunk
+    on_chunk: Callable[[Any], None] | None = field(default=None, compare=False)
+    # stored file name -> the name shown in the outputs (the web page stores uploads as upload-N)
+    names: dict[str, str] = field(default_factory=dict, compare=False)
     scope: Scope | None = field(default=None, init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:

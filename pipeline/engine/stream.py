@@ -1,19 +1,23 @@
-"""A large flat CSV read, checked and written in chunks of whole formations (issue 15).
+"""The one sequence of every run, over chunks of whole formations (issues 15 and 24).
 
-The whole-file run (run.py) holds every row of the file at once: memory grows with
-the file. Formations are independent once the sites, contacts and the keys already
-seen are known, so this run reads the CSV as a stream, cuts it where a new formation
-starts, runs the same stages on each chunk (the same functions: readers/flat.py,
-normalise, validators, cascade), and hands each chunk's accepted offers to the
-writers before reading on. What it keeps between chunks is small: the directory
-tables (sites, contacts), the keys already seen (duplicates across chunks), the sites
-dispensateurs of another SIREN than their offers (validators/organisation.py), the
-findings (few), counters, and the raw cells of each chunk spilled to a temporary file
-for report.xlsx.
+Formations are independent once the sites, contacts and the keys already seen are
+known, so a run reads its input as chunks of whole formations and runs the same
+stages on each (readers, normalise, validators, cascade), then hands each chunk's
+accepted offers to the writers (and to a catalogue application, `on_chunk`) before
+reading on. A chunk comes from one of three sources:
+- a workbook, several inputs, `--defauts` or a small CSV: everything read at once
+  (readers.read_inputs), one chunk;
+- a large flat CSV: a stream cut where a new formation starts;
+- a large LHÉO flow: read once, its offers spilled in chunks (stream_lheo.py).
+What is kept between chunks is small: the directory tables (sites, contacts), the keys
+already seen (duplicates across chunks), the sites dispensateurs of another SIREN than
+their offers (validators/organisation.py), the owners, the findings (few), counters,
+and the raw cells of each chunk spilled to a temporary file for report.xlsx (the only
+chunk of a small file stays in memory).
 
-The results are those of the whole-file run, byte for byte; where a chunk could see
-something else than the whole file would, the run says so and the caller reads the
-whole file instead (`StreamFallback`, a French line for the person):
+The results do not depend on the cut, byte for byte; where a chunk could see
+something else than the whole file would, the run reads the input again as one chunk
+and says so (`StreamFallback`, a French line for the person):
 - a formation, action or session whose rows are not contiguous (its key seen again
   in a later chunk);
 - a date column proven month first in a chunk (the order is decided per column over
@@ -48,15 +52,16 @@ from ..model.fields import ENTITIES, OFFER_ENTITIES
 from ..readers.normalise import normalise_table, stripped_text
 from ..readers.placeholders import is_placeholder
 from ..validators.profiles import apply_profile
-from ..readers import CSV_SUFFIXES, XML_SUFFIXES as LHEO_SUFFIXES
+from ..readers.defaults import apply_defaults
+from ..readers import CSV_SUFFIXES, XML_SUFFIXES as LHEO_SUFFIXES, read_inputs
 from ..readers.flat import split_flat
 from .options import RunOptions
-from .run import Result
+from .result import Result, Stopwatch
 from ..readers.grid import Header, body_frame, find_header_row, read_header
 from ..readers.layout import HEADER_SEARCH_ROWS, require_header
 from ..readers.sanitise import sanitise_table
 from ..readers.csv_stream import Decoding, StreamFallback, csv_rows
-from ..model.tables import Table, concat_tables, empty_table
+from ..model.tables import Table, concat_tables, empty_table, rename_sources
 from ..model.text import column_letter
 from ..validators.cascade import decide
 from ..validators.cross import run_cross_checks
@@ -69,7 +74,6 @@ from ..validators.organisation import (
     site_sirets,
     subcontracted_sites,
     subcontracting,
-    upload_scope,
 )
 
 CHUNK_ROWS = 20_000  # rows of a chunk, at least (cut at the next formation)
@@ -83,7 +87,7 @@ SAMPLES = 3  # headers.samples_of
 
 
 def streamable(options: RunOptions) -> Path | None:
-    """The CSV or LHÉO flow to stream, or None for the whole-file run.
+    """The CSV or LHÉO flow to cut in chunks, or None to read the inputs as one chunk.
 
     One flat CSV or LHÉO file (plus an optional directory workbook), no `--defauts`;
     `stream=None` streams it from STREAM_MIN_BYTES, True always."""
@@ -122,29 +126,28 @@ class Stream:
 
     def __init__(
         self,
-        path: Path,
+        path: Path | None,
+        options: RunOptions,
         *,
-        annuaire,
-        reference,
-        today,
-        profil,
-        strict,
-        organisme,
-        mapping,
         chunk_rows: int,
         clock,
         steps,
         spool: Spool,
         with_offers: bool = True,
     ) -> None:
-        self.path = path
-        self.annuaire = annuaire
-        self.reference = reference
-        self.today = today
-        self.profil = profil
-        self.strict = strict
-        self.organisme = organisme
-        self.mapping = mapping
+        self.path = path  # None: every input read at once, one chunk
+        self.name, self.stem = (path.name, path.stem) if path is not None else ("", "")
+        self.inputs = options.inputs
+        self.annuaire = options.annuaire
+        self.reference = options.reference
+        self.today = options.today
+        self.profil = options.profil
+        self.strict = options.strict
+        self.organisme = options.organisme
+        self.mapping = options.colonnes
+        self.defauts = options.defauts
+        self.on_chunk = options.on_chunk
+        self.names = options.names
         self.chunk_rows = max(1, chunk_rows)
         self.clock = clock
         self.steps = steps
@@ -152,8 +155,8 @@ class Stream:
         self.with_offers = with_offers
         self.chunks = 0
         self.findings = Findings()  # the run's findings, chunk after chunk
-        self.findings.mapping = mapping
-        self.findings.strict = strict
+        self.findings.mapping = self.mapping
+        self.findings.strict = self.strict
         self.sites: dict[str, dict] = {}  # accepted directory records, for lheo.xml
         self.contacts: dict[str, dict] = {}
         self.read: Counter[str] = Counter()
@@ -162,16 +165,21 @@ class Stream:
         self.sessions: Counter[str] = Counter()
         self.seen_keys: dict = {}  # check_duplicate_keys across chunks
         self.chunk_keys: dict[str, set] = {e: set() for e in KEYS}
-        self.scope = upload_scope(organisme)
+        self.scope = options.scope
         self.subcontracted: dict[str, set[str]] = {}  # code_site -> SIRENs of the offers it delivers
         self.owners_read: Counter[str] = Counter()  # formations per owner SIRET
         self.owners_accepted: Counter[str] = Counter()
         self.organisation: dict = {}
         self.input_rows: list[dict] = []  # findings of reading the offer input (file-level)
         self.offer_rows: list[dict] = []  # findings of the chunks' records
-        self.lheo = path.suffix.lower() in LHEO_SUFFIXES
+        self.lheo = path is not None and path.suffix.lower() in LHEO_SUFFIXES
         self.header: Header  # set by _head, before any chunk
-        self.decoding = Decoding(name=path.name)
+        self.decoding = Decoding(name=path.name if path is not None else "")
+        self.filled: dict = {}  # entity -> record index -> fields filled from --defauts (one chunk)
+        self.incomplete: dict[str, dict[int, list[str]]] = {e: {} for e in ENTITIES}
+        self.owners: dict = {}  # ref_formation -> (owner SIRET, site code), over the chunks
+        self.sheets: dict = {}  # offer workbooks as read (Findings.sheets), for report.xlsx
+        self.held: tuple | None = None  # the first chunk (tables, accepted), until a second comes
         self._estimate: int | None = None  # the read stage's total, from the file's size
         self._text_done = 0  # characters of the rows checked so far
         self.directory_accepted: dict[str, pd.Series] = {}
@@ -202,7 +210,10 @@ class Stream:
     def offers(self) -> Iterator[dict]:
         """Read, check and decide chunk after chunk, yielding each accepted formation record."""
         chunks: Iterator[tuple[dict[str, Table], Findings]]
-        if self.lheo:
+        read_rows = None
+        if self.path is None:
+            inline, read_rows, chunks = self._whole()
+        elif self.lheo:
             from .stream_lheo import LheoChunks
 
             source = LheoChunks(self.path, self.spool.folder / "chunks.pickle", self.chunk_rows)
@@ -215,30 +226,52 @@ class Stream:
             inline = {}
         if self.clock:
             self.clock.lap("read")
-        self._directory(inline)
+        self._directory(inline, read_rows)
         if self.clock:
             self.clock.lap("validate")
         for offers, findings in chunks:
             yield from self._check_chunk(offers, findings)
         self._finish()
 
-    def _directory(self, inline: dict[str, Table]) -> None:
+    def _whole(self) -> tuple[dict[str, Table], list[dict], Iterator[tuple[dict[str, Table], Findings]]]:
+        """Every input (and --annuaire) read at once: the directory tables, the findings of
+        reading them, and the offers as the one chunk (with the findings of reading them)."""
+        findings = self._chunk_findings()
+        findings.defaults = self.defauts  # type: ignore[assignment]
+        tables = read_inputs(list(self.inputs), findings, self.annuaire, progress=self.steps)
+        self.filled = apply_defaults(tables, self.defauts)
+        self.sheets = findings.sheets
+        self.findings.columns.extend(findings.columns)
+        read_rows = [r for r in findings._rows if r["entity"] in DIRECTORY]
+        findings._rows = [r for r in findings._rows if r["entity"] not in DIRECTORY]
+        offers = {e: tables[e] for e in OFFER_ENTITIES}
+        return {e: tables[e] for e in DIRECTORY}, read_rows, iter([(offers, findings)])
+
+    def _directory(self, inline: dict[str, Table], read_rows: list[dict] | None = None) -> None:
         """The sites and contacts of the run (the flow's, then --annuaire's, as read_inputs
-        joins them), checked once; their findings and the records they reject."""
+        joins them), checked once; their findings and the records they reject.
+        `read_rows`: the findings of reading them when the inputs were read at once."""
         from ..readers import _without_keys, read_one
 
         findings = Findings()
         findings.mapping = self.mapping
         findings.strict = self.strict
-        parts: dict[str, list[Table]] = {e: [inline[e]] if e in inline else [] for e in DIRECTORY}
-        if self.annuaire is not None:
-            for entity, table in read_one(Path(self.annuaire), findings, directory_only=True).items():
-                parts[entity] = [_without_keys(t, table) for t in parts[entity]] + [table]
-        self.directory = {e: concat_tables(e, parts[e]) for e in DIRECTORY}
-        self.directory_read_rows = list(findings._rows)
-        self.findings.columns.extend(findings.columns)
-        self.findings.missing_columns |= findings.missing_columns
-        findings._rows.clear()
+        if read_rows is not None:  # read with the offers, --annuaire joined (read_inputs)
+            self.directory = {e: inline[e] for e in DIRECTORY}
+            self.directory_read_rows = []
+            findings._rows = list(read_rows)
+        else:
+            parts: dict[str, list[Table]] = {e: [inline[e]] if e in inline else [] for e in DIRECTORY}
+            if self.annuaire is not None:
+                for entity, table in read_one(Path(self.annuaire), findings, directory_only=True).items():
+                    parts[entity] = [_without_keys(t, table) for t in parts[entity]] + [table]
+            self.directory = {e: concat_tables(e, parts[e]) for e in DIRECTORY}
+            self.directory_read_rows = list(findings._rows)
+            self.findings.columns.extend(findings.columns)
+            self.findings.missing_columns |= findings.missing_columns
+            findings._rows.clear()
+        for table in self.directory.values():
+            rename_sources(table, self.names)
         self._check_directory(self.directory, findings)
         self.sites_by_code = site_sirets(self.directory)
         self.directory_incomplete = apply_profile(self.directory, findings, self.profil)
@@ -252,7 +285,7 @@ class Stream:
             if len(head) >= max(HEAD_ROWS, HEADER_SEARCH_ROWS + 1):
                 break
         self.head_is_all = len(head) < max(HEAD_ROWS, HEADER_SEARCH_ROWS + 1)
-        source, sheet = self.path.name, self.path.stem
+        source, sheet = self.name, self.stem
         try:
             require_header(head, OFFER_ENTITIES, source)
         except InputError:
@@ -286,7 +319,7 @@ class Stream:
             filled = sum(1 for v in values if v and v.strip())
             if d.how == "contenu" and filled < CONTENT_SAMPLE and not self.head_is_all:
                 raise StreamFallback(
-                    f"{self.path.name} : en-tête « {d.header} » décidé par son contenu, "
+                    f"{self.name} : en-tête « {d.header} » décidé par son contenu, "
                     "trop peu de valeurs en tête de fichier ; fichier lu en entier."
                 )
             if len(d.samples) < SAMPLES:
@@ -365,12 +398,16 @@ class Stream:
         """run.py's stages on one chunk of offers, the directory beside it; its accepted offers."""
         if self.clock:
             self.clock.lap("read")
+        if self.path is None and self.steps is not None:  # read at once: the checks, a stage of their own
+            self.steps.start("check", total=sum(len(t) for t in [*offers.values(), *self.directory.values()]))
         for entity in OFFER_ENTITIES:
             sanitise_table(offers[entity], findings)
         for entity in OFFER_ENTITIES:
-            self._check_dates(offers[entity])
+            if self.path is not None:  # a chunk of a stream; read at once, the file decides
+                self._check_dates(offers[entity])
             normalise_table(offers[entity], findings)
-        self._check_contiguous(offers)
+        if self.path is not None:
+            self._check_contiguous(offers)
         if self.clock:
             self.clock.lap("normalise")
         already = flagged_cells(findings.frame())
@@ -381,6 +418,7 @@ class Stream:
         run_cross_checks(tables, findings, self.today)
         findings._rows = [r for r in findings._rows if r["entity"] not in DIRECTORY]
         owners = check_owners(tables, findings, self.scope, self.sites_by_code)
+        self.owners.update(owners)
         for code, sirens in subcontracted_sites(tables, owners, self.sites_by_code).items():
             self.subcontracted.setdefault(code, set()).update(sirens)
         if self.clock:
@@ -400,19 +438,41 @@ class Stream:
             self.clock.lap("decide")
         self._account(offers, accepted, incomplete, findings)
         self.chunks += 1
+        chunk = Result(
+            [str(p) for p in self.inputs],
+            tables,
+            accepted,
+            pd.DataFrame(),
+            self.today,
+            incomplete=incomplete,
+            filled=self.filled,
+            owners=owners,
+        )
         if self.steps is not None:
+            directory = sum(len(t) for t in self.directory.values()) if self.path is None else 0
             self.steps.advance(
-                sum(len(offers[e]) for e in OFFER_ENTITIES),
-                detail=f"{self.path.name}, lot {self.chunks} (contrôle et écriture par lots)",
+                sum(len(offers[e]) for e in OFFER_ENTITIES) + directory,
+                detail=f"{self.name}, lot {self.chunks} (contrôle et écriture par lots)"
+                if self.path is not None
+                else "contrôles",
             )
             self._estimate_total()
+        for entity in OFFER_ENTITIES:
+            rename_sources(offers[entity], self.names)  # the names shown, before anything is written
+        if self.on_chunk is not None:
+            self.on_chunk(chunk)
         if self.with_offers:
-            result = Result([str(self.path)], tables, accepted, pd.DataFrame(), self.today, incomplete=incomplete)
             from ..model.records import offer_records
 
-            yield from offer_records(result)
-        if self.clock:
-            self.clock.lap("write_records+lheo.xml")
+            whole = self.path is None and self.steps is not None
+            if whole:  # read at once: writing the offers, a stage of its own
+                self.steps.start("write", total=int(accepted["formation"].sum()), detail="records.jsonl, lheo.xml")
+            for formation in offer_records(chunk):
+                yield formation
+                if whole:
+                    self.steps.advance(1)
+            if self.clock:
+                self.clock.lap("write_records+lheo.xml")
 
     def _estimate_total(self) -> None:
         """The read stage's total from the file's size: records so far × size / the size of
@@ -421,7 +481,7 @@ class Stream:
         The rows' size is counted in characters, which a file's bytes never undercount
         (accents take two bytes, quotes are not in the cells): the estimate errs high and,
         kept only when lower than the last one, the bar moves only forward."""
-        if self.lheo or not self._text_done:
+        if self.lheo or self.path is None or not self._text_done:
             return
         try:
             size = self.path.stat().st_size
@@ -459,7 +519,7 @@ class Stream:
                     "session": "d'une même session",
                 }[entity]
                 raise StreamFallback(
-                    f"{self.path.name} : les lignes {what} ne se suivent pas (ou sa référence "
+                    f"{self.name} : les lignes {what} ne se suivent pas (ou sa référence "
                     "est reprise plus loin) ; fichier lu en entier."
                 )
             self.chunk_keys[entity] |= keys
@@ -469,7 +529,7 @@ class Stream:
         for f in table.spec.fields:
             if f.kind == "date" and not f.multi:
                 if column_proof(stripped_text(table.raw[f.name]).unique()) == MONTH_FIRST:
-                    raise StreamFallback(f"{self.path.name} : dates au format mois/jour ; fichier lu en entier.")
+                    raise StreamFallback(f"{self.name} : dates au format mois/jour ; fichier lu en entier.")
 
     def _decide(self, tables: dict[str, Table], findings: Findings) -> dict[str, pd.Series]:
         """cascade.decide on the chunk, the directory's own errors given to it, the
@@ -509,6 +569,7 @@ class Stream:
             self.accepted[entity] += int(ok.sum())
             missing = incomplete.get(entity, {})
             self.complete[entity] += sum(1 for idx in missing if bool(ok.get(idx, False)))
+            self.incomplete[entity].update({int(idx) + offsets[entity]: labels for idx, labels in missing.items()})
             raw = offers[entity].raw
             spill[entity] = (
                 raw.set_axis(raw.index + offsets[entity]),
@@ -516,16 +577,24 @@ class Stream:
                 offers[entity].columns,
                 offers[entity].origins,
             )
+        if self.held is None and not self.chunks:  # the first chunk stays in memory, whole
+            self.held = (offers, {e: accepted[e] for e in OFFER_ENTITIES}, spill)
+            return
+        if self.held is not None:  # a second chunk: the first goes to the spill too
+            self._spill(self.held[2])
+            self.held = None
+        self._spill(spill)
+
+    def _spill(self, spill: dict) -> None:
         with open(self.spool.raw, "ab") as fh:
             pickle.dump(spill, fh, protocol=pickle.HIGHEST_PROTOCOL)
 
     def _finish(self) -> None:
         """After the last chunk: the organisation, the directory's cascade, then every finding
         in the order the whole-file run adds them (reading, directory, chunks, organisation, cascade)."""
-        if not any(self.read[e] for e in OFFER_ENTITIES):
+        if self.path is not None and not any(self.read[e] for e in OFFER_ENTITIES):
             raise InputError(
-                f"{self.path.name} : aucune offre lue (aucune ligne de formation, d'action, de session "
-                "ni de dispositif)."
+                f"{self.name} : aucune offre lue (aucune ligne de formation, d'action, de session ni de dispositif)."
             )
         organisation = Findings()
         subcontracting(self.directory, organisation, {}, self.sites_by_code, known=self.subcontracted)
@@ -543,10 +612,11 @@ class Stream:
             self.accepted[entity] = int(ok.sum())
             missing = self.directory_incomplete.get(entity, {})
             self.complete[entity] = sum(1 for idx in missing if bool(ok.get(idx, False)))
+            self.incomplete[entity] = dict(missing)
         self.directory_final = accepted
         mixed = Findings()
-        for line in self.decoding.mixed_lines():
-            mixed.add_file("MIXED_ENCODING", self.path.name, self.path.stem, row=line)
+        for line in self.decoding.mixed_lines():  # a streamed CSV's (readers/csv.py says its own)
+            mixed.add_file("MIXED_ENCODING", self.name, self.stem, row=line)
         self.findings._rows = (
             mixed._rows
             + self.input_rows
@@ -558,27 +628,38 @@ class Stream:
         )
 
 
-def stream_run(path: Path, options: RunOptions, *, clock=None, steps=None):
-    """The streamed run of `path`; a StreamResult whose offers are already written (spooled),
-    unless `with_offers` is False (`fasd check`: no records.jsonl nor lheo.xml)."""
+def run_chunks(options: RunOptions) -> "StreamResult":
+    """The run of `options`: its input cut in chunks when it can be (`streamable`), else read
+    as one chunk; read again as one chunk, with a note, when a chunk cannot stand alone."""
+    path = streamable(options)
+    if path is not None:
+        try:
+            return _run(path, options)
+        except StreamFallback as exc:
+            if options.on_chunk is not None and hasattr(options.on_chunk, "restart"):
+                options.on_chunk.restart()  # what it was given is given again
+            result = _run(None, options)
+            result.notes.append(str(exc))
+            return result
+    return _run(None, options)
+
+
+def _run(path: Path | None, options: RunOptions) -> "StreamResult":
+    """One pass of the sequence; a StreamResult whose offers are already written (spooled),
+    unless `write_offers` is False (`fasd check`: no records.jsonl nor lheo.xml)."""
     from ..model.progress import tracker
     from ..writers.offers import write_offer_stream
 
-    steps = tracker(options.progress) if steps is None else steps
+    clock = Stopwatch()
+    steps = tracker(options.progress)
     with_offers = options.write_offers
     spool = Spool.create()
-    steps.start("read", detail=path.name)
+    steps.start("read", detail=path.name if path is not None else "")
     try:
         stream = Stream(
             path,
-            annuaire=options.annuaire,
-            reference=options.reference,
-            today=options.today,
-            profil=options.profil,
-            strict=options.strict,
-            organisme=options.organisme,
-            mapping=options.colonnes,
-            chunk_rows=options.chunk_rows or CHUNK_ROWS,
+            options,
+            chunk_rows=(options.chunk_rows or CHUNK_ROWS) if path is not None else 1,
             clock=clock,
             steps=steps,
             spool=spool,
@@ -594,7 +675,9 @@ def stream_run(path: Path, options: RunOptions, *, clock=None, steps=None):
         raise
     finally:
         steps.finish()
-    return StreamResult.of(stream)
+    result = StreamResult.of(stream)
+    result.timings = clock.times
+    return result
 
 
 def text_size(rows: list[list[str]], sample: int = 200) -> int:
@@ -617,6 +700,7 @@ class StreamResult(Result):
     counts: dict = field(default_factory=dict)
     directory: dict = field(default_factory=dict)
     report_note: str | None = None
+    chunks: int = 0  # the chunks the input was cut in (1: read at once)
 
     @classmethod
     def of(cls, stream: Stream) -> "StreamResult":
@@ -630,23 +714,34 @@ class StreamResult(Result):
             "a_completer": {name: int(stream.complete[name]) for name in ENTITIES},
         }
         result = cls(
-            [str(stream.path)],
+            [str(p) for p in stream.inputs],
             {},
             {},
             stream.findings.frame(),
             stream.today,
+            incomplete=stream.incomplete,
             columns=[d.as_dict() for d in stream.findings.columns],
+            filled=stream.filled,
             spool=stream.spool,
             counts=counts,
             directory={e: (stream.directory[e], stream.directory_final[e]) for e in DIRECTORY},
         )
         result.organisme = stream.organisation
+        result.owners = stream.owners
+        result.sheets = stream.sheets
+        result.chunks = stream.chunks
+        if stream.held is not None or not stream.chunks:  # one chunk: its tables, as they were checked
+            offers, accepted = stream.held[:2] if stream.held is not None else (stream._empty_offers(), {})
+            tables = {**{e: t for e, (t, _) in result.directory.items()}, **offers}
+            decided = {**{e: ok for e, (_, ok) in result.directory.items()}, **accepted}
+            result.tables = {e: tables[e] for e in ENTITIES}
+            result.accepted = {e: decided.get(e, pd.Series(False, index=tables[e].typed.index)) for e in ENTITIES}
         weakref.finalize(result, stream.spool.remove)
         return result
 
     def summary(self) -> dict:
         f = self.findings
-        catalogue = {} if self.catalogue is None else {"catalogue": self.catalogue.summary()}  # type: ignore
+        catalogue = {} if self.catalogue is None else {"catalogue": self.catalogue.summary()}
         return {
             "inputs": self.inputs,
             "today": self.today.isoformat(),

@@ -75,3 +75,14 @@ def concat_tables(entity: str, tables: list[Table]) -> Table:
         columns.update(t.columns)
         origins.update(t.origins)
     return Table(entity, raw, columns, origins=origins)
+
+
+def rename_sources(table: Table, names: dict[str, str]) -> None:
+    """The table's source file names replaced in place: `names` maps a stored file name to
+    the name shown (the web page stores uploads under generic names)."""
+    if not names:
+        return
+    table.raw["_source"] = table.raw["_source"].replace(names)
+    if table.typed is not None and "_source" in table.typed:
+        table.typed["_source"] = table.typed["_source"].replace(names)
+    table.columns = {(names.get(src, src), sheet): cols for (src, sheet), cols in table.columns.items()}

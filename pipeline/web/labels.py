@@ -1,9 +1,10 @@
 """Show the user's file names in a run's results, while the files on disk have generic names.
 
 Uploads are stored as `upload-1.xlsx`, `annuaire.xlsx` (no name from the browser reaches
-the disk); the readers record that stored name as each record's source. After the run,
-the result is relabelled so the report, records.jsonl and lheo.xml speak of the files as
-the person named them.
+the disk); the readers record that stored name as each record's source. The run renames
+the records' sources as it writes them (RunOptions.names, model/tables.rename_sources),
+then the findings and inputs are relabelled here, so the report, records.jsonl and
+lheo.xml speak of the files as the person named them.
 """
 
 from __future__ import annotations
@@ -34,14 +35,11 @@ def _clean(name: str) -> str:
 
 
 def relabel(result, labels: dict[str, str]) -> None:
-    """Rename sources in place: `labels` maps a stored file name to the name shown."""
+    """Rename the sources of the findings, columns and inputs in place: `labels` maps a stored
+    file name to the name shown. The records' own sources are renamed by the run, chunk by
+    chunk, as their offers are written (RunOptions.names)."""
     if not labels:
         return
-    for table in result.tables.values():
-        table.raw["_source"] = table.raw["_source"].replace(labels)
-        if table.typed is not None and "_source" in table.typed:
-            table.typed["_source"] = table.typed["_source"].replace(labels)
-        table.columns = {(labels.get(src, src), sheet): cols for (src, sheet), cols in table.columns.items()}
     result.findings["source"] = result.findings["source"].replace(labels)
     for column in result.columns:
         column["source"] = labels.get(column.get("source"), column.get("source"))

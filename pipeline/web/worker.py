@@ -104,7 +104,6 @@ def process_job(job: str | Path, apply: bool = False) -> str:
         from ..model.errors import FasdError
         from ..engine.options import RunOptions
         from ..engine.run import run
-        from ..writers.output import write_outputs
 
         try:
             reference = load_reference(meta.get("reference"))
@@ -113,45 +112,42 @@ def process_job(job: str | Path, apply: bool = False) -> str:
                 from ..readers.mapping import load_mapping
 
                 mapping = load_mapping(folder / "inputs" / meta["colonnes"]["stored"])
-            with using(meta.get("dispositifs")):
-                result = run(
-                    RunOptions(
-                        inputs=tuple(inputs),
-                        annuaire=folder / "inputs" / annuaire["stored"] if annuaire else None,
-                        reference=reference,
-                        today=dt.date.fromisoformat(meta["today"]),
-                        profil=meta.get("profil") or None,
-                        progress=progress,
-                        colonnes=mapping,
-                        organisme=meta.get("organisme"),
+            application = None
+            if meta.get("base"):  # applied chunk by chunk as the run checks them (a dry run to preview)
+                try:
+                    application = _application(meta, inputs, dry_run=not apply).__enter__()
+                except FasdError as exc:  # base busy or unusable: the run's results still stand
+                    progress.state["base_message"] = str(exc)
+                    if apply:  # nothing applied: the dry run's outputs stay
+                        progress.finish("done")
+                        return "done"
+            try:
+                with using(meta.get("dispositifs")):
+                    result = run(
+                        RunOptions(
+                            inputs=tuple(inputs),
+                            annuaire=folder / "inputs" / annuaire["stored"] if annuaire else None,
+                            reference=reference,
+                            today=dt.date.fromisoformat(meta["today"]),
+                            profil=meta.get("profil") or None,
+                            progress=progress,
+                            colonnes=mapping,
+                            organisme=meta.get("organisme"),
+                            on_chunk=application,
+                            names=labels,
+                        )
                     )
-                )
-            relabel(result, labels)
+                relabel(result, labels)
+                outcome = _write(result, folder, progress, application, apply)
+            finally:
+                if application is not None:
+                    application.__exit__(None, None, None)  # rolls back what was not finished
+            if outcome is not None:
+                return outcome
         except FasdError as exc:  # the file's fault or a limit: the CLI's one French line
             message = relabel_message(relabel_message(str(exc), paths), labels)
             progress.state["proposal"] = _propose_mapping(folder, inputs, labels)
             progress.finish("failed", message)
-            return "failed"
-        commit = committed = None
-        if meta.get("base") and apply:  # the outputs are written before the base commits
-            from ..catalogue.holds import committed_hold
-
-            commit, committed = functools.partial(_apply_writing, result, meta), committed_hold
-        elif meta.get("base"):
-            try:
-                result.catalogue = _apply(result, meta, dry_run=True)
-            except FasdError as exc:  # base busy or unusable: the run's results still stand
-                progress.state["base_message"] = str(exc)
-        try:
-            write_outputs(
-                result, folder / "out", with_records=True, progress=progress, commit=commit, committed=committed
-            )
-        except FasdError as exc:
-            if commit is not None and _base_error(exc):  # nothing applied: the dry run's outputs stay
-                progress.state["base_message"] = str(exc)
-                progress.finish("done")
-                return "done"
-            progress.finish("failed", str(exc))
             return "failed"
         from .corrected import write_corrected
 
@@ -191,17 +187,46 @@ def _propose_mapping(folder: Path, inputs: list[Path], labels: dict[str, str]) -
         return False
 
 
-def _apply(result, meta: dict, *, dry_run: bool, before_commit=None):
-    from ..catalogue import apply
+def _application(meta: dict, inputs: list[Path], *, dry_run: bool):
+    """The upload's application to the base (catalogue.Application), opened by the caller."""
+    from ..catalogue.api import Application
 
-    return apply(
-        result,
+    return Application(
         meta["base"],
+        inputs=inputs,
+        today=dt.date.fromisoformat(meta["today"]),
         perimetre=meta.get("perimetre") or "partiel",
         organisation=meta.get("organisme"),
         dry_run=dry_run,
-        before_commit=before_commit,
     )
+
+
+def _write(result, folder: Path, progress, application, apply: bool) -> str | None:
+    """The outputs written; with a base, its application finished: for real (`apply`, the
+    outputs written before it commits) or as the dry run the page previews. A str when
+    the job ends here ("done": nothing applied, the earlier outputs stay; "failed")."""
+    from ..catalogue.holds import committed_hold
+    from ..model.errors import FasdError
+    from ..writers.output import write_outputs
+
+    commit = committed = None
+    if application is not None and apply:
+        commit, committed = functools.partial(_finish_writing, application, result), committed_hold
+    elif application is not None:
+        try:
+            result.catalogue = application.finish(result)
+        except FasdError as exc:  # the base refuses this run: its results still stand
+            progress.state["base_message"] = str(exc)
+    try:
+        write_outputs(result, folder / "out", with_records=True, progress=progress, commit=commit, committed=committed)
+    except FasdError as exc:
+        if commit is not None and _base_error(exc):  # nothing applied: the dry run's outputs stay
+            progress.state["base_message"] = str(exc)
+            progress.finish("done")
+            return "done"
+        progress.finish("failed", str(exc))
+        return "failed"
+    return None
 
 
 def _base_error(exc: Exception) -> bool:
@@ -210,9 +235,9 @@ def _base_error(exc: Exception) -> bool:
     return isinstance(exc, BaseError)
 
 
-def _apply_writing(result, meta: dict, write):
+def _finish_writing(application, result, write):
     """Apply for real, the outputs written by `write(report)` before the base commits."""
-    return _apply(result, meta, dry_run=False, before_commit=write)
+    return application.finish(result, before_commit=write)
 
 
 def main(argv: list[str]) -> int:
