@@ -42,9 +42,9 @@ class Waiting:
 
 
 def waiting_text(ahead: int | None) -> str:
-    """What the progress page says while the upload waits."""
-    if ahead is None:
-        return "En attente : un autre envoi est en cours de traitement."
+    """What the progress page says while the upload is queued (None: no longer waiting)."""
+    if ahead is None:  # a worker took it: its first state is on its way
+        return "Votre envoi est pris en charge : le traitement commence."
     if ahead == 0:
         return "En attente : aucun envoi avant le vôtre ; il commence dès qu'un traitement se termine."
     return f"En attente : {ahead} envoi(s) avant le vôtre."
