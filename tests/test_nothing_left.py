@@ -235,3 +235,103 @@ def test_a_part_file_of_a_killed_writer_is_removed_by_the_next_write(tmp_path):
     assert result.exit_code == 0, result.output
     assert not stale.exists() and live.exists() and other.exists()
     assert (tmp_path / "offres.xml").stat().st_size > 0
+
+
+KILLED_IN_OUTPUT = """
+import os, signal, sys
+from pipeline.writers import atomic, report_xlsx
+commit = sys.argv[4] == "enregistre"
+def killed(*args, **kwargs):
+    if commit:  # as if a catalogue base had recorded the run: its folder must be swapped in later
+        (staging,) = [p for p in atomic.Path(sys.argv[2]).parent.iterdir() if atomic.NEW_MARK in p.name]
+        atomic.mark_committed(staging, "l'import n° 7")
+    os.kill(os.getpid(), signal.SIGKILL)
+report_xlsx.splice = killed  # mid report.xlsx: the lock is held, the temporary folder is there
+sys.argv = ["fasd", "import", sys.argv[1], "--out", sys.argv[2], "--today", sys.argv[3]]
+from pipeline.cli.main import entry_point
+entry_point()
+"""
+
+
+def _killed_in_output(tmp_path: Path, tmp: Path, out: Path, commit: bool = False) -> int:
+    book = write_workbook(tmp_path / "offre.xlsx", valid_offer())
+    child = subprocess.Popen(
+        [sys.executable, "-c", KILLED_IN_OUTPUT, str(book), str(out), TODAY, "enregistre" if commit else "-"],
+        cwd=ROOT,
+        env=env_with(tmp),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    _, err = child.communicate(timeout=BOUND)
+    assert child.returncode == -signal.SIGKILL, err
+    return child.pid
+
+
+def _beside(out: Path) -> list[str]:
+    return sorted(p.name for p in out.parent.iterdir() if p.name.startswith(f".{out.name}."))
+
+
+def test_kill_9_leaves_nothing_past_the_next_run_into_another_folder(tmp_path):
+    """The lock and the temporary folder a killed import left next to its output folder, and
+    its scratch folder, are removed by the next fasd run whatever it writes (issue 29)."""
+    tmp, work = tmp_path / "tmp", tmp_path / "travail"
+    work.mkdir()
+    out = work / "resultats"
+    pid = _killed_in_output(tmp_path, tmp, out)
+    left = _beside(out)
+    assert left == [".resultats.fasd-lock", *[n for n in left if n.startswith(f".resultats.fasd-new-{pid}-")]]
+    assert len(left) == 2, left  # the lock and the temporary folder, named with the dead PID
+    assert everything(tmp)  # and the spool folder
+    done = fasd(tmp, "template", "--out", tmp_path / "ailleurs" / "modele.xlsx")
+    assert done.returncode == 0, done.stderr
+    assert _beside(out) == [] and sorted(p.name for p in work.iterdir()) == []
+    assert everything(tmp) == []
+
+
+def test_a_recorded_run_of_a_killed_import_is_kept_for_its_folder(tmp_path):
+    """A temporary folder whose run a base recorded is swapped in by the next run into its
+    folder, never swept away by another run; its lock goes."""
+    tmp, out = tmp_path / "tmp", tmp_path / "resultats"
+    _killed_in_output(tmp_path, tmp, out, commit=True)
+    assert fasd(tmp, "template", "--out", tmp_path / "modele.xlsx").returncode == 0
+    (staging,) = _beside(out)
+    assert ".fasd-new-" in staging
+    again = fasd(tmp, "import", tmp_path / "offre.xlsx", "--out", out, "--today", TODAY)
+    assert again.returncode == 2 and "l'import n° 7" in again.stderr, again.stderr
+    assert _beside(out) == [] and (out / "report.csv").is_file()  # what it had written, swapped in
+
+
+HOLDER = """
+import sys
+from pathlib import Path
+from pipeline.writers.atomic import claimed, run_folder
+from pipeline.writers.output import RUN_FILES
+with claimed(Path(sys.argv[1]), RUN_FILES), run_folder(Path(sys.argv[1]), RUN_FILES) as staging:
+    print(staging, flush=True)
+    input()
+"""
+
+
+def test_a_live_run_keeps_its_lock_and_temporary_folder(tmp_path):
+    tmp, out = tmp_path / "tmp", tmp_path / "resultats"
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLDER, str(out)],
+        cwd=ROOT,
+        env=env_with(tmp),
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        staging = Path(holder.stdout.readline().strip())
+        assert staging.is_dir() and f".fasd-new-{holder.pid}-" in staging.name
+        before = _beside(out)
+        assert len(before) == 2 and (out.parent / ".resultats.fasd-lock").read_text().strip() == str(holder.pid)
+        assert fasd(tmp, "template", "--out", tmp_path / "modele.xlsx").returncode == 0
+        from pipeline.writers import scratch
+
+        scratch.sweep(tmp)
+        assert _beside(out) == before and staging.is_dir()
+    finally:
+        holder.communicate("\n", timeout=BOUND)
+    assert _beside(out) == []

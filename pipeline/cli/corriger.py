@@ -10,7 +10,6 @@ import click
 from ..model.errors import EXIT_FINDINGS, EXIT_OK, UsageError
 from .main import run_options
 from .options import load_reference, parse_today
-from ..model.codes import ERROR
 
 
 @click.command("corriger")
@@ -32,7 +31,7 @@ def corriger_command(fichier, out, rejetees_seulement, annuaire, reference, toda
     surlignée en vert avec sa note, le reste marqué comme dans report.xlsx."""
     from ..readers.mapping import load_mapping
     from ..engine.run import run
-    from ..writers.corrected import NotAWorkbook, corrected_workbook, rejected_only
+    from ..writers.corrected import NotAWorkbook, corrected_workbook, rejected_only, unsettled_errors
 
     path, target = Path(fichier), Path(out)
     if path.suffix.lower() not in (".xlsx", ".xlsm"):
@@ -70,8 +69,7 @@ def corriger_command(fichier, out, rejetees_seulement, annuaire, reference, toda
         f"{fixed} cellule(s) corrigée(s) (en vert), {left} à revoir par vous (en rouge ou orange){rows}. "
         f"Ouvrez {target}, corrigez le reste, puis : fasd import {target} --out DOSSIER"
     )
-    errors = result.findings[result.findings["severity"] == ERROR]
-    sys.exit(EXIT_FINDINGS if (errors["fix"] == "").any() else EXIT_OK)
+    sys.exit(EXIT_FINDINGS if unsettled_errors(result.findings) else EXIT_OK)
 
 
 COMMANDS = (corriger_command,)

@@ -382,6 +382,9 @@ def main():
     Codes de sortie : 0 aucune erreur, 1 des erreurs à corriger, 2 fichier illisible
     ou commande mal employée, 3 erreur interne (à signaler), 130 interrompu.
     """
+    from ..writers import scratch
+
+    scratch.sweep()  # what killed runs left, wherever they wrote: spools, locks, temporary folders
 
 
 def run_options(command):

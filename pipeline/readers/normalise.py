@@ -23,6 +23,7 @@ from ..model.fields import PROVENANCE, Field, Kind
 from .placeholders import blank_placeholders
 from ..model.tables import Table
 from ..model.text import fold
+from .sure_fix import sure_fix
 
 MULTI_SPLIT = re.compile(r"\s*[;\n\r|]+\s*")
 MULTI_SPLIT_COMMA = re.compile(r"\s*[;,\n\r|]+\s*")
@@ -276,7 +277,7 @@ def normalise_table(table: Table, findings: Findings) -> None:
             column = pd.to_datetime(column, errors="coerce")
         typed[field.name] = column
         if failures:
-            _report_failures(table, field, text, failures, findings)
+            _report_failures(table, field, text, failures, findings, order)
     for name in PROVENANCE:
         typed[name] = raw[name]
     table.typed = pd.DataFrame(typed, index=raw.index)
@@ -326,11 +327,32 @@ def _report_fixed(table, field, text, fixed: dict, findings) -> None:
         findings.add(table, idx, "VALUE_FIXED", field.name, value=value, fixed=fixed[value], fix=fixed[value])
 
 
-def _report_failures(table, field, text, failures, findings):
+def _sure_fix(text: str, field: Field, order: str) -> str | None:
+    """The accepted spelling of a refused cell (readers/sure_fix.py); a list cell's when each
+    of its refused elements has one."""
+    if not field.multi:
+        return sure_fix(text, field, order)
+    parts, changed = [], False
+    for part in split_multi(text, field):
+        try:
+            convert_one(part, field, order)
+            parts.append(part)
+        except Unconvertible:
+            fixed = None if field.with_place else sure_fix(part, field, order)
+            if fixed is None:
+                return None
+            parts.append(fixed)
+            changed = True
+    return "; ".join(parts) if changed else None
+
+
+def _report_failures(table, field, text, failures, findings, order=DAY_FIRST):
     bad = text[text.isin(failures.keys())]
     nearest: dict[str, object] = {}  # closest() once per distinct bad value, not per cell (difflib is slow)
+    fixes = {value: _sure_fix(value, field, order) for value in failures}  # once per distinct value
     for idx, value in bad.items():
         part = failures[value]
+        fix = fixes[value]
         if field.kind.choice:
             allowed = "oui, non" if field.kind is Kind.BOOL else ", ".join(display_labels(field.table))
             if field.kind is Kind.ENUM and part not in nearest:
@@ -345,6 +367,7 @@ def _report_failures(table, field, text, failures, findings):
                 bad=part,
                 allowed=allowed,
                 suggestion=f"Vouliez-vous dire « {near.label} » ?" if near else None,
+                fix=fix,
             )
         else:
             expected, hint = EXPECTED.get(field.kind, EXPECTED[Kind.CODE])
@@ -357,6 +380,7 @@ def _report_failures(table, field, text, failures, findings):
                 bad=part,
                 expected=expected,
                 hint=hint.format(example=field.example or "—"),
+                fix=fix,
             )
 
 

@@ -87,6 +87,30 @@ def suggest(reference: Reference, code: str, title: str = "") -> str:
     return text
 
 
+def sure_certifinfo(reference: Reference, code: str, rncp: str, rs: str, title: str) -> str | None:
+    """The code to write for an unknown Certif Info code when the reference proposes one
+    certification only: one current record at one edit of the code (a typo) that agrees with
+    the RNCP / RS code given and is among the certifications the title finds. None otherwise."""
+    near = [
+        c
+        for c in reference.near_codes(code, limit=50)
+        if c.code_certifinfo
+        and all(
+            fiche_code(given, prefix) == own
+            for given, prefix, own in ((rncp, "RNCP", c.code_rncp), (rs, "RS", c.code_rs))
+            if given
+        )
+    ]
+    if len(near) != 1 or near[0].archive:
+        return None
+    cert = near[0]
+    if title and fold(title) != fold(cert.intitule or ""):
+        hits = {key for key, _ in reference.index.search(title, MAX_SUGGESTIONS)}
+        if cert.code_certifinfo not in hits:
+            return None
+    return cert.code_certifinfo
+
+
 def replacements(reference: Reference, cert: Certification) -> str | None:
     """'Remplacée par RNCP36004 « … » (Certif Info 109868)', from the export's continuity file."""
     names = []
@@ -148,6 +172,7 @@ class Resolver:
                     "CERTIFINFO_UNKNOWN",
                     "code_certifinfo",
                     suggestion=suggest(self.reference, certifinfo_code(ci), title),
+                    fix=sure_certifinfo(self.reference, certifinfo_code(ci), rncp, rs, title),
                 )
                 return None, False
             agree = True

@@ -44,6 +44,7 @@ from starlette.templating import Jinja2Templates
 from . import results
 from .jobs import DOWNLOADS, interrupted, job_dir, new_id, read_json, read_state, sweep, write_json
 from .labels import unique_labels
+from .waiting import Waiting, waiting_text
 from .settings import MB, Settings
 from .sniff import WORKBOOK_KINDS, NotAnOffer, sniff
 from ..model.progress import LABELS, STAGES, UNITS
@@ -93,11 +94,14 @@ class Runner:
         self.running: set[subprocess.Popen] = set()
         self.lock = threading.Lock()
         self.stopping = False
+        self.waiting = Waiting()  # the uploads not started yet, in order (waiting.py)
 
     def submit(self, folder: Path, apply: bool = False) -> None:
+        self.waiting.add(folder.name)
         self.executor.submit(self._run, folder, apply)
 
     def _run(self, folder: Path, apply: bool = False) -> None:
+        self.waiting.started(folder.name)
         said = False  # the worker wrote its final state itself (exit 0 or 1)
         try:
             if self.processes:
@@ -319,7 +323,7 @@ def create_app(settings: Settings, runner: Runner | None = None) -> SecurityHead
             "job_id": folder.name,
             "meta": meta,
             "state": state,
-            "progress": progress_view(state),
+            "progress": queued_view(folder, state),
         }
         if state["status"] in ("queued", "running"):
             return render(request, "progress.html", context)
@@ -398,10 +402,18 @@ def create_app(settings: Settings, runner: Runner | None = None) -> SecurityHead
             return render(request, "message.html", {"title": "Catalogue indisponible", "text": str(exc)}, 503)
         return render(request, "dashboard.html", data)
 
+    def queued_view(folder: Path, state: dict) -> dict:
+        """progress_view, with the upload's place in the queue while it waits."""
+        view = progress_view(state)
+        if view["status"] == "queued":
+            view["ahead"] = runner.waiting.ahead(folder.name)
+            view["queue"] = waiting_text(view["ahead"])
+        return view
+
     async def job_state(request: Request):
         folder = job_or_404(request)
         state = read_state(folder)
-        return JSONResponse(progress_view(state), headers={"cache-control": "no-store"})
+        return JSONResponse(queued_view(folder, state), headers={"cache-control": "no-store"})
 
     async def download(request: Request):
         folder = job_or_404(request)

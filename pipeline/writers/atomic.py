@@ -5,9 +5,11 @@
 - `run_folder`: a whole output folder, written into a fresh temporary folder next to it
   and swapped in at the end, under a lock, so a reader never sees files of two runs.
 Temporary files and folders are removed on every exit path the process sees (errors,
-Ctrl-C, SIGTERM through pipeline/cli/main.py); after a `kill -9`, the next run into the same
-folder removes them, except a temporary folder whose run a catalogue base has
-committed (`mark_committed`): that one is swapped in by the next run (`recover`).
+Ctrl-C, SIGTERM through pipeline/cli/main.py); after a `kill -9`, the next fasd run, into
+any folder, removes the lock and the temporary folders (named with the PID of their
+process, listed in its scratch folder: scratch.left_behind), except a temporary folder
+whose run a catalogue base has committed (`mark_committed`): that one is swapped in by
+the next run into the same folder (`recover`).
 """
 
 from __future__ import annotations
@@ -24,12 +26,10 @@ import tempfile
 from pathlib import Path
 
 from ..model.errors import OutputError
-from .scratch import alive
+from . import scratch
+from .scratch import COMMITTED, LOCK_SUFFIX, alive
 
-NEW_MARK, OLD_MARK, LOCK_MARK = ".fasd-new-", ".fasd-old-", ".fasd-lock"
-# In a temporary folder: its run is recorded in a catalogue base, so the folder must be
-# swapped in, never thrown away (a kill between the commit and the swap: `recover`).
-COMMITTED = ".fasd-enregistre"
+NEW_MARK, OLD_MARK, LOCK_MARK = ".fasd-new-", ".fasd-old-", LOCK_SUFFIX
 
 
 def _umask() -> int:
@@ -120,15 +120,19 @@ def _locked(lock_path: Path, target: Path):
 
     Removed while still held, so a run that opened the old file sees, once it holds
     it, that it is no longer the one at that name, and locks the new one (_take): no
-    two runs ever hold the folder at once. After a kill -9 the file stays until the
-    next run into the folder takes it and removes it."""
-    fh = _take(lock_path, target)
-    try:
-        yield
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(lock_path)
-        fh.close()
+    two runs ever hold the folder at once. It holds the PID of its run; after a kill -9
+    the next fasd run removes it (scratch.left_behind), once no process holds it."""
+    with scratch.left_behind(glob.escape(str(lock_path))):
+        fh = _take(lock_path, target)
+        try:
+            with contextlib.suppress(OSError):  # who holds it, for a person looking
+                os.ftruncate(fh.fileno(), 0)
+                os.write(fh.fileno(), f"{os.getpid()}\n".encode())
+            yield
+        finally:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(lock_path)
+            fh.close()
 
 
 def _check_target(target: Path, allowed: frozenset[str]) -> None:
@@ -259,18 +263,31 @@ def run_folder(target: Path, allowed: frozenset[str]):
             if stale.is_dir():
                 _rmtree(stale)
         _check_target(target, allowed)
-        try:
-            staging = Path(tempfile.mkdtemp(prefix=f".{target.name}{NEW_MARK}", dir=parent))
-        except OSError as exc:
-            raise OutputError(f"impossible d'écrire dans {parent} ({exc.strerror or exc}).") from None
-        try:
-            os.chmod(staging, 0o777 & ~_umask())  # mkdtemp makes 0700; outputs are shared
-            yield staging
-            _swap_in(staging, target)
-        except OSError as exc:
-            raise OutputError(f"impossible d'écrire dans {target} ({exc.strerror or exc}).") from None
-        finally:
-            _rmtree(staging)
+        with scratch.left_behind(*_own_temporaries(target)):
+            try:
+                staging = Path(tempfile.mkdtemp(prefix=_temporary_prefix(target, NEW_MARK), dir=parent))
+            except OSError as exc:
+                raise OutputError(f"impossible d'écrire dans {parent} ({exc.strerror or exc}).") from None
+            try:
+                os.chmod(staging, 0o777 & ~_umask())  # mkdtemp makes 0700; outputs are shared
+                yield staging
+                _swap_in(staging, target)
+            except OSError as exc:
+                raise OutputError(f"impossible d'écrire dans {target} ({exc.strerror or exc}).") from None
+            finally:
+                _rmtree(staging)
+
+
+def _temporary_prefix(target: Path, mark: str) -> str:
+    """`.<dossier>.fasd-new-<pid>-`: the PID says whose it is."""
+    return f".{target.name}{mark}{os.getpid()}-"
+
+
+def _own_temporaries(target: Path) -> tuple[str, ...]:
+    """The glob patterns of this process's temporary folders next to `target`."""
+    return tuple(
+        glob.escape(str(target.parent / _temporary_prefix(target, mark))) + "*" for mark in (NEW_MARK, OLD_MARK)
+    )
 
 
 def _swap_in(staging: Path, target: Path) -> None:
@@ -291,7 +308,7 @@ def _exchange_in(staging: Path, target: Path) -> None:
         return
     if _exchange(staging, target):
         return
-    old = Path(tempfile.mkdtemp(prefix=f".{target.name}{OLD_MARK}", dir=target.parent))
+    old = Path(tempfile.mkdtemp(prefix=_temporary_prefix(target, OLD_MARK), dir=target.parent))
     os.rename(target, old / "run")
     os.rename(staging, target)
     os.rename(old, staging)  # so the caller's cleanup removes the earlier run

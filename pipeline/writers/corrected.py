@@ -1,7 +1,9 @@
 """The user's own workbook with the unambiguous fixes applied (`fasd corriger`, issue 28 §7).
 
 The fixes are the findings' `fix` values (findings.FIX_COLUMNS, set only where no guess is
-needed: VALUE_FIXED); nothing is re-derived here. The copy is the user's file opened with
+needed: VALUE_FIXED, a refused value spelt plainly in another form (readers/sure_fix.py), an
+unknown Certif Info code with one candidate (validators/certification.py)); nothing is
+re-derived here. A number is written as a number cell. The copy is the user's file opened with
 openpyxl, so their sheets, columns and formatting stay. A changed cell gets a green fill and
 a note « ancienne valeur → nouvelle valeur : pourquoi »; the findings left for the person
 are marked as report.xlsx marks them (red or orange fill, the same note).
@@ -16,7 +18,9 @@ import pandas as pd
 from openpyxl.comments import Comment
 from openpyxl.styles import PatternFill
 
-from ..model.codes import RULES
+from ..model.causes import is_cascade
+from ..model.codes import ERROR, RULES
+from ..model.fields import ENTITIES
 from .report_xlsx import _comment, _fill
 
 FIXED_FILL = PatternFill("solid", fgColor="C6EFCE")
@@ -38,6 +42,45 @@ def _note(old, new, why: str) -> Comment:
     return comment
 
 
+def settled(findings: pd.DataFrame) -> pd.Series:
+    """The findings the corrected copy settles: those with a fix, the other findings of a
+    fixed cell's field (REQUIRED once the old value was left out), and the cascades of a
+    record whose own errors are all settled (they go once it is accepted)."""
+    if findings.empty:
+        return pd.Series(False, index=findings.index, dtype=bool)
+    where = list(zip(findings["source"], findings["sheet"], findings["cell"], findings["field"]))
+    has_fix = findings["fix"].fillna("") != ""
+    fixed_cells = {w for w, f in zip(where, has_fix) if f}
+    own = has_fix | pd.Series([w in fixed_cells and w[2] != "" for w in where], index=findings.index)
+    cascade = is_cascade(findings)
+    errors = (findings["severity"] == ERROR) & ~cascade
+    records = list(zip(findings["entity"], findings["key"]))
+    open_records = {r for r, e, o in zip(records, errors, own) if e and not o}
+    error_records = {r for r, e in zip(records, errors) if e}
+    roots = list(zip(findings["cause_entity"].fillna(""), findings["cause_key"].fillna("")))
+    follows = pd.Series(
+        [c and r in error_records and r not in open_records for c, r in zip(cascade, roots)], index=findings.index
+    )
+    return own | follows
+
+
+def unsettled_errors(findings: pd.DataFrame) -> int:
+    """The error findings still to fix by the person once the copy is re-imported."""
+    return int(((findings["severity"] == ERROR) & ~settled(findings)).sum())
+
+
+def _typed(fix: str, entity: str, field: str):
+    """A fixed number as a number cell (« 1200,5 » -> 1200.5); anything else as the text."""
+    spec = ENTITIES.get(entity)
+    if spec is None or field not in spec.by_name or not spec.field(field).kind.number:
+        return fix
+    try:
+        value = float(fix.replace(",", "."))
+    except ValueError:
+        return fix
+    return int(value) if value.is_integer() else value
+
+
 def corrected_workbook(
     path: Path, findings: pd.DataFrame, source: str | None = None
 ) -> tuple[openpyxl.Workbook, int, int]:
@@ -48,6 +91,7 @@ def corrected_workbook(
         raise NotAWorkbook(path)
     book = openpyxl.load_workbook(path)
     fixed = left = 0
+    findings = findings[~settled(findings) | (findings["fix"].fillna("") != "")]
     for (sheet, cell), group in _located(findings, source or path.name).groupby(["sheet", "cell"], sort=False):
         if sheet not in book.sheetnames:
             continue
@@ -57,7 +101,7 @@ def corrected_workbook(
         if fixes:
             f = fixes[0]
             old = target.value
-            target.value = f["fix"]
+            target.value = _typed(f["fix"], f["entity"], f["field"])
             target.fill = FIXED_FILL
             target.comment = _note("" if old is None else old, f["fix"], RULES[f["code"]].title)
             fixed += 1

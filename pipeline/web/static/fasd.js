@@ -77,7 +77,7 @@ document.documentElement.classList.add("js");
     bar.value = shown;
     bar.textContent = shown + " %";
     status.textContent = state.status === "queued"
-      ? "En attente : un autre envoi est en cours de traitement."
+      ? (state.queue || "En attente : un autre envoi est en cours de traitement.")
       : shown + " % — la page se met à jour seule.";
     stages.textContent = "";
     for (const s of state.stages) {
