@@ -28,12 +28,13 @@ from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from .base import BaseError, check_schema, connection_error, open_engine
-from .schema import account, account_link, account_siret, api_token, key_request, web_session
+from .schema import account, account_link, account_siret, api_token, base_setting, key_request, web_session
 
 ROLES = ("organisme", "carif")
 ACTIVATION, RESET = "activation", "reinit"
 LINK_LIFETIME = {ACTIVATION: dt.timedelta(days=14), RESET: dt.timedelta(hours=1)}
 MIN_PASSWORD = 12  # characters
+SIGNING_KEY = "cle_sessions"
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
@@ -148,6 +149,21 @@ class Accounts:
 
     def _begin(self):
         return self.engine.begin()
+
+    def signing_key(self) -> bytes:
+        """The base's key for signing session cookies, made at first use (base_setting « cle_sessions »)."""
+        query = select(base_setting.c.value).where(base_setting.c.name == SIGNING_KEY)
+        with self._begin() as conn:
+            value = conn.execute(query).scalar()
+        if value is None:
+            try:
+                with self._begin() as conn:
+                    value = secrets.token_hex(32)
+                    conn.execute(insert(base_setting).values(name=SIGNING_KEY, value=value))
+            except IntegrityError:  # another server made it at the same moment
+                with self._begin() as conn:
+                    value = conn.execute(query).scalar()
+        return bytes.fromhex(value)
 
     # accounts -------------------------------------------------------------------------
 
