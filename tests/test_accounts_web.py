@@ -376,3 +376,57 @@ def test_serve_refuses_an_open_address_without_base_unless_ouvert(monkeypatch, t
     )
     assert shared.exit_code == 0, shared.output
     assert started[-1]["proxy_headers"] and started[-1]["forwarded_allow_ips"] == "10.0.0.1"
+
+
+def api_wait(c, url, headers):
+    for _ in range(600):
+        body = c.get(url, headers=headers).json()
+        if body["etat"] in ("terminé", "refusé"):
+            return body
+        time.sleep(0.1)
+    raise AssertionError("the run did not finish")
+
+
+def test_the_api_of_nightly_jobs_with_a_token_scoped_to_its_account(world, job_of_a):
+    with Accounts(world["base"]) as accounts:
+        token_id, token_a = accounts.new_token(A, "nuit")
+        _, token_b = accounts.new_token(B)
+    auth_a, auth_b = {"authorization": f"Bearer {token_a}"}, {"authorization": f"Bearer {token_b}"}
+    with httpx.Client(base_url=world["url"], timeout=60) as c:
+        assert c.get("/api/openapi.json").json()["paths"]["/api/envois"]["post"]
+        with open(world["book"], "rb") as fh:
+            assert c.post("/api/envois", files={"fichier": ("offre.xlsx", fh)}).status_code == 401
+        with open(world["book"], "rb") as fh:
+            sent = c.post("/api/envois", headers=auth_a, data={"date": "2026-03-01"}, files={"fichier": ("o.xlsx", fh)})
+        assert sent.status_code == 202, sent.text
+        body = sent.json()
+        assert body["etat"] == "en attente" and body["url"] == f"/api/envois/{body['id']}"
+        done = api_wait(c, body["url"], auth_a)
+        assert done["etat"] == "terminé" and done["resume"]["codes"]["ORGANISME_AUTRE"] == 1
+        report = c.get(done["fichiers"]["report.csv"], headers=auth_a)
+        assert report.status_code == 200 and "ORGANISME_AUTRE" in report.text
+        # the page's upload of A is A's through the API too; B's token sees neither
+        assert c.get("/api/envois/" + job_of_a.rsplit("/", 1)[1], headers=auth_a).status_code == 200
+        for path in (body["url"], done["fichiers"]["report.csv"]):
+            assert c.get(path, headers=auth_b).status_code == 404
+        assert c.post(body["url"] + "/appliquer", headers=auth_b).status_code == 404
+        # an establishment outside the token's account
+        with open(world["book"], "rb") as fh:
+            refused = c.post(
+                "/api/envois", headers=auth_a, data={"organisme": world["other"]}, files={"fichier": ("o.xlsx", fh)}
+            )
+        assert refused.status_code == 403
+        applied = c.post(body["url"] + "/appliquer", headers=auth_a)
+        assert applied.status_code == 202
+        final = api_wait(c, body["url"], auth_a)
+        assert final["applique"] and "changes.csv" in final["fichiers"]
+        assert c.post(body["url"] + "/appliquer", headers=auth_a).status_code == 409
+        with Accounts(world["base"]) as accounts:
+            accounts.revoke(token_id=token_id)
+        assert c.get(body["url"], headers=auth_a).status_code == 401
+        assert c.get(body["url"], headers={"authorization": "Bearer fasd_pas-un-jeton"}).status_code == 401
+
+
+def test_api_needs_no_session_and_a_session_is_not_a_token(world):
+    with client(world, A) as c:
+        assert c.get("/api/envois/" + "x" * 43).status_code == 401

@@ -557,8 +557,82 @@ def create_app(settings: Settings, runner: Runner | None = None, mailer=None) ->
             if auth is not None:
                 auth.close()
 
+    # the API of nightly jobs (Authorization: Bearer, `fasd compte jeton`): web/api.py describes it
+    def api_error(message: str, status: int, **headers) -> JSONResponse:
+        return JSONResponse({"erreur": message}, status_code=status, headers={"cache-control": "no-store", **headers})
+
+    def api_guarded(handler):
+        async def with_token(request: Request):
+            from ..model.errors import FasdError
+
+            if auth is None:
+                return api_error("API disponible seulement avec --base (comptes).", 404)
+            try:
+                visitor = await auth.bearer(request)
+            except FasdError as exc:
+                return api_error(str(exc), 503)
+            if visitor is None:
+                return api_error("jeton absent, inconnu ou révoqué.", 401, **{"www-authenticate": "Bearer"})
+            request.state.visitor = visitor
+            try:
+                return await handler(request)
+            except HTTPException as exc:
+                return api_error(
+                    "envoi introuvable." if exc.status_code == 404 else "requête refusée.", exc.status_code
+                )
+
+        return with_token
+
+    def api_job(folder: Path) -> dict:
+        from .api import job_json
+
+        return job_json(folder, read_state(folder), results.load(folder))
+
+    async def api_upload(request: Request):
+        try:
+            form = await _read_form(request, settings.max_upload_bytes)
+        except TooLarge:
+            return api_error(too_large(), 413)
+        try:
+            job_id, errors, status, _today = await accept(form, request.state.visitor, field="fichier")
+        finally:
+            await form.close()
+        if job_id is None:
+            return JSONResponse({"erreurs": errors}, status_code=status)
+        return JSONResponse(
+            {"id": job_id, "etat": "en attente", "url": f"/api/envois/{job_id}"},
+            status_code=202,
+            headers={"location": f"/api/envois/{job_id}"},
+        )
+
+    async def api_state(request: Request):
+        return JSONResponse(api_job(job_or_404(request)), headers={"cache-control": "no-store"})
+
+    async def api_download(request: Request):
+        return await download(request)
+
+    async def api_apply(request: Request):
+        folder = job_or_404(request)
+        if not start_apply(folder):
+            return api_error(NOT_APPLICABLE, 409)
+        return JSONResponse(
+            {"id": folder.name, "etat": "en attente", "url": f"/api/envois/{folder.name}"}, status_code=202
+        )
+
+    async def api_description(request: Request):
+        from .api import openapi
+
+        return JSONResponse(openapi())
+
     handlers: dict[Any, Callable[..., Any]] = {HTTPException: http_error, Exception: server_error}
     extra: list[Any] = auth.routes() if auth is not None else []
+    extra += [
+        Route("/api/openapi.json", api_description),
+        Route("/api/envois", api_guarded(api_upload), methods=["POST"]),
+        Route("/api/envois/{job_id}", api_guarded(api_state)),
+        Route("/api/envois/{job_id}/fichiers/{name}", api_guarded(api_download)),
+        Route("/api/envois/{job_id}/appliquer", api_guarded(api_apply), methods=["POST"]),
+    ]
     app = Starlette(
         routes=[
             Route("/", guarded(index)),

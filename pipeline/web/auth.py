@@ -48,7 +48,7 @@ THROTTLE_WINDOW = 300  # seconds: failures older than this are forgotten
 PER_EMAIL = 5  # failed logins for one email within the window
 PER_ADDRESS = 20  # failed logins (or reset / key requests) from one client address within the window
 PUBLIC_PREFIXES = ("/static/",)
-PUBLIC_PATHS = {"/connexion", "/mot-de-passe-oublie", "/demande-de-cle", "/modele.xlsx"}
+PUBLIC_PATHS = {"/connexion", "/mot-de-passe-oublie", "/demande-de-cle", "/modele.xlsx", "/api/openapi.json"}
 PUBLIC_STARTS = ("/activation/", "/reinitialisation/")
 
 
