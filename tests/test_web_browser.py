@@ -82,7 +82,7 @@ def page(browser, site):
 def upload(page, *paths, today="2026-03-01"):
     page.set_input_files("#fichiers", [str(p) for p in paths])
     page.fill("#date", today)
-    page.click("button[type=submit]")
+    page.click("#envoi button[type=submit]")
 
 
 def test_flawed_sample_counts_finding_and_report(page, tmp_path):
@@ -215,21 +215,33 @@ def test_template_link_downloads_the_workbook(page, tmp_path):
     assert "Sessions" in openpyxl.load_workbook(path).sheetnames
 
 
-def test_apply_to_the_catalogue_with_the_token_then_dashboard(browser, tmp_path):
+def browser_login(page, url, email):
+    from accounts_helpers import PASSWORD
+
+    page.goto(url + "/connexion")
+    page.fill("#email", email)
+    page.fill("#mot_de_passe", PASSWORD)
+    with page.expect_navigation():
+        page.click("#form-connexion button")
+
+
+def test_apply_to_the_catalogue_then_dashboard(browser, tmp_path):
     from pipeline import catalogue
+    from accounts_helpers import make_account
 
     base = str(tmp_path / "catalogue.sqlite")
     catalogue.init(base, validation=False)
-    settings = Settings.make(tmp_path / "envois", base=base, token="jeton-navigateur")
+    make_account(base, "equipe@carif.example", role="carif")
+    settings = Settings.make(tmp_path / "envois", base=base)
     with serving(create_app(settings)) as url:
         context = browser.new_context(viewport={"width": 1366, "height": 768})
         page = context.new_page()
+        browser_login(page, url, "equipe@carif.example")
         page.goto(url + "/")
         upload(page, CLEAN)
         wait_for_result(page)
         assert page.locator("#etat-catalogue").count() == 1, page.inner_text("main")[:1500]
         assert "Modifications prévues" in page.inner_text("#etat-catalogue")
-        page.fill("#form-appliquer input[name=jeton]", "jeton-navigateur")
         with page.expect_navigation():
             page.click("#form-appliquer button")
         wait_for_result(page)
@@ -248,11 +260,15 @@ def test_apply_to_the_catalogue_with_the_token_then_dashboard(browser, tmp_path)
 def test_findings_come_before_the_apply_box_collapsed_while_errors_remain(browser, tmp_path):
     from pipeline import catalogue
 
+    from accounts_helpers import make_account
+
     base = str(tmp_path / "catalogue.sqlite")
     catalogue.init(base)
+    make_account(base, "equipe@carif.example", role="carif")
     with serving(create_app(Settings.make(tmp_path / "envois", base=base))) as url:
         context = browser.new_context(viewport={"width": 1280, "height": 800})
         page = context.new_page()
+        browser_login(page, url, "equipe@carif.example")
         page.goto(url + "/")
         upload(page, FLAWED)
         wait_for_result(page)

@@ -1,5 +1,5 @@
 """`fasd serve --base`: the result page previews the changes, the button applies them
-(with FASD_TOKEN when set), and the dashboard shows the base's counters.
+(a staff session, the CSRF pair), and the dashboard shows the base's counters.
 
 SQLite base in a temporary folder; expected numbers come from the sample's README
 (14 sessions, 5 formations, 7 actions) and from the catalogue API on the same base.
@@ -21,9 +21,11 @@ from pipeline.web.catalogue import sessions_by_month
 from pipeline.web.settings import Settings
 from pipeline.web.testing import serving
 
+from accounts_helpers import login, make_account
+
 SAMPLES = Path(__file__).resolve().parent.parent / "samples"
 CLEAN = SAMPLES / "offre-sanitaire-social.xlsx"
-TOKEN = "jeton-de-test-7b1e"
+STAFF = "equipe@carif.example"
 
 
 @pytest.fixture(scope="module")
@@ -31,7 +33,8 @@ def site(tmp_path_factory):
     folder = tmp_path_factory.mktemp("web-base")
     base = str(folder / "catalogue.sqlite")
     catalogue.init(base, validation=False)
-    settings = Settings.make(folder / "envois", base=base, token=TOKEN)
+    make_account(base, STAFF, role="carif")
+    settings = Settings.make(folder / "envois", base=base)
     with serving(create_app(settings, Runner(1, processes=False))) as url:
         yield url, base
 
@@ -39,7 +42,7 @@ def site(tmp_path_factory):
 @pytest.fixture
 def client(site):
     with httpx.Client(base_url=site[0], follow_redirects=False, timeout=60) as c:
-        c.get("/")
+        assert login(c, STAFF).status_code == 303
         yield c
 
 
@@ -63,7 +66,7 @@ def modifications(page: str) -> dict[str, list[int]]:
     return {label: dict(zip(kinds, (int(n) for n in re.findall(r"<td>(\d+)</td>", cells)))) for label, cells in rows}
 
 
-def test_preview_then_apply_with_token_then_dashboard(client, site):
+def test_preview_then_apply_then_dashboard(client, site):
     _, base = site
     with open(CLEAN, "rb") as fh:
         location = client.post(
@@ -80,12 +83,12 @@ def test_preview_then_apply_with_token_then_dashboard(client, site):
 
     apply_url = location + "/appliquer"
     csrf = client.cookies.get("fasd_csrf")
-    refused = client.post(apply_url, data={"csrf": csrf, "jeton": "mauvais"})
-    assert refused.status_code == 403 and "Jeton d'accès incorrect" in text(refused)
-    assert client.post(apply_url, data={"jeton": TOKEN}).status_code == 403  # no CSRF token
+    refused = client.post(apply_url, data={"csrf": "mauvais"})
+    assert refused.status_code == 403 and "Le formulaire a expiré" in text(refused)
+    assert client.post(apply_url, data={}).status_code == 403  # no CSRF token
     assert catalogue.stats(base)["sessions_actives"] == 0
 
-    response = client.post(apply_url, data={"csrf": csrf, "jeton": TOKEN})
+    response = client.post(apply_url, data={"csrf": csrf})
     assert response.status_code == 303
     assert wait_done(client, location)["status"] == "done"
     page = text(client.get(location))
@@ -93,7 +96,7 @@ def test_preview_then_apply_with_token_then_dashboard(client, site):
     assert modifications(page)["Sessions"]["création"] == 14
     assert 'id="form-appliquer"' not in page
     assert client.get(location + "/fichiers/changes.csv").status_code == 200
-    assert client.post(apply_url, data={"csrf": csrf, "jeton": TOKEN}).status_code == 409
+    assert client.post(apply_url, data={"csrf": csrf}).status_code == 409
 
     counts = catalogue.stats(base)
     assert counts["sessions_actives"] > 0
@@ -157,9 +160,11 @@ def test_dashboard_chooses_an_establishment_of_the_base(tmp_path):
         session["date_fin"] = "31/12/2099"
     book = write_workbook(tmp_path / "offre.xlsx", offer)
     catalogue.apply(run([book], today=TODAY), base)
+    make_account(base, STAFF, role="carif")
     settings = Settings.make(tmp_path / "envois", base=base)
     with serving(create_app(settings, Runner(1, processes=False))) as url:
         with httpx.Client(base_url=url, timeout=60) as c:
+            login(c, STAFF)
             page = text(c.get("/tableau-de-bord"))
             options = re.findall(r'<option value="(\d*)"', page)
             assert options == [
@@ -200,9 +205,11 @@ def test_upload_for_one_establishment_chosen_in_the_list(tmp_path):
     catalogue.init(base)
     book = write_workbook(tmp_path / "offre.xlsx", group_offer(second_owner=True))
     catalogue.apply(run([book], today=TODAY), base)
+    make_account(base, STAFF, role="carif")
     settings = Settings.make(tmp_path / "envois", base=base)
     with serving(create_app(settings, Runner(1, processes=False))) as url:
         with httpx.Client(base_url=url, timeout=60) as c:
+            login(c, STAFF)
             form = text(c.get("/"))
             assert f'<option value="{OTHER}">' in form and "Établissement de l'envoi" in form
             csrf = c.cookies.get("fasd_csrf")

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     Column,
     Date,
     DateTime,
@@ -151,6 +152,68 @@ run_change = Table(  # each change of an applied run, in changes.csv's order (mi
     Column("fields", Text),  # JSON {field: [old, new]}
     Column("reason", Text),
     UniqueConstraint("run_id", "position", name="uq_run_change_position"),
+)
+
+# The accounts of the shared page (migration 0006, accounts.py): secrets kept as digests only.
+account = Table(
+    "account",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("email", String(254), nullable=False, unique=True),  # lower case
+    Column("role", String(10), nullable=False),  # "organisme" or "carif" (CARIF-OREF staff)
+    Column("password_hash", String(200)),  # Argon2id; NULL until the activation link is used
+    Column("active", Boolean, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+account_siret = Table(  # the establishments an account may act for
+    "account_siret",
+    metadata,
+    Column("account_id", Integer, ForeignKey("account.id"), primary_key=True),
+    Column("siret", String(14), primary_key=True),
+)
+
+account_link = Table(  # one-use links sent by mail: activation, password reset
+    "account_link",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("account_id", Integer, ForeignKey("account.id"), nullable=False),
+    Column("kind", String(12), nullable=False),  # "activation" or "reinit"
+    Column("digest", String(64), nullable=False, unique=True),  # SHA-256 of the link's secret
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Column("used_at", DateTime(timezone=True)),
+)
+
+api_token = Table(  # the tokens of nightly jobs (Authorization: Bearer …)
+    "api_token",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("account_id", Integer, ForeignKey("account.id"), nullable=False),
+    Column("digest", String(64), nullable=False, unique=True),
+    Column("label", String(100)),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("revoked_at", DateTime(timezone=True)),
+)
+
+web_session = Table(  # a signed-in browser: the cookie's secret as its digest, idle expiry by seen_at
+    "web_session",
+    metadata,
+    Column("digest", String(64), primary_key=True),
+    Column("account_id", Integer, ForeignKey("account.id"), nullable=False),
+    Column("siret", String(14)),  # the establishment chosen in the list under the name
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("seen_at", DateTime(timezone=True), nullable=False),
+)
+
+key_request = Table(  # « demander une clé »: queued for staff (fasd compte demandes)
+    "key_request",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("email", String(254), nullable=False),
+    Column("siret", String(14), nullable=False),
+    Column("message", Text),
+    Column("created_at", DateTime(timezone=True), nullable=False),
 )
 
 base_lock = Table(

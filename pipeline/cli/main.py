@@ -524,6 +524,7 @@ def _register_commands() -> None:
         "pipeline.cli.changements",
         "pipeline.cli.colonnes",
         "pipeline.cli.corriger",
+        "pipeline.cli.compte",
     ):
         try:
             commands = importlib.import_module(module)

@@ -6,10 +6,17 @@ Routes
     GET  /envois/{id}                   progress, then the result (or the reason it failed)
     GET  /envois/{id}/etat              progress as JSON (polled by the page's script)
     GET  /envois/{id}/fichiers/{name}   report.xlsx, report.csv, records.jsonl, lheo.xml, changes.csv
-    POST /envois/{id}/appliquer         apply the run to the catalogue base (--base; FASD_TOKEN)
+    POST /envois/{id}/appliquer         apply the run to the catalogue base (--base)
     GET  /tableau-de-bord               the base's counters and sessions by start month (--base);
                                         ?organisme=SIRET|SIREN (repeatable) for some establishments
     GET  /modele.xlsx                   the template workbook to fill
+
+Two modes. Without a base: one person's page on their own machine, no accounts. With a
+base (`fasd serve --base`): the shared service of a CARIF-OREF; every route but the
+login pages, the template and the static files needs a session (web/auth.py), an
+upload belongs to its account's chosen establishment, and only that establishment's
+accounts and the staff see it (others get 404); the nightly jobs' API (web/api.py)
+uses tokens instead.
 """
 
 from __future__ import annotations
@@ -44,6 +51,7 @@ from starlette.templating import Jinja2Templates
 from . import results
 from .jobs import DOWNLOADS, interrupted, job_dir, new_id, read_json, read_state, sweep, write_json
 from .labels import unique_labels
+from .forms import CSRF_COOKIE, MAX_FILES, TooLarge, _read_form, _same_origin
 from .waiting import Waiting, waiting_text
 from .settings import MB, Settings
 from .sniff import WORKBOOK_KINDS, NotAnOffer, sniff
@@ -56,8 +64,6 @@ from .worker import percent_of, process_job
 
 log = logging.getLogger("fasd.web")
 HERE = Path(__file__).parent
-CSRF_COOKIE = "fasd_csrf"
-MAX_FILES = 20
 SWEEP_EVERY = 600  # seconds between two retention sweeps
 SECURITY_HEADERS = [
     (
@@ -73,10 +79,6 @@ SECURITY_HEADERS = [
     (b"referrer-policy", b"same-origin"),
     (b"x-frame-options", b"DENY"),
 ]
-
-
-class TooLarge(Exception):
-    pass
 
 
 class Runner:
@@ -157,14 +159,14 @@ INTERRUPTED = (
 )
 
 
-def create_app(settings: Settings, runner: Runner | None = None) -> SecurityHeaders:
+def create_app(settings: Settings, runner: Runner | None = None, mailer=None) -> SecurityHeaders:
     runner = runner or Runner(settings.workers)
     templates = Jinja2Templates(directory=str(HERE / "templates"))
     templates.env.filters["nombre"] = results.number
     templates.env.globals.update(
         entity_labels=SHEETS,
         base=bool(settings.base),
-        token_required=bool(settings.token),
+        accounts=bool(settings.base),
         severity_labels=results.SEVERITY_LABELS,
         where=results.where,
         max_mb=settings.max_upload_bytes // MB,
@@ -176,30 +178,82 @@ def create_app(settings: Settings, runner: Runner | None = None) -> SecurityHead
 
     def render(request: Request, name: str, context: dict | None = None, status: int = 200) -> Response:
         token = request.cookies.get(CSRF_COOKIE) or secrets.token_urlsafe(32)
-        response = templates.TemplateResponse(request, name, {"csrf": token, **(context or {})}, status_code=status)
+        visitor = getattr(request.state, "visitor", None)
+        context = {"csrf": token, "visitor": visitor, "sites": visitor_sites(visitor), **(context or {})}
+        response = templates.TemplateResponse(request, name, context, status_code=status)
         response.headers["cache-control"] = "no-store"
         if request.cookies.get(CSRF_COOKIE) != token:
-            response.set_cookie(CSRF_COOKIE, token, httponly=True, samesite="strict", path="/")
+            secure = settings.secure_cookies or request.url.scheme == "https"
+            response.set_cookie(CSRF_COOKIE, token, httponly=True, samesite="strict", secure=secure, path="/")
         return response
 
+    def csrf_ok(request: Request, form) -> bool:
+        """The CSRF pair: the form's hidden field equals the cookie, and the browser says same origin."""
+        token, cookie = form.get("csrf"), request.cookies.get(CSRF_COOKIE)
+        return _same_origin(request) and bool(isinstance(token, str) and cookie and hmac.compare_digest(token, cookie))
+
+    auth = None
+    if settings.base:
+        from .auth import Auth
+
+        auth = Auth(settings, render, csrf_ok, _read_form, mailer)
+
+    def visitor_sites(visitor) -> list[dict]:
+        """The establishments of the list under the visitor's name: its own (staff: none, they choose freely)."""
+        if visitor is None or visitor.staff:
+            return []
+        names = {}
+        for group in establishment_choice():
+            for site in group["sites"]:
+                names[site["siret"]] = site["nom"]
+        return [{"siret": s, "nom": names.get(s) or ""} for s in visitor.account.sirets]
+
+    def guarded(handler):
+        """With a base: the route needs a session (else the login page, or 401 for JSON)."""
+        if auth is None:
+            return handler
+
+        async def with_session(request: Request):
+            from ..model.errors import FasdError
+
+            try:
+                visitor = await auth.visitor(request)
+            except FasdError as exc:
+                return render(request, "message.html", {"title": "Catalogue indisponible", "text": str(exc)}, 503)
+            if visitor is None:
+                return auth.unauthenticated(request)
+            request.state.visitor = visitor
+            return await handler(request)
+
+        return with_session
+
+    choice_cache: dict[str, Any] = {}
+
     def establishment_choice() -> list[dict]:
-        """The establishments of the base for the upload's « liste déroulante » (none without a base)."""
+        """The establishments of the base for the upload's « liste déroulante » (none without a base),
+        read again after a few seconds (every page shows the names of the visitor's own)."""
         if not settings.base:
             return []
+        if choice_cache and time.monotonic() - choice_cache["at"] < 10:
+            return choice_cache["value"]
         from ..model.errors import FasdError
         from .catalogue import establishment_choice as grouped
         from ..catalogue import establishments
 
         try:
-            return grouped(establishments(settings.base))
+            value = grouped(establishments(settings.base))
         except FasdError:  # a base not initialised or unreachable: the page works without the list
             return []
+        choice_cache.update(at=time.monotonic(), value=value)
+        return value
 
     def form_page(request: Request, errors: list[str] | None = None, status: int = 200, today=None):
+        visitor = getattr(request.state, "visitor", None)
         context = {
             "errors": errors or [],
             "today": today or dt.date.today().isoformat(),
-            "organisations": establishment_choice(),
+            # staff choose the establishment of each upload; an organisation's is the one under its name
+            "organisations": establishment_choice() if visitor is None or visitor.staff else [],
         }
         return render(request, "index.html", context, status)
 
@@ -212,50 +266,64 @@ def create_app(settings: Settings, runner: Runner | None = None) -> SecurityHead
         try:
             form = await _read_form(request, settings.max_upload_bytes)
         except TooLarge:
-            return form_page(
-                request,
-                [
-                    f"L'envoi dépasse la taille maximale de "
-                    f"{settings.max_upload_bytes // MB} Mo. Découpez l'offre en "
-                    "plusieurs fichiers, ou retirez les feuilles inutiles."
-                ],
-                413,
-            )
+            return form_page(request, [too_large()], 413)
         try:
-            return await _store_upload(request, form)
+            if not csrf_ok(request, form):
+                return form_page(request, [CSRF_MESSAGE], 403)
+            job_id, errors, status, today = await accept(form, getattr(request.state, "visitor", None))
+            if job_id is None:
+                return form_page(request, errors, status, today)
+            return RedirectResponse(f"/envois/{job_id}", status_code=303)
         finally:
             await form.close()
 
-    async def _store_upload(request: Request, form):
-        token = form.get("csrf")
-        cookie = request.cookies.get(CSRF_COOKIE)
-        if not (isinstance(token, str) and cookie and hmac.compare_digest(token, cookie)):
-            return form_page(request, [CSRF_MESSAGE], 403)
+    def too_large() -> str:
+        return (
+            f"L'envoi dépasse la taille maximale de {settings.max_upload_bytes // MB} Mo. Découpez l'offre en "
+            "plusieurs fichiers, ou retirez les feuilles inutiles."
+        )
+
+    async def accept(form, visitor, field: str = "fichiers"):
+        """Check and store an upload, queue its run: (job id, [], 303, today) or (None, errors, status, today).
+
+        The form's fields, for the page and the API alike: `fichiers` (the API: `fichier`),
+        `annuaire`, `colonnes`, `date`, `profil`, `perimetre`, `organisme`. With accounts, an
+        organisation's upload is checked with --organisme = its chosen establishment."""
         today = str(form.get("date") or "")
         try:
             today = dt.date.fromisoformat(today).isoformat() if today else dt.date.today().isoformat()
         except ValueError:
-            return form_page(
-                request, [f"La date de référence « {today} » n'est pas une date (attendu : AAAA-MM-JJ)."], 422
-            )
+            return None, [f"La date de référence « {today} » n'est pas une date (attendu : AAAA-MM-JJ)."], 422, None
         profil = str(form.get("profil") or "")
         if profil not in ("", "sofi", "lheo"):
-            return form_page(request, [f"Profil inconnu : « {profil} » (sofi ou lheo)."], 422, today)
+            return None, [f"Profil inconnu : « {profil} » (sofi ou lheo)."], 422, today
         perimetre = str(form.get("perimetre") or "partiel")
         if perimetre not in ("partiel", "complet"):
-            return form_page(request, [f"Périmètre inconnu : « {perimetre} » (partiel ou complet)."], 422, today)
+            return None, [f"Périmètre inconnu : « {perimetre} » (partiel ou complet)."], 422, today
         from ..model.errors import UsageError
         from ..validators.organisation import organisme_digits
 
         try:  # the establishments of the upload (SOFI: « choisissez … celui sur lequel vous allez saisir »)
             organisme = [organisme_digits(str(v)) for v in form.getlist("organisme") if str(v).strip()]
         except UsageError as exc:
-            return form_page(request, [str(exc)], 422, today)
-        uploads = [f for f in form.getlist("fichiers") if isinstance(f, UploadFile) and f.filename]
+            return None, [str(exc)], 422, today
+        siret = None
+        if visitor is not None and not visitor.staff:  # an organisation writes its own offers only
+            if organisme and any(o not in visitor.account.sirets for o in organisme):
+                return None, ["Votre compte n'agit pas pour cet établissement."], 403, today
+            if not organisme:
+                if visitor.siret is None:
+                    return None, [NO_ESTABLISHMENT], 422, today
+                organisme = [visitor.siret]
+            siret = organisme[0]
+        elif visitor is not None:  # staff: the form's choice, else the one under the name
+            organisme = organisme or ([visitor.siret] if visitor.siret else [])
+            siret = organisme[0] if organisme else None
+        uploads = [f for f in form.getlist(field) if isinstance(f, UploadFile) and f.filename]
         if not uploads:
-            return form_page(request, ["Choisissez au moins un fichier d'offres (xlsx, csv ou XML LHÉO)."], 422, today)
+            return None, ["Choisissez au moins un fichier d'offres (xlsx, csv ou XML LHÉO)."], 422, today
         if len(uploads) > MAX_FILES:
-            return form_page(request, [f"Envoyez au plus {MAX_FILES} fichiers à la fois."], 422, today)
+            return None, [f"Envoyez au plus {MAX_FILES} fichiers à la fois."], 422, today
         extras = {}  # the annuaire and the column mapping, each optional
         for name in ("annuaire", "colonnes"):
             f = form.get(name)
@@ -280,7 +348,7 @@ def create_app(settings: Settings, runner: Runner | None = None) -> SecurityHead
         if extra_kinds.get("colonnes") and extra_kinds["colonnes"] != "csv":
             errors.append(f"La correspondance des colonnes « {extra_labels['colonnes']} » doit être un fichier CSV.")
         if errors:
-            return form_page(request, errors, 422, today)
+            return None, errors, 422, today
         job_id = new_id()
         folder = settings.data_dir / job_id
         meta: dict[str, Any] = {
@@ -295,6 +363,8 @@ def create_app(settings: Settings, runner: Runner | None = None) -> SecurityHead
             "base": settings.base,
             "perimetre": perimetre if settings.base else None,
             "organisme": organisme or None,
+            "account": visitor.account.id if visitor is not None else None,
+            "siret": siret,  # the establishment the upload belongs to: who may see it (web/auth.py)
         }
         stored = []
         for i, (label, kind) in enumerate(zip(labels, kinds[: len(uploads)]), 1):
@@ -307,11 +377,15 @@ def create_app(settings: Settings, runner: Runner | None = None) -> SecurityHead
         write_json(folder / "meta.json", meta)
         write_json(folder / "state.json", {"status": "queued", "stages": {}})
         runner.submit(folder)
-        return RedirectResponse(f"/envois/{job_id}", status_code=303)
+        return job_id, [], 303, today
 
     def job_or_404(request: Request) -> Path:
+        """The job's folder; 404 for an id that is none, or a job of another organisation (no existence leak)."""
         folder = job_dir(settings.data_dir, request.path_params["job_id"])
         if folder is None:
+            raise HTTPException(404)
+        visitor = getattr(request.state, "visitor", None)
+        if auth is not None and (visitor is None or not visitor.sees(read_json(folder / "meta.json") or {})):
             raise HTTPException(404)
         return folder
 
@@ -349,26 +423,20 @@ def create_app(settings: Settings, runner: Runner | None = None) -> SecurityHead
             form = await _read_form(request, 64 * 1024)
         except TooLarge:
             raise HTTPException(413) from None
-        token, cookie = form.get("csrf"), request.cookies.get(CSRF_COOKIE)
-        if not (isinstance(token, str) and cookie and hmac.compare_digest(token, cookie)):
+        if not csrf_ok(request, form):
             return apply_refused(request, folder, CSRF_MESSAGE, 403)
-        if settings.token:
-            given = form.get("jeton")
-            if not (isinstance(given, str) and hmac.compare_digest(given.encode(), settings.token.encode())):
-                return apply_refused(
-                    request,
-                    folder,
-                    "Jeton d'accès incorrect : les modifications n'ont pas été appliquées au catalogue.",
-                    403,
-                )
+        if not start_apply(folder):
+            return apply_refused(request, folder, NOT_APPLICABLE, 409)
+        return RedirectResponse(f"/envois/{folder.name}", status_code=303)
+
+    def start_apply(folder: Path) -> bool:
+        """Queue the applying run of a finished, not yet applied job (no await: one at a time)."""
         state = read_state(folder)
         if state.get("status") != "done" or state.get("applied"):
-            return apply_refused(
-                request, folder, "Cet envoi a déjà été appliqué au catalogue, ou son traitement n'est pas terminé.", 409
-            )
+            return False
         write_json(folder / "state.json", {"status": "queued", "stages": {}, "applying": True})
         runner.submit(folder, apply=True)
-        return RedirectResponse(f"/envois/{folder.name}", status_code=303)
+        return True
 
     def apply_refused(request: Request, folder: Path, message: str, status: int):
         state = read_state(folder)
@@ -390,16 +458,27 @@ def create_app(settings: Settings, runner: Runner | None = None) -> SecurityHead
 
         from ..catalogue.upsert import organisation_code
 
+        visitor = getattr(request.state, "visitor", None)
         try:  # ?organisme=SIRET|SIREN, repeatable: the establishments chosen in the page's list
             chosen = [organisation_code(v) for v in request.query_params.getlist("organisme") if v.strip()]
         except FasdError as exc:
             return render(request, "message.html", {"title": "Établissement inconnu", "text": str(exc)}, 400)
+        own = visitor is not None and not visitor.staff
+        if visitor is not None and own:  # an organisation sees its chosen establishment, whatever is asked
+            chosen = [visitor.siret] if visitor.siret else []
         try:
             data = await run_in_threadpool(counters, settings.base, None, chosen)
         except FasdError as exc:
-            if chosen and "aucun" in str(exc):
+            if own and "aucun" in str(exc):  # nothing of this establishment in the base yet
+                from ..catalogue import COUNTERS
+
+                data = {"counters": [(label, 0) for label in COUNTERS.values()], "months": [], "chosen": chosen}
+            elif chosen and "aucun" in str(exc):
                 return render(request, "message.html", {"title": "Établissement inconnu", "text": str(exc)}, 404)
-            return render(request, "message.html", {"title": "Catalogue indisponible", "text": str(exc)}, 503)
+            else:
+                return render(request, "message.html", {"title": "Catalogue indisponible", "text": str(exc)}, 503)
+        if own:
+            data["organisations"] = []  # the list under the name chooses
         return render(request, "dashboard.html", data)
 
     def queued_view(folder: Path, state: dict) -> dict:
@@ -475,6 +554,8 @@ def create_app(settings: Settings, runner: Runner | None = None) -> SecurityHead
             while True:
                 await asyncio.sleep(SWEEP_EVERY)
                 await run_in_threadpool(sweep, settings.data_dir, settings.retention_seconds)
+                if auth is not None:
+                    await run_in_threadpool(auth.sweep)
 
         await run_in_threadpool(interrupted, settings.data_dir, INTERRUPTED)
         # before the first request: uploads past --conservation go now, not after a first wait
@@ -485,28 +566,109 @@ def create_app(settings: Settings, runner: Runner | None = None) -> SecurityHead
         finally:
             task.cancel()
             runner.shutdown()
+            if auth is not None:
+                auth.close()
+
+    # the API of nightly jobs (Authorization: Bearer, `fasd compte jeton`): web/api.py describes it
+    def api_error(message: str, status: int, **headers) -> JSONResponse:
+        return JSONResponse({"erreur": message}, status_code=status, headers={"cache-control": "no-store", **headers})
+
+    def api_guarded(handler):
+        async def with_token(request: Request):
+            from ..model.errors import FasdError
+
+            if auth is None:
+                return api_error("API disponible seulement avec --base (comptes).", 404)
+            try:
+                visitor = await auth.bearer(request)
+            except FasdError as exc:
+                return api_error(str(exc), 503)
+            if visitor is None:
+                return api_error("jeton absent, inconnu ou révoqué.", 401, **{"www-authenticate": "Bearer"})
+            request.state.visitor = visitor
+            try:
+                return await handler(request)
+            except HTTPException as exc:
+                return api_error(
+                    "envoi introuvable." if exc.status_code == 404 else "requête refusée.", exc.status_code
+                )
+
+        return with_token
+
+    def api_job(folder: Path) -> dict:
+        from .api import job_json
+
+        return job_json(folder, read_state(folder), results.load(folder))
+
+    async def api_upload(request: Request):
+        try:
+            form = await _read_form(request, settings.max_upload_bytes)
+        except TooLarge:
+            return api_error(too_large(), 413)
+        try:
+            job_id, errors, status, _today = await accept(form, request.state.visitor, field="fichier")
+        finally:
+            await form.close()
+        if job_id is None:
+            return JSONResponse({"erreurs": errors}, status_code=status)
+        return JSONResponse(
+            {"id": job_id, "etat": "en attente", "url": f"/api/envois/{job_id}"},
+            status_code=202,
+            headers={"location": f"/api/envois/{job_id}"},
+        )
+
+    async def api_state(request: Request):
+        return JSONResponse(api_job(job_or_404(request)), headers={"cache-control": "no-store"})
+
+    async def api_download(request: Request):
+        return await download(request)
+
+    async def api_apply(request: Request):
+        folder = job_or_404(request)
+        if not start_apply(folder):
+            return api_error(NOT_APPLICABLE, 409)
+        return JSONResponse(
+            {"id": folder.name, "etat": "en attente", "url": f"/api/envois/{folder.name}"}, status_code=202
+        )
+
+    async def api_description(request: Request):
+        from .api import openapi
+
+        return JSONResponse(openapi())
 
     handlers: dict[Any, Callable[..., Any]] = {HTTPException: http_error, Exception: server_error}
+    extra: list[Any] = auth.routes() if auth is not None else []
+    extra += [
+        Route("/api/openapi.json", api_description),
+        Route("/api/envois", api_guarded(api_upload), methods=["POST"]),
+        Route("/api/envois/{job_id}", api_guarded(api_state)),
+        Route("/api/envois/{job_id}/fichiers/{name}", api_guarded(api_download)),
+        Route("/api/envois/{job_id}/appliquer", api_guarded(api_apply), methods=["POST"]),
+    ]
     app = Starlette(
         routes=[
-            Route("/", index),
-            Route("/envois", upload, methods=["POST"]),
-            Route("/envois/{job_id}", job),
-            Route("/envois/{job_id}/etat", job_state),
-            Route("/envois/{job_id}/fichiers/{name}", download),
-            Route("/envois/{job_id}/appliquer", apply_job, methods=["POST"]),
-            Route("/tableau-de-bord", dashboard),
+            Route("/", guarded(index)),
+            Route("/envois", guarded(upload), methods=["POST"]),
+            Route("/envois/{job_id}", guarded(job)),
+            Route("/envois/{job_id}/etat", guarded(job_state)),
+            Route("/envois/{job_id}/fichiers/{name}", guarded(download)),
+            Route("/envois/{job_id}/appliquer", guarded(apply_job), methods=["POST"]),
+            Route("/tableau-de-bord", guarded(dashboard)),
             Route("/modele.xlsx", template_workbook),
             Mount("/static", StaticFiles(directory=str(HERE / "static")), name="static"),
-        ],
+        ]
+        + extra,
         exception_handlers=handlers,
         lifespan=lifespan,
     )
     app.state.settings = settings
     app.state.runner = runner
+    app.state.auth = auth
     return SecurityHeaders(app)
 
 
+NO_ESTABLISHMENT = "Choisissez l'établissement de l'envoi (organisme : un SIRET de votre compte)."
+NOT_APPLICABLE = "Cet envoi a déjà été appliqué au catalogue, ou son traitement n'est pas terminé."
 CSRF_MESSAGE = "Le formulaire a expiré ou ne vient pas de cette page : rechargez la page, puis renvoyez les fichiers."
 
 
@@ -517,57 +679,6 @@ def _recovered(folder: Path) -> bool:
     from ..writers.output import RUN_FILES
 
     return recover_folder(folder / "out", RUN_FILES) is not None
-
-
-def _same_origin(request: Request) -> bool:
-    """Refuse a POST that a browser says comes from another site (first line of CSRF defence)."""
-    if request.headers.get("sec-fetch-site") in ("cross-site", "same-site"):
-        return False
-    origin = request.headers.get("origin")
-    if origin is not None and origin.strip().lower() == "null":  # a sandboxed frame, a data: page, a redirect
-        return False
-    if origin:
-        host = request.headers.get("host", "")
-        return origin.split("://", 1)[-1] == host
-    return True
-
-
-async def _read_form(request: Request, limit: int):
-    """Parse the multipart body, counting bytes: past `limit`, drain the rest and raise TooLarge.
-
-    Draining lets the browser finish sending and read our French answer instead of a reset
-    connection; past four times the limit the connection is dropped instead.
-    """
-    received = 0
-    receive = request.receive
-
-    async def counting():
-        nonlocal received
-        message = await receive()
-        if message["type"] == "http.request":
-            received += len(message.get("body", b""))
-            if received > limit:
-                raise TooLarge
-        return message
-
-    async def drain():
-        nonlocal received
-        more = True
-        while more and received <= 4 * limit:
-            message = await receive()
-            if message["type"] != "http.request":
-                return
-            received += len(message.get("body", b""))
-            more = message.get("more_body", False)
-
-    declared = request.headers.get("content-length", "")
-    try:
-        if declared.isdigit() and int(declared) > limit:
-            raise TooLarge
-        return await Request(request.scope, counting).form(max_files=MAX_FILES + 1, max_fields=20)
-    except TooLarge:
-        await drain()
-        raise
 
 
 def _save(folder: Path, uploads: list[UploadFile], names: list[str]) -> None:

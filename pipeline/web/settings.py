@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,7 +17,11 @@ class Settings:
     reference: str | None = None  # --reference of the CLI; None: the bundled extract
     base: str | None = None  # --base of the CLI (the catalogue), when given
     dispositifs: str | None = None  # --dispositifs of the CLI: the Carif-Oref's list
-    token: str | None = None  # FASD_TOKEN: required to apply a run to the base
+    # with a base, the shared page (issue 26): accounts, sessions, mails (web/auth.py, web/mail.py)
+    public_url: str | None = None  # --url-publique: the page's address in the mailed links
+    mail_dir: Path | None = None  # --courriels: .eml files when FASD_SMTP_URL is not set
+    session_idle_seconds: int = 2 * 3600  # a session unused this long ends
+    secure_cookies: bool = False  # --https: cookies marked Secure even if the proxy does not say HTTPS
 
     @classmethod
     def make(cls, data_dir: str | Path | None = None, **kwargs) -> "Settings":
@@ -28,5 +31,4 @@ class Settings:
             data_dir = mkdtemp("envois-")
         data_dir = Path(data_dir)
         data_dir.mkdir(parents=True, exist_ok=True)
-        kwargs.setdefault("token", os.environ.get("FASD_TOKEN") or None)
         return cls(data_dir=data_dir, **kwargs)
