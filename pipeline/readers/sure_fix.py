@@ -82,9 +82,11 @@ def enum_fix(text: str, table: str) -> str | None:
     if len(found) != 1:
         return None
     ((code, spelling),) = found.items()
-    choice = enum.by_code(code)
-    for written in (spelling, enum.short_label(choice), choice.label):
-        if enum.match(written) is choice:  # the spelling written back must read as this choice
+    chosen = enum.by_code(code)
+    if chosen is None:
+        return None
+    for written in (spelling, enum.short_label(chosen), chosen.label):
+        if enum.match(written) is chosen:  # the spelling written back must read as this choice
             return written
     return None
 
