@@ -136,6 +136,7 @@ class Apply:
         self.conn, self.report = conn, report
         self.owners, self.run_id, self.today = owners, run_id, today
         self.scope, self.perimetre, self.hold, self.draft = scope, perimetre, hold, draft
+        self.scoped: set[str] = {v[:9] for v in scope.values} if scope else set()  # SIRENs of --organisme
         self.read: dict[str, set[str]] = {e: set() for e in OFFER}  # keys read, accepted or not
         self.loaded: set[int] = set()  # organisations whose records `existing` holds
         self.next_code: dict[str, int] = {}
@@ -217,23 +218,28 @@ class Apply:
 
     def add_chunk(self, chunk) -> None:
         """One chunk of the run (a Result holding whole formations): its offers written."""
-        owners = self.owners
-        owners.add(chunk)
-        scoped = {v[:9] for v in self.scope.values} if self.scope else set()
-        self.load({owners.org_ids[s] for s in owners.candidate_sirens() | scoped if s in owners.org_ids})
-        for entity in OFFER:
+        self.owners.add(chunk)
+        self.load_owners()
+        for entity in OFFER:  # in ENTITY_ORDER: parents first
             self.read[entity] |= read_keys(chunk, entity)
-        for entity in ENTITY_ORDER:
-            if entity in OFFER:
-                self.entity(chunk, entity)
+            self.entity(chunk, entity)
         self.flush()
+
+    def load_owners(self) -> None:
+        """The base's records of the organisations this run may write under (those met so far)."""
+        ids = self.owners.org_ids
+        self.load({ids[s] for s in self.owners.candidate_sirens() | self.scoped if s in ids})
+
+    def settle_pending(self) -> None:
+        """The pending modifications diffed into the report, noted as changed, forgotten."""
+        self.diff_pending()
+        self.changed += [(row["organisation_id"], row["entity"], values["key"]) for row, values, *_ in self.pending]
+        self.pending = []
 
     def flush(self) -> None:
         """What is pending written, then forgotten (the base holds it)."""
-        self.diff_pending()
+        self.settle_pending()
         self.changed += [(c["organisation_id"], c["entity"], c["key"]) for c in self.creates]
-        self.changed += [(row["organisation_id"], row["entity"], values["key"]) for row, values, *_ in self.pending]
-        self.pending = []
         if not self.halved:  # tests only: kill or race the import half way through its writes
             half = len(self.creates) // 2
             rest, self.creates = self.creates[half:], self.creates[:half]
@@ -256,17 +262,13 @@ class Apply:
         directory = Directory(result)
         if not owners.started:  # no chunk came (nothing to apply but the directory)
             owners.add(directory)
-        scoped = {v[:9] for v in self.scope.values} if self.scope else set()
-        self.load({owners.org_ids[s] for s in owners.candidate_sirens() | scoped if s in owners.org_ids})
-        for entity in ENTITY_ORDER:
-            if entity not in OFFER:
-                self.entity(directory, entity)
-        self.diff_pending()  # the directory's changes in the report before it is sorted
-        self.changed += [(row["organisation_id"], row["entity"], values["key"]) for row, values, *_ in self.pending]
-        self.pending = []
+        self.load_owners()
+        for entity in DIRECTORY:
+            self.entity(directory, entity)
+        self.settle_pending()  # the directory's changes in the report before it is sorted
         etabs, legacy = owners.in_scope(self.scope, owners.held())
         report.etablissements = sorted(owners.siret_of_id[e] for e in etabs)
-        written = sorted({s[:9] for s in owners.used} | scoped)
+        written = sorted({s[:9] for s in owners.used} | self.scoped)
         report.organisation = ", ".join(written)
         self.rejected = rejected_keys(self, self.read)
         report_kept(self, self.rejected)
@@ -592,7 +594,5 @@ def start(
         hold=hold,
         draft=draft,
     )
-    job.load(
-        {job.owners.org_ids[v[:9]] for v in (job.scope.values if job.scope else ()) if v[:9] in job.owners.org_ids}
-    )
+    job.load_owners()  # those of --organisme (no chunk yet): what a complete upload withdraws within
     return job
