@@ -58,7 +58,7 @@ def origin_element(f: dict, directory: Directory):
                 act.remove(ses)
             else:
                 kept.append((ses, record))
-        if not kept:
+        if action is None or not kept:
             el.remove(act)
             continue
         dispositifs = [d for _, s in kept for d in s.get("dispositifs", [])]
