@@ -6,7 +6,8 @@ import zipfile
 
 import pandas as pd
 
-from pipeline.writers.report_xlsx import _cell_texts, _wrapped_height
+from pipeline.writers.rapport_sheet import wrapped_height
+from pipeline.writers.report_xlsx import _cell_texts
 from pipeline.writers.xlsx_stream import SharedStrings
 
 
@@ -39,6 +40,6 @@ def test_cell_texts_of_a_raw_column():
 
 
 def test_wrapped_height_counts_lines():
-    assert _wrapped_height("", 60) == 15.0
-    assert _wrapped_height("mot " * 30, 60) == 30.0  # 119 characters wrap into two lines of 60
-    assert _wrapped_height("a\nb", 60) == 30.0
+    assert wrapped_height("", 60) == 15.0
+    assert wrapped_height("mot " * 30, 60) == 30.0  # 119 characters wrap into two lines of 60
+    assert wrapped_height("a\nb", 60) == 30.0

@@ -14,7 +14,7 @@ def write_changes_xlsx(report, path) -> None:
     from . import scratch
     from .atomic import atomic_path
     from .changes_sheet import SHEET, write_changes_sheet
-    from .report_xlsx import BOLD, CENTER, HEADER_FILL, TITLE_FONT
+    from .report_style import BOLD, CENTER, HEADER_FILL, TITLE_FONT
     from .xlsx_stream import SharedStrings, SheetData, Styles, splice
 
     wb = Workbook(write_only=True)

@@ -21,7 +21,7 @@ from openpyxl.styles import PatternFill
 from ..model.causes import is_cascade
 from ..model.codes import ERROR, RULES
 from ..model.fields import ENTITIES
-from .report_xlsx import _comment, _fill
+from .report_style import finding_comment, finding_fill
 
 FIXED_FILL = PatternFill("solid", fgColor="C6EFCE")
 WORKBOOK_SUFFIXES = {".xlsx", ".xlsm"}
@@ -108,10 +108,10 @@ def corrected_workbook(
             rows = [r for r in rows if not r.get("fix")]
         rest = [r for r in rows if r["severity"] != "info"]
         if rest:
-            fill = _fill(rest)
+            fill = finding_fill(rest)
             if fill is not None:
                 target.fill = fill
-            target.comment = _comment(rest)
+            target.comment = finding_comment(rest)
             left += 1
     return book, fixed, left
 

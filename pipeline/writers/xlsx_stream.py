@@ -235,3 +235,13 @@ def splice(saved: Path, target: Path, rows_of: dict[str, Path], strings: SharedS
                 out.write(xml[match.end() :].encode("utf-8"))
         with dst.open(SHARED_STRINGS, "w", force_zip64=True) as out:
             strings.write_part(out)
+
+
+def append_at(ws, out, r: int, row: list) -> None:
+    """Append `row` as Excel row r of a write-only sheet (which numbers rows by count);
+    `out.appended` counts the rows appended so far."""
+    while out.appended < r - 1:
+        ws.append([])
+        out.appended += 1
+    ws.append(row)
+    out.appended = r
