@@ -25,7 +25,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 
-from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy import bindparam, func, insert, or_, select, update
 from sqlalchemy.engine import Connection
 
 from ..model.fields import DIRECTORY_ENTITIES as DIRECTORY, ENTITIES, ENTITY_ORDER, OFFER_ENTITIES as OFFER
@@ -44,6 +44,7 @@ from .validation import mark_import
 SOFI_CODE = {"formation": "code_formation", "action": "code_action", "session": "code_session"}
 PARENT_FIELD = {"contact": "code_site", "action": "ref_formation", "session": "ref_action", "dispositif": "ref_session"}
 CHUNK = 500  # ids per IN list
+BATCH = 2000  # records built, then written, at a time (memory: a batch, not the run)
 
 
 def record_key(entity: str, rec: dict) -> str:
@@ -73,34 +74,37 @@ def organisation_code(value: str) -> str:
     return digits
 
 
-def incoming_records(result, entity: str) -> list[tuple[str, str | None, int | None, str, str, dict]]:
-    """(key, parent key, SOFI code, content, digest, fields) for each accepted record."""
+def incoming_records(result, entity: str, size: int = BATCH):
+    """Batches of (key, parent key, SOFI code, content, digest, fields), one per accepted
+    record: a batch at a time, so that an entity's whole content is never held at once."""
     frame = result.accepted_frame(entity)
-    out = []
     parent = PARENT_FIELD.get(entity)
     sofi = SOFI_CODE.get(entity)
     # the « à compléter » mark travels into the base (issue 25: such an action is a draft), and a
     # formation read from LHÉO its producer's element (D8: what FASD does not model, records.py)
     origins = result.tables[entity].origins if entity == "formation" else {}
-    for rec in frame_records(frame, entity, getattr(result, "incomplete", {}).get(entity, {})):
-        provenance = rec.pop("provenance")
-        del rec["complet"]
-        origin = origins.get((provenance.get("source"), provenance.get("line"))) if origins else None
-        if origin is not None:
-            rec["lheo_origine"] = origin
-        code = rec.pop(sofi, None) if sofi else None
-        text, digest = canonical(rec)
-        out.append(
-            (
-                record_key(entity, rec),
-                rec.get(parent) if parent else None,
-                int(code) if code not in (None, "") else None,
-                text,
-                digest,
-                rec,
+    missing = getattr(result, "incomplete", {}).get(entity, {})
+    for start in range(0, len(frame), size):
+        out = []
+        for rec in frame_records(frame.iloc[start : start + size], entity, missing):
+            provenance = rec.pop("provenance")
+            del rec["complet"]
+            origin = origins.get((provenance.get("source"), provenance.get("line"))) if origins else None
+            if origin is not None:
+                rec["lheo_origine"] = origin
+            code = rec.pop(sofi, None) if sofi else None
+            text, digest = canonical(rec)
+            out.append(
+                (
+                    record_key(entity, rec),
+                    rec.get(parent) if parent else None,
+                    int(code) if code not in (None, "") else None,
+                    text,
+                    digest,
+                    rec,
+                )
             )
-        )
-    return out
+        yield out
 
 
 def _chunks(items: list, size: int = CHUNK):
@@ -173,7 +177,11 @@ class Apply:
             record.c.digest,
             record.c.version,
         )
-        for found in self.conn.execute(select(*cols).where(record.c.organisation_id.in_(sorted(org_ids)))):
+        # not the records this run created in an earlier chunk (an organisation first met
+        # then): fas and parent know them, and holding their rows again costs the run's size
+        earlier = or_(record.c.created_run_id.is_(None), record.c.created_run_id != self.run_id)
+        query = select(*cols).where(record.c.organisation_id.in_(sorted(org_ids)), earlier)
+        for found in self.conn.execute(query):
             row = found._asdict()
             k = (row["organisation_id"], row["entity"], row["key"])
             self.existing[k] = row
@@ -293,7 +301,13 @@ class Apply:
         return report
 
     def entity(self, result, entity: str) -> None:
-        records = incoming_records(result, entity)
+        for records in incoming_records(result, entity):
+            self.records(entity, records)
+            if len(self.creates) + len(self.pending) >= BATCH:
+                self.flush()
+
+    def records(self, entity: str, records: list[tuple]) -> None:
+        """One batch of an entity's accepted records: each created, changed, or in conflict."""
         owners = {}
         codes = [r[2] for r in records if r[2] is not None]
         if codes:

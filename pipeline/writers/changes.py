@@ -49,7 +49,7 @@ def value_text(value) -> str:
     return str(value)
 
 
-@dataclass
+@dataclass(slots=True)  # one per changed record: tens of thousands in a run
 class Change:
     entity: str
     key: str
