@@ -13,10 +13,14 @@ from __future__ import annotations
 import contextlib
 import html
 import json
+import os
 import re
+import shutil
+import subprocess
 import time
 
 import httpx
+import openpyxl
 import pytest
 from click.testing import CliRunner
 
@@ -399,7 +403,18 @@ def test_serve_refuses_an_open_address_without_base_unless_ouvert(monkeypatch, t
     base = str(tmp_path / "catalogue.sqlite")
     catalogue.init(base)
     shared = CliRunner().invoke(
-        main, ["serve", "--hote", "0.0.0.0", "--base", base, "--proxy-de-confiance", "10.0.0.1", "--dossier", "d"]
+        main,
+        [
+            "serve",
+            "--hote",
+            "0.0.0.0",
+            "--base",
+            base,
+            "--proxy-de-confiance",
+            "10.0.0.1",
+            "--dossier",
+            str(tmp_path / "d"),
+        ],
     )
     assert shared.exit_code == 0, shared.output
     assert started[-1]["proxy_headers"] and started[-1]["forwarded_allow_ips"] == "10.0.0.1"
@@ -525,3 +540,54 @@ def test_a_revoked_or_malformed_token_is_refused_on_every_api_route(world, job_o
     folder = world["base"].rsplit("/", 1)[0] + "/envois/" + job_id
     state = json.loads(open(folder + "/state.json", encoding="utf-8").read())
     assert state["status"] == "done" and not state.get("applied")  # none of those applies went through
+
+
+def cron_script() -> str:
+    """The cron script of docs/web.md, as written there."""
+    from test_docs import WEB, shell_blocks
+
+    (script,) = [b for b in shell_blocks(WEB.read_text(encoding="utf-8")) if b.startswith("#!/bin/sh")]
+    return script
+
+
+@pytest.mark.skipif(not (shutil.which("curl") and shutil.which("jq")), reason="curl ou jq absent : script non lancé")
+def test_the_cron_script_of_the_docs_runs_as_written(world, tmp_path):
+    """B's nightly job sends the two owners' workbook: B's formation is applied, A's are
+    errors (exit 1, the report and the changes kept); a file that is no offer, or a
+    revoked token: nothing applied (exit 2, the reason on stderr)."""
+    script = tmp_path / "envoyer-offre.sh"
+    script.write_text(cron_script(), encoding="utf-8")
+    with Accounts(world["base"]) as accounts:
+        token_id, token = accounts.new_token(B, "nuit")
+    (tmp_path / "jeton").write_text(token + "\n", encoding="utf-8")
+    shutil.copy(world["book"], tmp_path / "offre.xlsx")
+    (tmp_path / "image.xlsx").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(200))
+    env = {
+        "PATH": os.environ["PATH"],
+        "HOME": str(tmp_path),
+        "OFFRE_URL": world["url"],
+        "OFFRE_JETON": str(tmp_path / "jeton"),
+        "OFFRE_PAUSE": "0.2",
+    }
+
+    def cron(*args):
+        return subprocess.run(["sh", str(script), *args], cwd=tmp_path, env=env, capture_output=True, text=True)
+
+    import datetime as dt
+
+    from pipeline.engine.run import run
+
+    core = run([world["book"]], today=dt.date.today(), organisme=[world["other"]]).summary()["findings"]
+    assert core["by_code"]["ORGANISME_AUTRE"] == 2  # A's F1 and F2, and their cascades
+    done = cron()
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert f"appliqué ; {core['by_severity']['error']} erreur(s) à corriger : voir rapport.xlsx" in done.stderr
+    book = openpyxl.load_workbook(tmp_path / "rapport.xlsx")
+    assert "ORGANISME_AUTRE" in [c.value for ws in book for row in ws.iter_rows() for c in row]
+    assert (tmp_path / "modifications.csv").read_text(encoding="utf-8").count("\n") >= 1
+    refused = cron("image.xlsx")
+    assert refused.returncode == 2 and "n'est pas une offre lisible" in refused.stderr, refused.stderr
+    with Accounts(world["base"]) as accounts:
+        accounts.revoke(token_id=token_id)
+    revoked = cron()
+    assert revoked.returncode == 2 and "jeton absent, inconnu ou révoqué" in revoked.stderr, revoked.stderr
