@@ -6,7 +6,8 @@ import contextlib
 import email
 import email.policy
 import re
-import socket
+
+from pipeline.web.testing import free_port
 
 
 class Inbox:
@@ -19,12 +20,6 @@ class Inbox:
 
     def links(self, pattern: str = r"https?://\S+") -> list[str]:
         return [link for m in self.messages for link in re.findall(pattern, m.get_content())]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @contextlib.contextmanager

@@ -13,10 +13,14 @@ from __future__ import annotations
 import contextlib
 import html
 import json
+import os
 import re
+import shutil
+import subprocess
 import time
 
 import httpx
+import openpyxl
 import pytest
 from click.testing import CliRunner
 
@@ -192,6 +196,33 @@ def test_csrf_is_required_on_every_post(world, job_of_a):
         assert c.post("/deconnexion", data={}).status_code == 403
         assert c.post("/etablissement", data={"siret": world["group"]}).status_code == 403
         assert c.get("/").status_code == 200  # still logged in
+
+
+def test_csrf_is_refused_on_the_public_forms_and_on_apply(world, job_of_a):
+    with Accounts(world["base"]) as accounts:
+        _, secret = accounts.create("csrf@organisme-b.fr", [world["other"]])
+    password = {"mot_de_passe": PASSWORD, "confirmation": PASSWORD}
+    with Accounts(world["base"]) as accounts:
+        mails, requests = len(world["inbox"].messages), len(accounts.key_requests())
+    with client(world) as c:
+        c.get("/connexion")
+        for path, data in (
+            ("/mot-de-passe-oublie", {"email": B}),
+            ("/demande-de-cle", {"email": "x@y.fr", "siret": "13000511900032"}),
+            (f"/activation/{secret}", password),
+        ):
+            for token in (None, "autre"):
+                refused = c.post(path, data={**data, **({"csrf": token} if token else {})})
+                assert refused.status_code == 403 and "formulaire a expiré" in text(refused), (path, token)
+        assert c.get(f"/activation/{secret}").status_code == 200  # the link was not used up
+    assert len(world["inbox"].messages) == mails  # no mail sent
+    with Accounts(world["base"]) as accounts:
+        assert len(accounts.key_requests()) == requests  # no request queued
+    with client(world, A) as c:
+        assert c.post(job_of_a + "/appliquer", data={"csrf": "autre"}).status_code == 403
+        assert c.post(job_of_a + "/appliquer", data={}).status_code == 403
+        state = json.loads(c.get(job_of_a + "/etat").text)
+        assert state["status"] == "done"  # nothing queued
 
 
 def test_logout_ends_the_session_on_the_server(world, job_of_a):
@@ -372,7 +403,18 @@ def test_serve_refuses_an_open_address_without_base_unless_ouvert(monkeypatch, t
     base = str(tmp_path / "catalogue.sqlite")
     catalogue.init(base)
     shared = CliRunner().invoke(
-        main, ["serve", "--hote", "0.0.0.0", "--base", base, "--proxy-de-confiance", "10.0.0.1", "--dossier", "d"]
+        main,
+        [
+            "serve",
+            "--hote",
+            "0.0.0.0",
+            "--base",
+            base,
+            "--proxy-de-confiance",
+            "10.0.0.1",
+            "--dossier",
+            str(tmp_path / "d"),
+        ],
     )
     assert shared.exit_code == 0, shared.output
     assert started[-1]["proxy_headers"] and started[-1]["forwarded_allow_ips"] == "10.0.0.1"
@@ -430,3 +472,122 @@ def test_the_api_of_nightly_jobs_with_a_token_scoped_to_its_account(world, job_o
 def test_api_needs_no_session_and_a_session_is_not_a_token(world):
     with client(world, A) as c:
         assert c.get("/api/envois/" + "x" * 43).status_code == 401
+
+
+PUBLIC = {"/connexion", "/mot-de-passe-oublie", "/demande-de-cle", "/modele.xlsx", "/api/openapi.json", "/static"}
+PUBLIC_LINKS = ("/activation/", "/reinitialisation/")  # their secret is the key: checked in the tests above
+
+
+def every_route(world, job_id: str):
+    """(method, path) of every route of the app but the public ones, its parameters filled with A's job."""
+    from starlette.routing import Route
+
+    filled = {"{job_id}": job_id, "{name}": "report.csv"}
+    out = []
+    for route in world["app"].app.routes:
+        path = route.path
+        if path in PUBLIC or path.startswith(PUBLIC_LINKS) or path == "/deconnexion":
+            continue
+        for key, value in filled.items():
+            path = path.replace(key, value)
+        assert "{" not in path, route.path  # a new kind of parameter: fill it above
+        methods = sorted((route.methods or {"GET"}) - {"HEAD"}) if isinstance(route, Route) else ["GET"]
+        out += [(method, path) for method in methods]
+    return out
+
+
+def test_every_route_but_the_public_ones_needs_a_session_or_a_token(world, job_of_a):
+    routes = every_route(world, job_of_a.rsplit("/", 1)[1])
+    assert len(routes) == 12  # the 8 of the page, the 4 of the API: a new route is checked here too
+    with client(world) as c:
+        c.get("/connexion")
+        csrf = c.cookies.get("fasd_csrf")
+        for method, path in routes:
+            with open(world["book"], "rb") as fh:
+                files = {"fichier": ("o.xlsx", fh), "fichiers": ("o.xlsx", fh)} if method == "POST" else None
+                response = c.request(method, path, data={"csrf": csrf} if method == "POST" else None, files=files)
+            if path.startswith("/api/") or path.endswith("/etat"):
+                assert response.status_code == 401 and "erreur" in response.json(), (method, path)
+            else:
+                assert response.status_code == 303, (method, path)
+                assert response.headers["location"].startswith("/connexion"), (method, path)
+    with client(world, A) as c:  # a session opens the page's routes, not the API's
+        for method, path in routes:
+            if path.startswith("/api/"):
+                assert c.request(method, path).status_code == 401, (method, path)
+        assert c.get(job_of_a).status_code == 200
+
+
+def test_a_revoked_or_malformed_token_is_refused_on_every_api_route(world, job_of_a):
+    job_id = job_of_a.rsplit("/", 1)[1]
+    api = [(m, p) for m, p in every_route(world, job_id) if p.startswith("/api/")]
+    with Accounts(world["base"]) as accounts:
+        one_id, one = accounts.new_token(A2, "révoqué seul")
+        _, every = accounts.new_token(A2, "révoqué avec le compte")
+    with httpx.Client(base_url=world["url"], timeout=60) as c:
+        for token in (one, every):  # live: A2 acts for A's establishment and sees its upload
+            assert c.get(f"/api/envois/{job_id}", headers={"authorization": f"Bearer {token}"}).status_code == 200
+        with Accounts(world["base"]) as accounts:
+            assert accounts.revoke(token_id=one_id) == 1
+            assert accounts.revoke(email=A2) == 1  # the other one
+        for header in (f"Bearer {one}", f"Bearer {every}", f"Basic {every}", "Bearer", f"Bearer {every}x", every):
+            for method, path in api:
+                with open(world["book"], "rb") as fh:
+                    files = {"fichier": ("o.xlsx", fh)} if path == "/api/envois" else None
+                    response = c.request(method, path, headers={"authorization": header}, files=files)
+                assert response.status_code == 401, (header[:8], method, path)
+                assert response.headers["www-authenticate"] == "Bearer"
+    folder = world["base"].rsplit("/", 1)[0] + "/envois/" + job_id
+    state = json.loads(open(folder + "/state.json", encoding="utf-8").read())
+    assert state["status"] == "done" and not state.get("applied")  # none of those applies went through
+
+
+def cron_script() -> str:
+    """The cron script of docs/web.md, as written there."""
+    from test_docs import WEB, shell_blocks
+
+    (script,) = [b for b in shell_blocks(WEB.read_text(encoding="utf-8")) if b.startswith("#!/bin/sh")]
+    return script
+
+
+@pytest.mark.skipif(not (shutil.which("curl") and shutil.which("jq")), reason="curl ou jq absent : script non lancé")
+def test_the_cron_script_of_the_docs_runs_as_written(world, tmp_path):
+    """B's nightly job sends the two owners' workbook: B's formation is applied, A's are
+    errors (exit 1, the report and the changes kept); a file that is no offer, or a
+    revoked token: nothing applied (exit 2, the reason on stderr)."""
+    script = tmp_path / "envoyer-offre.sh"
+    script.write_text(cron_script(), encoding="utf-8")
+    with Accounts(world["base"]) as accounts:
+        token_id, token = accounts.new_token(B, "nuit")
+    (tmp_path / "jeton").write_text(token + "\n", encoding="utf-8")
+    shutil.copy(world["book"], tmp_path / "offre.xlsx")
+    (tmp_path / "image.xlsx").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(200))
+    env = {
+        "PATH": os.environ["PATH"],
+        "HOME": str(tmp_path),
+        "OFFRE_URL": world["url"],
+        "OFFRE_JETON": str(tmp_path / "jeton"),
+        "OFFRE_PAUSE": "0.2",
+    }
+
+    def cron(*args):
+        return subprocess.run(["sh", str(script), *args], cwd=tmp_path, env=env, capture_output=True, text=True)
+
+    import datetime as dt
+
+    from pipeline.engine.run import run
+
+    core = run([world["book"]], today=dt.date.today(), organisme=[world["other"]]).summary()["findings"]
+    assert core["by_code"]["ORGANISME_AUTRE"] == 2  # A's F1 and F2, and their cascades
+    done = cron()
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert f"appliqué ; {core['by_severity']['error']} erreur(s) à corriger : voir rapport.xlsx" in done.stderr
+    book = openpyxl.load_workbook(tmp_path / "rapport.xlsx")
+    assert "ORGANISME_AUTRE" in [c.value for ws in book for row in ws.iter_rows() for c in row]
+    assert (tmp_path / "modifications.csv").read_text(encoding="utf-8").count("\n") >= 1
+    refused = cron("image.xlsx")
+    assert refused.returncode == 2 and "n'est pas une offre lisible" in refused.stderr, refused.stderr
+    with Accounts(world["base"]) as accounts:
+        accounts.revoke(token_id=token_id)
+    revoked = cron()
+    assert revoked.returncode == 2 and "jeton absent, inconnu ou révoqué" in revoked.stderr, revoked.stderr

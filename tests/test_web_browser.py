@@ -24,7 +24,7 @@ from pipeline.reference import load_reference
 from pipeline.engine.run import run
 from pipeline.web.app import create_app
 from pipeline.web.settings import MB, Settings
-from pipeline.web.testing import CHROMIUM, serving, wait_for_result
+from pipeline.web.testing import CHROMIUM, missing_browser, serving, wait_for_result
 
 from test_samples import readme_table
 
@@ -37,14 +37,7 @@ LIMIT_MB = 2
 
 
 def _browser_or_skip():
-    reason = None
-    if not Path(CHROMIUM).exists():
-        reason = f"{CHROMIUM} absent (paquet Debian chromium ; `make test` l'installe en root)"
-    else:
-        try:
-            import playwright.sync_api  # noqa: F401
-        except ImportError:
-            reason = "playwright absent (pip install -e '.[test]')"
+    reason = missing_browser()
     if reason:
         if os.environ.get("CI") == "true":
             pytest.fail(f"tests navigateur exigés en CI : {reason}")
