@@ -244,7 +244,9 @@ def test_a_decision_without_the_csrf_pair_is_refused(world):
     code = codes(base)["A1"]
     with client(world, STAFF) as c:
         fields = form_of(text(c.get("/validation")), code)
-        missing = c.post("/validation/decision", data={k: v for k, v in fields.items() if k != "csrf"} | {"decision": "valider"})
+        missing = c.post(
+            "/validation/decision", data={k: v for k, v in fields.items() if k != "csrf"} | {"decision": "valider"}
+        )
         assert missing.status_code == 403 and "Le formulaire a expiré" in text(missing)
         wrong = c.post("/validation/decision", data={**fields, "csrf": "mauvais", "decision": "valider"})
         assert wrong.status_code == 403

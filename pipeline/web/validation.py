@@ -30,6 +30,7 @@ import datetime as dt
 import hashlib
 import io
 import json
+import re
 from typing import Any, Callable
 from urllib.parse import urlencode
 
@@ -42,6 +43,11 @@ from starlette.routing import Route
 from .forms import TooLarge, _read_form
 
 TABS = ("en_attente", "en_attente_reponses", "refusee")  # the queue's tabs: the states a decision may take
+TAB_LABELS = {
+    "en_attente": "En attente de validation",
+    "en_attente_reponses": "En attente de réponses",
+    "refusee": "Refusées",
+}
 CHANGES = {"valider": "validation", "refuser": "refus", "question": "question"}
 DONE = {"validation": "validée(s)", "refus": "refusée(s)", "question": "mise(s) en attente de réponses"}
 NEEDS_TEXT = {"refus": "Indiquez le motif du refus.", "question": "Écrivez la question posée à l'organisme."}
@@ -77,6 +83,10 @@ def change_lines(item: dict) -> list[dict]:
     from ..model.fields import ENTITIES
     from ..writers.changes import value_text
 
+    def shown(value) -> str:
+        found = value_text(value)
+        return _french_date(found) if ISO_DATE.match(found) else found
+
     lines = []
     for c in item["changes"]:
         entity = ENTITIES.get(c["entity"])
@@ -86,12 +96,26 @@ def change_lines(item: dict) -> list[dict]:
             []
             if new
             else [
-                (field_label(c["entity"], name), value_text(old), value_text(value))
-                for name, (old, value) in c["fields"].items()
+                (field_label(c["entity"], name), shown(old), shown(value)) for name, (old, value) in c["fields"].items()
             ]
         )
-        lines.append({"what": label[:1].upper() + label[1:], "key": c["key"], "new": new, "fields": fields})
+        lines.append(
+            {
+                "what": label[:1].upper() + label[1:],
+                "key": c["key"],
+                "new": (NEW_F if entity is None or entity.feminine else NEW_M) if new else "",
+                "fields": fields,
+            }
+        )
     return lines
+
+
+NEW_F, NEW_M = "nouvelle, jamais publiée", "nouveau, jamais publié"
+ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def _french_date(value: str) -> str:
+    return f"{value[8:10]}/{value[5:7]}/{value[:4]}"
 
 
 def _when(value) -> str:
@@ -341,7 +365,7 @@ def validation_routes(settings, render: Callable[..., Response], csrf_ok, guarde
             **data,
             "tab": tab,
             "tab_label": STATES[tab],
-            "tabs": [(t, STATES[t], data["totals"][t]) for t in TABS],
+            "tabs": [(t, TAB_LABELS[t], data["totals"][t]) for t in TABS],
             "filtre": organisme or "",
             "errors": errors or [],
             "done": done,
