@@ -3,7 +3,7 @@
 A SQLite base with validation in a temporary folder: the clean sample imported and
 validated, then imported again with two sessions changed and a question asked and
 answered; Debian's Chromium (Playwright) logs in as CARIF-OREF staff and saves the
-queue and the list behind a counter, at 1280 and 390 px wide.
+queue and the list behind a counter, at 1280 px (whole page) and 390 px (first screen).
 """
 
 from __future__ import annotations
@@ -84,9 +84,9 @@ def main() -> int:
                 page.wait_for_url(url + "/")
                 page.goto(url + "/validation")
                 page.locator("article.action form details").first.evaluate("d => d.open = true")
-                page.screenshot(path=OUT / f"web-validation{suffix}.png", full_page=True)
+                page.screenshot(path=OUT / f"web-validation{suffix}.png", full_page=not suffix)
                 page.goto(url + "/tableau-de-bord/liste/sessions_actives")
-                page.screenshot(path=OUT / f"web-liste{suffix}.png", full_page=True)
+                page.screenshot(path=OUT / f"web-liste{suffix}.png", full_page=not suffix)
                 names += [f"web-validation{suffix}.png", f"web-liste{suffix}.png"]
                 page.close()
             browser.close()

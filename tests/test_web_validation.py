@@ -89,14 +89,12 @@ def decision_forms(page: str) -> list[dict]:
     return found
 
 
-def form_of(page: str, code: str | None = None, organisme: str | None = None) -> dict:
-    """The decision form of one action (FAS code), or the « tout valider » of an organisation."""
+def form_of(page: str, code: str) -> dict:
+    """The decision form of one action (its FAS code), or the « tout valider » of an organisation (its SIREN)."""
     for fields in decision_forms(page):
-        if code is not None and fields.get("action") == code:
+        if fields.get("action") == code or ("action" not in fields and fields["organisme"] == code):
             return fields
-        if code is None and "action" not in fields and fields["organisme"] == organisme:
-            return fields
-    raise AssertionError(f"no decision form for {code or organisme}")
+    raise AssertionError(f"no decision form for {code}")
 
 
 def queued(c, etat: str = "en_attente") -> list[str]:
@@ -164,7 +162,7 @@ def test_tout_valider_validates_one_organisation_only(world):
     with client(world, STAFF) as c:
         page = text(c.get("/validation"))
         assert "Tout valider (2)" in page  # GROUP's two actions
-        response = post(c, form_of(page, organisme=GROUP_SIREN), decision="valider")
+        response = post(c, form_of(page, GROUP_SIREN), decision="valider")
         assert response.status_code == 303 and "n=2" in response.headers["location"]
         assert queued(c) == [codes(base)["A3"]]
     assert states(base) == {"A1": "validee", "A2": "validee", "A3": "en_attente"}
@@ -203,7 +201,7 @@ def test_a_question_then_the_answer_on_the_page_sends_the_action_back(world):
         assert forged.status_code == 404
     with client(world, A) as c:
         page = text(c.get("/mes-actions"))
-        assert "Quel financeur ?" in page and f'action="/mes-actions/reponse"' in page
+        assert "Quel financeur ?" in page and 'action="/mes-actions/reponse"' in page
         csrf = c.cookies.get("fasd_csrf")
         empty = c.post("/mes-actions/reponse", data={"csrf": csrf, "action": code, "texte": " "})
         assert empty.status_code == 422 and states(base)["A1"] == "en_attente_reponses"
@@ -227,7 +225,7 @@ def test_an_organisation_gets_404_on_the_queue_and_its_decisions(world):
     with client(world, STAFF) as c:  # a real form, as staff would post it
         own = form_of(text(c.get("/validation")), code["A1"])
         foreign = form_of(text(c.get("/validation")), code["A3"])
-        whole = form_of(text(c.get("/validation")), organisme=OTHER_SIREN)
+        whole = form_of(text(c.get("/validation")), OTHER_SIREN)
     with client(world, A) as c:
         for path in ("/validation", "/validation?etat=refusee", f"/validation?organisme={GROUP_SIREN}"):
             assert c.get(path).status_code == 404, path
@@ -250,8 +248,7 @@ def test_a_decision_without_the_csrf_pair_is_refused(world):
         assert missing.status_code == 403 and "Le formulaire a expiré" in text(missing)
         wrong = c.post("/validation/decision", data={**fields, "csrf": "mauvais", "decision": "valider"})
         assert wrong.status_code == 403
-        other_site = post(c, fields, decision="valider")
-        assert other_site.status_code == 303  # the same form with its pair: accepted
+        assert post(c, fields, decision="valider").status_code == 303  # the same form with its pair: accepted
     with client(world, STAFF) as c:
         fields = form_of(text(c.get("/validation")), codes(base)["A2"])
         foreign = c.post(
@@ -267,25 +264,29 @@ def test_a_decision_without_the_csrf_pair_is_refused(world):
 
 def test_a_page_made_stale_by_an_import_decides_nothing(world):
     base = world["base"]
-    code = codes(base)["A1"]
+    code = codes(base)
     with client(world, STAFF) as c:
         page = text(c.get("/validation"))
-        one, whole = form_of(page, code), form_of(page, organisme=GROUP_SIREN)
-        assert post(c, one, decision="valider").status_code == 303
-        c.get("/validation")
-        again = text(c.get("/validation"))
-        one = form_of(again, codes(base)["A2"])
-        send(base, world["folder"], offer(duree="42"), "mardi")  # S1 changes: A1 waits again
-        assert states(base)["A1"] == "en_attente"
-        stale = post(c, whole, decision="valider")  # « tout valider » of the page before the import
-        assert stale.status_code == 409 and "rien n'a été décidé" in text(stale)
-        assert states(base)["A1"] == "en_attente" and states(base)["A2"] == "en_attente"
-        assert post(c, one, decision="valider").status_code == 303  # A2 did not change: its form holds
+        first, second, whole = form_of(page, code["A1"]), form_of(page, code["A2"]), form_of(page, GROUP_SIREN)
+        send(base, world["folder"], offer(duree="42"), "mardi")  # S1 changes under the page: A1 is new still
+        for fields in (first, whole):
+            stale = post(c, fields, decision="valider")
+            assert stale.status_code == 409 and "rien n'a été décidé" in text(stale)
+        assert set(states(base).values()) == {"en_attente"}
+        assert post(c, second, decision="valider").status_code == 303  # A2 did not change: its form holds
+        assert post(c, form_of(text(c.get("/validation")), code["A1"]), decision="valider").status_code == 303
+        assert states(base) == {"A1": "validee", "A2": "validee", "A3": "en_attente"}
+        send(base, world["folder"], offer(duree="43"), "mercredi")  # a validated action changes: it waits
         fresh = text(c.get("/validation"))
-        article = fresh[fresh.index(f'id="action-{code}"') :]
-        assert "35 → 42" in re.sub(r"</?(del|ins)>", "", article[: article.index("</article>")])
-        assert post(c, form_of(fresh, organisme=GROUP_SIREN), decision="valider").status_code == 303
-    assert states(base)["A1"] == "validee"
+        article = fresh[fresh.index(f'id="action-{code["A1"]}"') :]
+        assert "42 → 43" in re.sub(r"</?(del|ins)>", "", article[: article.index("</article>")])
+    assert states(base)["A1"] == "en_attente"
+    assert published_hours(base) == {"S1": 42, "S2": 35}  # the validated version stays published
+
+
+def published_hours(base: str) -> dict[str, int]:
+    offers, _, _ = catalogue.live_offers(base, today=TODAY)
+    return {s["ref_session"]: s["duree_centre_h"] for f in offers for a in f["actions"] for s in a["sessions"]}
 
 
 def counter_numbers(page: str) -> dict[str, int]:
@@ -312,7 +313,7 @@ def test_each_counter_equals_the_rows_of_its_list(world):
     code = codes(base)
     with client(world, STAFF) as c:
         page = text(c.get("/validation"))
-        assert post(c, form_of(page, organisme=GROUP_SIREN), decision="valider").status_code == 303
+        assert post(c, form_of(page, GROUP_SIREN), decision="valider").status_code == 303
         page = text(c.get("/validation"))
         assert post(c, form_of(page, code["A3"]), decision="question", texte="Quel public ?").status_code == 303
         board = counter_numbers(text(c.get("/tableau-de-bord")))

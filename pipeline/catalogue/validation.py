@@ -247,7 +247,8 @@ def publish_tree(conn: Connection, action: dict) -> None:
 # -- the waiting list ----------------------------------------------------------------------------------
 def waiting(conn: Connection, organisations=None, states=("en_attente",)) -> list[dict]:
     """Actions in `states` of some organisations / establishments, each with its FAS code,
-    its organisation and what changed since its published version (« nouvelle » if never published)."""
+    its organisation, what changed since its published version (« nouvelle » if never published)
+    and the version of each record of its tree."""
     from .read import Selection
     from .versions import diff
 
@@ -302,8 +303,9 @@ def waiting(conn: Connection, organisations=None, states=("en_attente",)) -> lis
         for s in sessions.get((org, key), []):
             tree.append(("session", s))
             tree.extend(("dispositif", d) for d in dispositifs.get((org, s["key"]), []))
-        changed = []
+        changed, versions = [], []
         for entity, row in tree:
+            versions.append([entity, row["key"].replace("\x1f", " / "), row["version"]])
             what = changes(row)
             if what is not None:
                 changed.append({"entity": entity, "key": row["key"].replace("\x1f", " / "), "fields": what})
@@ -319,6 +321,7 @@ def waiting(conn: Connection, organisations=None, states=("en_attente",)) -> lis
                 "etat": action["etat"],
                 "note": action["etat_note"],
                 "changes": changed,
+                "versions": versions,  # [entity, key, version] of its tree: what a decision saw
             }
         )
     out.sort(key=lambda a: (a["organisation"], [int(p) for p in a["code_fas"].split("-")]))

@@ -65,8 +65,9 @@ CSRF = "Le formulaire a expiré ou ne vient pas de cette page : rechargez la pag
 
 # -- what the pages show ------------------------------------------------------------------------------
 def fingerprint(items: list[dict]) -> str:
-    """What a decision form saw of its actions: their codes, states, notes and changes."""
-    seen = [[i["code_fas"], i["etat"], i["note"], i["changes"]] for i in items]
+    """What a decision form saw of its actions: their codes, states, notes, changes, and the
+    versions of their records (a never published action shows « nouvelle » whatever it holds)."""
+    seen = [[i["code_fas"], i["etat"], i["note"], i["changes"], i["versions"]] for i in items]
     return hashlib.sha256(json.dumps(seen, sort_keys=True, ensure_ascii=False).encode()).hexdigest()[:32]
 
 
