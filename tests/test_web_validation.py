@@ -242,6 +242,7 @@ def test_a_decision_without_the_csrf_pair_is_refused(world):
     code = codes(base)["A1"]
     with client(world, STAFF) as c:
         fields = form_of(text(c.get("/validation")), code)
+        assert fields["csrf"] == c.cookies.get("fasd_csrf")  # the pair: the form's field, the cookie
         missing = c.post(
             "/validation/decision", data={k: v for k, v in fields.items() if k != "csrf"} | {"decision": "valider"}
         )
@@ -336,3 +337,22 @@ def test_each_counter_equals_the_rows_of_its_list(world):
         for key, n in own.items():
             assert list_rows(c, key) == n and list_rows(c, key, f"?organisme={OTHER}") == n, key
         assert code["A3"] not in text(c.get(f"/tableau-de-bord/liste/actions_en_attente_reponses?organisme={OTHER}"))
+
+
+def test_the_queue_and_a_list_by_pages(world, monkeypatch):
+    from pipeline.web import validation
+
+    monkeypatch.setattr(validation, "PAGE_ACTIONS", 1)
+    monkeypatch.setattr(validation, "PAGE_ROWS", 1)
+    base = world["base"]
+    with client(world, STAFF) as c:
+        first = text(c.get("/validation"))
+        assert len([f for f in decision_forms(first) if "action" in f]) == 1 and "Page 1 sur 3" in first
+        assert f"SIREN {OTHER_SIREN}" in first and "Tout valider (1)" in first  # organisations by SIREN
+        second = text(c.get("/validation?page=2"))
+        assert "Page 2 sur 3" in second and "← précédente" in second and "suivante →" in second
+        assert "Tout valider (2)" in second  # the whole organisation, not the page's part of it
+        assert post(c, form_of(second, GROUP_SIREN), decision="valider").status_code == 303
+        assert states(base) == {"A1": "validee", "A2": "validee", "A3": "en_attente"}
+        listed = text(c.get("/tableau-de-bord/liste/sessions_actives?page=2"))
+        assert "Page 2 sur 2" in listed and len(re.findall(r"<tr>", listed.split("<tbody>")[1])) == 1
