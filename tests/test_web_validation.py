@@ -356,3 +356,13 @@ def test_the_queue_and_a_list_by_pages(world, monkeypatch):
         assert states(base) == {"A1": "validee", "A2": "validee", "A3": "en_attente"}
         listed = text(c.get("/tableau-de-bord/liste/sessions_actives?page=2"))
         assert "Page 2 sur 2" in listed and len(re.findall(r"<tr>", listed.split("<tbody>")[1])) == 1
+
+
+def test_a_question_is_text_not_markup_on_the_organisations_page(world):
+    code = codes(world["base"])["A1"]
+    with client(world, STAFF) as c:
+        fields = form_of(text(c.get("/validation")), code)
+        assert post(c, fields, decision="question", texte="<script>alert(1)</script>").status_code == 303
+    with client(world, A) as c:
+        raw = c.get("/mes-actions").text
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in raw and "<script>alert" not in raw
