@@ -45,6 +45,7 @@ browser:
 # Screenshots of the web page for docs/web.md (server in-process, Chromium headless).
 screenshot: $(STAMP) browser
 	$(BIN)/python docs/screenshot_web.py
+	$(BIN)/python docs/screenshot_validation.py
 
 # ruff (lint rules in pyproject.toml) and mypy over pipeline/.
 lint: $(STAMP)

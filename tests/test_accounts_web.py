@@ -348,7 +348,7 @@ def test_key_request_is_queued_for_staff(world):
 
 
 def formations(page: str) -> int:
-    return int(re.search(r"Formations en ligne</th><td>(\d+)<", page).group(1))
+    return int(re.search(r"Formations en ligne</a></th><td>(\d+)<", page).group(1))
 
 
 def test_the_dashboard_is_the_chosen_establishments_own(world):

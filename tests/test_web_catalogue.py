@@ -102,7 +102,7 @@ def test_preview_then_apply_then_dashboard(client, site):
     assert counts["sessions_actives"] > 0
     board = text(client.get("/tableau-de-bord"))
     for key, label in catalogue.COUNTERS.items():
-        assert re.search(re.escape(label) + r"</th><td>" + str(counts[key]) + "<", board), label
+        assert re.search(re.escape(label) + r"</a></th><td>" + str(counts[key]) + "<", board), label
     offers, _, _ = catalogue.live_offers(base)
     months = sessions_by_month(offers)
     assert sum(m["count"] for m in months) == counts["sessions_actives"]
@@ -181,7 +181,7 @@ def test_dashboard_chooses_an_establishment_of_the_base(tmp_path):
 
             def formations(query):
                 board = text(c.get("/tableau-de-bord" + query))
-                return int(re.search(r"Formations en ligne</th><td>(\d+)<", board).group(1)), board
+                return int(re.search(r"Formations en ligne</a></th><td>(\d+)<", board).group(1)), board
 
             assert formations("")[0] == 3
             count, board = formations(f"?organisme={GROUP}")

@@ -39,9 +39,10 @@ STATES = {
     "validee": "validée",
     "refusee": "refusée",
 }
-DECISIONS = {"validation": "validee", "refus": "refusee", "question": "en_attente_reponses"}
-DECISION_LABELS = {"validation": "validation", "refus": "refus", "question": "question"}
+DECISIONS = {"validation": "validee", "refus": "refusee", "question": "en_attente_reponses", "reponse": "en_attente"}
+DECISION_LABELS = {"validation": "validation", "refus": "refus", "question": "question", "reponse": "réponse"}
 DECIDABLE = ("en_attente", "en_attente_reponses", "refusee")  # a draft was not sent; a validated one is done
+ANSWERABLE = ("en_attente_reponses",)  # the organisation's answer (on the page) to a question
 
 
 # -- the base's setting ---------------------------------------------------------------------------
@@ -172,14 +173,16 @@ def find_actions(conn: Connection, codes=(), *, organisations=None, everything: 
 
 
 def decide(conn: Connection, actions: list[dict], change: str, *, by: str, note: str | None = None) -> list[dict]:
-    """Record one decision (validation, refus, question) on each action that may take it:
-    a new version of the action with who and when; a validation publishes the action's
-    current tree. Returns the actions decided (those in a state that allows it)."""
+    """Record one decision (validation, refus, question; or the organisation's reponse to a
+    question) on each action that may take it: a new version of the action with who and
+    when; a validation publishes the action's current tree, an answer sends the action
+    back to validation. Returns the actions decided (those in a state that allows it)."""
     state = DECISIONS[change]
+    allowed = ANSWERABLE if change == "reponse" else DECIDABLE
     now = dt.datetime.now(dt.timezone.utc)
     done = []
     for action in actions:
-        if action["etat"] not in DECIDABLE:
+        if action["etat"] not in allowed:
             continue
         row = conn.execute(
             select(record.c.version, record.c.content, record.c.status).where(record.c.id == action["id"])
@@ -188,8 +191,8 @@ def decide(conn: Connection, actions: list[dict], change: str, *, by: str, note:
         fields = {"etat": [STATES.get(action["etat"] or "", action["etat"]), STATES[state]]}
         if change == "refus":
             fields["motif"] = [None, note]
-        elif change == "question":
-            fields["question"] = [None, note]
+        elif change in ("question", "reponse"):
+            fields[change] = [None, note]
         conn.execute(
             insert(record_version).values(
                 record_id=action["id"],
@@ -244,7 +247,8 @@ def publish_tree(conn: Connection, action: dict) -> None:
 # -- the waiting list ----------------------------------------------------------------------------------
 def waiting(conn: Connection, organisations=None, states=("en_attente",)) -> list[dict]:
     """Actions in `states` of some organisations / establishments, each with its FAS code,
-    its organisation and what changed since its published version (« nouvelle » if never published)."""
+    its organisation, what changed since its published version (« nouvelle » if never published)
+    and the version of each record of its tree."""
     from .read import Selection
     from .versions import diff
 
@@ -299,8 +303,9 @@ def waiting(conn: Connection, organisations=None, states=("en_attente",)) -> lis
         for s in sessions.get((org, key), []):
             tree.append(("session", s))
             tree.extend(("dispositif", d) for d in dispositifs.get((org, s["key"]), []))
-        changed = []
+        changed, versions = [], []
         for entity, row in tree:
+            versions.append([entity, row["key"].replace("\x1f", " / "), row["version"]])
             what = changes(row)
             if what is not None:
                 changed.append({"entity": entity, "key": row["key"].replace("\x1f", " / "), "fields": what})
@@ -308,12 +313,15 @@ def waiting(conn: Connection, organisations=None, states=("en_attente",)) -> lis
         out.append(
             {
                 "code_fas": fas,
+                "id": action["id"],
+                "version": action["version"],
                 "ref_action": key,
                 "organisation": selection.orgs[org],
                 "intitule": json.loads(formation["content"]).get("intitule") if formation else None,
                 "etat": action["etat"],
                 "note": action["etat_note"],
                 "changes": changed,
+                "versions": versions,  # [entity, key, version] of its tree: what a decision saw
             }
         )
     out.sort(key=lambda a: (a["organisation"], [int(p) for p in a["code_fas"].split("-")]))

@@ -472,7 +472,7 @@ def create_app(settings: Settings, runner: Runner | None = None, mailer=None) ->
             if own and "aucun" in str(exc):  # nothing of this establishment in the base yet
                 from ..catalogue import COUNTERS
 
-                data = {"counters": [(label, 0) for label in COUNTERS.values()], "months": [], "chosen": chosen}
+                data = {"counters": [(k, label, 0) for k, label in COUNTERS.items()], "months": [], "chosen": chosen}
             elif chosen and "aucun" in str(exc):
                 return render(request, "message.html", {"title": "Établissement inconnu", "text": str(exc)}, 404)
             else:
@@ -638,6 +638,10 @@ def create_app(settings: Settings, runner: Runner | None = None, mailer=None) ->
 
     handlers: dict[Any, Callable[..., Any]] = {HTTPException: http_error, Exception: server_error}
     extra: list[Any] = auth.routes() if auth is not None else []
+    if auth is not None:  # the validation queue, the organisation's actions, the counters' lists
+        from .validation import validation_routes
+
+        extra += validation_routes(settings, render, csrf_ok, guarded)
     extra += [
         Route("/api/openapi.json", api_description),
         Route("/api/envois", api_guarded(api_upload), methods=["POST"]),

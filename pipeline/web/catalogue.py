@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from pathlib import Path
+from urllib.parse import urlencode
 
 from .jobs import read_json
 from ..model.fields import SHEETS
@@ -92,10 +93,11 @@ def dashboard(base: str, today: dt.date | None = None, organismes: list[str] | N
     offers, _sites, _contacts = live_offers(base, today=today, organisation=chosen or None)
     return {
         "base": display(base),
-        "counters": [(label, counts.get(key, 0)) for key, label in COUNTERS.items()],
+        "counters": [(key, label, counts.get(key, 0)) for key, label in COUNTERS.items()],
         "months": sessions_by_month(offers),
         "organisations": establishment_choice(establishments(base)),
         "chosen": chosen,
+        "query": urlencode([("organisme", c) for c in chosen]),  # the counters' links keep the choice
     }
 
 
