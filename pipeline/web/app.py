@@ -638,6 +638,9 @@ def create_app(settings: Settings, runner: Runner | None = None, mailer=None) ->
 
     handlers: dict[Any, Callable[..., Any]] = {HTTPException: http_error, Exception: server_error}
     extra: list[Any] = auth.routes() if auth is not None else []
+    from .matching import routes as matching_routes
+
+    extra += matching_routes(settings, runner, render, csrf_ok, guarded, job_or_404)  # the column-matching step
     extra += [
         Route("/api/openapi.json", api_description),
         Route("/api/envois", api_guarded(api_upload), methods=["POST"]),

@@ -98,6 +98,10 @@ def process_job(job: str | Path, apply: bool = False) -> str:
         if meta.get(extra):
             labels[meta[extra]["stored"]] = meta[extra]["label"]
     progress = Progress(folder, labels, applying=apply)
+    from .matching import reuse_saved
+
+    if reuse_saved(folder, meta):  # the organisation's mapping for these headers (web/matching.py)
+        labels[meta["colonnes"]["stored"]] = meta["colonnes"]["label"]
     paths = {str(folder / "inputs" / stored): label for stored, label in labels.items()}
     try:
         from ..model.dispositifs import using
