@@ -24,7 +24,7 @@ from pipeline.engine.run import run
 from pipeline.reference import load_reference
 from pipeline.web.app import Runner, create_app
 from pipeline.web.jobs import read_json
-from pipeline.web.matching import LOCAL_FOLDER, signature
+from pipeline.web.matching import LOCAL_FOLDER, PAGE_NEXT, signature
 from pipeline.web.settings import Settings
 from pipeline.web.testing import serving
 
@@ -138,6 +138,7 @@ def refused(server):
 def test_a_refused_upload_leads_to_the_matching_page_with_its_proposals(client, refused):
     page = text(client.get(refused))
     assert f'href="{refused}/colonnes"' in page and "Indiquer le champ de chaque colonne" in page
+    assert "fichier non compris" in page and PAGE_NEXT in page and "fasd colonnes" not in page  # no command line
     response = client.get(refused + "/colonnes")
     assert response.status_code == 200
     page = response.text

@@ -24,6 +24,7 @@ import csv
 import hashlib
 import io
 import logging
+import re
 import shutil
 import traceback
 from pathlib import Path
@@ -53,6 +54,16 @@ LOCAL_FOLDER = "correspondances"  # without a base: the saved mappings, in the s
 CHOSEN_LABEL = "colonnes choisies sur la page"
 SAVED_LABEL = "correspondance enregistrée"
 MAX_HEADERS = 2000  # fields of the choice form: one per header, and the CSRF token
+
+
+# What the command line's refusal says to do next (readers/grid.py check_understood), and the page's words.
+CLI_NEXT = re.compile(r"Lancez « fasd colonnes .*? puis relancez avec --colonnes correspondance\.csv\.")
+PAGE_NEXT = "Indiquez ci-dessous le champ de chaque colonne : le contrôle sera relancé avec votre choix."
+
+
+def for_the_page(message: str) -> str:
+    """A refusal for headers not understood, sending the person to the matching step instead of `fasd colonnes`."""
+    return CLI_NEXT.sub(PAGE_NEXT, message)
 
 
 # ------------------------------------------------------------------ headers and signature

@@ -151,6 +151,10 @@ def process_job(job: str | Path, apply: bool = False) -> str:
         except FasdError as exc:  # the file's fault or a limit: the CLI's one French line
             message = relabel_message(relabel_message(str(exc), paths), labels)
             progress.state["proposal"] = _propose_mapping(folder, inputs, labels)
+            if progress.state["proposal"]:  # the page's matching step, not the command line's
+                from .matching import for_the_page
+
+                message = for_the_page(message)
             progress.finish("failed", message)
             return "failed"
         from .corrected import write_corrected
