@@ -191,7 +191,7 @@ def test_the_choice_runs_again_then_the_same_headers_are_read_without_asking(cli
     counts = {e: [c["read"], c["accepted"], c["rejected"]] for e, c in expected["entities"].items()}
     assert bilan(client.get(refused).text) == counts
 
-    saved = list((settings.data_dir / LOCAL_FOLDER).glob("*.csv"))
+    saved = [p for p in (settings.data_dir / LOCAL_FOLDER).glob("*.csv") if "Produit" in p.read_text("utf-8-sig")]
     assert len(saved) == 1  # in the server's folder, a mapping file `fasd import --colonnes` reads
     lines = saved[0].read_text(encoding="utf-8-sig").splitlines()
     assert lines[0].startswith("fichier;feuille;colonne;en-tête;champ")
@@ -209,6 +209,30 @@ def test_the_choice_runs_again_then_the_same_headers_are_read_without_asking(cli
     other = send_export(client, content=odd_export({**RENAMED, "Date de fin": "Finit le"}))
     assert wait_done(client, other)["status"] == "failed"
     assert read_json(settings.data_dir / other.rsplit("/", 1)[1] / "meta.json")["colonnes"] is None
+
+
+def test_a_run_with_a_column_only_guessed_offers_the_step_and_keeps_the_choice(client):
+    """Only the start date renamed: the run goes through, its sessions lacking « Date début »;
+    the result page offers the step, where the guess is preselected « à vérifier »."""
+    export = odd_export({"Date de début": "Démarre le"})
+    location = send_export(client, content=export)
+    assert wait_done(client, location)["status"] == "done"
+    page = text(client.get(location))
+    assert 'id="colonnes-a-verifier"' in page and f'href="{location}/colonnes"' in page
+    guessed = bilan(page)
+    assert guessed["session"][2] > 0  # rejected: their start date was not read
+    matching = client.get(location + "/colonnes").text
+    assert choices(matching)["Démarre le"][1] == "date_debut"
+    assert "à vérifier" in re.search(r'data-entete="Démarre le".*?</tr>', html.unescape(matching), re.S).group(0)
+    assert client.post(location + "/colonnes", data=choice_form(client, matching, {})).status_code == 303
+    assert wait_done(client, location)["status"] == "done"
+    page = text(client.get(location))
+    assert "Colonnes lues selon vos choix" in page and 'id="colonnes-a-verifier"' not in page
+    assert bilan(page)["session"][2] == 0
+    again = send_export(client, content=export)
+    assert wait_done(client, again)["status"] == "done"
+    assert "Colonnes lues selon la correspondance enregistrée" in text(client.get(again))
+    assert bilan(client.get(again).text) == bilan(client.get(location).text)
 
 
 def test_the_signature_is_the_set_of_folded_headers():
