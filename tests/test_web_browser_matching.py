@@ -117,3 +117,44 @@ def test_the_matching_page_fits_a_phone_screen(browser, tmp_path):
         page.click("details.reconnues summary")  # unfolded, the long table still scrolls in its box
         assert page.evaluate("document.documentElement.scrollWidth") <= 390
         context.close()
+
+
+def test_with_a_base_the_step_is_the_establishments_own(browser, tmp_path):
+    """An organisation's account goes through the step on its workbook; its next upload is
+    read without asking, another organisation's is asked again."""
+    from pipeline import catalogue
+
+    from accounts_helpers import make_account
+    from test_organisations import GROUP, OTHER
+    from test_web_browser import browser_login
+    from test_web_matching import renamed_workbook
+
+    base = str(tmp_path / "catalogue.sqlite")
+    catalogue.init(base, validation=False)
+    make_account(base, "a@organisme-a.fr", [GROUP])
+    make_account(base, "b@organisme-b.fr", [OTHER])
+    book = renamed_workbook(tmp_path / "offre.xlsx")
+    with serving(create_app(Settings.make(tmp_path / "envois", base=base))) as url:
+        for email, asked in (("a@organisme-a.fr", True), ("a@organisme-a.fr", False), ("b@organisme-b.fr", True)):
+            context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="fr-FR")
+            page = context.new_page()
+            page.set_default_timeout(60_000)
+            browser_login(page, url, email)
+            page.goto(url + "/")
+            page.set_input_files("#fichiers", str(book))
+            page.fill("#date", "2026-03-01")
+            page.click("#envoi button[type=submit]")
+            wait_for_result(page)
+            assert (page.locator("#lien-colonnes").count() == 1) == asked, email
+            if email.startswith("a") and asked:
+                with page.expect_navigation():
+                    page.click("#lien-colonnes")
+                assert "feuille « Formations »" in page.inner_text("main")
+                page.locator('tr[data-entete="Produit"] select').select_option("ref_formation")
+                with page.expect_navigation():
+                    page.click("#form-colonnes button[type=submit]")
+                wait_for_result(page)
+                assert page.locator("#catalogue").count() == 1  # the apply box: the run previewed
+            if not asked:
+                assert "correspondance enregistrée" in page.inner_text("#correspondance-utilisee")
+            context.close()
