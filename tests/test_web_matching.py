@@ -235,6 +235,14 @@ def test_a_run_with_a_column_only_guessed_offers_the_step_and_keeps_the_choice(c
     assert bilan(client.get(again).text) == bilan(client.get(location).text)
 
 
+def test_headers_are_shown_as_text_never_as_markup(client):
+    hostile = {**RENAMED, "Intitulé formation": '<script>alert("x")</script>'}  # not first: « < » first is no CSV
+    location = send_export(client, content=odd_export(hostile))
+    assert wait_done(client, location)["status"] == "failed"
+    page = client.get(location + "/colonnes").text
+    assert "<script>alert" not in page and "&lt;script&gt;alert(" in page
+
+
 def test_the_signature_is_the_set_of_folded_headers():
     assert signature(["b", "a", "a"]) == signature(["a", "b"]) != signature(["a", "b", "c"])
 
