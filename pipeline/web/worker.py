@@ -100,7 +100,9 @@ def process_job(job: str | Path, apply: bool = False) -> str:
     progress = Progress(folder, labels, applying=apply)
     from .matching import reuse_saved
 
-    if reuse_saved(folder, meta):  # the organisation's mapping for these headers (web/matching.py)
+    # the organisation's mapping for these headers (web/matching.py); never when applying:
+    # the base gets what the preview showed, even if a mapping was kept since
+    if not apply and reuse_saved(folder, meta):
         labels[meta["colonnes"]["stored"]] = meta["colonnes"]["label"]
     paths = {str(folder / "inputs" / stored): label for stored, label in labels.items()}
     try:
