@@ -259,8 +259,8 @@ def test_the_migrations_build_exactly_the_schema_of_schema_py(base):  # noqa: F8
     from alembic.runtime.migration import MigrationContext
     from pipeline.catalogue.schema import metadata
 
-    assert catalogue.init(base) == (None, "0006")
-    assert catalogue.init(base) == ("0006", "0006")
+    assert catalogue.init(base) == (None, "0007")
+    assert catalogue.init(base) == ("0007", "0007")
     engine = create_engine(base_url(base))
     try:
         with engine.connect() as conn:

@@ -170,7 +170,7 @@ def test_a_base_of_revision_0001_is_upgraded_and_its_records_withdrawn_per_organ
     with engine.begin() as conn:
         command.upgrade(_alembic_config(conn), "0001")
     engine.dispose()
-    assert catalogue.init(base, validation=False) == ("0001", "0006")
+    assert catalogue.init(base, validation=False) == ("0001", "0007")
     apply(tmp_path, base, group_offer(second_owner=True), "a")
     engine = create_engine(base_url(base))
     with engine.begin() as conn:

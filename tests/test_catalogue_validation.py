@@ -206,7 +206,7 @@ def test_a_base_of_revision_0002_keeps_publishing_what_it_held(base, tmp_path): 
     with engine.begin() as conn:
         command.downgrade(_alembic_config(conn), "0002")
     engine.dispose()
-    assert catalogue.init(base) == ("0002", "0006")
+    assert catalogue.init(base) == ("0002", "0007")
     assert published(base) == {"S1": 35, "S2": 70} and states(base) == {}
     send(tmp_path, base, two_actions(duree="42"), "b")
     assert published(base) == {"S1": 35, "S2": 70} and states(base) == {"A1": "en_attente"}

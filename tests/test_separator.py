@@ -92,3 +92,10 @@ def test_colonnes_takes_the_separator_too(tmp_path):
     one_column = invoke("colonnes", path, "--separateur", "|")
     lines = [line for line in one_column.output.splitlines() if line.startswith("offre.csv;")]
     assert len(lines) == 1  # the whole header read as one column
+
+
+def test_the_hint_is_for_a_line_read_as_one_cell_not_for_text_with_commas():
+    hint = separator.hint
+    assert "--separateur" in hint([["Réf. formation;Intitulé;Réf. action;Réf. session"]])
+    # split by the right separator: a cell of codes with commas is no sign of a wrong one
+    assert hint([["Produit", "Formacode", "Intitulé", "Objectif"], ["F1", "44051, 43439, 43441", "x", "y"]]) is None

@@ -52,7 +52,8 @@ def digest(path: Path) -> dict:
             for dv in ws.data_validations.dataValidation
         )
         columns = {k: (d.width, d.number_format) for k, d in ws.column_dimensions.items()}
-        out[ws.title] = (ws.sheet_state, ws.freeze_panes, cells, comments, validations, columns)
+        printed = (ws.page_setup.orientation, ws.page_setup.fitToWidth, ws.page_setup.fitToHeight, ws.print_title_cols)
+        out[ws.title] = (ws.sheet_state, ws.freeze_panes, cells, comments, validations, columns, printed)
     return out
 
 
@@ -231,3 +232,17 @@ def test_lists_are_headed_by_the_columns_that_use_them(book):
     heads = [c.value for c in book["Listes"][1] if c.value]
     assert "Modalités d'enseignement" in heads and "Niveau de sortie / Niveau d'entrée" in heads
     assert "modalite_enseignement" not in heads and "niveaux" not in heads  # internal names
+
+
+def test_data_sheets_print_their_columns_across_few_pages(book):
+    """Printed, a data sheet is landscape and fit to a few pages across (Sessions: 3, not
+    one page per five columns), each page repeating its header row, and its key when
+    there are several across."""
+    for entity in ENTITIES.values():
+        ws = book[entity.sheet]
+        setup = ws.page_setup
+        assert setup.orientation == "landscape" and ws.sheet_properties.pageSetUpPr.fitToPage, entity.sheet
+        assert 1 <= int(setup.fitToWidth) <= 3 and int(setup.fitToHeight) == 0, entity.sheet
+        assert ws.print_title_rows == "$1:$1"
+        assert (ws.print_title_cols == "$A:$A") == (int(setup.fitToWidth) > 1), entity.sheet
+    assert int(book["Sessions"].page_setup.fitToWidth) == 3 and int(book["Sites"].page_setup.fitToWidth) == 1

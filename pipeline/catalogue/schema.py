@@ -216,6 +216,19 @@ key_request = Table(  # « demander une clé »: queued for staff (fasd compte d
     Column("created_at", DateTime(timezone=True), nullable=False),
 )
 
+column_mapping = Table(  # the column mappings chosen on the page, per establishment (migration 0007, mappings.py)
+    "column_mapping",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("siret", String(14), nullable=False),  # the establishment whose uploads it reads
+    Column("signature", String(64), nullable=False),  # SHA-256 of the folded headers, sorted
+    Column("headers", Text, nullable=False),  # JSON: the headers, for people
+    Column("mapping", Text, nullable=False),  # the mapping file (readers/mapping.py format)
+    Column("account_id", Integer, ForeignKey("account.id")),  # who chose it
+    Column("saved_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("siret", "signature", name="uq_column_mapping_siret_signature"),
+)
+
 base_lock = Table(
     "base_lock",
     metadata,

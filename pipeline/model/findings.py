@@ -121,7 +121,7 @@ class Findings:
         self.missing_columns: set[tuple[str, str, str, str]] = set()
         # How to read headers: the --colonnes mapping (mapping.ColumnMapping), and
         # explore=True for `fasd colonnes` (collect every header, never stop on a sheet).
-        self.mapping = None
+        self.mapping: Any = None
         # The --defauts values (defaults.Defaults): a required column they fill is not missing.
         self.defaults = None
         # Flat sheets read as a catalogue without sessions (readers/sessionless.py):

@@ -193,14 +193,15 @@ def _certainty(d: ColumnDecision) -> str:
     return f"{d.certainty} ({d.how}) : {d.why}"
 
 
-def read_headers(paths: list[Path]) -> list[ColumnDecision]:
-    """Every header of every input as the readers see it, without stopping on a file
-    that is not understood (that is what the mapping is for)."""
+def read_headers(paths: list[Path], mapping: ColumnMapping | None = None) -> list[ColumnDecision]:
+    """Every header of every input as the readers see it (through `mapping` when given),
+    without stopping on a file that is not understood (that is what the mapping is for)."""
     from ..model.findings import Findings
     from . import read_one
 
     findings = Findings()
     findings.explore = True
+    findings.mapping = mapping
     for path in paths:
         read_one(Path(path), findings)
     return propose(findings.columns)

@@ -93,12 +93,15 @@ def decide(text: str) -> str:
 
 def hint(rows: list[list[str]], search_rows: int = 30) -> str | None:
     """For a file not understood: the separator its first cells still hold, if they hold
-    one several times (« a;b;c » read as one cell: the separator was not the right one)."""
+    one several times (« a;b;c » read as one cell: the separator was not the right one).
+    A cell that would split into fewer columns than its row already has is text with
+    commas in it (« 44051, 43439, 43441 »), in a file split by the right separator."""
     option = {v: k for k, v in NAMES.items()}
     for row in rows[:search_rows]:
+        filled = sum(1 for cell in row if isinstance(cell, str) and cell.strip())
         for cell in row:
             for d in DELIMITERS:
-                if isinstance(cell, str) and cell.count(d) >= 2:
+                if isinstance(cell, str) and cell.count(d) >= 2 and cell.count(d) + 1 > filled:
                     shown = "tab" if d == "\t" else f'"{d}"'
                     return (
                         f"Les en-têtes contiennent des « {option[d]} » : si c'est le séparateur du fichier, "

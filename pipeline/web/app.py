@@ -642,6 +642,9 @@ def create_app(settings: Settings, runner: Runner | None = None, mailer=None) ->
         from .validation import validation_routes
 
         extra += validation_routes(settings, render, csrf_ok, guarded)
+    from .matching import routes as matching_routes
+
+    extra += matching_routes(settings, runner, render, csrf_ok, guarded, job_or_404)  # the column-matching step
     extra += [
         Route("/api/openapi.json", api_description),
         Route("/api/envois", api_guarded(api_upload), methods=["POST"]),

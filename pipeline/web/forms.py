@@ -25,7 +25,7 @@ def _same_origin(request: Request) -> bool:
     return True
 
 
-async def _read_form(request: Request, limit: int):
+async def _read_form(request: Request, limit: int, max_fields: int = 20):
     """Parse the multipart body, counting bytes: past `limit`, drain the rest and raise TooLarge.
 
     Draining lets the browser finish sending and read our French answer instead of a reset
@@ -57,7 +57,7 @@ async def _read_form(request: Request, limit: int):
     try:
         if declared.isdigit() and int(declared) > limit:
             raise TooLarge
-        return await Request(request.scope, counting).form(max_files=MAX_FILES + 1, max_fields=20)
+        return await Request(request.scope, counting).form(max_files=MAX_FILES + 1, max_fields=max_fields)
     except TooLarge:
         await drain()
         raise

@@ -98,6 +98,12 @@ def process_job(job: str | Path, apply: bool = False) -> str:
         if meta.get(extra):
             labels[meta[extra]["stored"]] = meta[extra]["label"]
     progress = Progress(folder, labels, applying=apply)
+    from .matching import reuse_saved
+
+    # the organisation's mapping for these headers (web/matching.py); never when applying:
+    # the base gets what the preview showed, even if a mapping was kept since
+    if not apply and reuse_saved(folder, meta):
+        labels[meta["colonnes"]["stored"]] = meta["colonnes"]["label"]
     paths = {str(folder / "inputs" / stored): label for stored, label in labels.items()}
     try:
         from ..model.dispositifs import using
@@ -148,6 +154,10 @@ def process_job(job: str | Path, apply: bool = False) -> str:
         except FasdError as exc:  # the file's fault or a limit: the CLI's one French line
             message = relabel_message(relabel_message(str(exc), paths), labels)
             progress.state["proposal"] = _propose_mapping(folder, inputs, labels)
+            if progress.state["proposal"]:  # the page's matching step, not the command line's
+                from .matching import for_the_page
+
+                message = for_the_page(message)
             progress.finish("failed", message)
             return "failed"
         from .corrected import write_corrected

@@ -332,7 +332,22 @@ def _entity_sheet(wb: Workbook, entity: Entity, list_ranges: dict[str, str]) -> 
     ws.freeze_panes = "B2"
     ws.auto_filter.ref = f"A1:{get_column_letter(len(entity.fields))}1"
     ws.print_title_rows = "1:1"
+    _fit_to_width(ws, sum(_width(f) for f in entity.fields))
+
+
+def _fit_to_width(ws, width: float) -> None:
+    """Printed: landscape, as few pages across as keep the columns readable (report_xlsx.py's
+    measure), every page repeating the header row and, when several across, the key column."""
+    import math
+
+    from .report_xlsx import PAGE_WIDTH
+
+    across = max(1, math.ceil(width / PAGE_WIDTH))
     ws.page_setup.orientation = "landscape"
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = across, 0
+    if across > 1:
+        ws.print_title_cols = "A:A"
 
 
 def _lists_sheet(wb: Workbook) -> dict[str, str]:
