@@ -144,6 +144,7 @@ def execute(
     organisme=None,
     limits: dict | None = None,
     separateur: str | None = None,
+    jobs: int | None = None,
 ) -> None:
     from .console import print_timings, progress_bars, wants_bars
     from ..model.dispositifs import using
@@ -152,6 +153,7 @@ def execute(
     from ..engine.options import RunOptions
     from ..engine.result import Stopwatch
     from ..engine.run import run
+    from ..engine.workers import default_jobs
     from ..writers.atomic import claimed
     from ..writers.output import RUN_FILES, write_outputs
 
@@ -194,6 +196,7 @@ def execute(
                     stream=None,
                     write_offers=with_records and out_path is not None,
                     on_chunk=applying,
+                    jobs=jobs if jobs is not None else default_jobs(),
                 )
                 result = run(options)
                 if not quiet:
@@ -366,6 +369,15 @@ strict_option = click.option(
     help="Une valeur facultative mal formée (site web, téléphone…) est une erreur qui "
     "rejette la ligne, au lieu d'être laissée de côté avec un avertissement.",
 )
+jobs_option = click.option(
+    "--jobs",
+    "-j",
+    type=click.IntRange(min=1),
+    metavar="N",
+    help="Processus qui contrôlent et écrivent en même temps les lots d'un gros CSV ou flux "
+    "LHÉO (lu par lots à partir de 32 Mo) ; 1 : tout dans ce processus. Les sorties sont les "
+    "mêmes quel que soit N. Défaut : les cœurs disponibles, au plus 8.",
+)
 verbose_option = click.option(
     "--verbose", "-v", is_flag=True, help="Affiche en plus la durée de chaque étape (sur la sortie d'erreur)."
 )
@@ -402,6 +414,7 @@ def run_options(command):
             defauts_option,
             strict_option,
             separator_option,
+            jobs_option,
         )
     ):
         command = option(command)
@@ -434,6 +447,7 @@ def import_command(
     defauts,
     strict,
     separateur,
+    jobs,
     **options,
 ):
     """Importe les FICHIERS… et écrit les offres acceptées et le rapport dans --out."""
@@ -457,6 +471,7 @@ def import_command(
         organisme=options.get("organisme"),  # --organisme: the catalogue's option
         limits=limits,
         separateur=separateur,
+        jobs=jobs,
     )
 
 
@@ -486,6 +501,7 @@ def check_command(
     defauts,
     strict,
     separateur,
+    jobs,
     organisme,
     organismes,
     **limits,
@@ -508,6 +524,7 @@ def check_command(
         organisme=organisme_values(organisme, organismes),
         limits=limits,
         separateur=separateur,
+        jobs=jobs,
     )
 
 
