@@ -14,6 +14,7 @@ import datetime as dt
 import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -96,9 +97,14 @@ def test_check_without_offers(tmp_path, generated):
     assert not (tmp_path / "two" / "records.jsonl").exists()
 
 
-def test_duplicate_sofi_codes_across_chunks(tmp_path):
+def test_duplicate_sofi_codes_across_chunks(tmp_path, monkeypatch):
     """A SOFI code reused three formations later: the worker cannot know it, the merge sees
     it and checks the chunk again here; DUPLICATE_KEY names the first record's row."""
+    from pipeline.engine import workers
+
+    clashes = []
+    clash = workers.Workers._clash
+    monkeypatch.setattr(workers.Workers, "_clash", lambda self, seen: clashes.append(clash(self, seen)) or clashes[-1])
     rows = csv_rows(SAMPLE_CSV)
     h = rows[0]
     col = {name: h.index(name) for name in ("Référence formation", "Code formation SOFI", "Code session SOFI")}
@@ -111,6 +117,7 @@ def test_duplicate_sofi_codes_across_chunks(tmp_path):
     one, two = same_with_jobs(tmp_path, [path], ANNUAIRE, chunk_rows=1)
     dup = two.findings[two.findings["code"] == "DUPLICATE_KEY"]
     assert len(dup) == 2 and dup["message"].str.contains("ligne 2").all()
+    assert clashes.count(True) == 1  # the last chunk only, checked again in this process
 
 
 def test_rows_of_a_formation_apart_read_whole(tmp_path):
@@ -140,10 +147,11 @@ from pipeline.engine import stream, workers
 stream.STREAM_MIN_BYTES = 0  # streamed
 stream.CHUNK_ROWS = 2  # several chunks
 merge = workers.Workers._merge
+PIDS = sys.argv[4]
 def interrupted(self, task, future):
     if task.number == 2:  # the second chunk: the workers hold chunks; Ctrl-C
         pids = [p.pid for p in self.pool._processes.values()]
-        open(sys.argv[4], "w").write(" ".join(map(str, pids)))
+        open(PIDS, "w").write(" ".join(map(str, pids)))
         os.kill(os.getpid(), signal.SIGINT)
     yield from merge(self, task, future)
 workers.Workers._merge = interrupted
@@ -155,9 +163,15 @@ if __name__ == "__main__":
 """
 
 
-def test_ctrl_c_stops_the_workers_and_leaves_nothing(tmp_path):
-    tmp = tmp_path / "tmp"
-    tmp.mkdir()
+@pytest.mark.parametrize("where", ["court", "long"])
+def test_ctrl_c_stops_the_workers_and_leaves_nothing(tmp_path, where):
+    """A short TMPDIR: the workers fork from a forkserver whose socket is in the run's
+    scratch folder; a long one (a socket path must be under 108 bytes): spawned."""
+    if where == "court":
+        tmp = Path(tempfile.mkdtemp(prefix="j", dir="/tmp"))
+    else:
+        tmp = tmp_path / ("t" * 60)
+        tmp.mkdir()
     script = tmp_path / "interrupted.py"
     script.write_text(INTERRUPTED_AT_MERGE)
     pids = tmp_path / "pids"
@@ -171,9 +185,13 @@ def test_ctrl_c_stops_the_workers_and_leaves_nothing(tmp_path):
         timeout=120,
     )
     assert done.returncode == 130, done.stderr
-    assert done.stderr.strip().splitlines()[-1] == "fasd : erreur : interrompu ; les fichiers temporaires sont supprimés."
+    last = done.stderr.strip().splitlines()[-1]
+    assert last == "fasd : erreur : interrompu ; les fichiers temporaires sont supprimés."
     assert "Traceback" not in done.stderr
-    assert sorted(p.name for p in tmp.iterdir()) == []  # no spool, no part, no forkserver socket
+    left = sorted(p.name for p in tmp.iterdir())
+    if where == "court":
+        tmp.rmdir()
+    assert left == []  # no spool, no part, no forkserver socket
     assert not out.exists()
     workers = [int(p) for p in pids.read_text().split()]
     assert workers

@@ -11,7 +11,9 @@ the `Stream` merges what they decide, in input order.
 
 from __future__ import annotations
 
+import pickle
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Callable
 
 import pandas as pd
@@ -226,3 +228,21 @@ def spill_of(offers: dict[str, Table], accepted: dict[str, pd.Series], offsets: 
             offers[entity].origins,
         )
     return spill
+
+
+@dataclass
+class SpillPart:
+    """A chunk's raw cells spilled by a worker process (workers.py) to a file of its own,
+    its indexes from 0: `offsets` make them the whole file's when read back."""
+
+    path: Path
+    offsets: dict[str, int]
+
+    def load(self) -> dict:
+        with open(self.path, "rb") as fh:
+            spill = pickle.load(fh)
+        out = {}
+        for entity, (raw, ok, *rest) in spill.items():
+            shift = self.offsets[entity]
+            out[entity] = (raw.set_axis(raw.index + shift), ok.set_axis(ok.index + shift), *rest)
+        return out

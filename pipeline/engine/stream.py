@@ -54,7 +54,7 @@ from ..readers.placeholders import is_placeholder
 from ..validators.profiles import apply_profile
 from ..readers.defaults import apply_defaults
 from ..readers import CSV_SUFFIXES, XML_SUFFIXES as LHEO_SUFFIXES, read_inputs
-from .chunk import DIRECTORY, KEYS, Checker, Decided, spill_of, tally
+from .chunk import DIRECTORY, KEYS, Checker, Decided, SpillPart, spill_of, tally
 from .options import RunOptions
 from .result import Result, Stopwatch
 from ..readers.grid import Header, find_header_row, read_header
@@ -660,24 +660,6 @@ def _run(path: Path | None, options: RunOptions) -> "StreamResult":
     result = StreamResult.of(stream)
     result.timings = clock.times
     return result
-
-
-@dataclass
-class SpillPart:
-    """A chunk's raw cells spilled by a worker process (workers.py) to a file of its own,
-    its indexes from 0: `offsets` make them the whole file's when read back."""
-
-    path: Path
-    offsets: dict[str, int]
-
-    def load(self) -> dict:
-        with open(self.path, "rb") as fh:
-            spill = pickle.load(fh)
-        out = {}
-        for entity, (raw, ok, *rest) in spill.items():
-            shift = self.offsets[entity]
-            out[entity] = (raw.set_axis(raw.index + shift), ok.set_axis(ok.index + shift), *rest)
-        return out
 
 
 def text_size(rows: list[list[str]], sample: int = 200) -> int:

@@ -44,7 +44,7 @@ import pandas as pd
 
 from ..model.fields import OFFER_ENTITIES
 from ..model.tables import rename_sources
-from .chunk import DIRECTORY, Checker, directory_records, spill_of, tally
+from .chunk import DIRECTORY, Checker, SpillPart, directory_records, spill_of, tally
 from .result import Result, Stopwatch
 
 MAX_DEFAULT_JOBS = 8  # the default's cap: past it, the run's own process (reading, merging) is the limit
@@ -185,25 +185,35 @@ def check_unit(task: Task, checker: Checker | None = None, seen: dict | None = N
 
 
 # -- in the run's process -------------------------------------------------------------------
+SOCKET_PATH_MAX = 100  # a Unix socket's path (the forkserver's) must be shorter than 108 bytes
+
+
 def _context():
     """forkserver where there is one (the workers fork from a process that imported the
-    pipeline once, not from this one and its threads), else spawn."""
-    methods = multiprocessing.get_all_start_methods()
-    if "forkserver" in methods:
+    pipeline once, not from this one and its threads), its socket inside this process's
+    scratch folder; else spawn (each worker imports the pipeline)."""
+    if "forkserver" in multiprocessing.get_all_start_methods() and _temporary_folder():
         context = multiprocessing.get_context("forkserver")
         context.set_forkserver_preload([__name__])
         return context
     return multiprocessing.get_context("spawn")
 
 
-def _temporary_folder() -> None:
+def _temporary_folder() -> bool:
     """multiprocessing's own temporary folder (the forkserver's socket) inside this process's
-    scratch folder, so a kill -9 leaves it to the next run's sweep (writers/scratch.py)."""
+    scratch folder, so a kill -9 leaves it to the next run's sweep (writers/scratch.py);
+    False when a socket's path there would be too long."""
     from ..writers.scratch import mkdtemp
 
     config = multiprocessing.current_process()._config  # type: ignore[attr-defined]
-    if config.get("tempdir") is None or not Path(config["tempdir"]).is_dir():
-        config["tempdir"] = str(mkdtemp("mp-"))
+    if config.get("tempdir") is not None and Path(config["tempdir"]).is_dir():
+        return len(os.fsencode(config["tempdir"])) + len("/listener-12345678") < SOCKET_PATH_MAX
+    folder = mkdtemp("mp-")
+    if len(os.fsencode(str(folder))) + len("/listener-12345678") >= SOCKET_PATH_MAX:
+        folder.rmdir()
+        return False
+    config["tempdir"] = str(folder)
+    return True
 
 
 class Workers:
@@ -218,7 +228,6 @@ class Workers:
         from ..model import dispositifs
         from ..readers import limits
 
-        _temporary_folder()
         self.pool = ProcessPoolExecutor(
             max_workers=self.count,
             mp_context=_context(),
@@ -294,8 +303,6 @@ class Workers:
             self._remember(outcome.seen)
         stream._gather(outcome)
         offsets = stream._count(outcome.counts, outcome.rows)
-        from .stream import SpillPart
-
         stream._spill(SpillPart(outcome.spill, offsets))
         stream.chunks += 1
         clock = stream.clock
