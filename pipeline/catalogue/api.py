@@ -97,6 +97,23 @@ class Application:
         self.job: Any = None
         self._connection: Any = None
 
+    @classmethod
+    def for_run(cls, options, *, hold=None) -> "Application":
+        """The application a run's options ask for (engine/options.py `RunOptions`, whose
+        `base` is a BaseOptions): its inputs, day and establishments, and the base side."""
+        base = options.base
+        return cls(
+            base.url,
+            inputs=list(options.inputs),
+            today=options.today,
+            organisation=options.organisme,
+            perimetre=base.perimetre,
+            dry_run=base.dry_run,
+            wait=base.wait,
+            hold=hold,
+            draft=base.draft,
+        )
+
     def __enter__(self) -> "Application":
         self._connection = _connection(self.base, self.wait)
         self.conn = self._connection.__enter__()

@@ -9,7 +9,7 @@ import click
 
 from ..model.errors import FasdError
 
-from ..catalogue.options import DEFAULT_WAIT, PERIMETRES
+from ..catalogue.options import DEFAULT_WAIT, PERIMETRES, BaseOptions
 
 _OPTIONS = [
     click.option(
@@ -75,30 +75,23 @@ def import_options(command):
 
 def base_step(
     base=None, perimetre="partiel", organisme=(), dry_run=False, attente=DEFAULT_WAIT, oui=False, brouillon=False
-) -> dict | None:
-    """The options as `execute(base=…)` wants them: None without --base."""
+) -> BaseOptions | None:
+    """The base side of the run's options (RunOptions.base): None without --base. A bad
+    value fails here, before anything is read. (`--organisme` is the run's own option.)"""
     if not base:
         return None
-    return dict(
-        base=base,
-        perimetre=perimetre,
-        organisme=tuple(organisme or ()),
-        dry_run=dry_run,
-        wait=attente,
-        oui=oui,
-        draft=brouillon,
-    )
+    return BaseOptions(base, perimetre=perimetre, dry_run=dry_run, wait=attente, draft=brouillon, oui=oui)
 
 
 @contextlib.contextmanager
-def refusal_logged(base: dict | None, inputs, today):
+def refusal_logged(base: BaseOptions | None, inputs, today):
     """Around an import's reading and applying: a FasdError (exit 2) into a base leaves a
     refused `run` row with its reason (refused.py), then goes on to the person."""
     try:
         yield
     except FasdError as exc:
-        if base and not base.get("dry_run"):
+        if base is not None and not base.dry_run:
             from ..catalogue.refused import record_refused
 
-            record_refused(base["base"], inputs, today, base["perimetre"], str(exc))
+            record_refused(base.url, inputs, today, base.perimetre, str(exc))
         raise

@@ -14,7 +14,6 @@ import click
 from ..model.fields import SHEETS
 from ..writers.changes import KIND_LABELS, KINDS, OPTIONAL_KINDS, value_text
 from ..catalogue.holds import _hold
-from ..catalogue.options import DEFAULT_WAIT
 
 
 def display(value: str) -> str:
@@ -40,36 +39,17 @@ organismes_option = click.option(
 )
 
 
-def base_application(
-    inputs,
-    today,
-    base: str,
-    *,
-    organisme=None,
-    perimetre="partiel",
-    dry_run=False,
-    wait=DEFAULT_WAIT,
-    oui=False,
-    draft=False,
-):
-    """The import's step into the base (`fasd import --base`): an Application to give the
-    run as its `on_chunk`, and the `confirm` of its finish — a complete perimeter from a
-    terminal shows its withdrawals and asks first (cli/confirm.py), else None."""
+def base_application(options):
+    """The import's step into the base (`fasd import --base`), from the run's options
+    (their `base` a BaseOptions): an Application to give the run as its `on_chunk`, and
+    the `confirm` of its finish — a complete perimeter from a terminal shows its
+    withdrawals and asks first (cli/confirm.py), else None."""
     from ..catalogue.api import Application
     from .confirm import confirmed, wants_confirmation
 
-    application = Application(
-        base,
-        inputs=list(inputs),
-        today=today,
-        organisation=organisme,
-        perimetre=perimetre,
-        dry_run=dry_run,
-        wait=wait,
-        hold=_hold(),
-        draft=draft,
-    )
-    ask = wants_confirmation({"perimetre": perimetre, "dry_run": dry_run}, oui)
+    base = options.base
+    application = Application.for_run(options, hold=_hold())
+    ask = wants_confirmation({"perimetre": base.perimetre, "dry_run": base.dry_run}, base.oui)
     return application, (confirmed if ask else None)
 
 

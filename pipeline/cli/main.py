@@ -26,6 +26,7 @@ from ..model.errors import (
     FasdError,
     Interrupted,
 )
+from ..catalogue.options import BaseOptions
 from .base_options import base_step, import_options as catalogue_options, refusal_logged
 from ..model.fields import SHEETS
 from .options import load_reference, parse_today, refuse_empty, separator_option  # noqa: F401 (re-exported)
@@ -137,7 +138,7 @@ def execute(
     quiet: bool = False,
     verbose: bool = False,
     dispositifs=None,
-    base: dict | None = None,
+    base: BaseOptions | None = None,
     colonnes=None,
     defauts=None,
     strict: bool = False,
@@ -176,28 +177,30 @@ def execute(
         progress_bars(wants_bars(quiet)) as progress,
     ):
         with refusal_logged(base, inputs, day):  # a refused import into a base is a run too (D5)
+            options = RunOptions(  # built once, checked here (a bad --organisme stops)
+                inputs=tuple(Path(p) for p in inputs),
+                annuaire=Path(annuaire) if annuaire else None,
+                reference=ref,
+                today=day,
+                profil=profil,
+                progress=progress,
+                colonnes=mapping,
+                defauts=defauts,
+                strict=strict,
+                organisme=organisme,
+                stream=None,
+                write_offers=with_records and out_path is not None,
+                base=base,
+                jobs=jobs if jobs is not None else default_jobs(),
+            )
             application, confirm = (None, None)
-            if base:  # the catalogue (issue 14): applied chunk by chunk as the run checks them
+            if base is not None:  # the catalogue (issue 14): applied chunk by chunk as the run checks them
                 from .catalogue import base_application
 
-                application, confirm = base_application(inputs, day, **base)
+                application, confirm = base_application(options)
             with application if application is not None else contextlib.nullcontext() as applying:
-                options = RunOptions(  # built once, checked here (a bad --organisme stops)
-                    inputs=tuple(Path(p) for p in inputs),
-                    annuaire=Path(annuaire) if annuaire else None,
-                    reference=ref,
-                    today=day,
-                    profil=profil,
-                    progress=progress,
-                    colonnes=mapping,
-                    defauts=defauts,
-                    strict=strict,
-                    organisme=organisme,
-                    stream=None,
-                    write_offers=with_records and out_path is not None,
-                    on_chunk=applying,
-                    jobs=jobs if jobs is not None else default_jobs(),
-                )
+                if applying is not None:
+                    options = options.with_(on_chunk=applying)
                 result = run(options)
                 if not quiet:
                     for note in result.notes:

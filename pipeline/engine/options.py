@@ -2,8 +2,9 @@
 
 The CLI, the web worker and callers build a RunOptions once and hand it whole to
 `engine.run.run`, instead of threading a dozen keywords through every layer. Building
-it checks what can be checked before reading: a bad `--organisme` fails here, with
-the same French line as before; a defaults file is loaded here.
+it checks what can be checked before reading: a bad `--organisme` or `--perimetre`
+fails here, with the same French line as before; a defaults file is loaded here. With
+`base`, `engine.run.run` applies the run to that catalogue base as it is checked.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable
 
+from ..catalogue.options import BaseOptions
 from ..model.progress import Callback, Progress
 from ..readers.defaults import Defaults, load_defaults
 from ..validators.organisation import Scope, upload_scope
@@ -42,6 +44,8 @@ class RunOptions:
     on_chunk: Callable[[Any], None] | None = field(default=None, compare=False)
     # stored file name -> the name shown in the outputs (the web page stores uploads as upload-N)
     names: dict[str, str] = field(default_factory=dict, compare=False)
+    # the catalogue base the run is applied to (`--base`, its perimeter, dry run…), or None
+    base: BaseOptions | None = None
     scope: Scope | None = field(default=None, init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:

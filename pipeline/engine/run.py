@@ -34,10 +34,22 @@ def run(options: RunOptions | list[Path] | tuple[Path, ...], **keywords) -> Resu
     input as one chunk; `chunk_rows`: the rows of a chunk (tests force small ones).
     `on_chunk` (a catalogue application) hears each chunk as it is decided. The
     offers are written as they are decided (the result's spool), unless `write_offers`
-    is False."""
+    is False. `base` (a catalogue.options.BaseOptions) with no `on_chunk`: the run is
+    applied to that base chunk by chunk and committed at its end (`result.catalogue` is
+    the change report); callers that write outputs before the commit (the CLI, the page)
+    open the Application themselves and pass it as `on_chunk`. `jobs`: worker processes
+    checking and writing a streamed input's chunks (engine/workers.py; the outputs are
+    those of 1, which checks every chunk in this process)."""
     if not isinstance(options, RunOptions):
         options = RunOptions(inputs=tuple(options), **keywords)
     elif keywords:
         options = options.with_(**keywords)
     with using_dispositifs(options.dispositifs):
-        return run_chunks(options)
+        if options.base is None or options.on_chunk is not None:
+            return run_chunks(options)
+        from ..catalogue.api import Application
+
+        with Application.for_run(options) as application:
+            result = run_chunks(options.with_(on_chunk=application))
+            result.catalogue = application.finish(result)
+        return result

@@ -112,10 +112,24 @@ def process_job(job: str | Path, apply: bool = False) -> str:
                 from ..readers.mapping import load_mapping
 
                 mapping = load_mapping(folder / "inputs" / meta["colonnes"]["stored"])
+            options = RunOptions(  # built once; with a base, a dry run to preview unless applying
+                inputs=tuple(inputs),
+                annuaire=folder / "inputs" / annuaire["stored"] if annuaire else None,
+                reference=reference,
+                today=dt.date.fromisoformat(meta["today"]),
+                profil=meta.get("profil") or None,
+                progress=progress,
+                colonnes=mapping,
+                organisme=meta.get("organisme"),
+                names=labels,
+                base=_base_options(meta, dry_run=not apply),
+            )
             application = None
-            if meta.get("base"):  # applied chunk by chunk as the run checks them (a dry run to preview)
+            if options.base is not None:  # applied chunk by chunk as the run checks them
+                from ..catalogue.api import Application
+
                 try:
-                    application = _application(meta, inputs, dry_run=not apply).__enter__()
+                    application = Application.for_run(options).__enter__()
                 except FasdError as exc:  # base busy or unusable: the run's results still stand
                     progress.state["base_message"] = str(exc)
                     if apply:  # nothing applied: the dry run's outputs stay
@@ -123,20 +137,7 @@ def process_job(job: str | Path, apply: bool = False) -> str:
                         return "done"
             try:
                 with using(meta.get("dispositifs")):
-                    result = run(
-                        RunOptions(
-                            inputs=tuple(inputs),
-                            annuaire=folder / "inputs" / annuaire["stored"] if annuaire else None,
-                            reference=reference,
-                            today=dt.date.fromisoformat(meta["today"]),
-                            profil=meta.get("profil") or None,
-                            progress=progress,
-                            colonnes=mapping,
-                            organisme=meta.get("organisme"),
-                            on_chunk=application,
-                            names=labels,
-                        )
-                    )
+                    result = run(options.with_(on_chunk=application))
                 relabel(result, labels)
                 outcome = _write(result, folder, progress, application, apply)
             finally:
@@ -187,18 +188,13 @@ def _propose_mapping(folder: Path, inputs: list[Path], labels: dict[str, str]) -
         return False
 
 
-def _application(meta: dict, inputs: list[Path], *, dry_run: bool):
-    """The upload's application to the base (catalogue.Application), opened by the caller."""
-    from ..catalogue.api import Application
+def _base_options(meta: dict, *, dry_run: bool):
+    """The base side of an upload's run (catalogue.options.BaseOptions), None without a base."""
+    from ..catalogue.options import BaseOptions
 
-    return Application(
-        meta["base"],
-        inputs=inputs,
-        today=dt.date.fromisoformat(meta["today"]),
-        perimetre=meta.get("perimetre") or "partiel",
-        organisation=meta.get("organisme"),
-        dry_run=dry_run,
-    )
+    if not meta.get("base"):
+        return None
+    return BaseOptions(meta["base"], perimetre=meta.get("perimetre") or "partiel", dry_run=dry_run)
 
 
 def _write(result, folder: Path, progress, application, apply: bool) -> str | None:
