@@ -2,7 +2,7 @@
 
 Prints one JSON line on stdout: the times measured inside the process.
 
-    python bench/measure.py import FILE [--annuaire F] --out DIR [--profile P]
+    python bench/measure.py import FILE [--annuaire F] --out DIR [--profile P] [--jobs N]
     python bench/measure.py check FILE [--annuaire F] --out DIR
     python bench/measure.py base FILE [--annuaire F] --out DIR --base B.sqlite
     python bench/measure.py floor FILE
@@ -75,6 +75,7 @@ def measure_pipeline(args, with_records: bool, base: str | None = None) -> dict:
     reference, reference_note = load_reference(args.reference)
     t_ref = time.perf_counter()
     options = {"stream": None, "write_offers": with_records and bool(args.out)}  # what the CLI does
+    options["jobs"] = args.jobs  # `fasd import --jobs N` (1 here unless asked: the CPU is this process's)
     application = contextlib.nullcontext()
     if base is not None:
         from pipeline.catalogue.api import Application
@@ -108,6 +109,9 @@ def measure_pipeline(args, with_records: bool, base: str | None = None) -> dict:
         "writes": dict(clock.times),
         "in_process": t_end - T_START,
         "stages_cpu": dict(run_clock.cpu),
+        "jobs": args.jobs,
+        "chunks": getattr(result, "chunks", 1),
+        "worker_timings": dict(getattr(result, "worker_timings", {}) or {}),
         "writes_cpu": dict(clock.cpu),
         "counts": {k: v for k, v in summary["entities"].items()},
         "findings": summary["findings"]["total"],
@@ -243,6 +247,9 @@ def main() -> None:
     parser.add_argument("--out")
     parser.add_argument("--base", help="the SQLite base of `base` (replaced)")
     parser.add_argument("--profile", help="write cProfile statistics to this file")
+    parser.add_argument(
+        "--jobs", type=int, default=1, help="worker processes of the run (`fasd import --jobs`): wall time only"
+    )
     args = parser.parse_args()
     work = {
         "import": lambda: measure_pipeline(args, True),

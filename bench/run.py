@@ -134,6 +134,60 @@ def measure(kind: str, paths: dict, sessions: int, args, log, floor: dict) -> di
     return row
 
 
+def measure_workers(paths: dict, sessions: int, log) -> dict:
+    """`fasd import` of the CSV with `--jobs 1`, then `--jobs 2` (issue 27), one after the
+    other with no other measurement beside them: wall times (the workers are not this
+    child's children, their CPU is not in its rusage) and the machine's load around each."""
+    out: dict = {"sessions": sessions}
+    for jobs in (1, 2):
+        load = os.getloadavg()[0]
+        pipe, wall, cpu, rss = child(
+            [
+                "import",
+                str(paths["csv"]),
+                "--annuaire",
+                str(paths["annuaire"]),
+                "--out",
+                str(generate.WORK / f"out-csv-{sessions}-jobs{jobs}"),
+                "--jobs",
+                str(jobs),
+            ]
+        )
+        out[jobs] = {
+            "wall": wall,
+            "report_xlsx": pipe["writes"].get("write_report.xlsx", 0.0),
+            "cpu": cpu,
+            "rss": rss,
+            "chunks": pipe.get("chunks"),
+            "load": [load, os.getloadavg()[0]],
+        }
+        log(
+            f"    --jobs {jobs} : {wall:.1f} s mural, {pipe.get('chunks')} lots, charge {load:.1f} → {os.getloadavg()[0]:.1f}"
+        )
+    return out
+
+
+def workers_targets(measured: list[dict]) -> list[tuple[str, str, str]]:
+    """Issue 27: with `--jobs 2` on 2 cores, the wall time ≤ 0.6× that of `--jobs 1`."""
+    out = []
+    for m in measured:
+        one, two = m[1], m[2]
+        ratio = two["wall"] / one["wall"]
+        bare = (two["wall"] - two["report_xlsx"]) / (one["wall"] - one["report_xlsx"])
+        out.append(
+            (
+                f"CSV à plat {m['sessions']} sessions : `fasd import --jobs 2` ≤ 0,6 × le temps mural de `--jobs 1`",
+                "atteinte" if ratio <= 0.6 else "manquée",
+                f"{fmt_s(two['wall'])} s / {fmt_s(one['wall'])} s = {ratio:.2f} × ; sans report.xlsx (écrit "
+                f"par le seul processus du passage) {bare:.2f} × ; {two['chunks']} lots ; charge sur 1 min "
+                f"{one['load'][0]:.1f} → {one['load'][1]:.1f} (--jobs 1), {two['load'][0]:.1f} → "
+                f"{two['load'][1]:.1f} (--jobs 2) pour {os.cpu_count()} cœurs : machine partagée, au-delà "
+                "de 2 les deux processus de contrôle n'ont pas chacun un cœur",
+            )
+        )
+    return out
+
+
 # ---- figures -------------------------------------------------------------------
 
 
@@ -421,6 +475,8 @@ def command(args) -> str:
         cmd += f" --jobs {args.jobs}"
     if args.base_workloads != ["template"]:
         cmd += " --base-workloads " + " ".join(args.base_workloads)
+    if args.workers_sessions != [n for n in args.sessions if n == 100000]:
+        cmd += " --workers-sessions " + " ".join(map(str, args.workers_sessions))
     if args.profile is not None:
         cmd += " --profile " + " ".join(args.profile)
     return cmd
@@ -453,7 +509,7 @@ def write_results(rows, skipped, args, started, elapsed, path: Path) -> None:
         "| cible | verdict | mesure |",
         "|---|---|---|",
     ]
-    for name, verdict, figures in targets(rows, sizes) + base_targets(rows):
+    for name, verdict, figures in targets(rows, sizes) + base_targets(rows) + workers_targets(args.workers_rows):
         md.append(f"| {name} | **{verdict}** | {figures} |")
     md += [
         "",
@@ -600,8 +656,18 @@ def main(argv=None) -> None:
         default=["template"],
         help="charges appliquées aussi à une base SQLite (ticket 14) ; aucune : rien",
     )
+    parser.add_argument(
+        "--workers-sessions",
+        type=int,
+        nargs="*",
+        default=None,
+        help="tailles où le CSV est importé avec --jobs 1 puis --jobs 2 (ticket 27) ; "
+        "par défaut 100 000 quand elle est mesurée",
+    )
     parser.add_argument("--out", type=Path, default=HERE / "RESULTS.md")
     args = parser.parse_args(argv)
+    if args.workers_sessions is None:
+        args.workers_sessions = [n for n in args.sessions if n == 100000]
     args.profile_sessions = args.profile_sessions or max(args.sessions)
     started = dt.datetime.now(dt.timezone.utc)
     args.commit = (
@@ -660,6 +726,15 @@ def main(argv=None) -> None:
                         f"{WORKLOAD_LABELS[kind]} {sessions} : échec de la mesure ({str(exc).splitlines()[0]})"
                     )
                     log(f"    ÉCHEC : {exc}")
+    args.workers_rows = []
+    for sessions in args.workers_sessions if "csv" in workloads else []:
+        log(f"CSV {sessions} sessions, --jobs 1 puis --jobs 2 (seuls sur la machine)")
+        paths = generate.ensure(["annuaire", "csv"], sessions, args.seed, log=lambda m: log(m))
+        try:
+            args.workers_rows.append(measure_workers(paths, sessions, log))
+        except Failed as exc:
+            skipped.append(f"CSV à plat {sessions}, --jobs : échec de la mesure ({str(exc).splitlines()[0]})")
+            log(f"    ÉCHEC : {exc}")
     args.lheo_memory_output = None
     if args.lheo_memory and (HERE / "lheo_memory.py").exists():
         log("LHÉO, mémoire (bench/lheo_memory.py, 20 000 et 200 000 sessions)")
@@ -692,7 +767,9 @@ def main(argv=None) -> None:
     if any(r.get("base") for r in rows):
         print("\n".join(base_table(rows)))
         print()
-    for name, verdict, figures in targets(rows, args.sessions) + base_targets(rows):
+    for name, verdict, figures in (
+        targets(rows, args.sessions) + base_targets(rows) + workers_targets(args.workers_rows)
+    ):
         print(f"- {name} : {verdict} ({figures})")
     run = {
         "started": f"{started:%Y-%m-%d %H:%M}",

@@ -89,6 +89,8 @@ def print_timings(timings: dict[str, float], stream=None) -> None:
         "write_report_json": "écriture report.json",
         "write_report.xlsx": "écriture report.xlsx",
         "write_summary": "écriture summary.json",
+        "wait_workers": "attente des processus (--jobs)",
+        "merge": "assemblage des lots (--jobs)",
     }
     print("Durées par étape :", file=stream)
     for stage, seconds in timings.items():

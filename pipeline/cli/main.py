@@ -145,6 +145,7 @@ def execute(
     organisme=None,
     limits: dict | None = None,
     separateur: str | None = None,
+    jobs: int | None = None,
 ) -> None:
     from .console import print_timings, progress_bars, wants_bars
     from ..model.dispositifs import using
@@ -153,6 +154,7 @@ def execute(
     from ..engine.options import RunOptions
     from ..engine.result import Stopwatch
     from ..engine.run import run
+    from ..engine.workers import default_jobs
     from ..writers.atomic import claimed
     from ..writers.output import RUN_FILES, write_outputs
 
@@ -189,6 +191,7 @@ def execute(
                 stream=None,
                 write_offers=with_records and out_path is not None,
                 base=base,
+                jobs=jobs if jobs is not None else default_jobs(),
             )
             application, confirm = (None, None)
             if base is not None:  # the catalogue (issue 14): applied chunk by chunk as the run checks them
@@ -369,6 +372,15 @@ strict_option = click.option(
     help="Une valeur facultative mal formée (site web, téléphone…) est une erreur qui "
     "rejette la ligne, au lieu d'être laissée de côté avec un avertissement.",
 )
+jobs_option = click.option(
+    "--jobs",
+    "-j",
+    type=click.IntRange(min=1),
+    metavar="N",
+    help="Processus qui contrôlent et écrivent en même temps les lots d'un gros CSV ou flux "
+    "LHÉO (lu par lots à partir de 32 Mo) ; 1 : tout dans ce processus. Les sorties sont les "
+    "mêmes quel que soit N. Défaut : les cœurs disponibles, au plus 8.",
+)
 verbose_option = click.option(
     "--verbose", "-v", is_flag=True, help="Affiche en plus la durée de chaque étape (sur la sortie d'erreur)."
 )
@@ -405,6 +417,7 @@ def run_options(command):
             defauts_option,
             strict_option,
             separator_option,
+            jobs_option,
         )
     ):
         command = option(command)
@@ -437,6 +450,7 @@ def import_command(
     defauts,
     strict,
     separateur,
+    jobs,
     **options,
 ):
     """Importe les FICHIERS… et écrit les offres acceptées et le rapport dans --out."""
@@ -460,6 +474,7 @@ def import_command(
         organisme=options.get("organisme"),  # --organisme: the catalogue's option
         limits=limits,
         separateur=separateur,
+        jobs=jobs,
     )
 
 
@@ -489,6 +504,7 @@ def check_command(
     defauts,
     strict,
     separateur,
+    jobs,
     organisme,
     organismes,
     **limits,
@@ -511,6 +527,7 @@ def check_command(
         organisme=organisme_values(organisme, organismes),
         limits=limits,
         separateur=separateur,
+        jobs=jobs,
     )
 
 

@@ -38,6 +38,7 @@ class RunOptions:
     stream: bool | None = False  # True: chunks always; None: for a large CSV; False: never
     chunk_rows: int | None = None  # rows of a chunk (tests force small ones)
     write_offers: bool = True  # a run writes its offers as it goes
+    jobs: int = 1  # worker processes checking a streamed input's chunks (engine/workers.py); 1: this one
     # hears each chunk's Result as it is decided (a catalogue application, catalogue/apply.py);
     # `restart()`, when it has one, when the input is read again as one chunk
     on_chunk: Callable[[Any], None] | None = field(default=None, compare=False)

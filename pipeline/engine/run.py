@@ -37,7 +37,9 @@ def run(options: RunOptions | list[Path] | tuple[Path, ...], **keywords) -> Resu
     is False. `base` (a catalogue.options.BaseOptions) with no `on_chunk`: the run is
     applied to that base chunk by chunk and committed at its end (`result.catalogue` is
     the change report); callers that write outputs before the commit (the CLI, the page)
-    open the Application themselves and pass it as `on_chunk`."""
+    open the Application themselves and pass it as `on_chunk`. `jobs`: worker processes
+    checking and writing a streamed input's chunks (engine/workers.py; the outputs are
+    those of 1, which checks every chunk in this process)."""
     if not isinstance(options, RunOptions):
         options = RunOptions(inputs=tuple(options), **keywords)
     elif keywords:

@@ -32,6 +32,7 @@ once, at the end.
 
 from __future__ import annotations
 
+import itertools
 import pickle
 import shutil
 import weakref
@@ -39,25 +40,24 @@ from collections import Counter
 from dataclasses import dataclass, field
 from operator import itemgetter
 from pathlib import Path
-from typing import Iterator
+from typing import Any, Iterator
 
 import pandas as pd
 
 from ..model.causes import counts as cause_counts
 from ..writers.scratch import mkdtemp as scratch_folder
-from ..readers.dates import MONTH_FIRST, column_proof
 from ..model.errors import InputError
 from ..model.findings import Findings
 from ..model.fields import ENTITIES, OFFER_ENTITIES
-from ..readers.normalise import normalise_table, stripped_text
+from ..readers.normalise import normalise_table
 from ..readers.placeholders import is_placeholder
 from ..validators.profiles import apply_profile
 from ..readers.defaults import apply_defaults
 from ..readers import CSV_SUFFIXES, XML_SUFFIXES as LHEO_SUFFIXES, read_inputs
-from ..readers.flat import split_flat
+from .chunk import DIRECTORY, KEYS, Checker, Decided, SpillPart, spill_of, tally
 from .options import RunOptions
 from .result import Result, Stopwatch
-from ..readers.grid import Header, body_frame, find_header_row, read_header
+from ..readers.grid import Header, find_header_row, read_header
 from ..readers.layout import HEADER_SEARCH_ROWS, require_header
 from ..readers.sanitise import sanitise_table
 from ..readers.csv_stream import Decoding, StreamFallback, csv_rows
@@ -67,20 +67,15 @@ from ..validators.cascade import decide
 from ..validators.cross import run_cross_checks
 from ..validators.fields import flagged_cells, validate_fields
 from ..validators.organisation import (
-    check_owners,
-    owner_counts,
     owner_names,
     owners_summary,
     site_sirets,
-    subcontracted_sites,
     subcontracting,
 )
 
 CHUNK_ROWS = 20_000  # rows of a chunk, at least (cut at the next formation)
 HEAD_ROWS = 1_000  # rows read before the header is decided (content decisions, samples)
 STREAM_MIN_BYTES = 32 * 1024 * 1024  # `stream=None`: a CSV this large is streamed
-DIRECTORY = ("site", "contact")
-KEYS = {e: ENTITIES[e].key[0] for e in ("formation", "action", "session")}
 SHEET_ROWS = 1_048_575  # records one sheet of report.xlsx holds below its header
 CONTENT_SAMPLE = 200  # headers.decide_by_content looks at this many non-blank values
 SAMPLES = 3  # headers.samples_of
@@ -182,7 +177,9 @@ class Stream:
         self.held: tuple | None = None  # the first chunk (tables, accepted), until a second comes
         self._estimate: int | None = None  # the read stage's total, from the file's size
         self._text_done = 0  # characters of the rows checked so far
-        self.directory_accepted: dict[str, pd.Series] = {}
+        self.jobs = max(1, int(getattr(options, "jobs", 1) or 1))  # --jobs: worker processes (workers.py)
+        self.workers: Any = None  # the running workers.Workers, while the chunks are checked in them
+        self.worker_times: dict[str, float] = {}  # seconds per stage in the workers, summed over them
 
     # -- directory ------------------------------------------------------------------------
     def _empty_offers(self) -> dict[str, Table]:
@@ -209,29 +206,67 @@ class Stream:
     # -- the stream -----------------------------------------------------------------------
     def offers(self) -> Iterator[dict]:
         """Read, check and decide chunk after chunk, yielding each accepted formation record."""
-        chunks: Iterator[tuple[dict[str, Table], Findings]]
+        units: Iterator
         read_rows = None
+        flow = None
+        self.expected: int | None = None  # the chunks to come, when known before they are read
         if self.path is None:
             inline, read_rows, chunks = self._whole()
+            units = iter(())
         elif self.lheo:
             from .stream_lheo import LheoChunks
 
             source = LheoChunks(self.path, self.spool.folder / "chunks.pickle", self.chunk_rows)
-            chunks = ((tables, self._chunk_findings()) for tables, _ in source.chunks())
+            units = source.units()
             inline = source.read(self.input_rows)  # the whole flow, spilled in chunks: its sites and contacts
+            flow = (source.flow.source, source.flow.paths)
+            self.expected = source.count
         else:
             rows, _ = csv_rows(self.path, self.decoding)
             head = self._head(rows)
-            chunks = self._csv_chunks(head, rows)
+            units = self._csv_units(head, rows)
             inline = {}
         if self.clock:
             self.clock.lap("read")
         self._directory(inline, read_rows)
+        self.checker.flow = flow
         if self.clock:
             self.clock.lap("validate")
-        for offers, findings in chunks:
-            yield from self._check_chunk(offers, findings)
+        if self.path is None:
+            for offers, findings in chunks:
+                yield from self._check_chunk(offers, findings)
+        elif self.jobs > 1:
+            yield from self._in_workers(units)
+        else:
+            for unit in units:
+                yield from self._check_chunk(*self.checker.tables_of(unit))
         self._finish()
+
+    def _in_workers(self, units: Iterator) -> Iterator:
+        """The chunks checked in worker processes (workers.py), merged in input order; a
+        run of one chunk is checked here."""
+        first, second = next(units, None), next(units, None)
+        if second is None:
+            if first is not None:
+                yield from self._check_chunk(*self.checker.tables_of(first))
+            return
+        from .workers import Workers
+
+        with Workers(self, self._worker_count(first)) as workers:
+            self.workers = workers
+            yield from workers.run(itertools.chain([first, second], units))
+        self.workers = None
+
+    def _worker_count(self, first) -> int:
+        """--jobs, but never more than the chunks (a CSV's: its size over the first chunk's)."""
+        expected = self.expected
+        if expected is None and self.path is not None:
+            size = text_size(first[0]) or 1
+            try:
+                expected = -(-self.path.stat().st_size // size)
+            except OSError:
+                expected = None
+        return max(2, min(self.jobs, expected or self.jobs))
 
     def _whole(self) -> tuple[dict[str, Table], list[dict], Iterator[tuple[dict[str, Table], Findings]]]:
         """Every input (and --annuaire) read at once: the directory tables, the findings of
@@ -276,6 +311,7 @@ class Stream:
         self.sites_by_code = site_sirets(self.directory)
         self.directory_incomplete = apply_profile(self.directory, findings, self.profil)
         self.directory_rows = list(findings._rows)
+        self.checker = Checker(self, self.sites, self.contacts)
 
     def _head(self, rows: Iterator[list[str]]) -> list[list[str]]:
         """The first rows, enough to find and resolve the header as the whole file would."""
@@ -371,21 +407,17 @@ class Stream:
         if chunk or first_number == header.row + 1:
             yield chunk, first_number
 
-    def _csv_chunks(self, head: list[list[str]], rows: Iterator[list[str]]) -> Iterator[tuple[dict, Findings]]:
-        """The offer tables of each chunk of the CSV, with the findings of reading it."""
-        header = self.header
+    def _csv_units(self, head: list[list[str]], rows: Iterator[list[str]]) -> Iterator[tuple[list, int]]:
+        """Each chunk of the CSV (its rows, the Excel number of the first), what the whole
+        file learns of it noted (extra cells, header samples, the size read); the checker
+        makes its tables (Checker.csv_tables)."""
         for body, first_number in self._chunks(head, rows):
-            findings = self._chunk_findings()
             extra = Findings()
             self._extra_cells(body, first_number, extra)
             self.input_rows.extend(extra._rows)
             self._more_samples(body)
             self._text_done += text_size(body)
-            frame = body_frame(body, header, range(first_number, first_number + len(body)))
-            del body
-            offers = split_flat(frame, header.columns, source=header.source, sheet=header.sheet, findings=findings)
-            del frame
-            yield offers, findings
+            yield body, first_number
 
     def _chunk_findings(self) -> Findings:
         findings = Findings()
@@ -395,47 +427,16 @@ class Stream:
         return findings
 
     def _check_chunk(self, offers: dict[str, Table], findings: Findings) -> Iterator[dict]:
-        """run.py's stages on one chunk of offers, the directory beside it; its accepted offers."""
+        """run.py's stages on one chunk of offers (Checker.check), the directory beside it;
+        its accepted offers."""
         if self.clock:
             self.clock.lap("read")
         if self.path is None and self.steps is not None:  # read at once: the checks, a stage of their own
             self.steps.start("check", total=sum(len(t) for t in [*offers.values(), *self.directory.values()]))
-        for entity in OFFER_ENTITIES:
-            sanitise_table(offers[entity], findings)
-        for entity in OFFER_ENTITIES:
-            if self.path is not None:  # a chunk of a stream; read at once, the file decides
-                self._check_dates(offers[entity])
-            normalise_table(offers[entity], findings)
-        if self.path is not None:
-            self._check_contiguous(offers)
-        if self.clock:
-            self.clock.lap("normalise")
-        already = flagged_cells(findings.frame())
-        for entity in OFFER_ENTITIES:
-            validate_fields(offers[entity], findings, already)
-        tables = {**self.directory, **offers}
-        findings.seen_keys = self.seen_keys
-        run_cross_checks(tables, findings, self.today)
-        findings._rows = [r for r in findings._rows if r["entity"] not in DIRECTORY]
-        owners = check_owners(tables, findings, self.scope, self.sites_by_code)
-        self.owners.update(owners)
-        for code, sirens in subcontracted_sites(tables, owners, self.sites_by_code).items():
-            self.subcontracted.setdefault(code, set()).update(sirens)
-        if self.clock:
-            self.clock.lap("validate")
-        if self.reference is not None:
-            from ..validators.certification import resolve_certifications
-
-            resolve_certifications(tables, findings, self.reference, self.today)
-        if self.clock:
-            self.clock.lap("resolve")
-        incomplete = apply_profile(offers, findings, self.profil)
-        accepted = self._decide(tables, findings)
-        read, ok = owner_counts(offers["formation"], accepted["formation"], owners)
-        self.owners_read.update(read)
-        self.owners_accepted.update(ok)
-        if self.clock:
-            self.clock.lap("decide")
+        contiguous = self._check_contiguous if self.path is not None else None
+        decided = self.checker.check(offers, findings, self.seen_keys, contiguous, self.clock)
+        self._gather(decided)
+        tables, accepted, incomplete, owners = decided.tables, decided.accepted, decided.incomplete, decided.owners
         self._account(offers, accepted, incomplete, findings)
         self.chunks += 1
         chunk = Result(
@@ -507,11 +508,20 @@ class Stream:
             if extra:
                 findings.add_file("EXTRA_CELLS", head.source, head.sheet, row=i, value=extra[0][:80], count=len(extra))
 
-    def _check_contiguous(self, offers: dict[str, Table]) -> None:
+    def _gather(self, decided: "Decided | Any") -> None:
+        """What the run gathers over the chunks from one chunk decided (a Decided, or a
+        worker's Outcome: workers.py): owners, sites used."""
+        self.owners.update(decided.owners)
+        for code, sirens in decided.subcontracted.items():
+            self.subcontracted.setdefault(code, set()).update(sirens)
+        self.owners_read.update(decided.owners_read)
+        self.owners_accepted.update(decided.owners_accepted)
+
+    def _check_contiguous(self, chunk_keys: dict[str, set]) -> None:
         """A formation, action or session key (typed: as the checks compare them) met in an
         earlier chunk: its records would be linked and decided across chunks."""
-        for entity, key in KEYS.items():
-            keys = set(offers[entity].typed[key].dropna().tolist()) - {""}
+        for entity in KEYS:
+            keys = chunk_keys[entity]
             if keys & self.chunk_keys[entity]:
                 what = {
                     "formation": "d'une même formation",
@@ -524,59 +534,10 @@ class Stream:
                 )
             self.chunk_keys[entity] |= keys
 
-    def _check_dates(self, table: Table) -> None:
-        """A chunk proving a date column month first may not read as the whole file would."""
-        for f in table.spec.fields:
-            if f.kind == "date" and not f.multi:
-                if column_proof(stripped_text(table.raw[f.name]).unique()) == MONTH_FIRST:
-                    raise StreamFallback(f"{self.name} : dates au format mois/jour ; fichier lu en entier.")
-
-    def _decide(self, tables: dict[str, Table], findings: Findings) -> dict[str, pd.Series]:
-        """cascade.decide on the chunk, the directory's own errors given to it, the
-        directory's cascade findings left out."""
-        injected = [r for r in self.directory_rows if r["severity"] == "error"]
-        before = len(findings._rows)
-        findings._rows.extend(injected)
-        accepted = decide(tables, findings)
-        new = findings._rows[before + len(injected) :]
-        findings._rows = findings._rows[:before] + [r for r in new if r["entity"] not in DIRECTORY]
-        if not self.directory_accepted:
-            from ..model.records import frame_records
-
-            for entity, target in (("site", self.sites), ("contact", self.contacts)):
-                self.directory_accepted[entity] = accepted[entity]
-                key = ENTITIES[entity].key[0]
-                frame = tables[entity].typed[accepted[entity]]
-                target.update({r[key]: r for r in frame_records(frame, entity)})
-        return accepted
-
     def _account(self, offers: dict[str, Table], accepted: dict, incomplete: dict, findings: Findings) -> None:
         """Counters, the chunk's findings (record indexes made global) and its raw cells spilled."""
-        offsets = {e: self.read[e] for e in OFFER_ENTITIES}
-        for r in findings._rows:
-            if r.get("_index") is not None and r["entity"] in offsets:
-                r["_index"] = int(r["_index"]) + offsets[r["entity"]]
-        self.offer_rows.extend(findings._rows)
-        from ..model.activity import session_counts
-
-        sessions = offers["session"].typed[accepted["session"]]["date_fin"]
-        self.sessions.update(session_counts(sessions, self.today))
-        spill = {}
-        for entity in OFFER_ENTITIES:
-            n = len(offers[entity])
-            ok = accepted[entity]
-            self.read[entity] += n
-            self.accepted[entity] += int(ok.sum())
-            missing = incomplete.get(entity, {})
-            self.complete[entity] += sum(1 for idx in missing if bool(ok.get(idx, False)))
-            self.incomplete[entity].update({int(idx) + offsets[entity]: labels for idx, labels in missing.items()})
-            raw = offers[entity].raw
-            spill[entity] = (
-                raw.set_axis(raw.index + offsets[entity]),
-                ok.set_axis(ok.index + offsets[entity]),
-                offers[entity].columns,
-                offers[entity].origins,
-            )
+        offsets = self._count(tally(offers, accepted, incomplete, self.today), findings._rows)
+        spill = spill_of(offers, accepted, offsets)
         if self.held is None and not self.chunks:  # the first chunk stays in memory, whole
             self.held = (offers, {e: accepted[e] for e in OFFER_ENTITIES}, spill)
             return
@@ -585,7 +546,24 @@ class Stream:
             self.held = None
         self._spill(spill)
 
-    def _spill(self, spill: dict) -> None:
+    def _count(self, counts: dict, rows: list[dict]) -> dict[str, int]:
+        """A chunk's counts (chunk.tally) added, its findings' record indexes made the whole
+        file's; the offsets of its records."""
+        offsets = {e: self.read[e] for e in OFFER_ENTITIES}
+        for r in rows:
+            if r.get("_index") is not None and r["entity"] in offsets:
+                r["_index"] = int(r["_index"]) + offsets[r["entity"]]
+        self.offer_rows.extend(rows)
+        self.sessions.update(counts["sessions"])
+        for entity in OFFER_ENTITIES:
+            self.read[entity] += counts["read"][entity]
+            self.accepted[entity] += counts["accepted"][entity]
+            self.complete[entity] += counts["complete"][entity]
+            missing = counts["incomplete"][entity]
+            self.incomplete[entity].update({int(idx) + offsets[entity]: labels for idx, labels in missing.items()})
+        return offsets
+
+    def _spill(self, spill: "dict | SpillPart") -> None:
         with open(self.spool.raw, "ab") as fh:
             pickle.dump(spill, fh, protocol=pickle.HIGHEST_PROTOCOL)
 
@@ -655,6 +633,7 @@ def _run(path: Path | None, options: RunOptions) -> "StreamResult":
     with_offers = options.write_offers
     spool = Spool.create()
     steps.start("read", detail=path.name if path is not None else "")
+    stream: Stream | None = None
     try:
         stream = Stream(
             path,
@@ -671,10 +650,13 @@ def _run(path: Path | None, options: RunOptions) -> "StreamResult":
             for _ in stream.offers():
                 pass
     except BaseException:
+        if stream is not None and stream.workers is not None:  # stopped before their files go (Ctrl-C, an error)
+            stream.workers.stop()
         spool.remove()
         raise
     finally:
         steps.finish()
+    assert stream is not None
     result = StreamResult.of(stream)
     result.timings = clock.times
     return result
@@ -701,6 +683,7 @@ class StreamResult(Result):
     directory: dict = field(default_factory=dict)
     report_note: str | None = None
     chunks: int = 0  # the chunks the input was cut in (1: read at once)
+    worker_timings: dict = field(default_factory=dict)  # --jobs: seconds per stage in the workers, summed
 
     @classmethod
     def of(cls, stream: Stream) -> "StreamResult":
@@ -730,6 +713,7 @@ class StreamResult(Result):
         result.owners = stream.owners
         result.sheets = stream.sheets
         result.chunks = stream.chunks
+        result.worker_timings = dict(stream.worker_times)
         if stream.held is not None or not stream.chunks:  # one chunk: its tables, as they were checked
             offers, accepted = stream.held[:2] if stream.held is not None else (stream._empty_offers(), {})
             tables = {**{e: t for e, (t, _) in result.directory.items()}, **offers}
@@ -782,6 +766,8 @@ class StreamResult(Result):
                     spill = pickle.load(fh)
                 except EOFError:
                     break
+                if isinstance(spill, SpillPart):  # a worker's chunk (workers.py), indexed from 0
+                    spill = spill.load()
                 for entity, part in spill.items():
                     parts[entity].append(part)
         tables, accepted = {}, {}

@@ -18,18 +18,19 @@ from typing import Iterator
 
 from ..model.findings import Findings
 from ..readers.lheo import stream_lheo
-from ..readers.lheo_flow import OFFERS, LheoFlow, fewer_collections, frame_of
+from ..readers.lheo_flow import OFFERS, LheoFlow, fewer_collections, flow_table, frame_of
 from ..model.tables import Table
 
 
 class LheoChunks:
-    """`read` the flow (spilling the offers), then `chunks` gives them back."""
+    """`read` the flow (spilling the offers), then `units` gives them back (`chunk_tables`)."""
 
     def __init__(self, path: Path, spill: Path, chunk_rows: int) -> None:
         self.path = Path(path)
         self.spill = spill
         self.chunk_rows = max(1, chunk_rows)
         self.flow = LheoFlow(self.path)
+        self.count = 0  # chunks spilled
 
     def read(self, input_rows: list[dict]) -> dict[str, Table]:
         """The whole flow: the offers spilled, the file-level findings appended to `input_rows`;
@@ -39,23 +40,29 @@ class LheoChunks:
             for held in flow.gather(stream_lheo(self.path)):
                 if held >= self.chunk_rows:  # a chunk ends with a whole formation
                     pickle.dump(flow.take(), fh, protocol=pickle.HIGHEST_PROTOCOL)
+                    self.count += 1
             if flow.holds():
                 pickle.dump(flow.take(), fh, protocol=pickle.HIGHEST_PROTOCOL)
+                self.count += 1
         tables = {entity: flow.table(entity, frame, {}) for entity, frame in flow.directory_frames().items()}
         findings = Findings()
         flow.file_findings(findings)
         input_rows.extend(findings._rows)
         return tables
 
-    def chunks(self) -> Iterator[tuple[dict[str, Table], Findings]]:
-        """The offer tables of each spilled chunk (index from 0), with an empty findings table."""
+    def units(self) -> Iterator[tuple[dict[str, dict[str, list]], dict]]:
+        """The offer columns and formation origins of each spilled chunk, as spilled: what
+        `chunk_tables` makes the chunk's tables of (here, or in a worker process: engine/workers.py)."""
         with open(self.spill, "rb") as fh:
             while True:
                 try:
-                    data, origins = pickle.load(fh)
+                    yield pickle.load(fh)
                 except EOFError:
                     break
-                tables = {entity: self.flow.table(entity, frame_of(data[entity]), origins) for entity in OFFERS}
-                del data
-                yield tables, Findings()
         self.spill.unlink(missing_ok=True)
+
+
+def chunk_tables(source: str, paths: dict, unit: tuple[dict[str, dict[str, list]], dict]) -> dict[str, Table]:
+    """The offer tables (index from 0) of one spilled chunk of the flow `source`."""
+    data, origins = unit
+    return {entity: flow_table(source, paths, entity, frame_of(data[entity]), origins) for entity in OFFERS}

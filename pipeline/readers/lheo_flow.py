@@ -106,6 +106,21 @@ def frame_of(data: dict[str, list]) -> pd.DataFrame:
     return pd.DataFrame({n: pd.Series(v, dtype=object) for n, v in data.items()})
 
 
+def flow_table(source: str, paths: dict, entity: str, frame: pd.DataFrame, origins: dict) -> Table:
+    """The raw Table of an entity of the flow `source` (`paths`: LheoFlow.paths), as the
+    workbook readers shape theirs; a function, so a worker process builds it too (engine/workers.py)."""
+    frame["_source"] = source
+    frame["_sheet"] = ""
+    frame["_row"] = None
+    columns = {name: SourceColumn(p, p) for (e, name), p in paths.items() if e == entity}
+    return Table(
+        entity,
+        conform(entity, frame),
+        {(source, ""): columns},
+        origins=origins if entity == "formation" else {},
+    )
+
+
 class LheoFlow:
     """What a flow's bundles add up to; the offers held until the caller takes them."""
 
@@ -167,17 +182,7 @@ class LheoFlow:
 
     def table(self, entity: str, frame: pd.DataFrame, origins: dict) -> Table:
         """The raw Table of an entity, as the workbook readers shape theirs."""
-        source = self.source
-        frame["_source"] = source
-        frame["_sheet"] = ""
-        frame["_row"] = None
-        columns = {name: SourceColumn(p, p) for (e, name), p in self.paths.items() if e == entity}
-        return Table(
-            entity,
-            conform(entity, frame),
-            {(source, ""): columns},
-            origins=origins if entity == "formation" else {},
-        )
+        return flow_table(self.source, self.paths, entity, frame, origins)
 
     def file_findings(self, findings: Findings) -> None:
         """Public codes of another Formacode version (or none), elements FASD does not use."""

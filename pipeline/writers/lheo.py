@@ -16,6 +16,7 @@ A formation read from another producer's flow is written from its own element
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 from typing import Iterable
 
@@ -39,6 +40,7 @@ from ..lheo.codes import (
 )
 from ..model.activity import published
 from .atomic import atomic_open
+from .parts import Part, copy_text
 from .xmltext import NOT_XML, XmlOut, attr, attr_value, xml_text
 
 from .lheo_elements import (
@@ -58,7 +60,6 @@ from .lheo_elements import (
 )
 from .lheo_origin import origin_element
 
-__all__ = ["NOT_XML", "write_lheo", "write_offers", "xml_text"]
 __all__ = ["NOT_XML", "write_lheo", "write_offers", "xml_text"]
 NESTED = {"actions", "sessions", "dispositifs", "provenance"}
 DECLARATION = "<?xml version='1.0' encoding='utf-8'?>\n"
@@ -296,27 +297,42 @@ def blocs_competences(out: XmlOut, depth: int, f: dict) -> None:
     out.close(depth, "blocs-competences", group)
 
 
-def write_offers(offers: Iterable[dict], sites: dict[str, dict], contacts: dict[str, dict], path: Path) -> int:
+def write_offers(offers: Iterable, sites: dict[str, dict], contacts: dict[str, dict], path: Path) -> int:
     """Write the offers as LHÉO 2.3; returns the number of formations written.
 
-    LHÉO needs at least one formation: with none, no file is written (and a stale
-    one from an earlier run is removed, so it cannot be mistaken for this run's).
+    `offers`: offer records, or among them a worker's `parts.Part`, whose formations
+    are copied in at its place. LHÉO needs at least one formation: with none, no file
+    is written (and a stale one from an earlier run is removed, so it cannot be
+    mistaken for this run's).
     """
     path = Path(path)
     directory = Directory(sites, contacts)
-    formations = (formation_xml(f, directory) for f in offers)
-    formations = (x for x in formations if x is not None)
+
+    def pieces():
+        for f in offers:
+            if isinstance(f, Part):
+                if f.formations and f.lheo is not None:
+                    yield f
+            else:
+                xml = formation_xml(f, directory)
+                if xml is not None:
+                    yield xml
+
+    formations = pieces()
     first_xml = next(formations, None)
     if first_xml is None:
         path.unlink(missing_ok=True)
         return 0
-    count = 1
+    count = 0
     with atomic_open(path, "w", encoding="utf-8", newline="") as fh:
         fh.write(f'{DECLARATION}<lheo xmlns="{NS_23}">\n<offres>\n')
-        fh.write(first_xml)
-        for xml in formations:
-            fh.write(xml)
-            count += 1
+        for xml in itertools.chain([first_xml], formations):
+            if isinstance(xml, Part):
+                copy_text(xml.lheo, fh)  # type: ignore[arg-type]
+                count += xml.formations
+            else:
+                fh.write(xml)
+                count += 1
         fh.write("</offres>\n")
         fh.write(directory.annuaire())
         fh.write("</lheo>")
