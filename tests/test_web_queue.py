@@ -6,11 +6,12 @@ running and which wait is decided by the test, never by a clock."""
 from __future__ import annotations
 
 import threading
+from pathlib import Path
 
 import httpx
 import pytest
 
-from pipeline.web import app as web_app
+from pipeline.web import runner as web_runner
 from pipeline.web.app import Runner, create_app
 from pipeline.web.jobs import new_id, read_state, write_json
 from pipeline.web.settings import Settings
@@ -42,15 +43,15 @@ def blocked(monkeypatch, tmp_path):
     both = threading.Event()
 
     def fake_job(folder: str, apply: bool = False) -> None:
-        write_json(web_app.Path(folder) / "state.json", {"status": "running", "stages": {}})
+        write_json(Path(folder) / "state.json", {"status": "running", "stages": {}})
         with lock:
-            started.append(web_app.Path(folder).name)
+            started.append(Path(folder).name)
             if len(started) == 2:
                 both.set()
         release.wait()
-        write_json(web_app.Path(folder) / "state.json", {"status": "done", "stages": {}, "name": folder})
+        write_json(Path(folder) / "state.json", {"status": "done", "stages": {}, "name": folder})
 
-    monkeypatch.setattr(web_app, "process_job", fake_job)
+    monkeypatch.setattr(web_runner, "process_job", fake_job)
     runner = Runner(2, processes=False)
     settings = Settings.make(tmp_path / "envois", workers=2)
     yield settings, runner, release, started, both

@@ -17,6 +17,12 @@ login pages, the template and the static files needs a session (web/auth.py), an
 upload belongs to its account's chosen establishment, and only that establishment's
 accounts and the staff see it (others get 404); the nightly jobs' API (web/api.py)
 uses tokens instead.
+
+The rest of the web stage lives beside it: runner.py (uploads run in worker processes),
+job_page.py (what an upload's page shows), security.py (the headers), auth.py and forms.py
+(sessions, CSRF, forms), api.py (the API's description), validation.py and matching.py
+(the validation queue and the column-matching step, their routes), catalogue.py (the
+dashboard's data).
 """
 
 from __future__ import annotations
@@ -27,16 +33,11 @@ import hmac
 import logging
 import secrets
 import shutil
-import subprocess
-import sys
-import threading
 import time
 import traceback
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any, Callable
-from urllib.parse import urlencode
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
@@ -52,111 +53,20 @@ from . import results
 from .jobs import DOWNLOADS, interrupted, job_dir, new_id, read_json, read_state, sweep, write_json
 from .labels import unique_labels
 from .forms import CSRF_COOKIE, MAX_FILES, TooLarge, _read_form, _same_origin
-from .waiting import Waiting, waiting_text
+from .waiting import waiting_text
 from .settings import MB, Settings
 from .sniff import WORKBOOK_KINDS, NotAnOffer, sniff
-from ..model.progress import LABELS, STAGES, UNITS
 from ..model.fields import SHEETS
-from ..model.codes import ERROR, INFO, WARNING
-from ..model.causes import headline
 from ..readers import FORMATS, OFFER_SUFFIXES, WORKBOOK_SUFFIXES
-from .worker import percent_of, process_job
 
+from .runner import INTERRUPTED, Runner
+from .security import SecurityHeaders
+from .job_page import progress_view, result_context
+
+__all__ = ["Runner", "create_app", "progress_view", "result_context"]
 log = logging.getLogger("fasd.web")
 HERE = Path(__file__).parent
 SWEEP_EVERY = 600  # seconds between two retention sweeps
-SECURITY_HEADERS = [
-    (
-        b"content-security-policy",
-        b"default-src 'self'; img-src 'self' data:; style-src 'self'; "
-        b"script-src 'self'; form-action 'self'; frame-ancestors 'none'; "
-        b"base-uri 'none'; object-src 'none'",
-    ),
-    (b"x-content-type-options", b"nosniff"),
-    # the upload id is the key to its results: never sent to another site. Not no-referrer:
-    # under it a browser sends `Origin: null` with the page's own forms, which the origin
-    # check refuses (a sandboxed frame or a data: page sends the same).
-    (b"referrer-policy", b"same-origin"),
-    (b"x-frame-options", b"DENY"),
-]
-
-
-class Runner:
-    """Runs uploads in the background, `workers` at a time, each in a fresh worker process.
-
-    A process per upload (`python -m pipeline.web.worker FOLDER`): the server stays
-    responsive while pandas works, memory is returned after each run, and a crash or an
-    out-of-memory kill ends one upload, not the server. `processes=False` runs the worker
-    in a thread of this process instead (quicker tests of the pages).
-    """
-
-    def __init__(self, workers: int = 1, processes: bool = True) -> None:
-        self.processes = processes
-        self.executor = ThreadPoolExecutor(workers, thread_name_prefix="fasd-web")
-        self.running: set[subprocess.Popen] = set()
-        self.lock = threading.Lock()
-        self.stopping = False
-        self.waiting = Waiting()  # the uploads not started yet, in order (waiting.py)
-
-    def submit(self, folder: Path, apply: bool = False) -> None:
-        self.waiting.add(folder.name)
-        self.executor.submit(self._run, folder, apply)
-
-    def _run(self, folder: Path, apply: bool = False) -> None:
-        self.waiting.started(folder.name)
-        said = False  # the worker wrote its final state itself (exit 0 or 1)
-        try:
-            if self.processes:
-                child = subprocess.Popen(
-                    [sys.executable, "-m", "pipeline.web.worker", str(folder)] + (["--appliquer"] if apply else []),
-                    stdin=subprocess.DEVNULL,
-                )
-                with self.lock:
-                    self.running.add(child)
-                code = child.wait()
-                with self.lock:
-                    self.running.discard(child)
-                said = code in (0, 1)
-                if not said and not self.stopping:
-                    log.error("upload %s: worker exited with %s", folder.name[:8], code)
-            else:
-                process_job(str(folder), apply)
-                said = True
-        except Exception:
-            log.error("upload %s: worker not started:\n%s", folder.name[:8], traceback.format_exc())
-        # A worker that said nothing died (killed, out of memory): the page must say so. One
-        # that did may already have a new run queued behind it (the apply button), left alone.
-        if not said and folder.is_dir() and read_state(folder).get("status") not in ("done", "failed"):
-            state = read_state(folder)
-            if apply and _recovered(folder):  # killed after the base committed: its outputs are whole
-                state.update(status="done", applied=True, message=None)
-            else:
-                state.update(status="failed", message=INTERRUPTED)
-            write_json(folder / "state.json", state)
-
-    def shutdown(self) -> None:
-        """Stop queued uploads and the worker processes this server started (a worker that
-        has written its result is let finish exiting for a moment first)."""
-        self.stopping = True
-        self.executor.shutdown(wait=False, cancel_futures=True)
-        with self.lock:
-            children = list(self.running)
-        for child in children:
-            try:
-                child.wait(timeout=2)
-            except subprocess.TimeoutExpired:
-                child.terminate()  # the worker unwinds (worker.main) and removes its temporary files
-        for child in children:
-            try:
-                child.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                child.kill()  # its scratch folder is then removed by the next run (scratch.sweep)
-
-
-INTERRUPTED = (
-    "Le traitement a été interrompu (manque de mémoire ou arrêt du serveur). "
-    "Réessayez avec un fichier plus petit, ou signalez-le à l'équipe qui gère l'outil."
-)
 
 
 def create_app(settings: Settings, runner: Runner | None = None, mailer=None) -> SecurityHeaders:
@@ -679,15 +589,6 @@ NOT_APPLICABLE = "Cet envoi a déjà été appliqué au catalogue, ou son traite
 CSRF_MESSAGE = "Le formulaire a expiré ou ne vient pas de cette page : rechargez la page, puis renvoyez les fichiers."
 
 
-def _recovered(folder: Path) -> bool:
-    """The outputs of an applied run whose worker died between the base's commit and the
-    swap of its output folder, put in place (writers/atomic.py recover)."""
-    from ..writers.atomic import recover_folder
-    from ..writers.output import RUN_FILES
-
-    return recover_folder(folder / "out", RUN_FILES) is not None
-
-
 def _save(folder: Path, uploads: list[UploadFile], names: list[str]) -> None:
     """Copy the spooled uploads into the job folder, under the names we chose."""
     inputs = folder / "inputs"
@@ -696,114 +597,3 @@ def _save(folder: Path, uploads: list[UploadFile], names: list[str]) -> None:
         upload.file.seek(0)
         with open(inputs / name, "wb") as out:
             shutil.copyfileobj(upload.file, out, 1024 * 1024)
-
-
-def progress_view(state: dict) -> dict:
-    """The state for people: each stage with its count, and a percentage for the bar."""
-    seen = state.get("stages") or {}
-    # never below what an earlier poll showed (the worker keeps the highest in the state)
-    percent, stages = max(percent_of(seen), float(state.get("percent") or 0)), []
-    for key in STAGES:
-        step = seen.get(key)
-        if step is None:
-            status, text = "todo", ""
-        else:
-            done, total = step.get("done") or 0, step.get("total")
-            status = "done" if step.get("finished") else "current"
-            count = f"{done:,}".replace(",", "\u202f")
-            text = f"{count} / {total:,} {UNITS[key]}".replace(",", "\u202f") if total else f"{count} {UNITS[key]}"
-            if step.get("detail") and status == "current":
-                text += f" — {step['detail']}"
-        stages.append({"key": key, "label": LABELS[key], "status": status, "text": text})
-    if state.get("status") == "done":
-        percent = 100
-    records = (seen.get("read") or {}).get("done") if (seen.get("read") or {}).get("finished") else None
-    return {
-        "status": state.get("status"),
-        "percent": int(percent),
-        "stages": stages,
-        "records": records,
-        "message": state.get("message"),
-    }
-
-
-def result_context(request: Request, folder: Path, run: results.Run) -> dict:
-    q = request.query_params
-    filters = {k: q.get(k, "") for k in ("code", "entity", "sheet", "severity")}
-    sort, descending = q.get("tri", ""), q.get("ordre") == "desc"
-    chosen = results.select(run.findings, **filters, sort=sort, descending=descending)
-    # The default view lists the findings to fix; their cascades follow, one line per cause
-    # (expandable). Filtered or sorted, every finding is a row of the table, as chosen.
-    grouped = not sort and not any(filters.values())
-    groups = []
-    if grouped:
-        cascades = [f for f in chosen if f.get("cause_entity")]
-        chosen = [f for f in chosen if not f.get("cause_entity")]
-        groups = results.cascade_groups(cascades, run.findings)
-    pages = max(1, -(-len(chosen) // results.PAGE_SIZE))
-    try:
-        page = min(max(1, int(q.get("page", "1"))), pages)
-    except ValueError:
-        page = 1
-    start = (page - 1) * results.PAGE_SIZE
-
-    def link(**changes) -> str:
-        params = {**filters, "tri": sort, "ordre": "desc" if descending else "", "page": ""}
-        params.update(changes)
-        return "?" + urlencode({k: v for k, v in params.items() if v}) + "#constats"
-
-    def sort_link(key: str) -> str:
-        flip = "desc" if sort == key and not descending else ""
-        return link(tri=key, ordre=flip, page="")
-
-    summary = run.summary
-    return {
-        "summary": summary,
-        "entities": results.entity_rows(summary),
-        "records_read": results.records_read(summary),
-        "errors": summary["findings"]["by_severity"].get(ERROR, 0),
-        "warnings": summary["findings"]["by_severity"].get(WARNING, 0),
-        "infos": summary["findings"]["by_severity"].get(INFO, 0),
-        "bars": results.chart(run.findings),
-        "worst": results.worst_rows(run.findings),
-        "choices": results.choices(run.findings),
-        "filters": filters,
-        "sort": sort,
-        "descending": descending,
-        "findings": chosen[start : start + results.PAGE_SIZE],
-        "total_shown": len(chosen) + sum(g["count"] for g in groups),
-        "cascade_groups": groups if page == pages else [],  # after the last page of causes
-        "headline": headline(summary["findings"]),
-        "page": page,
-        "pages": pages,
-        "link": link,
-        "sort_link": sort_link,
-        "downloads": [
-            name
-            for name in DOWNLOADS
-            if (folder / "out" / name).is_file()
-            and not (name.startswith("changes.") and not read_state(folder).get("applied"))
-        ],
-    }
-
-
-class SecurityHeaders:
-    """Adds the security headers to every response (pure ASGI: no buffering of downloads)."""
-
-    def __init__(self, app) -> None:
-        self.app = app
-        self.state = app.state
-
-    async def __call__(self, scope, receive, send):
-        if scope["type"] != "http":
-            return await self.app(scope, receive, send)
-
-        async def send_with_headers(message):
-            if message["type"] == "http.response.start":
-                headers = list(message.get("headers", []))
-                names = {name for name, _ in headers}
-                headers += [(n, v) for n, v in SECURITY_HEADERS if n not in names]
-                message = {**message, "headers": headers}
-            await send(message)
-
-        await self.app(scope, receive, send_with_headers)

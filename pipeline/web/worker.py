@@ -1,7 +1,7 @@
 """One upload run in a worker process: the CLI's core and writers, with progress on disk.
 
 The worker writes `state.json` in the job folder after each stage; the page polls it.
-Run in a separate process (see `app.Runner`) so a long import neither blocks the server
+Run in a separate process (see `runner.Runner`) so a long import neither blocks the server
 nor takes it down if it fails.
 """
 
