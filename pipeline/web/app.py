@@ -51,7 +51,7 @@ from starlette.templating import Jinja2Templates
 from . import results
 from .jobs import DOWNLOADS, interrupted, job_dir, new_id, read_json, read_state, sweep, write_json
 from .labels import unique_labels
-from .forms import CSRF_COOKIE, MAX_FILES, TooLarge, _read_form, _same_origin
+from .forms import CSRF_COOKIE, MAX_FILES, ClientDisconnect, TooLarge, _read_form, _same_origin, client_gone
 from .waiting import Waiting, waiting_text
 from .settings import MB, Settings
 from .sniff import WORKBOOK_KINDS, NotAnOffer, sniff
@@ -598,7 +598,7 @@ def create_app(settings: Settings, runner: Runner | None = None, mailer=None) ->
     def api_job(folder: Path) -> dict:
         from .api import job_json
 
-        return job_json(folder, read_state(folder), results.load(folder))
+        return job_json(folder, read_state(folder), results.load(folder), runner.waiting.ahead(folder.name))
 
     async def api_upload(request: Request):
         try:
@@ -612,7 +612,7 @@ def create_app(settings: Settings, runner: Runner | None = None, mailer=None) ->
         if job_id is None:
             return JSONResponse({"erreurs": errors}, status_code=status)
         return JSONResponse(
-            {"id": job_id, "etat": "en attente", "url": f"/api/envois/{job_id}"},
+            {"id": job_id, "etat": "en attente", "avant": runner.waiting.ahead(job_id), "url": f"/api/envois/{job_id}"},
             status_code=202,
             headers={"location": f"/api/envois/{job_id}"},
         )
@@ -636,7 +636,7 @@ def create_app(settings: Settings, runner: Runner | None = None, mailer=None) ->
 
         return JSONResponse(openapi())
 
-    handlers: dict[Any, Callable[..., Any]] = {HTTPException: http_error, Exception: server_error}
+    handlers: dict[Any, Callable] = {HTTPException: http_error, ClientDisconnect: client_gone, Exception: server_error}
     extra: list[Any] = auth.routes() if auth is not None else []
     extra += [
         Route("/api/openapi.json", api_description),
