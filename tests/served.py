@@ -32,8 +32,10 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def serve(tmp: Path, *options, quiet: bool = False) -> Iterator[tuple[str, subprocess.Popen]]:
+def serve(tmp: Path, *options, log: Path | None = None) -> Iterator[tuple[str, subprocess.Popen]]:
+    """`log`: a file for the server's messages (else they go to this process's stderr)."""
     tmp.mkdir(parents=True, exist_ok=True)
+    messages = open(log, "w") if log is not None else None
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     child = subprocess.Popen(
@@ -41,7 +43,7 @@ def serve(tmp: Path, *options, quiet: bool = False) -> Iterator[tuple[str, subpr
         cwd=ROOT,
         env={**os.environ, "TMPDIR": str(tmp), "FASD_DEBUG": ""},
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL if quiet else None,
+        stderr=messages,
     )
     try:
         deadline = time.monotonic() + BOUND
@@ -64,6 +66,8 @@ def serve(tmp: Path, *options, quiet: bool = False) -> Iterator[tuple[str, subpr
             except subprocess.TimeoutExpired:
                 child.kill()
                 child.wait()
+        if messages is not None:
+            messages.close()
 
 
 def open_files(pid: int) -> list[str]:
