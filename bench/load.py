@@ -195,6 +195,7 @@ class Upload:
         self.aheads: list[int] = []  # the places shown while it waited
         self.queue_texts: set[str] = set()
         self.refused: list[str] = []  # the status requests not answered 200
+        self.cut: list[str] = []  # the status requests whose connection broke (asked again)
         self.placed_at_once = False  # its first answer said queued, with an integer place
         self.final = ""
         self.own_result = False
@@ -258,7 +259,11 @@ async def follow(up: Upload, deadline: float) -> None:
     assert up.client is not None
     while time.monotonic() < deadline:
         started = time.perf_counter()
-        answer = await up.client.get(up.state_url)
+        try:
+            answer = await up.client.get(up.state_url)
+        except httpx.TransportError as exc:  # a browser asks again on a new connection; so does this
+            up.cut.append(f"{type(exc).__name__} après {(time.perf_counter() - started) * 1000:.0f} ms")
+            continue
         up.polls.append((started, (time.perf_counter() - started) * 1000))
         if answer.status_code != 200:
             up.refused.append(f"{answer.status_code} {answer.text[:200]!r}")
@@ -414,6 +419,7 @@ def measure(count: int, workers: int) -> dict:
         "server_errors": journal.count("Traceback"),
         "journal_errors": [line for line in journal.splitlines() if "error" in line.lower()][:20],
         "refused": [f"{up.path.name} ({up.way}) : {r}" for up in uploads for r in up.refused],
+        "cut": [f"{up.path.name} ({up.way}) : {r}" for up in uploads for r in up.cut],
         **driven,
     }
 
@@ -489,6 +495,7 @@ def report(m: dict, command: str) -> str:
         f"| — page (`/envois/{{id}}/etat`) | {spread(lat['page'])} | — |",
         f"| — API (`/api/envois/{{id}}`) | {spread(lat['api'])} | — |",
         f"| demandes d'état non répondues 200 | {len(m['refused'])} | 0 |",
+        f"| demandes d'état à la connexion coupée (redemandées) | {len(m['cut'])} | 0 |",
         f"| terminés / avec leur propre résultat | {m['done']} / {m['own_results']} | tous |",
         f"| demandes d'un autre organisme (session et jeton) / refusées par 404 | {m['isolation_asked']} / "
         f"{m['isolation_asked'] - len(m['leaks'])} | toutes |",
@@ -510,7 +517,7 @@ def report(m: dict, command: str) -> str:
     ]
     if m["example_text"]:
         lines += [f"Texte affiché à un envoi en attente : « {m['example_text']} »", ""]
-    troubles = m["problems"] + m["leaks"] + m["refused"][:10] + m["journal_errors"]
+    troubles = m["problems"] + m["leaks"] + m["refused"][:10] + m["cut"][:10] + m["journal_errors"]
     if troubles:
         lines += ["## Problèmes", ""] + [f"- {p}" for p in troubles] + [""]
     return "\n".join(lines)

@@ -49,6 +49,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
 from . import results
+from .api import job_json, openapi
 from .jobs import DOWNLOADS, interrupted, job_dir, new_id, read_json, read_state, sweep, write_json
 from .labels import unique_labels
 from .forms import CSRF_COOKIE, MAX_FILES, ClientDisconnect, TooLarge, _read_form, _same_origin, client_gone
@@ -596,8 +597,6 @@ def create_app(settings: Settings, runner: Runner | None = None, mailer=None) ->
         return with_token
 
     def api_job(folder: Path) -> dict:
-        from .api import job_json
-
         return job_json(folder, read_state(folder), results.load(folder), runner.waiting.ahead(folder.name))
 
     async def api_upload(request: Request):
@@ -618,7 +617,8 @@ def create_app(settings: Settings, runner: Runner | None = None, mailer=None) ->
         )
 
     async def api_state(request: Request):
-        return JSONResponse(api_job(job_or_404(request)), headers={"cache-control": "no-store"})
+        body = await run_in_threadpool(api_job, job_or_404(request))  # report.json of a large run: off the loop
+        return JSONResponse(body, headers={"cache-control": "no-store"})
 
     async def api_download(request: Request):
         return await download(request)
@@ -632,8 +632,6 @@ def create_app(settings: Settings, runner: Runner | None = None, mailer=None) ->
         )
 
     async def api_description(request: Request):
-        from .api import openapi
-
         return JSONResponse(openapi())
 
     handlers: dict[Any, Callable] = {HTTPException: http_error, ClientDisconnect: client_gone, Exception: server_error}
