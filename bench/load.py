@@ -84,6 +84,10 @@ def workbooks(folder: Path, count: int) -> list[tuple[str, str, Path, str, bool]
 
 
 # ------------------------------------------------------------------ the base, accounts, tokens
+def say(text: str) -> None:
+    print(f"{time.strftime('%H:%M:%S')} {text}", file=sys.stderr, flush=True)
+
+
 def fasd(*args) -> str:
     done = subprocess.run(
         [sys.executable, "-m", "pipeline", *map(str, args)], cwd=ROOT, capture_output=True, text=True, timeout=300
@@ -95,6 +99,7 @@ def fasd(*args) -> str:
 
 def make_base(base: Path) -> tuple[dict[str, str], dict[str, str]]:
     """The base, one account per organisation (its activation link), one token each."""
+    say("la base, les comptes et les jetons…")
     fasd("base", "init", "--base", base)
     links, tokens = {}, {}
     for org, siret in ORGS.items():
@@ -323,6 +328,7 @@ async def isolation(uploads: list[Upload], strangers: dict[str, dict[str, httpx.
 
 async def drive(url: str, uploads: list[Upload], tokens: dict[str, str]) -> dict:
     limits = httpx.Limits(max_connections=4, max_keepalive_connections=4)
+    say("les sessions de la page…")
     for up in uploads:
         if up.way == "page":
             up.client = await logged_in(url, up.org)
@@ -338,11 +344,14 @@ async def drive(url: str, uploads: list[Upload], tokens: dict[str, str]) -> dict
         for org in ORGS
     }
     try:
+        say(f"{len(uploads)} envois en même temps…")
         started = time.perf_counter()
         await asyncio.gather(*(post(up) for up in uploads))
+        say("envoyés ; suivi de leur état…")
         deadline = time.monotonic() + BOUND
         await asyncio.gather(*(follow(up, deadline) for up in uploads if up.answered))
         elapsed = time.perf_counter() - started
+        say("terminés ; résultats et cloisonnement…")
         titles = {up.title for up in uploads}
         await asyncio.gather(*(check_result(up, titles) for up in uploads))
         asked, leaks = await isolation(uploads, strangers)
@@ -369,7 +378,8 @@ def measure(count: int, workers: int) -> dict:
         uploads = [Upload(*made) for made in workbooks(files, count)]
         links, tokens = make_base(base)
         load_before = os.getloadavg()
-        log = work / "serve.log"
+        log = HERE / "work" / "load-serve.log"  # kept after the run (bench/work is not committed)
+        log.parent.mkdir(exist_ok=True)
         with serve(tmp, "--base", base, "--dossier", envois, "--travailleurs", workers, log=log) as (url, server):
             for link in links.values():
                 activate(url, link)
