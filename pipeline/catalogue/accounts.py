@@ -328,7 +328,7 @@ class Accounts:
         with self.engine.connect() as conn:
             sqlite = conn.dialect.name == "sqlite"
             raw = conn.connection.driver_connection
-            if sqlite:
+            if sqlite and raw is not None:
                 raw.execute(f"PRAGMA busy_timeout = {BOOKKEEPING_WAIT_MS}")
             try:
                 with conn.begin():
@@ -338,7 +338,7 @@ class Accounts:
             except DBAPIError:
                 pass
             finally:
-                if sqlite:
+                if sqlite and raw is not None:
                     raw.execute(f"PRAGMA busy_timeout = {int(DEFAULT_WAIT * 1000)}")
 
     def choose(self, secret: str, siret: str | None) -> None:
