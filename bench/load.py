@@ -232,6 +232,16 @@ def read_state(up: Upload, state: dict) -> str:
 
 
 async def post(up: Upload) -> None:
+    """Send the upload; a connection kept alive that the server closed as it was reused is
+    tried again once on a new one, as a browser does (counted with the broken connections)."""
+    try:
+        await post_once(up)
+    except httpx.TransportError as exc:
+        up.cut.append(f"envoi : {type(exc).__name__}, renvoyé")
+        await post_once(up)
+
+
+async def post_once(up: Upload) -> None:
     assert up.client is not None
     with open(up.path, "rb") as fh:
         content = fh.read()
@@ -505,7 +515,7 @@ def report(m: dict, command: str) -> str:
         f"| — page (`/envois/{{id}}/etat`) | {spread(lat['page'])} | — |",
         f"| — API (`/api/envois/{{id}}`) | {spread(lat['api'])} | — |",
         f"| demandes d'état non répondues 200 | {len(m['refused'])} | 0 |",
-        f"| demandes d'état à la connexion coupée (redemandées) | {len(m['cut'])} | 0 |",
+        f"| envois ou demandes d'état à la connexion coupée (refaits) | {len(m['cut'])} | 0 |",
         f"| terminés / avec leur propre résultat | {m['done']} / {m['own_results']} | tous |",
         f"| demandes d'un autre organisme (session et jeton) / refusées par 404 | {m['isolation_asked']} / "
         f"{m['isolation_asked'] - len(m['leaks'])} | toutes |",
