@@ -25,15 +25,17 @@ import secrets
 from dataclasses import dataclass
 
 from sqlalchemy import delete, func, insert, select, update
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
 from .base import BaseError, check_schema, connection_error, open_engine
+from .options import DEFAULT_WAIT
 from .schema import account, account_link, account_siret, api_token, base_setting, key_request, web_session
 
 ROLES = ("organisme", "carif")
 ACTIVATION, RESET = "activation", "reinit"
 LINK_LIFETIME = {ACTIVATION: dt.timedelta(days=14), RESET: dt.timedelta(hours=1)}
 MIN_PASSWORD = 12  # characters
+BOOKKEEPING_WAIT_MS = 200  # a session's last-seen time waits no longer for another writer
 SIGNING_KEY = "cle_sessions"
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
@@ -302,21 +304,42 @@ class Accounts:
 
     def session(self, secret: str, idle: dt.timedelta) -> tuple[Account, str | None] | None:
         """The account and chosen establishment of a live session (seen within `idle`), or None."""
-        key = digest(secret or "")
+        key, at = digest(secret or ""), now()
+        # a read, then the writes apart: under SQLite, two requests each reading then writing in
+        # one transaction deadlock (« database is locked » at once, whatever the timeout)
         with self._begin() as conn:
             row = conn.execute(select(web_session).where(web_session.c.digest == key)).first()
             if row is None:
                 return None
-            at = now()
-            if _aware(row.seen_at) + idle < at:
-                conn.execute(delete(web_session).where(web_session.c.digest == key))
-                return None
-            found = conn.execute(select(account).where(account.c.id == row.account_id)).first()
-            if found is None or not found.active:
-                return None
-            if at - _aware(row.seen_at) > dt.timedelta(seconds=30):  # not a write per request
-                conn.execute(update(web_session).where(web_session.c.digest == key).values(seen_at=at))
-            return self._row_account(conn, found), row.siret
+            expired = _aware(row.seen_at) + idle < at
+            found = None if expired else conn.execute(select(account).where(account.c.id == row.account_id)).first()
+            live = found is not None and found.active
+            result = (self._row_account(conn, found), row.siret) if live else None
+        if expired:
+            self._bookkeeping(delete(web_session).where(web_session.c.digest == key))
+        elif live and at - _aware(row.seen_at) > dt.timedelta(seconds=30):  # not a write per request
+            self._bookkeeping(update(web_session).where(web_session.c.digest == key).values(seen_at=at))
+        return result
+
+    def _bookkeeping(self, statement) -> None:
+        """A write of the sessions' bookkeeping, in its own short transaction, given up when another
+        writer holds the base more than a moment (an import applied): a later request redoes it,
+        and the request in hand is answered instead of failing (« database is locked »)."""
+        with self.engine.connect() as conn:
+            sqlite = conn.dialect.name == "sqlite"
+            raw = conn.connection.driver_connection
+            if sqlite and raw is not None:
+                raw.execute(f"PRAGMA busy_timeout = {BOOKKEEPING_WAIT_MS}")
+            try:
+                with conn.begin():
+                    if not sqlite:
+                        conn.exec_driver_sql(f"SET LOCAL lock_timeout = '{BOOKKEEPING_WAIT_MS}ms'")
+                    conn.execute(statement)
+            except DBAPIError:
+                pass
+            finally:
+                if sqlite and raw is not None:
+                    raw.execute(f"PRAGMA busy_timeout = {int(DEFAULT_WAIT * 1000)}")
 
     def choose(self, secret: str, siret: str | None) -> None:
         with self._begin() as conn:

@@ -1,7 +1,7 @@
 """The API of nightly jobs (issue 26): the shapes of its answers and its OpenAPI description.
 
     POST /api/envois                       multipart `fichier` (repeatable) + the form's options → 202
-    GET  /api/envois/{id}                  {"id", "etat", "message", "resume", "fichiers", "applique"}
+    GET  /api/envois/{id}                  {"id", "etat", "avant", "message", "resume", "fichiers", "applique"}
     GET  /api/envois/{id}/fichiers/{name}  one output file (report.xlsx, report.csv, lheo.xml …)
     POST /api/envois/{id}/appliquer        apply the run to the catalogue → 202
     GET  /api/openapi.json                 this description
@@ -20,12 +20,13 @@ from .jobs import DOWNLOADS
 STATES = {"queued": "en attente", "running": "en cours", "done": "terminé", "failed": "refusé"}
 
 
-def job_json(folder: Path, state: dict, run) -> dict:
-    """The JSON state of one upload for the API."""
+def job_json(folder: Path, state: dict, run, ahead: int | None = None) -> dict:
+    """The JSON state of one upload for the API; `ahead`: its place in the queue (waiting.py)."""
     status = state.get("status") or "queued"
     body: dict = {
         "id": folder.name,
         "etat": STATES.get(status, "en attente"),
+        "avant": ahead if status == "queued" else None,
         "message": state.get("message") or state.get("base_message"),
         "applique": bool(state.get("applied")),
         "resume": None,
@@ -63,9 +64,15 @@ def openapi() -> dict:
         return out
 
     refused = {"401": answer("jeton absent, inconnu ou révoqué", error), "404": answer("envoi introuvable", error)}
+    place = {
+        "type": ["integer", "null"],
+        "minimum": 0,
+        "description": "en attente : le nombre d'envois à traiter avant celui-ci (0 : il est le prochain) ; "
+        "null quand il n'attend plus (pris par un traitement, terminé ou refusé)",
+    }
     accepted = {
         "type": "object",
-        "properties": {"id": {"type": "string"}, "etat": {"type": "string"}, "url": {"type": "string"}},
+        "properties": {"id": {"type": "string"}, "etat": {"type": "string"}, "avant": place, "url": {"type": "string"}},
     }
     return {
         "openapi": "3.1.0",
@@ -84,6 +91,7 @@ def openapi() -> dict:
                     "properties": {
                         "id": {"type": "string"},
                         "etat": {"type": "string", "enum": list(STATES.values())},
+                        "avant": place,
                         "message": {"type": ["string", "null"]},
                         "applique": {"type": "boolean"},
                         "resume": {"type": ["object", "null"]},

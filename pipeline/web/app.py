@@ -50,9 +50,10 @@ from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
 from . import results
+from .api import job_json, openapi
 from .jobs import DOWNLOADS, interrupted, job_dir, new_id, read_json, read_state, sweep, write_json
 from .labels import unique_labels
-from .forms import CSRF_COOKIE, MAX_FILES, TooLarge, _read_form, _same_origin
+from .forms import CSRF_COOKIE, MAX_FILES, ClientDisconnect, TooLarge, _read_form, _same_origin, client_gone
 from .waiting import waiting_text
 from .settings import MB, Settings
 from .sniff import WORKBOOK_KINDS, NotAnOffer, sniff
@@ -506,9 +507,7 @@ def create_app(settings: Settings, runner: Runner | None = None, mailer=None) ->
         return with_token
 
     def api_job(folder: Path) -> dict:
-        from .api import job_json
-
-        return job_json(folder, read_state(folder), results.load(folder))
+        return job_json(folder, read_state(folder), results.load(folder), runner.waiting.ahead(folder.name))
 
     async def api_upload(request: Request):
         try:
@@ -522,13 +521,14 @@ def create_app(settings: Settings, runner: Runner | None = None, mailer=None) ->
         if job_id is None:
             return JSONResponse({"erreurs": errors}, status_code=status)
         return JSONResponse(
-            {"id": job_id, "etat": "en attente", "url": f"/api/envois/{job_id}"},
+            {"id": job_id, "etat": "en attente", "avant": runner.waiting.ahead(job_id), "url": f"/api/envois/{job_id}"},
             status_code=202,
             headers={"location": f"/api/envois/{job_id}"},
         )
 
     async def api_state(request: Request):
-        return JSONResponse(api_job(job_or_404(request)), headers={"cache-control": "no-store"})
+        body = await run_in_threadpool(api_job, job_or_404(request))  # report.json of a large run: off the loop
+        return JSONResponse(body, headers={"cache-control": "no-store"})
 
     async def api_download(request: Request):
         return await download(request)
@@ -542,11 +542,9 @@ def create_app(settings: Settings, runner: Runner | None = None, mailer=None) ->
         )
 
     async def api_description(request: Request):
-        from .api import openapi
-
         return JSONResponse(openapi())
 
-    handlers: dict[Any, Callable[..., Any]] = {HTTPException: http_error, Exception: server_error}
+    handlers: dict[Any, Callable] = {HTTPException: http_error, ClientDisconnect: client_gone, Exception: server_error}
     extra: list[Any] = auth.routes() if auth is not None else []
     if auth is not None:  # the validation queue, the organisation's actions, the counters' lists
         from .validation import validation_routes

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from starlette.requests import Request
+import logging
+
+from starlette.requests import ClientDisconnect, Request
+from starlette.responses import Response
+
+log = logging.getLogger("fasd.web")
 
 CSRF_COOKIE = "fasd_csrf"
 MAX_FILES = 20
@@ -10,6 +15,16 @@ MAX_FILES = 20
 
 class TooLarge(Exception):
     pass
+
+
+async def client_gone(request: Request, exc: ClientDisconnect) -> Response:
+    """The client went away in the middle of its request (a closed tab, a cut line): nothing
+    to answer, nothing kept (the parser closed the upload's spooled files), no error to log."""
+    log.info("%s %s: the client went away before the end of its request", request.method, request.url.path)
+    return Response(status_code=400)
+
+
+__all__ = ["CSRF_COOKIE", "MAX_FILES", "ClientDisconnect", "TooLarge", "client_gone"]
 
 
 def _same_origin(request: Request) -> bool:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import logging
+import os
 import time
 import traceback
 from pathlib import Path
@@ -17,6 +18,8 @@ from pathlib import Path
 from ..writers.atomic import atomic_open
 from .jobs import read_json, write_json
 from .labels import relabel, relabel_message
+
+WORKER_NICENESS = 10  # a worker process yields the CPU to the server (its status answers within 200 ms)
 
 log = logging.getLogger("fasd.web")
 
@@ -251,6 +254,10 @@ def main(argv: list[str]) -> int:
     from ..engine.signals import termination_as_exception
 
     logging.basicConfig(format="fasd worker: %(message)s")
+    try:  # the server's pages and status answers first: a run waits a moment more (issue 29 §3)
+        os.nice(WORKER_NICENESS)
+    except (AttributeError, OSError):  # no nice() here (Windows)
+        pass
     with termination_as_exception():  # SIGTERM of the server's shutdown: every `finally` cleans up
         return 0 if process_job(argv[1], apply="--appliquer" in argv[2:]) == "done" else 1
 
