@@ -215,3 +215,21 @@ def test_import_of_two_owners_into_the_base_without_organisme(base, tmp_path):  
     summary = json.loads((tmp_path / "o" / "summary.json").read_text(encoding="utf-8"))
     assert summary["catalogue"]["etablissements"] == [OTHER, GROUP]
     assert summary["catalogue"]["total"]["creation"] == 3 * 4 + 4 + 2  # 3 offers of 4 records, 4 sites, 2 contacts
+
+
+def test_an_upload_never_changes_the_site_of_an_establishment_outside_it(base, tmp_path):  # noqa: F811
+    """A subcontractor's site named by the group's upload (`--organisme` = the group) is
+    created when the base lacks it, but a change to it is its owner's, not the group's."""
+    catalogue.init(base, validation=False)
+    apply(tmp_path, base, group_offer(), "first")  # no --organisme: the file's owners write their own
+    before = owners_of(base)[("site", "S1")]
+    renamed = group_offer()
+    renamed["site"][1]["nom"] = "Nom changé par le groupe"
+    report = apply(tmp_path, base, renamed, "group", organisation=(GROUP,))
+    conflicts = [c for c in report.changes if c.entity == "site" and c.key == "S1"]
+    assert [c.change for c in conflicts] == ["conflit"] and SUB1 in conflicts[0].reason
+    assert report.counts["site"]["modification"] == 0
+    assert catalogue.history(base, "S1")[0]["versions"][-1]["version"] == 1
+    assert owners_of(base)[("site", "S1")] == before
+    own = apply(tmp_path, base, renamed, "own", organisation=(SUB1,))  # its owner may
+    assert own.counts["site"]["modification"] == 1

@@ -364,6 +364,16 @@ class Apply:
             if row["digest"] == digest and row["status"] == "actif" and not renamed and not moved:
                 self.report.count(entity, "inchange")
                 continue
+            if entity in DIRECTORY and self.scope is not None and not self.scope.holds(siret):
+                # a subcontractor's site or contact, named by this upload: its owner's to change
+                self.conflict(
+                    org,
+                    entity,
+                    key,
+                    f"{'site' if entity == 'site' else 'contact'} de l'établissement {siret}, hors des "
+                    "établissements de l'envoi : la base garde sa version (seul cet organisme la modifie)",
+                )
+                continue
             kind = "reactivation" if row["status"] != "actif" else "modification"
             change = Change(entity, key, kind)
             self.org_of_change[id(change)] = org
