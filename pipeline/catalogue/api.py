@@ -142,6 +142,7 @@ class Application:
         (a complete upload from a terminal) may refuse: then nothing is applied and the
         report is that of a dry run. Commits unless a dry run or refused."""
         report = self.job.finish(result)
+        self.job.release()
         if confirm is not None and not report.dry_run and not confirm(report):
             report.dry_run, report.run_id = True, None
         if before_commit is not None:

@@ -300,6 +300,15 @@ class Apply:
         )
         return report
 
+    def release(self) -> None:
+        """What the run's application kept to decide, let go once its report is made: the
+        outputs are written next, before the commit, and they are the run's peak of memory."""
+        for held in (self.existing, self.fas, self.parent, self.org_of_change, self.seen, self.rejected):
+            held.clear()
+        self.present, self.changed, self.pending, self.read = set(), [], [], {}
+        for owned in (self.owners.formations, self.owners.action_formation, self.owners.session_action):
+            owned.clear()
+
     def entity(self, result, entity: str) -> None:
         for records in incoming_records(result, entity):
             self.records(entity, records)
