@@ -164,7 +164,9 @@ def measure_base(args) -> dict:
             "record_rows": [before[0], rows()[0]],
             "version_rows": [before[1], rows()[1]],
         }
-        row = row or measured
+        if not row:  # the import into a base is the first run: its peak before the second
+            row = measured  # runs in this process (which inherits the first's heap)
+            row["first_peak_rss"] = peak_rss()
         measure_pipeline.result = None
     row.update(base=out, base_bytes=base.stat().st_size)
     return row
