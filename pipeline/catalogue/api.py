@@ -20,7 +20,6 @@ import contextlib
 import datetime as dt
 import sys
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy.exc import OperationalError
@@ -82,7 +81,7 @@ class Application:
         draft: bool = False,
     ) -> None:
         self.base, self.wait, self.dry_run = base, wait, dry_run
-        self.inputs = input_files(SimpleNamespace(inputs=[str(p) for p in inputs]))
+        self.inputs = input_files(inputs)
         self.options = dict(
             today=today,
             organisation_value=organisation,

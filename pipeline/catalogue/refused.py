@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from types import SimpleNamespace
 
 from sqlalchemy import insert
 from sqlalchemy.exc import SQLAlchemyError
@@ -37,9 +36,7 @@ def record_refused(base: str, inputs, today: dt.date | None, perimetre: str, rea
                     finished_at=now,
                     today=today or now.date(),
                     perimetre=perimetre,
-                    inputs=json.dumps(
-                        input_files(SimpleNamespace(inputs=[str(p) for p in inputs])), ensure_ascii=False
-                    ),
+                    inputs=json.dumps(input_files(inputs), ensure_ascii=False),
                     refused=reason,
                 )
             )

@@ -19,10 +19,10 @@ def diff(old: dict, new: dict) -> dict[str, list]:
     return {n: [old.get(n), new.get(n)] for n in names if old.get(n) != new.get(n)}
 
 
-def input_files(result) -> list[dict]:
-    """Name, size and SHA-256 of each input file, for the run's history."""
+def input_files(paths) -> list[dict]:
+    """Name, size and SHA-256 of each input file (paths or names), for the run's history."""
     files = []
-    for name in result.inputs:
+    for name in paths:
         path = Path(name)
         entry: dict[str, object] = {"name": path.name}
         if path.is_file():
